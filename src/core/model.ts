@@ -1,0 +1,248 @@
+/**
+ * The internal domain model. Every input shape (ARM REST, JS SDK, `az` CLI) is normalised into
+ * these types by `core/normalise`; everything downstream (access graph, checks, store, API)
+ * speaks only these. Pure types: nothing here may import `@azure/*` or do I/O.
+ */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type FindingStatus = 'pass' | 'fail' | 'not-applicable' | 'error';
+export type ClusterStatus = 'pass' | 'fail' | 'error';
+
+export const CAPABILITIES = [
+  'admin-credential',
+  'cluster-write',
+  'role-assignment-write',
+  'kubernetes-cluster-admin',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export type EstateSourceKind = 'snapshot' | 'azure';
+
+/** A user-assigned managed identity attached to a cluster's control plane. */
+export interface UserAssignedIdentity {
+  resourceId: string;
+  principalId?: string;
+  clientId?: string;
+}
+
+/** One AKS add-on; keys of `Cluster.addons` are lower-cased add-on names. */
+export interface Addon {
+  enabled: boolean;
+  /** Add-on config values as strings (`"true"` stays a string, as ARM returns it). */
+  config: Record<string, string>;
+}
+
+/**
+ * A managed cluster, normalised. `undefined` means absent or null in the input; it is never
+ * guessed. Check semantics (CHECKS.md) decide what absence means.
+ */
+export interface Cluster {
+  /** The resource id exactly as given in the input (echoed in reports). */
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location?: string;
+  /**
+   * Set when the cluster document carries no configuration at all (e.g. an ARM object without
+   * `properties`): configuration checks are then `error`, never `pass` or `fail`.
+   */
+  incomplete?: string;
+  /** `aadProfile`; null when absent or null. */
+  aadProfile: {
+    managed?: boolean;
+    enableAzureRbac?: boolean;
+    adminGroupObjectIds?: string[];
+  } | null;
+  disableLocalAccounts?: boolean;
+  enableRbac?: boolean;
+  /** `identity`; null when absent (a service principal cluster). */
+  identity: {
+    type?: string;
+    principalId?: string;
+    userAssignedIdentities: UserAssignedIdentity[];
+  } | null;
+  servicePrincipalClientId?: string;
+  /** `identityProfile.kubeletidentity`; null when absent. */
+  kubeletIdentity: { objectId?: string; clientId?: string; resourceId?: string } | null;
+  oidcIssuerEnabled?: boolean;
+  workloadIdentityEnabled?: boolean;
+  podIdentityEnabled?: boolean;
+  apiServerAccess: {
+    enablePrivateCluster?: boolean;
+    authorizedIpRanges?: string[];
+  } | null;
+  defenderSecurityMonitoringEnabled?: boolean;
+  /** Keyed by lower-cased add-on name (`azurepolicy`, `azurekeyvaultsecretsprovider`, …). */
+  addons: Record<string, Addon>;
+}
+
+export interface RoleAssignment {
+  id: string;
+  /** The scope as given (case preserved); compare with `core/scope`. */
+  scope: string;
+  principalId: string;
+  /** `User`, `Group`, `ServicePrincipal`, `ForeignGroup`, `Device`, or as given. */
+  principalType: string;
+  /** As given in the input (full id, provider-level id or bare guid). */
+  roleDefinitionId: string;
+  /** Lower-cased guid of the role definition: the join key with `RoleDefinition.guid`. */
+  roleDefinitionGuid: string;
+  /** `az` exports carry the role name; ARM REST does not. */
+  roleDefinitionName?: string;
+  condition?: string;
+}
+
+export interface Permission {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export interface RoleDefinition {
+  id: string;
+  /** Lower-cased guid (last segment of the id). */
+  guid: string;
+  roleName: string;
+  roleType: 'BuiltInRole' | 'CustomRole';
+  description?: string;
+  permissions: Permission[];
+  assignableScopes: string[];
+}
+
+/** A part of the estate that the source could not read; what depends on it becomes `error`. */
+export interface SourceFailure {
+  /** Subscription id the failure is about, or `*` for the whole estate. */
+  subscriptionId: string;
+  part: 'clusters' | 'roleAssignments' | 'roleDefinitions' | 'subscriptions';
+  message: string;
+}
+
+/** Everything an evaluation needs, as one source returned it. */
+export interface Estate {
+  source: EstateSourceKind;
+  clusters: Cluster[];
+  roleAssignments: RoleAssignment[];
+  /** Custom (and any fetched) role definitions; built-ins ship with the product as data. */
+  roleDefinitions: RoleDefinition[];
+  failures: SourceFailure[];
+}
+
+/** One principal's privileged access over a cluster through one role assignment. */
+export interface PrincipalAccess {
+  principalId: string;
+  principalType: string;
+  roleName: string;
+  roleDefinitionId: string;
+  scope: string;
+  capabilities: Capability[];
+}
+
+export interface Finding {
+  checkId: string;
+  status: FindingStatus;
+  severity: Severity;
+  title: string;
+  detail: string;
+  remediation: string;
+  principals?: PrincipalAccess[];
+}
+
+/** One cluster's evaluated posture: the `clusters[]` element of the JSON report. */
+export interface ClusterPosture {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  status: ClusterStatus;
+  score: number;
+  findings: Finding[];
+  /** Every principal holding a privileged capability over the cluster (union over checks). */
+  privilegedPrincipals: PrincipalAccess[];
+  evaluatedAt: string;
+  /** Present once the posture was compared with a stored one (`--store`). */
+  regressions?: Regression[];
+}
+
+export type RegressionKind = 'check-failed' | 'privilege-gained' | 'severity-rose';
+
+export interface Regression {
+  kind: RegressionKind;
+  checkId: string;
+  /** privilege-gained only. */
+  principalId?: string;
+  before: string;
+  after: string;
+  severity: Severity;
+}
+
+export type RealTimeSignalKind = 'admin-credential-retrieved' | 'privileged-role-granted';
+
+export interface Caller {
+  name?: string;
+  objectId?: string;
+  appId?: string;
+  ipAddress?: string;
+}
+
+export interface RealTimeSignal {
+  signal: RealTimeSignalKind;
+  clusterId: string;
+  caller: Caller;
+  eventId: string;
+  eventTime: string;
+  /** admin-credential-retrieved: whether local accounts were enabled per the stored/current posture. */
+  localAccountsEnabled?: boolean;
+}
+
+export type ChannelName = 'email' | 'teams' | 'console';
+export type ChannelState = 'sent' | 'failed' | 'skipped' | 'pending';
+
+/** Something that pages a person: a regression or a real-time signal, with what fixes it. */
+export interface Alert {
+  /** cluster id + check id (or signal) + principal id where relevant; see core/alerts. */
+  dedupeKey: string;
+  clusterId: string;
+  clusterName: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  severity: Severity;
+  kind: RegressionKind | RealTimeSignalKind;
+  checkId: string;
+  title: string;
+  /** What changed, before → after, in words a person acts on at 3 a.m. */
+  before: string;
+  after: string;
+  /** Who holds the new access and through which role and scope (privilege kinds). */
+  principal?: PrincipalAccess;
+  caller?: Caller;
+  remediation: string;
+  /** Link to the cluster's API document. */
+  link?: string;
+  createdAt: string;
+}
+
+export interface AlertDelivery {
+  dedupeKey: string;
+  severity: Severity;
+  channels: Partial<Record<ChannelName, ChannelState>>;
+}
+
+export interface ReportSummary {
+  clusters: number;
+  failing: number;
+  findingsBySeverity: Record<Severity, number>;
+}
+
+/** The JSON report of CONTRACTS.md. */
+export interface Report {
+  schemaVersion: 1;
+  generatedAt: string;
+  source: EstateSourceKind;
+  summary: ReportSummary;
+  clusters: ClusterPosture[];
+  alerts?: AlertDelivery[];
+}

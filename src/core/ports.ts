@@ -1,0 +1,135 @@
+/**
+ * Ports: the small interfaces the use cases own and the adapters implement (ARCHITECTURE.md).
+ * Tests use the real adapters against local servers, never hand-written stand-ins of SDKs.
+ */
+import type {
+  Alert,
+  AlertDelivery,
+  ChannelName,
+  ChannelState,
+  ClusterPosture,
+  ClusterStatus,
+  Estate,
+  EstateSourceKind,
+  Regression,
+  Severity,
+} from './model';
+
+export interface EstateFilter {
+  /** Only these subscriptions (lower-cased guids). Omitted = every watched subscription. */
+  subscriptionIds?: string[];
+}
+
+export interface Health {
+  ok: boolean;
+  detail: string;
+}
+
+/** Where clusters, role assignments and role definitions come from (live ARM or exports). */
+export interface EstateSource {
+  readonly kind: EstateSourceKind;
+  /** Subscriptions this source watches (lower-cased); events outside them are refused. */
+  watchedSubscriptions(): Promise<string[]>;
+  /**
+   * Read the estate. A part that cannot be read is reported in `Estate.failures` (its clusters
+   * become `error`), never thrown, unless nothing at all could be read.
+   */
+  readEstate(filter?: EstateFilter): Promise<Estate>;
+  health(): Promise<Health>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A page of results with the opaque token to fetch the next one. */
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+/** The estate view row (`GET /api/clusters`): summary columns only. */
+export interface PostureSummary {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  status: ClusterStatus;
+  score: number;
+  failingCheckIds: string[];
+  /** Highest severity among failing findings, if any. */
+  worstSeverity?: Severity;
+  privilegedPrincipalCount: number;
+  evaluatedAt: string;
+  deleted?: boolean;
+}
+
+export interface HistoryEntry {
+  clusterId: string;
+  evaluatedAt: string;
+  status: ClusterStatus;
+  score: number;
+  failingCheckIds: string[];
+  regressions: Regression[];
+  sourceEventId?: string;
+}
+
+export interface OutboxAlert {
+  alert: Alert;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  channels: Partial<Record<ChannelName, ChannelState>>;
+  lastError?: string;
+  updatedAt: string;
+}
+
+export interface RecordResult {
+  /** True when no posture was stored before: this evaluation is the baseline and pages nobody. */
+  baseline: boolean;
+  regressions: Regression[];
+  /** Alerts written to the outbox (pending) in the same transaction as the posture. */
+  alerts: Alert[];
+}
+
+/** Latest posture, history, outbox and processed events (Table Storage; STORAGE.md). */
+export interface PostureStore {
+  /**
+   * Diff against the stored posture and write posture + history + outbox rows in one partition
+   * transaction, conditional on the ETag read (re-read and re-diff on 412).
+   */
+  recordEvaluation(
+    posture: ClusterPosture,
+    options?: { sourceEventId?: string; minAlertSeverity?: Severity; extraAlerts?: Alert[] },
+  ): Promise<RecordResult>;
+  getPosture(clusterId: string): Promise<ClusterPosture | undefined>;
+  listPostures(
+    filter: { subscriptionId?: string; status?: ClusterStatus; severity?: Severity },
+    page: { continuationToken?: string; pageSize?: number },
+  ): Promise<Page<PostureSummary>>;
+  getHistory(
+    clusterId: string,
+    page: { continuationToken?: string; pageSize?: number },
+  ): Promise<Page<HistoryEntry>>;
+  listAlerts(filter: { since?: Date; state?: OutboxAlert['state'] }): Promise<OutboxAlert[]>;
+  /** Write alerts that page without a posture change (real-time signals) to the outbox. */
+  enqueueAlerts(alerts: Alert[]): Promise<Alert[]>;
+  updateAlert(clusterId: string, dedupeKey: string, update: Partial<OutboxAlert>): Promise<void>;
+  /** Returns false when the event id was already processed (at-least-once delivery). */
+  markEventProcessed(eventId: string, at: Date): Promise<boolean>;
+  markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void>;
+  /** Clusters whose latest posture is stored (ids as stored), for scope → cluster routing. */
+  knownClusterIds(): Promise<string[]>;
+  purgeExpired(now: Date, historyDays: number): Promise<void>;
+  health(): Promise<Health>;
+}
+
+/** One delivery channel; it renders the alerts itself (email HTML/text, Teams Adaptive Card). */
+export interface Notifier {
+  readonly channel: ChannelName;
+  /** `digest` = several alerts in one message (nightly run). Throws on a final failure. */
+  send(alerts: Alert[], options: { digest: boolean }): Promise<void>;
+}
+
+export type { AlertDelivery };
