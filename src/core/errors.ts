@@ -1,0 +1,23 @@
+/**
+ * A user's mistake (broken export, malformed event, bad setting, hostile query string), as
+ * opposed to a bug or an outage. Its message is one line that names what is wrong; the CLI
+ * prints it without a stack trace (exit 2) and the HTTP API answers 400 with it.
+ */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    /** Machine-readable code for the HTTP API's `{ error: { code, message } }`. */
+    readonly code: string = 'BadInput',
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** A dependency (store, ARM, a channel) is unreachable: the HTTP API answers 503. */
+export class DependencyError extends Error {
+  constructor(message: string, readonly dependency: string) {
+    super(message);
+    this.name = 'DependencyError';
+  }
+}
