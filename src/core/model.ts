@@ -93,6 +93,12 @@ export interface RoleAssignment {
   /** `az` exports carry the role name; ARM REST does not. */
   roleDefinitionName?: string;
   condition?: string;
+  /**
+   * The subscription whose listing returned this assignment. A management-group assignment
+   * applies to that subscription's clusters (CHECKS.md); when unknown (a snapshot that does not
+   * say), it applies to every cluster of the estate: over-reporting access is the safe side.
+   */
+  listedInSubscriptionId?: string;
 }
 
 export interface Permission {
