@@ -3,9 +3,22 @@
  * cluster, what their roles effectively allow, and which privileged capabilities each principal
  * holds through which role and scope. Pure.
  *
- * TYPES ARE FIXED (the checks code against them); the implementation is being written.
+ * The exported types are fixed (the checks code against them).
  */
-import type { Capability, Cluster, PrincipalAccess, RoleAssignment, RoleDefinition } from './model';
+import { BUILTIN_ROLES } from './builtinRoles';
+import type {
+  Capability,
+  Cluster,
+  Estate,
+  PrincipalAccess,
+  RoleAssignment,
+  RoleDefinition,
+  SourceFailure,
+} from './model';
+import { roleCapabilities } from './permissions';
+import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
+
+export { roleCapabilities } from './permissions';
 
 /** One role assignment, with its role definition resolved (or not) and what it grants. */
 export interface ResolvedAssignment {
@@ -36,4 +49,451 @@ export interface AccessIndex {
   assignmentsOfPrincipal(principalId: string): ResolvedAssignment[];
   /** Role definition by guid (built-ins merged with the estate's custom roles). */
   roleByGuid(guid: string): RoleDefinition | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implementation
+// ---------------------------------------------------------------------------------------------
+
+const NO_CAPABILITIES: Capability[] = Object.freeze([]) as unknown as Capability[];
+const ACCESS_PARTS: ReadonlySet<SourceFailure['part']> = new Set(['roleAssignments', 'roleDefinitions']);
+
+/**
+ * The assignments at one scope (or of one principal). Most scopes carry a single assignment
+ * (a storage account, a key vault), so a lone assignment is stored as itself: an index of a
+ * million assignments then allocates no array for most of its keys.
+ */
+type Group = RoleAssignment | RoleAssignment[];
+
+function addToGroup<K>(map: Map<K, Group>, key: K, a: RoleAssignment): void {
+  const existing = map.get(key);
+  if (existing === undefined) map.set(key, a);
+  else if (Array.isArray(existing)) existing.push(a);
+  else map.set(key, [existing, a]);
+}
+
+/**
+ * What one group contributes to a cluster for one Azure-RBAC setting. Built the first time a
+ * cluster under that scope asks, then shared by every such cluster: its objects are frozen and
+ * `forCluster` hands out copies of its arrays.
+ */
+interface GroupView {
+  assignments: ResolvedAssignment[];
+  privileged: PrincipalAccess[];
+  unresolved: RoleAssignment[];
+  /** Per entry of `assignments`: its PrincipalAccess when it grants a capability. */
+  principals: (PrincipalAccess | undefined)[];
+}
+
+interface GroupViews {
+  withoutAzureRbac: GroupView;
+  withAzureRbac?: GroupView;
+}
+
+type RoleLookup = (guid: string) => RoleDefinition | undefined;
+
+function lastSegment(id: string | undefined): string {
+  if (!id) return '';
+  const trimmed = id.trim().replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+function assignmentRoleGuid(a: RoleAssignment): string {
+  return (a.roleDefinitionGuid || lastSegment(a.roleDefinitionId)).trim().toLowerCase();
+}
+
+/** Principal (object) ids are guids: compared case-insensitively, surrounding blanks ignored. */
+function principalKey(principalId: string | undefined): string {
+  if (!principalId) return '';
+  // V8 returns an already lower-case string itself: a million lookups allocate next to nothing.
+  const lower = principalId.toLowerCase();
+  return lower.charCodeAt(0) > 32 && lower.charCodeAt(lower.length - 1) > 32 ? lower : lower.trim();
+}
+
+/**
+ * Whether `b` repeats `a`: same id, principal and role. Two entries that differ in what they
+ * grant are both kept, since dropping one could hide access.
+ */
+function isRepeat(a: RoleAssignment, b: RoleAssignment): boolean {
+  return (
+    a.id === b.id &&
+    principalKey(a.principalId) === principalKey(b.principalId) &&
+    assignmentRoleGuid(a) === assignmentRoleGuid(b)
+  );
+}
+
+/** Cheap pre-test: `/subscriptions/...` (nearly every scope) cannot be root or a management group. */
+function mayBeInheritedIntoEveryListing(scope: string | undefined): scope is string {
+  if (typeof scope !== 'string') return false;
+  if (scope.length < 3) return true;
+  const second = scope.charCodeAt(1);
+  return second !== 115 && second !== 83; // 's' | 'S'
+}
+
+const INHERITED_INTO_EVERY_LISTING = /^\s*\/*\s*$|^\s*\/*providers\/microsoft\.management\//i;
+
+/**
+ * Drops repeated entries. Only root and management-group assignments are returned by more than
+ * one subscription's listing, so only those are compared (ids as given); everything else passes
+ * through without any allocation, which matters for groups of thousands.
+ */
+function distinct(members: readonly RoleAssignment[]): RoleAssignment[] {
+  if (members.length < 2) return [...members];
+  const kept: RoleAssignment[] = [];
+  let firstById: Map<string, RoleAssignment> | undefined;
+  for (const a of members) {
+    if (a.id && mayBeInheritedIntoEveryListing(a.scope) && INHERITED_INTO_EVERY_LISTING.test(a.scope)) {
+      firstById ??= new Map();
+      const first = firstById.get(a.id);
+      if (first === undefined) firstById.set(a.id, a);
+      else if (isRepeat(first, a)) continue;
+    }
+    kept.push(a);
+  }
+  return kept;
+}
+
+function buildView(members: readonly RoleAssignment[], roles: RoleLookup): GroupView {
+  const view: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
+  for (const a of members) {
+    const guid = assignmentRoleGuid(a);
+    const role = guid === '' ? undefined : roles(guid);
+    const capabilities = role ? roleCapabilities(role, false) : NO_CAPABILITIES;
+    view.assignments.push(Object.freeze({ assignment: a, role, capabilities }));
+    let principal: PrincipalAccess | undefined;
+    if (!role) {
+      view.unresolved.push(a);
+    } else if (capabilities.length > 0) {
+      principal = principalAccess(a, role, capabilities);
+      view.privileged.push(principal);
+    }
+    view.principals.push(principal);
+  }
+  return view;
+}
+
+/**
+ * The same group with Azure RBAC for Kubernetes on. Only roles with the unrestricted
+ * managedClusters data wildcard differ; every other entry is reused as is.
+ */
+function withAzureRbac(base: GroupView): GroupView {
+  const view: GroupView = { assignments: [], privileged: [], unresolved: base.unresolved, principals: [] };
+  for (let i = 0; i < base.assignments.length; i++) {
+    let resolved = base.assignments[i]!;
+    let principal = base.principals[i];
+    const role = resolved.role;
+    if (role) {
+      const capabilities = roleCapabilities(role, true);
+      if (capabilities !== resolved.capabilities) {
+        resolved = Object.freeze({ assignment: resolved.assignment, role, capabilities });
+        principal = principalAccess(resolved.assignment, role, capabilities);
+      }
+    }
+    view.assignments.push(resolved);
+    view.principals.push(principal);
+    if (principal) view.privileged.push(principal);
+  }
+  return view;
+}
+
+function principalAccess(a: RoleAssignment, role: RoleDefinition, capabilities: Capability[]): PrincipalAccess {
+  return Object.freeze({
+    principalId: a.principalId,
+    principalType: a.principalType,
+    roleName: role.roleName || a.roleDefinitionName || assignmentRoleGuid(a),
+    roleDefinitionId: a.roleDefinitionId,
+    scope: a.scope,
+    capabilities,
+  });
+}
+
+const SLASH = 47;
+// Scopes under a managed cluster resource (the cluster itself, its agent pools...).
+const MANAGED_CLUSTER_MARKER = '/providers/microsoft.containerservice/managedclusters/';
+const MANAGED_CLUSTER_MARKER_ANY_CASE = /\/providers\/microsoft\.containerservice\/managedclusters\//i;
+const SUBSCRIPTIONS_ANY_CASE = /^\/subscriptions\//i;
+
+/** Whether a clean id (leading `/`, no `//`, no trailing `/`) has more than `n` segments. */
+function hasMoreSegmentsThan(id: string, n: number): boolean {
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    at = id.indexOf('/', at + 1);
+    if (at === -1) return false;
+  }
+  return true;
+}
+
+function isClean(id: string): boolean {
+  const n = id.length;
+  return (
+    n > 1 &&
+    id.charCodeAt(0) === SLASH &&
+    id.charCodeAt(n - 1) !== SLASH &&
+    id.charCodeAt(n - 1) > 32 &&
+    id.indexOf('//') === -1
+  );
+}
+
+/**
+ * Whether an assignment scope is a resource (deeper than a resource group) that is not a managed
+ * cluster or beneath one, e.g. a storage account or a key vault. Such a scope can never cover a
+ * managed cluster, and in a large estate most assignments are of this kind: they are kept out of
+ * the main index (no normalisation, no map entry) and indexed only if a lookup ever needs them.
+ * Decided on the raw scope without allocating; anything unusual is left to the main index.
+ */
+function isUnrelatedResourceScope(rawScope: string): boolean {
+  return (
+    isClean(rawScope) &&
+    SUBSCRIPTIONS_ANY_CASE.test(rawScope) &&
+    hasMoreSegmentsThan(rawScope, 4) &&
+    !MANAGED_CLUSTER_MARKER_ANY_CASE.test(rawScope)
+  );
+}
+
+/** The same test on a normalised lookup key: is the answer in the side index? */
+function isUnrelatedResourceKey(key: string): boolean {
+  return key.startsWith('/subscriptions/') && hasMoreSegmentsThan(key, 4) && !key.includes(MANAGED_CLUSTER_MARKER);
+}
+
+function subscriptionFromId(id: string): string {
+  const match = /^\/?subscriptions\/([^/]+)/i.exec(id.trim());
+  return match ? match[1]!.toLowerCase() : '';
+}
+
+/**
+ * Index the estate's role assignments by normalised scope (and management-group assignments by
+ * the subscription whose listing returned them), so that each cluster's lookup touches only its
+ * own ancestor scopes. Built-in role definitions are merged with the estate's; the estate's win
+ * on a guid clash (they are what Azure returned for this tenant).
+ */
+export function buildAccessIndex(
+  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'>,
+): AccessIndex {
+  const roles = new Map<string, RoleDefinition>();
+  for (const role of BUILTIN_ROLES) roles.set(role.guid, role);
+  for (const role of estate.roleDefinitions ?? []) {
+    const guid = (role.guid || lastSegment(role.id)).trim().toLowerCase();
+    if (guid !== '') roles.set(guid, role);
+  }
+  const roleLookup: RoleLookup = (guid) => roles.get(guid);
+
+  const byScope = new Map<string, Group>();
+  const managementGroupByListing = new Map<string, Group>();
+  const managementGroupUnlisted: RoleAssignment[] = [];
+  const unrelatedResourceAssignments: RoleAssignment[] = [];
+  const allAssignments = estate.roleAssignments ?? [];
+  for (const a of allAssignments) {
+    const rawScope = a.scope ?? '';
+    if (isUnrelatedResourceScope(rawScope)) {
+      unrelatedResourceAssignments.push(a);
+      continue;
+    }
+    const scope = normaliseScope(rawScope);
+    if (isUnrelatedResourceKey(scope)) {
+      // An unusually written scope (trailing slash, `//`) of the same kind: same side index.
+      unrelatedResourceAssignments.push(a);
+    } else if (!isNormalisedManagementGroupScope(scope)) {
+      addToGroup(byScope, scope, a);
+    } else {
+      const listedIn = a.listedInSubscriptionId?.trim().toLowerCase();
+      if (listedIn) addToGroup(managementGroupByListing, listedIn, a);
+      else managementGroupUnlisted.push(a);
+    }
+  }
+
+  // Only a cluster id of an unexpected shape ever looks here; built on that first lookup.
+  let byUnrelatedScope: Map<string, Group> | undefined;
+  function groupAt(key: string): Group | undefined {
+    if (!isUnrelatedResourceKey(key)) return byScope.get(key);
+    if (!byUnrelatedScope) {
+      byUnrelatedScope = new Map();
+      for (const a of unrelatedResourceAssignments) addToGroup(byUnrelatedScope, normaliseScope(a.scope), a);
+    }
+    return byUnrelatedScope.get(key);
+  }
+
+  // Views are keyed by the group object (an array, or a lone assignment), built on first use.
+  const viewsOfGroup = new WeakMap<object, GroupViews>();
+  function viewOf(group: Group, azureRbac: boolean): GroupView {
+    let views = viewsOfGroup.get(group);
+    if (!views) {
+      views = { withoutAzureRbac: buildView(Array.isArray(group) ? distinct(group) : [group], roleLookup) };
+      viewsOfGroup.set(group, views);
+    }
+    if (!azureRbac) return views.withoutAzureRbac;
+    return (views.withAzureRbac ??= withAzureRbac(views.withoutAzureRbac));
+  }
+
+  const unavailableBySubscription = new Map<string, string[]>();
+  for (const failure of estate.failures ?? []) {
+    if (!ACCESS_PARTS.has(failure.part)) continue;
+    const sub = (failure.subscriptionId ?? '*').trim().toLowerCase() || '*';
+    const what = failure.part === 'roleAssignments' ? 'role assignments' : 'role definitions';
+    const where = sub === '*' ? 'the estate' : `subscription ${sub}`;
+    const messages = unavailableBySubscription.get(sub) ?? [];
+    messages.push(`${what} could not be read for ${where}: ${failure.message}`);
+    unavailableBySubscription.set(sub, messages);
+  }
+
+  function unavailableFor(subscriptionId: string): string | undefined {
+    const messages: string[] = [...(unavailableBySubscription.get('*') ?? [])];
+    if (subscriptionId === '') {
+      // Which subscription the cluster is in is unknown: any access failure may concern it.
+      for (const [sub, list] of unavailableBySubscription) if (sub !== '*') messages.push(...list);
+    } else {
+      messages.push(...(unavailableBySubscription.get(subscriptionId) ?? []));
+    }
+    return messages.length > 0 ? messages.join('; ') : undefined;
+  }
+
+  /**
+   * The management-group groups that apply to a cluster of this subscription: the listing of its
+   * own subscription, plus those whose listing is unknown (shared by every cluster). With an
+   * unknown subscription, every listing applies: over-reporting is the safe side.
+   */
+  function managementGroupsFor(subscriptionId: string): Group[] {
+    const groups: Group[] = [];
+    if (subscriptionId === '') groups.push(...managementGroupByListing.values());
+    else {
+      const listed = managementGroupByListing.get(subscriptionId);
+      if (listed !== undefined) groups.push(listed);
+    }
+    if (managementGroupUnlisted.length > 0) groups.push(managementGroupUnlisted);
+    return groups;
+  }
+
+  // Merged views for clusters that several management-group groups apply to, per subscription.
+  const mergedManagementGroupViews = new Map<string, GroupView>();
+  function mergedManagementGroupView(subscriptionId: string, groups: Group[], azureRbac: boolean): GroupView {
+    const key = `${subscriptionId}|${azureRbac}`;
+    let view = mergedManagementGroupViews.get(key);
+    if (!view) {
+      view = withoutRepeats(groups.map((g) => viewOf(g, azureRbac)));
+      mergedManagementGroupViews.set(key, view);
+    }
+    return view;
+  }
+
+  function scopesFor(cluster: Cluster, subscriptionId: string): string[] {
+    const scopes = ancestorScopes(cluster.id ?? '');
+    // The id is authoritative, but if it lacks the usual shape the cluster's own subscription
+    // and resource group fields still say where subscription/RG assignments would apply.
+    const root = scopes.pop()!;
+    if (subscriptionId !== '') {
+      const rg = (cluster.resourceGroup ?? '').trim().toLowerCase();
+      if (rg !== '' && !rg.includes('/')) {
+        const rgScope = `/subscriptions/${subscriptionId}/resourcegroups/${rg}`;
+        if (!scopes.includes(rgScope)) scopes.push(rgScope);
+      }
+      const subScope = `/subscriptions/${subscriptionId}`;
+      if (!scopes.includes(subScope)) scopes.push(subScope);
+    }
+    scopes.push(root);
+    return scopes;
+  }
+
+  function forCluster(cluster: Cluster): ClusterAccess {
+    const azureRbac = cluster.aadProfile?.enableAzureRbac === true;
+    const subscriptionId = (
+      (cluster.subscriptionId ?? '').trim() || subscriptionFromId(cluster.id ?? '')
+    ).toLowerCase();
+
+    // Most specific first: the cluster, its parents, RG, subscription; then management groups; root last.
+    const views: GroupView[] = [];
+    const scopes = scopesFor(cluster, subscriptionId);
+    for (let i = 0; i < scopes.length - 1; i++) {
+      const group = groupAt(scopes[i]!);
+      if (group !== undefined) views.push(viewOf(group, azureRbac));
+    }
+    const managementGroups = managementGroupsFor(subscriptionId);
+    if (managementGroups.length === 1) {
+      views.push(viewOf(managementGroups[0]!, azureRbac));
+    } else if (managementGroups.length > 1) {
+      views.push(mergedManagementGroupView(subscriptionId, managementGroups, azureRbac));
+    }
+    const rootGroup = byScope.get('/');
+    if (rootGroup !== undefined) views.push(viewOf(rootGroup, azureRbac));
+
+    const result: ClusterAccess = {
+      clusterId: cluster.id,
+      assignments: concatenate(views, 'assignments'),
+      privileged: concatenate(views, 'privileged'),
+      unresolved: concatenate(views, 'unresolved'),
+    };
+    const unavailable = unavailableFor(subscriptionId);
+    if (unavailable !== undefined) result.unavailable = unavailable;
+    return result;
+  }
+
+  // Built on the first principal lookup; one array per principal (most have several assignments).
+  let byPrincipal: Map<string, RoleAssignment[]> | undefined;
+  function principalIndex(): Map<string, RoleAssignment[]> {
+    if (!byPrincipal) {
+      byPrincipal = new Map();
+      for (const a of allAssignments) {
+        const id = principalKey(a.principalId);
+        if (id === '') continue;
+        const list = byPrincipal.get(id);
+        if (list === undefined) byPrincipal.set(id, [a]);
+        else list.push(a);
+      }
+    }
+    return byPrincipal;
+  }
+  const principalViews = new WeakMap<RoleAssignment[], ResolvedAssignment[]>();
+
+  function assignmentsOfPrincipal(principalId: string): ResolvedAssignment[] {
+    const id = principalKey(principalId);
+    if (id === '') return [];
+    const group = principalIndex().get(id);
+    if (group === undefined) return [];
+    let resolved = principalViews.get(group);
+    if (!resolved) {
+      resolved = buildView(distinct(group), roleLookup).assignments;
+      principalViews.set(group, resolved);
+    }
+    return [...resolved];
+  }
+
+  function roleByGuid(guid: string): RoleDefinition | undefined {
+    return roles.get((guid ?? '').trim().toLowerCase());
+  }
+
+  return { forCluster, assignmentsOfPrincipal, roleByGuid };
+}
+
+/** One fresh array per call (callers may change it); `concat` copies whole views at once. */
+function concatenate<K extends 'assignments' | 'privileged' | 'unresolved'>(
+  views: readonly GroupView[],
+  key: K,
+): GroupView[K] {
+  const empty: GroupView[K] = [] as unknown as GroupView[K];
+  if (views.length === 0) return empty;
+  return (empty as unknown[]).concat(...views.map((v) => v[key])) as GroupView[K];
+}
+
+/**
+ * The same management-group assignment can come both from a subscription's listing and from a
+ * listing of unknown origin: merge the views, keeping each assignment once (see `isRepeat`).
+ */
+function withoutRepeats(views: readonly GroupView[]): GroupView {
+  const merged: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
+  const firstById = new Map<string, RoleAssignment>();
+  for (const view of views) {
+    for (let i = 0; i < view.assignments.length; i++) {
+      const resolved = view.assignments[i]!;
+      const a = resolved.assignment;
+      if (a.id) {
+        const first = firstById.get(a.id);
+        if (first === undefined) firstById.set(a.id, a);
+        else if (isRepeat(first, a)) continue;
+      }
+      const principal = view.principals[i];
+      merged.assignments.push(resolved);
+      merged.principals.push(principal);
+      if (!resolved.role) merged.unresolved.push(a);
+      if (principal) merged.privileged.push(principal);
+    }
+  }
+  return merged;
 }
