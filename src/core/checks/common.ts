@@ -1,0 +1,191 @@
+/**
+ * Helpers shared by the check modules: building definitions, rendering `az` commands, and the
+ * wording of `error` outcomes. Pure.
+ */
+import type { ResolvedAssignment } from '../access';
+import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
+import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
+
+/** Placeholders (`<cluster-name>`) are shown as they are; they are for a person to replace. */
+const PLACEHOLDER = /^<[a-z0-9-]+>$/;
+const SHELL_SAFE = /^[A-Za-z0-9_./:=@,+-]+$/;
+
+/**
+ * A value as one POSIX shell word. Resource group names may contain parentheses, which a shell
+ * would interpret, so anything outside a conservative safe set is single-quoted.
+ */
+export function shellArg(value: string): string {
+  if (PLACEHOLDER.test(value) || SHELL_SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `-g <resource group> -n <cluster name>`, with placeholders when the input lacks them. */
+export function clusterArgs(cluster: Pick<Cluster, 'resourceGroup' | 'name'>): string {
+  const name = cluster.name?.trim() || '<cluster-name>';
+  return `-g ${resourceGroupArg(cluster)} -n ${shellArg(name)}`;
+}
+
+/** The cluster's resource group as a shell word (a placeholder when the input lacks it). */
+export function resourceGroupArg(cluster: Pick<Cluster, 'resourceGroup'>): string {
+  return shellArg(cluster.resourceGroup?.trim() || '<resource-group>');
+}
+
+/** Enum-like strings from ARM, the SDK and `az` differ in case (`systemassigned`). */
+export function sameText(a: string | undefined | null, b: string): boolean {
+  return typeof a === 'string' && a.trim().toLowerCase() === b.toLowerCase();
+}
+
+/** `true`, or the string `"true"` in any case (add-on config carries string booleans). */
+export function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+
+export interface CheckMetadata {
+  id: string;
+  title: string;
+  severity: CheckDefinition['severity'];
+  rationale: string;
+  references: readonly string[];
+  remediation(cluster: Cluster, context?: RemediationContext): string;
+}
+
+/**
+ * A configuration check. A cluster document without configuration (`incomplete`) makes it
+ * `error`: judging absent configuration as "not enabled" would invent a failure, and as
+ * "fine" would invent a pass.
+ */
+export function configurationCheck(
+  meta: CheckMetadata,
+  evaluateConfiguration: (cluster: Cluster) => CheckOutcome,
+): CheckDefinition {
+  return Object.freeze({
+    ...meta,
+    references: Object.freeze([...meta.references]),
+    category: 'configuration' as const,
+    evaluate(input: CheckInput): CheckOutcome {
+      const { cluster } = input;
+      if (cluster.incomplete) {
+        return { status: 'error', detail: `The cluster's configuration could not be read: ${cluster.incomplete}` };
+      }
+      return evaluateConfiguration(cluster);
+    },
+  });
+}
+
+/**
+ * An access check. When the role assignments over the cluster could not be read nothing can be
+ * said about who has access: `error`.
+ */
+export function accessCheck(meta: CheckMetadata, evaluateAccess: (input: CheckInput) => CheckOutcome): CheckDefinition {
+  return Object.freeze({
+    ...meta,
+    references: Object.freeze([...meta.references]),
+    category: 'access' as const,
+    evaluate(input: CheckInput): CheckOutcome {
+      if (input.access.unavailable) {
+        return { status: 'error', detail: `Role assignments could not be evaluated: ${input.access.unavailable}`, principals: [] };
+      }
+      return evaluateAccess(input);
+    },
+  });
+}
+
+/** How to make unresolved role definitions resolvable, for both ways of reading the estate. */
+export const ROLE_DEFINITIONS_HINT =
+  'From a snapshot, export custom role definitions with ' +
+  '`az role definition list --custom-role-only true -o json > role-definitions.json`; ' +
+  'auditing live Azure, the auditing identity needs Microsoft.Authorization/roleDefinitions/read.';
+
+/** Names each unresolved assignment by its role definition id, principal and scope. */
+export function describeUnresolved(assignments: readonly RoleAssignment[]): string {
+  const listed = assignments.map(
+    (a) => `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${a.principalType || 'principal'} ${a.principalId} at ${a.scope || '/'})`,
+  );
+  const noun = assignments.length === 1 ? 'assignment has a role definition' : 'assignments have role definitions';
+  return `${assignments.length} role ${noun} that could not be resolved: ${listed.join('; ')}. ${ROLE_DEFINITIONS_HINT}`;
+}
+
+/** The `error` outcome of an access check whose result hinges on unresolved role definitions. */
+export function unresolvedOutcome(
+  what: string,
+  assignments: readonly RoleAssignment[],
+  principals: PrincipalAccess[],
+): CheckOutcome {
+  return { status: 'error', detail: `${what} ${describeUnresolved(assignments)}`, principals };
+}
+
+/** A short human description: `User 1111… (Contributor at /subscriptions/…)`. */
+export function describePrincipal(p: PrincipalAccess): string {
+  return `${p.principalType || 'principal'} ${p.principalId} (${p.roleName} at ${p.scope || '/'})`;
+}
+
+export function describePrincipals(principals: readonly PrincipalAccess[], limit = 5): string {
+  const shown = principals.slice(0, limit).map(describePrincipal);
+  const more = principals.length > limit ? ` and ${principals.length - limit} more` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+/** A resolved assignment as a report entry (the role's name when resolved, else what `az` gave). */
+export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess {
+  const a = resolved.assignment;
+  return {
+    principalId: a.principalId,
+    principalType: a.principalType,
+    roleName: resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
+    roleDefinitionId: a.roleDefinitionId,
+    scope: a.scope,
+    capabilities: [...resolved.capabilities],
+  };
+}
+
+/** Ids of the assignments, each once, in first-seen order (for `az role assignment delete --ids`). */
+export function assignmentIdsOf(assignments: readonly RoleAssignment[]): string[] {
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const a of assignments) {
+    const id = a.id?.trim();
+    if (!id || seen.has(id.toLowerCase())) continue;
+    seen.add(id.toLowerCase());
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** `az role assignment delete --ids …` for the given assignments (a placeholder when none). */
+export function deleteAssignmentsCommand(context?: RemediationContext): string {
+  const ids = context?.assignmentIds?.filter((id) => id.trim() !== '') ?? [];
+  const args = ids.length > 0 ? ids.map(shellArg).join(' ') : '<role-assignment-id>';
+  return `az role assignment delete --ids ${args}`;
+}
+
+/** `n thing(s)`. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+/** The cluster's managed identity kind, or undefined when it is not a managed identity. */
+export function managedIdentityKind(cluster: Cluster): 'systemassigned' | 'userassigned' | undefined {
+  const type = cluster.identity?.type;
+  if (sameText(type, 'SystemAssigned')) return 'systemassigned';
+  if (sameText(type, 'UserAssigned')) return 'userassigned';
+  return undefined;
+}
+
+/** An add-on by name, case-insensitively (`azurepolicy`, `azurePolicy`). */
+export function findAddon(cluster: Cluster, name: string): Addon | undefined {
+  const addons = cluster.addons ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, addon] of Object.entries(addons)) {
+    if (key.toLowerCase() === wanted && addon) return addon;
+  }
+  return undefined;
+}
+
+/** An add-on config value by key, case-insensitively. */
+export function addonConfigValue(addon: Addon, key: string): string | undefined {
+  const wanted = key.toLowerCase();
+  for (const [k, v] of Object.entries(addon.config ?? {})) {
+    if (k.toLowerCase() === wanted) return v;
+  }
+  return undefined;
+}

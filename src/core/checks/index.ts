@@ -1,0 +1,74 @@
+/**
+ * The check catalogue (CHECKS.md), in catalogue order: configuration checks, then access checks.
+ * Every evaluation runs each of these exactly once per cluster, in this order.
+ */
+import type { Cluster } from '../model';
+import { adminCredentialAccess } from './adminCredentialAccess';
+import { adminGroupConfigured } from './adminGroupConfigured';
+import { apiServerAccessRestricted } from './apiServerAccessRestricted';
+import { azurePolicyAddon } from './azurePolicyAddon';
+import { azureRbacAuthorization } from './azureRbacAuthorization';
+import { controlPlaneIdentityLeastPrivilege } from './controlPlaneIdentityLeastPrivilege';
+import { customRoleWildcards } from './customRoleWildcards';
+import { defenderEnabled } from './defenderEnabled';
+import { entraIdIntegration } from './entraIdIntegration';
+import { keyvaultSecretRotation } from './keyvaultSecretRotation';
+import { kubeletIdentityLeastPrivilege } from './kubeletIdentityLeastPrivilege';
+import { kubernetesRbacEnabled } from './kubernetesRbacEnabled';
+import { localAccountsDisabled } from './localAccountsDisabled';
+import { managedIdentity } from './managedIdentity';
+import { oidcIssuerEnabled } from './oidcIssuerEnabled';
+import { podIdentityDisabled } from './podIdentityDisabled';
+import { privilegedAccessViaGroups } from './privilegedAccessViaGroups';
+import type { CheckDefinition } from './types';
+import { userAssignedControlPlaneIdentity } from './userAssignedControlPlaneIdentity';
+import { workloadIdentityEnabled } from './workloadIdentityEnabled';
+
+export type { CheckCategory, CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
+
+export const CHECKS: readonly CheckDefinition[] = Object.freeze([
+  entraIdIntegration,
+  localAccountsDisabled,
+  azureRbacAuthorization,
+  kubernetesRbacEnabled,
+  adminGroupConfigured,
+  managedIdentity,
+  userAssignedControlPlaneIdentity,
+  oidcIssuerEnabled,
+  workloadIdentityEnabled,
+  podIdentityDisabled,
+  apiServerAccessRestricted,
+  defenderEnabled,
+  azurePolicyAddon,
+  keyvaultSecretRotation,
+  adminCredentialAccess,
+  privilegedAccessViaGroups,
+  customRoleWildcards,
+  kubeletIdentityLeastPrivilege,
+  controlPlaneIdentityLeastPrivilege,
+]);
+
+const byId = new Map(CHECKS.map((check) => [check.id, check]));
+
+/** A check by its public id (exact, as ids are a contract), or undefined. */
+export function checkById(id: string): CheckDefinition | undefined {
+  return byId.get(id);
+}
+
+/** A cluster standing for "your cluster" when the catalogue is shown without one. */
+export const PLACEHOLDER_CLUSTER: Readonly<Cluster> = Object.freeze({
+  id: '<cluster-id>',
+  name: '<cluster-name>',
+  subscriptionId: '<subscription-id>',
+  resourceGroup: '<resource-group>',
+  aadProfile: null,
+  identity: null,
+  kubeletIdentity: null,
+  apiServerAccess: null,
+  addons: {},
+});
+
+/** The remediation with placeholders (`<resource-group>`, `<cluster-name>`): for the catalogue. */
+export function catalogueRemediation(check: CheckDefinition): string {
+  return check.remediation(PLACEHOLDER_CLUSTER);
+}

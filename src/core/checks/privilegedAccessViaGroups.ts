@@ -1,0 +1,76 @@
+import { roleCapabilities } from '../permissions';
+import type { PrincipalAccess, RoleAssignment } from '../model';
+import {
+  accessCheck,
+  assignmentIdsOf,
+  count,
+  deleteAssignmentsCommand,
+  describePrincipals,
+  describeUnresolved,
+  sameText,
+  unresolvedOutcome,
+} from './common';
+
+function isUser(principalType: string | undefined): boolean {
+  return sameText(principalType, 'User');
+}
+
+/** An assignment whose principal type is not given may well be a user. */
+function mayBeUser(a: RoleAssignment): boolean {
+  return isUser(a.principalType) || !a.principalType || a.principalType.trim() === '';
+}
+
+export const privilegedAccessViaGroups = accessCheck(
+  {
+    id: 'privileged-access-via-groups',
+    title: 'Privileged access is granted to groups, not to individual users',
+    severity: 'medium',
+    rationale:
+      'Privileged access granted to governed groups (access reviews, PIM for groups, joiner/mover/leaver processes) is reviewed and removed; ' +
+      'access granted to individual users outlives their need for it.',
+    references: [
+      'https://learn.microsoft.com/azure/role-based-access-control/best-practices',
+      'https://learn.microsoft.com/azure/aks/manage-azure-rbac',
+    ],
+    // After granting the same role to a governed group, remove the direct user assignments.
+    remediation: (_cluster, context) => deleteAssignmentsCommand(context),
+  },
+  ({ cluster, access }) => {
+    const principals: PrincipalAccess[] = access.privileged.map((p) => ({ ...p, capabilities: [...p.capabilities] }));
+    const users = principals.filter((p) => isUser(p.principalType));
+    const userAssignmentIds = assignmentIdsOf(
+      access.assignments.filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType)).map((r) => r.assignment),
+    );
+    const unresolvedUsers = access.unresolved.filter(mayBeUser);
+
+    if (users.length > 0) {
+      const note = unresolvedUsers.length > 0 ? ` ${describeUnresolved(unresolvedUsers)}` : '';
+      return {
+        status: 'fail',
+        detail: `${count(users.length, 'privileged assignment')} ${users.length === 1 ? 'is' : 'are'} granted to users directly: ${describePrincipals(users)}.${note}`,
+        principals,
+        assignmentIds: userAssignmentIds,
+      };
+    }
+    if (unresolvedUsers.length > 0) {
+      return unresolvedOutcome('Whether these user assignments are privileged is unknown.', unresolvedUsers, principals);
+    }
+    if (cluster.incomplete) {
+      // Whether Azure RBAC is on decides if a data-action role makes its holder cluster-admin.
+      const maybePrivileged = access.assignments.filter(
+        (r) => r.role && isUser(r.assignment.principalType) && roleCapabilities(r.role, true).length > 0,
+      );
+      if (maybePrivileged.length > 0) {
+        return {
+          status: 'error',
+          detail:
+            `${count(maybePrivileged.length, 'user assignment')} may be privileged if Azure RBAC is on, ` +
+            `but the cluster's configuration could not be read: ${cluster.incomplete}`,
+          principals,
+        };
+      }
+    }
+    const groups = principals.length > 0 ? ` All ${count(principals.length, 'privileged assignment')} go to groups or service principals.` : '';
+    return { status: 'pass', detail: `No user holds privileged access over the cluster directly.${groups}`, principals };
+  },
+);

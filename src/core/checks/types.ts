@@ -1,0 +1,47 @@
+/**
+ * The shape every check module declares (ARCHITECTURE.md "Checks"): metadata a person reads
+ * (title, rationale, remediation, references) and a pure `evaluate`. Check ids are a public
+ * contract (CHECKS.md): never rename one.
+ */
+import type { AccessIndex, ClusterAccess } from '../access';
+import type { Cluster, FindingStatus, PrincipalAccess, Severity } from '../model';
+
+export type CheckCategory = 'configuration' | 'access';
+
+/** What a check sees of one cluster: its configuration and who can do what over it. */
+export interface CheckInput {
+  cluster: Cluster;
+  access: ClusterAccess;
+  index: AccessIndex;
+}
+
+export interface CheckOutcome {
+  status: FindingStatus;
+  /** One or two sentences a person acts on: what was found, naming the offending values. */
+  detail: string;
+  /** Access checks: every principal holding a capability the check looks at, pass or fail. */
+  principals?: PrincipalAccess[];
+  /** Role assignments whose removal would fix the finding (fills the remediation command). */
+  assignmentIds?: string[];
+}
+
+/** What the evaluation knows beyond the cluster when it renders a remediation command. */
+export interface RemediationContext {
+  /** Role assignments to remove, from the outcome; a placeholder is used when absent. */
+  assignmentIds?: string[];
+}
+
+export interface CheckDefinition {
+  /** Public contract: CLI JSON, HTTP API, stored findings and alert dedupe keys use it. */
+  readonly id: string;
+  readonly title: string;
+  /** The severity of a failure. */
+  readonly severity: Severity;
+  readonly category: CheckCategory;
+  readonly rationale: string;
+  /** A runnable `az` command with the cluster's resource group and name filled in. */
+  remediation(cluster: Cluster, context?: RemediationContext): string;
+  /** learn.microsoft.com pages explaining the setting and the fix. */
+  readonly references: readonly string[];
+  evaluate(input: CheckInput): CheckOutcome;
+}

@@ -1,0 +1,165 @@
+/**
+ * Evaluation of clusters into postures (ARCHITECTURE.md step 4): every check of the catalogue
+ * exactly once per cluster, in catalogue order, then the score and status. Pure.
+ */
+import { buildAccessIndex, type AccessIndex, type ClusterAccess } from './access';
+import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
+import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
+import {
+  CAPABILITIES,
+  type Capability,
+  type Cluster,
+  type ClusterPosture,
+  type Estate,
+  type Finding,
+  type PrincipalAccess,
+} from './model';
+import { clusterStatus, scoreFindings } from './score';
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One check on one cluster. A check that throws (a bug, or input no one anticipated) yields
+ * `error` for that check only, so one odd cluster cannot hide the findings of the others.
+ */
+function runCheck(check: CheckDefinition, input: CheckInput): Finding {
+  let outcome: CheckOutcome;
+  try {
+    outcome = check.evaluate(input);
+  } catch (error) {
+    outcome = { status: 'error', detail: `The check could not be evaluated: ${messageOf(error)}`, principals: check.category === 'access' ? [] : undefined };
+  }
+  let remediation: string;
+  try {
+    remediation = check.remediation(input.cluster, { assignmentIds: outcome.assignmentIds });
+  } catch {
+    remediation = check.remediation(PLACEHOLDER_CLUSTER);
+  }
+  const finding: Finding = {
+    checkId: check.id,
+    status: outcome.status,
+    severity: check.severity,
+    title: check.title,
+    detail: outcome.detail,
+    remediation,
+  };
+  if (check.category === 'access') finding.principals = outcome.principals ?? [];
+  return finding;
+}
+
+/**
+ * The same principal, role and scope listed more than once (e.g. a root assignment seen in
+ * several subscriptions' listings) becomes one entry holding the union of the capabilities.
+ */
+export function dedupePrincipals(principals: readonly PrincipalAccess[]): PrincipalAccess[] {
+  const byKey = new Map<string, { entry: PrincipalAccess; held: Set<Capability> }>();
+  for (const p of principals) {
+    const key = [p.principalId, p.roleDefinitionId, p.scope].map((s) => (s ?? '').trim().toLowerCase()).join('|');
+    const existing = byKey.get(key);
+    if (existing) {
+      for (const c of p.capabilities) existing.held.add(c);
+    } else {
+      byKey.set(key, { entry: { ...p }, held: new Set(p.capabilities) });
+    }
+  }
+  return [...byKey.values()].map(({ entry, held }) => ({ ...entry, capabilities: CAPABILITIES.filter((c) => held.has(c)) }));
+}
+
+export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: AccessIndex, now: Date): ClusterPosture {
+  const input: CheckInput = { cluster, access, index };
+  const findings = CHECKS.map((check) => runCheck(check, input));
+  return {
+    id: cluster.id,
+    name: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    status: clusterStatus(findings),
+    score: scoreFindings(findings),
+    findings,
+    privilegedPrincipals: dedupePrincipals(access.privileged),
+    evaluatedAt: now.toISOString(),
+  };
+}
+
+function idKey(id: string | undefined): string {
+  return (id ?? '').trim().replace(/\/+$/, '').toLowerCase();
+}
+
+export interface EvaluateEstateOptions {
+  now: Date;
+  /** Only these clusters (resource ids, compared case-insensitively); omitted = every cluster. */
+  clusterIds?: string[];
+}
+
+/**
+ * Every cluster of the estate (or those named), with the access index built once. A cluster
+ * listed twice (ARM ids are case-insensitive) is evaluated once. Subscriptions whose clusters
+ * could not be listed have no cluster objects here; the use case handles the ones it knew.
+ */
+export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): ClusterPosture[] {
+  const index = buildAccessIndex(estate);
+  const only = options.clusterIds ? new Set(options.clusterIds.map(idKey)) : undefined;
+  const seen = new Set<string>();
+  const postures: ClusterPosture[] = [];
+  for (const cluster of estate.clusters ?? []) {
+    const key = idKey(cluster.id);
+    if (only && !only.has(key)) continue;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let access: ClusterAccess;
+    try {
+      access = index.forCluster(cluster);
+    } catch (error) {
+      access = {
+        clusterId: cluster.id,
+        unavailable: `the role assignments over the cluster could not be evaluated: ${messageOf(error)}`,
+        assignments: [],
+        privileged: [],
+        unresolved: [],
+      };
+    }
+    postures.push(evaluateCluster(cluster, access, index, options.now));
+  }
+  return postures;
+}
+
+/**
+ * A known cluster that could not be read this time (its subscription's cluster listing failed):
+ * every check becomes `error` with the reason, so a stale `pass` is never reported. The last
+ * known privileged principals are kept: emptying them would make the next successful read look
+ * like every principal had just gained access.
+ */
+export function unreadablePosture(stored: ClusterPosture, reason: string, now: Date): ClusterPosture {
+  const cluster: Cluster = {
+    ...PLACEHOLDER_CLUSTER,
+    id: stored.id,
+    name: stored.name,
+    subscriptionId: stored.subscriptionId,
+    resourceGroup: stored.resourceGroup,
+  };
+  const findings: Finding[] = CHECKS.map((check) => {
+    const finding: Finding = {
+      checkId: check.id,
+      status: 'error',
+      severity: check.severity,
+      title: check.title,
+      detail: `The cluster could not be read: ${reason}`,
+      remediation: check.remediation(cluster),
+    };
+    if (check.category === 'access') finding.principals = [];
+    return finding;
+  });
+  return {
+    id: stored.id,
+    name: stored.name,
+    subscriptionId: stored.subscriptionId,
+    resourceGroup: stored.resourceGroup,
+    status: clusterStatus(findings),
+    score: scoreFindings(findings),
+    findings,
+    privilegedPrincipals: dedupePrincipals(stored.privilegedPrincipals ?? []),
+    evaluatedAt: now.toISOString(),
+  };
+}
