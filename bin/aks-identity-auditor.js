@@ -8,7 +8,7 @@ const root = path.join(__dirname, '..');
 const entry = path.join(root, 'dist', 'src', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {
   const { execFileSync } = require('child_process');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
