@@ -48,8 +48,13 @@ function get(obj: Json | null | undefined, key: string): unknown {
   if (!obj) return undefined;
   if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
   const wanted = fold(key);
-  for (const k of Object.keys(obj)) {
-    if (fold(k) === wanted) return obj[k];
+  const length = wanted.length;
+  // for…in rather than Object.keys: no array per lookup (millions of role assignments pass here).
+  for (const k in obj) {
+    // Only a key of the same length, or a longer one with underscores, can fold to `wanted`:
+    // this skips almost every key without folding it.
+    if (k.length !== length && (k.length < length || k.indexOf('_') === -1)) continue;
+    if (fold(k) === wanted && Object.prototype.hasOwnProperty.call(obj, k)) return obj[k];
   }
   return undefined;
 }
@@ -116,7 +121,7 @@ function toBoolean(value: unknown, where: string, field: string): boolean | unde
   throw new InputError(`${where}: "${field}" is ${describe(value)}, expected true or false`);
 }
 
-/** A non-blank string (trimmed of nothing: ids are echoed as given), or undefined. */
+/** A non-blank string, kept exactly as given (ids are echoed, never trimmed), or undefined. */
 function toText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -160,15 +165,24 @@ function requireId(doc: Json, where: string): string {
 // Role definition ids
 // ---------------------------------------------------------------------------------------------
 
+/** A handful of role ids is shared by a million assignments: each is taken apart once. */
+const knownGuids = new Map<string, string>();
+
 /**
  * The lower-cased guid of a role definition, from any of its forms: the subscription-level id
  * `az` and ARM return, the provider-level id of management-group assignments and built-ins
  * (`/providers/Microsoft.Authorization/roleDefinitions/{guid}`), or the bare guid.
  */
 export function roleDefinitionGuid(id: string): string {
-  const segments = id.trim().split('/').filter((s) => s.trim() !== '');
-  const last = segments[segments.length - 1];
-  return (last ?? '').trim().toLowerCase();
+  let guid = knownGuids.get(id);
+  if (guid === undefined) {
+    let end = id.length;
+    while (end > 0 && (id.charCodeAt(end - 1) === 47 /* / */ || id.charCodeAt(end - 1) <= 32)) end--;
+    guid = id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
+    // Capped, so hostile or random input cannot grow it without bound.
+    if (knownGuids.size < 10_000) knownGuids.set(id, guid);
+  }
+  return guid;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+/**
+ * The estate read from `az` CLI (or ARM REST / SDK) exports in a folder: CONTRACTS.md
+ * "Snapshot input". The folder is read again on every `readEstate`, so a user (or the README's
+ * regression walk-through) can edit the exports between two audits and see the difference.
+ *
+ * Broken exports are the user's to fix: every problem is an InputError whose one line names the
+ * file (and entry) and what is wrong with it.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../core/errors';
+import type { Cluster, Estate, RoleAssignment, RoleDefinition } from '../core/model';
+import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
+import type { EstateFilter, EstateSource, Health } from '../core/ports';
+
+export const SNAPSHOT_FILES = {
+  clusters: { name: 'clusters.json', madeWith: 'az aks list -o json', what: 'managed clusters' },
+  roleAssignments: {
+    name: 'role-assignments.json',
+    madeWith: 'az role assignment list --all --include-inherited -o json',
+    what: 'role assignments',
+  },
+  roleDefinitions: {
+    name: 'role-definitions.json',
+    madeWith: 'az role definition list --custom-role-only true -o json',
+    what: 'role definitions',
+  },
+} as const;
+
+type SnapshotFile = (typeof SNAPSHOT_FILES)[keyof typeof SNAPSHOT_FILES];
+
+export class SnapshotSource implements EstateSource {
+  readonly kind = 'snapshot' as const;
+
+  constructor(readonly dir: string) {}
+
+  async watchedSubscriptions(): Promise<string[]> {
+    const estate = await readSnapshot(this.dir);
+    return [...new Set(estate.clusters.map((c) => c.subscriptionId.toLowerCase()))].sort();
+  }
+
+  /**
+   * Clusters are filtered by subscription; role assignments are all kept, because an assignment
+   * listed anywhere (a management group, `/`) may cover a cluster of the filtered subscriptions
+   * and the access graph is what decides coverage.
+   */
+  async readEstate(filter: EstateFilter = {}): Promise<Estate> {
+    const estate = await readSnapshot(this.dir);
+    if (filter.subscriptionIds === undefined) return estate;
+    const wanted = new Set(filter.subscriptionIds.map((s) => s.trim().toLowerCase()));
+    return { ...estate, clusters: estate.clusters.filter((c) => wanted.has(c.subscriptionId.toLowerCase())) };
+  }
+
+  async health(): Promise<Health> {
+    try {
+      const names = await readdir(this.dir);
+      const missing = [SNAPSHOT_FILES.clusters.name, SNAPSHOT_FILES.roleAssignments.name].filter((n) => !names.includes(n));
+      const detail = missing.length
+        ? `snapshot directory ${this.dir} is readable, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`
+        : `snapshot directory ${this.dir}`;
+      return { ok: true, detail };
+    } catch (error) {
+      return { ok: false, detail: `snapshot directory ${this.dir} is not readable: ${reason(error)}` };
+    }
+  }
+}
+
+/** Reads and normalises the exports in `dir`. Throws InputError naming the file for any problem. */
+export async function readSnapshot(dir: string): Promise<Estate> {
+  const [rawClusters, rawAssignments, rawDefinitions] = await Promise.all([
+    readArray(dir, SNAPSHOT_FILES.clusters, true),
+    readArray(dir, SNAPSHOT_FILES.roleAssignments, true),
+    readArray(dir, SNAPSHOT_FILES.roleDefinitions, false),
+  ]);
+
+  const clusters: Cluster[] = [];
+  const clusterIndex = new Map<string, number>();
+  const clustersPath = join(dir, SNAPSHOT_FILES.clusters.name);
+  rawClusters!.forEach((raw, i) => {
+    const cluster = normaliseCluster(raw, `${clustersPath}[${i}]`);
+    // Two entries for one cluster (two exports concatenated) would give two postures for one id.
+    const key = cluster.id.trim().toLowerCase();
+    const first = clusterIndex.get(key);
+    if (first !== undefined) throw new InputError(`${clustersPath}[${i}]: duplicate cluster id, already at [${first}]`);
+    clusterIndex.set(key, i);
+    clusters.push(cluster);
+  });
+
+  const assignmentsPath = join(dir, SNAPSHOT_FILES.roleAssignments.name);
+  // A snapshot does not say which subscription's listing returned an assignment, so
+  // `listedInSubscriptionId` stays unknown (model.ts explains what the access graph does then).
+  const roleAssignments = dedupeById(rawAssignments!.map((raw, i) => normaliseRoleAssignment(raw, `${assignmentsPath}[${i}]`)));
+
+  const definitionsPath = join(dir, SNAPSHOT_FILES.roleDefinitions.name);
+  const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
+
+  return { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+}
+
+/**
+ * `--all --include-inherited` over several subscriptions lists an inherited assignment once per
+ * subscription; the same id is the same assignment, so it is kept once.
+ */
+function dedupeById<T extends RoleAssignment | RoleDefinition>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = item.id.trim().toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function readArray(dir: string, file: SnapshotFile, required: boolean): Promise<unknown[] | undefined> {
+  const path = join(dir, file.name);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      if (!required) return undefined;
+      throw new InputError(`${path}: file not found (export it with: ${file.madeWith} > ${file.name})`);
+    }
+    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a JSON file`);
+    throw new InputError(`${path}: cannot be read (${reason(error)})`);
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decode(bytes));
+  } catch (error) {
+    throw new InputError(`${path}: not valid JSON (${reason(error)})`);
+  }
+
+  if (Array.isArray(parsed)) return parsed;
+  // An ARM REST list response (`az rest --url …`) wraps the array in `value`; one page of it is
+  // accepted, a page that points to more (`nextLink`) is not: the estate would be cut short.
+  if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { value?: unknown }).value)) {
+    if ((parsed as { nextLink?: unknown }).nextLink) {
+      throw new InputError(`${path}: is one page of a longer ARM listing ("nextLink" is set); export every page`);
+    }
+    return (parsed as { value: unknown[] }).value;
+  }
+  const got = parsed === null ? 'null' : typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
+  throw new InputError(`${path}: expected a JSON array of ${file.what}, got ${got}`);
+}
+
+/**
+ * Exports made on Windows are not always UTF-8: PowerShell 5's `>` writes UTF-16LE with a byte
+ * order mark, and some editors add a UTF-8 BOM, which JSON.parse rejects.
+ */
+function decode(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2, bytes.length - ((bytes.length - 2) % 2)));
+    swapped.swap16();
+    return swapped.toString('utf16le');
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The short reason of an error, on one line (JSON.parse messages may quote the input). */
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const flat = message.replace(/\s+/g, ' ').trim();
+  return flat.length > 160 ? `${flat.slice(0, 160)}…` : flat;
+}
