@@ -21,3 +21,11 @@ export class DependencyError extends Error {
     this.name = 'DependencyError';
   }
 }
+
+/** The addressed thing (a cluster) is not known: the HTTP API answers 404. */
+export class NotFoundError extends Error {
+  constructor(message: string, readonly code: string = 'NotFound') {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}

@@ -2,7 +2,7 @@
  * Evaluation of clusters into postures (ARCHITECTURE.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
-import { buildAccessIndex, type AccessIndex, type ClusterAccess } from './access';
+import { accessViewsOf, buildAccessIndex, type AccessIndex, type AccessView, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
 import {
@@ -56,7 +56,7 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
 export function dedupePrincipals(principals: readonly PrincipalAccess[]): PrincipalAccess[] {
   const byKey = new Map<string, { entry: PrincipalAccess; held: Set<Capability> }>();
   for (const p of principals) {
-    const key = [p.principalId, p.roleDefinitionId, p.scope].map((s) => (s ?? '').trim().toLowerCase()).join('|');
+    const key = `${keyPart(p.principalId)}|${keyPart(p.roleDefinitionId)}|${keyPart(p.scope)}`;
     const existing = byKey.get(key);
     if (existing) {
       for (const c of p.capabilities) existing.held.add(c);
@@ -65,6 +65,65 @@ export function dedupePrincipals(principals: readonly PrincipalAccess[]): Princi
     }
   }
   return [...byKey.values()].map(({ entry, held }) => ({ ...entry, capabilities: CAPABILITIES.filter((c) => held.has(c)) }));
+}
+
+function keyPart(value: string | undefined): string {
+  return (value ?? '').trim().toLowerCase();
+}
+
+/** `dedupePrincipals` of one shared scope view, and what decides whether it can meet another's. */
+interface DedupedView {
+  /** Frozen: shared by the postures of every cluster under the view's scope. */
+  principals: readonly PrincipalAccess[];
+  /** The distinct `keyPart(scope)` of the view's entries. */
+  scopes: readonly string[];
+  /** An id containing `|` would make the joined key ambiguous across scopes (see `privilegedPrincipalsOf`). */
+  ambiguousKeys: boolean;
+}
+
+const dedupedByView = new WeakMap<AccessView, DedupedView>();
+
+function dedupedView(view: AccessView): DedupedView {
+  let deduped = dedupedByView.get(view);
+  if (deduped === undefined) {
+    const principals = dedupePrincipals(view.privileged).map((p) => {
+      Object.freeze(p.capabilities);
+      return Object.freeze(p);
+    });
+    deduped = {
+      principals,
+      scopes: [...new Set(view.privileged.map((p) => keyPart(p.scope)))],
+      ambiguousKeys: view.privileged.some((p) => (p.principalId ?? '').includes('|') || (p.roleDefinitionId ?? '').includes('|')),
+    };
+    dedupedByView.set(view, deduped);
+  }
+  return deduped;
+}
+
+/**
+ * `dedupePrincipals(access.privileged)`, without building a key per principal per cluster.
+ * The key includes the scope, and the views a cluster's access is made of are each one scope
+ * (the management-group view: a few), so entries of two views can only be merged if the two
+ * share a scope key. When no two views do, the result is the concatenation of each view's own
+ * deduplicated entries, computed once per view. Otherwise (or for an access not built by the
+ * index) the whole list is deduplicated here.
+ */
+function privilegedPrincipalsOf(access: ClusterAccess): PrincipalAccess[] {
+  const views = accessViewsOf(access);
+  if (views === undefined) return dedupePrincipals(access.privileged);
+  const parts = views.map(dedupedView);
+  const seenScopes: string[] = [];
+  for (const part of parts) {
+    if (part.ambiguousKeys) return dedupePrincipals(access.privileged);
+    for (const scope of part.scopes) {
+      if (seenScopes.includes(scope)) return dedupePrincipals(access.privileged);
+    }
+    // Pushed after the loop: a view's own repeats are already merged in its result.
+    seenScopes.push(...part.scopes);
+  }
+  const principals: PrincipalAccess[] = [];
+  for (const part of parts) for (const p of part.principals) principals.push(p);
+  return principals;
 }
 
 export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: AccessIndex, now: Date): ClusterPosture {
@@ -78,7 +137,7 @@ export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: 
     status: clusterStatus(findings),
     score: scoreFindings(findings),
     findings,
-    privilegedPrincipals: dedupePrincipals(access.privileged),
+    privilegedPrincipals: privilegedPrincipalsOf(access),
     evaluatedAt: now.toISOString(),
   };
 }

@@ -74,6 +74,8 @@ export interface HistoryEntry {
   failingCheckIds: string[];
   regressions: Regression[];
   sourceEventId?: string;
+  /** The cluster was deleted at `evaluatedAt` (status and score are its last known ones). */
+  deleted?: boolean;
 }
 
 export interface OutboxAlert {
@@ -101,7 +103,7 @@ export interface PostureStore {
    */
   recordEvaluation(
     posture: ClusterPosture,
-    options?: { sourceEventId?: string; minAlertSeverity?: Severity; extraAlerts?: Alert[] },
+    options?: { sourceEventId?: string; minAlertSeverity?: Severity; extraAlerts?: Alert[]; linkBase?: string },
   ): Promise<RecordResult>;
   getPosture(clusterId: string): Promise<ClusterPosture | undefined>;
   listPostures(

@@ -1,13 +1,36 @@
+import type { AccessView } from '../access';
 import type { PrincipalAccess } from '../model';
 import {
   accessCheck,
-  assignmentIdsOf,
   clusterArgs,
+  concatenated,
   count,
   describePrincipals,
   describeUnresolved,
+  distinctAssignmentIds,
+  mergeAssignmentIds,
+  sharedPrincipalAccess,
+  summariesOf,
   unresolvedOutcome,
+  type DistinctAssignmentIds,
 } from './common';
+
+/** Who can fetch the admin credential through one part of the cluster's access. */
+interface CredentialHolders {
+  holders: readonly PrincipalAccess[];
+  assignmentIds: DistinctAssignmentIds;
+}
+
+const holdersByView = new WeakMap<AccessView, CredentialHolders>();
+
+function credentialHolders(part: AccessView): CredentialHolders {
+  return {
+    holders: part.privileged.filter((p) => p.capabilities.includes('admin-credential')).map(sharedPrincipalAccess),
+    assignmentIds: distinctAssignmentIds(
+      part.assignments.filter((r) => r.capabilities.includes('admin-credential')).map((r) => r.assignment),
+    ),
+  };
+}
 
 export const adminCredentialAccess = accessCheck(
   {
@@ -26,12 +49,10 @@ export const adminCredentialAccess = accessCheck(
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
   ({ cluster, access }) => {
-    const holders: PrincipalAccess[] = access.privileged
-      .filter((p) => p.capabilities.includes('admin-credential'))
-      .map((p) => ({ ...p, capabilities: [...p.capabilities] }));
-    const assignmentIds = assignmentIdsOf(
-      access.assignments.filter((r) => r.capabilities.includes('admin-credential')).map((r) => r.assignment),
-    );
+    // Filters of the shared scope views, computed once per view (see `summariesOf`).
+    const parts = summariesOf(access, holdersByView, credentialHolders);
+    const holders = concatenated(parts, (p) => p.holders);
+    const assignmentIds = mergeAssignmentIds(parts.map((p) => p.assignmentIds));
     const unresolvedNote = access.unresolved.length > 0 ? ` ${describeUnresolved(access.unresolved)}` : '';
 
     if (!cluster.incomplete && cluster.disableLocalAccounts === true) {

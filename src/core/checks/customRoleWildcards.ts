@@ -1,16 +1,34 @@
-import type { ResolvedAssignment } from '../access';
+import type { AccessView, ResolvedAssignment } from '../access';
+import type { PrincipalAccess } from '../model';
 import { roleWildcardActions } from '../permissions';
 import {
   accessCheck,
+  concatenated,
   count,
   describePrincipal,
   principalAccessOf,
   sameText,
+  sharedPrincipalAccess,
+  summariesOf,
   unresolvedOutcome,
 } from './common';
 
 function isCustomRoleWithWildcards(r: ResolvedAssignment): boolean {
   return r.role !== undefined && sameText(r.role.roleType, 'CustomRole') && roleWildcardActions(r.role).length > 0;
+}
+
+/** The assignments of wildcard custom roles in one part of the cluster's access. */
+interface WildcardGrants {
+  flagged: readonly ResolvedAssignment[];
+  /** `principalAccessOf` each entry of `flagged`, at the same position. */
+  principals: readonly PrincipalAccess[];
+}
+
+const wildcardGrantsByView = new WeakMap<AccessView, WildcardGrants>();
+
+function wildcardGrants(part: AccessView): WildcardGrants {
+  const flagged = part.assignments.filter(isCustomRoleWithWildcards);
+  return { flagged, principals: flagged.map((r) => sharedPrincipalAccess(principalAccessOf(r))) };
 }
 
 export const customRoleWildcards = accessCheck(
@@ -28,14 +46,17 @@ export const customRoleWildcards = accessCheck(
     remediation: () => 'az role definition update --role-definition <role-definition-with-explicit-actions.json>',
   },
   ({ access }) => {
-    const flagged = access.assignments.filter(isCustomRoleWithWildcards);
-    const principals = flagged.map(principalAccessOf);
+    // Filters of the shared scope views, computed once per view (see `summariesOf`).
+    const parts = summariesOf(access, wildcardGrantsByView, wildcardGrants);
+    const flagged = concatenated(parts, (p) => p.flagged);
+    const principals = concatenated(parts, (p) => p.principals);
     if (flagged.length > 0) {
       const byRole = new Map<string, string[]>();
-      for (const r of flagged) {
-        const key = `${r.role!.roleName} (${roleWildcardActions(r.role!).join(', ')})`;
+      for (let i = 0; i < flagged.length; i++) {
+        const role = flagged[i]!.role!;
+        const key = `${role.roleName} (${roleWildcardActions(role).join(', ')})`;
         const list = byRole.get(key) ?? [];
-        list.push(describePrincipal(principalAccessOf(r)));
+        list.push(describePrincipal(principals[i]!));
         byRole.set(key, list);
       }
       const roles = [...byRole].map(([role, holders]) => `${role} assigned to ${holders.join('; ')}`);

@@ -1,14 +1,20 @@
+import type { AccessView } from '../access';
 import { roleCapabilities } from '../permissions';
 import type { PrincipalAccess, RoleAssignment } from '../model';
 import {
   accessCheck,
-  assignmentIdsOf,
+  concatenated,
   count,
   deleteAssignmentsCommand,
   describePrincipals,
   describeUnresolved,
+  distinctAssignmentIds,
+  mergeAssignmentIds,
   sameText,
+  sharedPrincipalAccess,
+  summariesOf,
   unresolvedOutcome,
+  type DistinctAssignmentIds,
 } from './common';
 
 function isUser(principalType: string | undefined): boolean {
@@ -18,6 +24,28 @@ function isUser(principalType: string | undefined): boolean {
 /** An assignment whose principal type is not given may well be a user. */
 function mayBeUser(a: RoleAssignment): boolean {
   return isUser(a.principalType) || !a.principalType || a.principalType.trim() === '';
+}
+
+/** The privileged assignments of one part of the cluster's access, and those made to users. */
+interface PrivilegedGrants {
+  principals: readonly PrincipalAccess[];
+  users: readonly PrincipalAccess[];
+  userAssignmentIds: DistinctAssignmentIds;
+  unresolvedUsers: readonly RoleAssignment[];
+}
+
+const grantsByView = new WeakMap<AccessView, PrivilegedGrants>();
+
+function privilegedGrants(part: AccessView): PrivilegedGrants {
+  const principals = part.privileged.map(sharedPrincipalAccess);
+  return {
+    principals,
+    users: principals.filter((p) => isUser(p.principalType)),
+    userAssignmentIds: distinctAssignmentIds(
+      part.assignments.filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType)).map((r) => r.assignment),
+    ),
+    unresolvedUsers: part.unresolved.filter(mayBeUser),
+  };
 }
 
 export const privilegedAccessViaGroups = accessCheck(
@@ -36,12 +64,12 @@ export const privilegedAccessViaGroups = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, access }) => {
-    const principals: PrincipalAccess[] = access.privileged.map((p) => ({ ...p, capabilities: [...p.capabilities] }));
-    const users = principals.filter((p) => isUser(p.principalType));
-    const userAssignmentIds = assignmentIdsOf(
-      access.assignments.filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType)).map((r) => r.assignment),
-    );
-    const unresolvedUsers = access.unresolved.filter(mayBeUser);
+    // Filters of the shared scope views, computed once per view (see `summariesOf`).
+    const parts = summariesOf(access, grantsByView, privilegedGrants);
+    const principals = concatenated(parts, (p) => p.principals);
+    const users = concatenated(parts, (p) => p.users);
+    const userAssignmentIds = mergeAssignmentIds(parts.map((p) => p.userAssignmentIds));
+    const unresolvedUsers = concatenated(parts, (p) => p.unresolvedUsers);
 
     if (users.length > 0) {
       const note = unresolvedUsers.length > 0 ? ` ${describeUnresolved(unresolvedUsers)}` : '';

@@ -1,0 +1,114 @@
+/**
+ * A synthetic estate for the benchmark, in the shapes users export (`az` CLI JSON), so the
+ * benchmark measures normalisation too. Deterministic (seeded) so runs are comparable.
+ *
+ * Spread of the role assignments, roughly as in real tenants: most at resource-group and
+ * resource scope (most of those on resources that are not clusters), some per subscription,
+ * a few at management-group and root scope.
+ */
+export interface EstateSize {
+  subscriptions: number;
+  clusters: number;
+  roleAssignments: number;
+}
+
+export interface RawEstate {
+  clusters: unknown[];
+  roleAssignments: unknown[];
+  roleDefinitions: unknown[];
+}
+
+const BUILTIN = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  aksClusterAdmin: '0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8',
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3f1bd2253f',
+  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
+};
+
+const CUSTOM_ROLES = 20;
+
+/** A small linear congruential generator: fast and reproducible. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 0x100000000;
+  };
+}
+
+function guid(n: number, salt: number): string {
+  const hex = (n * 2654435761 + salt * 40503).toString(16).padStart(12, '0').slice(-12);
+  const s = salt.toString(16).padStart(8, '0').slice(-8);
+  return `${s}-0000-4000-8000-${hex}`;
+}
+
+export function generateEstate(size: EstateSize, seed = 42): RawEstate {
+  const rnd = random(seed);
+  const subscriptions = Array.from({ length: size.subscriptions }, (_, i) => guid(i, 1));
+  const rgsPerSubscription = 10;
+  const clusters: unknown[] = [];
+  for (let i = 0; i < size.clusters; i++) {
+    const sub = subscriptions[i % size.subscriptions];
+    const rg = `rg-${Math.floor(i / size.subscriptions) % rgsPerSubscription}`;
+    const name = `aks-${i}`;
+    const hardened = rnd() < 0.5;
+    clusters.push({
+      id: `/subscriptions/${sub}/resourcegroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+      name,
+      resourceGroup: rg,
+      location: 'westeurope',
+      aadProfile: hardened ? { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [guid(i, 7)] } : null,
+      disableLocalAccounts: hardened,
+      enableRbac: true,
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [`/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-${name}`]: { principalId: guid(i, 3), clientId: guid(i, 4) } } },
+      identityProfile: { kubeletidentity: { objectId: guid(i, 5), clientId: guid(i, 6), resourceId: `/subscriptions/${sub}/resourceGroups/MC_${rg}_${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool` } },
+      oidcIssuerProfile: { enabled: hardened },
+      securityProfile: { workloadIdentity: { enabled: hardened }, defender: hardened ? { securityMonitoring: { enabled: true } } : null },
+      podIdentityProfile: null,
+      apiServerAccessProfile: hardened ? { enablePrivateCluster: true } : null,
+      addonProfiles: { azurepolicy: { enabled: hardened, config: null }, azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: hardened ? 'true' : 'false' } } },
+    });
+  }
+  const roleDefinitions: unknown[] = [];
+  for (let r = 0; r < CUSTOM_ROLES; r++) {
+    const id = guid(r, 9);
+    roleDefinitions.push({
+      id: `/subscriptions/${subscriptions[0]}/providers/Microsoft.Authorization/roleDefinitions/${id}`,
+      name: id,
+      roleName: `custom-role-${r}`,
+      roleType: 'CustomRole',
+      permissions: [{ actions: r % 4 === 0 ? ['Microsoft.ContainerService/*'] : ['Microsoft.Compute/*/read', `Microsoft.Storage/storageAccounts/*`], notActions: [], dataActions: [], notDataActions: [] }],
+      assignableScopes: [`/subscriptions/${subscriptions[0]}`],
+    });
+  }
+  const roleChoices = [BUILTIN.reader, BUILTIN.reader, BUILTIN.reader, BUILTIN.contributor, BUILTIN.aksClusterUser, BUILTIN.aksRbacClusterAdmin, BUILTIN.owner, BUILTIN.aksClusterAdmin];
+  const principalTypes = ['User', 'Group', 'ServicePrincipal', 'Group'];
+  const roleAssignments: unknown[] = [];
+  for (let a = 0; a < size.roleAssignments; a++) {
+    const pick = rnd();
+    const sub = subscriptions[Math.floor(rnd() * size.subscriptions)];
+    const rg = `rg-${Math.floor(rnd() * rgsPerSubscription)}`;
+    let scope: string;
+    if (pick < 0.0001) scope = '/';
+    else if (pick < 0.0004) scope = `/providers/Microsoft.Management/managementGroups/mg-${Math.floor(rnd() * 5)}`;
+    else if (pick < 0.05) scope = `/subscriptions/${sub}`;
+    else if (pick < 0.45) scope = `/subscriptions/${sub}/resourceGroups/${rg}`;
+    else if (pick < 0.55) {
+      const c = Math.floor(rnd() * size.clusters);
+      scope = (clusters[c] as { id: string }).id;
+    } else scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/st${a}`;
+    const custom = rnd() < 0.02;
+    const role = custom ? guid(Math.floor(rnd() * CUSTOM_ROLES), 9) : roleChoices[Math.floor(rnd() * roleChoices.length)];
+    roleAssignments.push({
+      id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/${guid(a, 11)}`,
+      name: guid(a, 11),
+      principalId: guid(Math.floor(rnd() * 50000), 13),
+      principalType: principalTypes[a % principalTypes.length],
+      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+      scope,
+    });
+  }
+  return { clusters, roleAssignments, roleDefinitions };
+}

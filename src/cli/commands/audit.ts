@@ -1,0 +1,207 @@
+/**
+ * `audit [--snapshot DIR | --subscription ID …] [--format …] [--output FILE] [--fail-on SEVERITY]
+ * [--store] [--notify]`: read the estate, evaluate it (the `runAudit` use case), print or write
+ * the report, and turn `--fail-on` into the exit code.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Option, type Command } from 'commander';
+import { loadSettings, parseSubscriptionIds, type Settings } from '../../config';
+import { SnapshotSource } from '../../adapters/snapshotSource';
+import { InputError } from '../../core/errors';
+import { SEVERITIES, type ClusterPosture, type Report, type Severity } from '../../core/model';
+import type { EstateSource, Notifier, PostureStore } from '../../core/ports';
+import { hasFailingAtLeast } from '../../core/report';
+import { runAudit } from '../../usecases/audit';
+import { formatReport, REPORT_FORMATS, type ReportFormat } from '../formats';
+import type { SarifArtifact } from '../formats/sarif';
+import type { CommandContext } from '../main';
+import { checkCatalogue } from './checks';
+
+export interface AuditCommandOptions {
+  snapshot?: string;
+  /** As given: repeated and/or comma-separated. */
+  subscription?: string[];
+  format: ReportFormat;
+  output?: string;
+  failOn?: Severity;
+  store?: boolean;
+  notify?: boolean;
+}
+
+/** Where the estate comes from, decided from flags and settings. */
+export type SourceSelection =
+  | { kind: 'snapshot'; dir: string; bundledSample: boolean }
+  | { kind: 'azure'; subscriptionIds: string[] };
+
+/** Builds estate sources; tests replace `azure` so they need no Azure. */
+export interface SourceFactory {
+  snapshot(dir: string): EstateSource;
+  azure(options: { subscriptionIds: string[]; settings: Settings }): EstateSource;
+}
+
+/** What `--store` / `--notify` need: the posture store and (for --notify) the alert channels. */
+export interface AuditPersistence {
+  store: PostureStore;
+  notifiers?: Notifier[];
+  close(): Promise<void>;
+}
+
+/**
+ * The wiring point for `--store` / `--notify`: given the settings, open the posture store
+ * (Table Storage or the embedded Azurite) and, when `notify`, the configured notifiers.
+ * `runAudit` then records each posture (regressions decided by the store) and delivers the
+ * pending alerts; the report carries `regressions` and `alerts`.
+ */
+export type OpenPersistence = (settings: Settings, wants: { notify: boolean }) => Promise<AuditPersistence>;
+
+export const persistenceNotWired: OpenPersistence = async () => {
+  throw new InputError('--store/--notify: the posture store is not wired into the command line in this build');
+};
+
+export interface AuditCommandDeps {
+  sources: SourceFactory;
+  openPersistence: OpenPersistence;
+}
+
+export const defaultSourceFactory: SourceFactory = {
+  snapshot: (dir) => new SnapshotSource(dir),
+  azure: ({ subscriptionIds, settings }) => {
+    // Loaded on demand: the Azure SDK is heavy and only live audits need it.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    const { ArmEstateSource } = require('../../adapters/armSource') as typeof import('../../adapters/armSource');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const credential = new DefaultAzureCredential(
+      settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
+    );
+    return new ArmEstateSource({ credential, subscriptionIds, mode: settings.sourceMode });
+  },
+};
+
+export const defaultAuditDeps: AuditCommandDeps = { sources: defaultSourceFactory, openPersistence: persistenceNotWired };
+
+export const BUNDLED_SAMPLE_NOTICE = 'auditing the bundled sample estate (no subscriptions configured)';
+
+/** Flags win over settings; a snapshot setting wins over subscriptions; nothing = the bundled sample. */
+export function selectSource(options: Pick<AuditCommandOptions, 'snapshot' | 'subscription'>, settings: Settings, ctx: Pick<CommandContext, 'cwd' | 'packageRoot'>): SourceSelection {
+  const flagSubscriptions = options.subscription ? parseSubscriptionIds(options.subscription.join(','), '--subscription') : [];
+  if (options.snapshot !== undefined && options.subscription !== undefined) {
+    throw new InputError('audit: --snapshot and --subscription cannot be combined');
+  }
+  if (options.subscription !== undefined && flagSubscriptions.length === 0) {
+    throw new InputError('--subscription: no subscription id given');
+  }
+  if (options.snapshot !== undefined) return { kind: 'snapshot', dir: resolve(ctx.cwd, options.snapshot), bundledSample: false };
+  if (flagSubscriptions.length > 0) return { kind: 'azure', subscriptionIds: flagSubscriptions };
+  if (settings.snapshotDir) return { kind: 'snapshot', dir: resolve(ctx.cwd, settings.snapshotDir), bundledSample: false };
+  if (settings.subscriptionIds.length > 0) return { kind: 'azure', subscriptionIds: settings.subscriptionIds };
+  return { kind: 'snapshot', dir: join(ctx.packageRoot, 'samples', 'estate'), bundledSample: true };
+}
+
+export async function auditCommand(options: AuditCommandOptions, ctx: CommandContext, deps: AuditCommandDeps = defaultAuditDeps): Promise<number> {
+  const settings = loadSettings(ctx.env);
+  const selection = selectSource(options, settings, ctx);
+  if (selection.kind === 'snapshot' && selection.bundledSample) ctx.warn(BUNDLED_SAMPLE_NOTICE);
+
+  const source =
+    selection.kind === 'snapshot'
+      ? deps.sources.snapshot(selection.dir)
+      : deps.sources.azure({ subscriptionIds: selection.subscriptionIds, settings });
+  const wantsStore = Boolean(options.store || options.notify);
+  // --notify delivers the alerts the store's outbox holds, so it implies --store.
+  const persistence = wantsStore ? await deps.openPersistence(settings, { notify: Boolean(options.notify) }) : undefined;
+
+  let report: Report;
+  try {
+    ctx.progress(selection.kind === 'snapshot' ? `reading the estate from ${selection.dir}…` : `reading ${selection.subscriptionIds.length} subscription(s) from Azure…`);
+    const result = await runAudit({
+      source: withProgress(source, ctx),
+      clock: ctx.clock,
+      store: persistence?.store,
+      notifiers: options.notify ? persistence?.notifiers : undefined,
+      minAlertSeverity: settings.alerts.minSeverity,
+      linkBase: settings.publicBaseUrl,
+      log: (line) => ctx.warn(`warning: ${line}`),
+    });
+    report = result.report;
+  } finally {
+    await persistence?.close();
+  }
+  ctx.progress(`evaluated ${report.summary.clusters} cluster(s)`);
+
+  const locate = selection.kind === 'snapshot' ? await snapshotLocator(selection.dir, ctx.cwd) : undefined;
+  const text = formatReport(report, options.format, {
+    // A file never gets colour codes, whatever the terminal.
+    color: options.output === undefined && ctx.colorStdout,
+    width: options.output === undefined ? ctx.tableWidth : undefined,
+    catalogue: checkCatalogue(),
+    toolVersion: ctx.packageVersion,
+    informationUri: ctx.informationUri,
+    locate,
+  });
+
+  if (options.output !== undefined) {
+    const target = resolve(ctx.cwd, options.output);
+    try {
+      await writeFile(target, text, 'utf8');
+    } catch (error) {
+      throw new InputError(`--output ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    ctx.progress(`report written to ${target}`);
+  } else {
+    ctx.stdout.write(text);
+  }
+  return options.failOn !== undefined && hasFailingAtLeast(report.clusters, options.failOn) ? 1 : 0;
+}
+
+/** Progress lines around the (possibly long) read of the estate. */
+function withProgress(source: EstateSource, ctx: CommandContext): EstateSource {
+  return {
+    kind: source.kind,
+    watchedSubscriptions: () => source.watchedSubscriptions(),
+    health: () => source.health(),
+    async readEstate(filter) {
+      const estate = await source.readEstate(filter);
+      ctx.progress(`read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`);
+      return estate;
+    },
+  };
+}
+
+/**
+ * SARIF locations for a snapshot: the exported clusters.json, relative to the working directory
+ * (the repository root in CI), and the line where each cluster's id appears in it.
+ */
+export async function snapshotLocator(dir: string, cwd: string): Promise<((cluster: ClusterPosture) => SarifArtifact | undefined) | undefined> {
+  const file = join(dir, 'clusters.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const rel = relative(cwd, file);
+  const uri = rel.startsWith('..') || isAbsolute(rel) ? pathToFileURL(file).href : rel.split(sep).join('/');
+  return (cluster) => {
+    const at = text.indexOf(JSON.stringify(cluster.id));
+    return { uri, line: at === -1 ? 1 : text.slice(0, at).split('\n').length };
+  };
+}
+
+export function registerAudit(program: Command, ctx: CommandContext, deps: AuditCommandDeps = defaultAuditDeps): void {
+  program
+    .command('audit')
+    .description('evaluate the estate and print the report (read-only unless --store/--notify)')
+    .option('--snapshot <dir>', 'read the estate from az CLI exports in DIR')
+    .option('--subscription <id...>', 'audit these subscriptions live (repeatable or comma-separated)')
+    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
+    .option('--output <file>', 'write the report to FILE instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a failing finding at or above SEVERITY exists').choices(SEVERITIES))
+    .option('--store', 'record posture and history; report regressions against the stored posture')
+    .option('--notify', 'also send alerts for regressions (implies --store)')
+    .action(async (options: AuditCommandOptions) => {
+      ctx.setExitCode(await auditCommand(options, ctx, deps));
+    });
+}

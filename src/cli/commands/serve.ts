@@ -1,0 +1,52 @@
+/**
+ * `aks-identity-auditor serve [--port 7071]` (what `npm start` runs): embedded Azurite unless
+ * storage is configured, one audit at start, then the HTTP API, the Event Grid webhook and the
+ * nightly schedule on the local Functions-compatible host, until SIGINT/SIGTERM.
+ */
+import { loadSettings } from '../../config';
+import { startLocalHost } from '../../host/localHost';
+import { createRuntime, setRuntime } from '../../runtime';
+import type { CommandContext } from '../main';
+
+export interface ServeOptions {
+  port?: number;
+  /** Tests: resolve once listening instead of waiting for a signal. */
+  untilListening?: (url: string, stop: () => Promise<void>) => void;
+}
+
+export async function serveCommand(options: ServeOptions, ctx: CommandContext): Promise<number> {
+  const settings = loadSettings(ctx.env, { PORT: options.port !== undefined ? String(options.port) : undefined });
+  const log = (line: string) => ctx.warn(line);
+  const runtime = await createRuntime(settings, { log, clock: ctx.clock, packageRoot: ctx.packageRoot, consoleAlerts: true });
+  setRuntime(runtime);
+  log(runtime.sourceDescription);
+  log(settings.storage.kind === 'embedded' ? `posture store: embedded Azurite, data in ${settings.dataDir}/azurite` : 'posture store: configured Table Storage');
+
+  let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
+  const stop = async () => {
+    await host?.close();
+    setRuntime(undefined);
+    await runtime.close();
+  };
+  try {
+    const report = await runtime.auditNow();
+    log(`start-up audit: ${report.summary.clusters} cluster(s), ${report.summary.failing} failing`);
+    host = await startLocalHost({ runtime, port: settings.port, schedule: settings.schedule, log });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`listening on ${host.url}/api (Event Grid webhook: ${host.url}/runtime/webhooks/eventgrid?functionName=armEvents); nightly audit "${settings.schedule}" UTC`);
+  if (options.untilListening) {
+    options.untilListening(host.url, stop);
+    return 0;
+  }
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  log('stopping');
+  await stop();
+  return 0;
+}

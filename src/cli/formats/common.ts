@@ -1,0 +1,45 @@
+/** Small pure helpers shared by the report formats. */
+import { SEVERITIES, type Finding, type Report, type Severity } from '../../core/model';
+
+/** Metadata of one check, as the formats need it (the catalogue mapped at the CLI boundary). */
+export interface CheckMeta {
+  id: string;
+  title: string;
+  severity: Severity;
+  category: string;
+  rationale: string;
+  /** The remediation with placeholders for the cluster (`<cluster-name>`, …). */
+  remediation: string;
+  references: readonly string[];
+}
+
+/** 0 = critical … 4 = info; unknown severities sort last. */
+export function severityRank(severity: Severity): number {
+  const rank = SEVERITIES.indexOf(severity);
+  return rank === -1 ? SEVERITIES.length : rank;
+}
+
+/** Findings a person has to look at: failures, then evaluation errors, worst first. */
+export function findingsToShow(findings: readonly Finding[]): Finding[] {
+  const statusOrder = (f: Finding) => (f.status === 'fail' ? 0 : 1);
+  return findings
+    .filter((f) => f.status === 'fail' || f.status === 'error')
+    .sort((a, b) => statusOrder(a) - statusOrder(b) || severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId));
+}
+
+export function countByStatus(findings: readonly Finding[]): Record<Finding['status'], number> {
+  const counts = { pass: 0, fail: 0, 'not-applicable': 0, error: 0 };
+  for (const f of findings) counts[f.status] += 1;
+  return counts;
+}
+
+export function clusterCounts(report: Report): { pass: number; fail: number; error: number } {
+  const counts = { pass: 0, fail: 0, error: 0 };
+  for (const c of report.clusters) counts[c.status] += 1;
+  return counts;
+}
+
+/** `critical 1 · high 2 · …` over the report summary, every severity listed. */
+export function severityCounts(report: Report, separator = ' · '): string {
+  return SEVERITIES.map((s) => `${s} ${report.summary.findingsBySeverity[s] ?? 0}`).join(separator);
+}

@@ -1,0 +1,89 @@
+/**
+ * The JSON report of CONTRACTS.md. Objects are rebuilt key by key so the output has the same key
+ * order whatever order the engine assembled them in: scripts and diffs of two runs rely on it.
+ */
+import { SEVERITIES } from '../../core/model';
+import type { AlertDelivery, ClusterPosture, Finding, PrincipalAccess, Regression, Report } from '../../core/model';
+
+export function formatJson(report: Report): string {
+  return `${JSON.stringify(orderedReport(report), null, 2)}\n`;
+}
+
+/** The report as a plain object in contract key order (undefined members left out). */
+export function orderedReport(report: Report): Record<string, unknown> {
+  return compact({
+    schemaVersion: report.schemaVersion,
+    generatedAt: report.generatedAt,
+    source: report.source,
+    summary: {
+      clusters: report.summary.clusters,
+      failing: report.summary.failing,
+      findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, report.summary.findingsBySeverity[s] ?? 0])),
+    },
+    clusters: report.clusters.map(orderedCluster),
+    alerts: report.alerts?.map(orderedAlert),
+  });
+}
+
+export function orderedCluster(cluster: ClusterPosture): Record<string, unknown> {
+  return compact({
+    id: cluster.id,
+    name: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    status: cluster.status,
+    score: cluster.score,
+    evaluatedAt: cluster.evaluatedAt,
+    findings: cluster.findings.map(orderedFinding),
+    privilegedPrincipals: cluster.privilegedPrincipals?.map(orderedPrincipal),
+    regressions: cluster.regressions?.map(orderedRegression),
+  });
+}
+
+function orderedFinding(finding: Finding): Record<string, unknown> {
+  return compact({
+    checkId: finding.checkId,
+    status: finding.status,
+    severity: finding.severity,
+    title: finding.title,
+    detail: finding.detail,
+    remediation: finding.remediation,
+    principals: finding.principals?.map(orderedPrincipal),
+  });
+}
+
+function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
+  return compact({
+    principalId: principal.principalId,
+    principalType: principal.principalType,
+    roleName: principal.roleName,
+    roleDefinitionId: principal.roleDefinitionId,
+    scope: principal.scope,
+    capabilities: [...principal.capabilities],
+  });
+}
+
+function orderedRegression(regression: Regression): Record<string, unknown> {
+  return compact({
+    kind: regression.kind,
+    checkId: regression.checkId,
+    principalId: regression.principalId,
+    before: regression.before,
+    after: regression.after,
+    severity: regression.severity,
+  });
+}
+
+function orderedAlert(alert: AlertDelivery): Record<string, unknown> {
+  return {
+    dedupeKey: alert.dedupeKey,
+    severity: alert.severity,
+    channels: Object.fromEntries(
+      (['email', 'teams', 'console'] as const).filter((c) => alert.channels[c] !== undefined).map((c) => [c, alert.channels[c]]),
+    ),
+  };
+}
+
+function compact(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,224 @@
+/**
+ * The human-readable report for a terminal: a header line, one section per cluster (status,
+ * score, and a table of its failing and unevaluated findings with who holds the access and how
+ * to fix it), and a closing summary. Every line fits `width` columns (default 100): cell text is
+ * wrapped here, before cli-table3 sees it, because cli-table3 truncates words longer than a
+ * column (resource ids, principal ids) instead of breaking them.
+ */
+import Table from 'cli-table3';
+import { createColors } from 'picocolors';
+import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
+import { clusterCounts, countByStatus, findingsToShow, severityCounts } from './common';
+
+export interface TableOptions {
+  /** ANSI colours; the CLI enables them only for a TTY without NO_COLOR. */
+  color: boolean;
+  /** Terminal columns to fit; 100 unless the terminal is narrower. */
+  width?: number;
+  /** Principals listed per finding before "+N more". */
+  maxPrincipals?: number;
+}
+
+export const DEFAULT_TABLE_WIDTH = 100;
+const MIN_WIDTH = 60;
+const SEVERITY_COLUMN = 10;
+const CHECK_COLUMN = 28;
+const INDENT = '      ';
+
+type Colors = ReturnType<typeof createColors>;
+
+export function formatTable(report: Report, options: TableOptions): string {
+  const width = Math.max(MIN_WIDTH, options.width ?? DEFAULT_TABLE_WIDTH);
+  const c = createColors(options.color);
+  const out: string[] = [];
+
+  out.push(
+    ...wrap(
+      `AKS identity audit — ${plural(report.summary.clusters, 'cluster')} from ${report.source === 'azure' ? 'Azure' : 'a snapshot'}, generated ${report.generatedAt}`,
+      width,
+    ).map((line) => c.bold(line)),
+  );
+  out.push('');
+
+  if (report.clusters.length === 0) {
+    out.push('No clusters found.');
+  }
+  for (const cluster of report.clusters) {
+    out.push(...clusterSection(cluster, width, c, options.maxPrincipals ?? 5), '');
+  }
+
+  const counts = clusterCounts(report);
+  out.push(
+    ...wrap(
+      `Summary: ${plural(report.summary.clusters, 'cluster')} — ${counts.pass} pass, ${counts.fail} fail, ${counts.error} could not be fully evaluated.`,
+      width,
+    ).map((line) => c.bold(line)),
+  );
+  out.push(...wrap(`Failing findings by severity: ${severityCounts(report)}`, width));
+  if (report.alerts && report.alerts.length > 0) {
+    const sent = report.alerts.filter((a) => Object.values(a.channels).includes('sent')).length;
+    out.push(...wrap(`Alerts: ${plural(report.alerts.length, 'alert')}, ${sent} delivered on at least one channel.`, width));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function clusterSection(cluster: ClusterPosture, width: number, c: Colors, maxPrincipals: number): string[] {
+  const lines: string[] = [];
+  const status = statusLabel(cluster.status, c);
+  const heading = `${cluster.name} · score ${cluster.score}/100`;
+  // The label is 5 visible characters wide plus one space: 6 columns of indent for what follows.
+  lines.push(...wrap(heading, width - 6).map((line, i) => (i === 0 ? `${status} ${c.bold(line)}` : `${INDENT}${c.bold(line)}`)));
+  lines.push(
+    ...wrap(`resource group ${cluster.resourceGroup} · subscription ${cluster.subscriptionId}`, width - 6).map((line) => `${INDENT}${c.dim(line)}`),
+  );
+
+  const counts = countByStatus(cluster.findings);
+  const shown = findingsToShow(cluster.findings);
+  if (shown.length === 0) {
+    lines.push(
+      ...wrap(
+        `All ${plural(cluster.findings.length, 'check')} pass or do not apply (${counts.pass} pass, ${counts['not-applicable']} not applicable).`,
+        width - 6,
+      ).map((line) => `${INDENT}${c.green(line)}`),
+    );
+  } else {
+    lines.push(
+      ...wrap(
+        `${counts.fail} failing, ${counts.error} not evaluated, ${counts.pass} passing, ${counts['not-applicable']} not applicable`,
+        width - 6,
+      ).map((line) => `${INDENT}${line}`),
+    );
+    lines.push(findingsTable(shown, width, c, maxPrincipals));
+  }
+  for (const regression of cluster.regressions ?? []) {
+    const who = regression.principalId ? ` (principal ${regression.principalId})` : '';
+    lines.push(
+      ...wrap(`Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`, width - 6).map(
+        (line) => `${INDENT}${c.yellow(line)}`,
+      ),
+    );
+  }
+  return lines;
+}
+
+function findingsTable(findings: Finding[], width: number, c: Colors, maxPrincipals: number): string {
+  // cli-table3 widths include one space of padding each side; four vertical borders.
+  const detailColumn = width - SEVERITY_COLUMN - CHECK_COLUMN - 4;
+  const table = new Table({
+    head: ['Severity', 'Check', 'Finding'].map((h) => c.bold(h)),
+    colWidths: [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn],
+    // Cells arrive wrapped to their column by wrap(); cli-table3's own word wrap would only
+    // re-measure them, and costs seconds on a few dozen long lines.
+    wordWrap: false,
+    // cli-table3 colours head and borders by itself unless told not to; colour is ours to decide.
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+  });
+  for (const finding of findings) {
+    const severity = finding.status === 'error' ? c.magenta('error') : severityColor(finding.severity, c)(finding.severity);
+    table.push([
+      severity,
+      wrap(finding.checkId, CHECK_COLUMN - 2).join('\n'),
+      findingText(finding, detailColumn - 2, c, maxPrincipals).join('\n'),
+    ]);
+  }
+  return table.toString();
+}
+
+function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: number): string[] {
+  const lines: string[] = [];
+  if (finding.status === 'error') {
+    lines.push(...wrap(`Not evaluated: ${finding.detail || finding.title}`, width));
+    return lines;
+  }
+  const detail = finding.detail || finding.title;
+  lines.push(...wrap(detail, width));
+  // Checks often name the principals in their detail already; list only the others.
+  const principals = (finding.principals ?? []).filter((p) => !detail.includes(p.principalId));
+  for (const principal of principals.slice(0, maxPrincipals)) {
+    lines.push(...wrap(`• ${principalLine(principal)}`, width));
+  }
+  if (principals.length > maxPrincipals) {
+    lines.push(`• +${principals.length - maxPrincipals} more (see --format json)`);
+  }
+  if (finding.remediation) {
+    lines.push(...wrap(`Fix: ${finding.remediation}`, width).map((line) => c.cyan(line)));
+  }
+  return lines;
+}
+
+function principalLine(principal: PrincipalAccess): string {
+  return `${principal.principalType} ${principal.principalId}: ${principal.roleName} at ${principal.scope} (${principal.capabilities.join(', ')})`;
+}
+
+function statusLabel(status: ClusterPosture['status'], c: Colors): string {
+  if (status === 'pass') return c.green('PASS ');
+  if (status === 'fail') return c.bold(c.red('FAIL '));
+  return c.magenta('ERROR');
+}
+
+function severityColor(severity: Severity, c: Colors): (text: string) => string {
+  switch (severity) {
+    case 'critical':
+      return (text) => c.bold(c.red(text));
+    case 'high':
+      return c.red;
+    case 'medium':
+      return c.yellow;
+    case 'low':
+      return c.cyan;
+    default:
+      return c.dim;
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Word-wraps `text` to `width` columns. Words longer than a line (resource ids, GUIDs) are broken
+ * after a `/`, `-` or `.` where possible, else hard, so nothing is truncated.
+ */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (!line) {
+        if (word.length <= width) {
+          line = word;
+          continue;
+        }
+      } else if (line.length + 1 + word.length <= width) {
+        line += ` ${word}`;
+        continue;
+      } else if (word.length <= width) {
+        lines.push(line);
+        line = word;
+        continue;
+      } else {
+        lines.push(line);
+      }
+      const pieces = breakWord(word, width);
+      lines.push(...pieces.slice(0, -1));
+      line = pieces[pieces.length - 1];
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+function breakWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = word;
+  while (rest.length > width) {
+    const window = rest.slice(0, width);
+    const cut = Math.max(window.lastIndexOf('/'), window.lastIndexOf('-'), window.lastIndexOf('.'));
+    // A break character very early in the window would leave a ragged, mostly empty line.
+    const at = cut >= width / 3 ? cut + 1 : width;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  pieces.push(rest);
+  return pieces;
+}

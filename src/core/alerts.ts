@@ -1,0 +1,190 @@
+/**
+ * From regressions to alerts a person can act on at 3 a.m.: what changed (before → after, in
+ * words), who holds the new access and through which role and scope, the `az` command that
+ * fixes it, and a link to the cluster. Pure.
+ */
+import type { Alert, Capability, ClusterPosture, Finding, PrincipalAccess, Regression, Severity } from './model';
+import { capabilitiesOfPrivilegeCheck, localAccountsEnabled, parseCapabilities, principalKey } from './regressions';
+import { atLeast } from './report';
+
+const KEY_SEPARATOR = '|';
+
+function normaliseClusterId(clusterId: string): string {
+  return clusterId.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/**
+ * The alert dedupe key (STORAGE.md): cluster id + check id (or signal) + principal id where
+ * relevant, lower-cased so ids differing only in case (`resourcegroups`/`resourceGroups`, GUID
+ * case) are one key. The store encodes it before using it in a row key.
+ */
+export function dedupeKey(clusterId: string, checkId: string, principalId?: string): string {
+  const parts = [normaliseClusterId(clusterId), checkId.trim().toLowerCase()];
+  if (principalId !== undefined && principalId.trim() !== '') parts.push(principalKey(principalId));
+  return parts.join(KEY_SEPARATOR);
+}
+
+export interface AlertOptions {
+  /** Lowest severity that pages (ALERT_MIN_SEVERITY). */
+  minSeverity: Severity;
+  /** Base URL of the HTTP API (`https://func.example.net`); no link without it. */
+  linkBase?: string;
+  now: Date;
+}
+
+/** What each capability lets its holder do, in the words of CHECKS.md. */
+export const CAPABILITY_WORDS: Readonly<Record<Capability, string>> = Object.freeze({
+  'admin-credential': 'can fetch the static cluster-admin kubeconfig (admin-credential)',
+  'cluster-write': 'can rewrite the cluster, e.g. re-enable local accounts (cluster-write)',
+  'role-assignment-write': 'can grant roles, including to itself (role-assignment-write)',
+  'kubernetes-cluster-admin': 'is Kubernetes cluster-admin through Azure RBAC (kubernetes-cluster-admin)',
+});
+
+const STATUS_WORDS: Record<string, string> = {
+  pass: 'passing',
+  fail: 'failing',
+  'not-applicable': 'not applicable',
+  error: 'could not be evaluated',
+};
+
+/** The link to the cluster's API document: `${linkBase}/api/clusters/{sub}/{rg}/{name}`. */
+export function clusterLink(linkBase: string | undefined, posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>): string | undefined {
+  if (!linkBase || !linkBase.trim()) return undefined;
+  const base = linkBase.trim().replace(/\/+$/, '');
+  const segments = [posture.subscriptionId, posture.resourceGroup, posture.name].map((s) => encodeURIComponent(s ?? ''));
+  return `${base}/api/clusters/${segments.join('/')}`;
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function describeGrant(p: PrincipalAccess): string {
+  return `${p.roleName || p.roleDefinitionId || 'an unnamed role'} at ${p.scope || '/'}`;
+}
+
+function principalLabel(principalId: string, grants: readonly PrincipalAccess[]): string {
+  const type = grants.find((g) => g.principalType)?.principalType;
+  return `${type || 'Principal'} ${principalId}`;
+}
+
+/** The principal's grants, those carrying the gained capabilities first. */
+function grantsOf(posture: ClusterPosture, principalId: string, gained: readonly Capability[]): PrincipalAccess[] {
+  const key = principalKey(principalId);
+  const grants = (posture.privilegedPrincipals ?? []).filter((p) => p?.principalId && principalKey(p.principalId) === key);
+  const carries = (p: PrincipalAccess) => p.capabilities.some((c) => gained.includes(c));
+  return [...grants.filter(carries), ...grants.filter((p) => !carries(p))];
+}
+
+function findingOf(posture: ClusterPosture, checkId: string): Finding | undefined {
+  return posture.findings.find((f) => f.checkId === checkId);
+}
+
+function privilegeAlertText(posture: ClusterPosture, regression: Regression, finding: Finding | undefined) {
+  const principalId = regression.principalId ?? '';
+  const had = parseCapabilities(regression.before);
+  const holds = parseCapabilities(regression.after);
+  const gained = holds.filter((c) => !had.includes(c));
+  const grants = grantsOf(posture, principalId, gained.length ? gained : holds);
+  const label = principalLabel(principalId, grants);
+  const words = (caps: Capability[]) => caps.map((c) => CAPABILITY_WORDS[c]).join('; ');
+  const through = grants.length ? ` through ${grants.map(describeGrant).join(', ')}` : '';
+  const local = localAccountsEnabled(posture)
+    ? ' Local accounts are enabled (or unknown), so admin-credential means a static cluster-admin kubeconfig that bypasses Entra ID and the audit trail.'
+    : ' Local accounts are disabled.';
+  const first = grants[0];
+  // Removing the grant is the direct fix when it was not intended; the check's own remediation
+  // (e.g. disabling local accounts) removes the risk for every holder.
+  const removeGrant = first
+    ? `az role assignment delete --assignee ${shellQuote(principalId)} --role ${shellQuote(first.roleName || first.roleDefinitionId)} --scope ${shellQuote(first.scope || '/')}`
+    : undefined;
+  const remediation = [removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined, finding?.remediation]
+    .filter((line): line is string => Boolean(line))
+    .join('\n');
+  return {
+    title: `${posture.name}: ${label} gained ${gained.join(', ') || regression.after} over the cluster`,
+    before: had.length ? `${label} ${words(had)}.` : `${label} held no privileged capability over the cluster.`,
+    after: `${label} now ${words(holds)}${through}.${local}`,
+    principal: first ? { ...first, capabilities: [...first.capabilities] } : undefined,
+    remediation,
+  };
+}
+
+function checkAlertText(posture: ClusterPosture, regression: Regression, finding: Finding | undefined) {
+  const title = finding?.title ?? regression.checkId;
+  const detail = finding?.detail ? `: ${finding.detail}` : '.';
+  if (regression.kind === 'severity-rose') {
+    return {
+      title: `${posture.name}: "${title}" is failing at ${regression.after} (was ${regression.before})`,
+      before: `Check ${regression.checkId} was failing at severity ${regression.before}.`,
+      after: `Check ${regression.checkId} is failing at severity ${regression.after}${detail}`,
+      remediation: finding?.remediation ?? '',
+    };
+  }
+  return {
+    title: `${posture.name}: "${title}" now fails`,
+    before: `Check ${regression.checkId} was ${STATUS_WORDS[regression.before] ?? regression.before}.`,
+    after: `Check ${regression.checkId} is failing${detail}`,
+    remediation: finding?.remediation ?? '',
+  };
+}
+
+/** The alerts for the regressions at or above `minSeverity`, one per regression. */
+export function alertsFromRegressions(posture: ClusterPosture, regressions: readonly Regression[], options: AlertOptions): Alert[] {
+  const createdAt = options.now.toISOString();
+  const link = clusterLink(options.linkBase, posture);
+  const alerts: Alert[] = [];
+  for (const regression of regressions) {
+    if (!atLeast(regression.severity, options.minSeverity)) continue;
+    const finding = findingOf(posture, regression.checkId);
+    const text =
+      regression.kind === 'privilege-gained'
+        ? privilegeAlertText(posture, regression, finding)
+        : { ...checkAlertText(posture, regression, finding), principal: undefined };
+    const alert: Alert = {
+      dedupeKey: dedupeKey(posture.id, regression.checkId, regression.kind === 'privilege-gained' ? regression.principalId : undefined),
+      clusterId: posture.id,
+      clusterName: posture.name,
+      subscriptionId: posture.subscriptionId,
+      resourceGroup: posture.resourceGroup,
+      severity: regression.severity,
+      kind: regression.kind,
+      checkId: regression.checkId,
+      title: text.title,
+      before: text.before,
+      after: text.after,
+      remediation: text.remediation || `See check ${regression.checkId} in \`aks-identity-auditor checks\`.`,
+      createdAt,
+    };
+    if (text.principal) alert.principal = text.principal;
+    if (link) alert.link = link;
+    alerts.push(alert);
+  }
+  return alerts;
+}
+
+/**
+ * Whether an open alert's condition has cleared in `posture`, so a later recurrence pages
+ * again. A check alert clears when the check passes (or is not applicable); a privilege alert
+ * when the principal no longer holds any capability filed under its check. `error` clears
+ * nothing; alerts that are not about a check (real-time signals) never clear by evaluation.
+ */
+export function alertCleared(
+  posture: ClusterPosture,
+  alert: Pick<Alert, 'checkId' | 'kind'> & { principalId?: string },
+  accessIsComplete: boolean,
+): boolean {
+  // Someone fetching the admin kubeconfig happened; no later posture undoes it.
+  if (alert.kind === 'admin-credential-retrieved') return false;
+  const finding = findingOf(posture, alert.checkId);
+  if (alert.principalId) {
+    const capabilities = capabilitiesOfPrivilegeCheck(alert.checkId);
+    if (capabilities.length === 0 || !accessIsComplete) return false;
+    const key = principalKey(alert.principalId);
+    return !(posture.privilegedPrincipals ?? []).some(
+      (p) => p?.principalId && principalKey(p.principalId) === key && p.capabilities.some((c) => capabilities.includes(c)),
+    );
+  }
+  if (!finding) return false;
+  return finding.status === 'pass' || finding.status === 'not-applicable';
+}

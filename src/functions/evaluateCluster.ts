@@ -1,0 +1,20 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getRuntime } from '../runtime';
+import { evaluateClusterNow } from '../usecases/queries';
+import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+
+/** `POST …/evaluate`: re-read live state now, record it, deliver its alerts, return the new posture. */
+export async function evaluateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const runtime = await getRuntime();
+    return evaluateClusterNow(runtime.auditDeps(), segmentsOf(request), queryOf(request));
+  });
+}
+
+export const evaluateClusterFunction = registerHttpFunction({
+  name: 'evaluateCluster',
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'clusters/{subscriptionId}/{resourceGroup}/{clusterName}/evaluate',
+  handler: evaluateCluster,
+});

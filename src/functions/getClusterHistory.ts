@@ -1,0 +1,20 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getRuntime } from '../runtime';
+import { getClusterHistory as clusterHistory } from '../usecases/queries';
+import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+
+/** `GET …/history`: evaluations, newest first, with the regressions each found. */
+export async function getClusterHistory(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const runtime = await getRuntime();
+    return clusterHistory(runtime.store, segmentsOf(request), queryOf(request));
+  });
+}
+
+export const getClusterHistoryFunction = registerHttpFunction({
+  name: 'getClusterHistory',
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'clusters/{subscriptionId}/{resourceGroup}/{clusterName}/history',
+  handler: getClusterHistory,
+});

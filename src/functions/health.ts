@@ -1,0 +1,23 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getRuntime } from '../runtime';
+import { checkHealth } from '../usecases/queries';
+import { errorResponse, json, registerHttpFunction } from './http';
+
+/** `GET /api/health` (anonymous): store and source reachability; 503 when either is down. */
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const runtime = await getRuntime();
+    const report = await checkHealth(runtime.store, runtime.source);
+    return json(report.status === 'ok' ? 200 : 503, report);
+  } catch (error) {
+    return errorResponse(context, error);
+  }
+}
+
+export const healthFunction = registerHttpFunction({
+  name: 'health',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'health',
+  handler: health,
+});

@@ -1,0 +1,204 @@
+/**
+ * The local Functions-compatible host (`aks-identity-auditor serve`, `npm start`): the same
+ * HTTP functions on `http://localhost:PORT/api/…`, the Event Grid webhook at
+ * `/runtime/webhooks/eventgrid?functionName=armEvents` (Event Grid validation handshake and
+ * CloudEvents OPTIONS handshake, as the Functions host does), and the nightly schedule.
+ * Like `func start`, it does not enforce function keys: it listens on loopback by default.
+ */
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { Cron } from 'croner';
+import { randomUUID } from 'crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
+import type { HttpFunctionDefinition } from '../functions/http';
+import { HTTP_FUNCTIONS } from '../functions/index';
+import type { Runtime } from '../runtime';
+import { compileRoute, matchRoute, type CompiledRoute } from './routes';
+
+/** Event Grid batches are at most 1 MB; anything larger is refused before parsing. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface LocalHostOptions {
+  runtime: Runtime;
+  port: number;
+  /** Interface to listen on; loopback unless told otherwise. */
+  hostname?: string;
+  /** NCRONTAB (6 fields, seconds first); omitted = no schedule. */
+  schedule?: string;
+  log: (line: string) => void;
+}
+
+export interface LocalHost {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const routes: CompiledRoute<HttpFunctionDefinition>[] = HTTP_FUNCTIONS.map((f) => compileRoute(f.route, f));
+  const server = createServer((req, res) => {
+    handle(options, routes, req, res).catch((error: Error) => {
+      options.log(`local host: unexpected error: ${error.stack ?? error.message}`);
+      if (!res.headersSent) send(res, 500, { error: { code: 'InternalError', message: 'internal error' } });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.hostname ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const job = options.schedule
+    ? new Cron(options.schedule, { protect: true, timezone: 'UTC' }, async () => {
+        try {
+          options.log(await options.runtime.nightlyAudit());
+        } catch (error) {
+          options.log(`nightly audit failed: ${(error as Error).message}`);
+        }
+      })
+    : undefined;
+  return {
+    url,
+    close: async () => {
+      job?.stop();
+      await closeServer(server);
+    },
+  };
+}
+
+async function handle(
+  options: LocalHostOptions,
+  routes: CompiledRoute<HttpFunctionDefinition>[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  if (path.toLowerCase() === '/runtime/webhooks/eventgrid') {
+    return eventGridWebhook(options, url, req, res);
+  }
+  if (!path.toLowerCase().startsWith('/api/')) {
+    return send(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
+  }
+  const match = matchRoute(routes, path.slice('/api/'.length));
+  if (match === 'bad-encoding') {
+    return send(res, 400, { error: { code: 'BadInput', message: 'a path segment is not valid percent-encoding' } });
+  }
+  if (!match) return send(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
+  const definition = match.target;
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (!(definition.methods as string[]).includes(method)) {
+    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow: definition.methods.join(', ') });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'request body is over 1 MB' } });
+  const request = new HttpRequest({
+    method,
+    url: `http://localhost${req.url ?? '/'}`,
+    headers: headersOf(req),
+    params: match.params,
+    body: body.length ? { bytes: body } : undefined,
+  });
+  const context = invocationContext(definition.name, options.log);
+  const response = await definition.handler(request, context);
+  await writeResponse(res, response);
+}
+
+async function eventGridWebhook(options: LocalHostOptions, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const functionName = url.searchParams.get('functionName');
+  if (functionName !== 'armEvents') {
+    return send(res, 404, { error: { code: 'NotFound', message: `no Event Grid function ${JSON.stringify(functionName ?? '')}` } });
+  }
+  if (method === 'OPTIONS') {
+    // CloudEvents webhook abuse protection: echo the origin back to allow delivery.
+    const origin = req.headers['webhook-request-origin'];
+    if (typeof origin !== 'string' || origin.length === 0) {
+      return send(res, 400, { error: { code: 'BadInput', message: 'WebHook-Request-Origin header is missing' } });
+    }
+    res.writeHead(200, { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' });
+    return void res.end();
+  }
+  if (method !== 'POST') {
+    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on the Event Grid webhook` } }, { allow: 'POST, OPTIONS' });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return send(res, 400, { error: { code: 'BadInput', message: `request body is not JSON: ${(error as Error).message}` } });
+  }
+  const outcome = await options.runtime.handleEventBatch(parsed);
+  if ('validationResponse' in outcome) {
+    options.log(`event grid: subscription validation handshake answered`);
+    return send(res, 200, { validationResponse: outcome.validationResponse });
+  }
+  for (const result of outcome.events) {
+    options.log(`event ${result.id ?? '(no id)'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
+  }
+  return send(res, 200, outcome);
+}
+
+function invocationContext(functionName: string, log: (line: string) => void): InvocationContext {
+  return new InvocationContext({
+    invocationId: randomUUID(),
+    functionName,
+    logHandler: (level, ...args) => {
+      if (level === 'trace' || level === 'debug') return;
+      log(`[${functionName}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+    },
+  });
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function writeResponse(res: ServerResponse, response: HttpResponseInit): Promise<void> {
+  const headers: Record<string, string> = {};
+  const init = response.headers;
+  if (init) {
+    const entries = init instanceof Headers ? [...init.entries()] : Array.isArray(init) ? init : Object.entries(init);
+    for (const [name, value] of entries) headers[name.toLowerCase()] = String(value);
+  }
+  let payload: string | Buffer | undefined;
+  if (response.jsonBody !== undefined) {
+    payload = JSON.stringify(response.jsonBody, null, 2);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  } else if (typeof response.body === 'string') {
+    payload = response.body;
+  } else if (response.body instanceof Uint8Array) {
+    payload = Buffer.from(response.body);
+  }
+  res.writeHead(response.status ?? 200, headers);
+  res.end(payload);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders });
+  res.end(JSON.stringify(body, null, 2));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.closeAllConnections?.();
+    server.close((error) => (error ? reject(error) : resolve()));
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * What the on-call HTTP API answers (CONTRACTS.md "HTTP API"), one function per route. Query
+ * values are validated here (never passed raw to a store filter); the HTTP triggers only map
+ * requests in and results out.
+ */
+import {
+  clusterIdFromSegments,
+  parseClusterStatus,
+  parseIsoTime,
+  parsePageSize,
+  parseSeverity,
+} from '../core/azureNames';
+import { InputError, NotFoundError } from '../core/errors';
+import type { Capability, ClusterPosture, PrincipalAccess } from '../core/model';
+import type { Health, HistoryEntry, OutboxAlert, PostureStore, PostureSummary } from '../core/ports';
+import { runAudit, type AuditDeps } from './audit';
+
+/** Query parameters as the HTTP layer hands them over (first value of each name). */
+export type QueryValues = Record<string, string | undefined>;
+
+export interface ClusterSegments {
+  subscriptionId: string;
+  resourceGroup: string;
+  clusterName: string;
+}
+
+/** `code` is the Functions key parameter: present on every keyed call, never ours to refuse. */
+const ALWAYS_ALLOWED = ['code'];
+
+function checkQuery(query: QueryValues, allowed: string[]): void {
+  for (const name of Object.keys(query)) {
+    if (!allowed.includes(name) && !ALWAYS_ALLOWED.includes(name)) {
+      const known = allowed.length ? allowed.join(', ') : 'none';
+      throw new InputError(`unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: ${known})`);
+    }
+  }
+}
+
+export function clusterIdOf(segments: ClusterSegments): string {
+  return clusterIdFromSegments(segments.subscriptionId, segments.resourceGroup, segments.clusterName);
+}
+
+export interface ClusterList {
+  clusters: PostureSummary[];
+  continuationToken?: string;
+}
+
+export async function listClusters(store: PostureStore, query: QueryValues): Promise<ClusterList> {
+  checkQuery(query, ['subscriptionId', 'status', 'severity', 'pageSize', 'continuationToken']);
+  const filter = {
+    subscriptionId: query.subscriptionId !== undefined ? clusterSubscription(query.subscriptionId) : undefined,
+    status: query.status !== undefined ? parseClusterStatus(query.status, 'status') : undefined,
+    severity: query.severity !== undefined ? parseSeverity(query.severity, 'severity') : undefined,
+  };
+  const page = await store.listPostures(filter, {
+    pageSize: query.pageSize !== undefined ? parsePageSize(query.pageSize, 'pageSize') : 100,
+    continuationToken: query.continuationToken,
+  });
+  return { clusters: page.items, continuationToken: page.continuationToken };
+}
+
+function clusterSubscription(value: string): string {
+  // Reuse the path validation so the filter accepts exactly what a path segment accepts.
+  return clusterIdFromSegments(value, 'x', 'x').split('/')[2];
+}
+
+export async function getCluster(store: PostureStore, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterPosture> {
+  checkQuery(query, []);
+  const id = clusterIdOf(segments);
+  const posture = await store.getPosture(id);
+  if (!posture) throw new NotFoundError(`no posture is stored for cluster ${id}`);
+  return posture;
+}
+
+export interface ClusterHistory {
+  clusterId: string;
+  history: HistoryEntry[];
+  continuationToken?: string;
+}
+
+export async function getClusterHistory(store: PostureStore, segments: ClusterSegments, query: QueryValues): Promise<ClusterHistory> {
+  checkQuery(query, ['pageSize', 'continuationToken']);
+  const posture = await getCluster(store, segments);
+  const page = await store.getHistory(posture.id, {
+    pageSize: query.pageSize !== undefined ? parsePageSize(query.pageSize, 'pageSize') : 50,
+    continuationToken: query.continuationToken,
+  });
+  return { clusterId: posture.id, history: page.items, continuationToken: page.continuationToken };
+}
+
+export interface PrincipalCapabilities {
+  principalId: string;
+  principalType: string;
+  capabilities: Capability[];
+  /** Each role assignment the capabilities come through. */
+  grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
+}
+
+export interface ClusterAccessView {
+  clusterId: string;
+  evaluatedAt: string;
+  localAccountsEnabled: boolean | 'unknown';
+  principals: PrincipalCapabilities[];
+}
+
+/** Who holds which privileged capability over the cluster, grouped by principal. */
+export async function getClusterAccess(store: PostureStore, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterAccessView> {
+  checkQuery(query, []);
+  const posture = await getCluster(store, segments);
+  return accessView(posture);
+}
+
+export function accessView(posture: ClusterPosture): ClusterAccessView {
+  const byPrincipal = new Map<string, PrincipalCapabilities>();
+  for (const grant of posture.privilegedPrincipals) {
+    const key = grant.principalId.toLowerCase();
+    let entry = byPrincipal.get(key);
+    if (!entry) {
+      entry = { principalId: grant.principalId, principalType: grant.principalType, capabilities: [], grants: [] };
+      byPrincipal.set(key, entry);
+    }
+    entry.grants.push({ roleName: grant.roleName, roleDefinitionId: grant.roleDefinitionId, scope: grant.scope, capabilities: grant.capabilities });
+    for (const capability of grant.capabilities) {
+      if (!entry.capabilities.includes(capability)) entry.capabilities.push(capability);
+    }
+  }
+  const localAccounts = posture.findings.find((f) => f.checkId === 'local-accounts-disabled');
+  return {
+    clusterId: posture.id,
+    evaluatedAt: posture.evaluatedAt,
+    localAccountsEnabled:
+      localAccounts?.status === 'fail' ? true : localAccounts?.status === 'pass' ? false : 'unknown',
+    principals: [...byPrincipal.values()].sort((a, b) => a.principalId.localeCompare(b.principalId)),
+  };
+}
+
+export interface RegressionView {
+  clusterId: string;
+  clusterName: string;
+  dedupeKey: string;
+  kind: OutboxAlert['alert']['kind'];
+  checkId: string;
+  severity: OutboxAlert['alert']['severity'];
+  title: string;
+  before: string;
+  after: string;
+  principalId?: string;
+  detectedAt: string;
+  delivery: { state: OutboxAlert['state']; attempts: number; channels: OutboxAlert['channels']; lastError?: string };
+}
+
+/** Recent regressions (those that page, i.e. at or above ALERT_MIN_SEVERITY) with their delivery state. */
+export async function listRegressions(store: PostureStore, query: QueryValues, now: Date): Promise<{ since: string; regressions: RegressionView[] }> {
+  checkQuery(query, ['since']);
+  const since = query.since !== undefined ? parseIsoTime(query.since, 'since') : new Date(now.getTime() - 7 * 24 * 3600 * 1000);
+  const alerts = await store.listAlerts({ since });
+  const regressions = alerts
+    .map((row): RegressionView => ({
+      clusterId: row.alert.clusterId,
+      clusterName: row.alert.clusterName,
+      dedupeKey: row.alert.dedupeKey,
+      kind: row.alert.kind,
+      checkId: row.alert.checkId,
+      severity: row.alert.severity,
+      title: row.alert.title,
+      before: row.alert.before,
+      after: row.alert.after,
+      principalId: row.alert.principal?.principalId,
+      detectedAt: row.alert.createdAt,
+      delivery: { state: row.state, attempts: row.attempts, channels: row.channels, lastError: row.lastError },
+    }))
+    .sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
+  return { since: since.toISOString(), regressions };
+}
+
+/** Re-evaluate one cluster now from live (or snapshot) state, record it, deliver its alerts. */
+export async function evaluateClusterNow(deps: AuditDeps & { store: PostureStore }, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterPosture> {
+  checkQuery(query, []);
+  const id = clusterIdOf(segments);
+  const subscriptionId = id.split('/')[2];
+  const watched = await deps.source.watchedSubscriptions();
+  if (!watched.includes(subscriptionId)) {
+    throw new NotFoundError(`subscription ${subscriptionId} is not watched by this auditor`);
+  }
+  const { report } = await runAudit(deps, { subscriptionIds: [subscriptionId], clusterIds: [id], digest: false });
+  const posture = report.clusters.find((c) => c.id.toLowerCase() === id.toLowerCase());
+  if (!posture) throw new NotFoundError(`cluster ${id} was not found in subscription ${subscriptionId}`);
+  return posture;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  store: Health;
+  source: Health & { kind: string };
+}
+
+export async function checkHealth(store: PostureStore, source: AuditDeps['source']): Promise<HealthReport> {
+  const [storeHealth, sourceHealth] = await Promise.all([
+    store.health().catch((e: Error) => ({ ok: false, detail: e.message })),
+    source.health().catch((e: Error) => ({ ok: false, detail: e.message })),
+  ]);
+  return {
+    status: storeHealth.ok && sourceHealth.ok ? 'ok' : 'degraded',
+    store: storeHealth,
+    source: { ...sourceHealth, kind: source.kind },
+  };
+}
