@@ -3,6 +3,7 @@
  * [--store] [--notify]`: read the estate, evaluate it (the `runAudit` use case), print or write
  * the report, and turn `--fail-on` into the exit code.
  */
+import { alertChannels, lazyAzureCredential, openStorage } from '../../composition';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,8 +57,17 @@ export interface AuditPersistence {
  */
 export type OpenPersistence = (settings: Settings, wants: { notify: boolean }) => Promise<AuditPersistence>;
 
-export const persistenceNotWired: OpenPersistence = async () => {
-  throw new InputError('--store/--notify: the posture store is not wired into the command line in this build');
+/** The store the CLI records into: the same storage the local host uses (embedded Azurite by default). */
+export const openConfiguredPersistence: OpenPersistence = async (settings, wants) => {
+  const credential = lazyAzureCredential(settings);
+  const storage = await openStorage(settings, { credential });
+  try {
+    const notifiers = wants.notify ? alertChannels(settings, { credential, console: true }) : undefined;
+    return { store: storage.store, notifiers, close: () => storage.close() };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 };
 
 export interface AuditCommandDeps {
@@ -69,10 +79,8 @@ export const defaultSourceFactory: SourceFactory = {
   snapshot: (dir) => new SnapshotSource(dir),
   azure: ({ subscriptionIds, settings }) => {
     // Loaded on demand: the Azure SDK is heavy and only live audits need it.
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
     const { ArmEstateSource } = require('../../adapters/armSource') as typeof import('../../adapters/armSource');
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const credential = new DefaultAzureCredential(
       settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
     );
@@ -80,7 +88,7 @@ export const defaultSourceFactory: SourceFactory = {
   },
 };
 
-export const defaultAuditDeps: AuditCommandDeps = { sources: defaultSourceFactory, openPersistence: persistenceNotWired };
+export const defaultAuditDeps: AuditCommandDeps = { sources: defaultSourceFactory, openPersistence: openConfiguredPersistence };
 
 export const BUNDLED_SAMPLE_NOTICE = 'auditing the bundled sample estate (no subscriptions configured)';
 

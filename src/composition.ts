@@ -1,0 +1,101 @@
+/**
+ * Building the concrete adapters from settings — one place, shared by the Functions runtime,
+ * the local host and the CLI (`audit --store/--notify`, `event`).
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { Agent } from 'https';
+import { join } from 'path';
+import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
+import { createNotifiers } from './adapters/notifiers';
+import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
+import { TableStore } from './adapters/tableStore';
+import type { Settings } from './config';
+import type { Notifier, PostureStore } from './core/ports';
+import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
+
+/** DefaultAzureCredential (managed identity in Azure, `az login` locally), created on first use. */
+export function lazyAzureCredential(settings: Pick<Settings, 'managedIdentityClientId'>, given?: TokenCredential): () => TokenCredential {
+  let credential = given;
+  return () =>
+    (credential ??= new DefaultAzureCredential(
+      settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
+    ));
+}
+
+export interface Storage {
+  store: PostureStore;
+  queue?: SubscriptionQueue;
+  /** One line for the start-up log. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The posture store (and the fan-out queue): the embedded Azurite when nothing is configured
+ * (data kept under `dataDir`, so posture survives a restart), else a connection string, else
+ * the identity-based endpoints.
+ */
+export async function openStorage(
+  settings: Pick<Settings, 'storage' | 'dataDir'>,
+  options: { credential: () => TokenCredential; inMemory?: boolean },
+): Promise<Storage> {
+  const closers: Array<() => Promise<void>> = [];
+  let queueConnection: QueueConnection | undefined;
+  let store: PostureStore;
+  let description: string;
+  try {
+    if (settings.storage.kind === 'embedded') {
+      const azurite = await startEmbeddedAzurite({ dataDir: join(settings.dataDir, 'azurite'), inMemory: options.inMemory });
+      closers.push(() => azurite.stop());
+      store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
+      queueConnection = { connectionString: azurite.connectionString };
+      description = options.inMemory ? 'embedded Azurite (in memory)' : `embedded Azurite, data in ${join(settings.dataDir, 'azurite')}`;
+    } else if (settings.storage.kind === 'connectionString') {
+      // Azurite and other local emulators speak plain http; Azure itself is always https.
+      const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(settings.storage.connectionString);
+      store = await TableStore.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
+      queueConnection = { connectionString: settings.storage.connectionString };
+      description = 'Table Storage (connection string)';
+    } else {
+      const clientId = settings.storage.clientId;
+      const credential = clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : options.credential();
+      store = await TableStore.create({ tableServiceUri: settings.storage.tableServiceUri, credential });
+      if (settings.storage.queueServiceUri) queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
+      description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
+    }
+    const queue = queueConnection ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME) : undefined;
+    return {
+      store,
+      queue,
+      description,
+      close: async () => {
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The configured alert channels; the console channel prints alerts for local use. */
+export function alertChannels(
+  settings: Pick<Settings, 'alerts'>,
+  options: { credential: () => TokenCredential; console: boolean; agent?: Agent },
+): Notifier[] {
+  const email = settings.alerts.email;
+  return createNotifiers({
+    email:
+      email?.kind === 'connectionString'
+        ? { connectionString: email.connectionString }
+        : email?.kind === 'endpoint'
+          ? { endpoint: email.endpoint, credential: options.credential() }
+          : undefined,
+    emailSender: email?.sender,
+    emailTo: email?.recipients,
+    teamsWebhookUrl: settings.alerts.teamsWebhookUrl,
+    console: options.console,
+    agent: options.agent,
+  });
+}
