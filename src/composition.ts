@@ -6,6 +6,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { Agent } from 'https';
 import { join } from 'path';
+import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { createNotifiers } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
@@ -82,7 +83,13 @@ export async function openStorage(
 /** The configured alert channels; the console channel prints alerts for local use. */
 export function alertChannels(
   settings: Pick<Settings, 'alerts'>,
-  options: { credential: () => TokenCredential; console: boolean; agent?: Agent },
+  options: {
+    credential: () => TokenCredential;
+    console: boolean;
+    /** Where the console channel writes (the CLI's injectable stderr); default process.stderr. */
+    consoleStream?: { write(chunk: string): unknown };
+    agent?: Agent;
+  },
 ): Notifier[] {
   const email = settings.alerts.email;
   return createNotifiers({
@@ -96,6 +103,21 @@ export function alertChannels(
     emailTo: email?.recipients,
     teamsWebhookUrl: settings.alerts.teamsWebhookUrl,
     console: options.console,
+    consoleStream: options.consoleStream ? callbackWriter(options.consoleStream) : undefined,
     agent: options.agent,
   });
+}
+
+/**
+ * A plain `write(chunk)` sink as the Writable the console channel expects: the callback is
+ * called at once, because an injected stream (tests, the CLI's captured stderr) may never call it.
+ */
+function callbackWriter(out: { write(chunk: string): unknown }): Pick<Writable, 'write'> {
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    out.write(typeof chunk === 'string' ? chunk : String(chunk));
+    const callback = rest.find((r): r is (error?: Error | null) => void => typeof r === 'function');
+    callback?.(null);
+    return true;
+  };
+  return { write } as Pick<Writable, 'write'>;
 }

@@ -5,17 +5,13 @@
  * and install it with `setRuntime`.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import type { Agent } from 'https';
 import { join } from 'path';
 import { ArmEstateSource } from './adapters/armSource';
-import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
-import { createNotifiers } from './adapters/notifiers';
 import { SnapshotSource } from './adapters/snapshotSource';
-import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
-import { TableStore } from './adapters/tableStore';
-import { loadSettings, processEnvironment, type Settings } from './config';
+import { alertChannels, lazyAzureCredential, openStorage } from './composition';
+import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
 import type { Report } from './core/model';
 import { systemClock, type Clock, type EstateSource, type Notifier, type PostureStore } from './core/ports';
@@ -29,7 +25,6 @@ import {
   type SubscriptionQueue,
 } from './usecases/fanOut';
 import { createEvaluationCoalescer, handleArmEvents, type EventResult } from './usecases/handleEvents';
-import { findPackageRoot } from './cli/main';
 
 export interface Runtime {
   settings: Settings;
@@ -66,6 +61,8 @@ export interface RuntimeOptions {
   agent?: Agent;
   /** Local use: the console channel prints alerts (always on for the local host and CLI). */
   consoleAlerts?: boolean;
+  /** Where the console channel writes (the CLI's stderr, injectable like every CLI stream); default process.stderr. */
+  consoleStream?: { write(chunk: string): unknown };
   /** Tests: run the embedded Azurite in memory. */
   inMemoryStorage?: boolean;
 }
@@ -73,10 +70,7 @@ export interface RuntimeOptions {
 export async function createRuntime(settings: Settings, options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const log = options.log;
-  const credential = () =>
-    (options.credential ??= new DefaultAzureCredential(
-      settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
-    ));
+  const credential = lazyAzureCredential(settings, options.credential);
 
   const { source, description } = createEstateSource(settings, {
     packageRoot: options.packageRoot ?? findPackageRoot(__dirname),
@@ -85,42 +79,21 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     agent: options.agent,
   });
 
-  const closers: Array<() => Promise<void>> = [];
-  let queueConnection: QueueConnection | undefined;
-  let store: PostureStore;
-  if (settings.storage.kind === 'embedded') {
-    const azurite = await startEmbeddedAzurite({ dataDir: join(settings.dataDir, 'azurite'), inMemory: options.inMemoryStorage });
-    closers.push(() => azurite.stop());
-    store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
-    queueConnection = { connectionString: azurite.connectionString };
-  } else if (settings.storage.kind === 'connectionString') {
-    const insecure = /^UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(settings.storage.connectionString);
-    store = await TableStore.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
-    queueConnection = { connectionString: settings.storage.connectionString };
-  } else {
-    const storageCredential = settings.storage.clientId
-      ? new DefaultAzureCredential({ managedIdentityClientId: settings.storage.clientId })
-      : credential();
-    store = await TableStore.create({ tableServiceUri: settings.storage.tableServiceUri, credential: storageCredential });
-    if (settings.storage.queueServiceUri) {
-      queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential: storageCredential };
-    }
+  const storage = await openStorage(settings, { credential, inMemory: options.inMemoryStorage });
+  const { store, queue } = storage;
+  let notifiers: Notifier[];
+  try {
+    notifiers = alertChannels(settings, {
+      credential,
+      console: options.consoleAlerts ?? !settings.runningInAzure,
+      consoleStream: options.consoleStream,
+      agent: options.agent,
+    });
+  } catch (error) {
+    // The embedded Azurite must not keep the process alive after a failed start.
+    await storage.close().catch(() => undefined);
+    throw error;
   }
-  const queue = queueConnection ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME) : undefined;
-
-  const notifiers = createNotifiers({
-    email:
-      settings.alerts.email?.kind === 'connectionString'
-        ? { connectionString: settings.alerts.email.connectionString }
-        : settings.alerts.email?.kind === 'endpoint'
-          ? { endpoint: settings.alerts.email.endpoint, credential: credential() }
-          : undefined,
-    emailSender: settings.alerts.email?.sender,
-    emailTo: settings.alerts.email?.recipients,
-    teamsWebhookUrl: settings.alerts.teamsWebhookUrl,
-    console: options.consoleAlerts ?? !settings.runningInAzure,
-    agent: options.agent,
-  });
 
   const linkBase = settings.publicBaseUrl ?? (settings.runningInAzure ? undefined : `http://localhost:${settings.port}`);
   const auditDeps = (): AuditDeps & { store: PostureStore } => ({
@@ -187,9 +160,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     nightlyAudit: () => runNightlyAudit({ ...auditDeps(), queue, historyDays: settings.historyDays }),
     auditSubscription: (subscriptionId) => runSubscriptionAudit(auditDeps(), subscriptionId),
     recordSubscriptionFailure: (subscriptionId, message) => recordSubscriptionFailure(auditDeps(), subscriptionId, message),
-    close: async () => {
-      for (const close of closers.reverse()) await close();
-    },
+    close: () => storage.close(),
   };
 }
 
@@ -223,6 +194,10 @@ export function createEstateSource(
   };
 }
 
+/**
+ * The console channel waits for `write(chunk, callback)`; the CLI's streams (and captures of
+ * them) take a plain `write(chunk)`. The callback fires once the chunk is handed over.
+ */
 let current: Promise<Runtime> | undefined;
 
 /** The runtime of this process: built once from the app settings, unless one was installed. */

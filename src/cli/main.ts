@@ -55,18 +55,6 @@ export interface CommandContext extends CliIo {
   setExitCode(code: number): void;
 }
 
-/**
- * Commands provided by other modules, loaded when invoked. Each module exports one function:
- *   serve.ts: serveCommand(options: { port?: number }, ctx: CommandContext): Promise<number>
- *   event.ts: eventCommand(file: string, options: { snapshot?: string }, ctx: CommandContext): Promise<number>
- */
-interface ServeModule {
-  serveCommand(options: { port?: number }, ctx: CommandContext): Promise<number>;
-}
-interface EventModule {
-  eventCommand(file: string, options: { snapshot?: string }, ctx: CommandContext): Promise<number>;
-}
-
 export interface MainOptions extends Partial<CliIo> {
   /** Replaces how `audit` builds sources and opens the store (tests; the --store wiring). */
   auditDeps?: Partial<AuditCommandDeps>;
@@ -124,7 +112,19 @@ function reportError(error: unknown, ctx: CommandContext): number {
   return 2;
 }
 
+let ignoringClosedStdout = false;
+
+/** `aks-identity-auditor audit … | head` closes the pipe early: that is the reader's choice, not an error. */
+function ignoreClosedStdout(): void {
+  if (ignoringClosedStdout) return;
+  ignoringClosedStdout = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 function createContext(io: Partial<CliIo>): CommandContext {
+  if (!io.stdout) ignoreClosedStdout();
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? processEnvironment();
@@ -177,21 +177,15 @@ export function parsePort(value: string): number {
 }
 
 /**
- * Loads a command module that another part of the product provides. Only the module's own
- * absence is "not available"; an error inside it is a real error and propagates.
+ * `serve` and `event` build the whole runtime (store, Azure SDK clients): their modules are
+ * loaded only when one of them runs, so `audit` and `checks` start without that weight.
  */
-function optionalCommandModule<T>(name: 'serve' | 'event'): T {
-  const path = `./commands/${name}`;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path) as T;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`commands/${name}`)) {
-      throw new InputError(`${name}: this command is not available in this build`);
-    }
-    throw error;
-  }
+function loadServe(): typeof import('./commands/serve') {
+  return require('./commands/serve') as typeof import('./commands/serve');
+}
+
+function loadEvent(): typeof import('./commands/event') {
+  return require('./commands/event') as typeof import('./commands/event');
 }
 
 function registerServe(program: Command, ctx: CommandContext): void {
@@ -200,8 +194,7 @@ function registerServe(program: Command, ctx: CommandContext): void {
     .description('run the local Functions-compatible host: HTTP API, Event Grid webhook and nightly schedule (npm start)')
     .addOption(new Option('--port <port>', 'port to listen on (default: PORT or 7071)').argParser(parsePort))
     .action(async (options: { port?: number }) => {
-      const module = optionalCommandModule<ServeModule>('serve');
-      ctx.setExitCode(await module.serveCommand(options, ctx));
+      ctx.setExitCode(await loadServe().serveCommand(options, ctx));
     });
 }
 
@@ -212,8 +205,7 @@ function registerEvent(program: Command, ctx: CommandContext): void {
     .argument('<file>', 'event file, or - for stdin')
     .option('--snapshot <dir>', 'read the estate from az CLI exports in DIR instead of Azure')
     .action(async (file: string, options: { snapshot?: string }) => {
-      const module = optionalCommandModule<EventModule>('event');
-      ctx.setExitCode(await module.eventCommand(file, options, ctx));
+      ctx.setExitCode(await loadEvent().eventCommand(file, options, ctx));
     });
 }
 

@@ -205,6 +205,17 @@ function distinct(members: readonly RoleAssignment[]): RoleAssignment[] {
   return kept;
 }
 
+/**
+ * Whether a group indexed under this normalised scope key can hold entries `distinct` would
+ * drop. `distinct` only compares assignments whose raw scope is blank/slashes (normalised: `/`)
+ * or starts with `providers/microsoft.management/` (normalised: under
+ * `/providers/microsoft.management`), so any other key (every resource group, subscription and
+ * resource) cannot: its group of thousands is used as it is, without a pass over it.
+ */
+function mayHoldRepeatedListings(scopeKey: string): boolean {
+  return scopeKey === '/' || scopeKey.startsWith('/providers/microsoft.management');
+}
+
 function buildView(members: readonly RoleAssignment[], roles: RoleLookup): GroupView {
   const view: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
   for (const a of members) {
@@ -307,6 +318,21 @@ function isUnrelatedResourceKey(key: string): boolean {
   return key.startsWith('/subscriptions/') && hasMoreSegmentsThan(key, 4) && !key.includes(MANAGED_CLUSTER_MARKER);
 }
 
+/** The principal keys of the kubelet and control-plane identities of these clusters. */
+function clusterIdentityKeys(clusters: readonly Cluster[] | undefined): Set<string> {
+  const keys = new Set<string>();
+  const add = (principalId: unknown) => {
+    const key = typeof principalId === 'string' ? principalKey(principalId) : '';
+    if (key !== '') keys.add(key);
+  };
+  for (const cluster of clusters ?? []) {
+    add(cluster?.kubeletIdentity?.objectId);
+    add(cluster?.identity?.principalId);
+    for (const uai of cluster?.identity?.userAssignedIdentities ?? []) add(uai?.principalId);
+  }
+  return keys;
+}
+
 function subscriptionFromId(id: string): string {
   const match = /^\/?subscriptions\/([^/]+)/i.exec(id.trim());
   return match ? match[1]!.toLowerCase() : '';
@@ -319,7 +345,7 @@ function subscriptionFromId(id: string): string {
  * on a guid clash (they are what Azure returned for this tenant).
  */
 export function buildAccessIndex(
-  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'>,
+  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> & Partial<Pick<Estate, 'clusters'>>,
 ): AccessIndex {
   const roles = new Map<string, RoleDefinition>();
   for (const role of BUILTIN_ROLES) roles.set(role.guid, role);
@@ -365,11 +391,14 @@ export function buildAccessIndex(
   }
 
   // Views are keyed by the group object (an array, or a lone assignment), built on first use.
+  // `mayHoldRepeats` is false for a group whose scope key rules out repeated listings (see
+  // `mayHoldRepeatedListings`): its members are then taken as they are, without `distinct`.
   const viewsOfGroup = new WeakMap<object, GroupViews>();
-  function viewOf(group: Group, azureRbac: boolean): GroupView {
+  function viewOf(group: Group, azureRbac: boolean, mayHoldRepeats = true): GroupView {
     let views = viewsOfGroup.get(group);
     if (!views) {
-      views = { withoutAzureRbac: sealed(buildView(Array.isArray(group) ? distinct(group) : [group], roleLookup)) };
+      const members = !Array.isArray(group) ? [group] : mayHoldRepeats ? distinct(group) : group;
+      views = { withoutAzureRbac: sealed(buildView(members, roleLookup)) };
       viewsOfGroup.set(group, views);
     }
     if (!azureRbac) return views.withoutAzureRbac;
@@ -455,7 +484,7 @@ export function buildAccessIndex(
     const scopes = scopesFor(cluster, subscriptionId);
     for (let i = 0; i < scopes.length - 1; i++) {
       const group = groupAt(scopes[i]!);
-      if (group !== undefined) views.push(viewOf(group, azureRbac));
+      if (group !== undefined) views.push(viewOf(group, azureRbac, mayHoldRepeatedListings(scopes[i]!)));
     }
     const managementGroups = managementGroupsFor(subscriptionId);
     if (managementGroups.length === 1) {
@@ -493,12 +522,35 @@ export function buildAccessIndex(
     }
     return byPrincipal;
   }
+
+  // The principals an evaluation asks about are the identities of the estate's own clusters
+  // (kubelet and control-plane). When the estate given carries its clusters, the first lookup of
+  // one of those makes a pass over the assignments that keeps only theirs: one set lookup per
+  // assignment, instead of a list per principal of the whole tenant, which at a million
+  // assignments is most of the cost of the lookups. That pass sees every assignment, so its
+  // answer for those principals is complete; any other principal uses the full index above.
+  const expectedPrincipals = clusterIdentityKeys(estate.clusters);
+  let ofExpectedPrincipals: Map<string, RoleAssignment[]> | undefined;
+  function expectedPrincipalIndex(): Map<string, RoleAssignment[]> {
+    if (!ofExpectedPrincipals) {
+      ofExpectedPrincipals = new Map();
+      for (const a of allAssignments) {
+        const id = principalKey(a.principalId);
+        if (!expectedPrincipals.has(id)) continue;
+        const list = ofExpectedPrincipals.get(id);
+        if (list === undefined) ofExpectedPrincipals.set(id, [a]);
+        else list.push(a);
+      }
+    }
+    return ofExpectedPrincipals;
+  }
+
   const principalViews = new WeakMap<RoleAssignment[], ResolvedAssignment[]>();
 
   function assignmentsOfPrincipal(principalId: string): ResolvedAssignment[] {
     const id = principalKey(principalId);
     if (id === '') return [];
-    const group = principalIndex().get(id);
+    const group = (expectedPrincipals.has(id) ? expectedPrincipalIndex() : principalIndex()).get(id);
     if (group === undefined) return [];
     let resolved = principalViews.get(group);
     if (!resolved) {

@@ -2,8 +2,9 @@
  * Evaluation of clusters into postures (ARCHITECTURE.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
-import { accessViewsOf, buildAccessIndex, type AccessIndex, type AccessView, type ClusterAccess } from './access';
+import { buildAccessIndex, type AccessIndex, type AccessView, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
+import { accessViewsOfInput } from './checks/common';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
 import {
   CAPABILITIES,
@@ -56,7 +57,7 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
 export function dedupePrincipals(principals: readonly PrincipalAccess[]): PrincipalAccess[] {
   const byKey = new Map<string, { entry: PrincipalAccess; held: Set<Capability> }>();
   for (const p of principals) {
-    const key = `${keyPart(p.principalId)}|${keyPart(p.roleDefinitionId)}|${keyPart(p.scope)}`;
+    const key = dedupeKey(p);
     const existing = byKey.get(key);
     if (existing) {
       for (const c of p.capabilities) existing.held.add(c);
@@ -69,6 +70,21 @@ export function dedupePrincipals(principals: readonly PrincipalAccess[]): Princi
 
 function keyPart(value: string | undefined): string {
   return (value ?? '').trim().toLowerCase();
+}
+
+function dedupeKey(p: PrincipalAccess): string {
+  return `${keyPart(p.principalId)}|${keyPart(p.roleDefinitionId)}|${keyPart(p.scope)}`;
+}
+
+/** Whether a list of capabilities is already what `dedupePrincipals` makes of it: CAPABILITIES order, no repeats. */
+function isCanonical(capabilities: readonly Capability[]): boolean {
+  let at = -1;
+  for (const c of capabilities) {
+    const next = CAPABILITIES.indexOf(c);
+    if (next <= at) return false;
+    at = next;
+  }
+  return true;
 }
 
 /** `dedupePrincipals` of one shared scope view, and what decides whether it can meet another's. */
@@ -86,18 +102,60 @@ const dedupedByView = new WeakMap<AccessView, DedupedView>();
 function dedupedView(view: AccessView): DedupedView {
   let deduped = dedupedByView.get(view);
   if (deduped === undefined) {
-    const principals = dedupePrincipals(view.privileged).map((p) => {
-      Object.freeze(p.capabilities);
-      return Object.freeze(p);
-    });
+    const rawScopes = new Set<string>();
+    let ambiguousKeys = false;
+    for (const p of view.privileged) {
+      rawScopes.add(p.scope ?? '');
+      if ((p.principalId ?? '').includes('|') || (p.roleDefinitionId ?? '').includes('|')) ambiguousKeys = true;
+    }
     deduped = {
-      principals,
-      scopes: [...new Set(view.privileged.map((p) => keyPart(p.scope)))],
-      ambiguousKeys: view.privileged.some((p) => (p.principalId ?? '').includes('|') || (p.roleDefinitionId ?? '').includes('|')),
+      principals: dedupeSharedEntries(view.privileged),
+      scopes: [...new Set([...rawScopes].map(keyPart))],
+      ambiguousKeys,
     };
     dedupedByView.set(view, deduped);
   }
   return deduped;
+}
+
+/**
+ * `dedupePrincipals` for the frozen entries of a view, equal in value, cheaper in work: an entry
+ * can only repeat an earlier one of the same principal (unless an id contains `|`, in which case
+ * `privilegedPrincipalsOf` does not use this result), so full keys are built only for entries
+ * whose principal was already seen, and an entry that repeats nothing (nearly all of them) is
+ * returned as the very same frozen object instead of a copy. Merged entries are new frozen objects.
+ */
+function dedupeSharedEntries(entries: readonly PrincipalAccess[]): PrincipalAccess[] {
+  const kept: PrincipalAccess[] = [];
+  // Per principal key, the positions in `kept` of its entries.
+  const keptOfPrincipal = new Map<string, number[]>();
+  // Positions in `kept` that absorbed later repeats, with everything they hold.
+  const heldAt = new Map<number, Set<Capability>>();
+  for (const p of entries) {
+    const principal = keyPart(p.principalId);
+    const positions = keptOfPrincipal.get(principal);
+    if (positions === undefined) {
+      keptOfPrincipal.set(principal, [kept.length]);
+      kept.push(p);
+      continue;
+    }
+    const key = dedupeKey(p);
+    const first = positions.find((i) => dedupeKey(kept[i]!) === key);
+    if (first === undefined) {
+      positions.push(kept.length);
+      kept.push(p);
+      continue;
+    }
+    let held = heldAt.get(first);
+    if (held === undefined) heldAt.set(first, (held = new Set(kept[first]!.capabilities)));
+    for (const c of p.capabilities) held.add(c);
+  }
+  return kept.map((p, i) => {
+    const held = heldAt.get(i);
+    if (held === undefined && Object.isFrozen(p) && Object.isFrozen(p.capabilities) && isCanonical(p.capabilities)) return p;
+    const capabilities = CAPABILITIES.filter((c) => (held ? held.has(c) : p.capabilities.includes(c)));
+    return Object.freeze({ ...p, capabilities: Object.freeze(capabilities) as Capability[] });
+  });
 }
 
 /**
@@ -108,8 +166,9 @@ function dedupedView(view: AccessView): DedupedView {
  * deduplicated entries, computed once per view. Otherwise (or for an access not built by the
  * index) the whole list is deduplicated here.
  */
-function privilegedPrincipalsOf(access: ClusterAccess): PrincipalAccess[] {
-  const views = accessViewsOf(access);
+function privilegedPrincipalsOf(input: CheckInput): PrincipalAccess[] {
+  const { access } = input;
+  const views = accessViewsOfInput(input);
   if (views === undefined) return dedupePrincipals(access.privileged);
   const parts = views.map(dedupedView);
   const seenScopes: string[] = [];
@@ -137,7 +196,7 @@ export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: 
     status: clusterStatus(findings),
     score: scoreFindings(findings),
     findings,
-    privilegedPrincipals: privilegedPrincipalsOf(access),
+    privilegedPrincipals: privilegedPrincipalsOf(input),
     evaluatedAt: now.toISOString(),
   };
 }

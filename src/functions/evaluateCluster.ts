@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { evaluateClusterNow } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
 
 /** `POST …/evaluate`: re-read live state now, record it, deliver its alerts, return the new posture. */
 export async function evaluateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function evaluateCluster(request: HttpRequest, context: InvocationC
   });
 }
 
-export const evaluateClusterFunction = registerHttpFunction({
+export const evaluateClusterFunction = defineHttpFunction({
   name: 'evaluateCluster',
   methods: ['POST'],
   authLevel: 'function',

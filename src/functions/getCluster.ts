@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getCluster as getClusterPosture } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
 
 /** `GET /api/clusters/{sub}/{rg}/{name}`: the latest posture document. */
 export async function getCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function getCluster(request: HttpRequest, context: InvocationContex
   });
 }
 
-export const getClusterFunction = registerHttpFunction({
+export const getClusterFunction = defineHttpFunction({
   name: 'getCluster',
   methods: ['GET'],
   authLevel: 'function',

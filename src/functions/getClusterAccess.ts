@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getClusterAccess as clusterAccess } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
 
 /** `GET …/access`: who holds which privileged capability, through which role and scope. */
 export async function getClusterAccess(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function getClusterAccess(request: HttpRequest, context: Invocation
   });
 }
 
-export const getClusterAccessFunction = registerHttpFunction({
+export const getClusterAccessFunction = defineHttpFunction({
   name: 'getClusterAccess',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getClusterHistory as clusterHistory } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
 
 /** `GET …/history`: evaluations, newest first, with the regressions each found. */
 export async function getClusterHistory(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function getClusterHistory(request: HttpRequest, context: Invocatio
   });
 }
 
-export const getClusterHistoryFunction = registerHttpFunction({
+export const getClusterHistoryFunction = defineHttpFunction({
   name: 'getClusterHistory',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { checkHealth } from '../usecases/queries';
-import { errorResponse, json, registerHttpFunction } from './http';
+import { errorResponse, json, defineHttpFunction } from './http';
 
 /** `GET /api/health` (anonymous): store and source reachability; 503 when either is down. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -14,7 +14,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   }
 }
 
-export const healthFunction = registerHttpFunction({
+export const healthFunction = defineHttpFunction({
   name: 'health',
   methods: ['GET'],
   authLevel: 'anonymous',

@@ -16,15 +16,26 @@ export interface HttpFunctionDefinition {
   handler: HttpHandler;
 }
 
-/** Registers with the Functions host (a no-op outside it) and returns the definition for the local host. */
-export function registerHttpFunction(definition: HttpFunctionDefinition): HttpFunctionDefinition {
-  app.http(definition.name, {
-    methods: definition.methods,
-    authLevel: definition.authLevel,
-    route: definition.route,
-    handler: definition.handler,
-  });
+/**
+ * Declares an HTTP function without registering it: the function files only declare, so the
+ * local host can import the definitions (`./httpFunctions`) without touching `app`. Outside the
+ * Functions host every `app.*` call makes @azure/functions print a "test mode" WARNING, and it
+ * offers no switch to silence them.
+ */
+export function defineHttpFunction(definition: HttpFunctionDefinition): HttpFunctionDefinition {
   return definition;
+}
+
+/** Registers the definitions with the Functions host; called only by the app entry point (`./index`). */
+export function registerHttpFunctions(definitions: readonly HttpFunctionDefinition[]): void {
+  for (const definition of definitions) {
+    app.http(definition.name, {
+      methods: definition.methods,
+      authLevel: definition.authLevel,
+      route: definition.route,
+      handler: definition.handler,
+    });
+  }
 }
 
 export function segmentsOf(request: HttpRequest): ClusterSegments {

@@ -1,26 +1,16 @@
 /**
- * The Functions app entry point (`main` in package.json): importing a function file registers
- * it with the host. The local host imports the same list to serve the same handlers.
+ * The Functions app entry point (`main` in package.json), loaded only by the Functions host:
+ * registers the HTTP functions, and importing a trigger file registers that trigger. The local
+ * host imports `./httpFunctions` instead, so it never calls `app.*` (outside the Functions host
+ * each call prints a "test mode" WARNING from @azure/functions).
  */
-import type { HttpFunctionDefinition } from './http';
-import { evaluateClusterFunction } from './evaluateCluster';
-import { getClusterFunction } from './getCluster';
-import { getClusterAccessFunction } from './getClusterAccess';
-import { getClusterHistoryFunction } from './getClusterHistory';
-import { healthFunction } from './health';
-import { listClustersFunction } from './listClusters';
-import { listRegressionsFunction } from './listRegressions';
+import { registerHttpFunctions } from './http';
+import { HTTP_FUNCTIONS } from './httpFunctions';
 import './armEvents';
 import './auditSubscription';
 import './auditSubscriptionPoison';
 import './nightlyAudit';
 
-export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
-  listClustersFunction,
-  getClusterFunction,
-  getClusterHistoryFunction,
-  getClusterAccessFunction,
-  listRegressionsFunction,
-  evaluateClusterFunction,
-  healthFunction,
-];
+registerHttpFunctions(HTTP_FUNCTIONS);
+
+export { HTTP_FUNCTIONS };

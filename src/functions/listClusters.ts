@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { listClusters as listClusterSummaries } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond } from './http';
+import { queryOf, defineHttpFunction, respond } from './http';
 
 /** `GET /api/clusters`: the estate summary, filtered and paged. */
 export async function listClusters(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function listClusters(request: HttpRequest, context: InvocationCont
   });
 }
 
-export const listClustersFunction = registerHttpFunction({
+export const listClustersFunction = defineHttpFunction({
   name: 'listClusters',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { listRegressions as recentRegressions } from '../usecases/queries';
-import { queryOf, registerHttpFunction, respond } from './http';
+import { queryOf, defineHttpFunction, respond } from './http';
 
 /** `GET /api/regressions?since=ISO`: recent regressions and their alert delivery state. */
 export async function listRegressions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +11,7 @@ export async function listRegressions(request: HttpRequest, context: InvocationC
   });
 }
 
-export const listRegressionsFunction = registerHttpFunction({
+export const listRegressionsFunction = defineHttpFunction({
   name: 'listRegressions',
   methods: ['GET'],
   authLevel: 'function',

@@ -10,10 +10,11 @@ import { Cron } from 'croner';
 import { randomUUID } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import type { HttpFunctionDefinition } from '../functions/http';
-import { HTTP_FUNCTIONS } from '../functions/index';
+import { errorResponse, type HttpFunctionDefinition } from '../functions/http';
+import { HTTP_FUNCTIONS } from '../functions/httpFunctions';
 import type { Runtime } from '../runtime';
-import { compileRoute, matchRoute, type CompiledRoute } from './routes';
+import { runNightlyAudit } from '../usecases/fanOut';
+import { compileRoute, matchRoute, requestPath, type CompiledRoute } from './routes';
 
 /** Event Grid batches are at most 1 MB; anything larger is refused before parsing. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -48,13 +49,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // The run under way, so close() can wait for it before the caller closes the runtime.
+  let running: Promise<void> | undefined;
   const job = options.schedule
-    ? new Cron(options.schedule, { protect: true, timezone: 'UTC' }, async () => {
-        try {
-          options.log(await options.runtime.nightlyAudit());
-        } catch (error) {
-          options.log(`nightly audit failed: ${(error as Error).message}`);
-        }
+    ? new Cron(options.schedule, { protect: true, timezone: 'UTC' }, () => {
+        running = (async () => {
+          try {
+            options.log(await scheduledAudit(options.runtime));
+          } catch (error) {
+            options.log(`nightly audit failed: ${(error as Error).message}`);
+          }
+        })();
+        return running;
       })
     : undefined;
   return {
@@ -62,8 +68,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     close: async () => {
       job?.stop();
       await closeServer(server);
+      await running;
     },
   };
+}
+
+/**
+ * The nightly run of the local host. It is the only instance and serves no queue trigger, so it
+ * audits the whole estate itself: fanning out (what `runtime.nightlyAudit()` does past
+ * FAN_OUT_THRESHOLD subscriptions) would leave the messages in a queue nobody consumes.
+ */
+export function scheduledAudit(runtime: Runtime): Promise<string> {
+  return runNightlyAudit({ ...runtime.auditDeps(), historyDays: runtime.settings.historyDays });
 }
 
 async function handle(
@@ -73,7 +89,9 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname;
+  // Route on the path as sent: URL parsing resolves `.` and `..` segments (percent-encoded ones
+  // too), which would let `…/{clusterName}/%2e%2e/access` reach another route or cluster.
+  const path = requestPath(req.url ?? '/');
   if (path.toLowerCase() === '/runtime/webhooks/eventgrid') {
     return eventGridWebhook(options, url, req, res);
   }
@@ -91,10 +109,10 @@ async function handle(
     return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow: definition.methods.join(', ') });
   }
   const body = await readBody(req);
-  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'request body is over 1 MB' } });
+  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'request body is over 1 MB' } }, { connection: 'close' });
   const request = new HttpRequest({
     method,
-    url: `http://localhost${req.url ?? '/'}`,
+    url: `http://localhost${path}${url.search}`,
     headers: headersOf(req),
     params: match.params,
     body: body.length ? { bytes: body } : undefined,
@@ -123,14 +141,20 @@ async function eventGridWebhook(options: LocalHostOptions, url: URL, req: Incomi
     return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on the Event Grid webhook` } }, { allow: 'POST, OPTIONS' });
   }
   const body = await readBody(req);
-  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } });
+  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } }, { connection: 'close' });
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
     return send(res, 400, { error: { code: 'BadInput', message: `request body is not JSON: ${(error as Error).message}` } });
   }
-  const outcome = await options.runtime.handleEventBatch(parsed);
+  let outcome: Awaited<ReturnType<Runtime['handleEventBatch']>>;
+  try {
+    outcome = await options.runtime.handleEventBatch(parsed);
+  } catch (error) {
+    // A body that is no event batch is 400 (not retried); an outage is 503 (Event Grid retries).
+    return writeResponse(res, errorResponse(invocationContext('armEvents', options.log), error));
+  }
   if ('validationResponse' in outcome) {
     options.log(`event grid: subscription validation handshake answered`);
     return send(res, 200, { validationResponse: outcome.validationResponse });
@@ -160,15 +184,32 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or 'too-large' once it passes 1 MB. The rest of an oversized body is drained (not
+ * kept) rather than the request destroyed, so the client still reads the 413: destroying the
+ * request mid-upload resets the connection and the client may see no answer at all.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      req.resume();
+      resolve('too-large');
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
 }
 
 async function writeResponse(res: ServerResponse, response: HttpResponseInit): Promise<void> {

@@ -80,11 +80,10 @@ export interface ClusterHistory {
 
 export async function getClusterHistory(store: PostureStore, segments: ClusterSegments, query: QueryValues): Promise<ClusterHistory> {
   checkQuery(query, ['pageSize', 'continuationToken']);
+  // Every value is checked before the store is asked anything (400 wins over 404).
+  const pageSize = query.pageSize !== undefined ? parsePageSize(query.pageSize, 'pageSize') : 50;
   const posture = await getCluster(store, segments);
-  const page = await store.getHistory(posture.id, {
-    pageSize: query.pageSize !== undefined ? parsePageSize(query.pageSize, 'pageSize') : 50,
-    continuationToken: query.continuationToken,
-  });
+  const page = await store.getHistory(posture.id, { pageSize, continuationToken: query.continuationToken });
   return { clusterId: posture.id, history: page.items, continuationToken: page.continuationToken };
 }
 

@@ -105,5 +105,4 @@ export function recordingSources(estate: Estate = fakeEstate()): SourceFactory &
   };
 }
 
-// eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*m/;

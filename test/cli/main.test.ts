@@ -243,12 +243,6 @@ describe('audit', () => {
     });
   });
 
-  it('--store is refused with one line until the store is wired', async () => {
-    const { code, stderr } = await audit(['--snapshot', 'x', '--store']);
-    expect(code).toBe(2);
-    expect(stderr.lines).toHaveLength(1);
-    expect(stderr.lines[0]).toMatch(/--store\/--notify/);
-  });
 
   it('--store passes the opened store to the audit and closes it', async () => {
     const events: string[] = [];

@@ -119,7 +119,5 @@ export function sampleReport(): Report {
   };
 }
 
-// eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*m/;
-// eslint-disable-next-line no-control-regex
 export const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');

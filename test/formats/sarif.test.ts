@@ -1,7 +1,7 @@
 import { buildSarif, EVALUATION_ERROR_RULE_ID, fingerprint, formatSarif, sarifLevel, SECURITY_SEVERITY } from '../../src/cli/formats/sarif';
 import { CATALOGUE, sampleReport } from './fixtures';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const options = { catalogue: CATALOGUE, toolVersion: '0.1.0' };
 const run = (sarif: Json) => sarif.runs[0];

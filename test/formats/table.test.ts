@@ -1,4 +1,4 @@
-import { formatTable, wrap } from '../../src/cli/formats/table';
+import { boxTable, formatTable, visibleWidth, wrap } from '../../src/cli/formats/table';
 import { formatCatalogueTable } from '../../src/cli/formats/catalogue';
 import { ANSI, CATALOGUE, cluster, finding, sampleReport, stripAnsi } from './fixtures';
 
@@ -133,5 +133,29 @@ describe('catalogue table', () => {
     expect(widest(text)).toBeLessThanOrEqual(100);
     for (const check of CATALOGUE) expect(text).toContain(check.id);
     expect(text).not.toMatch(ANSI);
+  });
+});
+
+describe('boxTable', () => {
+  it('draws borders, a header and one block per row', () => {
+    expect(boxTable(['A', 'B'], [[['x'], ['y', 'z']]], [5, 4]).split('\n')).toEqual([
+      '┌─────┬────┐',
+      '│ A   │ B  │',
+      '├─────┼────┤',
+      '│ x   │ y  │',
+      '│     │ z  │',
+      '└─────┴────┘',
+    ]);
+  });
+
+  it('pads by visible width, ignoring colour codes', () => {
+    const lines = boxTable(['\u001b[1mA\u001b[22m'], [[['\u001b[31mred\u001b[39m']]], [7]).split('\n');
+    for (const line of lines) expect(visibleWidth(line)).toBe(9);
+  });
+
+  it('renders many long cells quickly (no per-character re-measuring)', () => {
+    const cell = Array.from({ length: 400 }, (_, i) => `line ${i} `.padEnd(50, 'x'));
+    const lines = boxTable(['H'], Array.from({ length: 50 }, () => [cell]), [54]).split('\n');
+    expect(lines).toHaveLength(2 + 1 + 50 * 401);
   });
 });

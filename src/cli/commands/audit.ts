@@ -55,14 +55,17 @@ export interface AuditPersistence {
  * `runAudit` then records each posture (regressions decided by the store) and delivers the
  * pending alerts; the report carries `regressions` and `alerts`.
  */
-export type OpenPersistence = (settings: Settings, wants: { notify: boolean }) => Promise<AuditPersistence>;
+export type OpenPersistence = (
+  settings: Settings,
+  wants: { notify: boolean; consoleStream?: { write(chunk: string): unknown } },
+) => Promise<AuditPersistence>;
 
 /** The store the CLI records into: the same storage the local host uses (embedded Azurite by default). */
 export const openConfiguredPersistence: OpenPersistence = async (settings, wants) => {
   const credential = lazyAzureCredential(settings);
   const storage = await openStorage(settings, { credential });
   try {
-    const notifiers = wants.notify ? alertChannels(settings, { credential, console: true }) : undefined;
+    const notifiers = wants.notify ? alertChannels(settings, { credential, console: true, consoleStream: wants.consoleStream }) : undefined;
     return { store: storage.store, notifiers, close: () => storage.close() };
   } catch (error) {
     await storage.close();
@@ -119,7 +122,7 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
       : deps.sources.azure({ subscriptionIds: selection.subscriptionIds, settings });
   const wantsStore = Boolean(options.store || options.notify);
   // --notify delivers the alerts the store's outbox holds, so it implies --store.
-  const persistence = wantsStore ? await deps.openPersistence(settings, { notify: Boolean(options.notify) }) : undefined;
+  const persistence = wantsStore ? await deps.openPersistence(settings, { notify: Boolean(options.notify), consoleStream: ctx.stderr }) : undefined;
 
   let report: Report;
   try {

@@ -19,7 +19,7 @@ export async function eventCommand(file: string, options: { snapshot?: string },
     throw new InputError(`${file === '-' ? 'stdin' : file}: not JSON (${(error as Error).message})`);
   }
   const settings = loadSettings(ctx.env, { AUDIT_SNAPSHOT_DIR: options.snapshot ? resolve(ctx.cwd, options.snapshot) : undefined });
-  const runtime = await createRuntime(settings, { log: (line) => ctx.progress(line), clock: ctx.clock, packageRoot: ctx.packageRoot, consoleAlerts: true });
+  const runtime = await createRuntime(settings, { log: (line) => ctx.progress(line), clock: ctx.clock, packageRoot: ctx.packageRoot, consoleAlerts: true, consoleStream: ctx.stderr });
   try {
     ctx.progress(runtime.sourceDescription);
     const outcome = await runtime.handleEventBatch(body);

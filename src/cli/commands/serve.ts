@@ -9,29 +9,44 @@ import { createRuntime, setRuntime } from '../../runtime';
 import type { CommandContext } from '../main';
 
 export interface ServeOptions {
+  /** 0 = any free port (tests; the URL is logged and handed to `untilListening`). */
   port?: number;
   /** Tests: resolve once listening instead of waiting for a signal. */
   untilListening?: (url: string, stop: () => Promise<void>) => void;
 }
 
 export async function serveCommand(options: ServeOptions, ctx: CommandContext): Promise<number> {
-  const settings = loadSettings(ctx.env, { PORT: options.port !== undefined ? String(options.port) : undefined });
+  // PORT is 1–65535; port 0 (a free port chosen by the OS) exists only as an option.
+  const settings = loadSettings(ctx.env, { PORT: options.port ? String(options.port) : undefined });
+  const port = options.port ?? settings.port;
   const log = (line: string) => ctx.warn(line);
-  const runtime = await createRuntime(settings, { log, clock: ctx.clock, packageRoot: ctx.packageRoot, consoleAlerts: true });
+  const runtime = await createRuntime(settings, {
+    log,
+    clock: ctx.clock,
+    packageRoot: ctx.packageRoot,
+    consoleAlerts: true,
+    consoleStream: ctx.stderr,
+  });
   setRuntime(runtime);
   log(runtime.sourceDescription);
   log(settings.storage.kind === 'embedded' ? `posture store: embedded Azurite, data in ${settings.dataDir}/azurite` : 'posture store: configured Table Storage');
 
   let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
-  const stop = async () => {
-    await host?.close();
-    setRuntime(undefined);
-    await runtime.close();
-  };
+  let stopped: Promise<void> | undefined;
+  // Idempotent: a signal, a test's stop and a failed start may all ask.
+  const stop = () =>
+    (stopped ??= (async () => {
+      try {
+        await host?.close();
+      } finally {
+        setRuntime(undefined);
+        await runtime.close();
+      }
+    })());
   try {
     const report = await runtime.auditNow();
     log(`start-up audit: ${report.summary.clusters} cluster(s), ${report.summary.failing} failing`);
-    host = await startLocalHost({ runtime, port: settings.port, schedule: settings.schedule, log });
+    host = await startLocalHost({ runtime, port, schedule: settings.schedule, log });
   } catch (error) {
     await stop();
     throw error;

@@ -1,8 +1,7 @@
 /** The `checks` command's output: the check catalogue as a table or as JSON. */
-import Table from 'cli-table3';
 import { createColors } from 'picocolors';
 import type { CheckMeta } from './common';
-import { DEFAULT_TABLE_WIDTH, wrap } from './table';
+import { boxTable, DEFAULT_TABLE_WIDTH, wrap } from './table';
 
 export function formatCatalogueTable(catalogue: readonly CheckMeta[], options: { color: boolean; width?: number }): string {
   // The id column alone is 40 wide: below 90 columns the titles would have no room.
@@ -10,18 +9,9 @@ export function formatCatalogueTable(catalogue: readonly CheckMeta[], options: {
   const c = createColors(options.color);
   const columns = [40, 10, 15];
   columns.push(width - columns.reduce((a, b) => a + b, 0) - 5);
-  const table = new Table({
-    head: ['Check', 'Severity', 'Category', 'Title'].map((h) => c.bold(h)),
-    colWidths: columns,
-    // Cells arrive wrapped to their column by wrap(); cli-table3's own word wrap would only
-    // re-measure them, and costs seconds on a few dozen long lines.
-    wordWrap: false,
-    style: { head: [], border: [] },
-  });
-  for (const check of catalogue) {
-    table.push([check.id, check.severity, check.category, check.title].map((text, i) => wrap(text, columns[i] - 2).join('\n')));
-  }
-  return `${table.toString()}\n${catalogue.length} checks. \`checks --format json\` adds rationale, remediation and references.\n`;
+  const rows = catalogue.map((check) => [check.id, check.severity, check.category, check.title].map((text, i) => wrap(text, columns[i] - 2)));
+  const table = boxTable(['Check', 'Severity', 'Category', 'Title'].map((h) => c.bold(h)), rows, columns);
+  return `${table}\n${catalogue.length} checks. \`checks --format json\` adds rationale, remediation and references.\n`;
 }
 
 export function formatCatalogueJson(catalogue: readonly CheckMeta[]): string {

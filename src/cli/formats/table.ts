@@ -2,10 +2,10 @@
  * The human-readable report for a terminal: a header line, one section per cluster (status,
  * score, and a table of its failing and unevaluated findings with who holds the access and how
  * to fix it), and a closing summary. Every line fits `width` columns (default 100): cell text is
- * wrapped here, before cli-table3 sees it, because cli-table3 truncates words longer than a
- * column (resource ids, principal ids) instead of breaking them.
+ * wrapped here, breaking resource ids and principal ids that are longer than a column, and drawn
+ * by `boxTable`. (cli-table3 truncates such words instead of breaking them, and re-measures a
+ * multi-line cell once per character: seconds for one audit of a few clusters.)
  */
-import Table from 'cli-table3';
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
 import { clusterCounts, countByStatus, findingsToShow, severityCounts } from './common';
@@ -102,26 +102,14 @@ function clusterSection(cluster: ClusterPosture, width: number, c: Colors, maxPr
 }
 
 function findingsTable(findings: Finding[], width: number, c: Colors, maxPrincipals: number): string {
-  // cli-table3 widths include one space of padding each side; four vertical borders.
+  // Column widths include one space of padding each side; four vertical borders.
   const detailColumn = width - SEVERITY_COLUMN - CHECK_COLUMN - 4;
-  const table = new Table({
-    head: ['Severity', 'Check', 'Finding'].map((h) => c.bold(h)),
-    colWidths: [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn],
-    // Cells arrive wrapped to their column by wrap(); cli-table3's own word wrap would only
-    // re-measure them, and costs seconds on a few dozen long lines.
-    wordWrap: false,
-    // cli-table3 colours head and borders by itself unless told not to; colour is ours to decide.
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
-  });
-  for (const finding of findings) {
-    const severity = finding.status === 'error' ? c.magenta('error') : severityColor(finding.severity, c)(finding.severity);
-    table.push([
-      severity,
-      wrap(finding.checkId, CHECK_COLUMN - 2).join('\n'),
-      findingText(finding, detailColumn - 2, c, maxPrincipals).join('\n'),
-    ]);
-  }
-  return table.toString();
+  const rows = findings.map((finding) => [
+    [finding.status === 'error' ? c.magenta('error') : severityColor(finding.severity, c)(finding.severity)],
+    wrap(finding.checkId, CHECK_COLUMN - 2),
+    findingText(finding, detailColumn - 2, c, maxPrincipals),
+  ]);
+  return boxTable(['Severity', 'Check', 'Finding'].map((h) => c.bold(h)), rows, [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn]);
 }
 
 function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: number): string[] {
@@ -221,4 +209,35 @@ function breakWord(word: string, width: number): string[] {
   }
   pieces.push(rest);
   return pieces;
+}
+
+const ANSI_CODES = /\u001b\[[0-9;]*m/g;
+
+/** Visible width: ANSI colour codes take no columns. */
+export function visibleWidth(text: string): number {
+  return [...text.replace(ANSI_CODES, '')].length;
+}
+
+/**
+ * Draws a bordered table. Cells are arrays of lines already fitting their column (width minus
+ * one space of padding each side); colour codes inside them are allowed.
+ */
+export function boxTable(head: string[], rows: string[][][], widths: number[]): string {
+  const rule = (left: string, middle: string, right: string) => `${left}${widths.map((w) => '─'.repeat(w)).join(middle)}${right}`;
+  const render = (cells: string[][]) => {
+    const height = Math.max(1, ...cells.map((lines) => lines.length));
+    const out: string[] = [];
+    for (let i = 0; i < height; i += 1) {
+      const parts = cells.map((lines, column) => {
+        const text = lines[i] ?? '';
+        return ` ${text}${' '.repeat(Math.max(0, widths[column] - 2 - visibleWidth(text)))} `;
+      });
+      out.push(`│${parts.join('│')}│`);
+    }
+    return out;
+  };
+  const lines = [rule('┌', '┬', '┐'), ...render(head.map((h) => [h]))];
+  for (const row of rows) lines.push(rule('├', '┼', '┤'), ...render(row));
+  lines.push(rule('└', '┴', '┘'));
+  return lines.join('\n');
 }

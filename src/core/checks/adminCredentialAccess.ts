@@ -48,9 +48,10 @@ export const adminCredentialAccess = accessCheck(
     // only for the principals listed today.
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
-  ({ cluster, access }) => {
+  (input) => {
+    const { cluster, access } = input;
     // Filters of the shared scope views, computed once per view (see `summariesOf`).
-    const parts = summariesOf(access, holdersByView, credentialHolders);
+    const parts = summariesOf(input, holdersByView, credentialHolders);
     const holders = concatenated(parts, (p) => p.holders);
     const assignmentIds = mergeAssignmentIds(parts.map((p) => p.assignmentIds));
     const unresolvedNote = access.unresolved.length > 0 ? ` ${describeUnresolved(access.unresolved)}` : '';

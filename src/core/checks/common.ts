@@ -2,7 +2,7 @@
  * Helpers shared by the check modules: building definitions, rendering `az` commands, and the
  * wording of `error` outcomes. Pure.
  */
-import { accessViewsOf, type AccessView, type ClusterAccess, type ResolvedAssignment } from '../access';
+import { accessViewsOf, type AccessView, type ResolvedAssignment } from '../access';
 import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
 import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
 
@@ -176,6 +176,11 @@ export function distinctAssignmentIds(assignments: readonly RoleAssignment[]): D
 export function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): string[] {
   const nonEmpty = lists.filter((l) => l.ids.length > 0);
   if (nonEmpty.length === 0) return [];
+  let allDisjoint = true;
+  for (let i = 1; i < nonEmpty.length && allDisjoint; i++) {
+    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k]!, nonEmpty[i]!);
+  }
+  if (allDisjoint) return concatenated(nonEmpty, (l) => l.ids);
   const ids = [...nonEmpty[0]!.ids];
   for (let i = 1; i < nonEmpty.length; i++) {
     const { ids: more, keys } = nonEmpty[i]!;
@@ -188,9 +193,40 @@ export function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): str
   return ids;
 }
 
+// Whether two id lists share a key, per pair of lists. The lists of shared scope views meet
+// again and again (a subscription's with the root's, for each cluster of the subscription), so
+// each pair is compared once, not once per cluster.
+const disjointness = new WeakMap<DistinctAssignmentIds, WeakMap<DistinctAssignmentIds, boolean>>();
+
+function areDisjoint(a: DistinctAssignmentIds, b: DistinctAssignmentIds): boolean {
+  let known = disjointness.get(a);
+  if (known === undefined) disjointness.set(a, (known = new WeakMap()));
+  let disjoint = known.get(b);
+  if (disjoint === undefined) {
+    const [fewer, more] = a.keys.length <= b.keys.length ? [a, b] : [b, a];
+    disjoint = !fewer.keys.some((key) => more.keySet.has(key));
+    known.set(b, disjoint);
+  }
+  return disjoint;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Per-view summaries (see `AccessView` in core/access)
 // ---------------------------------------------------------------------------------------------
+
+// `accessViewsOf` compares the access arrays with the views entry by entry; the checks of one
+// evaluation share one input and never change it, so that comparison is made once per input.
+const viewsOfInput = new WeakMap<CheckInput, readonly AccessView[] | null>();
+
+/** `accessViewsOf(input.access)`, remembered for the input (see above). */
+export function accessViewsOfInput(input: CheckInput): readonly AccessView[] | undefined {
+  let views = viewsOfInput.get(input);
+  if (views === undefined) {
+    views = accessViewsOf(input.access) ?? null;
+    viewsOfInput.set(input, views);
+  }
+  return views ?? undefined;
+}
 
 /**
  * What `summarise` says about each part of a cluster's access. A cluster's access is the
@@ -204,12 +240,12 @@ export function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): str
  * anything that looks across entries.
  */
 export function summariesOf<T>(
-  access: ClusterAccess,
+  input: CheckInput,
   cache: WeakMap<AccessView, T>,
   summarise: (part: AccessView) => T,
 ): T[] {
-  const views = accessViewsOf(access);
-  if (views === undefined) return [summarise(access)];
+  const views = accessViewsOfInput(input);
+  if (views === undefined) return [summarise(input.access)];
   const summaries: T[] = [];
   for (const view of views) {
     let summary = cache.get(view);

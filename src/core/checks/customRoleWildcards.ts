@@ -1,5 +1,5 @@
 import type { AccessView, ResolvedAssignment } from '../access';
-import type { PrincipalAccess } from '../model';
+import type { PrincipalAccess, RoleDefinition } from '../model';
 import { roleWildcardActions } from '../permissions';
 import {
   accessCheck,
@@ -13,8 +13,18 @@ import {
   unresolvedOutcome,
 } from './common';
 
+// Per role definition (an estate has tens of roles and up to millions of assignments of them).
+const isWildcardCustomRole = new WeakMap<RoleDefinition, boolean>();
+
 function isCustomRoleWithWildcards(r: ResolvedAssignment): boolean {
-  return r.role !== undefined && sameText(r.role.roleType, 'CustomRole') && roleWildcardActions(r.role).length > 0;
+  const role = r.role;
+  if (role === undefined) return false;
+  let flagged = isWildcardCustomRole.get(role);
+  if (flagged === undefined) {
+    flagged = sameText(role.roleType, 'CustomRole') && roleWildcardActions(role).length > 0;
+    isWildcardCustomRole.set(role, flagged);
+  }
+  return flagged;
 }
 
 /** The assignments of wildcard custom roles in one part of the cluster's access. */
@@ -45,9 +55,10 @@ export const customRoleWildcards = accessCheck(
     ],
     remediation: () => 'az role definition update --role-definition <role-definition-with-explicit-actions.json>',
   },
-  ({ access }) => {
+  (input) => {
+    const { access } = input;
     // Filters of the shared scope views, computed once per view (see `summariesOf`).
-    const parts = summariesOf(access, wildcardGrantsByView, wildcardGrants);
+    const parts = summariesOf(input, wildcardGrantsByView, wildcardGrants);
     const flagged = concatenated(parts, (p) => p.flagged);
     const principals = concatenated(parts, (p) => p.principals);
     if (flagged.length > 0) {

@@ -1,0 +1,22 @@
+/**
+ * The HTTP functions, declared but not registered: what the local host serves (importing this
+ * module never calls `app.*`). The Functions entry point (`./index`) registers this same list.
+ */
+import { evaluateClusterFunction } from './evaluateCluster';
+import { getClusterFunction } from './getCluster';
+import { getClusterAccessFunction } from './getClusterAccess';
+import { getClusterHistoryFunction } from './getClusterHistory';
+import { healthFunction } from './health';
+import type { HttpFunctionDefinition } from './http';
+import { listClustersFunction } from './listClusters';
+import { listRegressionsFunction } from './listRegressions';
+
+export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
+  listClustersFunction,
+  getClusterFunction,
+  getClusterHistoryFunction,
+  getClusterAccessFunction,
+  listRegressionsFunction,
+  evaluateClusterFunction,
+  healthFunction,
+];
