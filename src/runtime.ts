@@ -11,6 +11,7 @@ import { ArmEstateSource } from './adapters/armSource';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
 import { alertChannels, lazyAzureCredential, openStorage } from './composition';
+import { ConfigurationError, InputError } from './core/errors';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
 import type { Report } from './core/model';
@@ -202,12 +203,27 @@ let current: Promise<Runtime> | undefined;
 
 /** The runtime of this process: built once from the app settings, unless one was installed. */
 export function getRuntime(): Promise<Runtime> {
-  current ??= createRuntime(loadSettings(processEnvironment()), { log: (line) => console.log(line) }).catch((error) => {
-    // A broken setting must fail every invocation with the same clear message, not only the first.
-    current = undefined;
-    throw error;
-  });
+  current ??= Promise.resolve()
+    .then(() => createRuntime(loadAppSettings(), { log: (line) => console.log(line) }))
+    .catch((error) => {
+      // A broken setting must fail every invocation with the same clear message, not only the first.
+      current = undefined;
+      throw error;
+    });
   return current;
+}
+
+/**
+ * The app settings of this process. A missing or malformed setting is the deployment's fault,
+ * not the caller's: it becomes a ConfigurationError naming the setting (never a 400).
+ */
+export function loadAppSettings(env = processEnvironment()): Settings {
+  try {
+    return loadSettings(env);
+  } catch (error) {
+    if (error instanceof InputError) throw new ConfigurationError(`app setting: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Install a runtime (the local host, tests); `undefined` forgets it. */

@@ -29,3 +29,14 @@ export class NotFoundError extends Error {
     this.name = 'NotFoundError';
   }
 }
+
+/**
+ * The app's own settings are missing or malformed (a deployment mistake, not the caller's):
+ * the HTTP API answers 500 with a generic message and the setting's name goes to the log.
+ */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}

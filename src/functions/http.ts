@@ -4,7 +4,7 @@
  * so each function file stays a door: parse, one call, map back.
  */
 import { app, type HttpHandler, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { DependencyError, InputError, NotFoundError } from '../core/errors';
+import { ConfigurationError, DependencyError, InputError, NotFoundError } from '../core/errors';
 import type { ClusterSegments, QueryValues } from '../usecases/queries';
 
 export interface HttpFunctionDefinition {
@@ -69,6 +69,10 @@ export async function respond(context: InvocationContext, work: () => Promise<un
 }
 
 export function errorResponse(context: InvocationContext, error: unknown): HttpResponseInit {
+  if (error instanceof ConfigurationError) {
+    context.error(error.message);
+    return json(500, { error: { code: 'Misconfigured', message: `the auditor is misconfigured (invocation ${context.invocationId}); see its log` } });
+  }
   if (error instanceof InputError) return json(400, { error: { code: error.code, message: error.message } });
   if (error instanceof NotFoundError) return json(404, { error: { code: error.code, message: error.message } });
   if (error instanceof DependencyError) {

@@ -6,11 +6,16 @@
  */
 import { registerHttpFunctions } from './http';
 import { HTTP_FUNCTIONS } from './httpFunctions';
+import { loadAppSettings } from '../runtime';
 import './armEvents';
 import './auditSubscription';
 import './auditSubscriptionPoison';
 import './nightlyAudit';
 
 registerHttpFunctions(HTTP_FUNCTIONS);
+
+// Fail start-up, not the first invocation, when an app setting is missing or malformed: the
+// host logs the error naming the setting and the app does not come up half-configured.
+loadAppSettings();
 
 export { HTTP_FUNCTIONS };
