@@ -4,7 +4,12 @@
  *
  * Spread of the role assignments, roughly as in real tenants: most at resource-group and
  * resource scope (most of those on resources that are not clusters), some per subscription,
- * a few at management-group and root scope.
+ * and a fixed number of governance assignments at management-group and root scope (100 at the
+ * root, 300 on five management groups): those belong to the platform team and do not grow
+ * with the number of subscriptions, while everything else grows with the estate.
+ *
+ * The objects are round-tripped through JSON, as a real export is parsed from a file, so the
+ * benchmark measures normalisation of the strings JSON.parse produces.
  */
 export interface EstateSize {
   subscriptions: number;
@@ -28,6 +33,9 @@ const BUILTIN = {
 };
 
 const CUSTOM_ROLES = 20;
+/** Governance assignments: a fixed number, whatever the size of the estate. */
+const ROOT_ASSIGNMENTS = 100;
+const MANAGEMENT_GROUP_ASSIGNMENTS = 300;
 
 /** A small linear congruential generator: fast and reproducible. */
 function random(seed: number): () => number {
@@ -86,13 +94,13 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
   const roleChoices = [BUILTIN.reader, BUILTIN.reader, BUILTIN.reader, BUILTIN.contributor, BUILTIN.aksClusterUser, BUILTIN.aksRbacClusterAdmin, BUILTIN.owner, BUILTIN.aksClusterAdmin];
   const principalTypes = ['User', 'Group', 'ServicePrincipal', 'Group'];
   const roleAssignments: unknown[] = [];
+  const governance = Math.min(size.roleAssignments, ROOT_ASSIGNMENTS + MANAGEMENT_GROUP_ASSIGNMENTS);
   for (let a = 0; a < size.roleAssignments; a++) {
     const pick = rnd();
     const sub = subscriptions[Math.floor(rnd() * size.subscriptions)];
     const rg = `rg-${Math.floor(rnd() * rgsPerSubscription)}`;
     let scope: string;
-    if (pick < 0.0001) scope = '/';
-    else if (pick < 0.0004) scope = `/providers/Microsoft.Management/managementGroups/mg-${Math.floor(rnd() * 5)}`;
+    if (a < governance) scope = a < ROOT_ASSIGNMENTS ? '/' : `/providers/Microsoft.Management/managementGroups/mg-${a % 5}`;
     else if (pick < 0.05) scope = `/subscriptions/${sub}`;
     else if (pick < 0.45) scope = `/subscriptions/${sub}/resourceGroups/${rg}`;
     else if (pick < 0.55) {
@@ -110,5 +118,15 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
       scope,
     });
   }
-  return { clusters, roleAssignments, roleDefinitions };
+  return { clusters: viaJson(clusters), roleAssignments: viaJson(roleAssignments), roleDefinitions: viaJson(roleDefinitions) };
+}
+
+/** JSON.stringify + JSON.parse in chunks (one string of a million assignments would be huge). */
+function viaJson(items: unknown[]): unknown[] {
+  const parsed: unknown[] = [];
+  for (let i = 0; i < items.length; i += 50_000) {
+    for (const item of JSON.parse(JSON.stringify(items.slice(i, i + 50_000))) as unknown[]) parsed.push(item);
+    items.fill(undefined, i, Math.min(items.length, i + 50_000));
+  }
+  return parsed;
 }

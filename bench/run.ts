@@ -16,7 +16,7 @@
  * kernel reports it (getrusage), so it includes the generated raw input, as a real run holds
  * the parsed export files.
  *
- * BENCH_SCALE=0.1 runs a tenth of both sizes (same spread, fewer of everything).
+ * BENCH_SCALE=0.1 runs a tenth of both sizes (same spread; the 400 governance assignments stay).
  */
 import { fork } from 'node:child_process';
 import { buildAccessIndex } from '../src/core/access';
