@@ -5,6 +5,7 @@
  * the setting and what is wrong; values that are secrets (connection strings, webhook URLs) are
  * never repeated in a message.
  */
+import { parseSeverity as severityOf } from './core/report';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cron } from 'croner';
@@ -191,8 +192,7 @@ export function parseSubscriptionIds(value: string, name: string): string[] {
 }
 
 export function parseSeverity(value: string, name: string): Severity {
-  const lower = value.trim().toLowerCase();
-  const found = SEVERITIES.find((s) => s === lower);
+  const found = severityOf(value);
   if (!found) throw new InputError(`${name}: '${value}' is not a severity (one of ${SEVERITIES.join(', ')})`);
   return found;
 }

@@ -5,6 +5,7 @@
  */
 import { InputError } from './errors';
 import { SEVERITIES, type ClusterStatus, type Severity } from './model';
+import { parseSeverity as severityOf } from './report';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Resource groups: 1–90 letters (any script), digits, underscores, hyphens, periods and
@@ -51,11 +52,9 @@ export function clusterIdFromSegments(subscriptionId: string, resourceGroup: str
 }
 
 export function parseSeverity(value: string, what: string): Severity {
-  const lower = value.toLowerCase();
-  if (!(SEVERITIES as readonly string[]).includes(lower)) {
-    throw new InputError(`${what} must be one of ${SEVERITIES.join(', ')}, got ${describe(value)}`);
-  }
-  return lower as Severity;
+  const severity = severityOf(value);
+  if (!severity) throw new InputError(`${what} must be one of ${SEVERITIES.join(', ')}, got ${describe(value)}`);
+  return severity;
 }
 
 const CLUSTER_STATUSES: readonly ClusterStatus[] = ['pass', 'fail', 'error'];
