@@ -120,7 +120,17 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   // invocation, so only a shared window merges a burst into one evaluation per cluster.
   const coalescer = createEvaluationCoalescer(eventDeps);
   const handleEvents = async (events: Parameters<typeof handleArmEvents>[0]) => {
-    const results = await handleArmEvents(events, { ...eventDeps, coalescer });
+    let results: EventResult[];
+    try {
+      results = await handleArmEvents(events, { ...eventDeps, coalescer });
+    } catch (error) {
+      // What was written before the failure (an admin-credential page) goes out now, not only
+      // once Event Grid's redelivery succeeds; the failure is still what the caller sees.
+      await deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false }).catch((deliveryError: unknown) =>
+        log(`alerts: delivery after a failed event batch failed: ${deliveryError instanceof Error ? deliveryError.message : String(deliveryError)}`),
+      );
+      throw error;
+    }
     await deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
     return results;
   };

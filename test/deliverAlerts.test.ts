@@ -9,7 +9,7 @@ import { ConsoleNotifier } from '../src/adapters/notifiers/console';
 import { TeamsWebhookNotifier } from '../src/adapters/notifiers/teamsWebhook';
 import { TableStore } from '../src/adapters/tableStore';
 import type { Alert } from '../src/core/model';
-import type { Clock, Notifier, OutboxAlert } from '../src/core/ports';
+import type { Clock, Notifier, OutboxAlert, PostureStore } from '../src/core/ports';
 import { deliverPendingAlerts } from '../src/usecases/deliverAlerts';
 import { startAcsEmailFake, type AcsEmailFake } from './fakes/acsEmail';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from './fakes/teamsWebhook';
@@ -71,6 +71,8 @@ afterAll(async () => {
 
 interface World {
   store: TableStore;
+  /** Another instance's store on the same tables (a second Functions instance). */
+  otherInstanceStore(): Promise<TableStore>;
   clock: TestClock;
   notifiers: Notifier[];
   logs: string[];
@@ -86,12 +88,9 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
   teams.received.length = 0;
   teams.statuses.length = 0;
   const clock = new TestClock(T0);
-  const store = await TableStore.create({
-    connectionString: azurite.connectionString,
-    allowInsecureConnection: true,
-    tablePrefix: uniqueTablePrefix('deliver'),
-    clock,
-  });
+  const tablePrefix = uniqueTablePrefix('deliver');
+  const openStore = () => TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix, clock });
+  const store = await openStore();
   const agent = testCertificate().agent;
   const notifiers: Notifier[] = [
     new AcsEmailNotifier({
@@ -108,6 +107,7 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
   const logs: string[] = [];
   return {
     store,
+    otherInstanceStore: openStore,
     clock,
     notifiers,
     logs,
@@ -268,4 +268,128 @@ it('no channel configured: alerts are marked sent with every channel skipped, wi
   expect(deliveries).toEqual([{ dedupeKey: a.dedupeKey, severity: 'critical', channels: { email: 'skipped', teams: 'skipped', console: 'skipped' } }]);
   expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 1 });
   expect(logs.join('\n')).toMatch(/no alert channel is configured/);
+});
+
+/**
+ * Both stores' runs get the outbox rows only once both have read them: each run then holds the
+ * same pending row, as two Functions instances do that fire together. (A view of the real store,
+ * delaying the answer; the SDK is not touched.)
+ */
+function readingTogether(stores: TableStore[]): PostureStore[] {
+  let waiting = stores.length;
+  let release!: () => void;
+  const allRead = new Promise<void>((resolve) => (release = resolve));
+  return stores.map(
+    (store) =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'listAlerts') {
+            return async (...args: Parameters<TableStore['listAlerts']>) => {
+              const rows = await target.listAlerts(...args);
+              if (--waiting === 0) release();
+              await allRead;
+              return rows;
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+  );
+}
+
+describe('several instances share one outbox', () => {
+  it('two instances that read the same pending alert at once send it once: the claim under the ETag decides', async () => {
+    const w = await world();
+    const a = alert('aks-prod');
+    await w.store.enqueueAlerts([a]);
+    const other = await w.otherInstanceStore();
+    const teamsOnly = () => [new TeamsWebhookNotifier({ webhookUrl: teams.url, agent: testCertificate().agent, maxAttempts: 2, sleep: async () => undefined })];
+    const [first, second] = readingTogether([w.store, other]);
+
+    const runs = await Promise.all([
+      deliverPendingAlerts({ store: first, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false }),
+      deliverPendingAlerts({ store: second, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false }),
+    ]);
+
+    expect(teams.received).toHaveLength(1);
+    expect(runs.flat().map((d) => d.dedupeKey)).toEqual([a.dedupeKey]);
+    expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 1, channels: { teams: 'sent' } });
+    expect((await w.row(a))?.claimedUntil).toBeUndefined();
+  });
+
+  it('an alert claimed by a run that died before sending is delivered by a later run once the lease expires', async () => {
+    const w = await world();
+    const a = alert('aks-prod');
+    await w.store.enqueueAlerts([a]);
+    const lease = 5 * 60_000;
+    // Another instance claimed it, then crashed: no send, no record.
+    const other = await w.otherInstanceStore();
+    expect(await other.claimAlert(a.clusterId, a.dedupeKey, lease, w.clock.now())).toMatchObject({ state: 'pending', attempts: 0 });
+
+    // While the lease runs the alert is someone else's.
+    w.clock.advance(lease - 1_000);
+    expect(await w.deliver()).toEqual([]);
+    expect(teams.received).toHaveLength(0);
+    expect(email.received).toHaveLength(0);
+
+    w.clock.advance(2_000);
+    expect((await w.deliver()).map((d) => d.channels)).toEqual([{ email: 'sent', teams: 'sent', console: 'skipped' }]);
+    w.clock.advance(lease * 2);
+    expect(await w.deliver()).toEqual([]);
+    expect(teams.received).toHaveLength(1);
+    expect(email.received).toHaveLength(1);
+  });
+
+  it('an instance holding a stale read does not retry an alert another instance just attempted, and does not keep it claimed', async () => {
+    const w = await world();
+    const a = alert('aks-prod');
+    await w.store.enqueueAlerts([a]);
+    const other = await w.otherInstanceStore();
+    // The other instance read the outbox (never attempted: due) and is slow to go on.
+    const staleRows = await other.listAlerts({ state: 'pending' });
+    const stale = new Proxy(other, {
+      get: (target, property) => (property === 'listAlerts' ? async () => staleRows : Reflect.get(target, property, target)),
+    });
+    teams.always({ status: 503 });
+    await w.deliver();
+    expect(await w.row(a)).toMatchObject({ state: 'pending', attempts: 1, channels: { email: 'sent', teams: 'failed' } });
+    const teamsCalls = teams.statuses.length;
+
+    const late = await deliverPendingAlerts({ store: stale as PostureStore, notifiers: w.notifiers, clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false });
+    expect(late).toEqual([]);
+    expect(teams.statuses.length).toBe(teamsCalls);
+    expect(email.received).toHaveLength(1);
+    const row = await w.row(a);
+    expect(row).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(row?.claimedUntil).toBeUndefined();
+
+    // Due again a minute later, for whichever instance runs then.
+    teams.reset();
+    w.clock.advance(61_000);
+    expect((await deliverPendingAlerts({ store: other, notifiers: w.notifiers, clock: w.clock }, { digest: false })).map((d) => d.channels.teams)).toEqual(['sent']);
+    expect(email.received).toHaveLength(1);
+  });
+
+  it('claimAlert: one claim at a time, none on an alert no longer pending; an expired claim can be taken again', async () => {
+    const w = await world();
+    const a = alert('aks-prod');
+    await w.store.enqueueAlerts([a]);
+    const other = await w.otherInstanceStore();
+    const now = w.clock.now();
+
+    const claims = await Promise.all([w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, now), other.claimAlert(a.clusterId, a.dedupeKey, 60_000, now)]);
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
+    expect(claims.find((c) => c)?.claimedUntil).toBe(new Date(now.getTime() + 60_000).toISOString());
+    expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(now.getTime() + 59_999))).toBeUndefined();
+
+    const later = new Date(now.getTime() + 60_000);
+    expect(await other.claimAlert(a.clusterId, a.dedupeKey, 60_000, later)).toMatchObject({ state: 'pending' });
+
+    // Recorded as sent (the claim released with it): nothing left to claim.
+    await w.store.updateAlert(a.clusterId, a.dedupeKey, { state: 'sent', attempts: 1, claimedUntil: undefined });
+    expect((await w.row(a))?.claimedUntil).toBeUndefined();
+    expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(later.getTime() + 3_600_000))).toBeUndefined();
+    expect(await w.store.claimAlert(a.clusterId, 'no such alert', 60_000, later)).toBeUndefined();
+  });
 });

@@ -136,6 +136,7 @@ interface AlertRecord {
   lastError?: string;
   updatedAt: string;
   closedAt?: string;
+  claimedUntil?: string;
 }
 
 interface StoredAlert {
@@ -593,6 +594,7 @@ export class TableStore implements PostureStore {
           channels: update.channels ?? current.record.channels,
           lastError: update.lastError ?? current.record.lastError,
           updatedAt: update.updatedAt ?? this.clock.now().toISOString(),
+          claimedUntil: 'claimedUntil' in update ? update.claimedUntil : current.record.claimedUntil,
         };
         try {
           await this.clusters.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', { etag: current.etag });
@@ -605,6 +607,34 @@ export class TableStore implements PostureStore {
       throw asDependencyError(error);
     }
     throw new DependencyError(`could not update alert ${dedupeKey}: it kept changing concurrently`, 'storage');
+  }
+
+  async claimAlert(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined> {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new InputError('a claim lease must be a positive number of milliseconds');
+    if (Number.isNaN(now.getTime())) throw new InputError('the claim time is not a valid date');
+    const partitionKey = clusterPartitionKey(clusterId);
+    const rowKey = alertRowKey(dedupeKey);
+    try {
+      for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+        const current = await this.readAlert(partitionKey, rowKey);
+        if (!current || current.record.state !== 'pending') return undefined;
+        const heldUntil = Date.parse(current.record.claimedUntil ?? '');
+        if (heldUntil > now.getTime()) return undefined;
+        // updatedAt is left alone: it times retries, and a claim is not a delivery attempt.
+        const record: AlertRecord = { ...current.record, claimedUntil: new Date(now.getTime() + leaseMs).toISOString() };
+        try {
+          await this.clusters.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', { etag: current.etag });
+          return outboxOf(record);
+        } catch (error) {
+          // 412: the row changed since it was read. Re-read to tell another run's claim (skip)
+          // from any other change, e.g. the caller added to a pending alert (claim it then).
+          if (statusOf(error) !== 412) throw error;
+        }
+      }
+    } catch (error) {
+      throw asDependencyError(error);
+    }
+    return undefined;
   }
 
   private async readAlert(partitionKey: string, rowKey: string): Promise<StoredAlert | undefined> {
@@ -621,13 +651,12 @@ export class TableStore implements PostureStore {
   // Events, deletion, retention
 
   async markEventProcessed(eventId: string, at: Date): Promise<boolean> {
-    if (typeof eventId !== 'string' || eventId.trim() === '') throw new InputError('an event needs an id');
-    if (Number.isNaN(at.getTime())) throw new InputError('the processing time is not a valid date');
+    requireEventMark(eventId, at);
     const rowKey = eventRowKey(eventId);
+    const [today, ...earlierDays] = eventPartitionsAround(at);
     try {
       // Redeliveries come within 48 hours, maybe after midnight: look in the two days before too.
-      for (const daysBack of [1, 2]) {
-        const day = eventPartitionKey(new Date(at.getTime() - daysBack * 24 * 3600 * 1000));
+      for (const day of earlierDays) {
         try {
           await this.events.getEntity(day, rowKey);
           return false;
@@ -636,11 +665,26 @@ export class TableStore implements PostureStore {
         }
       }
       try {
-        await this.events.createEntity({ partitionKey: eventPartitionKey(at), rowKey, eventId, processedAt: at.toISOString() });
+        await this.events.createEntity({ partitionKey: today, rowKey, eventId, processedAt: at.toISOString() });
         return true;
       } catch (error) {
         if (statusOf(error) === 409) return false;
         throw error;
+      }
+    } catch (error) {
+      throw asDependencyError(error);
+    }
+  }
+
+  async forgetEventProcessed(eventId: string, at: Date): Promise<void> {
+    requireEventMark(eventId, at);
+    const rowKey = eventRowKey(eventId);
+    try {
+      // Every day markEventProcessed(eventId, at) looks in: afterwards it answers true again.
+      for (const day of eventPartitionsAround(at)) {
+        await this.events.deleteEntity(day, rowKey).catch((error: unknown) => {
+          if (statusOf(error) !== 404) throw error;
+        });
       }
     } catch (error) {
       throw asDependencyError(error);
@@ -772,6 +816,16 @@ function nextHistoryTime(stored: StoredPosture | undefined, now: Date): Date {
   return Number.isNaN(last) || last < now.getTime() ? now : new Date(last + 1);
 }
 
+function requireEventMark(eventId: string, at: Date): void {
+  if (typeof eventId !== 'string' || eventId.trim() === '') throw new InputError('an event needs an id');
+  if (Number.isNaN(at.getTime())) throw new InputError('the processing time is not a valid date');
+}
+
+/** The day an event processed at `at` is filed under, then the two days before it (redeliveries across midnight). */
+function eventPartitionsAround(at: Date): string[] {
+  return [0, 1, 2].map((daysBack) => eventPartitionKey(new Date(at.getTime() - daysBack * 24 * 3600 * 1000)));
+}
+
 function sameCluster(a: string, b: string): boolean {
   return clusterPartitionKey(a) === clusterPartitionKey(b);
 }
@@ -895,6 +949,7 @@ function alertEntity(partitionKey: string, rowKey: string, record: AlertRecord):
     lastError: record.lastError ?? '',
     updatedAt: record.updatedAt,
     closedAt: record.closedAt ?? '',
+    claimedUntil: record.claimedUntil ?? '',
     ...piecesAsProperties('alert', alertPieces(alert)),
   };
   return entity;
@@ -919,6 +974,7 @@ function alertRecordOf(row: Record<string, unknown>): AlertRecord {
   };
   if (typeof row.lastError === 'string' && row.lastError) record.lastError = row.lastError;
   if (typeof row.closedAt === 'string' && row.closedAt) record.closedAt = row.closedAt;
+  if (typeof row.claimedUntil === 'string' && row.claimedUntil) record.claimedUntil = row.claimedUntil;
   return record;
 }
 
@@ -931,5 +987,6 @@ function outboxOf(record: AlertRecord): OutboxAlert {
     updatedAt: record.updatedAt,
   };
   if (record.lastError) outbox.lastError = record.lastError;
+  if (record.claimedUntil) outbox.claimedUntil = record.claimedUntil;
   return outbox;
 }

@@ -283,7 +283,7 @@ const SEGMENT = /^[\p{L}\p{N}_\-.()]+$/u;
 type Parsed = { ok: true; segments: string[] } | { ok: false; problem: string };
 
 /** Strictly split a resource id into segments; refuses empty, `.`/`..` and odd characters. */
-export function parseResourceId(id: string): Parsed {
+export function splitUntrustedResourceId(id: string): Parsed {
   if (!id.startsWith('/')) return { ok: false, problem: `${describeValue(id)} does not start with '/'` };
   const body = id.endsWith('/') && id.length > 1 ? id.slice(1, -1) : id.slice(1);
   if (body === '') return { ok: true, segments: [] };
@@ -314,8 +314,8 @@ function clusterIdFromSegments(segments: string[]): string | undefined {
 }
 
 /** The parts of a managed-cluster id (for alerts about clusters the store may not know). */
-export function clusterIdParts(clusterId: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
-  const parsed = parseResourceId(clusterId);
+export function untrustedClusterIdParts(clusterId: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+  const parsed = splitUntrustedResourceId(clusterId);
   if (!parsed.ok || parsed.segments.length !== 8) return undefined;
   const canonical = clusterIdFromSegments(parsed.segments);
   if (!canonical) return undefined;
@@ -393,7 +393,7 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
     return { kind: 'ignored', reason: `operation ${describeValue(event.operationName)} does not match event type ${describeValue(event.type)}` };
   }
 
-  const parsed = parseResourceId(event.subject);
+  const parsed = splitUntrustedResourceId(event.subject);
   if (!parsed.ok) return { kind: 'rejected', reason: `subject ${parsed.problem}` };
   const segments = parsed.segments;
 

@@ -85,6 +85,11 @@ export interface OutboxAlert {
   channels: Partial<Record<ChannelName, ChannelState>>;
   lastError?: string;
   updatedAt: string;
+  /**
+   * Until when one delivery run holds the alert (`claimAlert`); absent or past means free. The
+   * lease outlives any one send, so only a run that crashed mid-send leaves one to expire.
+   */
+  claimedUntil?: string;
 }
 
 export interface RecordResult {
@@ -117,9 +122,26 @@ export interface PostureStore {
   listAlerts(filter: { since?: Date; state?: OutboxAlert['state'] }): Promise<OutboxAlert[]>;
   /** Write alerts that page without a posture change (real-time signals) to the outbox. */
   enqueueAlerts(alerts: Alert[]): Promise<Alert[]>;
+  /**
+   * Change an outbox row (re-read and retried on a concurrent change). A `claimedUntil` key that
+   * is present replaces the claim (`undefined` releases it); absent, the claim is kept.
+   */
   updateAlert(clusterId: string, dedupeKey: string, update: Partial<OutboxAlert>): Promise<void>;
+  /**
+   * Take a pending alert for one delivery run: writes `claimedUntil = now + leaseMs` under the
+   * ETag read, so of several instances that read the same row only one gets it. Returns the row
+   * as claimed (re-read: its channels are current), or undefined when the alert is not pending
+   * any more or another run holds an unexpired claim. An expired claim (a run that crashed
+   * before recording its send) can be taken again.
+   */
+  claimAlert(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined>;
   /** Returns false when the event id was already processed (at-least-once delivery). */
   markEventProcessed(eventId: string, at: Date): Promise<boolean>;
+  /**
+   * Undo `markEventProcessed(eventId, at)` (same `at`): its redelivery is then processed, not
+   * skipped. For an event whose handling failed after it was marked. Unknown ids are no-ops.
+   */
+  forgetEventProcessed(eventId: string, at: Date): Promise<void>;
   markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void>;
   /** Clusters whose latest posture is stored (ids as stored), for scope → cluster routing. */
   knownClusterIds(): Promise<string[]>;

@@ -8,6 +8,9 @@
  *   burst of runs does not hammer a channel that is down.
  * - A channel that already delivered an alert is not asked again on a retry: no channel sends
  *   the same alert twice because another channel failed.
+ * - Each alert is claimed (a lease written under the row's ETag) before it is sent, so of
+ *   several instances that read the same pending row only one sends it; a run that dies
+ *   mid-send leaves a lease that runs out, and a later run sends the alert.
  * - After `maxAttempts` runs without every channel succeeding, the alert is marked `failed`
  *   with the last error (surfaced by the API); nothing is deleted.
  * - With no channel configured at all (in Azure: neither ALERT_EMAIL_* nor
@@ -33,10 +36,18 @@ export interface DeliverOptions {
   maxAttempts?: number;
   /** An alert attempted less than this long ago waits for a later run. Default 60 s. */
   retryAfterMs?: number;
+  /**
+   * How long a run holds the alerts it claimed (PostureStore.claimAlert). Longer than a run may
+   * last, so that the lease only runs out for a run that died before recording its sends; a
+   * later run then delivers those alerts. Default 10 minutes (a Consumption-plan invocation is
+   * stopped by then).
+   */
+  claimLeaseMs?: number;
 }
 
 export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_CLAIM_LEASE_MS = 10 * 60_000;
 const CHANNELS: readonly ChannelName[] = ['email', 'teams', 'console'];
 /**
  * In a one-message-per-alert run, a channel that failed for this many alerts in a row is not
@@ -50,7 +61,9 @@ type Outcome = { ok: true } | { ok: false; error: string };
 
 /**
  * Runs of one process against one store are serialised: two triggers firing together (an event
- * and the nightly audit) must not both pick up the same pending alert and send it twice.
+ * and the nightly audit) would otherwise claim against each other for nothing. Across instances
+ * (several Functions hosts on one outbox) the claim under the row's ETag is what keeps an alert
+ * from being sent twice.
  */
 const inFlight = new WeakMap<PostureStore, Promise<unknown>>();
 
@@ -69,14 +82,19 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_DELIVERY_ATTEMPTS);
   const retryAfterMs = Math.max(0, options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+  const claimLeaseMs = Math.max(1, options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
   const now = deps.clock.now();
+  const isDue = (row: OutboxAlert) => row.attempts === 0 || !(now.getTime() - Date.parse(row.updatedAt) < retryAfterMs);
 
   const pending = await deps.store.listAlerts({ state: 'pending' });
-  const due = pending
+  const candidates = pending
     .filter((row) => isDeliverable(row, log))
-    .filter((row) => row.attempts === 0 || !(now.getTime() - Date.parse(row.updatedAt) < retryAfterMs));
+    .filter((row) => !isClaimed(row, now))
+    .filter(isDue);
+  if (candidates.length === 0) return [];
+  candidates.sort((a, b) => compareAlerts(a.alert, b.alert));
+  const due = await claimDue(deps.store, candidates, { leaseMs: claimLeaseMs, now, isDue });
   if (due.length === 0) return [];
-  due.sort((a, b) => compareAlerts(a.alert, b.alert));
 
   const notifiers = uniqueChannels(deps.notifiers);
   const outcomes = new Map<string, Map<ChannelName, Outcome>>(due.map((row) => [row.alert.dedupeKey, new Map()]));
@@ -138,7 +156,8 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
     const attempts = row.attempts + 1;
     const everyChannelSent = configured.every((channel) => channels[channel] === 'sent');
     const state: OutboxAlert['state'] = everyChannelSent ? 'sent' : attempts >= maxAttempts ? 'failed' : 'pending';
-    const update: Partial<OutboxAlert> = { state, attempts, channels, updatedAt: now.toISOString() };
+    // Recording the attempt releases the claim: a row left pending is retried by the next due run.
+    const update: Partial<OutboxAlert> = { state, attempts, channels, updatedAt: now.toISOString(), claimedUntil: undefined };
     if (errors.length) update.lastError = errors.join('; ').slice(0, MAX_ERROR_CHARS);
     if (state === 'failed') log(`alerts: alert ${row.alert.dedupeKey} marked failed after ${attempts} attempt(s): ${update.lastError ?? ''}`);
     try {
@@ -151,6 +170,35 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
     deliveries.push({ dedupeKey: row.alert.dedupeKey, severity: row.alert.severity, channels });
   }
   return deliveries;
+}
+
+/** Held by a run whose lease has not run out (perhaps this instance's own, perhaps another's). */
+function isClaimed(row: OutboxAlert, now: Date): boolean {
+  return Date.parse(row.claimedUntil ?? '') > now.getTime();
+}
+
+/**
+ * Claim each candidate before anything is sent: of several instances that listed the same
+ * pending row, only the one whose claim lands sends it. The claim returns the row as it is now,
+ * so an alert another run attempted in between (and released) is left for when it is due again.
+ */
+async function claimDue(
+  store: PostureStore,
+  candidates: OutboxAlert[],
+  options: { leaseMs: number; now: Date; isDue: (row: OutboxAlert) => boolean },
+): Promise<OutboxAlert[]> {
+  const claimed: OutboxAlert[] = [];
+  for (const row of candidates) {
+    const current = await store.claimAlert(row.alert.clusterId, row.alert.dedupeKey, options.leaseMs, options.now);
+    if (!current) continue;
+    if (options.isDue(current)) {
+      claimed.push(current);
+      continue;
+    }
+    // Give it back untouched (its updatedAt times the retry) rather than hold it for the lease.
+    await store.updateAlert(row.alert.clusterId, row.alert.dedupeKey, { updatedAt: current.updatedAt, claimedUntil: undefined });
+  }
+  return claimed;
 }
 
 async function attempt(notifier: Notifier, alerts: Alert[], digest: boolean): Promise<Outcome> {

@@ -13,7 +13,7 @@ import { checkById, PLACEHOLDER_CLUSTER } from '../core/checks';
 import { DependencyError, InputError } from '../core/errors';
 import {
   assignmentPrincipal,
-  clusterIdParts,
+  untrustedClusterIdParts,
   clustersWithRole,
   routeEvent,
   subscriptionOf,
@@ -356,14 +356,73 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
   );
 
   if (failure !== undefined) {
-    // Signals and deletes above were still recorded; the nightly audit re-evaluates the rest.
+    // Signals and deletes above were still recorded. An outage is retried by Event Grid: the
+    // events that wanted the evaluation must not be skipped as duplicates when they come back.
     const ids = routed.filter((r) => r.route.kind === 'evaluate' || r.route.kind === 'evaluate-role').map((r) => r.event.id);
     const message = `re-evaluation for event(s) ${ids.join(', ') || routed.map((r) => r.event.id).join(', ')} failed: ${messageOf(failure)}`;
     log(message);
-    if (failure instanceof InputError || failure instanceof DependencyError) throw failure;
+    if (failure instanceof InputError) throw failure;
+    const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).length > 0);
+    await forgetUnevaluated(deps.store, unevaluated, now, messageOf(failure), log);
+    if (failure instanceof DependencyError) throw failure;
     throw new DependencyError(message, 'source');
   }
+
+  // A subscription whose clusters or role assignments could not be read (ARM throttling past
+  // the retries, 5xx) leaves its clusters `error`: an event about them was not really
+  // evaluated — a new Owner grant would go unnoticed until the nightly audit.
+  const unread = unreadSubscriptions(evaluation?.failures ?? []);
+  const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).some((s) => unread.has(s) || unread.has('*')));
+  if (unevaluated.length > 0) {
+    const why = describeUnread(evaluation?.failures ?? [], new Set(unevaluated.flatMap((r) => subscriptionsNeeded(r.route, watchedSubscriptions))));
+    await forgetUnevaluated(deps.store, unevaluated, now, why, log);
+    throw new DependencyError(`event(s) ${unevaluated.map((r) => r.event.id).join(', ')} could not be evaluated: ${why}`, 'source');
+  }
   return results;
+}
+
+/** Lower-cased subscriptions whose data an event's evaluation needs (none for a delete). */
+function subscriptionsNeeded(route: Routed['route'], watchedSubscriptions: string[]): string[] {
+  switch (route.kind) {
+    case 'evaluate':
+      return route.clusterIds.length > 0 ? route.subscriptionIds.map((s) => s.toLowerCase()) : [];
+    case 'evaluate-role':
+      return watchedSubscriptions;
+    case 'admin-credential':
+      return [route.subscriptionId.toLowerCase()];
+    case 'deleted':
+      return [];
+  }
+}
+
+/** Parts an evaluation cannot do without: an event needing them is not evaluated without them. */
+const ESSENTIAL_PARTS: ReadonlySet<SourceFailure['part']> = new Set(['clusters', 'roleAssignments']);
+
+/** Lower-cased subscriptions (`*` = all) whose clusters or role assignments could not be read. */
+function unreadSubscriptions(failures: SourceFailure[]): Set<string> {
+  return new Set(failures.filter((f) => ESSENTIAL_PARTS.has(f.part)).map((f) => f.subscriptionId.toLowerCase()));
+}
+
+function describeUnread(failures: SourceFailure[], subscriptions: Set<string>): string {
+  const relevant = failures.filter((f) => ESSENTIAL_PARTS.has(f.part) && (f.subscriptionId === '*' || subscriptions.has(f.subscriptionId.toLowerCase())));
+  return [...new Set(relevant.map((f) => `the ${f.part === 'clusters' ? 'clusters' : 'role assignments'} of subscription ${f.subscriptionId} could not be read: ${f.message}`))].join('; ');
+}
+
+/**
+ * Un-mark events that were marked processed but not evaluated, so that Event Grid's redelivery
+ * (the caller throws, the delivery fails) evaluates them instead of skipping a duplicate. A page
+ * already written for one of them (admin-credential) is not sent again: its dedupe key holds
+ * the event id and the store keeps one open alert per key.
+ */
+async function forgetUnevaluated(store: PostureStore, unevaluated: Routed[], markedAt: Date, why: string, log: (line: string) => void): Promise<void> {
+  for (const { event } of unevaluated) {
+    try {
+      await store.forgetEventProcessed(event.id, markedAt);
+      log(`event ${event.id}: not evaluated (${why}); left unprocessed so that its redelivery is evaluated`);
+    } catch (error) {
+      log(`event ${event.id}: not evaluated (${why}), and could not be un-marked: its redelivery will be skipped as a duplicate: ${messageOf(error)}`);
+    }
+  }
 }
 
 function describeEvaluated(result: EventResult, evaluated: EvaluatedCluster[]): void {
@@ -441,7 +500,7 @@ function adminCredentialAlert(
   deps: Pick<HandleEventsDeps, 'linkBase'>,
   now: Date,
 ): Alert {
-  const parts = clusterIdParts(signal.clusterId);
+  const parts = untrustedClusterIdParts(signal.clusterId);
   const name = posture?.name ?? parts?.name ?? signal.clusterId;
   const resourceGroup = posture?.resourceGroup ?? parts?.resourceGroup ?? '';
   const subscriptionId = posture?.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(signal.clusterId) ?? '';

@@ -42,6 +42,9 @@ const NEW_USER = '0b0b0b0b-0000-4000-8000-0000000000b7';
 const SECOND_USER = '0b0b0b0b-0000-4000-8000-0000000000b8';
 const NEW_ASSIGNMENT_NAME = '7e2e0000-0000-4000-8000-000000000001';
 const SECOND_ASSIGNMENT_NAME = '7e2e0000-0000-4000-8000-000000000002';
+/** A user made Owner of the cluster while ARM cannot list role assignments. */
+const OUTAGE_USER = '0b0b0b0b-0000-4000-8000-0000000000b9';
+const OUTAGE_ASSIGNMENT_NAME = '7e2e0000-0000-4000-8000-000000000003';
 
 /** Who made the change, as ARM puts it in the event's claims. */
 const CALLER = {
@@ -415,6 +418,53 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(status).toBe(200);
     expect(body.events).toEqual([expect.objectContaining({ id, outcome: 'rejected', clusters: [] })]);
     expect(teams.received).toHaveLength(3);
+  });
+
+  it('an ARM outage answers 503 so Event Grid redelivers; the redelivery pages the grant once, the fetch page went out at once', async () => {
+    advance(5);
+    const assignment = arm.addRoleAssignment({
+      scope: CLUSTER_ID,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: OUTAGE_USER,
+      principalType: 'User',
+      name: OUTAGE_ASSIGNMENT_NAME,
+    });
+    // Role assignments of the subscription cannot be listed, whatever the retries (Retry-After 0
+    // makes the SDK's retries immediate).
+    const outage = arm.fault({
+      match: new RegExp(`/subscriptions/${SUB_PROD}/providers/Microsoft\\.Authorization/roleAssignments(\\?|$)`, 'i'),
+      status: 503,
+      retryAfterSeconds: 0,
+    });
+    const fetchId = 'e2e00000-0000-4000-8000-000000000005';
+    const grantId = 'e2e00000-0000-4000-8000-000000000006';
+    const batch = [
+      eventGridEvent(fetchId, 'Microsoft.Resources.ResourceActionSuccess', ADMIN_CREDENTIAL, CLUSTER_ID, 'POST'),
+      eventGridEvent(grantId, 'Microsoft.Resources.ResourceWriteSuccess', ROLE_ASSIGNMENT_WRITE, assignment.id, 'PUT'),
+    ];
+
+    const during = await postEvents(batch);
+    expect(during.status).toBe(503);
+    expect(during.body.error.code).toBe('DependencyUnavailable');
+    expect(outage.hits).toBeGreaterThan(0);
+    // The fetch pages now, not when the outage ends; the grant is not known yet.
+    expect(teams.received).toHaveLength(4);
+    expect(cardText(teams.received[3])).toContain(CALLER.ip);
+    expect(cardText(teams.received[3])).not.toContain(OUTAGE_USER);
+
+    // ARM recovers; Event Grid redelivers the same batch.
+    outage.remove();
+    advance(1);
+    const after = await postEvents(batch);
+    expect(after.status).toBe(200);
+    expect(after.body.events.map((e: any) => [e.id, e.outcome])).toEqual([
+      [fetchId, 'evaluated'],
+      [grantId, 'evaluated'],
+    ]);
+    expect(after.body.events[1].regressions).toEqual([expect.objectContaining({ kind: 'privilege-gained', principalId: OUTAGE_USER })]);
+    // One card for the grant; none again for the fetch.
+    expect(teams.received).toHaveLength(5);
+    expect(cardText(teams.received[4])).toContain(OUTAGE_USER);
   });
 
   it('never sent the webhook signature or the ARM token anywhere it could be seen', () => {

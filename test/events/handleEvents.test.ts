@@ -506,6 +506,14 @@ describe('handleArmEvents', () => {
     // Local-account state comes from the stored posture when the current one cannot be read.
     expect(page.alert.before).toMatch(/local accounts are enabled/);
     expect(w.logs.some((l) => l.includes('ARM is unreachable'))).toBe(true);
+
+    // ARM is back and Event Grid redelivers the batch: evaluated, not skipped as duplicates,
+    // and the fetch (its dedupe key holds the event id) does not page a second time.
+    w.source.down = undefined;
+    const again = await handleArmEvents(batch, w.deps);
+    expect(again.map((r) => r.outcome)).toEqual(['evaluated', 'evaluated']);
+    expect(again[1].clusters).toEqual([CLUSTER_DEV]);
+    expect((await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved')).toHaveLength(1);
   });
 
   it('rejected and ignored events read nothing from the source', async () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { InputError } from '../../src/core/errors';
 import {
-  clusterIdParts,
-  parseResourceId,
+  untrustedClusterIdParts,
+  splitUntrustedResourceId,
   routeEvent,
   validateArmEvent,
   type ArmEvent,
@@ -243,18 +243,18 @@ describe('routeEvent: nothing outside the watched subscriptions', () => {
   });
 });
 
-describe('parseResourceId / clusterIdParts', () => {
+describe('splitUntrustedResourceId / untrustedClusterIdParts', () => {
   it('splits whole segments and refuses relative or empty ones', () => {
-    expect(parseResourceId('/a/b')).toEqual({ ok: true, segments: ['a', 'b'] });
-    expect(parseResourceId('/a/b/')).toEqual({ ok: true, segments: ['a', 'b'] });
-    expect(parseResourceId('/a/../b').ok).toBe(false);
-    expect(parseResourceId('/a//b').ok).toBe(false);
-    expect(parseResourceId('/a/b\\c').ok).toBe(false);
+    expect(splitUntrustedResourceId('/a/b')).toEqual({ ok: true, segments: ['a', 'b'] });
+    expect(splitUntrustedResourceId('/a/b/')).toEqual({ ok: true, segments: ['a', 'b'] });
+    expect(splitUntrustedResourceId('/a/../b').ok).toBe(false);
+    expect(splitUntrustedResourceId('/a//b').ok).toBe(false);
+    expect(splitUntrustedResourceId('/a/b\\c').ok).toBe(false);
   });
 
   it('names the parts of a cluster id', () => {
-    expect(clusterIdParts(CLUSTER)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod' });
-    expect(clusterIdParts(`${CLUSTER}/agentPools/np`)).toBeUndefined();
+    expect(untrustedClusterIdParts(CLUSTER)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod' });
+    expect(untrustedClusterIdParts(`${CLUSTER}/agentPools/np`)).toBeUndefined();
   });
 });
 
