@@ -4,32 +4,13 @@
  */
 import { randomBytes } from 'crypto';
 import { AcsEmailNotifier, emailEndpointHost } from '../../src/adapters/notifiers/acsEmail';
+import { localAccountsAlert as alert, SUB } from './alertFixture';
 import type { Alert } from '../../src/core/model';
 import { startAcsEmailFake, type AcsEmailFake } from '../fakes/acsEmail';
 import { staticTestCredential, STATIC_TEST_TOKEN } from '../fakes/credential';
 import { testCertificate } from '../fakes/tls';
 
-const SUB = '00000000-0000-0000-0000-000000000001';
 
-function alert(overrides: Partial<Alert> = {}): Alert {
-  const clusterId = `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`;
-  return {
-    dedupeKey: `${clusterId.toLowerCase()}|local-accounts-disabled`,
-    clusterId,
-    clusterName: 'aks-prod',
-    subscriptionId: SUB,
-    resourceGroup: 'rg-prod',
-    severity: 'critical',
-    kind: 'check-failed',
-    checkId: 'local-accounts-disabled',
-    title: 'aks-prod: local accounts re-enabled',
-    before: 'Check local-accounts-disabled was passing.',
-    after: 'Check local-accounts-disabled is failing.',
-    remediation: 'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
-    createdAt: '2026-11-22T02:00:00.000Z',
-    ...overrides,
-  };
-}
 
 // SDK retries without real waiting: the fake's faults are answered at once.
 const fastRetries = { retryOptions: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 } };

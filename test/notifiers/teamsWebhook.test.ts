@@ -3,32 +3,12 @@
  * injected sleep, so retries are asserted by the values asked for, never by wall time.
  */
 import { parseRetryAfter, TeamsWebhookNotifier, webhookHost } from '../../src/adapters/notifiers/teamsWebhook';
+import { localAccountsAlert as alert, SUB } from './alertFixture';
 import type { Alert } from '../../src/core/model';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from '../fakes/teamsWebhook';
 import { testCertificate } from '../fakes/tls';
 
-const SUB = '00000000-0000-0000-0000-000000000001';
 
-function alert(overrides: Partial<Alert> = {}): Alert {
-  const clusterId = `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`;
-  return {
-    dedupeKey: `${clusterId.toLowerCase()}|local-accounts-disabled`,
-    clusterId,
-    clusterName: 'aks-prod',
-    subscriptionId: SUB,
-    resourceGroup: 'rg-prod',
-    severity: 'critical',
-    kind: 'check-failed',
-    checkId: 'local-accounts-disabled',
-    title: 'aks-prod: local accounts re-enabled',
-    before: 'Check local-accounts-disabled was passing.',
-    after: 'Check local-accounts-disabled is failing.',
-    remediation: 'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
-    link: `https://auditor.example.net/api/clusters/${SUB}/rg-prod/aks-prod`,
-    createdAt: '2026-11-22T02:00:00.000Z',
-    ...overrides,
-  };
-}
 
 describe('TeamsWebhookNotifier', () => {
   let fake: TeamsWebhookFake;
