@@ -990,3 +990,217 @@ describe('normaliseRoleDefinition', () => {
     expect(() => normaliseRoleDefinition(azRoleDefinition(overrides), where)).toThrow(new InputError(message));
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Fast paths: the same answers as the plain reading (role assignments, role definition guids)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The plain reading that normalise.ts speeds up, written out as the reference: a key is looked
+ * up exactly (own property) and otherwise as the first own for…in key that folds to it (case and
+ * underscores ignored; only same-length keys or longer ones with underscores are candidates);
+ * fields come from `properties` first, then the top level.
+ */
+const referenceFold = (key: string): string => key.replace(/_/g, '').toLowerCase();
+function referenceGet(obj: Json | undefined, key: string): unknown {
+  if (!obj) return undefined;
+  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
+  const wanted = referenceFold(key);
+  for (const k in obj) {
+    if (k.length !== wanted.length && (k.length < wanted.length || k.indexOf('_') === -1)) continue;
+    if (referenceFold(k) === wanted && Object.prototype.hasOwnProperty.call(obj, k)) return obj[k];
+  }
+  return undefined;
+}
+const isPlainObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+function referenceText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+/** The id's last segment: trailing slashes and control blanks dropped, the rest trimmed and lower-cased. */
+function referenceGuid(id: string): string {
+  let end = id.length;
+  while (end > 0 && (id[end - 1] === '/' || id.charCodeAt(end - 1) <= 32)) end--;
+  return id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
+}
+function referenceAssignment(raw: unknown, where: string, listedIn?: string): unknown {
+  if (!isPlainObject(raw)) throw new InputError(`${where}: entry has no "id"`);
+  const id = referenceGet(raw, 'id');
+  if (typeof id !== 'string' || id.trim() === '') throw new InputError(`${where}: entry has no "id"`);
+  const props = referenceGet(raw, 'properties');
+  const properties = isPlainObject(props) ? props : undefined;
+  const field = (key: string) => {
+    const nested = referenceGet(properties, key);
+    return nested !== undefined ? nested : referenceGet(raw, key);
+  };
+  const suffix = /\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/*$/i;
+  let scope = referenceText(field('scope'));
+  if (scope === undefined && suffix.test(id.trim())) scope = id.trim().replace(suffix, '') || '/';
+  if (scope === undefined) throw new InputError(`${where}: entry has no "scope"`);
+  const principalId = referenceText(field('principalId'));
+  if (principalId === undefined) throw new InputError(`${where}: entry has no "principalId"`);
+  const roleDefinitionId = referenceText(field('roleDefinitionId'));
+  if (roleDefinitionId === undefined) throw new InputError(`${where}: entry has no "roleDefinitionId"`);
+  const out: Json = {
+    id,
+    scope,
+    principalId,
+    principalType: referenceText(field('principalType')) ?? 'Unknown',
+    roleDefinitionId,
+    roleDefinitionGuid: referenceGuid(roleDefinitionId),
+  };
+  const roleName = referenceText(field('roleDefinitionName'));
+  if (roleName !== undefined) out.roleDefinitionName = roleName;
+  const condition = referenceText(field('condition'));
+  if (condition !== undefined) out.condition = condition;
+  const listed = listedIn?.trim().toLowerCase();
+  if (listed) out.listedInSubscriptionId = listed;
+  return out;
+}
+
+/** The result, or the InputError message, of one call: what the two readings must agree on. */
+function outcome(fn: () => unknown): unknown {
+  try {
+    return { value: fn() };
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return { error: (error as Error).message };
+  }
+}
+
+describe('role assignment fast path', () => {
+  const where = 'role-assignments.json[0]';
+  const ROLE_IDS = [
+    `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`,
+    `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR.toUpperCase()}`,
+    `/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}/`,
+    CONTRIBUTOR,
+  ];
+  const value = fc.oneof(
+    fc.constantFrom(RG_SCOPE, USER, 'User', 'Contributor', '', '  ', ...ROLE_IDS),
+    fc.constantFrom(null, 0, 7, true, false, ['x'], { a: 1 }),
+    fc.string({ maxLength: 8 }),
+  );
+  const FIELDS = ['id', 'scope', 'principalId', 'principalType', 'roleDefinitionId', 'roleDefinitionName', 'condition', 'name', 'type', 'description'];
+  /** How one field is spelt: as the model does, snake_case, upper case, or with a stray underscore. */
+  const spelling = fc.constantFrom('exact', 'exact', 'exact', 'snake', 'upper', 'odd');
+  const spell = (key: string, how: string): string =>
+    how === 'snake' ? snake(key) : how === 'upper' ? key.toUpperCase() : how === 'odd' ? `_${key}` : key;
+  /** A shape: which fields, spelt how, in which order, and whether ARM's `properties` wraps some. */
+  const shape = fc.record({
+    fields: fc.shuffledSubarray(FIELDS, { minLength: 0 }),
+    spellings: fc.array(spelling, { minLength: FIELDS.length, maxLength: FIELDS.length }),
+    duplicate: fc.option(fc.constantFrom(...FIELDS), { nil: undefined }),
+    nested: fc.constantFrom('none', 'none', 'properties', 'PROPERTIES', 'properties-null'),
+  });
+  type ShapeSpec = { fields: string[]; spellings: string[]; duplicate: string | undefined; nested: string };
+  function build(spec: ShapeSpec, values: unknown[], withId: boolean): Json {
+    const body: Json = {};
+    spec.fields.forEach((f, i) => {
+      body[spell(f, spec.spellings[i]!)] = values[i % values.length];
+    });
+    // A second spelling of one field, after the first.
+    if (spec.duplicate) body[snake(spec.duplicate) === spec.duplicate ? `${spec.duplicate}_` : snake(spec.duplicate)] = values[0];
+    const id = withId ? { id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x${String(values[1])}` } : {};
+    if (spec.nested === 'none') return { ...id, ...body };
+    if (spec.nested === 'properties-null') return { ...id, ...body, properties: null };
+    return { ...id, [spec.nested]: body };
+  }
+
+  it('reads every shape as the plain reading does, the same shape many times over', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(shape, fc.array(fc.array(value, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.option(fc.constantFrom(SUB, SUB.toUpperCase(), ' ', ''), { nil: undefined }),
+        (shapes, listedIn) => {
+          // Objects of one shape in a row, then the shapes interleaved: the cached shapes must be
+          // told apart every time.
+          const objects = shapes.flatMap(([spec, valueSets, withId]) => valueSets.map((values) => build(spec, values, withId)));
+          for (const raw of [...objects, ...objects.slice().reverse()]) {
+            expect(outcome(() => normaliseRoleAssignment(raw, where, listedIn))).toEqual(outcome(() => referenceAssignment(raw, where, listedIn)));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads az exports of one shape with changing values', () => {
+    for (let i = 0; i < 50; i++) {
+      const raw = azRoleAssignment({
+        principalId: i % 7 === 0 ? '' : `${USER.slice(0, -2)}${String(i).padStart(2, '0')}`,
+        condition: i % 5 === 0 ? 'x' : null,
+        roleDefinitionName: i % 3 === 0 ? null : 'Contributor',
+        roleDefinitionId: ROLE_IDS[i % ROLE_IDS.length],
+      });
+      expect(outcome(() => normaliseRoleAssignment(raw, where))).toEqual(outcome(() => referenceAssignment(raw, where)));
+    }
+  });
+
+  it('finds a non-enumerable own field as the plain reading does', () => {
+    const plain = azRoleAssignment({ condition: undefined });
+    delete plain.condition;
+    normaliseRoleAssignment(plain, where); // the shape is now known
+    const hidden = azRoleAssignment({ condition: undefined });
+    delete hidden.condition;
+    Object.defineProperty(hidden, 'condition', { value: 'hidden', enumerable: false });
+    expect(normaliseRoleAssignment(hidden, where).condition).toBe('hidden');
+    Object.defineProperty(hidden, 'properties', { value: { principalId: 'from-properties' }, enumerable: false });
+    expect(normaliseRoleAssignment(hidden, where).principalId).toBe('from-properties');
+  });
+
+  it('ignores inherited fields, even where an object of the same keys had them as its own', () => {
+    const own = { id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x`, principalId: USER, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE };
+    expect(normaliseRoleAssignment(own, where).scope).toBe(RG_SCOPE);
+    // The same for…in keys, in the same order, but `scope` inherited: the plain reading skips it.
+    const inherited = Object.create({ scope: RG_SCOPE }) as Json;
+    Object.assign(inherited, { id: own.id, principalId: USER, roleDefinitionId: CONTRIBUTOR });
+    const expected = outcome(() => referenceAssignment(inherited, where));
+    expect(outcome(() => normaliseRoleAssignment(inherited, where))).toEqual(expected);
+    expect(expected).toEqual({ value: expect.objectContaining({ scope: RG_SCOPE }) }); // derived from the id
+    const ghost = Object.create({ principalId: USER }) as Json;
+    Object.assign(ghost, { id: own.id, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE });
+    expect(() => normaliseRoleAssignment(ghost, where)).toThrow(new InputError(`${where}: entry has no "principalId"`));
+  });
+
+  it('reads objects without a prototype', () => {
+    const raw = Object.assign(Object.create(null) as Json, azRoleAssignment());
+    expect(normaliseRoleAssignment(raw, where)).toEqual(referenceAssignment(azRoleAssignment(), where));
+  });
+});
+
+describe('roleDefinitionGuid fast path', () => {
+  const guidish = fc.oneof(
+    fc.uuid(),
+    fc.uuid().map((u) => u.toUpperCase()),
+    fc.constantFrom('b24988ac-6180-42a0-ab88-20f7382dd24c', 'B24988AC-6180-42A0-AB88-20F7382DD24C', 'x', 'İd', 'ab\u00a0', '\ufeffab', 'a b'),
+    fc.string({ maxLength: 6 }),
+  );
+  const id = fc
+    .tuple(
+      fc.constantFrom('', '/', `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/`, '/providers/Microsoft.Authorization/roleDefinitions/', ' ', 'prefix'),
+      guidish,
+      fc.constantFrom('', '/', '//', ' ', ' / ', '\t', '\u00a0'),
+    )
+    .map(([prefix, guid, suffix]) => `${prefix}${guid}${suffix}`);
+
+  it('agrees with splitting the id, for ids met once or many times, in any case', () => {
+    fc.assert(
+      fc.property(fc.array(id, { minLength: 1, maxLength: 20 }), (ids) => {
+        for (const each of [...ids, ...ids, ...ids.map((i) => i.toUpperCase())]) {
+          expect(roleDefinitionGuid(each)).toBe(referenceGuid(each));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays right when many guids share their last characters', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `/providers/Microsoft.Authorization/roleDefinitions/${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`);
+    for (const each of [...ids, ...ids.map((i) => i.toUpperCase()), ...ids]) expect(roleDefinitionGuid(each)).toBe(referenceGuid(each));
+  });
+});

@@ -39,6 +39,27 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Whether `k`, a key of the object being searched, can be a spelling of the folded key `wanted`:
+ * only a key of the same length, or a longer one with underscores, can fold to it. This skips
+ * almost every key without folding it (and is part of the lookup's contract: see `Shape.spellingOf`).
+ */
+function couldSpell(k: string, wanted: string): boolean {
+  return (k.length === wanted.length || (k.length > wanted.length && k.indexOf('_') !== -1)) && fold(k) === wanted;
+}
+
+/** The first own enumerable key of `obj`, in for…in order, that spells `key`; the reference lookup. */
+function scan(obj: Json, key: string): unknown {
+  const wanted = fold(key);
+  // for…in rather than Object.keys: no array per lookup.
+  for (const k in obj) {
+    if (couldSpell(k, wanted) && hasOwn.call(obj, k)) return obj[k];
+  }
+  return undefined;
+}
+
 /**
  * The value of `key` in `obj`, whatever its spelling. `key` is given in its usual camelCase
  * form; an exact match is tried first because nearly every input spells it that way.
@@ -46,17 +67,8 @@ function isObject(value: unknown): value is Json {
  */
 function get(obj: Json | null | undefined, key: string): unknown {
   if (!obj) return undefined;
-  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
-  const wanted = fold(key);
-  const length = wanted.length;
-  // for…in rather than Object.keys: no array per lookup (millions of role assignments pass here).
-  for (const k in obj) {
-    // Only a key of the same length, or a longer one with underscores, can fold to `wanted`:
-    // this skips almost every key without folding it.
-    if (k.length !== length && (k.length < length || k.indexOf('_') === -1)) continue;
-    if (fold(k) === wanted && Object.prototype.hasOwnProperty.call(obj, k)) return obj[k];
-  }
-  return undefined;
+  if (hasOwn.call(obj, key)) return obj[key];
+  return scan(obj, key);
 }
 
 /** A sub-object, or `undefined` when absent, `null` or not an object. */
@@ -66,24 +78,150 @@ function getObject(obj: Json | null | undefined, key: string): Json | undefined 
 }
 
 /**
+ * The keys of one kind of object, in for…in order, and how each wanted key is spelt among them.
+ * A million role assignments from one export share one shape: working out once per shape that
+ * `properties` or `roleDefinitionName` is absent, or is spelt `role_definition_name`, turns every
+ * later miss into one map read instead of a walk over the object's keys.
+ */
+class Shape {
+  private readonly spellings = new Map<string, string | null>();
+  /** See `flatAssignmentPlan`; undefined until first asked. */
+  flatAssignment: FlatAssignmentPlan | null | undefined = undefined;
+  constructor(readonly keys: readonly string[]) {}
+
+  /** Whether `key` is one of the keys exactly as spelt. */
+  has(key: string): boolean {
+    return this.keys.indexOf(key) !== -1;
+  }
+
+  /** The first key that could spell `key` (the one `scan` would look at first), or null for none. */
+  spellingOf(key: string): string | null {
+    let spelt = this.spellings.get(key);
+    if (spelt === undefined) {
+      spelt = null;
+      const wanted = fold(key);
+      for (const k of this.keys) {
+        if (couldSpell(k, wanted)) {
+          spelt = k;
+          break;
+        }
+      }
+      // The wanted keys are this module's field names: a bounded set. The cap is only a guard.
+      if (this.spellings.size < 1_000) this.spellings.set(key, spelt);
+    }
+    return spelt;
+  }
+}
+
+/** Shapes by their keys joined; capped, so input of ever-changing keys cannot grow it without bound. */
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 2_000;
+
+/** The shape most recently seen at one place (cluster documents, role assignments, their `properties`). */
+interface ShapeMemo {
+  last: Shape | undefined;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The shape of `obj`: its for…in keys, exactly. The common case (the same keys, in the same
+ * order, as the previous object of its kind) is confirmed by one walk over the keys, with no
+ * allocation. Undefined when the object's shape is not cached (too many shapes): look up by scanning.
+ */
+function shapeOf(obj: Json, memo: ShapeMemo): Shape | undefined {
+  const last = memo.last;
+  if (last !== undefined) {
+    const expected = last.keys;
+    let i = 0;
+    let same = true;
+    for (const k in obj) {
+      if (i >= expected.length || k !== expected[i]) {
+        same = false;
+        break;
+      }
+      i++;
+    }
+    if (same && i === expected.length) return last;
+  }
+  const keys: string[] = [];
+  for (const k in obj) keys.push(k);
+  // A key may itself contain the separator: a hit is confirmed key by key.
+  const id = keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (shape === undefined || !sameKeys(shape.keys, keys)) {
+    if (shapes.size >= MAX_SHAPES) return undefined;
+    shape = new Shape(keys);
+    shapes.set(id, shape);
+  }
+  memo.last = shape;
+  return shape;
+}
+
+/**
+ * `get(obj, key)`, with the walk over the keys replaced by the shape's answer. Exactly the same
+ * result: the exact key first (own, enumerable or not); then the first for…in key that could spell
+ * `key` when it is an own key. `shape` must be `shapeOf(obj)`, with `obj` unchanged since.
+ */
+function lookup(obj: Json, shape: Shape | undefined, key: string): unknown {
+  if (hasOwn.call(obj, key)) return obj[key];
+  if (shape === undefined) return scan(obj, key);
+  const spelt = shape.spellingOf(key);
+  // No key of the object could spell it: that is what the scan would find too.
+  if (spelt === null) return undefined;
+  if (hasOwn.call(obj, spelt)) return obj[spelt];
+  // An inherited enumerable key came first (never in parsed JSON): let the scan decide.
+  return scan(obj, key);
+}
+
+/** Where each kind of document last saw its shapes. */
+interface DocKind {
+  top: ShapeMemo;
+  properties: ShapeMemo;
+}
+function docKind(): DocKind {
+  return { top: { last: undefined }, properties: { last: undefined } };
+}
+const CLUSTER_DOCS = docKind();
+const ASSIGNMENT_DOCS = docKind();
+const DEFINITION_DOCS = docKind();
+
+/**
  * A resource document's fields, wherever its shape puts them: under `properties` (ARM REST)
  * or at the top level (SDK, `az`). `properties` wins when both carry a field.
  */
 class Doc {
   readonly properties: Json | undefined;
+  private readonly rawShape: Shape | undefined;
+  private readonly propertiesShape: Shape | undefined;
   constructor(
     readonly raw: Json,
     readonly where: string,
+    kind: DocKind,
+    /** `shapeOf(raw, kind.top)` when the caller has it already. */
+    rawShape: Shape | undefined = shapeOf(raw, kind.top),
   ) {
-    this.properties = getObject(raw, 'properties');
+    this.rawShape = rawShape;
+    const properties = lookup(raw, this.rawShape, 'properties');
+    if (isObject(properties)) {
+      this.properties = properties;
+      this.propertiesShape = shapeOf(properties, kind.properties);
+    } else {
+      this.properties = undefined;
+      this.propertiesShape = undefined;
+    }
   }
 
   field(key: string): unknown {
     if (this.properties) {
-      const nested = get(this.properties, key);
+      const nested = lookup(this.properties, this.propertiesShape, key);
       if (nested !== undefined) return nested;
     }
-    return get(this.raw, key);
+    return lookup(this.raw, this.rawShape, key);
   }
 
   object(key: string): Json | undefined {
@@ -93,7 +231,12 @@ class Doc {
 
   /** Top level only: `id`, `name`, `identity`, `location` live outside `properties` in ARM. */
   top(key: string): unknown {
-    return get(this.raw, key);
+    return lookup(this.raw, this.rawShape, key);
+  }
+
+  /** Under `properties` only (undefined when there are none). */
+  nested(key: string): unknown {
+    return this.properties ? lookup(this.properties, this.propertiesShape, key) : undefined;
   }
 }
 
@@ -121,9 +264,20 @@ function toBoolean(value: unknown, where: string, field: string): boolean | unde
   throw new InputError(`${where}: "${field}" is ${describe(value)}, expected true or false`);
 }
 
+/**
+ * Whether `text` is empty or only white space (as `trim` sees it). Nearly every value starts with
+ * a printable ASCII character, which settles it without making a trimmed copy.
+ */
+function isBlank(text: string): boolean {
+  if (text.length === 0) return true;
+  const first = text.charCodeAt(0);
+  if (first > 32 && first < 127) return false;
+  return text.trim() === '';
+}
+
 /** A non-blank string, kept exactly as given (ids are echoed, never trimmed), or undefined. */
 function toText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  if (typeof value === 'string') return isBlank(value) ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
@@ -136,17 +290,18 @@ function toStringArray(value: unknown, where: string, field: string): string[] |
   for (const item of value) {
     if (item === null || item === undefined) continue;
     if (typeof item !== 'string') throw new InputError(`${where}: "${field}" contains ${describe(item)}, expected strings only`);
-    if (item.trim() !== '') out.push(item);
+    if (!isBlank(item)) out.push(item);
   }
   return out;
 }
 
-/** Copies only the defined properties, so absent input stays absent in the model. */
-function compact<T extends object>(value: T): T {
-  const out = {} as T;
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
+/** A user-assigned identity: its resource id, and its principal and client ids when given. */
+function userAssignedIdentity(resourceId: string, details: Json | undefined): UserAssignedIdentity {
+  const principalId = toText(get(details, 'principalId'));
+  const clientId = toText(get(details, 'clientId'));
+  const out: UserAssignedIdentity = { resourceId };
+  if (principalId !== undefined) out.principalId = principalId;
+  if (clientId !== undefined) out.clientId = clientId;
   return out;
 }
 
@@ -155,9 +310,8 @@ function requireObject(raw: unknown, where: string): Json {
   return raw;
 }
 
-function requireId(doc: Json, where: string): string {
-  const id = get(doc, 'id');
-  if (typeof id !== 'string' || id.trim() === '') throw new InputError(`${where}: entry has no "id"`);
+function requireId(id: unknown, where: string): string {
+  if (typeof id !== 'string' || isBlank(id)) throw new InputError(`${where}: entry has no "id"`);
   return id;
 }
 
@@ -165,8 +319,22 @@ function requireId(doc: Json, where: string): string {
 // Role definition ids
 // ---------------------------------------------------------------------------------------------
 
-/** A handful of role ids is shared by a million assignments: each is taken apart once. */
-const knownGuids = new Map<string, string>();
+/**
+ * The guids met so far, lower-cased, in an open-addressing table keyed by a hash of the id's last
+ * segment. A handful of roles is shared by a million assignments whose ids differ (one per
+ * subscription): the guid is found from the id's characters without making any string, and every
+ * assignment of a role shares one guid string.
+ */
+const GUID_TABLE_SIZE = 1 << 13;
+const GUID_TABLE_MASK = GUID_TABLE_SIZE - 1;
+const guidTable: Array<string | undefined> = new Array<string | undefined>(GUID_TABLE_SIZE).fill(undefined);
+let guidsKnown = 0;
+/** Half the table at most, so probes stay short; past it guids are still right, only not shared. */
+const MAX_GUIDS_KNOWN = GUID_TABLE_SIZE >> 1;
+/** Probes per look-up at most: input made to collide costs a bounded amount per id. */
+const MAX_PROBES = 16;
+/** Longer segments are not role guids: they are answered, never kept. */
+const MAX_GUID_LENGTH = 64;
 
 /**
  * The lower-cased guid of a role definition, from any of its forms: the subscription-level id
@@ -174,15 +342,87 @@ const knownGuids = new Map<string, string>();
  * (`/providers/Microsoft.Authorization/roleDefinitions/{guid}`), or the bare guid.
  */
 export function roleDefinitionGuid(id: string): string {
-  let guid = knownGuids.get(id);
-  if (guid === undefined) {
-    let end = id.length;
-    while (end > 0 && (id.charCodeAt(end - 1) === 47 /* / */ || id.charCodeAt(end - 1) <= 32)) end--;
-    guid = id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
-    // Capped, so hostile or random input cannot grow it without bound.
-    if (knownGuids.size < 10_000) knownGuids.set(id, guid);
+  let end = id.length;
+  let c = 0;
+  while (end > 0 && ((c = id.charCodeAt(end - 1)) === 47 /* / */ || c <= 32)) end--;
+  if (end === 0) return '';
+  // Nearly always: the id ends in a guid met before, spelt in lower case. Equal to a known guid
+  // and preceded by `/` (or nothing), it is the last segment, plain lower-case ASCII, which
+  // `trim().toLowerCase()` would leave as it is. Compared in place: no string is made.
+  const hash = tailHash(id, end);
+  let slot = hash & GUID_TABLE_MASK;
+  for (let probes = 0; probes < MAX_PROBES; probes++) {
+    const known = guidTable[slot];
+    if (known === undefined) break;
+    const start = end - known.length;
+    if (start >= 0 && (start === 0 || id.charCodeAt(start - 1) === 47)) {
+      let i = known.length - 1;
+      while (i >= 0 && id.charCodeAt(start + i) === known.charCodeAt(i)) i--;
+      if (i < 0) return known;
+    }
+    slot = (slot + 1) & GUID_TABLE_MASK;
+  }
+  return unknownGuid(id, id.lastIndexOf('/', end - 1) + 1, end, hash);
+}
+
+/**
+ * The last (up to) 12 characters of `id` before `end`, ASCII letters lower-cased, hashed (FNV-1a);
+ * a `/` ends it early. Real guids are random throughout; generated ones (tests, benchmarks, sample
+ * tenants) tend to differ at the end. A collision only costs a probe: a hit is compared whole.
+ */
+function tailHash(id: string, end: number): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let i = end - 1; i >= 0 && i >= end - 12; i--) {
+    let c = id.charCodeAt(i);
+    if (c === 47 /* / */) break;
+    if (c >= 65 && c <= 90) c += 32;
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  return hash;
+}
+
+/** `roleDefinitionGuid` for a segment not (yet) known in that spelling: upper case, new, or unusual. */
+function unknownGuid(id: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  for (let i = start; i < end; i++) {
+    const c = id.charCodeAt(i);
+    // Blanks or non-ASCII inside the segment: `trim` and `toLowerCase` say what it becomes.
+    if (c <= 32 || c >= 127) return guidFromSegment(id, end);
+  }
+  // Plain ASCII: lower-casing its letters is all `trim().toLowerCase()` would do. Compare so,
+  // without making the lower-case string, with the guids already known.
+  let slot = hash & GUID_TABLE_MASK;
+  let probes = 0;
+  for (let known = guidTable[slot]; known !== undefined; known = guidTable[slot]) {
+    if (++probes > MAX_PROBES) return id.slice(start, end).toLowerCase();
+    if (known.length === length) {
+      let i = 0;
+      while (i < length) {
+        let c = id.charCodeAt(start + i);
+        if (c >= 65 && c <= 90) c += 32;
+        if (c !== known.charCodeAt(i)) break;
+        i++;
+      }
+      if (i === length) return known;
+    }
+    slot = (slot + 1) & GUID_TABLE_MASK;
+  }
+  const guid = id.slice(start, end).toLowerCase();
+  if (guidsKnown < MAX_GUIDS_KNOWN && length <= MAX_GUID_LENGTH) {
+    // A string of its own (not a slice of `id`, which it would keep alive), cheap to compare with.
+    const codes: number[] = [];
+    for (let i = 0; i < length; i++) codes.push(guid.charCodeAt(i));
+    const own = String.fromCharCode(...codes);
+    guidTable[slot] = own;
+    guidsKnown++;
+    return own;
   }
   return guid;
+}
+
+/** The general case: the segment after the last `/` before `end`, trimmed and lower-cased. */
+function guidFromSegment(id: string, end: number): string {
+  return id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,13 +456,13 @@ const CONFIGURATION_FIELDS = [
 ];
 
 function incompleteReason(doc: Doc): string | undefined {
-  const hasProperties = get(doc.raw, 'properties');
+  const hasProperties = doc.top('properties');
   if (hasProperties !== undefined && !isObject(hasProperties)) {
     return `"properties" is ${describe(hasProperties)}: the cluster's configuration was not returned`;
   }
   if (CONFIGURATION_FIELDS.some((f) => doc.field(f) !== undefined)) return undefined;
   if (doc.properties) return 'the cluster document has "properties" but no recognisable cluster configuration in it';
-  if (get(doc.raw, 'type') !== undefined || get(doc.raw, 'identity') !== undefined || get(doc.raw, 'location') !== undefined) {
+  if (doc.top('type') !== undefined || doc.top('identity') !== undefined || doc.top('location') !== undefined) {
     return 'the cluster document has no "properties": its configuration was not returned';
   }
   return 'the cluster document has no recognisable cluster configuration';
@@ -232,11 +472,14 @@ function normaliseAadProfile(doc: Doc): Cluster['aadProfile'] {
   const aad = doc.object('aadProfile');
   if (!aad) return null;
   const where = doc.where;
-  return compact({
-    managed: toBoolean(get(aad, 'managed'), where, 'aadProfile.managed'),
-    enableAzureRbac: toBoolean(get(aad, 'enableAzureRbac'), where, 'aadProfile.enableAzureRBAC'),
-    adminGroupObjectIds: toStringArray(get(aad, 'adminGroupObjectIds'), where, 'aadProfile.adminGroupObjectIDs'),
-  });
+  const managed = toBoolean(get(aad, 'managed'), where, 'aadProfile.managed');
+  const enableAzureRbac = toBoolean(get(aad, 'enableAzureRbac'), where, 'aadProfile.enableAzureRBAC');
+  const adminGroupObjectIds = toStringArray(get(aad, 'adminGroupObjectIds'), where, 'aadProfile.adminGroupObjectIDs');
+  const out: NonNullable<Cluster['aadProfile']> = {};
+  if (managed !== undefined) out.managed = managed;
+  if (enableAzureRbac !== undefined) out.enableAzureRbac = enableAzureRbac;
+  if (adminGroupObjectIds !== undefined) out.adminGroupObjectIds = adminGroupObjectIds;
+  return out;
 }
 
 function normaliseUserAssignedIdentities(value: unknown, where: string): UserAssignedIdentity[] {
@@ -245,10 +488,7 @@ function normaliseUserAssignedIdentities(value: unknown, where: string): UserAss
   // The documented shape in ARM, SDK and `az` alike: a map resourceId → { principalId, clientId }.
   if (isObject(value)) {
     for (const [resourceId, details] of Object.entries(value)) {
-      const d = isObject(details) ? details : undefined;
-      out.push(
-        compact({ resourceId, principalId: toText(get(d, 'principalId')), clientId: toText(get(d, 'clientId')) }),
-      );
+      out.push(userAssignedIdentity(resourceId, isObject(details) ? details : undefined));
     }
     return out;
   }
@@ -259,7 +499,7 @@ function normaliseUserAssignedIdentities(value: unknown, where: string): UserAss
       else if (isObject(item)) {
         const resourceId = toText(get(item, 'resourceId')) ?? toText(get(item, 'id'));
         if (!resourceId) throw new InputError(`${where}: "identity.userAssignedIdentities" has an entry without a resource id`);
-        out.push(compact({ resourceId, principalId: toText(get(item, 'principalId')), clientId: toText(get(item, 'clientId')) }));
+        out.push(userAssignedIdentity(resourceId, item));
       }
     }
     return out;
@@ -271,30 +511,38 @@ function normaliseIdentity(doc: Doc): Cluster['identity'] {
   // `identity` sits outside `properties` in ARM; the SDK and `az` put it at the top level too.
   const identity = doc.top('identity') ?? doc.field('identity');
   if (!isObject(identity)) return null;
-  return compact({
-    type: toText(get(identity, 'type')),
-    principalId: toText(get(identity, 'principalId')),
-    userAssignedIdentities: normaliseUserAssignedIdentities(get(identity, 'userAssignedIdentities'), doc.where),
-  });
+  const type = toText(get(identity, 'type'));
+  const principalId = toText(get(identity, 'principalId'));
+  const userAssignedIdentities = normaliseUserAssignedIdentities(get(identity, 'userAssignedIdentities'), doc.where);
+  const out = {} as NonNullable<Cluster['identity']>;
+  if (type !== undefined) out.type = type;
+  if (principalId !== undefined) out.principalId = principalId;
+  out.userAssignedIdentities = userAssignedIdentities;
+  return out;
 }
 
 function normaliseKubeletIdentity(doc: Doc): Cluster['kubeletIdentity'] {
   const kubelet = getObject(doc.object('identityProfile'), 'kubeletidentity');
   if (!kubelet) return null;
-  return compact({
-    objectId: toText(get(kubelet, 'objectId')),
-    clientId: toText(get(kubelet, 'clientId')),
-    resourceId: toText(get(kubelet, 'resourceId')),
-  });
+  const objectId = toText(get(kubelet, 'objectId'));
+  const clientId = toText(get(kubelet, 'clientId'));
+  const resourceId = toText(get(kubelet, 'resourceId'));
+  const out: NonNullable<Cluster['kubeletIdentity']> = {};
+  if (objectId !== undefined) out.objectId = objectId;
+  if (clientId !== undefined) out.clientId = clientId;
+  if (resourceId !== undefined) out.resourceId = resourceId;
+  return out;
 }
 
 function normaliseApiServerAccess(doc: Doc): Cluster['apiServerAccess'] {
   const profile = doc.object('apiServerAccessProfile');
   if (!profile) return null;
-  return compact({
-    enablePrivateCluster: toBoolean(get(profile, 'enablePrivateCluster'), doc.where, 'apiServerAccessProfile.enablePrivateCluster'),
-    authorizedIpRanges: toStringArray(get(profile, 'authorizedIpRanges'), doc.where, 'apiServerAccessProfile.authorizedIPRanges'),
-  });
+  const enablePrivateCluster = toBoolean(get(profile, 'enablePrivateCluster'), doc.where, 'apiServerAccessProfile.enablePrivateCluster');
+  const authorizedIpRanges = toStringArray(get(profile, 'authorizedIpRanges'), doc.where, 'apiServerAccessProfile.authorizedIPRanges');
+  const out: NonNullable<Cluster['apiServerAccess']> = {};
+  if (enablePrivateCluster !== undefined) out.enablePrivateCluster = enablePrivateCluster;
+  if (authorizedIpRanges !== undefined) out.authorizedIpRanges = authorizedIpRanges;
+  return out;
 }
 
 function normaliseDefender(doc: Doc): boolean | undefined {
@@ -340,8 +588,8 @@ function normaliseAddons(doc: Doc): Record<string, Addon> {
 /** One managed cluster in any of the three shapes. `where` (e.g. `clusters.json[3]`) prefixes every error. */
 export function normaliseCluster(raw: unknown, where: string): Cluster {
   const obj = requireObject(raw, where);
-  const id = requireId(obj, where);
-  const doc = new Doc(obj, where);
+  const doc = new Doc(obj, where, CLUSTER_DOCS);
+  const id = requireId(doc.top('id'), where);
   const fromId = parseResourceId(id);
 
   const subscriptionId = toText(doc.top('subscriptionId')) ?? fromId.subscriptionId;
@@ -375,20 +623,26 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
   cluster.apiServerAccess = normaliseApiServerAccess(doc);
   cluster.addons = normaliseAddons(doc);
   const security = doc.object('securityProfile');
-  const optional: Partial<Cluster> = compact({
-    disableLocalAccounts: toBoolean(doc.field('disableLocalAccounts'), where, 'disableLocalAccounts'),
-    enableRbac: toBoolean(doc.field('enableRbac'), where, 'enableRBAC'),
-    servicePrincipalClientId: toText(get(doc.object('servicePrincipalProfile'), 'clientId')),
-    oidcIssuerEnabled: toBoolean(get(doc.object('oidcIssuerProfile'), 'enabled'), where, 'oidcIssuerProfile.enabled'),
-    workloadIdentityEnabled: toBoolean(
-      get(getObject(security, 'workloadIdentity'), 'enabled'),
-      where,
-      'securityProfile.workloadIdentity.enabled',
-    ),
-    podIdentityEnabled: toBoolean(get(doc.object('podIdentityProfile'), 'enabled'), where, 'podIdentityProfile.enabled'),
-    defenderSecurityMonitoringEnabled: normaliseDefender(doc),
-  });
-  return Object.assign(cluster, optional);
+  // Every value is read (and may throw) before any is set, in this order.
+  const disableLocalAccounts = toBoolean(doc.field('disableLocalAccounts'), where, 'disableLocalAccounts');
+  const enableRbac = toBoolean(doc.field('enableRbac'), where, 'enableRBAC');
+  const servicePrincipalClientId = toText(get(doc.object('servicePrincipalProfile'), 'clientId'));
+  const oidcIssuerEnabled = toBoolean(get(doc.object('oidcIssuerProfile'), 'enabled'), where, 'oidcIssuerProfile.enabled');
+  const workloadIdentityEnabled = toBoolean(
+    get(getObject(security, 'workloadIdentity'), 'enabled'),
+    where,
+    'securityProfile.workloadIdentity.enabled',
+  );
+  const podIdentityEnabled = toBoolean(get(doc.object('podIdentityProfile'), 'enabled'), where, 'podIdentityProfile.enabled');
+  const defenderSecurityMonitoringEnabled = normaliseDefender(doc);
+  if (disableLocalAccounts !== undefined) cluster.disableLocalAccounts = disableLocalAccounts;
+  if (enableRbac !== undefined) cluster.enableRbac = enableRbac;
+  if (servicePrincipalClientId !== undefined) cluster.servicePrincipalClientId = servicePrincipalClientId;
+  if (oidcIssuerEnabled !== undefined) cluster.oidcIssuerEnabled = oidcIssuerEnabled;
+  if (workloadIdentityEnabled !== undefined) cluster.workloadIdentityEnabled = workloadIdentityEnabled;
+  if (podIdentityEnabled !== undefined) cluster.podIdentityEnabled = podIdentityEnabled;
+  if (defenderSecurityMonitoringEnabled !== undefined) cluster.defenderSecurityMonitoringEnabled = defenderSecurityMonitoringEnabled;
+  return cluster;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,24 +652,117 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
 const ASSIGNMENT_SUFFIX = /\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/*$/i;
 
 /**
+ * Which fields a flat role assignment shape (`az`, SDK) spells exactly as the model names them:
+ * the rest it does not have under any spelling. Such a shape is read with plain property reads,
+ * which is what keeps a million assignments fast; any other shape (ARM's `properties`,
+ * snake_case, two spellings of one field) goes through `Doc`.
+ */
+interface FlatAssignmentPlan {
+  id: boolean;
+  scope: boolean;
+  principalId: boolean;
+  principalType: boolean;
+  roleDefinitionId: boolean;
+  roleDefinitionName: boolean;
+  condition: boolean;
+}
+
+/** A field of a flat plan: spelt exactly in the shape, or absent under every spelling. */
+function planField(shape: Shape, key: string): boolean | undefined {
+  if (shape.has(key)) return true;
+  return shape.spellingOf(key) === null ? false : undefined;
+}
+
+function flatAssignmentPlan(shape: Shape): FlatAssignmentPlan | null {
+  if (shape.flatAssignment === undefined) {
+    const plan = {
+      id: planField(shape, 'id'),
+      scope: planField(shape, 'scope'),
+      principalId: planField(shape, 'principalId'),
+      principalType: planField(shape, 'principalType'),
+      roleDefinitionId: planField(shape, 'roleDefinitionId'),
+      roleDefinitionName: planField(shape, 'roleDefinitionName'),
+      condition: planField(shape, 'condition'),
+    };
+    const flat = planField(shape, 'properties') === false && Object.values(plan).every((v) => v !== undefined);
+    shape.flatAssignment = flat ? (plan as FlatAssignmentPlan) : null;
+  }
+  return shape.flatAssignment;
+}
+
+/**
+ * A field the shape does not have among its enumerable keys: `get` would still find it as an own
+ * non-enumerable property, never as an inherited one.
+ */
+function absentField(obj: Json, key: string): unknown {
+  return hasOwn.call(obj, key) ? obj[key] : undefined;
+}
+
+/**
  * One role assignment: `az role assignment list` (flat, with `roleDefinitionName`) or ARM REST
  * (`properties.*`). `listedInSubscriptionId` is the subscription whose listing returned it, when
  * known (see `RoleAssignment.listedInSubscriptionId`).
  */
 export function normaliseRoleAssignment(raw: unknown, where: string, listedInSubscriptionId?: string): RoleAssignment {
   const obj = requireObject(raw, where);
-  const id = requireId(obj, where);
-  const doc = new Doc(obj, where);
+  const shape = shapeOf(obj, ASSIGNMENT_DOCS.top);
+  const plan = shape === undefined ? null : flatAssignmentPlan(shape);
+  // The plan holds for this object when its keys are its own (for…in lists own keys before
+  // inherited ones, so it is enough that the last one is) and it has no hidden `properties`.
+  if (
+    plan !== null &&
+    (shape!.keys.length === 0 || hasOwn.call(obj, shape!.keys[shape!.keys.length - 1])) &&
+    !hasOwn.call(obj, 'properties')
+  ) {
+    return buildAssignment(
+      where,
+      listedInSubscriptionId,
+      plan.id ? obj.id : absentField(obj, 'id'),
+      plan.scope ? obj.scope : absentField(obj, 'scope'),
+      plan.principalId ? obj.principalId : absentField(obj, 'principalId'),
+      plan.principalType ? obj.principalType : absentField(obj, 'principalType'),
+      plan.roleDefinitionId ? obj.roleDefinitionId : absentField(obj, 'roleDefinitionId'),
+      plan.roleDefinitionName ? obj.roleDefinitionName : absentField(obj, 'roleDefinitionName'),
+      plan.condition ? obj.condition : absentField(obj, 'condition'),
+    );
+  }
+  const doc = new Doc(obj, where, ASSIGNMENT_DOCS, shape);
+  return buildAssignment(
+    where,
+    listedInSubscriptionId,
+    doc.top('id'),
+    doc.field('scope'),
+    doc.field('principalId'),
+    doc.field('principalType'),
+    doc.field('roleDefinitionId'),
+    doc.field('roleDefinitionName'),
+    doc.field('condition'),
+  );
+}
+
+/** The model of one role assignment from its fields' values, as read from whichever shape. */
+function buildAssignment(
+  where: string,
+  listedInSubscriptionId: string | undefined,
+  rawId: unknown,
+  rawScope: unknown,
+  rawPrincipalId: unknown,
+  rawPrincipalType: unknown,
+  rawRoleDefinitionId: unknown,
+  rawRoleDefinitionName: unknown,
+  rawCondition: unknown,
+): RoleAssignment {
+  const id = requireId(rawId, where);
 
   // The scope is also the id without its `/providers/Microsoft.Authorization/roleAssignments/{name}`
   // tail; older ARM listings omit `properties.scope`.
-  let scope = toText(doc.field('scope'));
+  let scope = toText(rawScope);
   if (scope === undefined && ASSIGNMENT_SUFFIX.test(id.trim())) scope = id.trim().replace(ASSIGNMENT_SUFFIX, '') || '/';
   if (scope === undefined) throw new InputError(`${where}: entry has no "scope"`);
 
-  const principalId = toText(doc.field('principalId'));
+  const principalId = toText(rawPrincipalId);
   if (principalId === undefined) throw new InputError(`${where}: entry has no "principalId"`);
-  const roleDefinitionId = toText(doc.field('roleDefinitionId'));
+  const roleDefinitionId = toText(rawRoleDefinitionId);
   if (roleDefinitionId === undefined) throw new InputError(`${where}: entry has no "roleDefinitionId"`);
 
   const assignment: RoleAssignment = {
@@ -423,17 +770,30 @@ export function normaliseRoleAssignment(raw: unknown, where: string, listedInSub
     scope,
     principalId,
     // Older API versions did not return a type; `Unknown` is shown rather than a guess.
-    principalType: toText(doc.field('principalType')) ?? 'Unknown',
+    principalType: toText(rawPrincipalType) ?? 'Unknown',
     roleDefinitionId,
     roleDefinitionGuid: roleDefinitionGuid(roleDefinitionId),
   };
-  const roleName = toText(doc.field('roleDefinitionName'));
+  const roleName = toText(rawRoleDefinitionName);
   if (roleName !== undefined) assignment.roleDefinitionName = roleName;
-  const condition = toText(doc.field('condition'));
+  const condition = toText(rawCondition);
   if (condition !== undefined) assignment.condition = condition;
-  const listedIn = listedInSubscriptionId?.trim().toLowerCase();
-  if (listedIn) assignment.listedInSubscriptionId = listedIn;
+  if (listedInSubscriptionId != null) {
+    const listedIn = subscriptionKey(listedInSubscriptionId);
+    if (listedIn) assignment.listedInSubscriptionId = listedIn;
+  }
   return assignment;
+}
+
+/** The listing subscription as the model keeps it; one listing passes the same id for each of its assignments. */
+let lastListedIn = '';
+let lastListedInKey = '';
+function subscriptionKey(subscriptionId: string): string {
+  if (subscriptionId !== lastListedIn) {
+    lastListedInKey = subscriptionId.trim().toLowerCase();
+    lastListedIn = subscriptionId;
+  }
+  return lastListedInKey;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,13 +821,13 @@ function normalisePermissions(value: unknown, where: string): Permission[] {
  */
 export function normaliseRoleDefinition(raw: unknown, where: string): RoleDefinition {
   const obj = requireObject(raw, where);
-  const id = requireId(obj, where);
-  const doc = new Doc(obj, where);
+  const doc = new Doc(obj, where, DEFINITION_DOCS);
+  const id = requireId(doc.top('id'), where);
   const guid = roleDefinitionGuid(id);
 
   // ARM puts BuiltInRole/CustomRole in `properties.type`; the top-level `type` is the resource
   // type (`Microsoft.Authorization/roleDefinitions`) and must not be read as the role type.
-  const roleTypeText = toText(doc.field('roleType')) ?? toText(get(doc.properties, 'type'));
+  const roleTypeText = toText(doc.field('roleType')) ?? toText(doc.nested('type'));
   const roleType: RoleDefinition['roleType'] = roleTypeText?.trim().toLowerCase() === 'builtinrole' ? 'BuiltInRole' : 'CustomRole';
 
   const definition: RoleDefinition = {
