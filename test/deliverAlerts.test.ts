@@ -2,6 +2,7 @@
  * The outbox delivery use case against the real TableStore on Azurite, with the real channels
  * (ACS Email through the SDK, Teams over HTTPS, console) talking to the local fakes.
  */
+import { SteppedClock as TestClock } from './helpers/clock';
 import { randomBytes } from 'crypto';
 import { Writable } from 'stream';
 import { AcsEmailNotifier } from '../src/adapters/notifiers/acsEmail';
@@ -39,15 +40,6 @@ function alert(name: string, overrides: Partial<Alert> = {}): Alert {
   };
 }
 
-class TestClock implements Clock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 class Collect extends Writable {
   text = '';

@@ -3,6 +3,7 @@
  * the snapshot source reading exports from a temporary folder (edited between events, as the
  * estate changes in Azure), and the real `evaluateEstate`.
  */
+import { SteppedClock } from '../helpers/clock';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -57,16 +58,6 @@ function assignment(name: string, scope: string, principalId: string, roleGuid: 
   };
 }
 
-/** Time stands still within a step; the test moves it on between steps. */
-class SteppedClock implements Clock {
-  constructor(private at: number) {}
-  now(): Date {
-    return new Date(this.at);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 /** The snapshot source, counting reads: the real adapter, observed. */
 class CountingSource implements EstateSource {

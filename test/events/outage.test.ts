@@ -9,6 +9,7 @@
  * as a duplicate — otherwise a new Owner grant made during an outage pages nobody until the
  * nightly audit.
  */
+import { SteppedClock } from '../helpers/clock';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ArmEstateSource } from '../../src/adapters/armSource';
@@ -35,15 +36,6 @@ const OTHER_CLUSTER = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-other/provi
 const BOB = 'b0b00000-0000-4000-8000-000000000002';
 const PIPELINE = '0d0d0d0d-0000-4000-8000-0000000000d1';
 
-class SteppedClock implements Clock {
-  constructor(private at: number) {}
-  now(): Date {
-    return new Date(this.at);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 function fixtureEvent(name: string): Record<string, unknown> {
   return (JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>[])[0];
