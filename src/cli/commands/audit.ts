@@ -82,12 +82,8 @@ export const defaultSourceFactory: SourceFactory = {
   snapshot: (dir) => new SnapshotSource(dir),
   azure: ({ subscriptionIds, settings }) => {
     // Loaded on demand: the Azure SDK is heavy and only live audits need it.
-    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
     const { ArmEstateSource } = require('../../adapters/armSource') as typeof import('../../adapters/armSource');
-    const credential = new DefaultAzureCredential(
-      settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
-    );
-    return new ArmEstateSource({ credential, subscriptionIds, mode: settings.sourceMode });
+    return new ArmEstateSource({ credential: lazyAzureCredential(settings)(), subscriptionIds, mode: settings.sourceMode });
   },
 };
 
