@@ -26,7 +26,7 @@ describe('usage errors exit 2 with exactly one line on stderr', () => {
     [['audit', '--fail-on', 'urgent'], /argument 'urgent' is invalid\. Allowed choices are critical, high, medium, low, info\.$/],
     [['audit', '--output'], /^aks-identity-auditor: option '--output <file>' argument missing$/],
     [['audit', 'extra'], /too many arguments/],
-    [['checks', '--format', 'sarif'], /Allowed choices are table, json\.$/],
+    [['checks', '--format', 'sarif'], /Allowed choices are table, json, markdown\.$/],
     [['serve', '--port', 'http'], /^aks-identity-auditor: option '--port <port>' argument 'http' is invalid\. expected a port number from 1 to 65535\.$/],
     [['event'], /missing required argument 'file'/],
   ])('%j', async (argv, message) => {

@@ -13,6 +13,9 @@ export const CATALOGUE: CheckMeta[] = [
     rationale: 'The static --admin kubeconfig bypasses Entra ID, RBAC and audit.',
     remediation: 'az aks update -g <resource-group> -n <cluster-name> --disable-local-accounts',
     references: ['https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad'],
+    failsWhen: '`disableLocalAccounts` is not `true`.',
+    bicep: 'properties.disableLocalAccounts: true',
+    terraform: 'local_account_disabled = true',
   },
   {
     id: 'admin-credential-access',
@@ -22,6 +25,7 @@ export const CATALOGUE: CheckMeta[] = [
     rationale: 'Every such principal is a Kubernetes cluster-admin that no Entra policy sees.',
     remediation: 'az aks update -g <resource-group> -n <cluster-name> --disable-local-accounts',
     references: [],
+    failsWhen: 'It fails.',
   },
   {
     id: 'control-plane-identity-least-privilege',
@@ -31,6 +35,7 @@ export const CATALOGUE: CheckMeta[] = [
     rationale: 'The control-plane identity needs network and node-resource-group rights, not the subscription.',
     remediation: 'az role assignment delete --assignee <principal-id> --scope /subscriptions/<subscription-id>',
     references: [],
+    failsWhen: 'It fails.',
   },
   {
     id: 'defender-enabled',
@@ -40,6 +45,7 @@ export const CATALOGUE: CheckMeta[] = [
     rationale: 'Runtime threat detection.',
     remediation: 'az aks update -g <resource-group> -n <cluster-name> --enable-defender',
     references: [],
+    failsWhen: 'It fails.',
   },
 ];
 

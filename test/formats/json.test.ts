@@ -30,7 +30,7 @@ describe('json format', () => {
     expect(Object.keys(parsed.summary)).toEqual(['clusters', 'failing', 'findingsBySeverity']);
     expect(Object.keys(parsed.summary.findingsBySeverity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
     expect(Object.keys(parsed.clusters[0]).slice(0, 7)).toEqual(['id', 'name', 'subscriptionId', 'resourceGroup', 'status', 'score', 'evaluatedAt']);
-    expect(Object.keys(parsed.clusters[0].findings[1])).toEqual(['checkId', 'status', 'severity', 'title', 'detail', 'remediation', 'principals']);
+    expect(Object.keys(parsed.clusters[0].findings[1])).toEqual(['checkId', 'status', 'severity', 'title', 'detail', 'remediation', 'remediationBicep', 'remediationTerraform', 'principals']);
     expect(Object.keys(parsed.clusters[0].findings[1].principals[0])).toEqual([
       'principalId', 'principalType', 'roleName', 'roleDefinitionId', 'scope', 'capabilities',
     ]);
@@ -61,9 +61,16 @@ describe('json format', () => {
     ]);
   });
 
-  it('round-trips the data of the report', () => {
+  it('round-trips the data of the report (adding only the infrastructure-as-code forms of each fix)', () => {
     const report = sampleReport();
-    expect(JSON.parse(formatJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
+    const parsed = JSON.parse(formatJson(report));
+    for (const cluster of parsed.clusters) {
+      for (const finding of cluster.findings) {
+        delete finding.remediationBicep;
+        delete finding.remediationTerraform;
+      }
+    }
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(report)));
   });
 });
 
@@ -71,6 +78,6 @@ describe('catalogue json', () => {
   it('lists every check with rationale, remediation and references', () => {
     const parsed = JSON.parse(formatCatalogueJson(CATALOGUE));
     expect(parsed.checks).toHaveLength(CATALOGUE.length);
-    expect(Object.keys(parsed.checks[0])).toEqual(['id', 'title', 'severity', 'category', 'rationale', 'remediation', 'references']);
+    expect(Object.keys(parsed.checks[0])).toEqual(['id', 'title', 'severity', 'category', 'rationale', 'failsWhen', 'remediation', 'bicep', 'terraform', 'references']);
   });
 });

@@ -1,10 +1,10 @@
-/** `checks [--format table|json]`: the check catalogue with severities and remediation. */
+/** `checks [--format table|json|markdown]`: the check catalogue with severities and remediation. */
 import { Option, type Command } from 'commander';
 import { catalogueRemediation, CHECKS } from '../../core/checks';
-import { formatCatalogueJson, formatCatalogueTable, type CheckMeta } from '../formats';
+import { formatCatalogueJson, formatCatalogueTable, formatCheckReference, type CheckMeta } from '../formats';
 import type { CommandContext } from '../main';
 
-export const CATALOGUE_FORMATS = ['table', 'json'] as const;
+export const CATALOGUE_FORMATS = ['table', 'json', 'markdown'] as const;
 
 /** The catalogue as the formats need it, remediation rendered as a template. */
 export function checkCatalogue(): CheckMeta[] {
@@ -24,6 +24,9 @@ export function checkCatalogue(): CheckMeta[] {
       rationale: check.rationale,
       remediation,
       references: [...check.references],
+      failsWhen: check.failsWhen,
+      bicep: check.infrastructureAsCode?.bicep,
+      terraform: check.infrastructureAsCode?.terraform,
     };
   });
 }
@@ -33,7 +36,9 @@ export function checksCommand(options: { format: (typeof CATALOGUE_FORMATS)[numb
   const text =
     options.format === 'json'
       ? formatCatalogueJson(catalogue)
-      : formatCatalogueTable(catalogue, { color: ctx.colorStdout, width: ctx.tableWidth });
+      : options.format === 'markdown'
+        ? formatCheckReference(catalogue)
+        : formatCatalogueTable(catalogue, { color: ctx.colorStdout, width: ctx.tableWidth });
   ctx.stdout.write(text);
   return 0;
 }
@@ -41,7 +46,7 @@ export function checksCommand(options: { format: (typeof CATALOGUE_FORMATS)[numb
 export function registerChecks(program: Command, ctx: CommandContext): void {
   program
     .command('checks')
-    .description('list the check catalogue with severities (json adds rationale, remediation and references)')
+    .description('list the check catalogue with severities (json adds rationale, remediation and references; markdown is the reference in docs/checks.md)')
     .addOption(new Option('--format <format>', 'output format').choices(CATALOGUE_FORMATS).default('table'))
     .action((options: { format: (typeof CATALOGUE_FORMATS)[number] }) => {
       ctx.setExitCode(checksCommand(options, ctx));

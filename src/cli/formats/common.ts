@@ -11,6 +11,10 @@ export interface CheckMeta {
   /** The remediation with placeholders for the cluster (`<cluster-name>`, …). */
   remediation: string;
   references: readonly string[];
+  failsWhen: string;
+  /** The Bicep property and Terraform `azurerm_kubernetes_cluster` argument, where one exists. */
+  bicep?: string;
+  terraform?: string;
 }
 
 /** 0 = critical … 4 = info; unknown severities sort last. */

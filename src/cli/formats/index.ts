@@ -38,5 +38,5 @@ export function formatReport(report: Report, format: ReportFormat, options: Form
 }
 
 export type { CheckMeta } from './common';
-export { formatCatalogueJson, formatCatalogueTable } from './catalogue';
+export { formatCatalogueJson, formatCatalogueTable, formatCheckReference } from './catalogue';
 export { formatJson, formatMarkdown, formatSarif, formatTable };

@@ -2,6 +2,7 @@
  * The JSON report of CONTRACTS.md. Objects are rebuilt key by key so the output has the same key
  * order whatever order the engine assembled them in: scripts and diffs of two runs rely on it.
  */
+import { checkById } from '../../core/checks';
 import { SEVERITIES } from '../../core/model';
 import type { AlertDelivery, ClusterPosture, Finding, PrincipalAccess, Regression, Report } from '../../core/model';
 
@@ -48,6 +49,9 @@ function orderedFinding(finding: Finding): Record<string, unknown> {
     title: finding.title,
     detail: finding.detail,
     remediation: finding.remediation,
+    // The same fix for people who manage clusters as code (the table and alerts show the `az` form).
+    remediationBicep: checkById(finding.checkId)?.infrastructureAsCode?.bicep,
+    remediationTerraform: checkById(finding.checkId)?.infrastructureAsCode?.terraform,
     principals: finding.principals?.map(orderedPrincipal),
   });
 }

@@ -46,6 +46,12 @@ export const adminCredentialAccess = accessCheck(
     ],
     // Disabling local accounts removes the credential for everyone; removing role assignments
     // only for the principals listed today.
+    failsWhen:
+      'Local accounts are enabled (or the cluster has no Entra integration) and at least one principal can fetch the admin credential.',
+    infrastructureAsCode: {
+      bicep: 'properties.disableLocalAccounts: true',
+      terraform: 'local_account_disabled = true',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
   (input) => {

@@ -9,6 +9,12 @@ export const adminGroupConfigured = configurationCheck(
       'With managed Entra integration and no admin group, only the local admin account can administer the cluster, ' +
       'which pushes people towards the static admin kubeconfig.',
     references: ['https://learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id'],
+    failsWhen:
+      'Managed Entra integration is on and `aadProfile.adminGroupObjectIDs` is empty or null (not applicable without managed Entra integration).',
+    infrastructureAsCode: {
+      bicep: 'properties.aadProfile.adminGroupObjectIDs: [ \'<group-object-id>\' ]',
+      terraform: 'azure_active_directory_role_based_access_control { admin_group_object_ids = ["<group-object-id>"] }',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --aad-admin-group-object-ids <group-object-id>`,
   },
   (cluster) => {

@@ -12,6 +12,12 @@ export const apiServerAccessRestricted = configurationCheck(
       'https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges',
       'https://learn.microsoft.com/azure/aks/private-clusters',
     ],
+    failsWhen:
+      'The cluster is not private (`apiServerAccessProfile.enablePrivateCluster`) and `authorizedIPRanges` is empty, absent or contains `0.0.0.0/0`.',
+    infrastructureAsCode: {
+      bicep: 'properties.apiServerAccessProfile.authorizedIPRanges: [ \'<cidr>\' ] (or enablePrivateCluster: true)',
+      terraform: 'api_server_access_profile { authorized_ip_ranges = ["<cidr>"] } (or private_cluster_enabled = true)',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --api-server-authorized-ip-ranges <cidr>`,
   },
   (cluster) => {

@@ -7,6 +7,12 @@ export const azurePolicyAddon = configurationCheck(
     severity: 'low',
     rationale: 'The Azure Policy add-on (Gatekeeper) provides admission control, e.g. enforcing the pod security baseline.',
     references: ['https://learn.microsoft.com/azure/aks/use-azure-policy'],
+    failsWhen:
+      'The `azurepolicy` add-on is absent or not enabled.',
+    infrastructureAsCode: {
+      bicep: 'properties.addonProfiles.azurepolicy.enabled: true',
+      terraform: 'azure_policy_enabled = true',
+    },
     remediation: (cluster) => `az aks enable-addons --addons azure-policy ${clusterArgs(cluster)}`,
   },
   (cluster) => {

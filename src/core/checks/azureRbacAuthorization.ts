@@ -10,6 +10,12 @@ export const azureRbacAuthorization = configurationCheck(
       'granted, reviewed, governed (PIM) and audited in one place instead of per-cluster RoleBindings.',
     references: ['https://learn.microsoft.com/azure/aks/manage-azure-rbac'],
     // `--enable-aad` is refused on a cluster that already has managed Entra integration.
+    failsWhen:
+      '`aadProfile.enableAzureRBAC` is not `true`.',
+    infrastructureAsCode: {
+      bicep: 'properties.aadProfile.enableAzureRBAC: true',
+      terraform: 'azure_active_directory_role_based_access_control { azure_rbac_enabled = true }',
+    },
     remediation: (cluster) =>
       cluster.aadProfile?.managed === true
         ? `az aks update ${clusterArgs(cluster)} --enable-azure-rbac`

@@ -47,6 +47,8 @@ export interface CheckMetadata {
   rationale: string;
   references: readonly string[];
   remediation(cluster: Cluster, context?: RemediationContext): string;
+  failsWhen: string;
+  infrastructureAsCode?: CheckDefinition['infrastructureAsCode'];
 }
 
 /**

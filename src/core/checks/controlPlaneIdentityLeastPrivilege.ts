@@ -27,6 +27,8 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
       'https://learn.microsoft.com/azure/aks/use-managed-identity',
       'https://learn.microsoft.com/azure/role-based-access-control/best-practices',
     ],
+    failsWhen:
+      'The cluster identity holds Owner, Contributor, User Access Administrator or `roleAssignments/write` at subscription, management-group or root scope.',
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index }) => {

@@ -53,6 +53,8 @@ export const customRoleWildcards = accessCheck(
       'https://learn.microsoft.com/azure/role-based-access-control/custom-roles',
       'https://learn.microsoft.com/azure/aks/concepts-identity',
     ],
+    failsWhen:
+      'A custom role assigned over the cluster has an action or data action `*`, `Microsoft.ContainerService/*` or `Microsoft.ContainerService/managedClusters/*`.',
     remediation: () => 'az role definition update --role-definition <role-definition-with-explicit-actions.json>',
   },
   (input) => {

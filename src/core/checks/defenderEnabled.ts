@@ -10,6 +10,12 @@ export const defenderEnabled = configurationCheck(
       'https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-introduction',
       'https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-enable',
     ],
+    failsWhen:
+      '`securityProfile.defender.securityMonitoring.enabled` is not `true` (nor the legacy `securityProfile.azureDefender.enabled`).',
+    infrastructureAsCode: {
+      bicep: 'properties.securityProfile.defender: { logAnalyticsWorkspaceResourceId: \'<workspace-id>\', securityMonitoring: { enabled: true } }',
+      terraform: 'microsoft_defender { log_analytics_workspace_id = "<workspace-id>" }',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --enable-defender`,
   },
   (cluster) =>

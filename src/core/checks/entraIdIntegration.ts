@@ -12,6 +12,12 @@ export const entraIdIntegration = configurationCheck(
       'https://learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id',
       'https://learn.microsoft.com/azure/aks/concepts-identity',
     ],
+    failsWhen:
+      '`aadProfile` is absent or null, or `aadProfile.managed` is not `true` (the legacy integration with your own server and client applications).',
+    infrastructureAsCode: {
+      bicep: 'properties.aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [ \'<group-object-id>\' ] }',
+      terraform: 'azure_active_directory_role_based_access_control { azure_rbac_enabled = true, admin_group_object_ids = ["<group-object-id>"] }',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --enable-aad --aad-admin-group-object-ids <group-object-id>`,
   },
   (cluster) => {

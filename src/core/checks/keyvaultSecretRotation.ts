@@ -7,6 +7,12 @@ export const keyvaultSecretRotation = configurationCheck(
     severity: 'low',
     rationale: 'Without rotation, secrets mounted from Key Vault stay at their old value after they are rotated in the vault.',
     references: ['https://learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options'],
+    failsWhen:
+      'The `azureKeyvaultSecretsProvider` add-on is enabled and `config.enableSecretRotation` is not `"true"` (not applicable when the add-on is off).',
+    infrastructureAsCode: {
+      bicep: 'properties.addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation: \'true\'',
+      terraform: 'key_vault_secrets_provider { secret_rotation_enabled = true }',
+    },
     remediation: (cluster) =>
       `az aks addon update ${clusterArgs(cluster)} --addon azure-keyvault-secrets-provider --enable-secret-rotation`,
   },

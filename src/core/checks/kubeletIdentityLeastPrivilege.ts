@@ -21,6 +21,8 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
       'https://learn.microsoft.com/azure/aks/use-managed-identity',
       'https://learn.microsoft.com/azure/role-based-access-control/role-assignments-remove',
     ],
+    failsWhen:
+      'The kubelet identity holds, at any scope, a role with `*` actions, `Microsoft.Authorization/roleAssignments/write`, `Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action`, or one of Owner, Contributor, User Access Administrator, Role Based Access Control Administrator, Virtual Machine Contributor, Managed Identity Operator (not applicable without a kubelet identity).',
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index }) => {

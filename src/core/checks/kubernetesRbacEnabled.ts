@@ -11,6 +11,12 @@ export const kubernetesRbacEnabled = configurationCheck(
       'https://learn.microsoft.com/azure/aks/azure-ad-rbac',
     ],
     // RBAC cannot be switched on for an existing cluster: it has to be recreated (RBAC is the default).
+    failsWhen:
+      '`enableRBAC` is explicitly `false`.',
+    infrastructureAsCode: {
+      bicep: 'properties.enableRBAC: true',
+      terraform: 'role_based_access_control_enabled = true',
+    },
     remediation: (cluster) =>
       `az aks create -g ${resourceGroupArg(cluster)} -n <new-cluster-name> --enable-aad --enable-azure-rbac --disable-local-accounts`,
   },

@@ -12,6 +12,12 @@ export const localAccountsDisabled = configurationCheck(
       'https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad',
       'https://learn.microsoft.com/azure/aks/control-kubeconfig-access',
     ],
+    failsWhen:
+      '`disableLocalAccounts` is not `true`.',
+    infrastructureAsCode: {
+      bicep: 'properties.disableLocalAccounts: true',
+      terraform: 'local_account_disabled = true',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
   (cluster) => {

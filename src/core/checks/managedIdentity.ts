@@ -21,6 +21,12 @@ export const managedIdentity = configurationCheck(
     severity: 'medium',
     rationale: 'A managed identity has no secret to rotate, expire or leak; a service principal secret has all three problems.',
     references: ['https://learn.microsoft.com/azure/aks/use-managed-identity'],
+    failsWhen:
+      '`identity.type` is not `SystemAssigned` or `UserAssigned` (a service principal with a secret is used).',
+    infrastructureAsCode: {
+      bicep: 'identity: { type: \'UserAssigned\', userAssignedIdentities: { \'<identity-resource-id>\': {} } }',
+      terraform: 'identity { type = "UserAssigned", identity_ids = ["<identity-resource-id>"] } (instead of service_principal)',
+    },
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --enable-managed-identity`,
   },
   evaluateManagedIdentity,

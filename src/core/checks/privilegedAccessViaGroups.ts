@@ -63,6 +63,8 @@ export const privilegedAccessViaGroups = accessCheck(
       'https://learn.microsoft.com/azure/aks/manage-azure-rbac',
     ],
     // After granting the same role to a governed group, remove the direct user assignments.
+    failsWhen:
+      'A principal with a cluster-admin path is assigned directly as a `User` (active, not eligible) rather than through a group; `error` when the principal type is unknown.',
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   (input) => {

@@ -31,6 +31,14 @@ export interface RemediationContext {
   assignmentIds?: string[];
 }
 
+/** The fix as people apply it in their own tooling (the `az` form is `remediation`). */
+export interface InfrastructureAsCodeFix {
+  /** The property of `Microsoft.ContainerService/managedClusters` in Bicep. */
+  readonly bicep?: string;
+  /** The argument of Terraform's `azurerm_kubernetes_cluster`. */
+  readonly terraform?: string;
+}
+
 export interface CheckDefinition {
   /** Public contract: CLI JSON, HTTP API, stored findings and alert dedupe keys use it. */
   readonly id: string;
@@ -43,5 +51,9 @@ export interface CheckDefinition {
   remediation(cluster: Cluster, context?: RemediationContext): string;
   /** learn.microsoft.com pages explaining the setting and the fix. */
   readonly references: readonly string[];
+  /** When the check fails, in one sentence (the generated reference, docs/checks.md, shows it). */
+  readonly failsWhen: string;
+  /** The same fix in infrastructure as code, where it is a property of the cluster resource. */
+  readonly infrastructureAsCode?: InfrastructureAsCodeFix;
   evaluate(input: CheckInput): CheckOutcome;
 }

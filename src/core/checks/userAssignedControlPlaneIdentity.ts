@@ -9,6 +9,12 @@ export const userAssignedControlPlaneIdentity = configurationCheck(
       'A user-assigned identity has a lifecycle independent of the cluster: its permissions can be granted before the cluster exists ' +
       'and survive a rebuild, instead of being re-granted to a new system-assigned identity each time.',
     references: ['https://learn.microsoft.com/azure/aks/use-managed-identity'],
+    failsWhen:
+      '`identity.type` is `SystemAssigned` (not applicable when `managed-identity` fails).',
+    infrastructureAsCode: {
+      bicep: 'identity: { type: \'UserAssigned\', userAssignedIdentities: { \'<identity-resource-id>\': {} } }',
+      terraform: 'identity { type = "UserAssigned", identity_ids = ["<identity-resource-id>"] }',
+    },
     remediation: (cluster) =>
       `az aks update ${clusterArgs(cluster)} --enable-managed-identity --assign-identity <identity-resource-id>`,
   },
