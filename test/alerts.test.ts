@@ -110,7 +110,7 @@ describe('alertsFromRegressions', () => {
     expect(alert.principal).toEqual(aliceOwner);
     expect(alert.title).toBe(`aks-prod: User ${ALICE} gained admin-credential, cluster-write, role-assignment-write over the cluster`);
     expect(alert.before).toBe(`User ${ALICE} held no privileged capability over the cluster.`);
-    expect(alert.after).toContain(`through Owner at /subscriptions/${SUB}/resourceGroups/rg-prod`);
+    expect(alert.after).toContain('through Owner at rg-prod.');
     expect(alert.after).toContain('can fetch the static cluster-admin kubeconfig');
     expect(alert.after).toContain('Local accounts are enabled');
     expect(alert.remediation.split('\n')).toEqual([
@@ -118,6 +118,16 @@ describe('alertsFromRegressions', () => {
       'az aks update -g rg-prod -n aks-prod --disable-local-accounts',
     ]);
     expect(alert.link).toBeUndefined();
+  });
+
+  it('names the principal with its id beside the name when the grants carry a name', () => {
+    const named: PrincipalAccess = { ...aliceOwner, displayName: 'Alice Smith', userPrincipalName: 'alice@contoso.example' };
+    const [alert] = alertsFromRegressions(posture('fail', [named]), [gained], { minSeverity: 'high', now: NOW });
+    expect(alert.title).toBe(
+      'aks-prod: Alice Smith (alice@contoso.example) gained admin-credential, cluster-write, role-assignment-write over the cluster',
+    );
+    expect(alert.before).toBe(`Alice Smith (alice@contoso.example) · User ${ALICE} held no privileged capability over the cluster.`);
+    expect(alert.principal).toEqual(named);
   });
 
   it('says when local accounts are disabled', () => {

@@ -735,6 +735,8 @@ describe('normaliseRoleAssignment', () => {
       roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`,
       roleDefinitionGuid: CONTRIBUTOR,
       roleDefinitionName: 'Contributor',
+      // `principalName` of a user is its UPN (CHECKS.md "Names").
+      userPrincipalName: 'alice@contoso.example',
     });
   });
 
@@ -1054,6 +1056,16 @@ function referenceAssignment(raw: unknown, where: string, listedIn?: string): un
   if (roleName !== undefined) out.roleDefinitionName = roleName;
   const condition = referenceText(field('condition'));
   if (condition !== undefined) out.condition = condition;
+  // Names: `principalDisplayName` is the display name; `principalName` is a user's UPN (or, type
+  // unknown, anything with `@`), else a display name unless it is a GUID (a service principal's app id).
+  const displayName = referenceText(field('principalDisplayName'))?.trim();
+  const principalName = referenceText(field('principalName'))?.trim();
+  const type = String(out.principalType).toLowerCase();
+  if (displayName) out.displayName = displayName;
+  if (principalName) {
+    if (type === 'user' || ((type === 'unknown' || type.trim() === '') && principalName.includes('@'))) out.userPrincipalName = principalName;
+    else if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(principalName) && !displayName) out.displayName = principalName;
+  }
   const listed = listedIn?.trim().toLowerCase();
   if (listed) out.listedInSubscriptionId = listed;
   return out;

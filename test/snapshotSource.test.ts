@@ -105,6 +105,33 @@ describe('readSnapshot', () => {
     for (const a of estate.roleAssignments) expect(a.listedInSubscriptionId).toBeUndefined();
   });
 
+  it('names principals from principals.json: the directory wins, fills an unknown type, and omits no one silently', async () => {
+    const DAVE = '00000000-0000-4000-b000-000000000004';
+    const assignments = [
+      { ...azAssignment(1, `/subscriptions/${SUB_A}/resourceGroups/rg-a`), principalId: DAVE, principalType: undefined, principalName: 'dave@contoso.example' },
+      azAssignment(2, `/subscriptions/${SUB_B}`),
+    ];
+    const principals = [{ '@odata.type': '#microsoft.graph.user', id: DAVE, displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' }];
+    const estate = await readSnapshot(await folder({ 'clusters.json': CLUSTERS, 'role-assignments.json': assignments, 'principals.json': principals }));
+    expect(estate.directory).toEqual({ source: 'principals.json', complete: true, principals: [{ id: DAVE, principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' }] });
+    expect(estate.roleAssignments[0]).toMatchObject({ principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' });
+    // principals.json lists every principal the estate names (CONTRACTS.md): the group it omits is deleted.
+    expect(estate.roleAssignments[1]).toMatchObject({ principalType: 'Group', deleted: true });
+  });
+
+  it('names principals.json and the entry it cannot read', async () => {
+    const error = await inputError(readSnapshot(await folder({ ...validFiles(), 'principals.json': [{ id: 'x' }, { displayName: 'no id' }] })));
+    expect(error.message).toMatch(/principals\.json\[1\]: entry has no "id"$/);
+    const notJson = await inputError(readSnapshot(await folder({ ...validFiles(), 'principals.json': '{' })));
+    expect(notJson.message).toMatch(/principals\.json: not valid JSON/);
+  });
+
+  it('without principals.json the estate has no directory and names only from the export', async () => {
+    const estate = await readSnapshot(await folder(validFiles()));
+    expect(estate.directory).toBeUndefined();
+    expect(estate.roleAssignments.some((a) => a.deleted)).toBe(false);
+  });
+
   it('accepts a folder without role-definitions.json', async () => {
     const { 'role-definitions.json': _omitted, ...files } = validFiles();
     const estate = await readSnapshot(await folder(files));
@@ -487,7 +514,7 @@ describe('samples/estate', () => {
   });
 
   it('uses only obviously fake guids besides built-in role ids, and carries no secrets', async () => {
-    for (const file of ['clusters.json', 'role-assignments.json', 'role-definitions.json']) {
+    for (const file of ['clusters.json', 'role-assignments.json', 'role-definitions.json', 'principals.json']) {
       const text = await readFile(join(SAMPLE, file), 'utf8');
       const guids = text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
       for (const guid of guids) {

@@ -12,6 +12,7 @@ import { InputError } from '../core/errors';
 import type { Cluster, Estate, RoleAssignment, RoleDefinition } from '../core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
+import { applyDirectory, normaliseDirectoryPrincipal } from '../core/principals';
 
 export const SNAPSHOT_FILES = {
   clusters: { name: 'clusters.json', madeWith: 'az aks list -o json', what: 'managed clusters' },
@@ -24,6 +25,11 @@ export const SNAPSHOT_FILES = {
     name: 'role-definitions.json',
     madeWith: 'az role definition list --custom-role-only true -o json',
     what: 'role definitions',
+  },
+  principals: {
+    name: 'principals.json',
+    madeWith: 'az ad user show / az ad group show / az ad sp show --id <id>, one object per principal, as a JSON array',
+    what: 'directory objects (users, groups, service principals)',
   },
 } as const;
 
@@ -67,10 +73,11 @@ export class SnapshotSource implements EstateSource {
 
 /** Reads and normalises the exports in `dir`. Throws InputError naming the file for any problem. */
 export async function readSnapshot(dir: string): Promise<Estate> {
-  const [rawClusters, rawAssignments, rawDefinitions] = await Promise.all([
+  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals] = await Promise.all([
     readArray(dir, SNAPSHOT_FILES.clusters, true),
     readArray(dir, SNAPSHOT_FILES.roleAssignments, true),
     readArray(dir, SNAPSHOT_FILES.roleDefinitions, false),
+    readArray(dir, SNAPSHOT_FILES.principals, false),
   ]);
 
   const clusters: Cluster[] = [];
@@ -94,7 +101,14 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   const definitionsPath = join(dir, SNAPSHOT_FILES.roleDefinitions.name);
   const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
 
-  return { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+  const estate: Estate = { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+  if (rawPrincipals !== undefined) {
+    const principalsPath = join(dir, SNAPSHOT_FILES.principals.name);
+    const principals = rawPrincipals.map((raw, i) => normaliseDirectoryPrincipal(raw, `${principalsPath}[${i}]`));
+    // CONTRACTS.md: when present it lists every principal the estate names (one it omits is deleted).
+    estate.directory = { source: SNAPSHOT_FILES.principals.name, principals, complete: true };
+  }
+  return applyDirectory(estate);
 }
 
 /**

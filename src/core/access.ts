@@ -16,6 +16,7 @@ import type {
   SourceFailure,
 } from './model';
 import { roleCapabilities } from './permissions';
+import { namesOf } from './principals';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
 
 export { roleCapabilities } from './permissions';
@@ -263,6 +264,7 @@ function principalAccess(a: RoleAssignment, role: RoleDefinition, capabilities: 
   return Object.freeze({
     principalId: a.principalId,
     principalType: a.principalType,
+    ...namesOf(a),
     roleName: role.roleName || a.roleDefinitionName || assignmentRoleGuid(a),
     roleDefinitionId: a.roleDefinitionId,
     scope: a.scope,

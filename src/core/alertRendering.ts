@@ -11,6 +11,7 @@
  * - a link is only rendered when it is an http(s) URL (no `javascript:`).
  */
 import { SEVERITIES, type Alert, type Caller, type PrincipalAccess, type Severity } from './model';
+import { describeGrant } from './principals';
 
 export interface RenderedAlerts {
   subject: string;
@@ -151,11 +152,9 @@ function describeCapabilities(p: PrincipalAccess): string {
   return p.capabilities?.length ? ` (${p.capabilities.join(', ')})` : '';
 }
 
-/** `User 1111… through Contributor at /subscriptions/…/resourceGroups/rg-prod (admin-credential, cluster-write)`. */
-export function describePrincipal(p: PrincipalAccess): string {
-  const who = `${p.principalType || 'Principal'} ${p.principalId}`;
-  const role = p.roleName || p.roleDefinitionId || 'an unnamed role';
-  return `${who} through ${role} at ${p.scope || '/'}${describeCapabilities(p)}`;
+/** `Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 1111… (admin-credential, cluster-write)`. */
+function describeHolder(p: PrincipalAccess): string {
+  return `${describeGrant({ ...p, roleName: p.roleName || p.roleDefinitionId || 'an unnamed role' })}${describeCapabilities(p)}`;
 }
 
 /** `alice@contoso.com (object id …, app id …) from 203.0.113.7`. */
@@ -197,7 +196,7 @@ function alertFields(alert: Alert): Field[] {
   ];
   if (alert.before) fields.push({ label: 'Before', value: alert.before });
   if (alert.after) fields.push({ label: 'Now', value: alert.after });
-  if (alert.principal) fields.push({ label: 'Who has the access', value: describePrincipal(alert.principal) });
+  if (alert.principal) fields.push({ label: 'Who has the access', value: describeHolder(alert.principal) });
   if (alert.caller) fields.push({ label: 'Caller', value: describeCaller(alert.caller) });
   fields.push({ label: 'Detected', value: alert.createdAt });
   fields.push({ label: 'Cluster id', value: alert.clusterId });

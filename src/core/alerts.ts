@@ -5,6 +5,7 @@
  */
 import type { Alert, Capability, ClusterPosture, Finding, PrincipalAccess, Regression, Severity } from './model';
 import { capabilitiesOfPrivilegeCheck, localAccountsEnabled, parseCapabilities, principalKey } from './regressions';
+import { describePrincipal, principalLabel, scopeLabel } from './principals';
 import { atLeast } from './report';
 
 const KEY_SEPARATOR = '|';
@@ -59,13 +60,15 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function describeGrant(p: PrincipalAccess): string {
-  return `${p.roleName || p.roleDefinitionId || 'an unnamed role'} at ${p.scope || '/'}`;
+function describeRoleAtScope(p: PrincipalAccess): string {
+  return `${p.roleName || p.roleDefinitionId || 'an unnamed role'} at ${scopeLabel(p.scope)}`;
 }
 
-function principalLabel(principalId: string, grants: readonly PrincipalAccess[]): string {
-  const type = grants.find((g) => g.principalType)?.principalType;
-  return `${type || 'Principal'} ${principalId}`;
+/** The principal as its grants name it (`core/principals`): short for a title, id beside the name for the body. */
+function principalWords(principalId: string, grants: readonly PrincipalAccess[]): { short: string; full: string } {
+  const named = grants.find((g) => g.displayName || g.userPrincipalName);
+  const principal = { ...named, principalId, principalType: grants.find((g) => g.principalType)?.principalType };
+  return { short: principalLabel(principal), full: describePrincipal(principal) };
 }
 
 /** The principal's grants, those carrying the gained capabilities first. */
@@ -86,9 +89,9 @@ function privilegeAlertText(posture: ClusterPosture, regression: Regression, fin
   const holds = parseCapabilities(regression.after);
   const gained = holds.filter((c) => !had.includes(c));
   const grants = grantsOf(posture, principalId, gained.length ? gained : holds);
-  const label = principalLabel(principalId, grants);
+  const { short, full: label } = principalWords(principalId, grants);
   const words = (caps: Capability[]) => caps.map((c) => CAPABILITY_WORDS[c]).join('; ');
-  const through = grants.length ? ` through ${grants.map(describeGrant).join(', ')}` : '';
+  const through = grants.length ? ` through ${grants.map(describeRoleAtScope).join(', ')}` : '';
   const local = localAccountsEnabled(posture)
     ? ' Local accounts are enabled (or unknown), so admin-credential means a static cluster-admin kubeconfig that bypasses Entra ID and the audit trail.'
     : ' Local accounts are disabled.';
@@ -102,7 +105,7 @@ function privilegeAlertText(posture: ClusterPosture, regression: Regression, fin
     .filter((line): line is string => Boolean(line))
     .join('\n');
   return {
-    title: `${posture.name}: ${label} gained ${gained.join(', ') || regression.after} over the cluster`,
+    title: `${posture.name}: ${short} gained ${gained.join(', ') || regression.after} over the cluster`,
     before: had.length ? `${label} ${words(had)}.` : `${label} held no privileged capability over the cluster.`,
     after: `${label} now ${words(holds)}${through}.${local}`,
     principal: first ? { ...first, capabilities: [...first.capabilities] } : undefined,

@@ -94,6 +94,14 @@ export interface RoleAssignment {
   roleDefinitionName?: string;
   condition?: string;
   /**
+   * The principal's names, from the export (`principalName`, `principalDisplayName`) and then
+   * from directory data (`principals.json`, Microsoft Graph), which wins (see `core/principals`).
+   */
+  displayName?: string;
+  userPrincipalName?: string;
+  /** The directory, asked about this principal, no longer knows it (an orphaned assignment). */
+  deleted?: boolean;
+  /**
    * The subscription whose listing returned this assignment. A management-group assignment
    * applies to that subscription's clusters (CHECKS.md); when unknown (a snapshot that does not
    * say), it applies to every cluster of the estate: over-reporting access is the safe side.
@@ -123,8 +131,45 @@ export interface RoleDefinition {
 export interface SourceFailure {
   /** Subscription id the failure is about, or `*` for the whole estate. */
   subscriptionId: string;
-  part: 'clusters' | 'roleAssignments' | 'roleDefinitions' | 'subscriptions';
+  part:
+    | 'clusters'
+    | 'roleAssignments'
+    | 'roleDefinitions'
+    | 'eligibility'
+    | 'denyAssignments'
+    | 'identities'
+    | 'directory'
+    | 'subscriptions';
   message: string;
+}
+
+/**
+ * One directory object (user, group, service principal…) as `principals.json` or Microsoft Graph
+ * describes it. Only `id` is certain; every other field is absent when the directory did not say.
+ */
+export interface DirectoryPrincipal {
+  id: string;
+  /** `User`, `Group`, `ServicePrincipal`, `Device`… (the `principalType` spelling of role assignments). */
+  principalType?: string;
+  displayName?: string;
+  userPrincipalName?: string;
+  /** `Member` or `Guest` (users). */
+  userType?: string;
+  accountEnabled?: boolean;
+  /** Groups: member object ids (transitive once expanded); absent = membership unknown. */
+  members?: string[];
+}
+
+/** Directory data for an estate: what `principals.json` or Microsoft Graph answered. */
+export interface Directory {
+  /** Where the answers come from, for details and messages: `principals.json`, `Microsoft Graph`. */
+  source: string;
+  principals: DirectoryPrincipal[];
+  /**
+   * The directory answered for every principal the estate names, so an id it does not list is
+   * deleted (CHECKS.md: `principals.json` and Graph's `getByIds` both answer this way).
+   */
+  complete: boolean;
 }
 
 /** Everything an evaluation needs, as one source returned it. */
@@ -135,12 +180,19 @@ export interface Estate {
   /** Custom (and any fetched) role definitions; built-ins ship with the product as data. */
   roleDefinitions: RoleDefinition[];
   failures: SourceFailure[];
+  /** Names, types and membership of principals, when a directory was read (`core/principals`). */
+  directory?: Directory;
 }
 
 /** One principal's privileged access over a cluster through one role assignment. */
 export interface PrincipalAccess {
   principalId: string;
   principalType: string;
+  /** Names when the export or the directory gave one; the id stays the key (`core/principals`). */
+  displayName?: string;
+  userPrincipalName?: string;
+  /** The directory no longer knows the principal (an orphaned assignment). */
+  deleted?: boolean;
   roleName: string;
   roleDefinitionId: string;
   scope: string;

@@ -14,6 +14,7 @@
  */
 import { InputError } from './errors';
 import type { Addon, Cluster, Permission, RoleAssignment, RoleDefinition, UserAssignedIdentity } from './model';
+import { namesFromExport } from './principals';
 import { parseResourceId } from './resourceId';
 
 type Json = Record<string, unknown>;
@@ -665,6 +666,8 @@ interface FlatAssignmentPlan {
   roleDefinitionId: boolean;
   roleDefinitionName: boolean;
   condition: boolean;
+  principalName: boolean;
+  principalDisplayName: boolean;
 }
 
 /** A field of a flat plan: spelt exactly in the shape, or absent under every spelling. */
@@ -683,6 +686,8 @@ function flatAssignmentPlan(shape: Shape): FlatAssignmentPlan | null {
       roleDefinitionId: planField(shape, 'roleDefinitionId'),
       roleDefinitionName: planField(shape, 'roleDefinitionName'),
       condition: planField(shape, 'condition'),
+      principalName: planField(shape, 'principalName'),
+      principalDisplayName: planField(shape, 'principalDisplayName'),
     };
     const flat = planField(shape, 'properties') === false && Object.values(plan).every((v) => v !== undefined);
     shape.flatAssignment = flat ? (plan as FlatAssignmentPlan) : null;
@@ -724,6 +729,8 @@ export function normaliseRoleAssignment(raw: unknown, where: string, listedInSub
       plan.roleDefinitionId ? obj.roleDefinitionId : absentField(obj, 'roleDefinitionId'),
       plan.roleDefinitionName ? obj.roleDefinitionName : absentField(obj, 'roleDefinitionName'),
       plan.condition ? obj.condition : absentField(obj, 'condition'),
+      plan.principalName ? obj.principalName : absentField(obj, 'principalName'),
+      plan.principalDisplayName ? obj.principalDisplayName : absentField(obj, 'principalDisplayName'),
     );
   }
   const doc = new Doc(obj, where, ASSIGNMENT_DOCS, shape);
@@ -737,6 +744,8 @@ export function normaliseRoleAssignment(raw: unknown, where: string, listedInSub
     doc.field('roleDefinitionId'),
     doc.field('roleDefinitionName'),
     doc.field('condition'),
+    doc.field('principalName'),
+    doc.field('principalDisplayName'),
   );
 }
 
@@ -751,6 +760,8 @@ function buildAssignment(
   rawRoleDefinitionId: unknown,
   rawRoleDefinitionName: unknown,
   rawCondition: unknown,
+  rawPrincipalName: unknown,
+  rawPrincipalDisplayName: unknown,
 ): RoleAssignment {
   const id = requireId(rawId, where);
 
@@ -778,6 +789,11 @@ function buildAssignment(
   if (roleName !== undefined) assignment.roleDefinitionName = roleName;
   const condition = toText(rawCondition);
   if (condition !== undefined) assignment.condition = condition;
+  if (rawPrincipalName != null || rawPrincipalDisplayName != null) {
+    const names = namesFromExport(assignment.principalType, rawPrincipalName, rawPrincipalDisplayName);
+    if (names.displayName !== undefined) assignment.displayName = names.displayName;
+    if (names.userPrincipalName !== undefined) assignment.userPrincipalName = names.userPrincipalName;
+  }
   if (listedInSubscriptionId != null) {
     const listedIn = subscriptionKey(listedInSubscriptionId);
     if (listedIn) assignment.listedInSubscriptionId = listedIn;

@@ -9,6 +9,7 @@ import type {
   ChannelState,
   ClusterPosture,
   ClusterStatus,
+  DirectoryPrincipal,
   Estate,
   EstateSourceKind,
   Regression,
@@ -36,6 +37,20 @@ export interface EstateSource {
    */
   readEstate(filter?: EstateFilter): Promise<Estate>;
   health(): Promise<Health>;
+}
+
+/**
+ * A directory of principals by object id (Microsoft Graph when live; `principals.json` is read
+ * by the snapshot source itself): names, types and group membership (CHECKS.md "Names").
+ */
+export interface PrincipalDirectory {
+  /** What it is, for messages: `Microsoft Graph`. */
+  readonly name: string;
+  /**
+   * The directory objects with these ids. It answers for every id asked: one it does not
+   * return no longer exists (`deleted`). Throws when the directory cannot be read.
+   */
+  lookup(ids: readonly string[]): Promise<DirectoryPrincipal[]>;
 }
 
 export interface Clock {

@@ -14,6 +14,7 @@ import { InputError, NotFoundError } from '../core/errors';
 import type { Capability, ClusterPosture, PrincipalAccess } from '../core/model';
 import type { Health, HistoryEntry, OutboxAlert, PostureStore, PostureSummary } from '../core/ports';
 import { runAudit, type AuditDeps } from './audit';
+import { describePrincipal, namesOf } from '../core/principals';
 
 /** Query parameters as the HTTP layer hands them over (first value of each name). */
 export type QueryValues = Record<string, string | undefined>;
@@ -90,6 +91,11 @@ export async function getClusterHistory(store: PostureStore, segments: ClusterSe
 export interface PrincipalCapabilities {
   principalId: string;
   principalType: string;
+  displayName?: string;
+  userPrincipalName?: string;
+  deleted?: boolean;
+  /** The principal in words, id beside the name (`core/principals` `describePrincipal`). */
+  description: string;
   capabilities: Capability[];
   /** Each role assignment the capabilities come through. */
   grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
@@ -115,9 +121,12 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
     const key = grant.principalId.toLowerCase();
     let entry = byPrincipal.get(key);
     if (!entry) {
-      entry = { principalId: grant.principalId, principalType: grant.principalType, capabilities: [], grants: [] };
+      entry = { principalId: grant.principalId, principalType: grant.principalType, ...namesOf(grant), description: '', capabilities: [], grants: [] };
       byPrincipal.set(key, entry);
     }
+    // A name given by any grant of the principal is its name (the export may name only some).
+    if (entry.displayName === undefined && grant.displayName !== undefined) entry.displayName = grant.displayName;
+    if (entry.userPrincipalName === undefined && grant.userPrincipalName !== undefined) entry.userPrincipalName = grant.userPrincipalName;
     entry.grants.push({ roleName: grant.roleName, roleDefinitionId: grant.roleDefinitionId, scope: grant.scope, capabilities: grant.capabilities });
     for (const capability of grant.capabilities) {
       if (!entry.capabilities.includes(capability)) entry.capabilities.push(capability);
@@ -129,7 +138,9 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
     evaluatedAt: posture.evaluatedAt,
     localAccountsEnabled:
       localAccounts?.status === 'fail' ? true : localAccounts?.status === 'pass' ? false : 'unknown',
-    principals: [...byPrincipal.values()].sort((a, b) => a.principalId.localeCompare(b.principalId)),
+    principals: [...byPrincipal.values()]
+      .map((entry) => ({ ...entry, description: describePrincipal(entry) }))
+      .sort((a, b) => a.principalId.localeCompare(b.principalId)),
   };
 }
 

@@ -33,6 +33,17 @@ describe('audit --snapshot samples/estate', () => {
     }
   });
 
+  it('names people: the JSON carries displayName and userPrincipalName, the table the name beside the id', async () => {
+    const json = JSON.parse((await run(['audit', '--snapshot', 'samples/estate', '--format', 'json'], { cwd: ROOT })).stdout.text);
+    const checkout = json.clusters.find((c: { name: string }) => c.name === 'aks-checkout-prod');
+    const alice = checkout.privilegedPrincipals.find((p: { principalId: string }) => p.principalId === '00000000-0000-4000-b000-000000000001');
+    expect(alice).toMatchObject({ principalType: 'User', displayName: 'Alice Smith', userPrincipalName: 'alice@contoso.example', roleName: 'Contributor' });
+    const group = checkout.privilegedPrincipals.find((p: { principalId: string }) => p.principalId === '00000000-0000-4000-c000-000000000007');
+    expect(group).toMatchObject({ principalType: 'Group', displayName: 'grp-checkout-oncall' });
+    const table = (await run(['audit', '--snapshot', 'samples/estate'], { cwd: ROOT, env: { COLUMNS: '200' } })).stdout.text.replace(/[│\s]+/g, ' ');
+    expect(table).toContain('Alice Smith (alice@contoso.example) · Contributor at rg-prod · User 00000000-0000-4000-b000-000000000001');
+  });
+
   it('the sample has something to report: --fail-on info exits 1', async () => {
     const { code } = await run(['audit', '--snapshot', 'samples/estate', '--format', 'json', '--fail-on', 'info'], { cwd: ROOT });
     expect(code).toBe(1);

@@ -83,6 +83,8 @@ export function sampleReport(): Report {
   const principal = {
     principalId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
     principalType: 'User',
+    displayName: 'Dave Jones',
+    userPrincipalName: 'dave@contoso.example',
     roleName: 'Contributor',
     roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
     scope: `/subscriptions/${SUB}/resourceGroups/${LONG_RG}`,

@@ -32,7 +32,7 @@ describe('json format', () => {
     expect(Object.keys(parsed.clusters[0]).slice(0, 7)).toEqual(['id', 'name', 'subscriptionId', 'resourceGroup', 'status', 'score', 'evaluatedAt']);
     expect(Object.keys(parsed.clusters[0].findings[1])).toEqual(['checkId', 'status', 'severity', 'title', 'detail', 'remediation', 'remediationBicep', 'remediationTerraform', 'principals']);
     expect(Object.keys(parsed.clusters[0].findings[1].principals[0])).toEqual([
-      'principalId', 'principalType', 'roleName', 'roleDefinitionId', 'scope', 'capabilities',
+      'principalId', 'principalType', 'displayName', 'userPrincipalName', 'roleName', 'roleDefinitionId', 'scope', 'capabilities',
     ]);
     expect(formatJson(shuffled)).toBe(formatJson(report));
   });

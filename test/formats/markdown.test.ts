@@ -46,7 +46,7 @@ describe('markdown format', () => {
   });
 
   it('lists principals of failing access findings', () => {
-    expect(formatMarkdown(sampleReport())).toContain('| `aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee` | User | Contributor |');
+    expect(formatMarkdown(sampleReport())).toContain('| Dave Jones (dave@contoso.example) | `aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee` | User | Contributor |');
   });
 
   it('folds passing checks away', () => {

@@ -102,6 +102,7 @@ describe('sarif format', () => {
 
   it('names the principals in the message of an access result', () => {
     const result = (run(buildSarif(sampleReport(), options)).results as Json[]).find((r) => r.ruleId === 'admin-credential-access') as Json;
+    expect(result.message.text).toContain('Dave Jones (dave@contoso.example) · Contributor at');
     expect(result.message.text).toContain('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
     expect(result.properties.principalIds).toEqual(['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee']);
   });

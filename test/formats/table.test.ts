@@ -69,7 +69,9 @@ describe('table format', () => {
 
   it('lists the principals behind an access finding', () => {
     const text = formatTable(sampleReport(), { color: false }).replace(/[│\s]+/g, '');
-    expect(text).toContain('Useraaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:Contributorat');
+    // By name, with the id beside it (CHECKS.md "Names").
+    expect(text).toContain('DaveJones(dave@contoso.example)·Contributorat');
+    expect(text).toContain('Useraaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
   });
 
   it('summarises principals beyond the limit', () => {

@@ -25,6 +25,8 @@ function privilegeAlert(overrides: Partial<Alert> = {}): Alert {
     principal: {
       principalId: '11111111-1111-1111-1111-111111111111',
       principalType: 'User',
+      displayName: 'Dave Jones',
+      userPrincipalName: 'dave@contoso.example',
       roleName: 'Contributor',
       roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
       scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`,
@@ -117,7 +119,10 @@ describe('plain text', () => {
     expect(text).toContain('[HIGH] aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential');
     expect(text).toContain('Before:');
     expect(text).toContain('held no privileged capability');
-    expect(text).toContain(`User 11111111-1111-1111-1111-111111111111 through Contributor at /subscriptions/${SUB}/resourceGroups/rg-prod (admin-credential, cluster-write)`);
+    // The person by name, the id beside it (CHECKS.md "Names").
+    expect(text).toContain(
+      'Who has the access: Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)',
+    );
     expect(text).toContain('    az role assignment delete --assignee 11111111-1111-1111-1111-111111111111');
     expect(text).toContain('    az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts');
     expect(text).toContain('Details: https://auditor.example.net/api/clusters/');
@@ -186,7 +191,7 @@ describe('Adaptive Card', () => {
     expect(texts).toContain('aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential over the cluster');
     expect(texts.some((t) => t.startsWith('aks-prod (resource group rg-prod'))).toBe(true);
     expect(texts).toContain('User 11111111-1111-1111-1111-111111111111 held no privileged capability over the cluster.');
-    expect(texts.some((t) => t.includes('through Contributor at /subscriptions/'))).toBe(true);
+    expect(texts).toContain('Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)');
     const monospace = findAll(card, (n) => n.fontType === 'Monospace').map((n) => n.text);
     expect(monospace).toEqual([
       `az role assignment delete --assignee 11111111-1111-1111-1111-111111111111 --role Contributor --scope /subscriptions/${SUB}/resourceGroups/rg-prod`,

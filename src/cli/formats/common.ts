@@ -1,5 +1,6 @@
 /** Small pure helpers shared by the report formats. */
-import { SEVERITIES, type Finding, type Report, type Severity } from '../../core/model';
+import { SEVERITIES, type ClusterPosture, type Finding, type Report, type Severity } from '../../core/model';
+import { describePrincipal, principalKey } from '../../core/principals';
 
 /** Metadata of one check, as the formats need it (the catalogue mapped at the CLI boundary). */
 export interface CheckMeta {
@@ -46,4 +47,15 @@ export function clusterCounts(report: Report): { pass: number; fail: number; err
 /** `critical 1 · high 2 · …` over the report summary, every severity listed. */
 export function severityCounts(report: Report, separator = ' · '): string {
   return SEVERITIES.map((s) => `${s} ${report.summary.findingsBySeverity[s] ?? 0}`).join(separator);
+}
+
+/**
+ * The principal a privilege regression is about, by name with its id beside it, from the
+ * cluster's privileged principals (a regression itself carries only the id).
+ */
+export function regressionPrincipal(cluster: ClusterPosture, principalId: string): string {
+  const key = principalKey(principalId);
+  const grants = (cluster.privilegedPrincipals ?? []).filter((p) => principalKey(p.principalId) === key);
+  const named = grants.find((g) => g.displayName || g.userPrincipalName);
+  return describePrincipal({ ...named, principalId, principalType: grants.find((g) => g.principalType)?.principalType });
 }

@@ -60,10 +60,13 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
   return compact({
     principalId: principal.principalId,
     principalType: principal.principalType,
+    displayName: principal.displayName,
+    userPrincipalName: principal.userPrincipalName,
     roleName: principal.roleName,
     roleDefinitionId: principal.roleDefinitionId,
     scope: principal.scope,
     capabilities: [...principal.capabilities],
+    deleted: principal.deleted,
   });
 }
 

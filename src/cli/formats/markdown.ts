@@ -5,7 +5,8 @@
  * end a table cell, and `<` would open HTML.
  */
 import { SEVERITIES, type ClusterPosture, type Finding, type PrincipalAccess, type Report } from '../../core/model';
-import { clusterCounts, countByStatus, findingsToShow, severityRank } from './common';
+import { principalLabel } from '../../core/principals';
+import { clusterCounts, countByStatus, findingsToShow, regressionPrincipal, severityRank } from './common';
 
 export function formatMarkdown(report: Report): string {
   const out: string[] = [];
@@ -64,7 +65,7 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
   if (cluster.regressions && cluster.regressions.length > 0) {
     out.push('**Regressions since the previous audit**', '');
     for (const r of cluster.regressions) {
-      const who = r.principalId ? ` principal ${code(r.principalId)}` : '';
+      const who = r.principalId ? ` ${escapeText(regressionPrincipal(cluster, r.principalId))}` : '';
       out.push(`- ${r.severity} ${r.kind} ${code(r.checkId)}${who}: ${escapeText(r.before)} → ${escapeText(r.after)}`);
     }
     out.push('');
@@ -79,10 +80,10 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
 }
 
 function principalsBlock(finding: Finding): string[] {
-  const out = [`Principals for ${code(finding.checkId)}:`, '', '| Principal | Type | Role | Scope | Capabilities |', '|---|---|---|---|---|'];
+  const out = [`Principals for ${code(finding.checkId)}:`, '', '| Principal | Id | Type | Role | Scope | Capabilities |', '|---|---|---|---|---|---|'];
   for (const p of finding.principals as PrincipalAccess[]) {
     out.push(
-      `| ${code(p.principalId)} | ${escapeText(p.principalType)} | ${escapeText(p.roleName)} | ${code(p.scope)} | ${escapeText(p.capabilities.join(', '))} |`,
+      `| ${escapeText(principalLabel(p))} | ${code(p.principalId)} | ${escapeText(p.principalType)} | ${escapeText(p.roleName)} | ${code(p.scope)} | ${escapeText(p.capabilities.join(', '))} |`,
     );
   }
   out.push('');

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { ClusterPosture, Finding, Report, Severity } from '../../core/model';
 import type { CheckMeta } from './common';
+import { describeGrant } from '../../core/principals';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const EVALUATION_ERROR_RULE_ID = 'evaluation-error';
@@ -215,7 +216,7 @@ function failMessage(cluster: ClusterPosture, finding: Finding): string {
     unnamed.length > 0
       ? ` Principals: ${unnamed
           .slice(0, 10)
-          .map((p) => `${p.principalType} ${p.principalId} (${p.roleName} at ${p.scope})`)
+          .map(describeGrant)
           .join('; ')}${unnamed.length > 10 ? `; +${unnamed.length - 10} more` : ''}.`
       : '';
   const fix = finding.remediation ? ` Fix: ${finding.remediation}` : '';

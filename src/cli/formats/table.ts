@@ -8,7 +8,8 @@
  */
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
-import { clusterCounts, countByStatus, findingsToShow, severityCounts } from './common';
+import { describeGrant } from '../../core/principals';
+import { clusterCounts, countByStatus, findingsToShow, regressionPrincipal, severityCounts } from './common';
 
 export interface TableOptions {
   /** ANSI colours; the CLI enables them only for a TTY without NO_COLOR. */
@@ -91,7 +92,7 @@ function clusterSection(cluster: ClusterPosture, width: number, c: Colors, maxPr
     lines.push(findingsTable(shown, width, c, maxPrincipals));
   }
   for (const regression of cluster.regressions ?? []) {
-    const who = regression.principalId ? ` (principal ${regression.principalId})` : '';
+    const who = regression.principalId ? ` (${regressionPrincipal(cluster, regression.principalId)})` : '';
     lines.push(
       ...wrap(`Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`, width - 6).map(
         (line) => `${INDENT}${c.yellow(line)}`,
@@ -135,7 +136,7 @@ function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: 
 }
 
 function principalLine(principal: PrincipalAccess): string {
-  return `${principal.principalType} ${principal.principalId}: ${principal.roleName} at ${principal.scope} (${principal.capabilities.join(', ')})`;
+  return `${describeGrant(principal)} (${principal.capabilities.join(', ')})`;
 }
 
 function statusLabel(status: ClusterPosture['status'], c: Colors): string {

@@ -4,6 +4,7 @@
  */
 import { accessViewsOf, type AccessView, type ResolvedAssignment } from '../access';
 import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
+import { describeGrant, describePrincipal, namesOf } from '../principals';
 import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
 
 /** Placeholders (`<cluster-name>`) are shown as they are; they are for a person to replace. */
@@ -101,7 +102,7 @@ export const ROLE_DEFINITIONS_HINT =
 /** Names each unresolved assignment by its role definition id, principal and scope. */
 export function describeUnresolved(assignments: readonly RoleAssignment[]): string {
   const listed = assignments.map(
-    (a) => `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${a.principalType || 'principal'} ${a.principalId} at ${a.scope || '/'})`,
+    (a) => `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${describePrincipal(a)} at ${a.scope || '/'})`,
   );
   const noun = assignments.length === 1 ? 'assignment has a role definition' : 'assignments have role definitions';
   return `${assignments.length} role ${noun} that could not be resolved: ${listed.join('; ')}. ${ROLE_DEFINITIONS_HINT}`;
@@ -116,13 +117,8 @@ export function unresolvedOutcome(
   return { status: 'error', detail: `${what} ${describeUnresolved(assignments)}`, principals };
 }
 
-/** A short human description: `User 1111… (Contributor at /subscriptions/…)`. */
-export function describePrincipal(p: PrincipalAccess): string {
-  return `${p.principalType || 'principal'} ${p.principalId} (${p.roleName} at ${p.scope || '/'})`;
-}
-
 export function describePrincipals(principals: readonly PrincipalAccess[], limit = 5): string {
-  const shown = principals.slice(0, limit).map(describePrincipal);
+  const shown = principals.slice(0, limit).map(describeGrant);
   const more = principals.length > limit ? ` and ${principals.length - limit} more` : '';
   return `${shown.join('; ')}${more}`;
 }
@@ -133,6 +129,7 @@ export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess
   return {
     principalId: a.principalId,
     principalType: a.principalType,
+    ...namesOf(a),
     roleName: resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
     roleDefinitionId: a.roleDefinitionId,
     scope: a.scope,

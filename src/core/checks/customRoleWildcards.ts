@@ -1,11 +1,11 @@
 import type { AccessView, ResolvedAssignment } from '../access';
 import type { PrincipalAccess, RoleDefinition } from '../model';
 import { roleWildcardActions } from '../permissions';
+import { describeGrant } from '../principals';
 import {
   accessCheck,
   concatenated,
   count,
-  describePrincipal,
   principalAccessOf,
   sameText,
   sharedPrincipalAccess,
@@ -69,7 +69,7 @@ export const customRoleWildcards = accessCheck(
         const role = flagged[i]!.role!;
         const key = `${role.roleName} (${roleWildcardActions(role).join(', ')})`;
         const list = byRole.get(key) ?? [];
-        list.push(describePrincipal(principals[i]!));
+        list.push(describeGrant(principals[i]!));
         byRole.set(key, list);
       }
       const roles = [...byRole].map(([role, holders]) => `${role} assigned to ${holders.join('; ')}`);
