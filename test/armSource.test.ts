@@ -28,6 +28,8 @@ beforeEach(() => {
   fake.state.clusters.splice(0);
   fake.state.roleAssignments.splice(0);
   fake.state.roleDefinitions.splice(0);
+  fake.state.roleEligibilityScheduleInstances.splice(0);
+  fake.state.denyAssignments.splice(0);
   for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
   fake.options.pageSize = 100;
   fake.options.resourceGraphPageSize = 1000;
@@ -204,6 +206,8 @@ describe("'arm' mode", () => {
     expect(estate.roleAssignments.map((a) => a.principalId)).toEqual(['b']);
     expect(estate.failures.map((f) => [f.subscriptionId, f.part]).sort()).toEqual([
       [SUB_A, 'clusters'],
+      [SUB_A, 'denyAssignments'],
+      [SUB_A, 'eligibility'],
       [SUB_A, 'roleAssignments'],
     ]);
     expect(estate.failures[0].message).toMatch(/503/);
@@ -286,8 +290,9 @@ describe("'arm' mode", () => {
     const small = await source().readEstate();
     expect(small.clusters).toHaveLength(6);
 
-    // Per subscription: one cluster page and one assignment page, whatever the cluster count.
-    expect(bigReads).toBe(4);
+    // Per subscription: one page each of clusters, assignments, eligibilities and deny
+    // assignments, whatever the cluster count.
+    expect(bigReads).toBe(8);
     expect(fake.requests.total()).toBe(bigReads);
     expect(fake.requests.count('managedClusters.get')).toBe(0);
     expect(fake.requests.count('managedClusters.list')).toBe(2);
@@ -426,7 +431,8 @@ describe("'resourceGraph' mode", () => {
     addClusters(SUB_A, 40);
     addClusters(SUB_B, 40);
     await source({ mode: 'resourceGraph' }).readEstate();
-    // One page each of clusters, assignments and subscription ancestry.
-    expect(fake.requests.total()).toBe(3);
+    // One page each of clusters, assignments and subscription ancestry; per subscription one
+    // page of eligibilities and one of deny assignments (ARM listings: Resource Graph has neither).
+    expect(fake.requests.total()).toBe(3 + 2 * 2);
   });
 });

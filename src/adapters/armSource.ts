@@ -20,8 +20,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
 import { builtinRoleByGuid } from '../core/builtinRoles';
 import { DependencyError } from '../core/errors';
-import type { Cluster, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
+import type { Cluster, DenyAssignment, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
+import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
 
 export type ArmSourceMode = 'arm' | 'resourceGraph';
@@ -55,6 +56,9 @@ export interface ArmEstateSourceOptions {
 }
 
 const DEFAULT_ENDPOINT = 'https://management.azure.com';
+/** The read permissions the eligibility and deny listings need (named in failures). */
+export const READ_ELIGIBILITY = 'Microsoft.Authorization/roleEligibilityScheduleInstances/read';
+export const READ_DENY_ASSIGNMENTS = 'Microsoft.Authorization/denyAssignments/read';
 const DISCOVERY_TTL_MS = 10 * 60 * 1000;
 /** Resource Graph accepts at most 1,000 subscriptions per request and 1,000 rows per page. */
 const GRAPH_SUBSCRIPTION_BATCH = 1000;
@@ -127,6 +131,7 @@ export class ArmEstateSource implements EstateSource {
     if (targets.length === 0) return estate;
     if (this.mode === 'resourceGraph') await this.readWithResourceGraph(targets, estate);
     else await this.readPerSubscription(targets, estate);
+    await this.readGrants(targets, estate);
     estate.roleDefinitions = await this.resolveRoleDefinitions(estate.roleAssignments, estate.failures);
     return estate;
   }
@@ -190,22 +195,89 @@ export class ArmEstateSource implements EstateSource {
    * fails part-way is dropped whole: the failure makes the access checks `error`.
    */
   private async listRoleAssignments(subscriptionId: string, failures: SourceFailure[]): Promise<RoleAssignment[]> {
-    const client = this.authorizationClient(subscriptionId);
-    const assignments: RoleAssignment[] = [];
+    return this.listWhole(subscriptionId, 'roleAssignments', failures, {
+      items: this.authorizationClient(subscriptionId).roleAssignments.listForSubscription(),
+      what: 'role assignments',
+      normalise: (raw, where) => normaliseRoleAssignment(raw, where, subscriptionId),
+      failed: (error) => `role assignments could not be listed: ${describeError(error)}`,
+    });
+  }
+
+  /**
+   * Every item of one paged listing, normalised; a malformed item is a failure naming it. A
+   * listing that fails part-way is dropped whole (with one failure): a partial list of grants
+   * would under-report, so the checks that need it become `error` instead.
+   */
+  private async listWhole<T>(
+    subscriptionId: string,
+    part: SourceFailure['part'],
+    failures: SourceFailure[],
+    listing: { items: AsyncIterable<unknown>; what: string; normalise: (raw: unknown, where: string) => T; failed: (error: unknown) => string },
+  ): Promise<T[]> {
+    const out: T[] = [];
     const local: SourceFailure[] = [];
     let index = 0;
     try {
-      for await (const raw of client.roleAssignments.listForSubscription()) {
-        const where = `ARM role assignments of subscription ${subscriptionId}, item ${index++}`;
-        const assignment = this.normalise(() => normaliseRoleAssignment(raw, where, subscriptionId), subscriptionId, 'roleAssignments', local);
-        if (assignment) assignments.push(assignment);
+      for await (const raw of listing.items) {
+        const where = `ARM ${listing.what} of subscription ${subscriptionId}, item ${index++}`;
+        const item = this.normalise(() => listing.normalise(raw, where), subscriptionId, part, local);
+        if (item) out.push(item);
       }
     } catch (error) {
-      failures.push({ subscriptionId, part: 'roleAssignments', message: `role assignments could not be listed: ${describeError(error)}` });
+      failures.push({ subscriptionId, part, message: listing.failed(error) });
       return [];
     }
     failures.push(...local);
-    return assignments;
+    return out;
+  }
+
+  // --- PIM eligibilities and deny assignments, both modes: one paged listing of each per subscription ---
+
+  /**
+   * Eligibilities join the role assignments (marked `eligible`); deny assignments go to
+   * `estate.denyAssignments`. A listing that fails is dropped whole and reported with the read
+   * permission it needs: the access checks of that subscription become `error`, never `pass`.
+   */
+  private async readGrants(targets: string[], estate: Estate): Promise<void> {
+    const results = await mapLimit(targets, this.concurrency, async (subscriptionId) => {
+      const failures: SourceFailure[] = [];
+      const [eligibilities, denies] = await Promise.all([
+        this.listEligibilities(subscriptionId, failures),
+        this.listDenyAssignments(subscriptionId, failures),
+      ]);
+      return { eligibilities, denies, failures };
+    });
+    const denies: DenyAssignment[] = [];
+    for (const result of results) {
+      estate.roleAssignments.push(...result.eligibilities);
+      denies.push(...result.denies);
+      estate.failures.push(...result.failures);
+    }
+    estate.denyAssignments = denies;
+  }
+
+  /**
+   * `roleEligibilityScheduleInstances` at the subscription, unfiltered: like the role-assignment
+   * listing it returns the eligibilities at, above (management groups, root) and below (resource
+   * groups, clusters) the subscription. `$filter=atScope()` would drop those below.
+   */
+  private async listEligibilities(subscriptionId: string, failures: SourceFailure[]): Promise<RoleAssignment[]> {
+    return this.listWhole(subscriptionId, 'eligibility', failures, {
+      // The operation's path is `/{scope}/providers/…` with the scope inserted as given: no leading slash.
+      items: this.authorizationClient(subscriptionId).roleEligibilityScheduleInstances.listForScope(`subscriptions/${subscriptionId}`),
+      what: 'role eligibility schedule instances',
+      normalise: (raw, where) => normaliseEligibility(raw, where, subscriptionId),
+      failed: (error) => `PIM eligibilities could not be listed (${describeError(error)}); the auditor's identity needs ${READ_ELIGIBILITY}`,
+    });
+  }
+
+  private async listDenyAssignments(subscriptionId: string, failures: SourceFailure[]): Promise<DenyAssignment[]> {
+    return this.listWhole(subscriptionId, 'denyAssignments', failures, {
+      items: this.authorizationClient(subscriptionId).denyAssignments.list(),
+      what: 'deny assignments',
+      normalise: (raw, where) => normaliseDenyAssignment(raw, where, subscriptionId),
+      failed: (error) => `deny assignments could not be listed (${describeError(error)}); the auditor's identity needs ${READ_DENY_ASSIGNMENTS}`,
+    });
   }
 
   // --- 'resourceGraph' mode ---

@@ -9,8 +9,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors';
-import type { Cluster, Estate, RoleAssignment, RoleDefinition } from '../core/model';
+import type { Cluster, Estate } from '../core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
+import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
 import { applyDirectory, normaliseDirectoryPrincipal } from '../core/principals';
 
@@ -30,6 +31,17 @@ export const SNAPSHOT_FILES = {
     name: 'principals.json',
     madeWith: 'az ad user show / az ad group show / az ad sp show --id <id>, one object per principal, as a JSON array',
     what: 'directory objects (users, groups, service principals)',
+  },
+  roleEligibility: {
+    name: 'role-eligibility.json',
+    madeWith:
+      "az rest --url 'https://management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01'",
+    what: 'role eligibility schedule instances',
+  },
+  denyAssignments: {
+    name: 'deny-assignments.json',
+    madeWith: "az rest --url 'https://management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01'",
+    what: 'deny assignments',
   },
 } as const;
 
@@ -73,11 +85,13 @@ export class SnapshotSource implements EstateSource {
 
 /** Reads and normalises the exports in `dir`. Throws InputError naming the file for any problem. */
 export async function readSnapshot(dir: string): Promise<Estate> {
-  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals] = await Promise.all([
+  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals, rawEligibility, rawDenies] = await Promise.all([
     readArray(dir, SNAPSHOT_FILES.clusters, true),
     readArray(dir, SNAPSHOT_FILES.roleAssignments, true),
     readArray(dir, SNAPSHOT_FILES.roleDefinitions, false),
     readArray(dir, SNAPSHOT_FILES.principals, false),
+    readArray(dir, SNAPSHOT_FILES.roleEligibility, false),
+    readArray(dir, SNAPSHOT_FILES.denyAssignments, false),
   ]);
 
   const clusters: Cluster[] = [];
@@ -97,6 +111,9 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   // A snapshot does not say which subscription's listing returned an assignment, so
   // `listedInSubscriptionId` stays unknown (model.ts explains what the access graph does then).
   const roleAssignments = dedupeById(rawAssignments!.map((raw, i) => normaliseRoleAssignment(raw, `${assignmentsPath}[${i}]`)));
+  // PIM eligibilities count like assignments for "who can", marked `eligible`.
+  const eligibilityPath = join(dir, SNAPSHOT_FILES.roleEligibility.name);
+  roleAssignments.push(...dedupeById((rawEligibility ?? []).map((raw, i) => normaliseEligibility(raw, `${eligibilityPath}[${i}]`))));
 
   const definitionsPath = join(dir, SNAPSHOT_FILES.roleDefinitions.name);
   const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
@@ -108,6 +125,10 @@ export async function readSnapshot(dir: string): Promise<Estate> {
     // CONTRACTS.md: when present it lists every principal the estate names (one it omits is deleted).
     estate.directory = { source: SNAPSHOT_FILES.principals.name, principals, complete: true };
   }
+  if (rawDenies !== undefined) {
+    const deniesPath = join(dir, SNAPSHOT_FILES.denyAssignments.name);
+    estate.denyAssignments = dedupeById(rawDenies.map((raw, i) => normaliseDenyAssignment(raw, `${deniesPath}[${i}]`)));
+  }
   return applyDirectory(estate);
 }
 
@@ -115,7 +136,7 @@ export async function readSnapshot(dir: string): Promise<Estate> {
  * `--all --include-inherited` over several subscriptions lists an inherited assignment once per
  * subscription; the same id is the same assignment, so it is kept once.
  */
-function dedupeById<T extends RoleAssignment | RoleDefinition>(items: T[]): T[] {
+function dedupeById<T extends { id: string }>(items: T[]): T[] {
   const seen = new Set<string>();
   return items.filter((item) => {
     const key = item.id.trim().toLowerCase();

@@ -109,7 +109,13 @@ function isConcatenation(
 // ---------------------------------------------------------------------------------------------
 
 const NO_CAPABILITIES: Capability[] = Object.freeze([]) as unknown as Capability[];
-const ACCESS_PARTS: ReadonlySet<SourceFailure['part']> = new Set(['roleAssignments', 'roleDefinitions']);
+/** The parts whose failure leaves "who can" unknown, as a failure message names them. */
+const ACCESS_PARTS: ReadonlyMap<SourceFailure['part'], string> = new Map<SourceFailure['part'], string>([
+  ['roleAssignments', 'role assignments'],
+  ['roleDefinitions', 'role definitions'],
+  ['eligibility', 'PIM eligibilities'],
+  ['denyAssignments', 'deny assignments'],
+]);
 
 /**
  * The assignments at one scope (or of one principal). Most scopes carry a single assignment
@@ -409,9 +415,9 @@ export function buildAccessIndex(
 
   const unavailableBySubscription = new Map<string, string[]>();
   for (const failure of estate.failures ?? []) {
-    if (!ACCESS_PARTS.has(failure.part)) continue;
+    const what = ACCESS_PARTS.get(failure.part);
+    if (what === undefined) continue;
     const sub = (failure.subscriptionId ?? '*').trim().toLowerCase() || '*';
-    const what = failure.part === 'roleAssignments' ? 'role assignments' : 'role definitions';
     const where = sub === '*' ? 'the estate' : `subscription ${sub}`;
     const messages = unavailableBySubscription.get(sub) ?? [];
     messages.push(`${what} could not be read for ${where}: ${failure.message}`);

@@ -93,6 +93,13 @@ export interface RoleAssignment {
   /** `az` exports carry the role name; ARM REST does not. */
   roleDefinitionName?: string;
   condition?: string;
+  /** `2.0` for today's conditions; `1.0` was the storage-only preview syntax. */
+  conditionVersion?: string;
+  /**
+   * A PIM eligibility (`roleEligibilityScheduleInstances`), not an active assignment: the principal
+   * can activate it in minutes, so it counts for "who can" (docs/checks.md "Which grants count").
+   */
+  eligible?: true;
   /**
    * The principal's names, from the export (`principalName`, `principalDisplayName`) and then
    * from directory data (`principals.json`, Microsoft Graph), which wins (see `core/principals`).
@@ -182,6 +189,32 @@ export interface Estate {
   failures: SourceFailure[];
   /** Names, types and membership of principals, when a directory was read (`core/principals`). */
   directory?: Directory;
+  /**
+   * Deny assignments; undefined when the source has none to give (a snapshot without
+   * `deny-assignments.json`): then nothing is denied, which over-reports access.
+   */
+  denyAssignments?: DenyAssignment[];
+}
+
+/** A principal a deny assignment names (Everyone is the all-zero id with type `SystemDefined`). */
+export interface DenyPrincipal {
+  id: string;
+  type?: string;
+}
+
+/** One deny assignment (`Microsoft.Authorization/denyAssignments`), normalised. */
+export interface DenyAssignment {
+  id: string;
+  name?: string;
+  scope: string;
+  /** What it denies, per block: `actions` minus `notActions` (and the data-action pair). */
+  permissions: Permission[];
+  principals: DenyPrincipal[];
+  excludePrincipals: DenyPrincipal[];
+  /** When true it applies at exactly its own scope, not below it. */
+  doNotApplyToChildScopes: boolean;
+  /** The subscription whose listing returned it, when known (as for role assignments). */
+  listedInSubscriptionId?: string;
 }
 
 /** One principal's privileged access over a cluster through one role assignment. */

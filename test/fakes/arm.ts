@@ -35,6 +35,10 @@ export interface ArmFakeState {
   roleAssignments: ArmObject[];
   /** Role definitions in ARM REST shape (`properties.roleName`, `properties.type`, …). */
   roleDefinitions: ArmObject[];
+  /** PIM eligibility schedule instances in ARM REST shape (same `properties` as role assignments). */
+  roleEligibilityScheduleInstances: ArmObject[];
+  /** Deny assignments in ARM REST shape (`properties.scope`, `permissions`, `principals`, …). */
+  denyAssignments: ArmObject[];
   /**
    * Management group name → the subscriptions under it (directly or through child groups). A
    * group not listed here contains every subscription, like the tenant root group.
@@ -53,6 +57,8 @@ export type ArmRoute =
   | 'roleAssignments.listForScope'
   | 'roleDefinitions.get'
   | 'roleDefinitions.list'
+  | 'roleEligibilityScheduleInstances.listForScope'
+  | 'denyAssignments.listForSubscription'
   | 'resourceGraph.clusters'
   | 'resourceGraph.roleAssignments'
   | 'resourceGraph.subscriptions'
@@ -129,6 +135,18 @@ export interface RoleAssignmentInput {
   condition?: string;
 }
 
+export interface DenyAssignmentInput {
+  scope: string;
+  actions: string[];
+  notActions?: string[];
+  /** Principal ids (type `User` unless given as `{ id, type }`); default Everyone. */
+  principals?: Array<string | { id: string; type: string }>;
+  excludePrincipals?: Array<string | { id: string; type: string }>;
+  doNotApplyToChildScopes?: boolean;
+  name?: string;
+  denyAssignmentName?: string;
+}
+
 export interface CustomRoleInput {
   guid?: string;
   roleName: string;
@@ -159,6 +177,9 @@ export interface ArmFake {
   addRoleAssignment(input: RoleAssignmentInput | ArmObject): ArmObject;
   removeRoleAssignment(id: string): void;
   addRoleDefinition(input: CustomRoleInput | ArmObject): ArmObject;
+  /** A PIM eligibility (an eligibility schedule instance). */
+  addEligibility(input: RoleAssignmentInput): ArmObject;
+  addDenyAssignment(input: DenyAssignmentInput | ArmObject): ArmObject;
   fault(rule: FaultRule): FaultHandle;
   /** Every request that mentions this subscription fails with `status` (default 500), forever. */
   failSubscription(subscriptionId: string, status?: number): FaultHandle;
@@ -170,7 +191,15 @@ const RG_API_MARKER = '/providers/microsoft.resourcegraph/resources';
 
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
   const { key, cert, agent } = testCertificate();
-  const state: ArmFakeState = { subscriptions: [], clusters: [], roleAssignments: [], roleDefinitions: [], managementGroups: {} };
+  const state: ArmFakeState = {
+    subscriptions: [],
+    clusters: [],
+    roleAssignments: [],
+    roleDefinitions: [],
+    roleEligibilityScheduleInstances: [],
+    denyAssignments: [],
+    managementGroups: {},
+  };
   const fakeOptions = { pageSize: 100, resourceGraphPageSize: 1000, tenantId: '00000000-0000-4000-8000-00000000aaaa', ...options };
   const log: RecordedRequest[] = [];
   const faults: Array<FaultRule & { hits: number; removed: boolean }> = [];
@@ -275,6 +304,18 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         sendPage(res, assignmentsFor(scope, query['$filter']), pageBase, query);
         break;
       }
+      case 'roleEligibilityScheduleInstances.listForScope': {
+        if (record.subscriptionId && !knownSubscription(res, record.subscriptionId)) break;
+        const scope = lower.replace(/\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/, '') || '/';
+        sendPage(res, assignmentsFor(scope, query['$filter'], state.roleEligibilityScheduleInstances), pageBase, query);
+        break;
+      }
+      case 'denyAssignments.listForSubscription': {
+        if (!knownSubscription(res, record.subscriptionId)) break;
+        const scope = lower.replace(/\/providers\/microsoft\.authorization\/denyassignments$/, '');
+        sendPage(res, assignmentsFor(scope, query['$filter'], state.denyAssignments), pageBase, query);
+        break;
+      }
       case 'roleDefinitions.get': {
         const guid = lower.split('/').pop() ?? '';
         const found = state.roleDefinitions.find((d) => String(d.name ?? String(d.id).split('/').pop()).toLowerCase() === guid);
@@ -343,11 +384,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
    * contain the subscription, the root) and below the scope; `atScope()` drops the ones below;
    * `principalId eq '…'` keeps one principal.
    */
-  function assignmentsFor(scope: string, filter: string | undefined): ArmObject[] {
+  function assignmentsFor(scope: string, filter: string | undefined, listed: ArmObject[] = state.roleAssignments): ArmObject[] {
     const sub = subscriptionInPath(scope);
     const atScopeOnly = /atscope\(\)/i.test(filter ?? '');
     const principal = /principalId\s+eq\s+'([^']+)'/i.exec(filter ?? '')?.[1]?.toLowerCase();
-    return state.roleAssignments.filter((a) => {
+    return listed.filter((a) => {
       const s = scopeOf(a);
       let applies: boolean;
       if (s === '/' || s === '') applies = true;
@@ -511,6 +552,22 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const index = findIndexById(state.roleAssignments, id);
       if (index >= 0) state.roleAssignments.splice(index, 1);
     },
+    addEligibility(input) {
+      const assignment = armRoleAssignment(input);
+      const eligibility = {
+        ...assignment,
+        id: assignment.id.replace(/roleAssignments\/([^/]+)$/, 'roleEligibilityScheduleInstances/$1'),
+        type: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
+        properties: { ...assignment.properties, status: 'Provisioned', memberType: 'Direct' },
+      };
+      state.roleEligibilityScheduleInstances.push(eligibility);
+      return eligibility;
+    },
+    addDenyAssignment(input) {
+      const deny = 'properties' in input ? (input as ArmObject) : armDenyAssignment(input as DenyAssignmentInput);
+      state.denyAssignments.push(deny);
+      return deny;
+    },
     addRoleDefinition(input) {
       const definition = 'properties' in input ? (input as ArmObject) : armCustomRole(input as CustomRoleInput);
       state.roleDefinitions.push(definition);
@@ -558,6 +615,8 @@ function routeOf(method: string, lower: string, body: unknown): ArmRoute {
   if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/.test(lower)) return 'managedClusters.get';
   if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/roleassignments$/.test(lower)) return 'roleAssignments.listForSubscription';
   if (/\/providers\/microsoft\.authorization\/roleassignments$/.test(lower)) return 'roleAssignments.listForScope';
+  if (/\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/.test(lower)) return 'roleEligibilityScheduleInstances.listForScope';
+  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/denyassignments$/.test(lower)) return 'denyAssignments.listForSubscription';
   if (/\/providers\/microsoft\.authorization\/roledefinitions\/[^/]+$/.test(lower)) return 'roleDefinitions.get';
   if (/\/providers\/microsoft\.authorization\/roledefinitions$/.test(lower)) return 'roleDefinitions.list';
   return 'unknown';
@@ -651,6 +710,27 @@ export function armRoleAssignment(input: RoleAssignmentInput): ArmObject {
       ...(input.condition ? { condition: input.condition, conditionVersion: '2.0' } : {}),
       createdOn: '2026-01-01T00:00:00.0000000Z',
       updatedOn: '2026-01-01T00:00:00.0000000Z',
+    },
+  };
+}
+
+/** A deny assignment in ARM REST shape. */
+export function armDenyAssignment(input: DenyAssignmentInput): ArmObject {
+  const name = input.name ?? deterministicGuid(`deny|${input.scope}|${input.actions.join(',')}`);
+  const principal = (p: string | { id: string; type: string }) => (typeof p === 'string' ? { id: p, type: 'User' } : p);
+  return {
+    id: `${input.scope === '/' ? '' : input.scope}/providers/Microsoft.Authorization/denyAssignments/${name}`,
+    name,
+    type: 'Microsoft.Authorization/denyAssignments',
+    properties: {
+      denyAssignmentName: input.denyAssignmentName ?? `deny ${name}`,
+      description: 'created by a deployment stack',
+      permissions: [{ actions: input.actions, notActions: input.notActions ?? [], dataActions: [], notDataActions: [] }],
+      scope: input.scope,
+      doNotApplyToChildScopes: input.doNotApplyToChildScopes ?? false,
+      principals: (input.principals ?? [{ id: '00000000-0000-0000-0000-000000000000', type: 'SystemDefined' }]).map(principal),
+      excludePrincipals: (input.excludePrincipals ?? []).map(principal),
+      isSystemProtected: true,
     },
   };
 }
