@@ -73,13 +73,12 @@ param authClientId string = ''
 
 @description('Node.js major version of the Functions runtime.')
 @allowed([
-  '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
-@description('Upper bound of Function App instances.')
-@minValue(1)
+@description('Upper bound of Function App instances (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -110,6 +109,13 @@ var csvSubscriptionIds = filter(map(split(auditedSubscriptionIdsCsv, ','), id =>
 var arraySubscriptionIds = filter(map(auditedSubscriptionIds, id => toLower(trim(string(id)))), id => !empty(id))
 var requestedSubscriptionIds = union(arraySubscriptionIds, csvSubscriptionIds)
 var auditedIds = empty(requestedSubscriptionIds) ? [subscription().subscriptionId] : requestedSubscriptionIds
+
+// Authentication switched on without an audience would accept no token at all, or (worse, with
+// a mistyped audience) the wrong one: stop the deployment before anything is created. A
+// parameter-only variable is evaluated when ARM validates the template.
+var appServiceAuthClientId = !enableAppServiceAuth || !empty(trim(authClientId))
+  ? trim(authClientId)
+  : fail('authClientId (azd: AUTH_CLIENT_ID) is required when enableAppServiceAuth (ENABLE_APP_SERVICE_AUTH) is true: the application (client) id of the Entra ID app registration of the API')
 
 var teamsWebhookConfigured = !empty(teamsWebhookUrl)
 var emailConfigured = !empty(alertEmailTo)
@@ -228,7 +234,7 @@ module functionApp 'modules/functionApp.bicep' = {
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
     enableAppServiceAuth: enableAppServiceAuth
-    authClientId: authClientId
+    authClientId: appServiceAuthClientId
   }
 }
 

@@ -8,7 +8,7 @@ import type { Agent } from 'https';
 import { join } from 'path';
 import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
-import { createNotifiers } from './adapters/notifiers';
+import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
 import { TableStore } from './adapters/tableStore';
 import type { Settings } from './config';
@@ -80,32 +80,62 @@ export async function openStorage(
   }
 }
 
-/** The configured alert channels; the console channel prints alerts for local use. */
+/**
+ * The configured alert channels; the console channel prints alerts for local use. A channel
+ * whose setting could not be used (`settings.disabled`), or whose notifier refuses its
+ * configuration, becomes a DisabledNotifier: logged once here, `failed` with the reason on
+ * every alert, shown by /api/health. The other channels are built regardless.
+ */
 export function alertChannels(
-  settings: Pick<Settings, 'alerts'>,
+  settings: Pick<Settings, 'alerts'> & Partial<Pick<Settings, 'disabled'>>,
   options: {
     credential: () => TokenCredential;
     console: boolean;
     /** Where the console channel writes (the CLI's injectable stderr); default process.stderr. */
     consoleStream?: { write(chunk: string): unknown };
     agent?: Agent;
+    /**
+     * Given (the long-running app): a channel the notifier refuses is disabled and logged here
+     * instead of failing start-up. Absent (the CLI): it throws, naming the setting.
+     */
+    log?: (line: string) => void;
   },
 ): Notifier[] {
   const email = settings.alerts.email;
-  return createNotifiers({
-    email:
-      email?.kind === 'connectionString'
-        ? { connectionString: email.connectionString }
-        : email?.kind === 'endpoint'
-          ? { endpoint: email.endpoint, credential: options.credential() }
-          : undefined,
-    emailSender: email?.sender,
-    emailTo: email?.recipients,
-    teamsWebhookUrl: settings.alerts.teamsWebhookUrl,
-    console: options.console,
-    consoleStream: options.consoleStream ? callbackWriter(options.consoleStream) : undefined,
-    agent: options.agent,
-  });
+  const disabledBySetting = (settings.disabled ?? []).filter((d) => d.disables === 'email' || d.disables === 'teams');
+  const build = (channel: 'email' | 'teams', make: () => Notifier[]): Notifier[] => {
+    const disabled = disabledBySetting.find((d) => d.disables === channel);
+    if (disabled) return [new DisabledNotifier(channel, disabled.message)];
+    if (!options.log) return make();
+    try {
+      return make();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      options.log(`alerts: ${channel} channel disabled: ${reason}`);
+      return [new DisabledNotifier(channel, reason)];
+    }
+  };
+  for (const d of disabledBySetting) options.log?.(`alerts: ${d.disables} channel disabled: ${d.message}`);
+  return [
+    ...build('email', () =>
+      createNotifiers({
+        email:
+          email?.kind === 'connectionString'
+            ? { connectionString: email.connectionString }
+            : email?.kind === 'endpoint'
+              ? { endpoint: email.endpoint, credential: options.credential() }
+              : undefined,
+        emailSender: email?.sender,
+        emailTo: email?.recipients,
+        agent: options.agent,
+      }),
+    ),
+    ...build('teams', () => createNotifiers({ teamsWebhookUrl: settings.alerts.teamsWebhookUrl, agent: options.agent })),
+    ...createNotifiers({
+      console: options.console,
+      consoleStream: options.consoleStream ? callbackWriter(options.consoleStream) : undefined,
+    }),
+  ];
 }
 
 /**

@@ -4,6 +4,13 @@
  * receives a validated `Settings`. A missing or malformed setting throws an `InputError` naming
  * the setting and what is wrong; values that are secrets (connection strings, webhook URLs) are
  * never repeated in a message.
+ *
+ * Two kinds of setting (docs/contracts.md "Settings"): those nothing can work without (source,
+ * schedule, storage, history, port, identity) always throw; an alert-channel setting
+ * (`ALERT_EMAIL_*`, `ALERT_TEAMS_WEBHOOK_URL`) or `AUDIT_PUBLIC_BASE_URL` can instead only
+ * disable what it configures (`onChannelProblem: 'disable'`, what the Functions app and the
+ * local host use), so that one Key Vault reference App Service could not resolve does not stop
+ * evaluation, the API and the other channels.
  */
 import { parseSeverity as severityOf } from './core/report';
 import { existsSync } from 'node:fs';
@@ -85,6 +92,27 @@ export interface AlertSettings {
   teamsWebhookUrl?: string;
 }
 
+/** What a setting that could not be used switches off. */
+export type DisabledFeature = 'email' | 'teams' | 'links';
+
+/** A channel setting that could not be used (`onChannelProblem: 'disable'`). */
+export interface DisabledSetting {
+  disables: DisabledFeature;
+  /** The setting at fault. */
+  setting: SettingName;
+  /** One line naming the setting and the problem; never the value of a secret. */
+  message: string;
+}
+
+export interface LoadOptions {
+  /**
+   * `fail` (default: the CLI, where a person fixes it at once): a bad channel setting throws
+   * like any other. `disable` (the long-running app): it disables only its channel, recorded
+   * in `Settings.disabled`.
+   */
+  onChannelProblem?: 'fail' | 'disable';
+}
+
 export interface Settings {
   /** True inside an Azure Functions host in Azure (where the estate is always read live). */
   runningInAzure: boolean;
@@ -104,6 +132,8 @@ export interface Settings {
   port: number;
   /** Client id of the user-assigned managed identity DefaultAzureCredential should use. */
   managedIdentityClientId?: string;
+  /** Channel settings that could not be used, and what each disables (empty when all are fine). */
+  disabled: DisabledSetting[];
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -133,13 +163,34 @@ export function findPackageRoot(start: string = __dirname): string {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Deliberately permissive: one `@`, a dotted domain, nothing that separates addresses.
 const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/;
+/** App Service hands the reference text itself to the app when it cannot resolve it. */
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
-export function loadSettings(env: Environment, overrides: SettingOverrides = {}): Settings {
+export function loadSettings(env: Environment, overrides: SettingOverrides = {}, options: LoadOptions = {}): Settings {
   const read = (name: SettingName): string | undefined => {
     const raw = name in overrides && overrides[name] !== undefined ? overrides[name] : env[name];
     const trimmed = raw?.trim();
     // An empty value (as the sample file carries) means "not set".
-    return trimmed ? trimmed : undefined;
+    if (!trimmed) return undefined;
+    if (KEY_VAULT_REFERENCE.test(trimmed)) {
+      throw new InputError(
+        `${name}: unresolved Key Vault reference (App Service could not read the secret with the app's identity: check the reference and the identity's Key Vault Secrets User role; App Service fetches it again on a configuration change or within 24 hours)`,
+      );
+    }
+    return trimmed;
+  };
+  const disabled: DisabledSetting[] = [];
+  /** A channel setting: parsed, or (in `disable` mode) recorded as disabling `disables`. */
+  const channel = <T>(disables: DisabledFeature, fallbackSetting: SettingName, parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (options.onChannelProblem !== 'disable' || !(error instanceof InputError)) throw error;
+      const named = /^([A-Za-z_]+):/.exec(error.message)?.[1];
+      const setting = (SETTING_NAMES as readonly string[]).includes(named ?? '') ? (named as SettingName) : fallbackSetting;
+      disabled.push({ disables, setting, message: error.message });
+      return undefined;
+    }
   };
   // The Functions host in Azure always sets WEBSITE_INSTANCE_ID; locally (func start, CLI) it is absent.
   const runningInAzure = Boolean(env.WEBSITE_INSTANCE_ID?.trim());
@@ -162,14 +213,15 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {})
     storage,
     dataDir: read('AUDIT_DATA_DIR') ?? DEFAULT_DATA_DIR,
     historyDays: parseInteger('AUDIT_HISTORY_DAYS', read('AUDIT_HISTORY_DAYS'), DEFAULT_HISTORY_DAYS, 1, 36500),
-    publicBaseUrl: parsePublicBaseUrl(read('AUDIT_PUBLIC_BASE_URL')),
+    publicBaseUrl: channel('links', 'AUDIT_PUBLIC_BASE_URL', () => parsePublicBaseUrl(read('AUDIT_PUBLIC_BASE_URL'))),
     alerts: {
       minSeverity: parseSeverity(read('ALERT_MIN_SEVERITY') ?? DEFAULT_ALERT_MIN_SEVERITY, 'ALERT_MIN_SEVERITY'),
-      email: parseEmail(read),
-      teamsWebhookUrl: parseTeamsWebhook(read('ALERT_TEAMS_WEBHOOK_URL')),
+      email: channel('email', 'ALERT_EMAIL_TO', () => parseEmail(read)),
+      teamsWebhookUrl: channel('teams', 'ALERT_TEAMS_WEBHOOK_URL', () => parseTeamsWebhook(read('ALERT_TEAMS_WEBHOOK_URL'))),
     },
     port: parseInteger('PORT', read('PORT'), DEFAULT_PORT, 1, 65535),
     managedIdentityClientId: parseGuid('AZURE_CLIENT_ID', read('AZURE_CLIENT_ID')),
+    disabled,
   };
 }
 

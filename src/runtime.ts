@@ -89,7 +89,9 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       console: options.consoleAlerts ?? !settings.runningInAzure,
       consoleStream: options.consoleStream,
       agent: options.agent,
+      log,
     });
+    for (const d of settings.disabled.filter((d) => d.disables === 'links')) log(`alerts: links to the API left out: ${d.message}`);
   } catch (error) {
     // The embedded Azurite must not keep the process alive after a failed start.
     await storage.close().catch(() => undefined);
@@ -229,7 +231,8 @@ export function getRuntime(): Promise<Runtime> {
  */
 export function loadAppSettings(env = processEnvironment()): Settings {
   try {
-    return loadSettings(env);
+    // A bad channel setting disables only that channel (docs/contracts.md "Settings").
+    return loadSettings(env, {}, { onChannelProblem: 'disable' });
   } catch (error) {
     if (error instanceof InputError) throw new ConfigurationError(`app setting: ${error.message}`);
     throw error;

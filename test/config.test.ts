@@ -301,6 +301,54 @@ describe('ALERT_TEAMS_WEBHOOK_URL', () => {
   });
 });
 
+describe("onChannelProblem: 'disable' (the Functions app and the local host)", () => {
+  const disable = { onChannelProblem: 'disable' } as const;
+  const unresolved = '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';
+
+  it('an unresolved Key Vault reference disables Teams only, naming the setting', () => {
+    const settings = loadSettings({ ...email, ALERT_TEAMS_WEBHOOK_URL: unresolved }, {}, disable);
+    expect(settings.alerts.teamsWebhookUrl).toBeUndefined();
+    expect(settings.alerts.email).toMatchObject({ kind: 'endpoint', recipients: ['oncall@contoso.com'] });
+    expect(settings.disabled).toEqual([
+      { disables: 'teams', setting: 'ALERT_TEAMS_WEBHOOK_URL', message: expect.stringMatching(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference \(App Service could not read the secret/) },
+    ]);
+  });
+
+  it.each([
+    [{ ...email, ALERT_EMAIL_TO: 'bob' }, 'email', 'ALERT_EMAIL_TO'],
+    [{ ...email, ALERT_EMAIL_SENDER: '' }, 'email', 'ALERT_EMAIL_SENDER'],
+    [{ ...email, ALERT_EMAIL_CONNECTION: `endpoint=https://a/;accesskey=${STORAGE_KEY}` }, 'email', 'ALERT_EMAIL_CONNECTION'],
+    [{ ALERT_EMAIL_SENDER: 'a@contoso.com' }, 'email', 'ALERT_EMAIL_SENDER'],
+    [{ ALERT_EMAIL_ENDPOINT: unresolved.replace('teams-webhook-url', 'acs') }, 'email', 'ALERT_EMAIL_ENDPOINT'],
+    [{ ALERT_TEAMS_WEBHOOK_URL: `http://hooks.example/x?${WEBHOOK_SIG}` }, 'teams', 'ALERT_TEAMS_WEBHOOK_URL'],
+    [{ AUDIT_PUBLIC_BASE_URL: 'ftp://auditor.example' }, 'links', 'AUDIT_PUBLIC_BASE_URL'],
+  ])('%j disables %s (%s) and nothing else', (env, disables, setting) => {
+    const settings = loadSettings(env as Record<string, string>, {}, disable);
+    expect(settings.disabled).toEqual([{ disables, setting, message: expect.stringMatching(new RegExp(`^${setting}: `)) }]);
+    expect(settings.disabled[0].message).not.toContain(STORAGE_KEY);
+    expect(settings.disabled[0].message).not.toContain('TopSecretSignature123');
+    expect(settings.schedule).toBe('0 0 2 * * *');
+  });
+
+  it.each([
+    [{ AUDIT_SCHEDULE: 'nightly' }, /^AUDIT_SCHEDULE: /],
+    [{ AUDIT_SUBSCRIPTION_IDS: 'prod' }, /^AUDIT_SUBSCRIPTION_IDS: /],
+    [{ AUDIT_STORAGE: '@Microsoft.KeyVault(VaultName=kv;SecretName=storage)' }, /^AUDIT_STORAGE: unresolved Key Vault reference/],
+    [{ ALERT_MIN_SEVERITY: 'urgent' }, /^ALERT_MIN_SEVERITY: /],
+    [{ AUDIT_HISTORY_DAYS: '0' }, /^AUDIT_HISTORY_DAYS: /],
+  ])('%j still stops start-up: nothing can work without it', (env, message) => {
+    expect(() => loadSettings(env, {}, disable)).toThrow(message);
+  });
+
+  it('is empty when every setting is fine', () => {
+    expect(loadSettings({ ...email }, {}, disable).disabled).toEqual([]);
+  });
+
+  it("without it (the CLI) a channel problem throws like any other, naming the setting", () => {
+    expect(failure({ ALERT_TEAMS_WEBHOOK_URL: unresolved })).toMatch(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/);
+  });
+});
+
 describe('overrides', () => {
   it('win over the environment', () => {
     expect(loadSettings({ AUDIT_SNAPSHOT_DIR: 'a', PORT: '1' }, { AUDIT_SNAPSHOT_DIR: 'b', PORT: undefined }).snapshotDir).toBe('b');

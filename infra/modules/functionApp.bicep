@@ -32,13 +32,12 @@ param appSettings object
 
 @description('Node.js major version of the Functions runtime.')
 @allowed([
-  '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
-@description('Upper bound of instances the plan scales out to.')
-@minValue(1)
+@description('Upper bound of instances the plan scales out to (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

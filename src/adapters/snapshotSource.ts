@@ -6,7 +6,7 @@
  * Broken exports are the user's to fix: every problem is an InputError whose one line names the
  * file (and entry) and what is wrong with it.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors';
 import type { Cluster, Estate } from '../core/model';
@@ -69,16 +69,19 @@ export class SnapshotSource implements EstateSource {
     return { ...estate, clusters: estate.clusters.filter((c) => wanted.has(c.subscriptionId.toLowerCase())) };
   }
 
+  /**
+   * Reads and validates the exports as an audit would: a truncated, unreadable or missing
+   * export is not ok (an audit of it would fail), whatever the directory listing says.
+   */
   async health(): Promise<Health> {
     try {
-      const names = await readdir(this.dir);
-      const missing = [SNAPSHOT_FILES.clusters.name, SNAPSHOT_FILES.roleAssignments.name].filter((n) => !names.includes(n));
-      const detail = missing.length
-        ? `snapshot directory ${this.dir} is readable, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`
-        : `snapshot directory ${this.dir}`;
-      return { ok: true, detail };
+      const estate = await readSnapshot(this.dir);
+      return {
+        ok: true,
+        detail: `snapshot directory ${this.dir}: ${estate.clusters.length} cluster(s), ${estate.roleAssignments.length} role assignment(s)`,
+      };
     } catch (error) {
-      return { ok: false, detail: `snapshot directory ${this.dir} is not readable: ${reason(error)}` };
+      return { ok: false, detail: `snapshot directory ${this.dir} cannot be audited: ${reason(error)}` };
     }
   }
 }

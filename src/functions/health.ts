@@ -3,11 +3,11 @@ import { getRuntime } from '../runtime';
 import { checkHealth } from '../usecases/queries';
 import { errorResponse, json, defineHttpFunction } from './http';
 
-/** `GET /api/health` (anonymous): store and source reachability; 503 when either is down. */
+/** `GET /api/health` (anonymous): store and source reachability, disabled channels; 503 when any is wrong. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const runtime = await getRuntime();
-    const report = await checkHealth(runtime.store, runtime.source);
+    const report = await checkHealth(runtime.store, runtime.source, runtime.settings.disabled);
     return json(report.status === 'ok' ? 200 : 503, report);
   } catch (error) {
     return errorResponse(context, error);

@@ -198,20 +198,35 @@ export async function evaluateClusterNow(deps: AuditDeps & { store: PostureStore
   return posture;
 }
 
+/** A setting that could not be used and what it switched off (an alert channel, or links). */
+export interface DisabledByConfiguration {
+  disables: string;
+  setting: string;
+  message: string;
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded';
   store: Health;
   source: Health & { kind: string };
+  /** Channel settings that could not be used; any entry makes the status `degraded`. */
+  disabled: DisabledByConfiguration[];
 }
 
-export async function checkHealth(store: PostureStore, source: AuditDeps['source']): Promise<HealthReport> {
+export async function checkHealth(
+  store: PostureStore,
+  source: AuditDeps['source'],
+  disabled: readonly DisabledByConfiguration[] = [],
+): Promise<HealthReport> {
   const [storeHealth, sourceHealth] = await Promise.all([
     store.health().catch((e: Error) => ({ ok: false, detail: e.message })),
     source.health().catch((e: Error) => ({ ok: false, detail: e.message })),
   ]);
   return {
-    status: storeHealth.ok && sourceHealth.ok ? 'ok' : 'degraded',
+    // A channel that cannot page is the auditor failing its promise: not ok, though it runs.
+    status: storeHealth.ok && sourceHealth.ok && disabled.length === 0 ? 'ok' : 'degraded',
     store: storeHealth,
     source: { ...sourceHealth, kind: source.kind },
+    disabled: disabled.map(({ disables, setting, message }) => ({ disables, setting, message })),
   };
 }

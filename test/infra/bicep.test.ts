@@ -5,18 +5,32 @@
  * problems it finds; every check is also run on a deliberately broken in-memory copy of the
  * templates to prove that it notices.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
-import Parser = require('tree-sitter');
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SECRET_SETTING_NAMES, SETTING_NAMES } from '../../src/config';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Bicep = require('tree-sitter-bicep') as unknown;
-
-type Node = Parser.SyntaxNode;
-
-const ROOT = join(__dirname, '..', '..');
-const INFRA = join(ROOT, 'infra');
+import {
+  broken,
+  callersOf,
+  callName,
+  deref,
+  fileAt,
+  get,
+  line,
+  literal,
+  moduleOutput,
+  possibleValues,
+  project,
+  properties,
+  propertyKey,
+  resourcesOf,
+  ROOT,
+  SOURCES,
+  strings,
+  walk,
+  type BicepFile,
+  type Node,
+  type Project,
+} from './bicepModel';
 
 /** EVENTS.md "Routing": the ARM operations the auditor acts on, and the event types carrying them. */
 const EVENT_OPERATION_NAMES = [
@@ -68,261 +82,6 @@ const REQUIRED_SETTINGS = [
   'ALERT_EMAIL_TO',
   'ALERT_TEAMS_WEBHOOK_URL',
 ];
-
-// ---------------------------------------------------------------------------------------------
-// A small model of a set of Bicep files
-
-interface Param {
-  name: string;
-  node: Node;
-  secure: boolean;
-  defaultValue?: Node;
-  allowed?: string[];
-}
-interface Resource {
-  symbol: string;
-  type: string;
-  body: Node;
-  existing: boolean;
-  node: Node;
-}
-interface Module {
-  symbol: string;
-  /** Path of the module file relative to the repository, posix separators. */
-  target: string;
-  body: Node;
-  node: Node;
-}
-interface Output {
-  name: string;
-  value: Node;
-  secure: boolean;
-  node: Node;
-}
-interface BicepFile {
-  path: string;
-  text: string;
-  root: Node;
-  targetScope: string;
-  params: Map<string, Param>;
-  vars: Map<string, Node>;
-  resources: Resource[];
-  modules: Module[];
-  outputs: Output[];
-}
-interface Project {
-  files: BicepFile[];
-  /** Other text files checked (azure.yaml, parameters, workflow). */
-  texts: Record<string, string>;
-}
-
-const parser = new Parser();
-parser.setLanguage(Bicep as Parser.Language);
-
-function bicepFilesUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) found.push(...bicepFilesUnder(full));
-    else if (entry.endsWith('.bicep')) found.push(relative(ROOT, full).split(sep).join('/'));
-  }
-  return found.sort();
-}
-
-const OTHER_TEXTS = ['azure.yaml', 'infra/main.parameters.json', '.github/workflows/ci.yml', 'docs/deploy.md'];
-
-function readSources(): Record<string, string> {
-  const sources: Record<string, string> = {};
-  for (const path of bicepFilesUnder(INFRA)) sources[path] = readFileSync(join(ROOT, path), 'utf8');
-  for (const path of OTHER_TEXTS) {
-    if (existsSync(join(ROOT, path))) sources[path] = readFileSync(join(ROOT, path), 'utf8');
-  }
-  return sources;
-}
-
-const SOURCES = readSources();
-
-function project(sources: Record<string, string> = SOURCES): Project {
-  const files: BicepFile[] = [];
-  const texts: Record<string, string> = {};
-  for (const [path, text] of Object.entries(sources)) {
-    if (path.endsWith('.bicep')) files.push(parseFile(path, text));
-    else texts[path] = text;
-  }
-  return { files, texts };
-}
-
-/** A copy of the sources with one exact piece of one file replaced (the piece must exist). */
-function broken(path: string, from: string | RegExp, to: string): Project {
-  const text = SOURCES[path];
-  if (text === undefined) throw new Error(`no source ${path}`);
-  const replaced = text.replace(from, to);
-  if (replaced === text) throw new Error(`${path} does not contain ${String(from)}: the mutation would not break anything`);
-  return project({ ...SOURCES, [path]: replaced });
-}
-
-function parseFile(path: string, text: string): BicepFile {
-  const root = parser.parse(text).rootNode;
-  const file: BicepFile = { path, text, root, targetScope: 'resourceGroup', params: new Map(), vars: new Map(), resources: [], modules: [], outputs: [] };
-  let decorators: Node[] = [];
-  for (const child of root.namedChildren) {
-    if (child.type === 'decorators') {
-      decorators = child.namedChildren.filter((d) => d.type === 'decorator');
-      continue;
-    }
-    const named = child.namedChildren.filter((n) => n.type !== 'comment');
-    const decoratorNames = decorators.map(decoratorName);
-    switch (child.type) {
-      case 'target_scope_assignment':
-        file.targetScope = literal(named[0]) ?? '';
-        break;
-      case 'parameter_declaration': {
-        const allowedDecorator = decorators.find((d) => decoratorName(d) === 'allowed');
-        const allowedArray = allowedDecorator?.descendantsOfType('array')[0];
-        file.params.set(named[0].text, {
-          name: named[0].text,
-          node: child,
-          secure: decoratorNames.includes('secure'),
-          defaultValue: named.length > 2 ? named[named.length - 1] : undefined,
-          allowed: allowedArray ? allowedArray.namedChildren.map((n) => literal(n) ?? n.text) : undefined,
-        });
-        break;
-      }
-      case 'variable_declaration':
-        file.vars.set(named[0].text, named[named.length - 1]);
-        break;
-      case 'resource_declaration': {
-        const type = literal(named[1]) ?? '';
-        file.resources.push({
-          symbol: named[0].text,
-          type: type.split('@')[0],
-          body: bodyObject(named[named.length - 1]),
-          existing: child.children.some((c) => c.type === 'existing'),
-          node: child,
-        });
-        break;
-      }
-      case 'module_declaration': {
-        const target = posix.normalize(posix.join(posix.dirname(path), literal(named[1]) ?? ''));
-        file.modules.push({ symbol: named[0].text, target, body: bodyObject(named[named.length - 1]), node: child });
-        break;
-      }
-      case 'output_declaration':
-        file.outputs.push({ name: named[0].text, value: named[named.length - 1], secure: decoratorNames.includes('secure'), node: child });
-        break;
-    }
-    decorators = [];
-  }
-  return file;
-}
-
-function decoratorName(decorator: Node): string {
-  const call = decorator.namedChildren[0];
-  const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : call;
-  return fn?.text.replace(/^sys\./, '') ?? '';
-}
-
-/** The object literal of a resource or module body, through `if (…)` and `for … :`. */
-function bodyObject(node: Node): Node {
-  if (node.type === 'object') return node;
-  if (node.type === 'if_statement') return bodyObject(node.namedChildren[node.namedChildren.length - 1]);
-  if (node.type === 'for_statement') return bodyObject(node.childForFieldName('body') ?? node.namedChildren[node.namedChildren.length - 1]);
-  return node;
-}
-
-/** The value of a string literal without interpolation, or of a boolean/number literal, as text. */
-function literal(node: Node | null | undefined): string | undefined {
-  if (!node) return undefined;
-  if (node.type === 'string') {
-    const parts = node.namedChildren;
-    if (parts.some((p) => p.type !== 'string_content' && p.type !== 'escape_sequence')) return undefined;
-    return parts.map((p) => (p.type === 'escape_sequence' ? p.text.slice(1) : p.text)).join('');
-  }
-  if (node.type === 'boolean' || node.type === 'number') return node.text;
-  if (node.type === 'parenthesized_expression') return literal(node.namedChildren[0]);
-  return undefined;
-}
-
-function propertyKey(property: Node): string {
-  const key = property.namedChildren[0];
-  return key.type === 'string' ? (literal(key) ?? key.text) : key.text;
-}
-
-function properties(object: Node | undefined): Array<{ key: string; value: Node; node: Node }> {
-  if (!object || object.type !== 'object') return [];
-  return object.namedChildren
-    .filter((p) => p.type === 'object_property')
-    .map((p) => ({ key: propertyKey(p), value: p.namedChildren[p.namedChildren.length - 1], node: p }));
-}
-
-/** `get(obj, 'properties.siteConfig.minTlsVersion')`. */
-function get(object: Node | undefined, path: string): Node | undefined {
-  let current: Node | undefined = object;
-  for (const key of path.split('.')) {
-    current = properties(current).find((p) => p.key === key)?.value;
-    if (!current) return undefined;
-  }
-  return current;
-}
-
-/** Follows identifiers that name variables of the file. */
-function deref(file: BicepFile, node: Node | undefined): Node | undefined {
-  let current = node;
-  for (let i = 0; current && i < 20; i++) {
-    if (current.type === 'parenthesized_expression') current = current.namedChildren[0];
-    else if (current.type === 'identifier' && file.vars.has(current.text)) current = file.vars.get(current.text);
-    else break;
-  }
-  return current;
-}
-
-function strings(file: BicepFile, node: Node | undefined): string[] {
-  const array = deref(file, node);
-  if (!array || array.type !== 'array') return [];
-  return array.namedChildren.filter((n) => n.type !== 'comment').map((n) => literal(deref(file, n)) ?? `<${n.text}>`);
-}
-
-function line(file: BicepFile, node: Node): string {
-  return `${file.path}:${node.startPosition.row + 1}`;
-}
-
-function walk(node: Node, visit: (n: Node) => void): void {
-  visit(node);
-  for (const child of node.children) walk(child, visit);
-}
-
-function fileAt(p: Project, path: string): BicepFile | undefined {
-  return p.files.find((f) => f.path === path);
-}
-
-function resourcesOf(p: Project, type: string): Array<{ file: BicepFile; resource: Resource }> {
-  return p.files.flatMap((file) => file.resources.filter((r) => r.type.toLowerCase() === type.toLowerCase() && !r.existing).map((resource) => ({ file, resource })));
-}
-
-/** Every module call of `target` (a repository path), with the file it is in. */
-function callersOf(p: Project, target: string): Array<{ file: BicepFile; module: Module }> {
-  return p.files.flatMap((file) => file.modules.filter((m) => m.target === target).map((module) => ({ file, module })));
-}
-
-/** `mod.outputs.name` → the output's file and value. */
-function moduleOutput(p: Project, file: BicepFile, node: Node | undefined): { file: BicepFile; output: Output } | undefined {
-  if (!node || node.type !== 'member_expression') return undefined;
-  const inner = node.childForFieldName('object');
-  const name = node.childForFieldName('property')?.text;
-  if (!inner || inner.type !== 'member_expression' || inner.childForFieldName('property')?.text !== 'outputs') return undefined;
-  const symbol = inner.childForFieldName('object')?.text;
-  const module = file.modules.find((m) => m.symbol === symbol);
-  const target = module && fileAt(p, module.target);
-  const output = target?.outputs.find((o) => o.name === name);
-  return target && output ? { file: target, output } : undefined;
-}
-
-function callName(call: Node): string {
-  const fn = call.childForFieldName('function');
-  if (!fn) return '';
-  if (fn.type === 'member_expression') return fn.childForFieldName('property')?.text ?? '';
-  return fn.text;
-}
 
 // ---------------------------------------------------------------------------------------------
 // App settings: every key the templates set, with the expression of its value
@@ -468,35 +227,17 @@ function checkFunctionApp(p: Project): string[] {
   return problems;
 }
 
-/** Node.js 20 or 22, through params and their @allowed lists. */
+/** Node.js 22 (Node 20 reached end of life in April 2026), through params and their @allowed lists. */
 function checkNodeVersion(p: Project): string[] {
   const problems: string[] = [];
-  const supported = ['20', '22'];
+  const supported = ['22'];
   for (const { file, resource } of resourcesOf(p, 'Microsoft.Web/sites')) {
     const version = get(resource.body, 'properties.functionAppConfig.runtime.version');
     const candidates = possibleValues(p, file, version);
     if (candidates.length === 0) problems.push(`${line(file, resource.node)}: runtime.version not found or not resolvable`);
-    for (const value of candidates) if (!supported.includes(value)) problems.push(`${line(file, resource.node)}: runtime.version may be ${value} (must be 20 or 22)`);
+    for (const value of candidates) if (!supported.includes(value)) problems.push(`${line(file, resource.node)}: runtime.version may be ${value} (must be 22)`);
   }
   return problems;
-}
-
-/** Literal values an expression can take: literals, and params through @allowed, defaults and callers. */
-function possibleValues(p: Project, file: BicepFile, node: Node | undefined, depth = 0): string[] {
-  const target = deref(file, node);
-  if (!target || depth > 10) return [];
-  const value = literal(target);
-  if (value !== undefined) return [value];
-  if (target.type === 'identifier' && file.params.has(target.text)) {
-    const param = file.params.get(target.text) as Param;
-    const values = new Set<string>(param.allowed ?? []);
-    for (const v of possibleValues(p, file, param.defaultValue, depth + 1)) values.add(v);
-    for (const caller of callersOf(p, file.path)) {
-      for (const v of possibleValues(p, caller.file, get(caller.module.body, `params.${param.name}`), depth + 1)) values.add(v);
-    }
-    return [...values];
-  }
-  return [`<${target.text}>`];
 }
 
 const SECRETISH_CONNECTION = /AccountKey=|SharedAccessSignature=|SharedAccessKey=|SharedAccessKeyName=/i;
@@ -826,6 +567,41 @@ function checkAppServiceAuth(p: Project): string[] {
   return problems;
 }
 
+/** Flex Consumption refuses a maximum instance count below 40: every parameter feeding it says so. */
+function checkMaximumInstanceCount(p: Project): string[] {
+  const problems: string[] = [];
+  for (const file of p.files) {
+    const param = file.params.get('maximumInstanceCount');
+    if (!param) continue;
+    const min = /@minValue\((\d+)\)/.exec(file.text.slice(0, param.node.startIndex).split(/\n(?=param |var |resource |module |output )/).pop() ?? '')?.[1];
+    if (min === undefined || Number(min) < 40) problems.push(`${line(file, param.node)}: maximumInstanceCount needs @minValue(40) (Flex Consumption's lowest maximum), has ${min ?? 'none'}`);
+    if (param.defaultValue && Number(literal(param.defaultValue)) < 40) problems.push(`${line(file, param.node)}: maximumInstanceCount defaults below 40`);
+  }
+  if (!p.files.some((f) => f.params.has('maximumInstanceCount'))) problems.push('no maximumInstanceCount parameter');
+  return problems;
+}
+
+/**
+ * Authentication switched on without a client id fails the deployment, with a message naming
+ * the parameter, before the app is configured: the value handed to the app's authentication is
+ * a guard `cond ? id : fail('…authClientId…')`, not the raw parameter.
+ */
+function checkAuthClientIdGuard(p: Project): string[] {
+  const main = fileAt(p, 'infra/main.bicep');
+  if (!main) return ['infra/main.bicep missing'];
+  const call = main.modules.find((m) => m.target === 'infra/modules/functionApp.bicep');
+  const passed = deref(main, get(call?.body, 'params.authClientId'));
+  if (!passed) return ['the functionApp module gets no authClientId'];
+  if (passed.type !== 'ternary_expression') return [`authClientId reaches the app unguarded (${passed.text})`];
+  const condition = passed.childForFieldName('condition')?.text ?? '';
+  const failing = [passed.childForFieldName('consequence'), passed.childForFieldName('alternative')].find((b) => b?.type === 'call_expression' && callName(b) === 'fail');
+  const problems: string[] = [];
+  if (!/enableAppServiceAuth/.test(condition) || !/empty\(.*authClientId/.test(condition)) problems.push(`the guard must test enableAppServiceAuth and an empty authClientId (is ${condition})`);
+  if (!failing) problems.push('the guard must fail() the deployment');
+  else if (!/authClientId/.test(failing.text) || !/AUTH_CLIENT_ID/.test(failing.text)) problems.push('the failure message must name authClientId and AUTH_CLIENT_ID');
+  return problems;
+}
+
 function checkOutputsOfMain(p: Project): string[] {
   const main = fileAt(p, 'infra/main.bicep');
   const names = main?.outputs.map((o) => o.name) ?? [];
@@ -887,10 +663,11 @@ const DETECTORS: Detector[] = [
     ],
   },
   {
-    name: 'Node.js 20 or 22',
+    name: 'Node.js 22',
     check: checkNodeVersion,
     breaks: [
-      ['infra/modules/functionApp.bicep', "param nodeVersion string = '20'", "param nodeVersion string = '18'"],
+      ['infra/modules/functionApp.bicep', "param nodeVersion string = '22'", "param nodeVersion string = '20'"],
+      ['infra/main.bicep', "@allowed([\n  '22'\n])\nparam nodeVersion", "@allowed([\n  '20'\n  '22'\n])\nparam nodeVersion"],
       ['infra/main.bicep', "nodeVersion: nodeVersion", "nodeVersion: '16'"],
     ],
   },
@@ -1000,6 +777,24 @@ const DETECTORS: Detector[] = [
     ],
   },
   {
+    name: 'maximumInstanceCount: at least 40 (Flex Consumption)',
+    check: checkMaximumInstanceCount,
+    breaks: [
+      ['infra/main.bicep', "@minValue(40)\n@maxValue(1000)\nparam maximumInstanceCount", "@minValue(1)\n@maxValue(1000)\nparam maximumInstanceCount"],
+      ['infra/modules/functionApp.bicep', "@minValue(40)\n@maxValue(1000)\nparam maximumInstanceCount", "@maxValue(1000)\nparam maximumInstanceCount"],
+      ['infra/main.bicep', 'param maximumInstanceCount int = 40', 'param maximumInstanceCount int = 39'],
+    ],
+  },
+  {
+    name: 'authentication without a client id fails the deployment, naming the parameter',
+    check: checkAuthClientIdGuard,
+    breaks: [
+      ['infra/main.bicep', 'authClientId: appServiceAuthClientId', 'authClientId: authClientId'],
+      ['infra/main.bicep', /: fail\('authClientId \(azd: AUTH_CLIENT_ID\)[^\n]*/, ": ''"],
+      ['infra/main.bicep', "fail('authClientId (azd: AUTH_CLIENT_ID)", "fail('a parameter"],
+    ],
+  },
+  {
     name: 'outputs: app name, host name, identity principal id',
     check: checkOutputsOfMain,
     breaks: [['infra/main.bicep', 'output FUNCTION_APP_HOST_NAME string', 'output APP string']],
@@ -1065,8 +860,8 @@ describe('infra: azd project', () => {
 
 describe('infra: CI workflow', () => {
   const ci = SOURCES['.github/workflows/ci.yml'] ?? '';
-  it('tests on Node 20 and builds and lints the Bicep', () => {
-    expect(ci).toMatch(/node-version: '?20/);
+  it('tests on Node 22 and builds and lints the Bicep', () => {
+    expect(ci).toMatch(/node-version: '?22/);
     expect(ci).toContain('npm ci');
     expect(ci).toContain('npm test');
     expect(ci).toContain('az bicep build --file infra/main.bicep');

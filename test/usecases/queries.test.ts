@@ -4,7 +4,7 @@
  * the refusals that happen before any store is touched.
  */
 import { createServer } from 'net';
-import { mkdtempSync, rmSync } from 'fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SnapshotSource } from '../../src/adapters/snapshotSource';
@@ -56,6 +56,7 @@ describe('checkHealth', () => {
       status: 'ok',
       store: { ok: true, detail: expect.any(String) },
       source: { ok: true, detail: expect.any(String), kind: 'snapshot' },
+      disabled: [],
     });
   });
 
@@ -78,6 +79,30 @@ describe('checkHealth', () => {
     expect(report.status).toBe('degraded');
     expect(report.store.ok).toBe(true);
     expect(report.source).toEqual({ ok: false, detail: expect.stringContaining(gone), kind: 'snapshot' });
+  });
+
+  it.each([
+    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /clusters\.json: not valid JSON/],
+    ['not an array', () => '{"clusters": 1}', /clusters\.json/],
+  ])('is degraded, naming the file, when clusters.json is %s', async (_case, spoil, detail) => {
+    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
+    const dir = mkdtempSync(join(tmpdir(), 'aks-auditor-spoilt-'));
+    try {
+      cpSync(SAMPLE_ESTATE, dir, { recursive: true });
+      writeFileSync(join(dir, 'clusters.json'), spoil(readFileSync(join(dir, 'clusters.json'), 'utf8')));
+      const report = await checkHealth(store, new SnapshotSource(dir));
+      expect(report.status).toBe('degraded');
+      expect(report.source).toEqual({ ok: false, detail: expect.stringMatching(detail), kind: 'snapshot' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is degraded, listing each disabled channel, when a channel setting could not be used', async () => {
+    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
+    const disabled = [{ disables: 'teams', setting: 'ALERT_TEAMS_WEBHOOK_URL', message: 'ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference' }];
+    const report = await checkHealth(store, new SnapshotSource(SAMPLE_ESTATE), disabled);
+    expect(report).toMatchObject({ status: 'degraded', store: { ok: true }, source: { ok: true }, disabled });
   });
 
   it('turns a health probe that throws into a degraded report rather than an error', async () => {

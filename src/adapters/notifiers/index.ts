@@ -14,6 +14,7 @@ import { TeamsWebhookNotifier, type TeamsWebhookNotifierOptions } from './teamsW
 
 export { AcsEmailNotifier, emailEndpointHost, type AcsEmailConnection, type AcsEmailNotifierOptions } from './acsEmail';
 export { ConsoleNotifier } from './console';
+export { DisabledNotifier } from './disabled';
 export { TeamsWebhookNotifier, parseRetryAfter, webhookHost, type TeamsWebhookNotifierOptions } from './teamsWebhook';
 
 export interface NotifierSettings {

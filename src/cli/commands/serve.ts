@@ -17,7 +17,8 @@ export interface ServeOptions {
 
 export async function serveCommand(options: ServeOptions, ctx: CommandContext): Promise<number> {
   // PORT is 1–65535; port 0 (a free port chosen by the OS) exists only as an option.
-  const settings = loadSettings(ctx.env, { PORT: options.port ? String(options.port) : undefined });
+  // Long-running, like the Functions app: a bad channel setting disables only that channel.
+  const settings = loadSettings(ctx.env, { PORT: options.port ? String(options.port) : undefined }, { onChannelProblem: 'disable' });
   const port = options.port ?? settings.port;
   const log = (line: string) => ctx.warn(line);
   const runtime = await createRuntime(settings, {
