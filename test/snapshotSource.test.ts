@@ -365,23 +365,35 @@ describe('SnapshotSource', () => {
     await inputError(source.watchedSubscriptions());
   });
 
-  it('is healthy when the folder is readable', async () => {
+  it('is healthy when the exports read as an audit reads them, and says how much they hold', async () => {
     const dir = await folder(validFiles());
-    expect(await new SnapshotSource(dir).health()).toEqual({ ok: true, detail: `snapshot directory ${dir}` });
+    const estate = await new SnapshotSource(dir).readEstate();
+    expect(await new SnapshotSource(dir).health()).toEqual({
+      ok: true,
+      detail: `snapshot directory ${dir}: ${estate.clusters.length} cluster(s), ${estate.roleAssignments.length} role assignment(s)`,
+    });
   });
 
-  it('is healthy but says which required files are missing', async () => {
+  it('is unhealthy, naming the file, when a required export is missing (an audit of it would fail)', async () => {
     const dir = await folder({ 'role-assignments.json': [] });
     const health = await new SnapshotSource(dir).health();
-    expect(health.ok).toBe(true);
-    expect(health.detail).toContain('clusters.json is missing');
+    expect(health.ok).toBe(false);
+    expect(health.detail).toContain('clusters.json: file not found');
+  });
+
+  it('is unhealthy, naming the file, when an export is truncated', async () => {
+    const whole = JSON.stringify(validFiles()['clusters.json']);
+    const dir = await folder({ ...validFiles(), 'clusters.json': whole.slice(0, Math.floor(whole.length / 2)) });
+    const health = await new SnapshotSource(dir).health();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toMatch(/clusters\.json: not valid JSON/);
   });
 
   it('is unhealthy when the folder does not exist', async () => {
     const dir = join(root, 'nowhere');
     const health = await new SnapshotSource(dir).health();
     expect(health.ok).toBe(false);
-    expect(health.detail).toContain(`snapshot directory ${dir} is not readable`);
+    expect(health.detail).toContain(`snapshot directory ${dir} cannot be audited`);
   });
 });
 
