@@ -10,6 +10,7 @@ import { healthFunction } from './health';
 import type { HttpFunctionDefinition } from './http';
 import { listClustersFunction } from './listClusters';
 import { listRegressionsFunction } from './listRegressions';
+import { openApiFunction } from './openApi';
 
 export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
   listClustersFunction,
@@ -19,4 +20,5 @@ export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
   listRegressionsFunction,
   evaluateClusterFunction,
   healthFunction,
+  openApiFunction,
 ];
