@@ -273,6 +273,7 @@ describe('@azure/functions registration', () => {
       'listClusters',
       'listRegressions',
       'nightlyAudit',
+      'openApi',
     ]);
   });
 });
