@@ -12,8 +12,47 @@ import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
 import { TableStore } from './adapters/tableStore';
 import type { Settings } from './config';
-import type { Notifier, PostureStore } from './core/ports';
+import { systemClock, type ApplicationCredentials, type Clock, type EstateSource, type Notifier, type PostureStore } from './core/ports';
+import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
+
+/**
+ * The live estate source: ARM (clusters, role assignments, role definitions) with the federated
+ * credentials of managed identities (ARM) and, when `applications` is given, of app
+ * registrations (Microsoft Graph). One composition for the Functions app, the local host and the CLI.
+ */
+export function liveEstateSource(
+  settings: Pick<Settings, 'subscriptionIds' | 'sourceMode'>,
+  options: {
+    credential: TokenCredential;
+    subscriptionIds?: string[];
+    armEndpoint?: string;
+    agent?: Agent;
+    clock?: Clock;
+    applications?: ApplicationCredentials;
+    log?: (line: string) => void;
+  },
+): EstateSource {
+  // Loaded on demand: the Azure SDK clients are heavy and only live audits need them.
+  const { ArmEstateSource } = require('./adapters/armSource') as typeof import('./adapters/armSource');
+  const { ManagedIdentityCredentialReader } = require('./adapters/managedIdentities') as typeof import('./adapters/managedIdentities');
+  const subscriptionIds = options.subscriptionIds ?? settings.subscriptionIds;
+  const clientOptions = options.agent ? { agent: options.agent } : undefined;
+  const arm = new ArmEstateSource({
+    credential: options.credential,
+    subscriptionIds: subscriptionIds.length ? subscriptionIds : undefined,
+    mode: settings.sourceMode,
+    endpoint: options.armEndpoint,
+    clientOptions,
+  });
+  const managedIdentities = new ManagedIdentityCredentialReader({
+    credential: options.credential,
+    endpoint: options.armEndpoint,
+    clientOptions,
+    clock: options.clock ?? systemClock,
+  });
+  return withFederatedCredentials(arm, { managedIdentities, applications: options.applications, log: options.log });
+}
 
 /** DefaultAzureCredential (managed identity in Azure, `az login` locally), created on first use. */
 export function lazyAzureCredential(settings: Pick<Settings, 'managedIdentityClientId'>, given?: TokenCredential): () => TokenCredential {

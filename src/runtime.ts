@@ -7,10 +7,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
 import { join } from 'path';
-import { ArmEstateSource } from './adapters/armSource';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
-import { alertChannels, lazyAzureCredential, openStorage } from './composition';
+import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage } from './composition';
 import { ConfigurationError, InputError } from './core/errors';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
@@ -78,6 +77,8 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     credential,
     armEndpoint: options.armEndpoint,
     agent: options.agent,
+    clock,
+    log,
   });
 
   const storage = await openStorage(settings, { credential, inMemory: options.inMemoryStorage });
@@ -184,19 +185,13 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
  */
 export function createEstateSource(
   settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode'>,
-  options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; agent?: Agent },
+  options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; agent?: Agent; clock?: Clock; log?: (line: string) => void },
 ): { source: EstateSource; description: string } {
   if (settings.snapshotDir) {
     return { source: new SnapshotSource(settings.snapshotDir), description: `auditing the exports in ${settings.snapshotDir}` };
   }
   if (settings.runningInAzure || settings.subscriptionIds.length > 0) {
-    const source = new ArmEstateSource({
-      credential: options.credential(),
-      subscriptionIds: settings.subscriptionIds.length ? settings.subscriptionIds : undefined,
-      mode: settings.sourceMode,
-      endpoint: options.armEndpoint,
-      clientOptions: options.agent ? { agent: options.agent } : undefined,
-    });
+    const source = liveEstateSource(settings, { credential: options.credential(), armEndpoint: options.armEndpoint, agent: options.agent, clock: options.clock, log: options.log });
     const which = settings.subscriptionIds.length ? `${settings.subscriptionIds.length} subscription(s)` : 'every subscription the identity can read';
     return { source, description: `auditing live Azure: ${which} (${settings.sourceMode} mode)` };
   }

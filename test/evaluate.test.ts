@@ -27,6 +27,8 @@ function estate(parts: Partial<Estate> = {}): Estate {
     ],
     roleDefinitions: [],
     failures: [],
+    // No federated credential trusts these clusters' issuers (`workload-identity-federation` passes).
+    federatedCredentials: [],
     ...parts,
   };
 }
@@ -159,7 +161,7 @@ describe('evaluateCluster', () => {
       roleDefinitions: [],
       failures: [],
     });
-    const posture = evaluateCluster(cluster, index.forCluster(cluster), index, NOW);
+    const posture = evaluateCluster(cluster, index.forCluster(cluster), index, NOW, { ...estate({ clusters: [cluster] }), federatedCredentials: [] });
     const kubelet = posture.findings.find((f) => f.checkId === 'kubelet-identity-least-privilege')!;
     expect(kubelet.status).toBe('fail');
     expect(kubelet.remediation).toMatch(/^az role assignment delete --ids \/subscriptions\//);

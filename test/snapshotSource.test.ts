@@ -411,6 +411,7 @@ describe('samples/estate', () => {
     BUILTIN_ROLE_GUIDS.aksClusterUserRole,
     BUILTIN_ROLE_GUIDS.aksRbacClusterAdmin,
     BUILTIN_ROLE_GUIDS.aksRbacReader,
+    '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User (the federated payments identity)
   ]);
   let estate: Estate;
 

@@ -499,7 +499,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** Status, ARM error code and message; never request headers (they carry the token). */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string } | undefined;
   const parts = [e?.statusCode ? `HTTP ${e.statusCode}` : undefined, e?.code, e?.message?.split('\n')[0]].filter(Boolean);
   const text = parts.join(' ') || String(error);
@@ -511,7 +511,7 @@ function distinct<T>(values: T[]): T[] {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   async function worker(): Promise<void> {

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors';
+import { normaliseFederatedCredential } from '../core/federation';
 import type { Cluster, Estate } from '../core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
@@ -42,6 +43,11 @@ export const SNAPSHOT_FILES = {
     name: 'deny-assignments.json',
     madeWith: "az rest --url 'https://management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01'",
     what: 'deny assignments',
+  },
+  federatedCredentials: {
+    name: 'federated-credentials.json',
+    madeWith: 'az identity federated-credential list per identity, each entry with the identity\'s principalId (see the README)',
+    what: 'federated identity credentials',
   },
 } as const;
 
@@ -88,14 +94,20 @@ export class SnapshotSource implements EstateSource {
 
 /** Reads and normalises the exports in `dir`. Throws InputError naming the file for any problem. */
 export async function readSnapshot(dir: string): Promise<Estate> {
-  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals, rawEligibility, rawDenies] = await Promise.all([
+  // Read together, reported in file order: the first broken file named is always the same one.
+  const reads = await Promise.allSettled([
     readArray(dir, SNAPSHOT_FILES.clusters, true),
     readArray(dir, SNAPSHOT_FILES.roleAssignments, true),
     readArray(dir, SNAPSHOT_FILES.roleDefinitions, false),
     readArray(dir, SNAPSHOT_FILES.principals, false),
     readArray(dir, SNAPSHOT_FILES.roleEligibility, false),
     readArray(dir, SNAPSHOT_FILES.denyAssignments, false),
+    readArray(dir, SNAPSHOT_FILES.federatedCredentials, false),
   ]);
+  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals, rawEligibility, rawDenies, rawCredentials] = reads.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
 
   const clusters: Cluster[] = [];
   const clusterIndex = new Map<string, number>();
@@ -122,6 +134,10 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
 
   const estate: Estate = { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+  if (rawCredentials !== undefined) {
+    const credentialsPath = join(dir, SNAPSHOT_FILES.federatedCredentials.name);
+    estate.federatedCredentials = rawCredentials.map((raw, i) => normaliseFederatedCredential(raw, `${credentialsPath}[${i}]`));
+  }
   if (rawPrincipals !== undefined) {
     const principalsPath = join(dir, SNAPSHOT_FILES.principals.name);
     const principals = rawPrincipals.map((raw, i) => normaliseDirectoryPrincipal(raw, `${principalsPath}[${i}]`));

@@ -185,8 +185,9 @@ function privilegedPrincipalsOf(input: CheckInput): PrincipalAccess[] {
   return principals;
 }
 
-export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: AccessIndex, now: Date): ClusterPosture {
+export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: AccessIndex, now: Date, estate?: Readonly<Estate>): ClusterPosture {
   const input: CheckInput = { cluster, access, index };
+  if (estate) input.estate = estate;
   const findings = CHECKS.map((check) => runCheck(check, input));
   return {
     id: cluster.id,
@@ -238,7 +239,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
         unresolved: [],
       };
     }
-    postures.push(evaluateCluster(cluster, access, index, options.now));
+    postures.push(evaluateCluster(cluster, access, index, options.now, estate));
   }
   return postures;
 }

@@ -3,6 +3,9 @@
  * these types by `core/normalise`; everything downstream (access graph, checks, store, API)
  * speaks only these. Pure types: nothing here may import `@azure/*` or do I/O.
  */
+import type { FederatedCredential } from './federation';
+
+export type { FederatedCredential } from './federation';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -68,6 +71,8 @@ export interface Cluster {
   /** `identityProfile.kubeletidentity`; null when absent. */
   kubeletIdentity: { objectId?: string; clientId?: string; resourceId?: string } | null;
   oidcIssuerEnabled?: boolean;
+  /** `oidcIssuerProfile.issuerUrl`: the `iss` of the cluster's service-account tokens. */
+  oidcIssuerUrl?: string;
   workloadIdentityEnabled?: boolean;
   podIdentityEnabled?: boolean;
   apiServerAccess: {
@@ -194,6 +199,18 @@ export interface Estate {
    * `deny-assignments.json`): then nothing is denied, which over-reports access.
    */
   denyAssignments?: DenyAssignment[];
+  /**
+   * Federated identity credentials of managed identities and app registrations (see
+   * `core/federation`). Absent = not read: `workload-identity-federation` cannot say and is
+   * `error` for clusters with the OIDC issuer on.
+   */
+  federatedCredentials?: FederatedCredential[];
+  /**
+   * Kinds of federated credentials left out by choice (app registrations with
+   * `AUDIT_DIRECTORY=none`), each as a sentence the finding repeats; read failures are in
+   * `failures` (`identities`) and make the check `error`.
+   */
+  federatedCredentialsUnread?: string[];
 }
 
 /** A principal a deny assignment names (Everyone is the all-zero id with type `SystemDefined`). */
@@ -230,6 +247,11 @@ export interface PrincipalAccess {
   roleDefinitionId: string;
   scope: string;
   capabilities: Capability[];
+  /**
+   * `workload-identity-federation`: the service accounts (`system:serviceaccount:<ns>:<name>`)
+   * of the cluster that can act as this identity through a federated credential.
+   */
+  serviceAccounts?: string[];
 }
 
 export interface Finding {

@@ -640,6 +640,8 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
   if (enableRbac !== undefined) cluster.enableRbac = enableRbac;
   if (servicePrincipalClientId !== undefined) cluster.servicePrincipalClientId = servicePrincipalClientId;
   if (oidcIssuerEnabled !== undefined) cluster.oidcIssuerEnabled = oidcIssuerEnabled;
+  const oidcIssuerUrl = toText(get(doc.object('oidcIssuerProfile'), 'issuerUrl'));
+  if (oidcIssuerUrl !== undefined) cluster.oidcIssuerUrl = oidcIssuerUrl;
   if (workloadIdentityEnabled !== undefined) cluster.workloadIdentityEnabled = workloadIdentityEnabled;
   if (podIdentityEnabled !== undefined) cluster.podIdentityEnabled = podIdentityEnabled;
   if (defenderSecurityMonitoringEnabled !== undefined) cluster.defenderSecurityMonitoringEnabled = defenderSecurityMonitoringEnabled;

@@ -12,8 +12,10 @@ import type {
   DirectoryPrincipal,
   Estate,
   EstateSourceKind,
+  FederatedCredential,
   Regression,
   Severity,
+  SourceFailure,
 } from './model';
 
 export interface EstateFilter {
@@ -51,6 +53,38 @@ export interface PrincipalDirectory {
    * return no longer exists (`deleted`). Throws when the directory cannot be read.
    */
   lookup(ids: readonly string[]): Promise<DirectoryPrincipal[]>;
+}
+
+/**
+ * The same source, with every estate it reads passed through `map` (progress lines, data from
+ * another service added): kind, watched subscriptions and health are the source's own.
+ */
+export function mappedEstateSource(source: EstateSource, map: (estate: Estate) => Promise<Estate> | Estate): EstateSource {
+  return {
+    kind: source.kind,
+    watchedSubscriptions: () => source.watchedSubscriptions(),
+    health: () => source.health(),
+    readEstate: async (filter) => map(await source.readEstate(filter)),
+  };
+}
+
+/** Federated identity credentials read from Azure (managed identities: ARM; app registrations: Graph). */
+export interface FederatedCredentialReads {
+  credentials: FederatedCredential[];
+  /** Parts that could not be read (`identities`); the rest is kept. */
+  failures: SourceFailure[];
+}
+
+/** The federated credentials of the user-assigned managed identities of some subscriptions. */
+export interface ManagedIdentityCredentials {
+  read(subscriptionIds: readonly string[]): Promise<FederatedCredentialReads>;
+  /** An event wrote or deleted a credential of this identity: do not reuse what was read of it. */
+  invalidate(identityResourceId: string): void;
+}
+
+/** The federated credentials of app registrations that trust these issuers; throws when they cannot be read. */
+export interface ApplicationCredentials {
+  credentialsForIssuers(issuers: readonly string[]): Promise<FederatedCredential[]>;
 }
 
 export interface Clock {

@@ -44,6 +44,10 @@ export interface ArmFakeState {
    * group not listed here contains every subscription, like the tenant root group.
    */
   managementGroups: Record<string, string[]>;
+  /** User-assigned managed identities in ARM REST shape (`properties.principalId`, …). */
+  identities: ArmObject[];
+  /** Federated identity credentials in ARM REST shape; the identity is the id's parent. */
+  federatedCredentials: ArmObject[];
 }
 
 /** Route names used in request counts. */
@@ -63,6 +67,8 @@ export type ArmRoute =
   | 'resourceGraph.roleAssignments'
   | 'resourceGraph.subscriptions'
   | 'resourceGraph.other'
+  | 'identities.listBySubscription'
+  | 'federatedCredentials.list'
   | 'unknown';
 
 export interface RecordedRequest {
@@ -160,6 +166,23 @@ export interface CustomRoleInput {
   description?: string;
 }
 
+export interface IdentityInput {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** Generated from the id when absent. */
+  principalId?: string;
+}
+
+export interface FederatedCredentialInput {
+  /** The identity's resource id. */
+  identityId: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences?: string[];
+}
+
 export interface ArmFake {
   /** `https://127.0.0.1:PORT`, for the clients' `endpoint` option. */
   endpoint: string;
@@ -180,6 +203,9 @@ export interface ArmFake {
   /** A PIM eligibility (an eligibility schedule instance). */
   addEligibility(input: RoleAssignmentInput): ArmObject;
   addDenyAssignment(input: DenyAssignmentInput | ArmObject): ArmObject;
+  addIdentity(input: IdentityInput): ArmObject;
+  addFederatedCredential(input: FederatedCredentialInput): ArmObject;
+  removeFederatedCredential(id: string): void;
   fault(rule: FaultRule): FaultHandle;
   /** Every request that mentions this subscription fails with `status` (default 500), forever. */
   failSubscription(subscriptionId: string, status?: number): FaultHandle;
@@ -199,6 +225,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     roleEligibilityScheduleInstances: [],
     denyAssignments: [],
     managementGroups: {},
+    identities: [],
+    federatedCredentials: [],
   };
   const fakeOptions = { pageSize: 100, resourceGraphPageSize: 1000, tenantId: '00000000-0000-4000-8000-00000000aaaa', ...options };
   const log: RecordedRequest[] = [];
@@ -333,6 +361,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       case 'resourceGraph.subscriptions':
         resourceGraph(res, route, body as ArmObject);
         break;
+      case 'identities.listBySubscription':
+        if (!knownSubscription(res, record.subscriptionId)) break;
+        sendPage(res, state.identities.filter((i) => String(i.id).toLowerCase().startsWith(`/subscriptions/${record.subscriptionId}/`)), pageBase, query);
+        break;
+      case 'federatedCredentials.list': {
+        const identityId = lower.replace(/\/federatedidentitycredentials$/, '');
+        if (!state.identities.some((i) => String(i.id).toLowerCase() === identityId)) {
+          send(res, 404, armError('ResourceNotFound', `The Resource '${identityId}' was not found.`));
+          break;
+        }
+        sendPage(res, state.federatedCredentials.filter((c) => String(c.id).toLowerCase().startsWith(`${identityId}/federatedidentitycredentials/`)), pageBase, query);
+        break;
+      }
       case 'resourceGraph.other':
         send(res, 400, armError('BadRequest', 'the ARM fake does not understand this Resource Graph query'));
         break;
@@ -573,6 +614,32 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       state.roleDefinitions.push(definition);
       return definition;
     },
+    addIdentity(input) {
+      const id = `/subscriptions/${input.subscriptionId}/resourcegroups/${input.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${input.name}`;
+      const identity: ArmObject = {
+        id,
+        name: input.name,
+        type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+        location: 'westeurope',
+        properties: { tenantId: fakeOptions.tenantId, principalId: input.principalId ?? deterministicGuid(`${id}/principal`), clientId: deterministicGuid(`${id}/client`) },
+      };
+      state.identities.push(identity);
+      return identity;
+    },
+    addFederatedCredential(input) {
+      const credential: ArmObject = {
+        id: `${input.identityId}/federatedIdentityCredentials/${input.name}`,
+        name: input.name,
+        type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
+        properties: { issuer: input.issuer, subject: input.subject, audiences: input.audiences ?? ['api://AzureADTokenExchange'] },
+      };
+      state.federatedCredentials.push(credential);
+      return credential;
+    },
+    removeFederatedCredential(id) {
+      const index = findIndexById(state.federatedCredentials, id);
+      if (index >= 0) state.federatedCredentials.splice(index, 1);
+    },
     fault(rule) {
       const entry = { ...rule, hits: 0, removed: false };
       faults.push(entry);
@@ -619,6 +686,8 @@ function routeOf(method: string, lower: string, body: unknown): ArmRoute {
   if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/denyassignments$/.test(lower)) return 'denyAssignments.listForSubscription';
   if (/\/providers\/microsoft\.authorization\/roledefinitions\/[^/]+$/.test(lower)) return 'roleDefinitions.get';
   if (/\/providers\/microsoft\.authorization\/roledefinitions$/.test(lower)) return 'roleDefinitions.list';
+  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities$/.test(lower)) return 'identities.listBySubscription';
+  if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+\/federatedidentitycredentials$/.test(lower)) return 'federatedCredentials.list';
   return 'unknown';
 }
 
@@ -671,7 +740,7 @@ export function armCluster(input: ClusterInput): ArmObject {
       enableRBAC: true,
       disableLocalAccounts: true,
       aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [deterministicGuid(`${id}/admins`)] },
-      oidcIssuerProfile: { enabled: true },
+      oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-8000-00000000aaaa/${deterministicGuid(`${id}/issuer`)}/` },
       securityProfile: { workloadIdentity: { enabled: true }, defender: { securityMonitoring: { enabled: true } } },
       apiServerAccessProfile: { enablePrivateCluster: true },
       addonProfiles: { azurepolicy: { enabled: true, config: null } },

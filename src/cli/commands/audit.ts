@@ -3,7 +3,7 @@
  * [--store] [--notify]`: read the estate, evaluate it (the `runAudit` use case), print or write
  * the report, and turn `--fail-on` into the exit code.
  */
-import { alertChannels, lazyAzureCredential, openStorage } from '../../composition';
+import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage } from '../../composition';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +12,7 @@ import { loadSettings, parseSubscriptionIds, type Settings } from '../../config'
 import { SnapshotSource } from '../../adapters/snapshotSource';
 import { InputError } from '../../core/errors';
 import { SEVERITIES, type ClusterPosture, type Report, type Severity } from '../../core/model';
-import type { EstateSource, Notifier, PostureStore } from '../../core/ports';
+import { mappedEstateSource, type EstateSource, type Notifier, type PostureStore } from '../../core/ports';
 import { hasFailingAtLeast } from '../../core/report';
 import { runAudit } from '../../usecases/audit';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../formats';
@@ -81,9 +81,8 @@ export interface AuditCommandDeps {
 export const defaultSourceFactory: SourceFactory = {
   snapshot: (dir) => new SnapshotSource(dir),
   azure: ({ subscriptionIds, settings }) => {
-    // Loaded on demand: the Azure SDK is heavy and only live audits need it.
-    const { ArmEstateSource } = require('../../adapters/armSource') as typeof import('../../adapters/armSource');
-    return new ArmEstateSource({ credential: lazyAzureCredential(settings)(), subscriptionIds, mode: settings.sourceMode });
+    // The Azure SDK is loaded on demand inside: only live audits need it.
+    return liveEstateSource(settings, { credential: lazyAzureCredential(settings)(), subscriptionIds });
   },
 };
 
@@ -165,16 +164,10 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
 
 /** Progress lines around the (possibly long) read of the estate. */
 function withProgress(source: EstateSource, ctx: CommandContext): EstateSource {
-  return {
-    kind: source.kind,
-    watchedSubscriptions: () => source.watchedSubscriptions(),
-    health: () => source.health(),
-    async readEstate(filter) {
-      const estate = await source.readEstate(filter);
-      ctx.progress(`read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`);
-      return estate;
-    },
-  };
+  return mappedEstateSource(source, (estate) => {
+    ctx.progress(`read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`);
+    return estate;
+  });
 }
 
 /**

@@ -23,6 +23,7 @@ import { privilegedAccessViaGroups } from './privilegedAccessViaGroups';
 import type { CheckDefinition } from './types';
 import { userAssignedControlPlaneIdentity } from './userAssignedControlPlaneIdentity';
 import { workloadIdentityEnabled } from './workloadIdentityEnabled';
+import { workloadIdentityFederation } from './workloadIdentityFederation';
 
 export type { CheckCategory, CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
 
@@ -46,6 +47,7 @@ export const CHECKS: readonly CheckDefinition[] = Object.freeze([
   customRoleWildcards,
   kubeletIdentityLeastPrivilege,
   controlPlaneIdentityLeastPrivilege,
+  workloadIdentityFederation,
 ]);
 
 const byId = new Map(CHECKS.map((check) => [check.id, check]));

@@ -4,7 +4,7 @@
  * contract (CHECKS.md): never rename one.
  */
 import type { AccessIndex, ClusterAccess } from '../access';
-import type { Cluster, FindingStatus, PrincipalAccess, Severity } from '../model';
+import type { Cluster, Estate, FindingStatus, PrincipalAccess, Severity } from '../model';
 
 export type CheckCategory = 'configuration' | 'access';
 
@@ -13,6 +13,12 @@ export interface CheckInput {
   cluster: Cluster;
   access: ClusterAccess;
   index: AccessIndex;
+  /**
+   * The estate the cluster was read with (its other clusters, federated credentials, directory,
+   * failures), for the checks that look beyond one cluster's access. Absent when a cluster is
+   * evaluated on its own: such checks then say what they could not see.
+   */
+  estate?: Readonly<Estate>;
 }
 
 export interface CheckOutcome {
