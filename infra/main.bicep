@@ -9,6 +9,8 @@
 //                              Event Grid system topic on its ARM events delivering to armEvents
 targetScope = 'subscription'
 
+import { compactName, resourceName } from 'modules/naming.bicep'
+
 @description('Name of the environment (azd: AZURE_ENV_NAME); part of every resource name.')
 @minLength(1)
 @maxLength(64)
@@ -61,15 +63,30 @@ param alertEmailTo string = ''
 @description('Data location of Communication Services / Email (for example United States, Europe, UK).')
 param emailDataLocation string = 'United States'
 
-@description('Teams Workflows webhook URL. Stored in Key Vault only; empty = no Teams alerts.')
-@secure()
-param teamsWebhookUrl string = ''
+@description('True once the Teams Workflows webhook URL is in the Key Vault (secret teams-webhook-url): the app then gets its Key Vault reference. The URL itself never passes through a parameter: the postprovision hook prompts for it once and writes it to the vault (docs/deploy.md).')
+param teamsWebhookConfigured bool = false
 
-@description('Put App Service Authentication (Entra ID) in front of /api (except /api/health).')
+@description('Require an Entra ID token for the whole API (except /api/health and the Event Grid webhook). Needs authClientId.')
 param enableAppServiceAuth bool = false
 
-@description('Application (client) id of the Entra ID app registration of the API; required when enableAppServiceAuth is true.')
+@description('Application (client) id of the Entra ID app registration of the API. Given, App Service Authentication is on for the browser routes (/api/dashboard...); required when enableAppServiceAuth is true.')
 param authClientId string = ''
+
+@description('Let storage and Key Vault accept traffic from public networks. Off by default: the app reaches them through private endpoints in its own virtual network.')
+param allowPublicNetworkAccess bool = false
+
+@description('Address space of the virtual network the app is integrated with (two /24 subnets are carved from it).')
+param virtualNetworkAddressPrefix string = '10.42.0.0/16'
+
+@description('default, or recover: a soft-deleted Key Vault of this environment (azd down without --purge) is recovered instead of colliding with it. The preprovision hook sets it (KEY_VAULT_CREATE_MODE).')
+@allowed([
+  'default'
+  'recover'
+])
+param keyVaultCreateMode string = 'default'
+
+@description('Subscriptions that already have an Event Grid system topic on their ARM events (one is allowed per subscription), as subscriptionId=topicResourceId pairs separated by commas: the event subscription is attached to that topic instead of creating one. The preprovision hook fills it (EXISTING_SYSTEM_TOPICS).')
+param existingSystemTopicsCsv string = ''
 
 @description('Node.js major version of the Functions runtime.')
 @allowed([
@@ -85,17 +102,6 @@ param maximumInstanceCount int = 40
 @description('Daily ingestion cap of the Log Analytics workspace in GB (-1 = none).')
 param logDailyCapGb int = 1
 
-@description('Optional: the deploying user or pipeline (azd: AZURE_PRINCIPAL_ID), granted Key Vault Secrets Officer to rotate the Teams webhook.')
-param principalId string = ''
-
-@description('Type of principalId.')
-@allowed([
-  'User'
-  'Group'
-  'ServicePrincipal'
-])
-param principalType string = 'User'
-
 @description('Turn on Key Vault purge protection (irreversible).')
 param enablePurgeProtection bool = false
 
@@ -104,6 +110,22 @@ var tags = {
   application: 'aks-identity-auditor'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+// Length limits of each resource type's name (docs/deploy.md "Names").
+var nameLimits = {
+  resourceGroup: 90
+  deployment: 64
+  identity: 128
+  logAnalytics: 63
+  appInsights: 255
+  storage: 24
+  keyVault: 24
+  communication: 63
+  plan: 60
+  functionApp: 60
+  virtualNetwork: 64
+  systemTopic: 128
+}
 
 var csvSubscriptionIds = filter(map(split(auditedSubscriptionIdsCsv, ','), id => toLower(trim(id))), id => !empty(id))
 var arraySubscriptionIds = filter(map(auditedSubscriptionIds, id => toLower(trim(string(id)))), id => !empty(id))
@@ -117,12 +139,18 @@ var appServiceAuthClientId = !enableAppServiceAuth || !empty(trim(authClientId))
   ? trim(authClientId)
   : fail('authClientId (azd: AUTH_CLIENT_ID) is required when enableAppServiceAuth (ENABLE_APP_SERVICE_AUTH) is true: the application (client) id of the Entra ID app registration of the API')
 
-var teamsWebhookConfigured = !empty(teamsWebhookUrl)
 var emailConfigured = !empty(alertEmailTo)
 var deadLetterContainerName = 'eventgrid-deadletter'
 
+// subscriptionId=topicId pairs → { subscriptionId: topicId } (lower-case keys).
+var existingSystemTopics = toObject(
+  filter(map(split(existingSystemTopicsCsv, ','), pair => split(trim(pair), '=')), pair => length(pair) == 2),
+  pair => toLower(trim(pair[0])),
+  pair => trim(pair[1])
+)
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  name: empty(resourceGroupName) ? resourceName('rg', environmentName, '', nameLimits.resourceGroup) : resourceGroupName
   location: location
   tags: tags
 }
@@ -133,8 +161,8 @@ module identity 'modules/identity.bicep' = {
   params: {
     location: location
     tags: tags
-    appIdentityName: 'id-${resourceToken}'
-    eventGridIdentityName: 'id-eg-${resourceToken}'
+    appIdentityName: resourceName('id', resourceToken, '', nameLimits.identity)
+    eventGridIdentityName: resourceName('id-eg', resourceToken, '', nameLimits.identity)
   }
 }
 
@@ -144,10 +172,21 @@ module monitoring 'modules/monitoring.bicep' = {
   params: {
     location: location
     tags: tags
-    logAnalyticsName: 'log-${resourceToken}'
-    appInsightsName: 'appi-${resourceToken}'
+    logAnalyticsName: resourceName('log', resourceToken, '', nameLimits.logAnalytics)
+    appInsightsName: resourceName('appi', resourceToken, '', nameLimits.appInsights)
     appPrincipalId: identity.outputs.appIdentityPrincipalId
     dailyCapGb: logDailyCapGb
+  }
+}
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: resourceName('vnet', resourceToken, '', nameLimits.virtualNetwork)
+    addressPrefix: virtualNetworkAddressPrefix
   }
 }
 
@@ -157,11 +196,14 @@ module storage 'modules/storage.bicep' = {
   params: {
     location: location
     tags: tags
-    name: 'st${resourceToken}'
-    deploymentContainerName: 'app-package-${resourceToken}'
+    name: compactName('st', resourceToken, nameLimits.storage)
+    deploymentContainerName: resourceName('app-package', resourceToken, '', 63)
     deadLetterContainerName: deadLetterContainerName
     appPrincipalId: identity.outputs.appIdentityPrincipalId
     eventGridPrincipalId: identity.outputs.eventGridIdentityPrincipalId
+    allowPublicNetworkAccess: allowPublicNetworkAccess
+    privateEndpointSubnetId: network.outputs.privateEndpointSubnetId
+    privateDnsZoneIds: network.outputs.privateDnsZoneIds
   }
 }
 
@@ -171,13 +213,14 @@ module keyVault 'modules/keyVault.bicep' = {
   params: {
     location: location
     tags: tags
-    name: 'kv-${resourceToken}'
+    name: resourceName('kv', resourceToken, '', nameLimits.keyVault)
     appPrincipalId: identity.outputs.appIdentityPrincipalId
-    teamsWebhookUrl: teamsWebhookUrl
     teamsWebhookConfigured: teamsWebhookConfigured
-    secretsOfficerPrincipalId: principalId
-    secretsOfficerPrincipalType: principalType
     enablePurgeProtection: enablePurgeProtection
+    createMode: keyVaultCreateMode
+    allowPublicNetworkAccess: allowPublicNetworkAccess
+    privateEndpointSubnetId: network.outputs.privateEndpointSubnetId
+    privateDnsZoneIds: network.outputs.privateDnsZoneIds
   }
 }
 
@@ -186,8 +229,8 @@ module email 'modules/email.bicep' = {
   scope: rg
   params: {
     tags: tags
-    communicationServiceName: 'acs-${resourceToken}'
-    emailServiceName: 'ecs-${resourceToken}'
+    communicationServiceName: resourceName('acs', resourceToken, '', nameLimits.communication)
+    emailServiceName: resourceName('ecs', resourceToken, '', nameLimits.communication)
     dataLocation: emailDataLocation
     appPrincipalId: identity.outputs.appIdentityPrincipalId
   }
@@ -202,6 +245,8 @@ var productSettings = union(
     AUDIT_SOURCE_MODE: auditSourceMode
     AUDIT_HISTORY_DAYS: string(historyDays)
     ALERT_MIN_SEVERITY: alertMinSeverity
+    // Where Event Grid dead-letters what it could not deliver (docs/events.md "Not going blind").
+    AUDIT_DEAD_LETTER_CONTAINER: storage.outputs.deadLetterContainerName
   },
   emailConfigured
     ? {
@@ -223,8 +268,8 @@ module functionApp 'modules/functionApp.bicep' = {
   params: {
     location: location
     tags: tags
-    planName: 'plan-${resourceToken}'
-    appName: 'func-${resourceToken}'
+    planName: resourceName('plan', resourceToken, '', nameLimits.plan)
+    appName: resourceName('func', resourceToken, '', nameLimits.functionApp)
     identityId: identity.outputs.appIdentityId
     identityClientId: identity.outputs.appIdentityClientId
     storageAccountName: storage.outputs.name
@@ -235,19 +280,21 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     enableAppServiceAuth: enableAppServiceAuth
     authClientId: appServiceAuthClientId
+    appSubnetId: network.outputs.appSubnetId
   }
 }
 
 module audited 'modules/auditedSubscription.bicep' = [
   for subscriptionId in auditedIds: {
-    name: '${take(environmentName, 20)}-audit-${subscriptionId}'
+    name: resourceName('audit', environmentName, subscriptionId, nameLimits.deployment)
     scope: subscription(subscriptionId)
     params: {
       location: location
       tags: tags
       appPrincipalId: identity.outputs.appIdentityPrincipalId
-      eventsResourceGroupName: 'rg-${environmentName}-arm-events'
-      systemTopicName: 'evgt-${environmentName}-arm'
+      eventsResourceGroupName: resourceName('rg', environmentName, 'arm-events', nameLimits.resourceGroup)
+      systemTopicName: resourceName('evgt', environmentName, 'arm', nameLimits.systemTopic)
+      existingSystemTopicId: existingSystemTopics[?subscriptionId] ?? ''
       functionAppId: functionApp.outputs.id
       deployEventSubscription: deployEventSubscriptions
       eventGridIdentityId: identity.outputs.eventGridIdentityId
@@ -267,3 +314,4 @@ output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.appIdentityPrincipalI
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.appIdentityClientId
 output KEY_VAULT_NAME string = keyVault.outputs.name
 output EVENT_SUBSCRIPTIONS_DEPLOYED bool = deployEventSubscriptions
+output EVENT_GRID_IDENTITY_ID string = identity.outputs.eventGridIdentityId

@@ -28,9 +28,11 @@ export const SETTING_NAMES = [
   'AUDIT_STORAGE',
   'AUDIT_STORAGE__tableServiceUri',
   'AUDIT_STORAGE__queueServiceUri',
+  'AUDIT_STORAGE__blobServiceUri',
   'AUDIT_STORAGE__credential',
   'AUDIT_STORAGE__clientId',
   'AUDIT_DATA_DIR',
+  'AUDIT_DEAD_LETTER_CONTAINER',
   'AUDIT_HISTORY_DAYS',
   'AUDIT_PUBLIC_BASE_URL',
   'ALERT_MIN_SEVERITY',
@@ -75,6 +77,8 @@ export type StorageSettings =
       kind: 'identity';
       tableServiceUri: string;
       queueServiceUri?: string;
+      /** The blob endpoint (Event Grid dead letters, `AUDIT_DEAD_LETTER_CONTAINER`). */
+      blobServiceUri?: string;
       credential?: 'managedidentity';
       /** Client id of the user-assigned managed identity used for storage. */
       clientId?: string;
@@ -125,6 +129,11 @@ export interface Settings {
   storage: StorageSettings;
   /** Where the embedded Azurite keeps its data. */
   dataDir: string;
+  /**
+   * The blob container Event Grid dead-letters undeliverable events to, in the `AUDIT_STORAGE`
+   * account (docs/events.md "Not going blind"); unset = no dead letters to read.
+   */
+  deadLetterContainer?: string;
   historyDays: number;
   /** Base URL of the HTTP API for links in alerts, without a trailing slash. */
   publicBaseUrl?: string;
@@ -212,6 +221,7 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {},
     schedule: parseSchedule(read('AUDIT_SCHEDULE') ?? DEFAULT_SCHEDULE),
     storage,
     dataDir: read('AUDIT_DATA_DIR') ?? DEFAULT_DATA_DIR,
+    deadLetterContainer: parseContainerName('AUDIT_DEAD_LETTER_CONTAINER', read('AUDIT_DEAD_LETTER_CONTAINER')),
     historyDays: parseInteger('AUDIT_HISTORY_DAYS', read('AUDIT_HISTORY_DAYS'), DEFAULT_HISTORY_DAYS, 1, 36500),
     publicBaseUrl: channel('links', 'AUDIT_PUBLIC_BASE_URL', () => parsePublicBaseUrl(read('AUDIT_PUBLIC_BASE_URL'))),
     alerts: {
@@ -282,6 +292,15 @@ function parseInteger(name: SettingName, value: string | undefined, fallback: nu
   return Number(value);
 }
 
+/** A blob container name: 3-63 lower-case letters, digits and single hyphens, starting and ending alphanumeric. */
+function parseContainerName(name: SettingName, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(value)) {
+    throw new InputError(`${name}: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`);
+  }
+  return value;
+}
+
 function parseGuid(name: SettingName, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!GUID.test(value)) throw new InputError(`${name}: '${value}' is not a client id (expected a GUID)`);
@@ -337,9 +356,10 @@ function parseStorage(read: Reader): StorageSettings {
   const connectionString = read('AUDIT_STORAGE');
   const tableServiceUri = read('AUDIT_STORAGE__tableServiceUri');
   const queueServiceUri = read('AUDIT_STORAGE__queueServiceUri');
+  const blobServiceUri = read('AUDIT_STORAGE__blobServiceUri');
   const credential = read('AUDIT_STORAGE__credential');
   const clientId = read('AUDIT_STORAGE__clientId');
-  const identityParts = tableServiceUri ?? queueServiceUri ?? credential ?? clientId;
+  const identityParts = tableServiceUri ?? queueServiceUri ?? blobServiceUri ?? credential ?? clientId;
 
   if (connectionString !== undefined) {
     if (identityParts !== undefined) {
@@ -367,6 +387,8 @@ function parseStorage(read: Reader): StorageSettings {
     queueServiceUri === undefined
       ? undefined
       : parseUrl('AUDIT_STORAGE__queueServiceUri', queueServiceUri, { secret: false, allowHttp: 'loopback' });
+  const blob =
+    blobServiceUri === undefined ? undefined : parseUrl('AUDIT_STORAGE__blobServiceUri', blobServiceUri, { secret: false, allowHttp: 'loopback' });
   if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') {
     throw new InputError(`AUDIT_STORAGE__credential: '${credential}' is not supported (the only value is managedidentity)`);
   }
@@ -374,6 +396,7 @@ function parseStorage(read: Reader): StorageSettings {
     kind: 'identity',
     tableServiceUri: table.toString().replace(/\/+$/, ''),
     ...(queue ? { queueServiceUri: queue.toString().replace(/\/+$/, '') } : {}),
+    ...(blob ? { blobServiceUri: blob.toString().replace(/\/+$/, '') } : {}),
     ...(credential !== undefined ? { credential: 'managedidentity' as const } : {}),
     ...(clientId !== undefined ? { clientId: parseGuid('AUDIT_STORAGE__clientId', clientId) } : {}),
   };

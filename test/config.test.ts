@@ -301,6 +301,32 @@ describe('ALERT_TEAMS_WEBHOOK_URL', () => {
   });
 });
 
+describe('AUDIT_DEAD_LETTER_CONTAINER and AUDIT_STORAGE__blobServiceUri (Event Grid dead letters)', () => {
+  it('reads the container and the identity-based blob endpoint', () => {
+    const settings = loadSettings({
+      AUDIT_STORAGE__tableServiceUri: 'https://staudit.table.core.windows.net/',
+      AUDIT_STORAGE__blobServiceUri: 'https://staudit.blob.core.windows.net/',
+      AUDIT_DEAD_LETTER_CONTAINER: 'eventgrid-deadletter',
+    });
+    expect(settings.deadLetterContainer).toBe('eventgrid-deadletter');
+    expect(settings.storage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://staudit.blob.core.windows.net' });
+  });
+
+  it('is unset by default', () => {
+    expect(loadSettings({}).deadLetterContainer).toBeUndefined();
+  });
+
+  it.each(['EventGrid', 'ab', 'dead--letter', '-deadletter', 'dead_letter'])('refuses %j, naming the setting', (value) => {
+    expect(failure({ AUDIT_DEAD_LETTER_CONTAINER: value })).toBe(
+      `AUDIT_DEAD_LETTER_CONTAINER: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`,
+    );
+  });
+
+  it('refuses a blob endpoint that is not a URL', () => {
+    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'https://a.table.core.windows.net', AUDIT_STORAGE__blobServiceUri: 'blob' })).toMatch(/^AUDIT_STORAGE__blobServiceUri: /);
+  });
+});
+
 describe("onChannelProblem: 'disable' (the Functions app and the local host)", () => {
   const disable = { onChannelProblem: 'disable' } as const;
   const unresolved = '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';

@@ -1,10 +1,14 @@
-// The Event Grid system topic on a subscription's Azure Resource Manager events and the event
-// subscription delivering the ones EVENTS.md routes to the `armEvents` function.
+// The Event Grid system topic on a subscription's Azure Resource Manager events (ours, or one the
+// subscription already has) and the event subscription delivering the operations the router
+// acts on to the `armEvents` function.
 
 param tags object
 
 @description('Name of the system topic. There can be only one system topic per subscription source.')
 param systemTopicName string
+
+@description('Create the system topic (false: it exists already, made by another tool or environment; only the event subscription is added).')
+param createSystemTopic bool = true
 
 @description('Resource id of the Function App.')
 param functionAppId string
@@ -12,7 +16,7 @@ param functionAppId string
 @description('Create the event subscription (the armEvents function must already exist).')
 param deployEventSubscription bool
 
-@description('Resource id of the user-assigned identity used to write dead letters.')
+@description('Resource id of the user-assigned identity used to write dead letters. On an existing topic the postdeploy hook adds it to the topic\'s identities first.')
 param eventGridIdentityId string
 
 @description('Resource id of the storage account holding the dead-letter container.')
@@ -31,19 +35,11 @@ param maxDeliveryAttempts int = 30
 @maxValue(1440)
 param eventTimeToLiveInMinutes int = 1440
 
-// EVENTS.md "Routing": the only operations the auditor acts on. StringIn is case-insensitive.
-var operationNames = [
-  'Microsoft.Authorization/roleAssignments/write'
-  'Microsoft.Authorization/roleAssignments/delete'
-  'Microsoft.Authorization/roleDefinitions/write'
-  'Microsoft.Authorization/roleDefinitions/delete'
-  'Microsoft.ContainerService/managedClusters/write'
-  'Microsoft.ContainerService/managedClusters/delete'
-  'Microsoft.ContainerService/managedClusters/agentPools/write'
-  'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'
-]
+// The operations the router acts on (ROUTED_OPERATIONS of src/core/events.ts), generated into
+// this file by `npm run generate:infra`. StringIn is case-insensitive.
+var routed = loadJsonContent('routedOperations.json')
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource newTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (createSystemTopic) {
   name: systemTopicName
   location: 'global'
   tags: tags
@@ -59,9 +55,16 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   }
 }
 
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: systemTopicName
+}
+
 resource toArmEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (deployEventSubscription) {
   parent: systemTopic
   name: 'aks-identity-auditor'
+  dependsOn: [
+    newTopic
+  ]
   properties: {
     destination: {
       endpointType: 'AzureFunction'
@@ -73,16 +76,12 @@ resource toArmEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-0
     }
     eventDeliverySchema: 'EventGridSchema'
     filter: {
-      includedEventTypes: [
-        'Microsoft.Resources.ResourceWriteSuccess'
-        'Microsoft.Resources.ResourceDeleteSuccess'
-        'Microsoft.Resources.ResourceActionSuccess'
-      ]
+      includedEventTypes: routed.eventTypes
       advancedFilters: [
         {
           operatorType: 'StringIn'
           key: 'data.operationName'
-          values: operationNames
+          values: routed.operationNames
         }
       ]
     }

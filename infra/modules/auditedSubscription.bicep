@@ -15,8 +15,11 @@ param appPrincipalId string
 @description('Resource group created in this subscription for the Event Grid system topic.')
 param eventsResourceGroupName string
 
-@description('Name of the Event Grid system topic.')
+@description('Name of the Event Grid system topic to create.')
 param systemTopicName string
+
+@description('Resource id of a system topic this subscription already has on its ARM events (only one is allowed per subscription); empty = create ours.')
+param existingSystemTopicId string = ''
 
 @description('Resource id of the Function App (the event subscription delivers to its armEvents function).')
 param functionAppId string
@@ -34,12 +37,18 @@ param deadLetterStorageAccountId string
 param deadLetterContainerName string
 
 // What src/adapters/armSource.ts reads: clusters, role assignments and definitions (including
-// those inherited from management groups), subscriptions, and the optional Resource Graph mode.
-// Never listClusterAdminCredential / listClusterUserCredential, never a write.
+// those inherited from management groups), PIM eligibility schedule instances and deny
+// assignments (who else can, or cannot, reach a cluster), user-assigned identities and their
+// federated credentials (the cluster's reach into Azure), subscriptions, and the optional
+// Resource Graph mode. Never listClusterAdminCredential / listClusterUserCredential, never a write.
 var readerActions = [
   'Microsoft.ContainerService/managedClusters/read'
   'Microsoft.Authorization/roleAssignments/read'
   'Microsoft.Authorization/roleDefinitions/read'
+  'Microsoft.Authorization/roleEligibilityScheduleInstances/read'
+  'Microsoft.Authorization/denyAssignments/read'
+  'Microsoft.ManagedIdentity/userAssignedIdentities/read'
+  'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read'
   'Microsoft.Resources/subscriptions/read'
   'Microsoft.ResourceGraph/resources/read'
 ]
@@ -75,18 +84,26 @@ resource readerAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource eventsResourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+var attachToExisting = !empty(existingSystemTopicId)
+
+resource eventsResourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = if (!attachToExisting) {
   name: eventsResourceGroupName
   location: location
   tags: tags
 }
 
+// Our topic in our group, or the subscription's existing topic in its own group: only the event
+// subscription is added to an existing one (another tool's topic is not changed).
 module events 'armEventsTopic.bicep' = {
   name: 'arm-events-topic'
-  scope: eventsResourceGroup
+  scope: resourceGroup(attachToExisting ? split(existingSystemTopicId, '/')[4] : eventsResourceGroupName)
+  dependsOn: [
+    eventsResourceGroup
+  ]
   params: {
     tags: tags
-    systemTopicName: systemTopicName
+    systemTopicName: attachToExisting ? last(split(existingSystemTopicId, '/')) : systemTopicName
+    createSystemTopic: !attachToExisting
     functionAppId: functionAppId
     deployEventSubscription: deployEventSubscription
     eventGridIdentityId: eventGridIdentityId

@@ -50,6 +50,9 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
 }
 
 // Custom role names are unique per tenant: the suffix ties this one to this resource group.
+// The actions are the ones Azure Communication Services documents for sending email with an
+// Entra ID identity (it authorizes a send against the resource's Write action); the role is
+// assignable only on this one Communication Services resource and assigned nowhere else.
 resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'aks-identity-auditor-email-sender')
   properties: {
@@ -57,7 +60,7 @@ resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
     description: 'Send email through Azure Communication Services with Entra ID. Nothing else.'
     type: 'CustomRole'
     assignableScopes: [
-      resourceGroup().id
+      communicationService.id
     ]
     permissions: [
       {

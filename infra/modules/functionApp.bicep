@@ -49,11 +49,14 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Put App Service Authentication (Entra ID) in front of the HTTP API.')
+@description('Require an Entra ID token for the whole HTTP API (except the health probe and the Event Grid webhook).')
 param enableAppServiceAuth bool = false
 
-@description('Application (client) id of the Entra ID app registration representing the API (required when enableAppServiceAuth).')
+@description('Application (client) id of the Entra ID app registration representing the API. Given, App Service Authentication is on: for the browser routes (/api/dashboard...) only, or for the whole API with enableAppServiceAuth.')
 param authClientId string = ''
+
+@description('Subnet (delegated to Microsoft.App/environments) the app integrates with, to reach storage and Key Vault through their private endpoints.')
+param appSubnetId string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -93,6 +96,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    virtualNetworkSubnetId: appSubnetId
     httpsOnly: true
     clientCertEnabled: false
     keyVaultReferenceIdentity: identityId
@@ -156,6 +160,7 @@ var hostSettings = {
   // Posture tables and the fan-out queue (connection `AUDIT_STORAGE` of the queue triggers).
   AUDIT_STORAGE__tableServiceUri: storage.properties.primaryEndpoints.table
   AUDIT_STORAGE__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AUDIT_STORAGE__blobServiceUri: storage.properties.primaryEndpoints.blob
   AUDIT_STORAGE__credential: 'managedidentity'
   AUDIT_STORAGE__clientId: identityClientId
   AUDIT_PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
@@ -167,10 +172,25 @@ resource siteSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: union(appSettings, hostSettings)
 }
 
-// Entra ID in front of everything but the health probe and the Event Grid delivery endpoint
-// (which the host protects with its system key and which Event Grid cannot authenticate to
-// with a user token). The function keys still apply behind it.
-resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableAppServiceAuth) {
+// App Service Authentication (Entra ID), on whenever a client id is given. Without
+// enableAppServiceAuth it guards the browser routes only: every route the app serves to
+// programs (listed below, with the health probe and the Event Grid delivery endpoint, which
+// the host protects with its system key) is excluded, so a route added later is guarded until
+// it is listed here. With enableAppServiceAuth only the probe and the webhook are excluded.
+// The function keys still apply behind it.
+var machinePaths = [
+  '/api/health'
+  '/runtime/webhooks/eventgrid'
+  '/runtime/webhooks/EventGrid'
+]
+var apiPaths = [
+  '/api/clusters'
+  '/api/clusters/*'
+  '/api/regressions'
+  '/api/openapi.json'
+]
+
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
   parent: site
   name: 'authsettingsV2'
   properties: {
@@ -179,12 +199,10 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (enableAppServiceAuth
     }
     globalValidation: {
       requireAuthentication: true
-      unauthenticatedClientAction: 'Return401'
-      excludedPaths: [
-        '/api/health'
-        '/runtime/webhooks/eventgrid'
-        '/runtime/webhooks/EventGrid'
-      ]
+      // A person in a browser is sent to sign in; a program gets 401 when the whole API is guarded.
+      unauthenticatedClientAction: enableAppServiceAuth ? 'Return401' : 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: enableAppServiceAuth ? machinePaths : concat(machinePaths, apiPaths)
     }
     httpSettings: {
       requireHttps: true

@@ -1,6 +1,8 @@
 // Key Vault (RBAC authorization, soft delete) holding the Teams Workflows webhook URL. The
 // Function App reads it through a Key Vault reference resolved with its user-assigned
-// identity; the URL itself never appears in an app setting, an output or a log.
+// identity; the URL itself never appears in an app setting, a parameter, an output or a log.
+// The secret is written once by the postprovision hook through Azure Resource Manager (the
+// control plane, which network rules do not block), so nobody holds a standing data-plane role.
 
 param location string
 param tags object
@@ -13,30 +15,30 @@ param name string
 @description('Principal id of the Function App identity (granted Key Vault Secrets User).')
 param appPrincipalId string
 
-@description('The Teams Workflows webhook URL; empty = Teams alerts off, no secret is written.')
-@secure()
-param teamsWebhookUrl string = ''
-
-@description('True when teamsWebhookUrl is not empty (kept apart so no output depends on the secret).')
+@description('True once the secret teams-webhook-url holds the Teams Workflows webhook URL (written by the postprovision hook).')
 param teamsWebhookConfigured bool = false
-
-@description('Optional principal (the person or pipeline deploying) granted Key Vault Secrets Officer, to rotate the webhook with az keyvault secret set. Empty = none.')
-param secretsOfficerPrincipalId string = ''
-
-@description('Type of secretsOfficerPrincipalId.')
-@allowed([
-  'User'
-  'Group'
-  'ServicePrincipal'
-])
-param secretsOfficerPrincipalType string = 'User'
 
 @description('Purge protection cannot be turned off again once on; leave off for throw-away environments.')
 param enablePurgeProtection bool = false
 
-// Built-in roles.
+@description('recover: bring back the soft-deleted vault of the same name (after azd down without --purge) instead of failing on it.')
+@allowed([
+  'default'
+  'recover'
+])
+param createMode string = 'default'
+
+@description('Accept traffic from public networks; off = only the private endpoint (and trusted Azure services).')
+param allowPublicNetworkAccess bool = false
+
+@description('Subnet of the private endpoint.')
+param privateEndpointSubnetId string
+
+@description('Private DNS zone ids by service (network.bicep output).')
+param privateDnsZoneIds object
+
+// Built-in role: Key Vault Secrets User.
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
-var keyVaultSecretsOfficerRoleId = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
 var teamsWebhookSecretName = 'teams-webhook-url'
 
@@ -50,6 +52,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
       family: 'A'
       name: 'standard'
     }
+    createMode: createMode
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
@@ -58,16 +61,48 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: allowPublicNetworkAccess ? 'Enabled' : 'Disabled'
+    networkAcls: {
+      defaultAction: allowPublicNetworkAccess ? 'Allow' : 'Deny'
+      bypass: 'AzureServices'
+    }
   }
 }
 
-resource teamsWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (teamsWebhookConfigured) {
-  parent: vault
-  name: teamsWebhookSecretName
+resource privateEndpoint 'Microsoft.Network/privateEndpoints@2024-05-01' = {
+  name: 'pe-${name}'
+  location: location
+  tags: tags
   properties: {
-    value: teamsWebhookUrl
-    contentType: 'Teams Workflows webhook URL'
+    subnet: {
+      id: privateEndpointSubnetId
+    }
+    privateLinkServiceConnections: [
+      {
+        name: 'vault'
+        properties: {
+          privateLinkServiceId: vault.id
+          groupIds: [
+            'vault'
+          ]
+        }
+      }
+    ]
+  }
+}
+
+resource privateDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {
+  parent: privateEndpoint
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: 'vault'
+        properties: {
+          privateDnsZoneId: privateDnsZoneIds.vault
+        }
+      }
+    ]
   }
 }
 
@@ -81,17 +116,8 @@ resource appSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource operatorSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(secretsOfficerPrincipalId)) {
-  name: guid(vault.id, secretsOfficerPrincipalId, keyVaultSecretsOfficerRoleId)
-  scope: vault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficerRoleId)
-    principalId: secretsOfficerPrincipalId
-    principalType: secretsOfficerPrincipalType
-  }
-}
-
 output name string = vault.name
+output id string = vault.id
 
 // The app setting value: a versionless Key Vault reference (the app follows the latest version).
 // Not a secret: it names where the secret is, and only the app identity may read it.

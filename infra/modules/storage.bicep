@@ -1,7 +1,9 @@
 // The one storage account: Functions host state (AzureWebJobsStorage), the deployment package
 // container of the Flex Consumption app, the posture tables and the fan-out queue
 // (AUDIT_STORAGE), and the Event Grid dead-letter container. Shared keys are disabled: every
-// client authenticates with Entra ID.
+// client authenticates with Entra ID. Public networks are refused unless allowed: the app comes
+// through private endpoints, Event Grid (dead letters, with its managed identity) as a trusted
+// Azure service. The app's blob rights stop at the containers it uses.
 
 param location string
 param tags object
@@ -26,8 +28,16 @@ param appPrincipalId string
 @description('Principal id of the identity the Event Grid system topics dead-letter with.')
 param eventGridPrincipalId string
 
+@description('Accept traffic from public networks; off = only the private endpoints and trusted Azure services.')
+param allowPublicNetworkAccess bool = false
+
+@description('Subnet of the private endpoints.')
+param privateEndpointSubnetId string
+
+@description('Private DNS zone ids by service (network.bicep output).')
+param privateDnsZoneIds object
+
 // Built-in roles.
-var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageBlobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -36,6 +46,20 @@ var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var queueNames = [
   'audit-subscriptions'
   'audit-subscriptions-poison'
+]
+
+// What the Functions host keeps in AzureWebJobsStorage blobs (timer and singleton leases, host
+// keys). Created here so the app's blob role can be given on these containers only.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
+// Storage services the app reaches through a private endpoint each.
+var privateServices = [
+  'blob'
+  'queue'
+  'table'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -54,9 +78,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: allowPublicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: allowPublicNetworkAccess ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
   }
@@ -82,6 +106,57 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
     publicAccess: 'None'
   }
 }
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+  for containerName in hostContainerNames: {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource privateEndpoints 'Microsoft.Network/privateEndpoints@2024-05-01' = [
+  for service in privateServices: {
+    name: 'pe-${name}-${service}'
+    location: location
+    tags: tags
+    properties: {
+      subnet: {
+        id: privateEndpointSubnetId
+      }
+      privateLinkServiceConnections: [
+        {
+          name: service
+          properties: {
+            privateLinkServiceId: storage.id
+            groupIds: [
+              service
+            ]
+          }
+        }
+      ]
+    }
+  }
+]
+
+resource privateDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = [
+  for (service, i) in privateServices: {
+    parent: privateEndpoints[i]
+    name: 'default'
+    properties: {
+      privateDnsZoneConfigs: [
+        {
+          name: service
+          properties: {
+            privateDnsZoneId: privateDnsZoneIds[service]
+          }
+        }
+      ]
+    }
+  }
+]
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: storage
@@ -129,12 +204,35 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
   }
 }
 
-// The Functions host (AzureWebJobsStorage: blobs for leases and the deployment package).
-resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, storageBlobDataOwnerRoleId)
-  scope: storage
+// The app's blobs, container by container: the host's leases and keys, the deployment package
+// it runs from, and the dead letters it reads (and removes once processed). No other container.
+resource appHostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (containerName, i) in hostContainerNames: {
+    name: guid(hostContainers[i].id, appPrincipalId, storageBlobDataContributorRoleId)
+    scope: hostContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributorRoleId)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource appPackageBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deploymentContainer.id, appPrincipalId, storageBlobDataContributorRoleId)
+  scope: deploymentContainer
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwnerRoleId)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributorRoleId)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appDeadLetterBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, appPrincipalId, storageBlobDataContributorRoleId)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributorRoleId)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -8,6 +8,18 @@ if ($env:DEPLOY_EVENT_SUBSCRIPTIONS -eq 'true') {
 }
 
 Write-Host 'The armEvents function is deployed: creating the Event Grid subscriptions (azd provision, second pass).'
+
+foreach ($pair in @("$env:EXISTING_SYSTEM_TOPICS".Split(',') | Where-Object { $_ })) {
+  $topic = $pair.Substring($pair.IndexOf('=') + 1)
+  $url = "https://management.azure.com${topic}?api-version=2022-06-15"
+  $current = az rest --method get --url $url --query 'identity.type' -o tsv 2>$null
+  $type = if ("$current" -like '*SystemAssigned*') { 'SystemAssigned,UserAssigned' } else { 'UserAssigned' }
+  Write-Host "Adding the dead-letter identity to the existing system topic $topic."
+  $body = @{ identity = @{ type = $type; userAssignedIdentities = @{ "$env:EVENT_GRID_IDENTITY_ID" = @{} } } } | ConvertTo-Json -Compress -Depth 5
+  az rest --method patch --url $url --body $body -o none
+  if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 azd env set DEPLOY_EVENT_SUBSCRIPTIONS true
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 

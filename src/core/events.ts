@@ -354,6 +354,16 @@ const EXPECTED_TYPE: Record<string, string> = {
   [OPERATIONS.accessProfileCredential]: 'microsoft.resources.resourceactionsuccess',
 };
 
+/**
+ * Every ARM operation the router acts on (lower case), with the event type that carries it:
+ * the one list the deployment's Event Grid filter is generated from
+ * (`infra/modules/routedOperations.json`, written by `npm run generate:infra`; a test fails when
+ * the two differ). Route a new operation by adding it to EXPECTED_TYPE and the switch below.
+ */
+export const ROUTED_OPERATIONS: ReadonlyArray<{ operationName: string; eventType: string }> = Object.entries(EXPECTED_TYPE).map(
+  ([operationName, eventType]) => ({ operationName, eventType }),
+);
+
 function watchedKnownClusters(ctx: RouteContext, watched: ReadonlySet<string>): string[] {
   return ctx.knownClusterIds.filter((id) => {
     const s = subscriptionOf(id);

@@ -5,9 +5,10 @@
  * problems it finds; every check is also run on a deliberately broken in-memory copy of the
  * templates to prove that it notices.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { SECRET_SETTING_NAMES, SETTING_NAMES } from '../../src/config';
+import { ROUTED_OPERATIONS } from '../../src/core/events';
 import {
   broken,
   callersOf,
@@ -32,26 +33,25 @@ import {
   type Project,
 } from './bicepModel';
 
-/** EVENTS.md "Routing": the ARM operations the auditor acts on, and the event types carrying them. */
-const EVENT_OPERATION_NAMES = [
-  'Microsoft.Authorization/roleAssignments/write',
-  'Microsoft.Authorization/roleAssignments/delete',
-  'Microsoft.Authorization/roleDefinitions/write',
-  'Microsoft.Authorization/roleDefinitions/delete',
-  'Microsoft.ContainerService/managedClusters/write',
-  'Microsoft.ContainerService/managedClusters/delete',
-  'Microsoft.ContainerService/managedClusters/agentPools/write',
-  'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
-];
-const EVENT_TYPES = [
-  'Microsoft.Resources.ResourceWriteSuccess',
-  'Microsoft.Resources.ResourceDeleteSuccess',
-  'Microsoft.Resources.ResourceActionSuccess',
+/** Event Grid's limit on the values of all advanced filters of one event subscription. */
+const MAX_ADVANCED_FILTER_VALUES = 25;
+
+/** The auditor's custom role: exactly what the live ARM source reads. */
+const READER_ACTIONS = [
+  'Microsoft.ContainerService/managedClusters/read',
+  'Microsoft.Authorization/roleAssignments/read',
+  'Microsoft.Authorization/roleDefinitions/read',
+  'Microsoft.Authorization/roleEligibilityScheduleInstances/read',
+  'Microsoft.Authorization/denyAssignments/read',
+  'Microsoft.ManagedIdentity/userAssignedIdentities/read',
+  'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read',
+  'Microsoft.Resources/subscriptions/read',
+  'Microsoft.ResourceGraph/resources/read',
 ];
 
 /** Built-in role definition ids the templates must use for these grants. */
 const BUILT_IN_ROLES: Record<string, string> = {
-  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   'Storage Table Data Contributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
@@ -68,6 +68,8 @@ const REQUIRED_SETTINGS = [
   'AzureWebJobsStorage__clientId',
   'AUDIT_STORAGE__tableServiceUri',
   'AUDIT_STORAGE__queueServiceUri',
+  'AUDIT_STORAGE__blobServiceUri',
+  'AUDIT_DEAD_LETTER_CONTAINER',
   'AUDIT_STORAGE__credential',
   'AUDIT_STORAGE__clientId',
   'AZURE_CLIENT_ID',
@@ -459,18 +461,20 @@ function checkEventSubscription(p: Project): string[] {
     if (literal(get(body, 'properties.destination.endpointType')) !== 'AzureFunction') problems.push(`${at}: destination must be AzureFunction`);
     const target = get(body, 'properties.destination.properties.resourceId')?.text ?? '';
     if (!target.endsWith(`/functions/${functionName}'`)) problems.push(`${at}: destination must be the ${functionName} function (is ${target})`);
-    const types = strings(file, get(body, 'properties.filter.includedEventTypes'));
-    if ([...types].sort().join() !== [...EVENT_TYPES].sort().join()) problems.push(`${at}: includedEventTypes must be ${EVENT_TYPES.join(', ')} (is ${types.join(', ')})`);
+    const types = jsonStrings(p, file, get(body, 'properties.filter.includedEventTypes'));
+    const routedTypes = [...new Set(ROUTED_OPERATIONS.map((r) => r.eventType.toLowerCase()))].sort();
+    if (types.map((t) => t.toLowerCase()).sort().join() !== routedTypes.join()) problems.push(`${at}: includedEventTypes must be ${routedTypes.join(', ')} (is ${types.join(', ')})`);
     const filters = deref(file, get(body, 'properties.filter.advancedFilters'));
     const operation = filters?.namedChildren.find((f) => literal(get(f, 'key')) === 'data.operationName' && literal(get(f, 'operatorType')) === 'StringIn');
     if (!operation) {
       problems.push(`${at}: no StringIn advanced filter on data.operationName`);
     } else {
-      const values = strings(file, get(operation, 'values')).map((v) => v.toLowerCase());
-      for (const name of EVENT_OPERATION_NAMES) if (!values.includes(name.toLowerCase())) problems.push(`${at}: operation ${name} (EVENTS.md) is not in the filter`);
+      const values = jsonStrings(p, file, get(operation, 'values')).map((v) => v.toLowerCase());
+      for (const { operationName } of ROUTED_OPERATIONS) if (!values.includes(operationName.toLowerCase())) problems.push(`${at}: operation ${operationName} (routed by src/core/events.ts) is not in the filter`);
       for (const value of values) {
-        if (!EVENT_OPERATION_NAMES.some((n) => n.toLowerCase() === value)) problems.push(`${at}: operation ${value} is not one EVENTS.md routes`);
+        if (!ROUTED_OPERATIONS.some((r) => r.operationName.toLowerCase() === value)) problems.push(`${at}: operation ${value} is not one src/core/events.ts routes`);
       }
+      if (values.length > MAX_ADVANCED_FILTER_VALUES) problems.push(`${at}: ${values.length} filter values; Event Grid accepts ${MAX_ADVANCED_FILTER_VALUES}`);
     }
     if (!get(body, 'properties.retryPolicy.maxDeliveryAttempts') || !get(body, 'properties.retryPolicy.eventTimeToLiveInMinutes')) problems.push(`${at}: retryPolicy missing`);
     const deadLetter = get(body, 'properties.deadLetterWithResourceIdentity.deadLetterDestination') ?? get(body, 'properties.deadLetterDestination');
@@ -479,6 +483,26 @@ function checkEventSubscription(p: Project): string[] {
     if (withIdentity && literal(get(withIdentity, 'identity.type')) !== 'UserAssigned') problems.push(`${at}: dead-letter identity must be user-assigned`);
   }
   return problems;
+}
+
+/**
+ * Strings of an array, also through `loadJsonContent('x.json').member` (the generated filter):
+ * the JSON is read from the project, so a broken copy of it is seen too.
+ */
+function jsonStrings(p: Project, file: BicepFile, node: Node | undefined): string[] {
+  const target = deref(file, node);
+  if (target?.type === 'member_expression') {
+    const loaded = deref(file, target.childForFieldName('object') ?? undefined);
+    if (loaded?.type === 'call_expression' && callName(loaded) === 'loadJsonContent') {
+      const relative = literal(loaded.childForFieldName('arguments')?.namedChildren[0]) ?? '';
+      const path = posix.normalize(posix.join(posix.dirname(file.path), relative));
+      const text = p.texts[path];
+      if (text === undefined) return [`<${path} missing>`];
+      const value = (JSON.parse(text) as Record<string, unknown>)[target.childForFieldName('property')?.text ?? ''];
+      return Array.isArray(value) ? value.map(String) : [];
+    }
+  }
+  return strings(file, node);
 }
 
 function checkRoleAssignments(p: Project): string[] {
@@ -522,9 +546,9 @@ function checkCustomRoles(p: Project): string[] {
     if (actions.some((a) => a.toLowerCase() === 'microsoft.containerservice/managedclusters/read')) {
       reader = true;
       for (const action of actions) if (!/\/read$/i.test(action)) problems.push(`${at}: the auditor's role must be read-only (${action})`);
-      for (const needed of ['Microsoft.ContainerService/managedClusters/read', 'Microsoft.Authorization/roleAssignments/read', 'Microsoft.Authorization/roleDefinitions/read']) {
-        if (!actions.includes(needed)) problems.push(`${at}: ${needed} missing`);
-      }
+      // Exactly the reads the live source makes (docs/deploy.md), nothing more.
+      for (const needed of READER_ACTIONS) if (!actions.includes(needed)) problems.push(`${at}: ${needed} missing`);
+      for (const action of actions) if (!READER_ACTIONS.includes(action)) problems.push(`${at}: ${action} is not a read the auditor makes`);
     }
   }
   if (!reader) problems.push('no custom read-only role for the auditor (managedClusters/read …)');
@@ -555,15 +579,71 @@ function checkAuditedSubscriptions(p: Project): string[] {
   return problems;
 }
 
+/** Strings of an array expression, through variables and concat(). */
+function arrayStrings(file: BicepFile, node: Node | undefined): string[] {
+  const target = deref(file, node);
+  if (target?.type === 'call_expression' && callName(target) === 'concat') {
+    return (target.childForFieldName('arguments')?.namedChildren ?? []).flatMap((arg) => arrayStrings(file, arg));
+  }
+  return strings(file, target);
+}
+
+/** The HTTP routes the app registers (src/functions), as request paths with sample segment values. */
+function appRoutePaths(): string[] {
+  const dir = join(ROOT, 'src', 'functions');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/route: '([^']+)'/g)].map((m) => `/api/${m[1].replace(/\{[^}]+\}/g, 'x')}`));
+}
+
+function excludes(paths: string[], path: string): boolean {
+  return paths.some((e) => e === path || (e.endsWith('/*') && path.startsWith(e.slice(0, -1))));
+}
+
+/**
+ * App Service Authentication: on whenever a client id is given; the health probe and the Event
+ * Grid webhook never behind it; without enableAppServiceAuth every route but the browser ones
+ * (`/api/dashboard…`) excluded, with it only the probe and the webhook.
+ */
 function checkAppServiceAuth(p: Project): string[] {
   const problems: string[] = [];
   const auth = resourcesOf(p, 'Microsoft.Web/sites/config').find(({ resource }) => literal(get(resource.body, 'name')) === 'authsettingsV2');
   if (!auth) return ['no authsettingsV2 (App Service Authentication)'];
-  const body = auth.resource.body;
-  if (!/enableAppServiceAuth/.test(auth.resource.node.text.split('{')[0])) problems.push('authsettingsV2 must be conditional on enableAppServiceAuth');
+  const { file, resource } = auth;
+  const body = resource.body;
+  const condition = resource.node.text.split('{')[0];
+  if (!/if \(!empty\(authClientId\)\)/.test(condition)) problems.push(`authsettingsV2 must be on whenever authClientId is given (is ${condition.trim()})`);
   if (literal(get(body, 'properties.globalValidation.requireAuthentication')) !== 'true') problems.push('requireAuthentication must be true');
-  if (!strings(auth.file, get(body, 'properties.globalValidation.excludedPaths')).includes('/api/health')) problems.push('/api/health must be excluded from authentication');
   if (literal(get(body, 'properties.identityProviders.azureActiveDirectory.enabled')) !== 'true') problems.push('the Entra ID provider must be enabled');
+  const excluded = deref(file, get(body, 'properties.globalValidation.excludedPaths'));
+  if (excluded?.type !== 'ternary_expression' || !/^enableAppServiceAuth$/.test(excluded.childForFieldName('condition')?.text ?? '')) {
+    return [...problems, 'excludedPaths must depend on enableAppServiceAuth (whole API, or browser routes only)'];
+  }
+  const whole = arrayStrings(file, excluded.childForFieldName('consequence') ?? undefined);
+  const browserOnly = arrayStrings(file, excluded.childForFieldName('alternative') ?? undefined);
+  for (const [mode, paths] of [['whole API', whole], ['browser routes', browserOnly]] as const) {
+    for (const path of ['/api/health', '/runtime/webhooks/eventgrid']) if (!paths.includes(path)) problems.push(`${mode}: ${path} must be excluded from authentication`);
+    const browserPaths = ['/api/dashboard', '/api/dashboard/x', ...appRoutePaths().filter((r) => r.startsWith('/api/dashboard'))];
+    for (const path of browserPaths) if (excludes(paths, path)) problems.push(`${mode}: browser route ${path} must not be excluded`);
+  }
+  for (const path of appRoutePaths().filter((r) => !r.startsWith('/api/dashboard') && r !== '/api/health')) {
+    if (excludes(whole, path)) problems.push(`whole API: ${path} must not be excluded`);
+    if (!excludes(browserOnly, path)) problems.push(`browser routes: the API route ${path} must be excluded (programs call it with a function key)`);
+  }
+  return problems;
+}
+
+/** No parameter carries a secret: the Teams webhook reaches Key Vault through the hook, not a deployment parameter. */
+function checkNoSecretParameters(p: Project): string[] {
+  const problems: string[] = [];
+  for (const file of p.files) {
+    for (const param of file.params.values()) {
+      const type = param.node.namedChildren[1]?.text ?? '';
+      if (param.secure || (type !== 'bool' && /webhook|secret|password|connectionstring|accesskey/i.test(param.name))) {
+        problems.push(`${line(file, param.node)}: parameter ${param.name} would carry a secret through the deployment (and azd's environment file)`);
+      }
+    }
+  }
   return problems;
 }
 
@@ -688,7 +768,7 @@ const DETECTORS: Detector[] = [
     check: checkOutputs,
     breaks: [
       ['infra/modules/storage.bicep', 'output name string = storage.name', "output name string = storage.name\noutput accountKey string = storage.listKeys().keys[0].value"],
-      ['infra/modules/keyVault.bicep', 'output name string = vault.name', 'output name string = vault.name\noutput webhook string = teamsWebhookUrl'],
+      ['infra/modules/keyVault.bicep', 'output id string = vault.id', 'output id string = vault.id\noutput teamsWebhookSecret string = vault.properties.vaultUri'],
       ['infra/main.bicep', 'output KEY_VAULT_NAME string = keyVault.outputs.name', 'output TEAMS_SECRET string = keyVault.outputs.teamsWebhookReference'],
     ],
   },
@@ -696,9 +776,16 @@ const DETECTORS: Detector[] = [
     name: 'a @secure() parameter only reaches a Key Vault secret',
     check: checkSecureParams,
     breaks: [
-      ['infra/main.bicep', 'ALERT_TEAMS_WEBHOOK_URL: keyVault.outputs.teamsWebhookReference', 'ALERT_TEAMS_WEBHOOK_URL: teamsWebhookUrl'],
-      ['infra/modules/keyVault.bicep', "contentType: 'Teams Workflows webhook URL'", 'contentType: teamsWebhookUrl'],
-      ['infra/modules/keyVault.bicep', "@secure()\nparam teamsWebhookUrl string = ''", '@secure()\nparam teamsWebhookUrl string = \'https://example.webhook.office.com/x\''],
+      ['infra/main.bicep', 'param teamsWebhookConfigured bool = false', "param teamsWebhookConfigured bool = false\n@secure()\nparam teamsWebhookUrl string = ''\noutput leaked string = teamsWebhookUrl"],
+      ['infra/main.bicep', 'param teamsWebhookConfigured bool = false', "param teamsWebhookConfigured bool = false\n@secure()\nparam teamsWebhookUrl string = 'https://example.webhook.office.com/x'"],
+    ],
+  },
+  {
+    name: 'no parameter carries a secret (the Teams webhook goes to Key Vault through the hook)',
+    check: checkNoSecretParameters,
+    breaks: [
+      ['infra/main.bicep', 'param teamsWebhookConfigured bool = false', "param teamsWebhookConfigured bool = false\n@secure()\nparam teamsWebhookUrl string = ''"],
+      ['infra/modules/keyVault.bicep', 'param teamsWebhookConfigured bool = false', "param teamsWebhookConfigured bool = false\nparam teamsWebhookUrl string = ''"],
     ],
   },
   {
@@ -728,12 +815,13 @@ const DETECTORS: Detector[] = [
     ],
   },
   {
-    name: 'event subscription: the EVENTS.md event types and operations, to armEvents, retried and dead-lettered',
+    name: 'event subscription: the routed event types and operations (src/core/events.ts), to armEvents, retried and dead-lettered',
     check: checkEventSubscription,
     breaks: [
-      ['infra/modules/armEventsTopic.bicep', "  'Microsoft.ContainerService/managedClusters/agentPools/write'\n", ''],
-      ['infra/modules/armEventsTopic.bicep', "  'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'\n", "  'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'\n  'Microsoft.Compute/virtualMachines/write'\n"],
-      ['infra/modules/armEventsTopic.bicep', "        'Microsoft.Resources.ResourceActionSuccess'\n", ''],
+      ['infra/modules/routedOperations.json', '    "microsoft.containerservice/managedclusters/agentpools/write",\n', ''],
+      ['infra/modules/routedOperations.json', '"operationNames": [\n', '"operationNames": [\n    "microsoft.compute/virtualmachines/write",\n'],
+      ['infra/modules/routedOperations.json', '    "Microsoft.Resources.ResourceActionSuccess",\n', ''],
+      ['infra/modules/armEventsTopic.bicep', 'values: routed.operationNames', "values: [\n            'Microsoft.Authorization/roleAssignments/write'\n          ]"],
       ['infra/modules/armEventsTopic.bicep', "'${functionAppId}/functions/armEvents'", "'${functionAppId}/functions/nightlyAudit'"],
       ['infra/modules/armEventsTopic.bicep', "key: 'data.operationName'", "key: 'subject'"],
       ['infra/modules/armEventsTopic.bicep', /    retryPolicy: \{[^}]+\}\n/, ''],
@@ -744,7 +832,7 @@ const DETECTORS: Detector[] = [
     name: 'role assignments: guid(scope, principal, role) names, principalType, the built-in roles',
     check: checkRoleAssignments,
     breaks: [
-      ['infra/modules/storage.bicep', 'name: guid(storage.id, appPrincipalId, storageBlobDataOwnerRoleId)', "name: 'blob-data-owner'"],
+      ['infra/modules/storage.bicep', 'name: guid(deploymentContainer.id, appPrincipalId, storageBlobDataContributorRoleId)', "name: 'blob-data-contributor'"],
       ['infra/modules/keyVault.bicep', 'name: guid(vault.id, appPrincipalId, keyVaultSecretsUserRoleId)', 'name: guid(vault.id, keyVaultSecretsUserRoleId)'],
       ['infra/modules/monitoring.bicep', "    principalType: 'ServicePrincipal'\n", ''],
       ['infra/modules/storage.bicep', "'0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'", "'17d1049b-9a84-46fb-8f53-869881c3d3ab'"],
@@ -758,6 +846,8 @@ const DETECTORS: Detector[] = [
       ['infra/modules/auditedSubscription.bicep', "  'Microsoft.Resources/subscriptions/read'\n", "  'Microsoft.Resources/subscriptions/read'\n  'Microsoft.ContainerService/*'\n"],
       ['infra/modules/auditedSubscription.bicep', "  'Microsoft.Resources/subscriptions/read'\n", "  'Microsoft.Resources/subscriptions/read'\n  'Microsoft.Authorization/roleAssignments/write'\n"],
       ['infra/modules/email.bicep', "'Microsoft.Communication/EmailServices/write'", "'Microsoft.Communication/*'"],
+      ['infra/modules/auditedSubscription.bicep', "  'Microsoft.Resources/subscriptions/read'\n", "  'Microsoft.Resources/subscriptions/read'\n  'Microsoft.Compute/virtualMachines/read'\n"],
+      ['infra/modules/auditedSubscription.bicep', "  'Microsoft.Authorization/denyAssignments/read'\n", ''],
     ],
   },
   {
@@ -769,11 +859,15 @@ const DETECTORS: Detector[] = [
     ],
   },
   {
-    name: 'App Service Authentication: Entra ID, health excluded',
+    name: 'App Service Authentication: on with a client id, browser routes (or the whole API), health and webhook excluded',
     check: checkAppServiceAuth,
     breaks: [
-      ['infra/modules/functionApp.bicep', "        '/api/health'\n", ''],
+      ['infra/modules/functionApp.bicep', "  '/api/health'\n", ''],
       ['infra/modules/functionApp.bicep', 'requireAuthentication: true', 'requireAuthentication: false'],
+      ['infra/modules/functionApp.bicep', "  '/api/regressions'\n", ''],
+      ['infra/modules/functionApp.bicep', "  '/api/clusters/*'\n", "  '/api/*'\n"],
+      ['infra/modules/functionApp.bicep', "if (!empty(authClientId))", 'if (enableAppServiceAuth)'],
+      ['infra/modules/functionApp.bicep', 'excludedPaths: enableAppServiceAuth ? machinePaths : concat(machinePaths, apiPaths)', 'excludedPaths: concat(machinePaths, apiPaths)'],
     ],
   },
   {
@@ -848,6 +942,14 @@ describe('infra: azd project', () => {
     expect(connection).toBe('AUDIT_STORAGE');
     expect(keys).toContain(`${connection}__queueServiceUri`);
     expect(keys).toContain(`${connection}__credential`);
+  });
+
+  it('the app reads dead letters from the container the event subscriptions dead-letter to', () => {
+    const { settings } = appSettings(REAL);
+    const setting = settings.find((x) => x.key === 'AUDIT_DEAD_LETTER_CONTAINER');
+    const audited = main.modules.find((m) => m.target === 'infra/modules/auditedSubscription.bicep');
+    expect(setting?.value.text).toBe('storage.outputs.deadLetterContainerName');
+    expect(get(audited?.body, 'params.deadLetterContainerName')?.text).toBe('storage.outputs.deadLetterContainerName');
   });
 
   it('the queues the app uses exist', () => {

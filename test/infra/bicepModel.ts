@@ -75,7 +75,13 @@ export function bicepFilesUnder(dir: string): string[] {
   return found.sort();
 }
 
-export const OTHER_TEXTS = ['azure.yaml', 'infra/main.parameters.json', '.github/workflows/ci.yml', 'docs/deploy.md'];
+export const OTHER_TEXTS = [
+  'azure.yaml',
+  'infra/main.parameters.json',
+  'infra/modules/routedOperations.json',
+  '.github/workflows/ci.yml',
+  'docs/deploy.md',
+];
 
 export function readSources(): Record<string, string> {
   const sources: Record<string, string> = {};
