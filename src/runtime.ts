@@ -10,7 +10,8 @@ import { join } from 'path';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
 import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage } from './composition';
-import { ConfigurationError, InputError } from './core/errors';
+import { ConfigurationError, errorMessage, InputError } from './core/errors';
+import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
 import type { Report } from './core/model';
@@ -130,7 +131,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       // What was written before the failure (an admin-credential page) goes out now, not only
       // once Event Grid's redelivery succeeds; the failure is still what the caller sees.
       await deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false }).catch((deliveryError: unknown) =>
-        log(`alerts: delivery after a failed event batch failed: ${deliveryError instanceof Error ? deliveryError.message : String(deliveryError)}`),
+        log(`alerts: delivery after a failed event batch failed: ${errorMessage(deliveryError)}`),
       );
       throw error;
     }
@@ -211,7 +212,8 @@ let current: Promise<Runtime> | undefined;
 /** The runtime of this process: built once from the app settings, unless one was installed. */
 export function getRuntime(): Promise<Runtime> {
   current ??= Promise.resolve()
-    .then(() => createRuntime(loadAppSettings(), { log: (line) => console.log(line) }))
+    // The Functions log goes to Application Insights: every line through the one redaction.
+    .then(() => createRuntime(loadAppSettings(), { log: (line) => console.log(redactSecrets(line)) }))
     .catch((error) => {
       // A broken setting must fail every invocation with the same clear message, not only the first.
       current = undefined;

@@ -21,6 +21,7 @@ import type { Agent } from 'https';
 import { builtinRoleByGuid } from '../core/builtinRoles';
 import { DependencyError } from '../core/errors';
 import type { Cluster, DenyAssignment, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
+import { redactSecrets } from '../core/redaction';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
@@ -502,7 +503,7 @@ function statusOf(error: unknown): number | undefined {
 export function describeError(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string } | undefined;
   const parts = [e?.statusCode ? `HTTP ${e.statusCode}` : undefined, e?.code, e?.message?.split('\n')[0]].filter(Boolean);
-  const text = parts.join(' ') || String(error);
+  const text = redactSecrets(parts.join(' ') || String(error));
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 

@@ -6,7 +6,7 @@
  * malformed event must not cost the rest of its batch.
  */
 import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
-import { InputError } from '../core/errors';
+import { errorMessage, InputError } from '../core/errors';
 import { BadEventError, describeValue, usableEventId, validateArmEvent, type ArmEvent, type EventEnvelope } from '../core/events';
 
 export interface RejectedEvent {
@@ -32,10 +32,6 @@ const deserializer = new EventGridDeserializer();
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 type Element =
@@ -77,7 +73,7 @@ async function parseElement(raw: unknown, index: number): Promise<Element> {
   } catch (error) {
     if (error instanceof BadEventError) return reject(raw, error.problem);
     // The SDK throws TypeError/Error for envelope problems ("event is missing required property 'subject'").
-    return reject(raw, messageOf(error));
+    return reject(raw, errorMessage(error));
   }
 }
 
@@ -127,7 +123,7 @@ export async function parseEventBatch(body: unknown): Promise<ParsedBatch> {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new InputError(`the event batch is not JSON: ${messageOf(error)}`);
+      throw new InputError(`the event batch is not JSON: ${errorMessage(error)}`);
     }
   }
   if (!Array.isArray(value) && !isRecord(value)) {

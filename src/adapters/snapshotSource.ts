@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../core/errors';
+import { errorMessage, InputError } from '../core/errors';
 import { normaliseFederatedCredential } from '../core/federation';
 import type { Cluster, Estate } from '../core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
@@ -217,7 +217,6 @@ function decode(bytes: Buffer): string {
 
 /** The short reason of an error, on one line (JSON.parse messages may quote the input). */
 function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const flat = message.replace(/\s+/g, ' ').trim();
+  const flat = errorMessage(error).replace(/\s+/g, ' ').trim();
   return flat.length > 160 ? `${flat.slice(0, 160)}…` : flat;
 }

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { findPackageRoot, processEnvironment, type Environment } from '../config';
-import { InputError } from '../core/errors';
+import { errorMessage, InputError } from '../core/errors';
+import { redactSecrets } from '../core/redaction';
 import { systemClock, type Clock } from '../core/ports';
 import { defaultAuditDeps, registerAudit, type AuditCommandDeps } from './commands/audit';
 import { registerChecks } from './commands/checks';
@@ -106,9 +107,8 @@ function reportError(error: unknown, ctx: CommandContext): number {
     ctx.warn(`${PROGRAM_NAME}: ${oneLine(error.message)}`);
     return 2;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.warn(`${PROGRAM_NAME}: ${oneLine(message)}`);
-  if (ctx.env.DEBUG && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
+  ctx.warn(`${PROGRAM_NAME}: ${oneLine(errorMessage(error))}`);
+  if (ctx.env.DEBUG && error instanceof Error && error.stack) ctx.warn(error.stack);
   return 2;
 }
 
@@ -140,9 +140,10 @@ function createContext(io: Partial<CliIo>): CommandContext {
     packageRoot,
     packageVersion: pkg.version,
     informationUri: pkg.informationUri,
-    warn: (line) => stderr.write(`${line}\n`),
+    // Every line on stderr (errors, warnings, the runtime's log) goes through the one redaction.
+    warn: (line) => stderr.write(`${redactSecrets(line)}\n`),
     progress: (line) => {
-      if (stderr.isTTY) stderr.write(`${line}\n`);
+      if (stderr.isTTY) stderr.write(`${redactSecrets(line)}\n`);
     },
     colorStdout: Boolean(stdout.isTTY) && !env.NO_COLOR,
     tableWidth: stdout.isTTY && stdout.columns ? Math.min(MAX_TABLE_WIDTH, stdout.columns) : MAX_TABLE_WIDTH,

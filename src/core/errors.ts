@@ -1,3 +1,5 @@
+import { redactSecrets } from './redaction';
+
 /**
  * A user's mistake (broken export, malformed event, bad setting, hostile query string), as
  * opposed to a bug or an outage. Its message is one line that names what is wrong; the CLI
@@ -39,4 +41,14 @@ export class ConfigurationError extends Error {
     super(message);
     this.name = 'ConfigurationError';
   }
+}
+
+/**
+ * The message of anything thrown, with secrets redacted (`redactSecrets`): what every error
+ * path prints, logs or stores. `firstLine` keeps only its first line (SDK messages can carry a
+ * request dump after it).
+ */
+export function errorMessage(error: unknown, options: { firstLine?: boolean } = {}): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return redactSecrets(options.firstLine ? message.split(/\r?\n/)[0] : message);
 }

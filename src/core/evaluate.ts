@@ -15,11 +15,8 @@ import {
   type Finding,
   type PrincipalAccess,
 } from './model';
+import { errorMessage } from './errors';
 import { clusterStatus, scoreFindings } from './score';
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * One check on one cluster. A check that throws (a bug, or input no one anticipated) yields
@@ -30,7 +27,7 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
   try {
     outcome = check.evaluate(input);
   } catch (error) {
-    outcome = { status: 'error', detail: `The check could not be evaluated: ${messageOf(error)}`, principals: check.category === 'access' ? [] : undefined };
+    outcome = { status: 'error', detail: `The check could not be evaluated: ${errorMessage(error)}`, principals: check.category === 'access' ? [] : undefined };
   }
   let remediation: string;
   try {
@@ -233,7 +230,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
     } catch (error) {
       access = {
         clusterId: cluster.id,
-        unavailable: `the role assignments over the cluster could not be evaluated: ${messageOf(error)}`,
+        unavailable: `the role assignments over the cluster could not be evaluated: ${errorMessage(error)}`,
         assignments: [],
         privileged: [],
         unresolved: [],

@@ -1,6 +1,7 @@
-import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import { InputError } from '../core/errors';
 import { getRuntime } from '../runtime';
+import { defineFunction } from './registry';
 
 /**
  * Event Grid trigger on the ARM system topic (EVENTS.md). The host does the subscription
@@ -23,4 +24,4 @@ export async function armEvents(event: EventGridEvent, context: InvocationContex
   }
 }
 
-app.eventGrid('armEvents', { handler: armEvents });
+export const armEventsFunction = defineFunction({ trigger: 'eventGrid', name: 'armEvents', handler: armEvents });

@@ -1,6 +1,7 @@
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { AUDIT_QUEUE_NAME, parseSubscriptionMessage } from '../usecases/fanOut';
+import { defineFunction } from './registry';
 
 /** Consumer of the nightly fan-out: audits one subscription (and sends its digest). */
 export async function auditSubscription(message: unknown, context: InvocationContext): Promise<void> {
@@ -10,4 +11,10 @@ export async function auditSubscription(message: unknown, context: InvocationCon
   context.log(outcome);
 }
 
-app.storageQueue('auditSubscription', { queueName: AUDIT_QUEUE_NAME, connection: 'AUDIT_STORAGE', handler: auditSubscription });
+export const auditSubscriptionFunction = defineFunction({
+  trigger: 'storageQueue',
+  name: 'auditSubscription',
+  queueName: AUDIT_QUEUE_NAME,
+  connection: 'AUDIT_STORAGE',
+  handler: auditSubscription,
+});

@@ -1,6 +1,7 @@
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { AUDIT_QUEUE_NAME, parseSubscriptionMessage } from '../usecases/fanOut';
+import { defineFunction } from './registry';
 
 /**
  * A subscription audit that failed every retry lands in the poison queue. Its clusters must not
@@ -19,7 +20,9 @@ export async function auditSubscriptionPoison(message: unknown, context: Invocat
   context.error(`subscription ${subscriptionId}: audit failed after every retry; ${marked} cluster(s) marked error`);
 }
 
-app.storageQueue('auditSubscriptionPoison', {
+export const auditSubscriptionPoisonFunction = defineFunction({
+  trigger: 'storageQueue',
+  name: 'auditSubscriptionPoison',
   queueName: `${AUDIT_QUEUE_NAME}-poison`,
   connection: 'AUDIT_STORAGE',
   handler: auditSubscriptionPoison,

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { evaluateClusterNow } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, respond, segmentsOf } from './http';
+import { defineFunction } from './registry';
 
 /** `POST …/evaluate`: re-read live state now, record it, deliver its alerts, return the new posture. */
 export async function evaluateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function evaluateCluster(request: HttpRequest, context: InvocationC
   });
 }
 
-export const evaluateClusterFunction = defineHttpFunction({
+export const evaluateClusterFunction = defineFunction({
+  trigger: 'http',
   name: 'evaluateCluster',
   methods: ['POST'],
   authLevel: 'function',

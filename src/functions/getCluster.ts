@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getCluster as getClusterPosture } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, respond, segmentsOf } from './http';
+import { defineFunction } from './registry';
 
 /** `GET /api/clusters/{sub}/{rg}/{name}`: the latest posture document. */
 export async function getCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function getCluster(request: HttpRequest, context: InvocationContex
   });
 }
 
-export const getClusterFunction = defineHttpFunction({
+export const getClusterFunction = defineFunction({
+  trigger: 'http',
   name: 'getCluster',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getClusterAccess as clusterAccess } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, respond, segmentsOf } from './http';
+import { defineFunction } from './registry';
 
 /** `GET …/access`: who holds which privileged capability, through which role and scope. */
 export async function getClusterAccess(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function getClusterAccess(request: HttpRequest, context: Invocation
   });
 }
 
-export const getClusterAccessFunction = defineHttpFunction({
+export const getClusterAccessFunction = defineFunction({
+  trigger: 'http',
   name: 'getClusterAccess',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { getClusterHistory as clusterHistory } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond, segmentsOf } from './http';
+import { queryOf, respond, segmentsOf } from './http';
+import { defineFunction } from './registry';
 
 /** `GET …/history`: evaluations, newest first, with the regressions each found. */
 export async function getClusterHistory(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function getClusterHistory(request: HttpRequest, context: Invocatio
   });
 }
 
-export const getClusterHistoryFunction = defineHttpFunction({
+export const getClusterHistoryFunction = defineFunction({
+  trigger: 'http',
   name: 'getClusterHistory',
   methods: ['GET'],
   authLevel: 'function',

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { checkHealth } from '../usecases/queries';
-import { errorResponse, json, defineHttpFunction } from './http';
+import { errorResponse, json } from './http';
+import { defineFunction } from './registry';
 
 /** `GET /api/health` (anonymous): store and source reachability, disabled channels; 503 when any is wrong. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -14,7 +15,8 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   }
 }
 
-export const healthFunction = defineHttpFunction({
+export const healthFunction = defineFunction({
+  trigger: 'http',
   name: 'health',
   methods: ['GET'],
   authLevel: 'anonymous',

@@ -7,7 +7,7 @@ import { getClusterFunction } from './getCluster';
 import { getClusterAccessFunction } from './getClusterAccess';
 import { getClusterHistoryFunction } from './getClusterHistory';
 import { healthFunction } from './health';
-import type { HttpFunctionDefinition } from './http';
+import type { HttpFunctionDefinition } from './registry';
 import { listClustersFunction } from './listClusters';
 import { listRegressionsFunction } from './listRegressions';
 import { openApiFunction } from './openApi';

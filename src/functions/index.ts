@@ -1,18 +1,26 @@
 /**
  * The Functions app entry point (`main` in package.json), loaded only by the Functions host:
- * registers the HTTP functions, and importing a trigger file registers that trigger. The local
- * host imports `./httpFunctions` instead, so it never calls `app.*` (outside the Functions host
- * each call prints a "test mode" WARNING from @azure/functions).
+ * registers every function, declared in its own file (`./registry` explains why declaring and
+ * registering are apart). The local host imports `./httpFunctions` instead, so it never calls
+ * `app.*`.
  */
-import { registerHttpFunctions } from './http';
+import { armEventsFunction } from './armEvents';
+import { auditSubscriptionFunction } from './auditSubscription';
+import { auditSubscriptionPoisonFunction } from './auditSubscriptionPoison';
 import { HTTP_FUNCTIONS } from './httpFunctions';
+import { nightlyAuditFunction } from './nightlyAudit';
+import { registerFunctions, type FunctionDefinition } from './registry';
 import { loadAppSettings } from '../runtime';
-import './armEvents';
-import './auditSubscription';
-import './auditSubscriptionPoison';
-import './nightlyAudit';
 
-registerHttpFunctions(HTTP_FUNCTIONS);
+export const FUNCTIONS: readonly FunctionDefinition[] = [
+  ...HTTP_FUNCTIONS,
+  armEventsFunction,
+  nightlyAuditFunction,
+  auditSubscriptionFunction,
+  auditSubscriptionPoisonFunction,
+];
+
+registerFunctions(FUNCTIONS);
 
 // Fail start-up, not the first invocation, when an app setting is missing or malformed: the
 // host logs the error naming the setting and the app does not come up half-configured.

@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { listClusters as listClusterSummaries } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond } from './http';
+import { queryOf, respond } from './http';
+import { defineFunction } from './registry';
 
 /** `GET /api/clusters`: the estate summary, filtered and paged. */
 export async function listClusters(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function listClusters(request: HttpRequest, context: InvocationCont
   });
 }
 
-export const listClustersFunction = defineHttpFunction({
+export const listClustersFunction = defineFunction({
+  trigger: 'http',
   name: 'listClusters',
   methods: ['GET'],
   authLevel: 'function',

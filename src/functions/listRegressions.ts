@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
 import { listRegressions as recentRegressions } from '../usecases/queries';
-import { queryOf, defineHttpFunction, respond } from './http';
+import { queryOf, respond } from './http';
+import { defineFunction } from './registry';
 
 /** `GET /api/regressions?since=ISO`: recent regressions and their alert delivery state. */
 export async function listRegressions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -11,7 +12,8 @@ export async function listRegressions(request: HttpRequest, context: InvocationC
   });
 }
 
-export const listRegressionsFunction = defineHttpFunction({
+export const listRegressionsFunction = defineFunction({
+  trigger: 'http',
   name: 'listRegressions',
   methods: ['GET'],
   authLevel: 'function',

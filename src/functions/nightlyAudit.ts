@@ -1,5 +1,6 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import type { InvocationContext, Timer } from '@azure/functions';
 import { getRuntime } from '../runtime';
+import { defineFunction } from './registry';
 
 /**
  * The nightly audit of the whole estate (`%AUDIT_SCHEDULE%`, default 02:00 UTC). Small estates
@@ -12,4 +13,12 @@ export async function nightlyAudit(timer: Timer, context: InvocationContext): Pr
   context.log(outcome);
 }
 
-app.timer('nightlyAudit', { schedule: '%AUDIT_SCHEDULE%', handler: nightlyAudit });
+export const nightlyAuditFunction = defineFunction({
+  trigger: 'timer',
+  name: 'nightlyAudit',
+  schedule: '%AUDIT_SCHEDULE%',
+  // A run that failed as a whole (store or ARM down at 02:00) is tried again within the hour
+  // instead of leaving the estate unaudited until the next night.
+  retry: { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { minutes: 5 }, maximumInterval: { minutes: 30 } },
+  handler: nightlyAudit,
+});

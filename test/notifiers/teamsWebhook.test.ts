@@ -115,6 +115,18 @@ describe('TeamsWebhookNotifier', () => {
     expect(error.message).toContain('[webhook URL]');
   });
 
+  it.each([
+    ['JSON-escaped', (url: string) => JSON.stringify({ target: url }).replace(/&/g, '\\u0026')],
+    ['HTML-escaped', (url: string) => `<a href="${url.replace(/&/g, '&amp;')}">`],
+    ['percent-encoded', (url: string) => `redirect=${encodeURIComponent(url)}`],
+  ])('an error body echoing the signature %s is redacted', async (_form, echo) => {
+    fake.script([{ status: 404, body: `no trigger: ${echo(fake.url)}` }]);
+    const error = await failure(notifier().send([alert()], { digest: false }));
+    expect(error.message).toMatch(/answered 404/);
+    expect(error.message).not.toContain(fake.signature);
+    expect(error.message).not.toContain(encodeURIComponent(fake.signature));
+  });
+
   it('a wrong signature (401) is final and does not reveal the URL', async () => {
     const wrongUrl = fake.url.replace(fake.signature, 'wrong-signature-value');
     const error = await failure(notifier({ webhookUrl: wrongUrl }).send([alert()], { digest: false }));

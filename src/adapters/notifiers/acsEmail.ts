@@ -13,6 +13,7 @@ import type { Agent } from 'https';
 import { renderAlerts } from '../../core/alertRendering';
 import type { Alert } from '../../core/model';
 import type { Notifier } from '../../core/ports';
+import { redactSecrets } from '../../core/redaction';
 
 export type AcsEmailConnection = { connectionString: string } | { endpoint: string; credential: TokenCredential };
 
@@ -131,12 +132,11 @@ export class AcsEmailNotifier implements Notifier {
     return `${prefix}: ${this.redact(oneLine(e.message ?? String(error))).slice(0, 300)}`;
   }
 
-  /** Defence in depth: should any message ever echo the access key, it is cut out. */
+  /** Defence in depth: should any message ever echo the access key (or any other secret form), it is cut out. */
   private redact(text: string): string {
     const connection = this.options.connection;
-    if (!('connectionString' in connection)) return text;
-    const key = /(?:^|;)\s*accesskey\s*=\s*([^;]+)/i.exec(connection.connectionString)?.[1]?.trim();
-    return key ? text.split(key).join('[redacted]') : text;
+    const key = 'connectionString' in connection ? /(?:^|;)\s*accesskey\s*=\s*([^;]+)/i.exec(connection.connectionString)?.[1]?.trim() : undefined;
+    return redactSecrets(text, [key]);
   }
 }
 

@@ -13,6 +13,7 @@ import { request as httpsRequest, type Agent } from 'https';
 import { renderAdaptiveCard, teamsMessage } from '../../core/alertRendering';
 import type { Alert } from '../../core/model';
 import type { Notifier } from '../../core/ports';
+import { redactSecrets } from '../../core/redaction';
 
 export interface TeamsWebhookNotifierOptions {
   webhookUrl: string;
@@ -173,7 +174,8 @@ export class TeamsWebhookNotifier implements Notifier {
     let out = text.split(this.options.webhookUrl).join('[webhook URL]');
     const pathAndQuery = `${this.url.pathname}${this.url.search}`;
     if (pathAndQuery.length > 1) out = out.split(pathAndQuery).join('[webhook path]');
-    return out.replace(/([?&]sig=)[^&\s"']+/gi, '$1[redacted]');
+    // Then every other form (`\u0026sig=`, `&amp;sig=`, percent-encoded) of the signature.
+    return redactSecrets(out);
   }
 }
 
