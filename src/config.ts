@@ -42,6 +42,7 @@ export const SETTING_NAMES = [
   'ALERT_EMAIL_TO',
   'ALERT_TEAMS_WEBHOOK_URL',
   'PORT',
+  'AUDIT_LOCAL_KEY',
   'AZURE_CLIENT_ID',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -57,6 +58,7 @@ export const SECRET_SETTING_NAMES: readonly SettingName[] = [
   'AUDIT_STORAGE',
   'ALERT_EMAIL_CONNECTION',
   'ALERT_TEAMS_WEBHOOK_URL',
+  'AUDIT_LOCAL_KEY',
 ];
 
 export const DEFAULT_SCHEDULE = '0 0 2 * * *';
@@ -139,6 +141,8 @@ export interface Settings {
   publicBaseUrl?: string;
   alerts: AlertSettings;
   port: number;
+  /** The local host's optional key (`x-functions-key` / `?code=`), as function keys are in Azure. */
+  localKey?: string;
   /** Client id of the user-assigned managed identity DefaultAzureCredential should use. */
   managedIdentityClientId?: string;
   /** Channel settings that could not be used, and what each disables (empty when all are fine). */
@@ -230,6 +234,7 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {},
       teamsWebhookUrl: channel('teams', 'ALERT_TEAMS_WEBHOOK_URL', () => parseTeamsWebhook(read('ALERT_TEAMS_WEBHOOK_URL'))),
     },
     port: parseInteger('PORT', read('PORT'), DEFAULT_PORT, 1, 65535),
+    localKey: read('AUDIT_LOCAL_KEY'),
     managedIdentityClientId: parseGuid('AZURE_CLIENT_ID', read('AZURE_CLIENT_ID')),
     disabled,
   };

@@ -3,7 +3,8 @@
  * HTTP functions on `http://localhost:PORT/api/…`, the Event Grid webhook at
  * `/runtime/webhooks/eventgrid?functionName=armEvents` (Event Grid validation handshake and
  * CloudEvents OPTIONS handshake, as the Functions host does), and the nightly schedule.
- * Like `func start`, it does not enforce function keys: it listens on loopback by default.
+ * It listens on loopback and refuses what a browser page could send it (`./requestGuard`); an
+ * optional local key (`AUDIT_LOCAL_KEY`) is checked as Azure checks function keys.
  */
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { Cron } from 'croner';
@@ -15,6 +16,7 @@ import type { HttpFunctionDefinition } from '../functions/registry';
 import { HTTP_FUNCTIONS } from '../functions/httpFunctions';
 import type { Runtime } from '../runtime';
 import { runNightlyAudit } from '../usecases/fanOut';
+import { refuseContentType, refuseHost, refuseKey, refuseOrigin, type Refusal } from './requestGuard';
 import { compileRoute, matchRoute, requestPath, type CompiledRoute } from './routes';
 
 /** Event Grid batches are at most 1 MB; anything larger is refused before parsing. */
@@ -28,6 +30,8 @@ export interface LocalHostOptions {
   /** NCRONTAB (6 fields, seconds first); omitted = no schedule. */
   schedule?: string;
   log: (line: string) => void;
+  /** `AUDIT_LOCAL_KEY`: when set, function-level routes and the webhook need it (`requestGuard`). */
+  localKey?: string;
 }
 
 export interface LocalHost {
@@ -90,6 +94,10 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // Before anything else: not from a browser page of another site, not through a rebound name.
+  const refused = refuseHost(req.headers) ?? refuseOrigin(req.headers);
+  if (refused) return refuse(res, req, refused);
+  const guarded = { method: (req.method ?? 'GET').toUpperCase(), headers: req.headers, query: url.searchParams };
   // Route on the path as sent: URL parsing resolves `.` and `..` segments (percent-encoded ones
   // too), which would let `…/{clusterName}/%2e%2e/access` reach another route or cluster.
   const path = requestPath(req.url ?? '/');
@@ -105,10 +113,14 @@ async function handle(
   }
   if (!match) return send(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
   const definition = match.target;
-  const method = (req.method ?? 'GET').toUpperCase();
+  const method = guarded.method;
+  const keyRefused = definition.authLevel === 'function' ? refuseKey(guarded, options.localKey) : undefined;
+  if (keyRefused) return refuse(res, req, keyRefused);
   if (!(definition.methods as string[]).includes(method)) {
     return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow: definition.methods.join(', ') });
   }
+  const typeRefused = method === 'GET' ? undefined : refuseContentType(req.headers, false);
+  if (typeRefused) return refuse(res, req, typeRefused);
   const body = await readBody(req);
   if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'request body is over 1 MB' } }, { connection: 'close' });
   const request = new HttpRequest({
@@ -129,6 +141,8 @@ async function eventGridWebhook(options: LocalHostOptions, url: URL, req: Incomi
   if (functionName !== 'armEvents') {
     return send(res, 404, { error: { code: 'NotFound', message: `no Event Grid function ${JSON.stringify(functionName ?? '')}` } });
   }
+  const keyRefused = refuseKey({ method, headers: req.headers, query: url.searchParams }, options.localKey);
+  if (keyRefused) return refuse(res, req, keyRefused);
   if (method === 'OPTIONS') {
     // CloudEvents webhook abuse protection: echo the origin back to allow delivery.
     const origin = req.headers['webhook-request-origin'];
@@ -141,6 +155,9 @@ async function eventGridWebhook(options: LocalHostOptions, url: URL, req: Incomi
   if (method !== 'POST') {
     return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on the Event Grid webhook` } }, { allow: 'POST, OPTIONS' });
   }
+  // Event Grid always posts JSON; a browser's form or text/plain post never reaches the router.
+  const typeRefused = refuseContentType(req.headers, true);
+  if (typeRefused) return refuse(res, req, typeRefused);
   const body = await readBody(req);
   if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } }, { connection: 'close' });
   let parsed: unknown;
@@ -231,6 +248,12 @@ async function writeResponse(res: ServerResponse, response: HttpResponseInit): P
   }
   res.writeHead(response.status ?? 200, headers);
   res.end(payload);
+}
+
+/** A refusal before the body was read: the body is drained (not kept) so the client reads the answer. */
+function refuse(res: ServerResponse, req: IncomingMessage, refusal: Refusal): void {
+  req.resume();
+  send(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {

@@ -47,7 +47,7 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
   try {
     const report = await runtime.auditNow();
     log(`start-up audit: ${report.summary.clusters} cluster(s), ${report.summary.failing} failing`);
-    host = await startLocalHost({ runtime, port, schedule: settings.schedule, log });
+    host = await startLocalHost({ runtime, port, schedule: settings.schedule, log, localKey: settings.localKey });
   } catch (error) {
     await stop();
     throw error;
