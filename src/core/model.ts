@@ -252,6 +252,20 @@ export interface PrincipalAccess {
    * of the cluster that can act as this identity through a federated credential.
    */
   serviceAccounts?: string[];
+  /** Approved to hold cluster-admin paths (an admin group of the cluster, `AUDIT_APPROVED_ADMINS`). */
+  approved?: boolean;
+  /** An active exemption of this finding names the principal (or the whole finding). */
+  exempted?: boolean;
+}
+
+/** An exemption as a finding lists it (core/exemptions; docs/contracts.md "Exemptions"). */
+export interface ExemptionRef {
+  id: string;
+  reason: string;
+  owner: string;
+  ticket?: string;
+  expiresOn: string;
+  principalIds?: string[];
 }
 
 export interface Finding {
@@ -262,6 +276,10 @@ export interface Finding {
   detail: string;
   remediation: string;
   principals?: PrincipalAccess[];
+  /** Active exemptions that match this finding. */
+  exemptions?: ExemptionRef[];
+  /** Every failing element is exempted: the cluster's status, score, `--fail-on` and paging ignore it. */
+  exempted?: boolean;
 }
 
 /** One cluster's evaluated posture: the `clusters[]` element of the JSON report. */
@@ -280,7 +298,7 @@ export interface ClusterPosture {
   regressions?: Regression[];
 }
 
-export type RegressionKind = 'check-failed' | 'privilege-gained' | 'severity-rose';
+export type RegressionKind = 'check-failed' | 'privilege-gained' | 'severity-rose' | 'exemption-expired';
 
 export interface Regression {
   kind: RegressionKind;
