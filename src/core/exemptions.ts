@@ -28,6 +28,8 @@ export interface Exemption {
   revokedAt?: string;
   revokedBy?: string;
   revokeReason?: string;
+  /** When the auditor recorded the expiry in the exemption's history. */
+  expiredRecordedAt?: string;
 }
 
 export type { ExemptionRef };
@@ -87,7 +89,7 @@ export function validateExemption(input: unknown, context: ValidationContext, wh
   const fail = (field: string, problem: string): never => {
     throw new InputError(`${label}: ${field} ${problem}`);
   };
-  const known = new Set<string>([...FIELDS, 'createdBy', 'createdAt', 'revokedAt', 'revokedBy', 'revokeReason']);
+  const known = new Set<string>([...FIELDS, 'createdBy', 'createdAt', 'revokedAt', 'revokedBy', 'revokeReason', 'expiredRecordedAt']);
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(key, `is not a field of an exemption (fields: ${FIELDS.join(', ')})`);
   const text = (field: string, required: boolean): string | undefined => {
     const value = raw[field];

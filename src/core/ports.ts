@@ -2,6 +2,7 @@
  * Ports: the small interfaces the use cases own and the adapters implement (ARCHITECTURE.md).
  * Tests use the real adapters against local servers, never hand-written stand-ins of SDKs.
  */
+import type { Exemption } from './exemptions';
 import type {
   Alert,
   AlertDelivery,
@@ -206,3 +207,28 @@ export interface Notifier {
 }
 
 export type { AlertDelivery };
+
+/** One change to an exemption, as its history records it (who and when). */
+export interface ExemptionChange {
+  action: 'created' | 'updated' | 'revoked' | 'expired';
+  /** Who made the change: the signed-in identity, the CLI user, or `auditor` for an expiry. */
+  by: string;
+  at: string;
+  detail?: string;
+}
+
+export interface ExemptionHistoryEntry extends ExemptionChange {
+  id: string;
+}
+
+/** Where exemptions and their history are kept (Table Storage; docs/storage.md). */
+export interface ExemptionStore {
+  /** Every exemption, revoked and expired ones included. */
+  list(): Promise<Exemption[]>;
+  get(id: string): Promise<Exemption | undefined>;
+  history(id: string): Promise<ExemptionHistoryEntry[]>;
+  /** A new id; refused (InputError) when the id exists already. */
+  insert(exemption: Exemption, change: ExemptionChange): Promise<Exemption>;
+  /** Change under the ETag: `apply` returns the new state, or undefined for no change. */
+  update(id: string, apply: (current: Exemption) => { exemption: Exemption; change: ExemptionChange } | undefined): Promise<Exemption>;
+}
