@@ -10,9 +10,10 @@ import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
+import { ExemptionTable } from './adapters/exemptionTable';
 import { TableStore } from './adapters/tableStore';
 import type { Settings } from './config';
-import { systemClock, type ApplicationCredentials, type Clock, type EstateSource, type Notifier, type PostureStore } from './core/ports';
+import { systemClock, type ApplicationCredentials, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
 import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
 
@@ -65,6 +66,8 @@ export function lazyAzureCredential(settings: Pick<Settings, 'managedIdentityCli
 
 export interface Storage {
   store: PostureStore;
+  /** Exemptions and their history, in the same storage account. */
+  exemptions: ExemptionStore;
   queue?: SubscriptionQueue;
   /** One line for the start-up log. */
   description: string;
@@ -83,30 +86,35 @@ export async function openStorage(
   const closers: Array<() => Promise<void>> = [];
   let queueConnection: QueueConnection | undefined;
   let store: PostureStore;
+  let exemptions: ExemptionStore;
   let description: string;
   try {
     if (settings.storage.kind === 'embedded') {
       const azurite = await startEmbeddedAzurite({ dataDir: join(settings.dataDir, 'azurite'), inMemory: options.inMemory });
       closers.push(() => azurite.stop());
       store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
+      exemptions = await ExemptionTable.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
       queueConnection = { connectionString: azurite.connectionString };
       description = options.inMemory ? 'embedded Azurite (in memory)' : `embedded Azurite, data in ${join(settings.dataDir, 'azurite')}`;
     } else if (settings.storage.kind === 'connectionString') {
       // Azurite and other local emulators speak plain http; Azure itself is always https.
       const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(settings.storage.connectionString);
       store = await TableStore.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
+      exemptions = await ExemptionTable.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
       queueConnection = { connectionString: settings.storage.connectionString };
       description = 'Table Storage (connection string)';
     } else {
       const clientId = settings.storage.clientId;
       const credential = clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : options.credential();
       store = await TableStore.create({ tableServiceUri: settings.storage.tableServiceUri, credential });
+      exemptions = await ExemptionTable.create({ tableServiceUri: settings.storage.tableServiceUri, credential });
       if (settings.storage.queueServiceUri) queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
       description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
     }
     const queue = queueConnection ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME) : undefined;
     return {
       store,
+      exemptions,
       queue,
       description,
       close: async () => {

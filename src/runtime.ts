@@ -15,9 +15,10 @@ import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
 import type { Report } from './core/model';
-import { systemClock, type Clock, type EstateSource, type Notifier, type PostureStore } from './core/ports';
+import { systemClock, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
 import { runAudit, type AuditDeps } from './usecases/audit';
 import { deliverPendingAlerts } from './usecases/deliverAlerts';
+import { activeExemptions } from './usecases/exemptions';
 import {
   AUDIT_QUEUE_NAME,
   recordSubscriptionFailure,
@@ -33,6 +34,8 @@ export interface Runtime {
   /** One line saying where the estate comes from (announced on start). */
   sourceDescription: string;
   store: PostureStore;
+  /** Exemptions and their history (HTTP `/api/exemptions`). */
+  exemptionStore: ExemptionStore;
   notifiers: Notifier[];
   queue?: SubscriptionQueue;
   clock: Clock;
@@ -84,6 +87,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
 
   const storage = await openStorage(settings, { credential, inMemory: options.inMemoryStorage });
   const { store, queue } = storage;
+  const exemptions = () => activeExemptions({ store: storage.exemptions, clock });
   let notifiers: Notifier[];
   try {
     notifiers = alertChannels(settings, {
@@ -109,12 +113,14 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     minAlertSeverity: settings.alerts.minSeverity,
     linkBase,
     log,
+    exemptions,
   });
 
   const eventDeps = {
     source,
     store,
     evaluate: evaluateEstate,
+    exemptions,
     clock,
     log,
     minAlertSeverity: settings.alerts.minSeverity,
@@ -144,6 +150,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     source,
     sourceDescription: description,
     store,
+    exemptionStore: storage.exemptions,
     notifiers,
     queue,
     clock,

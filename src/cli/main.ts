@@ -15,6 +15,7 @@ import { redactSecrets } from '../core/redaction';
 import { systemClock, type Clock } from '../core/ports';
 import { defaultAuditDeps, registerAudit, type AuditCommandDeps } from './commands/audit';
 import { registerChecks } from './commands/checks';
+import { registerExemptions, type OpenExemptions } from './commands/exemptions';
 
 // Re-exported for modules that located it here first; it lives in config to avoid import cycles.
 export { findPackageRoot };
@@ -59,6 +60,8 @@ export interface CommandContext extends CliIo {
 export interface MainOptions extends Partial<CliIo> {
   /** Replaces how `audit` builds sources and opens the store (tests; the --store wiring). */
   auditDeps?: Partial<AuditCommandDeps>;
+  /** Replaces how `exemptions` opens the store (tests). */
+  openExemptions?: OpenExemptions;
 }
 
 export async function main(argv: string[], io: MainOptions = {}): Promise<number> {
@@ -86,6 +89,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
 
   registerAudit(program, ctx, { ...defaultAuditDeps, ...io.auditDeps });
   registerChecks(program, ctx);
+  registerExemptions(program, ctx, io.openExemptions);
   registerServe(program, ctx);
   registerEvent(program, ctx);
 

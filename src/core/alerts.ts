@@ -7,6 +7,7 @@ import type { Alert, Capability, ClusterPosture, Finding, PrincipalAccess, Regre
 import { capabilitiesOfPrivilegeCheck, localAccountsEnabled, parseCapabilities, principalKey } from './regressions';
 import { describePrincipal, principalLabel, scopeLabel } from './principals';
 import { atLeast } from './report';
+import { principalExempted } from './exemptions';
 
 const KEY_SEPARATOR = '|';
 
@@ -23,6 +24,15 @@ export function dedupeKey(clusterId: string, checkId: string, principalId?: stri
   const parts = [normaliseClusterId(clusterId), checkId.trim().toLowerCase()];
   if (principalId !== undefined && principalId.trim() !== '') parts.push(principalKey(principalId));
   return parts.join(KEY_SEPARATOR);
+}
+
+/**
+ * The key of a regression's alert. An expired exemption gets its own key: the check's own alert
+ * may still be open from before the exemption, and an open alert does not page again.
+ */
+function alertKeyOf(clusterId: string, regression: Regression): string {
+  if (regression.kind === 'exemption-expired') return `${dedupeKey(clusterId, regression.checkId)}${KEY_SEPARATOR}exemption-expired`;
+  return dedupeKey(clusterId, regression.checkId, regression.kind === 'privilege-gained' ? regression.principalId : undefined);
 }
 
 export interface AlertOptions {
@@ -116,6 +126,14 @@ function privilegeAlertText(posture: ClusterPosture, regression: Regression, fin
 function checkAlertText(posture: ClusterPosture, regression: Regression, finding: Finding | undefined) {
   const title = finding?.title ?? regression.checkId;
   const detail = finding?.detail ? `: ${finding.detail}` : '.';
+  if (regression.kind === 'exemption-expired') {
+    return {
+      title: `${posture.name}: the exemption of "${title}" expired and the check still fails`,
+      before: `Check ${regression.checkId} was failing, ${regression.before}.`,
+      after: `Check ${regression.checkId} is failing and counts again${detail} Fix it, or renew the exemption with its owner.`,
+      remediation: finding?.remediation ?? '',
+    };
+  }
   if (regression.kind === 'severity-rose') {
     return {
       title: `${posture.name}: "${title}" is failing at ${regression.after} (was ${regression.before})`,
@@ -140,12 +158,14 @@ export function alertsFromRegressions(posture: ClusterPosture, regressions: read
   for (const regression of regressions) {
     if (!atLeast(regression.severity, options.minSeverity)) continue;
     const finding = findingOf(posture, regression.checkId);
+    // Accepted risk pages nobody (the regression is still recorded in history).
+    if (regression.kind === 'privilege-gained' ? principalExempted(posture, regression.checkId, regression.principalId ?? '') : finding?.exempted) continue;
     const text =
       regression.kind === 'privilege-gained'
         ? privilegeAlertText(posture, regression, finding)
         : { ...checkAlertText(posture, regression, finding), principal: undefined };
     const alert: Alert = {
-      dedupeKey: dedupeKey(posture.id, regression.checkId, regression.kind === 'privilege-gained' ? regression.principalId : undefined),
+      dedupeKey: alertKeyOf(posture.id, regression),
       clusterId: posture.id,
       clusterName: posture.name,
       subscriptionId: posture.subscriptionId,

@@ -2,6 +2,7 @@
  * Evaluation of clusters into postures (ARCHITECTURE.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
+import { applyExemptions, type Exemption } from './exemptions';
 import { buildAccessIndex, type AccessIndex, type AccessView, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import { accessViewsOfInput } from './checks/common';
@@ -207,6 +208,8 @@ export interface EvaluateEstateOptions {
   now: Date;
   /** Only these clusters (resource ids, compared case-insensitively); omitted = every cluster. */
   clusterIds?: string[];
+  /** Accepted risk to apply (core/exemptions); expired and revoked ones are ignored. */
+  exemptions?: readonly Exemption[];
 }
 
 /**
@@ -236,7 +239,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
         unresolved: [],
       };
     }
-    postures.push(evaluateCluster(cluster, access, index, options.now, estate));
+    postures.push(applyExemptions(evaluateCluster(cluster, access, index, options.now, estate), options.exemptions ?? [], options.now));
   }
   return postures;
 }

@@ -9,6 +9,7 @@
  * next to the posture and hands it back to `diffPostures`; `rememberPosture` advances it.
  */
 import { CAPABILITIES, type Capability, type ClusterPosture, type FindingStatus, type PrincipalAccess, type Regression, type Severity } from './model';
+import { expiredExemptionFindings } from './exemptions';
 import { severityRank } from './report';
 
 export type KnownStatus = Exclude<FindingStatus, 'error'>;
@@ -180,6 +181,17 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
         severity,
       });
     }
+  }
+  // An accepted risk whose exemption lapsed while the finding still fails pages once, at the
+  // check's severity: nothing else would, as the check was failing all along.
+  for (const { finding, exemption } of expiredExemptionFindings(before, after, new Date(after.evaluatedAt))) {
+    regressions.push({
+      kind: 'exemption-expired',
+      checkId: finding.checkId,
+      before: `exempted by ${exemption.id} until ${exemption.expiresOn}`,
+      after: 'fail',
+      severity: finding.severity,
+    });
   }
   return regressions;
 }

@@ -26,7 +26,7 @@ export function parseSeverity(text: string | undefined | null): Severity | undef
 
 /** Whether some cluster has a failing finding at `min` or above (the `--fail-on` exit code). */
 export function hasFailingAtLeast(postures: readonly ClusterPosture[], min: Severity): boolean {
-  return postures.some((p) => p.findings.some((f) => f.status === 'fail' && atLeast(f.severity, min)));
+  return postures.some((p) => p.findings.some((f) => f.status === 'fail' && !f.exempted && atLeast(f.severity, min)));
 }
 
 export function buildReport(postures: ClusterPosture[], source: EstateSourceKind, generatedAt: Date): Report {
@@ -35,7 +35,7 @@ export function buildReport(postures: ClusterPosture[], source: EstateSourceKind
   for (const posture of postures) {
     if (posture.status === 'fail') failing += 1;
     for (const finding of posture.findings) {
-      if (finding.status === 'fail' && finding.severity in findingsBySeverity) findingsBySeverity[finding.severity] += 1;
+      if (finding.status === 'fail' && !finding.exempted && finding.severity in findingsBySeverity) findingsBySeverity[finding.severity] += 1;
     }
   }
   return {

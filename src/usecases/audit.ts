@@ -5,6 +5,7 @@
  * Every door (CLI, nightly timer, queue consumer, HTTP `evaluate`) calls this one use case.
  */
 import { evaluateEstate, unreadablePosture } from '../core/evaluate';
+import type { Exemption } from '../core/exemptions';
 import type { AlertDelivery, ClusterPosture, Report, Severity, SourceFailure } from '../core/model';
 import type { Clock, EstateSource, Notifier, PostureStore } from '../core/ports';
 import { buildReport } from '../core/report';
@@ -21,6 +22,8 @@ export interface AuditDeps {
   /** Base URL of the HTTP API, for links in alerts. */
   linkBase?: string;
   log?: (line: string) => void;
+  /** Active exemptions (the store's, or a file's for `audit --exemptions`). */
+  exemptions?: () => Promise<Exemption[]>;
 }
 
 export interface AuditOptions {
@@ -45,7 +48,8 @@ export async function runAudit(deps: AuditDeps, options: AuditOptions = {}): Pro
   for (const failure of estate.failures) {
     deps.log?.(`source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`);
   }
-  const postures = evaluateEstate(estate, { now, clusterIds: options.clusterIds });
+  const exemptions = deps.exemptions ? await deps.exemptions() : [];
+  const postures = evaluateEstate(estate, { now, clusterIds: options.clusterIds, exemptions });
   if (deps.store) {
     for (const posture of postures) {
       const recorded = await deps.store.recordEvaluation(posture, {

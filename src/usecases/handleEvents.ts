@@ -8,6 +8,7 @@
  * Because every evaluation reads the current state, the result is the same whatever the order
  * or duplication of the events; within a batch a delete wins over a write of the same cluster.
  */
+import type { Exemption } from '../core/exemptions';
 import { clusterLink, dedupeKey } from '../core/alerts';
 import { checkById, PLACEHOLDER_CLUSTER } from '../core/checks';
 import { DependencyError, InputError } from '../core/errors';
@@ -54,13 +55,15 @@ export interface EventResult {
   regressions: EventRegression[];
 }
 
-export type EvaluateFn = (estate: Estate, options: { now: Date; clusterIds?: string[] }) => ClusterPosture[];
+export type EvaluateFn = (estate: Estate, options: { now: Date; clusterIds?: string[]; exemptions?: readonly Exemption[] }) => ClusterPosture[];
 
 export interface HandleEventsDeps {
   source: EstateSource;
   store: PostureStore;
   /** The real one is `evaluateEstate` (core/evaluate). */
   evaluate: EvaluateFn;
+  /** Active exemptions, applied to every evaluation (absent: none). */
+  exemptions?: () => Promise<Exemption[]>;
   clock: Clock;
   log?: (line: string) => void;
   minAlertSeverity?: Severity;
@@ -110,7 +113,7 @@ export interface EvaluationCoalescer {
   submit(...requests: EvaluationRequest[]): Promise<EvaluationResult>;
 }
 
-type EvaluationDeps = Pick<HandleEventsDeps, 'source' | 'store' | 'evaluate' | 'clock' | 'log' | 'minAlertSeverity' | 'linkBase'>;
+type EvaluationDeps = Pick<HandleEventsDeps, 'source' | 'store' | 'evaluate' | 'clock' | 'log' | 'minAlertSeverity' | 'linkBase' | 'exemptions'>;
 
 const key = (id: string) => normaliseScope(id);
 
@@ -162,7 +165,8 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
   }
   if (wanted.size === 0) return result;
 
-  const postures = deps.evaluate(estate, { now, clusterIds: [...wanted.values()].map((w) => w.clusterId) });
+  const exemptions = deps.exemptions ? await deps.exemptions() : [];
+  const postures = deps.evaluate(estate, { now, clusterIds: [...wanted.values()].map((w) => w.clusterId), exemptions });
   for (const posture of postures) {
     const k = key(posture.id);
     const asked = wanted.get(k);

@@ -12,7 +12,10 @@ import { loadSettings, parseSubscriptionIds, type Settings } from '../../config'
 import { SnapshotSource } from '../../adapters/snapshotSource';
 import { InputError } from '../../core/errors';
 import { SEVERITIES, type ClusterPosture, type Report, type Severity } from '../../core/model';
-import { mappedEstateSource, type EstateSource, type Notifier, type PostureStore } from '../../core/ports';
+import { mappedEstateSource, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from '../../core/ports';
+import { CHECKS } from '../../core/checks';
+import { exemptionState, validateExemption, type Exemption } from '../../core/exemptions';
+import { activeExemptions, parseExemptionsFile } from '../../usecases/exemptions';
 import { hasFailingAtLeast } from '../../core/report';
 import { runAudit } from '../../usecases/audit';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../formats';
@@ -29,6 +32,8 @@ export interface AuditCommandOptions {
   failOn?: Severity;
   store?: boolean;
   notify?: boolean;
+  /** An exemptions file (YAML or JSON) applied without a store (stateless CI). */
+  exemptions?: string;
 }
 
 /** Where the estate comes from, decided from flags and settings. */
@@ -45,6 +50,8 @@ export interface SourceFactory {
 /** What `--store` / `--notify` need: the posture store and (for --notify) the alert channels. */
 export interface AuditPersistence {
   store: PostureStore;
+  /** The stored exemptions, applied when no `--exemptions` file is given. */
+  exemptions?: ExemptionStore;
   notifiers?: Notifier[];
   close(): Promise<void>;
 }
@@ -66,7 +73,7 @@ export const openConfiguredPersistence: OpenPersistence = async (settings, wants
   const storage = await openStorage(settings, { credential });
   try {
     const notifiers = wants.notify ? alertChannels(settings, { credential, console: true, consoleStream: wants.consoleStream }) : undefined;
-    return { store: storage.store, notifiers, close: () => storage.close() };
+    return { store: storage.store, exemptions: storage.exemptions, notifiers, close: () => storage.close() };
   } catch (error) {
     await storage.close();
     throw error;
@@ -130,6 +137,10 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
       minAlertSeverity: settings.alerts.minSeverity,
       linkBase: settings.publicBaseUrl,
       log: (line) => ctx.warn(`warning: ${line}`),
+      exemptions: async () => {
+        if (options.exemptions !== undefined) return exemptionsFromFile(resolve(ctx.cwd, options.exemptions), options.exemptions, ctx);
+        return persistence?.exemptions ? activeExemptions({ store: persistence.exemptions, clock: ctx.clock }) : [];
+      },
     });
     report = result.report;
   } finally {
@@ -160,6 +171,27 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
     ctx.stdout.write(text);
   }
   return options.failOn !== undefined && hasFailingAtLeast(report.clusters, options.failOn) ? 1 : 0;
+}
+
+/**
+ * The exemptions of a reviewed file, for `audit --exemptions`: refused whole when an entry is
+ * invalid; an expired entry is named on stderr and no longer applies (its finding counts again).
+ */
+async function exemptionsFromFile(path: string, label: string, ctx: CommandContext): Promise<Exemption[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`--exemptions ${label}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const now = ctx.clock.now();
+  const checkIds = CHECKS.map((check) => check.id);
+  const entries = parseExemptionsFile(text, label).map((entry, i) => validateExemption(entry, { now, checkIds, allowPastExpiry: true }, `${label} entry ${i + 1}`));
+  for (const exemption of entries) {
+    const state = exemptionState(exemption, now);
+    if (state !== 'active') ctx.warn(`exemption ${exemption.id} ${state === 'expired' ? `expired at ${exemption.expiresOn}` : 'is revoked'}: its findings count again`);
+  }
+  return entries.filter((e) => exemptionState(e, now) === 'active');
 }
 
 /** Progress lines around the (possibly long) read of the estate. */
@@ -201,6 +233,7 @@ export function registerAudit(program: Command, ctx: CommandContext, deps: Audit
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a failing finding at or above SEVERITY exists').choices(SEVERITIES))
     .option('--store', 'record posture and history; report regressions against the stored posture')
     .option('--notify', 'also send alerts for regressions (implies --store)')
+    .option('--exemptions <file>', 'apply the exemptions of FILE (YAML or JSON, as `exemptions export` writes) instead of the stored ones')
     .action(async (options: AuditCommandOptions) => {
       ctx.setExitCode(await auditCommand(options, ctx, deps));
     });

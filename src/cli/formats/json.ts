@@ -53,6 +53,8 @@ function orderedFinding(finding: Finding): Record<string, unknown> {
     remediationBicep: checkById(finding.checkId)?.infrastructureAsCode?.bicep,
     remediationTerraform: checkById(finding.checkId)?.infrastructureAsCode?.terraform,
     principals: finding.principals?.map(orderedPrincipal),
+    exemptions: finding.exemptions?.map((e) => compact({ id: e.id, reason: e.reason, owner: e.owner, ticket: e.ticket, expiresOn: e.expiresOn, principalIds: e.principalIds })),
+    exempted: finding.exempted,
   });
 }
 
@@ -66,6 +68,8 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
     roleDefinitionId: principal.roleDefinitionId,
     scope: principal.scope,
     capabilities: [...principal.capabilities],
+    approved: principal.approved,
+    exempted: principal.exempted,
     deleted: principal.deleted,
   });
 }
