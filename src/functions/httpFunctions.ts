@@ -3,6 +3,7 @@
  * module never calls `app.*`). The Functions entry point (`./index`) registers this same list.
  */
 import { evaluateClusterFunction } from './evaluateCluster';
+import { createExemptionFunction, listExemptionsFunction, revokeExemptionFunction } from './exemptions';
 import { getClusterFunction } from './getCluster';
 import { getClusterAccessFunction } from './getClusterAccess';
 import { getClusterHistoryFunction } from './getClusterHistory';
@@ -21,4 +22,7 @@ export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
   evaluateClusterFunction,
   healthFunction,
   openApiFunction,
+  listExemptionsFunction,
+  createExemptionFunction,
+  revokeExemptionFunction,
 ];

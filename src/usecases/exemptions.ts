@@ -60,6 +60,18 @@ export async function listExemptions(deps: ExemptionDeps, filter: ExemptionListF
     .filter((e) => until === undefined || (e.state === 'active' && new Date(e.expiresOn).getTime() <= until));
 }
 
+/** The HTTP listing: query values validated here (an unknown name is refused, never ignored). */
+export async function listExemptionsQuery(deps: ExemptionDeps, query: Record<string, string | undefined>): Promise<ListedExemption[]> {
+  const allowed = ['clusterId', 'checkId', 'expiringWithinDays', 'all', 'code'];
+  for (const name of Object.keys(query)) {
+    if (!allowed.includes(name)) throw new InputError(`unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: clusterId, checkId, expiringWithinDays, all)`);
+  }
+  const days = query.expiringWithinDays;
+  if (days !== undefined && (!/^\d{1,3}$/.test(days) || Number(days) > 365)) throw new InputError('expiringWithinDays must be a whole number of days from 0 to 365');
+  if (query.all !== undefined && query.all !== 'true' && query.all !== 'false') throw new InputError('all must be true or false');
+  return listExemptions(deps, { clusterId: query.clusterId, checkId: query.checkId, expiringWithinDays: days === undefined ? undefined : Number(days), all: query.all === 'true' });
+}
+
 /** Active exemptions, for evaluations. */
 export async function activeExemptions(deps: Pick<ExemptionDeps, 'store' | 'clock'>): Promise<Exemption[]> {
   const now = deps.clock.now();

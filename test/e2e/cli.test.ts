@@ -265,15 +265,18 @@ describe('@azure/functions registration', () => {
       'armEvents',
       'auditSubscription',
       'auditSubscriptionPoison',
+      'createExemption',
       'evaluateCluster',
       'getCluster',
       'getClusterAccess',
       'getClusterHistory',
       'health',
       'listClusters',
+      'listExemptions',
       'listRegressions',
       'nightlyAudit',
       'openApi',
+      'revokeExemption',
     ]);
   });
 });

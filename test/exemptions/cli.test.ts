@@ -113,3 +113,23 @@ describe('audit --exemptions FILE', () => {
     expect(result.stderr.trim().split('\n').pop()).toBe('aks-identity-auditor: bad.yaml entry 1 "x": scope must be an Azure resource id of a cluster, resource group, subscription or management group');
   });
 });
+
+describe('exempted findings in every format', () => {
+  it('table, markdown and SARIF show the exemption (SARIF as an accepted external suppression)', async () => {
+    const json = JSON.parse((await cli(['audit', '--format', 'json'])).stdout) as Report;
+    const target = json.clusters.find((c) => c.findings.some((f) => f.checkId === 'local-accounts-disabled' && f.status === 'fail'))!;
+    writeFileSync(join(dir, 'one.yaml'), `exemptions:\n  - id: accept-local\n    checkId: local-accounts-disabled\n    scope: ${target.id}\n    reason: Migration window\n    owner: platform@contoso.example\n    ticket: SEC-9\n    expiresOn: 2027-01-15T00:00:00Z\n`);
+    const table = (await cli(['audit', '--exemptions', 'one.yaml'])).stdout.replace(/│/g, ' ').replace(/\s+/g, ' ');
+    expect(table).toContain('Exempted by accept-local (platform@contoso.example, until 2027-01-15): Migration window');
+    const markdown = (await cli(['audit', '--format', 'markdown', '--exemptions', 'one.yaml'])).stdout;
+    expect(markdown).toContain('Exempted by accept-local (platform@contoso.example, until 2027-01-15): Migration window');
+    const sarif = JSON.parse((await cli(['audit', '--format', 'sarif', '--exemptions', 'one.yaml'])).stdout) as { runs: { results: Array<{ ruleId: string; properties: { clusterId: string }; suppressions?: unknown[] }> }[] };
+    const results = sarif.runs[0].results.filter((r) => r.ruleId === 'local-accounts-disabled');
+    const suppressed = results.filter((r) => r.suppressions);
+    expect(suppressed.map((r) => r.properties.clusterId)).toEqual([target.id]);
+    expect(suppressed[0].suppressions).toEqual([
+      { kind: 'external', status: 'accepted', justification: 'Migration window (exemption accept-local, owner platform@contoso.example, ticket SEC-9, until 2027-01-15T00:00:00.000Z)' },
+    ]);
+    expect(results.length).toBeGreaterThan(suppressed.length);
+  });
+});

@@ -128,6 +128,37 @@ describe('real answers validate against the documented schemas', () => {
     expectDocumented('health', await call('health', { path: 'health' }));
   });
 
+  it('listExemptions, createExemption and revokeExemption, with the signed-in identity recorded', async () => {
+    const body = JSON.stringify({
+      id: 'api-breakglass',
+      checkId: 'local-accounts-disabled',
+      scope: `/subscriptions/${payments.subscriptionId}/resourceGroups/${payments.resourceGroup}`,
+      reason: 'Break-glass during migration',
+      owner: 'platform@contoso.example',
+      expiresOn: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString(),
+    });
+    const headers = { 'content-type': 'application/json', 'x-ms-client-principal-name': 'erin@contoso.example' };
+    const created = await call('createExemption', { path: 'exemptions', body, headers });
+    expect(created.status).toBe(201);
+    expectDocumented('createExemption', created);
+    expect(bodyOf(created)).toMatchObject({ id: 'api-breakglass', createdBy: 'erin@contoso.example' });
+    const duplicate = await call('createExemption', { path: 'exemptions', body, headers });
+    expect(duplicate.status).toBe(400);
+    expectDocumented('createExemption', duplicate);
+    const invalid = await call('createExemption', { path: 'exemptions', body: '{"id":"x"', headers });
+    expect(invalid.status).toBe(400);
+    const listed = await call('listExemptions', { path: 'exemptions', query: { checkId: 'local-accounts-disabled' } });
+    expectDocumented('listExemptions', listed);
+    expect(bodyOf<{ exemptions: { id: string }[] }>(listed).exemptions.map((e) => e.id)).toEqual(['api-breakglass']);
+    expectDocumented('listExemptions', await call('listExemptions', { path: 'exemptions', query: { expiringWithinDays: 'soon' } }));
+    const revoked = await call('revokeExemption', { path: 'exemptions/api-breakglass', params: { id: 'api-breakglass' }, query: { reason: 'done' }, headers });
+    expectDocumented('revokeExemption', revoked);
+    expect(bodyOf(revoked)).toMatchObject({ revokedBy: 'erin@contoso.example', revokeReason: 'done' });
+    const missing = await call('revokeExemption', { path: 'exemptions/nope', params: { id: 'nope' } });
+    expect(missing.status).toBe(404);
+    expectDocumented('revokeExemption', missing);
+  });
+
   it('a schema that the answers did not satisfy would fail (the validator is not vacuous)', () => {
     const validate = ajv.getSchema(`${ROOT}#/components/schemas/ClusterList`)!;
     expect(validate({ clusters: [{ id: 'x' }] })).toBe(false);

@@ -59,3 +59,15 @@ export function regressionPrincipal(cluster: ClusterPosture, principalId: string
   const named = grants.find((g) => g.displayName || g.userPrincipalName);
   return describePrincipal({ ...named, principalId, principalType: grants.find((g) => g.principalType)?.principalType });
 }
+
+/**
+ * One line saying that a finding is accepted risk, and by whom until when (every format shows
+ * it; status, score and `--fail-on` ignore a finding exempted whole).
+ */
+export function exemptionNote(finding: Finding): string | undefined {
+  if (!finding.exemptions?.length) return undefined;
+  const which = finding.exemptions
+    .map((e) => `${e.id} (${e.owner}, until ${e.expiresOn.slice(0, 10)}${e.principalIds ? `, for ${e.principalIds.length} principal(s)` : ''}): ${e.reason}`)
+    .join('; ');
+  return `${finding.exempted ? 'Exempted' : 'Partly exempted'} by ${which}`;
+}

@@ -6,7 +6,7 @@
  */
 import { SEVERITIES, type ClusterPosture, type Finding, type PrincipalAccess, type Report } from '../../core/model';
 import { principalLabel } from '../../core/principals';
-import { clusterCounts, countByStatus, findingsToShow, regressionPrincipal, severityRank } from './common';
+import { clusterCounts, countByStatus, exemptionNote, findingsToShow, regressionPrincipal, severityRank } from './common';
 
 export function formatMarkdown(report: Report): string {
   const out: string[] = [];
@@ -55,7 +55,9 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
     out.push('| Severity | Check | Finding | Remediation |', '|---|---|---|---|');
     for (const finding of shown) {
       const severity = finding.status === 'error' ? 'error (not evaluated)' : `**${finding.severity}**`;
-      out.push(`| ${severity} | ${code(finding.checkId)} | ${escapeText(finding.detail || finding.title)} | ${finding.remediation ? code(finding.remediation) : ''} |`);
+      const exempted = exemptionNote(finding);
+      const text = exempted ? `${finding.detail || finding.title} ${exempted}` : finding.detail || finding.title;
+      out.push(`| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation ? code(finding.remediation) : ''} |`);
     }
     out.push('');
     for (const finding of shown.filter((f) => f.status === 'fail' && (f.principals?.length ?? 0) > 0)) {

@@ -196,6 +196,16 @@ function result(
       },
     ],
     partialFingerprints: { primaryLocationLineHash: `${value}:1` },
+    // Accepted risk: code scanning shows the result as dismissed, with who accepted it and why.
+    ...(finding.exempted && ruleId !== EVALUATION_ERROR_RULE_ID
+      ? {
+          suppressions: (finding.exemptions ?? []).map((e) => ({
+            kind: 'external',
+            status: 'accepted',
+            justification: `${e.reason} (exemption ${e.id}, owner ${e.owner}${e.ticket ? `, ticket ${e.ticket}` : ''}, until ${e.expiresOn})`,
+          })),
+        }
+      : {}),
     properties: {
       clusterId: cluster.id,
       subscriptionId: cluster.subscriptionId,

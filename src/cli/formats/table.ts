@@ -9,7 +9,7 @@
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
 import { describeGrant } from '../../core/principals';
-import { clusterCounts, countByStatus, findingsToShow, regressionPrincipal, severityCounts } from './common';
+import { clusterCounts, countByStatus, exemptionNote, findingsToShow, regressionPrincipal, severityCounts } from './common';
 
 export interface TableOptions {
   /** ANSI colours; the CLI enables them only for a TTY without NO_COLOR. */
@@ -121,6 +121,8 @@ function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: 
   }
   const detail = finding.detail || finding.title;
   lines.push(...wrap(detail, width));
+  const exempted = exemptionNote(finding);
+  if (exempted) lines.push(...wrap(exempted, width).map((line) => c.yellow(line)));
   // Checks often name the principals in their detail already; list only the others.
   const principals = (finding.principals ?? []).filter((p) => !detail.includes(p.principalId));
   for (const principal of principals.slice(0, maxPrincipals)) {
