@@ -179,7 +179,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       for (const r of batch.rejected) log(`event ${r.id ?? '(no id)'} rejected: ${r.reason}`);
       return { events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected] };
     },
-    nightlyAudit: () => runNightlyAudit({ ...auditDeps(), queue, historyDays: settings.historyDays }),
+    nightlyAudit: () => runNightlyAudit({ ...auditDeps(), queue, historyDays: settings.historyDays, exemptionStore: storage.exemptions }),
     auditSubscription: (subscriptionId) => runSubscriptionAudit(auditDeps(), subscriptionId),
     recordSubscriptionFailure: (subscriptionId, message) => recordSubscriptionFailure(auditDeps(), subscriptionId, message),
     close: () => storage.close(),

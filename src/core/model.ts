@@ -341,7 +341,8 @@ export interface Alert {
   subscriptionId: string;
   resourceGroup: string;
   severity: Severity;
-  kind: RegressionKind | RealTimeSignalKind;
+  /** `exemptions-expiring`: the nightly reminder of accepted risk about to count again. */
+  kind: RegressionKind | RealTimeSignalKind | 'exemptions-expiring';
   checkId: string;
   title: string;
   /** What changed, before → after, in words a person acts on at 3 a.m. */

@@ -5,8 +5,9 @@
  */
 import { parse, stringify } from 'yaml';
 import { InputError } from '../core/errors';
-import { exemptionCovers, exemptionState, validateExemption, type Exemption, type ExemptionState } from '../core/exemptions';
-import type { Clock, ExemptionStore } from '../core/ports';
+import { EXEMPTION_WARNING_DAYS, exemptionCovers, exemptionState, expiringSoon, validateExemption, type Exemption, type ExemptionState } from '../core/exemptions';
+import type { Alert } from '../core/model';
+import type { Clock, ExemptionStore, Notifier } from '../core/ports';
 
 export interface ExemptionDeps {
   store: ExemptionStore;
@@ -162,4 +163,39 @@ export async function recordExpiries(deps: Pick<ExemptionDeps, 'store' | 'clock'
     );
   }
   return expired.map((e) => e.id);
+}
+
+/**
+ * The nightly run's part: record the expiries, and send every channel one reminder listing the
+ * exemptions that expire within 14 days (their findings will count, and page, again).
+ */
+export async function nightlyExemptionDuties(deps: Pick<ExemptionDeps, 'store' | 'clock'> & { notifiers?: Notifier[]; log?: (line: string) => void }): Promise<Exemption[]> {
+  await recordExpiries(deps);
+  const now = deps.clock.now();
+  const soon = expiringSoon(await deps.store.list(), now);
+  if (soon.length === 0 || !deps.notifiers?.length) return soon;
+  const reminder = expiringReminder(soon, now);
+  for (const notifier of deps.notifiers) {
+    await notifier.send([reminder], { digest: true }).catch((error: unknown) => deps.log?.(`exemptions: the ${notifier.channel} reminder failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+  return soon;
+}
+
+export function expiringReminder(soon: readonly Exemption[], now: Date): Alert {
+  const lines = soon.map((e) => `${e.id}: ${e.checkId} at ${e.scope}${e.principalIds ? ` for ${e.principalIds.join(', ')}` : ''}, owner ${e.owner}, expires ${e.expiresOn} (${e.reason})`);
+  return {
+    dedupeKey: `exemptions-expiring|${now.toISOString().slice(0, 10)}`,
+    clusterId: '',
+    clusterName: 'accepted risk',
+    subscriptionId: '',
+    resourceGroup: '',
+    severity: 'info',
+    kind: 'exemptions-expiring',
+    checkId: 'exemptions',
+    title: `${soon.length} exemption(s) expire within ${EXEMPTION_WARNING_DAYS} days`,
+    before: 'These findings are accepted risk until the dates below.',
+    after: lines.join('\n'),
+    remediation: `aks-identity-auditor exemptions list --expiring-within ${EXEMPTION_WARNING_DAYS}   # renew with its owner, or fix the finding before the date`,
+    createdAt: now.toISOString(),
+  };
 }

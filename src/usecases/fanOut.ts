@@ -5,8 +5,9 @@
  */
 import { validateSubscriptionId } from '../core/azureNames';
 import { InputError } from '../core/errors';
-import type { PostureStore } from '../core/ports';
+import type { ExemptionStore, PostureStore } from '../core/ports';
 import { recordUnreadableClusters, runAudit, type AuditDeps } from './audit';
+import { nightlyExemptionDuties } from './exemptions';
 
 export const AUDIT_QUEUE_NAME = 'audit-subscriptions';
 
@@ -43,12 +44,15 @@ export interface NightlyDeps extends AuditDeps {
   queue?: SubscriptionQueue;
   historyDays: number;
   fanOutThreshold?: number;
+  /** Exemptions: expiries recorded and those expiring within 14 days listed to every channel. */
+  exemptionStore?: ExemptionStore;
 }
 
 /** One line saying what the run did, for the invocation log. */
 export async function runNightlyAudit(deps: NightlyDeps): Promise<string> {
   const now = deps.clock.now();
   await deps.store.purgeExpired(now, deps.historyDays);
+  if (deps.exemptionStore) await nightlyExemptionDuties({ store: deps.exemptionStore, clock: deps.clock, notifiers: deps.notifiers, log: deps.log });
   const watched = await deps.source.watchedSubscriptions();
   if (deps.queue && watched.length > (deps.fanOutThreshold ?? FAN_OUT_THRESHOLD)) {
     await deps.queue.enqueue(watched);

@@ -8,11 +8,13 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExemptionTable } from '../../src/adapters/exemptionTable';
+import { ConsoleNotifier } from '../../src/adapters/notifiers/console';
 import { SnapshotSource } from '../../src/adapters/snapshotSource';
 import { TableStore } from '../../src/adapters/tableStore';
 import { CHECKS } from '../../src/core/checks';
 import { runAudit, type AuditDeps } from '../../src/usecases/audit';
 import { activeExemptions, addExemption } from '../../src/usecases/exemptions';
+import { runNightlyAudit } from '../../src/usecases/fanOut';
 import { startAzurite, uniqueTablePrefix, type TestAzurite } from '../helpers/azurite';
 import { SteppedClock } from '../helpers/clock';
 import { REPO_ROOT, SAMPLE_ESTATE } from '../helpers/runtime';
@@ -75,4 +77,33 @@ it('an exempted regression pages nobody; its expiry pages once with exemption-ex
   clock.advance(DAY);
   await runAudit(deps);
   expect(await store.listAlerts({})).toHaveLength(2);
+});
+
+it('the nightly run records expiries and lists exemptions expiring within 14 days to every channel', async () => {
+  const clock = new SteppedClock(new Date('2026-11-26T02:00:00.000Z'));
+  const prefix = uniqueTablePrefix('nightly');
+  const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: prefix, clock });
+  const exemptionStore = await ExemptionTable.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: prefix });
+  const exemptionDeps = { store: exemptionStore, clock, checkIds: CHECKS.map((c) => c.id) };
+  const base = { checkId: 'local-accounts-disabled', scope: PAYMENTS, reason: 'Migration window', owner: 'platform@contoso.example' };
+  await addExemption(exemptionDeps, { ...base, id: 'ends-in-13-days', expiresOn: '2026-12-09T02:00:00Z' }, 'alice@contoso.example');
+  await addExemption(exemptionDeps, { ...base, id: 'ends-tomorrow', expiresOn: '2026-11-27T02:00:00Z' }, 'alice@contoso.example');
+  await addExemption(exemptionDeps, { ...base, id: 'ends-in-60-days', expiresOn: '2027-01-25T02:00:00Z' }, 'alice@contoso.example');
+  let printed = '';
+  const consoleChannel = new ConsoleNotifier({ write: (chunk: string, done?: (error?: Error | null) => void) => ((printed += chunk), done?.(), true) } as never);
+  const dir = mkdtempSync(join(tmpdir(), 'exemption-nightly-'));
+  cpSync(SAMPLE_ESTATE, dir, { recursive: true });
+  const nightly = () =>
+    runNightlyAudit({ source: new SnapshotSource(dir), clock, store, notifiers: [consoleChannel], historyDays: 400, exemptionStore, exemptions: () => activeExemptions({ store: exemptionStore, clock }) });
+
+  await nightly();
+  expect(printed).toContain('2 exemption(s) expire within 14 days');
+  expect(printed.indexOf('ends-tomorrow')).toBeLessThan(printed.indexOf('ends-in-13-days'));
+  expect(printed).not.toContain('ends-in-60-days');
+
+  clock.advance(2 * DAY);
+  printed = '';
+  await nightly();
+  expect(printed).toContain('1 exemption(s) expire within 14 days');
+  expect((await exemptionStore.history('ends-tomorrow')).map((h) => h.action)).toEqual(['created', 'expired']);
 });
