@@ -95,7 +95,11 @@ export async function openStorage(
       store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
       exemptions = await ExemptionTable.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
       queueConnection = { connectionString: azurite.connectionString };
-      description = options.inMemory ? 'embedded Azurite (in memory)' : `embedded Azurite, data in ${join(settings.dataDir, 'azurite')}`;
+      description = options.inMemory
+        ? 'embedded Azurite (in memory)'
+        : azurite.role() === 'owner'
+          ? `embedded Azurite, data in ${join(settings.dataDir, 'azurite')}`
+          : `embedded Azurite of process ${azurite.ownerPid()}, data in ${join(settings.dataDir, 'azurite')}`;
     } else if (settings.storage.kind === 'connectionString') {
       // Azurite and other local emulators speak plain http; Azure itself is always https.
       const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(settings.storage.connectionString);

@@ -33,6 +33,8 @@ export interface Runtime {
   source: EstateSource;
   /** One line saying where the estate comes from (announced on start). */
   sourceDescription: string;
+  /** One line saying where posture is stored (announced on start). */
+  storeDescription: string;
   store: PostureStore;
   /** Exemptions and their history (HTTP `/api/exemptions`). */
   exemptionStore: ExemptionStore;
@@ -149,6 +151,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     settings,
     source,
     sourceDescription: description,
+    storeDescription: storage.description,
     store,
     exemptionStore: storage.exemptions,
     notifiers,

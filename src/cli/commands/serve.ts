@@ -30,7 +30,7 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
   });
   setRuntime(runtime);
   log(runtime.sourceDescription);
-  log(settings.storage.kind === 'embedded' ? `posture store: embedded Azurite, data in ${settings.dataDir}/azurite` : 'posture store: configured Table Storage');
+  log(`posture store: ${runtime.storeDescription}`);
 
   let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
   let stopped: Promise<void> | undefined;
