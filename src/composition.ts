@@ -13,30 +13,34 @@ import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subsc
 import { ExemptionTable } from './adapters/exemptionTable';
 import { TableStore } from './adapters/tableStore';
 import type { Settings } from './config';
-import { systemClock, type ApplicationCredentials, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
+import { systemClock, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
+import { withDirectory } from './usecases/directory';
 import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
 
 /**
  * The live estate source: ARM (clusters, role assignments, role definitions) with the federated
- * credentials of managed identities (ARM) and, when `applications` is given, of app
- * registrations (Microsoft Graph). One composition for the Functions app, the local host and the CLI.
+ * credentials of managed identities (ARM); with `AUDIT_DIRECTORY=graph`, Microsoft Graph for
+ * names, deleted principals, the users behind privileged groups and app registrations' federated
+ * credentials. One composition for the Functions app, the local host and the CLI.
  */
 export function liveEstateSource(
-  settings: Pick<Settings, 'subscriptionIds' | 'sourceMode'>,
+  settings: Pick<Settings, 'subscriptionIds' | 'sourceMode' | 'directory'>,
   options: {
     credential: TokenCredential;
     subscriptionIds?: string[];
     armEndpoint?: string;
+    /** Tests: a local fake of Microsoft Graph. */
+    graphEndpoint?: string;
     agent?: Agent;
     clock?: Clock;
-    applications?: ApplicationCredentials;
     log?: (line: string) => void;
   },
 ): EstateSource {
   // Loaded on demand: the Azure SDK clients are heavy and only live audits need them.
   const { ArmEstateSource } = require('./adapters/armSource') as typeof import('./adapters/armSource');
   const { ManagedIdentityCredentialReader } = require('./adapters/managedIdentities') as typeof import('./adapters/managedIdentities');
+  const { GraphDirectory } = require('./adapters/graphDirectory') as typeof import('./adapters/graphDirectory');
   const subscriptionIds = options.subscriptionIds ?? settings.subscriptionIds;
   const clientOptions = options.agent ? { agent: options.agent } : undefined;
   const arm = new ArmEstateSource({
@@ -52,7 +56,12 @@ export function liveEstateSource(
     clientOptions,
     clock: options.clock ?? systemClock,
   });
-  return withFederatedCredentials(arm, { managedIdentities, applications: options.applications, log: options.log });
+  const graph =
+    settings.directory === 'graph'
+      ? new GraphDirectory({ credential: options.credential, endpoint: options.graphEndpoint, agent: options.agent })
+      : undefined;
+  const federated = withFederatedCredentials(arm, { managedIdentities, applications: graph, log: options.log });
+  return graph ? withDirectory(federated, graph, options.log) : federated;
 }
 
 /** DefaultAzureCredential (managed identity in Azure, `az login` locally), created on first use. */

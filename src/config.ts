@@ -24,6 +24,7 @@ export const SETTING_NAMES = [
   'AUDIT_SUBSCRIPTION_IDS',
   'AUDIT_SNAPSHOT_DIR',
   'AUDIT_SOURCE_MODE',
+  'AUDIT_DIRECTORY',
   'AUDIT_SCHEDULE',
   'AUDIT_STORAGE',
   'AUDIT_STORAGE__tableServiceUri',
@@ -69,6 +70,10 @@ export const DEFAULT_ALERT_MIN_SEVERITY: Severity = 'high';
 
 export type SourceMode = 'arm' | 'resourceGraph';
 export const SOURCE_MODES: readonly SourceMode[] = ['arm', 'resourceGraph'];
+
+/** Where names, group members and deleted principals come from when the estate is read live. */
+export type DirectoryMode = 'graph' | 'none';
+export const DIRECTORY_MODES: readonly DirectoryMode[] = ['graph', 'none'];
 
 export type StorageSettings =
   /** Nothing configured: the embedded Azurite, keeping its data under `dataDir`. */
@@ -126,6 +131,8 @@ export interface Settings {
   subscriptionIds: string[];
   snapshotDir?: string;
   sourceMode: SourceMode;
+  /** `graph`: Microsoft Graph for names, members, deleted principals and app registrations (live only). */
+  directory: DirectoryMode;
   /** Six-field NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`). */
   schedule: string;
   storage: StorageSettings;
@@ -222,6 +229,7 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {},
     subscriptionIds: parseSubscriptionIds(read('AUDIT_SUBSCRIPTION_IDS') ?? '', 'AUDIT_SUBSCRIPTION_IDS'),
     snapshotDir,
     sourceMode: parseChoice('AUDIT_SOURCE_MODE', read('AUDIT_SOURCE_MODE'), SOURCE_MODES, 'arm'),
+    directory: parseChoice('AUDIT_DIRECTORY', read('AUDIT_DIRECTORY'), DIRECTORY_MODES, runningInAzure ? 'graph' : 'none'),
     schedule: parseSchedule(read('AUDIT_SCHEDULE') ?? DEFAULT_SCHEDULE),
     storage,
     dataDir: read('AUDIT_DATA_DIR') ?? DEFAULT_DATA_DIR,

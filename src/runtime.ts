@@ -64,6 +64,8 @@ export interface RuntimeOptions {
   credential?: TokenCredential;
   /** Tests: the ARM endpoint of a local fake and an agent trusting its certificate. */
   armEndpoint?: string;
+  /** Tests: the endpoint of a local fake of Microsoft Graph (same agent). */
+  graphEndpoint?: string;
   agent?: Agent;
   /** Local use: the console channel prints alerts (always on for the local host and CLI). */
   consoleAlerts?: boolean;
@@ -82,6 +84,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     packageRoot: options.packageRoot ?? findPackageRoot(__dirname),
     credential,
     armEndpoint: options.armEndpoint,
+    graphEndpoint: options.graphEndpoint,
     agent: options.agent,
     clock,
     log,
@@ -195,16 +198,24 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
  * bundled sample estate — and the description says so, to be announced.
  */
 export function createEstateSource(
-  settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode'>,
-  options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; agent?: Agent; clock?: Clock; log?: (line: string) => void },
+  settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode' | 'directory'>,
+  options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; graphEndpoint?: string; agent?: Agent; clock?: Clock; log?: (line: string) => void },
 ): { source: EstateSource; description: string } {
   if (settings.snapshotDir) {
     return { source: new SnapshotSource(settings.snapshotDir), description: `auditing the exports in ${settings.snapshotDir}` };
   }
   if (settings.runningInAzure || settings.subscriptionIds.length > 0) {
-    const source = liveEstateSource(settings, { credential: options.credential(), armEndpoint: options.armEndpoint, agent: options.agent, clock: options.clock, log: options.log });
+    const source = liveEstateSource(settings, {
+      credential: options.credential(),
+      armEndpoint: options.armEndpoint,
+      graphEndpoint: options.graphEndpoint,
+      agent: options.agent,
+      clock: options.clock,
+      log: options.log,
+    });
     const which = settings.subscriptionIds.length ? `${settings.subscriptionIds.length} subscription(s)` : 'every subscription the identity can read';
-    return { source, description: `auditing live Azure: ${which} (${settings.sourceMode} mode)` };
+    const directory = settings.directory === 'graph' ? 'names and groups from Microsoft Graph' : 'no directory (AUDIT_DIRECTORY=none)';
+    return { source, description: `auditing live Azure: ${which} (${settings.sourceMode} mode; ${directory})` };
   }
   const sample = join(options.packageRoot, 'samples', 'estate');
   return {

@@ -77,6 +77,19 @@ describe('AUDIT_SNAPSHOT_DIR and AUDIT_SOURCE_MODE', () => {
   });
 });
 
+describe('AUDIT_DIRECTORY', () => {
+  it('is none locally and graph in Azure unless set', () => {
+    expect(loadSettings({}).directory).toBe('none');
+    expect(loadSettings({ WEBSITE_INSTANCE_ID: 'i', AUDIT_STORAGE: 'UseDevelopmentStorage=true' }).directory).toBe('graph');
+    expect(loadSettings({ WEBSITE_INSTANCE_ID: 'i', AUDIT_STORAGE: 'UseDevelopmentStorage=true', AUDIT_DIRECTORY: 'none' }).directory).toBe('none');
+    expect(loadSettings({ AUDIT_DIRECTORY: 'Graph' }).directory).toBe('graph');
+  });
+
+  it('rejects anything else, naming the setting', () => {
+    expect(failure({ AUDIT_DIRECTORY: 'ldap' })).toBe("AUDIT_DIRECTORY: 'ldap' is not one of graph, none");
+  });
+});
+
 describe('AUDIT_SCHEDULE', () => {
   it.each(['0 0 2 * * *', '0 */5 * * * *', '0 30 9 * * 1-5', '0 0 2 * * MON'])('accepts %s', (schedule) => {
     expect(loadSettings({ AUDIT_SCHEDULE: schedule }).schedule).toBe(schedule);

@@ -81,7 +81,8 @@ describe('evaluateEstate', () => {
 
   it('a hardened cluster with no privileged access scores 100 and passes', () => {
     const hardened = normaliseCluster(rawCluster('arm'), 'clusters.json[0]');
-    const [posture] = evaluateEstate(estate({ clusters: [hardened], roleAssignments: [] }), { now: NOW });
+    // An empty directory answers for every principal (there are none): nothing is orphaned.
+    const [posture] = evaluateEstate(estate({ clusters: [hardened], roleAssignments: [], directory: { source: 'principals.json', principals: [], complete: true } }), { now: NOW });
     expect(posture!.status).toBe('pass');
     expect(posture!.score).toBe(100);
     expect(posture!.findings.every((f) => f.status === 'pass')).toBe(true);

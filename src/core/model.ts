@@ -113,6 +113,8 @@ export interface RoleAssignment {
   userPrincipalName?: string;
   /** The directory, asked about this principal, no longer knows it (an orphaned assignment). */
   deleted?: boolean;
+  /** A group whose membership the directory knows: the users behind it (`core/groupMembers`). */
+  members?: GroupMembers;
   /**
    * The subscription whose listing returned this assignment. A management-group assignment
    * applies to that subscription's clusters (CHECKS.md); when unknown (a snapshot that does not
@@ -170,6 +172,28 @@ export interface DirectoryPrincipal {
   accountEnabled?: boolean;
   /** Groups: member object ids (transitive once expanded); absent = membership unknown. */
   members?: string[];
+  /**
+   * Groups: how many transitive users there are when `members` holds only the first page of a
+   * large group (Microsoft Graph listings are bounded); absent when `members` is complete.
+   */
+  memberCount?: number;
+}
+
+/** A user behind a group, as findings list it (`members.users[]`). */
+export interface GroupMemberUser {
+  id: string;
+  displayName?: string;
+  userPrincipalName?: string;
+  /** `userType` is `Guest`. */
+  guest: boolean;
+  /** `accountEnabled` is not `false`. */
+  enabled: boolean;
+}
+
+/** The users behind a group: all of them, or the first page of a larger group with its count. */
+export interface GroupMembers {
+  count: number;
+  users: GroupMemberUser[];
 }
 
 /** Directory data for an estate: what `principals.json` or Microsoft Graph answered. */
@@ -243,6 +267,8 @@ export interface PrincipalAccess {
   userPrincipalName?: string;
   /** The directory no longer knows the principal (an orphaned assignment). */
   deleted?: boolean;
+  /** A group whose membership is known: its member count and the users behind it. */
+  members?: GroupMembers;
   roleName: string;
   roleDefinitionId: string;
   scope: string;

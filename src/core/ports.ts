@@ -56,6 +56,20 @@ export interface PrincipalDirectory {
   lookup(ids: readonly string[]): Promise<DirectoryPrincipal[]>;
 }
 
+/** The users behind a group as a directory lists them. */
+export interface TransitiveUsers {
+  users: DirectoryPrincipal[];
+  /** How many users the group has transitively (more than `users` when the listing was bounded). */
+  count: number;
+  /** Whether `users` is every user of the group. */
+  complete: boolean;
+}
+
+/** Group membership (Microsoft Graph `transitiveMembers`); throws when it cannot be read. */
+export interface GroupMemberDirectory {
+  transitiveUsers(groupId: string): Promise<TransitiveUsers>;
+}
+
 /**
  * The same source, with every estate it reads passed through `map` (progress lines, data from
  * another service added): kind, watched subscriptions and health are the source's own.

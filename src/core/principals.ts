@@ -6,7 +6,8 @@
  * The id stays the key everywhere; a name is only ever shown. Pure.
  */
 import { InputError } from './errors';
-import type { Directory, DirectoryPrincipal, Estate, PrincipalAccess, RoleAssignment } from './model';
+import { membersOfPrincipal } from './groupMembers';
+import type { Directory, DirectoryPrincipal, Estate, GroupMembers, PrincipalAccess, RoleAssignment } from './model';
 import { parseResourceId } from './resourceId';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -161,20 +162,24 @@ export function applyDirectory(estate: Estate): Estate {
   const directory = estate.directory;
   if (!directory) return estate;
   const byId = directoryIndex(directory);
-  const roleAssignments = estate.roleAssignments.map((a) => withDirectoryAnswer(a, byId.get(principalKey(a.principalId)), directory.complete));
+  const roleAssignments = estate.roleAssignments.map((a) => {
+    const entry = byId.get(principalKey(a.principalId));
+    return withDirectoryAnswer(a, entry, directory.complete, entry && membersOfPrincipal(directory, byId, entry));
+  });
   return { ...estate, roleAssignments };
 }
 
-function withDirectoryAnswer(a: RoleAssignment, entry: DirectoryPrincipal | undefined, complete: boolean): RoleAssignment {
+function withDirectoryAnswer(a: RoleAssignment, entry: DirectoryPrincipal | undefined, complete: boolean, members: GroupMembers | undefined): RoleAssignment {
   if (entry === undefined) return complete && a.deleted !== true ? { ...a, deleted: true } : a;
   const displayName = entry.displayName ?? a.displayName;
   const userPrincipalName = entry.userPrincipalName ?? a.userPrincipalName;
   const principalType = isKnownType(a.principalType) ? a.principalType : (entry.principalType ?? a.principalType);
-  if (displayName === a.displayName && userPrincipalName === a.userPrincipalName && principalType === a.principalType && a.deleted === undefined) return a;
+  if (displayName === a.displayName && userPrincipalName === a.userPrincipalName && principalType === a.principalType && a.deleted === undefined && members === a.members) return a;
   const named: RoleAssignment = { ...a, principalType };
   delete named.deleted;
   if (displayName !== undefined) named.displayName = displayName;
   if (userPrincipalName !== undefined) named.userPrincipalName = userPrincipalName;
+  if (members !== undefined) named.members = members;
   return named;
 }
 
@@ -259,11 +264,17 @@ export function describeGrant(p: Grant): string {
   return name === undefined ? `${principalIdentity(p)}${deleted} · ${grant}` : `${name}${deleted} · ${grant} · ${principalIdentity(p)}`;
 }
 
-/** The names of an entry as they are copied onto a `PrincipalAccess` (absent fields left out). */
-export function namesOf(p: PrincipalNames & { deleted?: boolean }): Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted'> {
-  const names: Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted'> = {};
+/**
+ * What the directory says of an entry as it is copied onto a `PrincipalAccess`: its names,
+ * `deleted`, and a group's members (absent fields left out).
+ */
+export function namesOf(
+  p: PrincipalNames & { deleted?: boolean; members?: GroupMembers },
+): Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> {
+  const names: Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> = {};
   if (p.displayName !== undefined) names.displayName = p.displayName;
   if (p.userPrincipalName !== undefined) names.userPrincipalName = p.userPrincipalName;
   if (p.deleted === true) names.deleted = true;
+  if (p.members !== undefined) names.members = p.members;
   return names;
 }

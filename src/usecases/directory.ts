@@ -1,35 +1,91 @@
 /**
- * Names on a live estate: an estate source whose estates carry what a principal directory
- * (Microsoft Graph) says about every principal their role assignments name. A directory that
- * cannot be read is a `directory` failure of the estate (names absent, never invented), not an
- * error of the whole read. A source that already brings directory data (a snapshot with
- * `principals.json`) is left as it is.
+ * Names and the people behind the groups on a live estate: an estate source whose estates carry
+ * what a principal directory (Microsoft Graph) says about every principal their role assignments
+ * and admin groups name, and the users behind each group that holds a cluster-admin path over a
+ * watched cluster (CHECKS.md "Groups"). What cannot be read is a `directory` failure of the
+ * estate, said once in the log (names or members absent, never invented), not an error of the
+ * whole read. A source that already brings directory data (a snapshot with `principals.json`)
+ * is left as it is.
  */
-import type { Estate } from '../core/model';
-import type { EstateSource, PrincipalDirectory } from '../core/ports';
-import { applyDirectory, principalIdsOf } from '../core/principals';
+import { privilegedGroupIds } from '../core/groupMembers';
+import type { DirectoryPrincipal, Estate } from '../core/model';
+import { mappedEstateSource, type EstateSource, type GroupMemberDirectory, type PrincipalDirectory } from '../core/ports';
+import { applyDirectory, directoryIndex, principalIdsOf, principalKey } from '../core/principals';
 
-export function withDirectory(source: EstateSource, directory: PrincipalDirectory): EstateSource {
-  return {
-    kind: source.kind,
-    watchedSubscriptions: () => source.watchedSubscriptions(),
-    health: () => source.health(),
-    async readEstate(filter) {
-      return nameEstate(await source.readEstate(filter), directory);
-    },
-  };
+export type LiveDirectory = PrincipalDirectory & Partial<GroupMemberDirectory>;
+
+export function withDirectory(source: EstateSource, directory: LiveDirectory, log?: (line: string) => void): EstateSource {
+  return mappedEstateSource(source, (estate) => nameEstate(estate, directory, log));
 }
 
-/** The estate with the directory's answers applied (see `applyDirectory`), or with a `directory` failure. */
-export async function nameEstate(estate: Estate, directory: PrincipalDirectory): Promise<Estate> {
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The estate with the directory's answers applied (see `applyDirectory`): one `lookup` of every
+ * principal id the assignments and admin groups name, then one member listing per privileged
+ * group. A lookup that fails leaves the estate unnamed with a `directory` failure; a member
+ * listing that fails leaves that membership unknown (the group is listed as a group).
+ */
+export async function nameEstate(estate: Estate, directory: LiveDirectory, log?: (line: string) => void): Promise<Estate> {
   if (estate.directory) return estate;
-  const ids = principalIdsOf(estate);
+  const ids = principalIdsOf({ roleAssignments: estate.roleAssignments });
+  const known = new Set(ids.map(principalKey));
+  for (const cluster of estate.clusters) {
+    for (const id of cluster.aadProfile?.adminGroupObjectIds ?? []) {
+      if (!known.has(principalKey(id)) && id.trim() !== '') {
+        known.add(principalKey(id));
+        ids.push(id.trim());
+      }
+    }
+  }
   if (ids.length === 0) return estate;
+  let principals: DirectoryPrincipal[];
   try {
-    const principals = await directory.lookup(ids);
-    return applyDirectory({ ...estate, directory: { source: directory.name, principals, complete: true } });
+    principals = await directory.lookup(ids);
   } catch (error) {
-    const message = `${directory.name} could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `${directory.name} could not be read: ${messageOf(error)}`;
+    log?.(`directory: ${message}`);
     return { ...estate, failures: [...estate.failures, { subscriptionId: '*', part: 'directory', message }] };
   }
+  const named = applyDirectory({ ...estate, directory: { source: directory.name, principals, complete: true } });
+  if (!directory.transitiveUsers) return named;
+  return expandGroups(estate, named, principals, directory as PrincipalDirectory & GroupMemberDirectory, log);
+}
+
+/** One member listing per group with a cluster-admin path (or admin group) that the directory knows as a group. */
+async function expandGroups(
+  estate: Estate,
+  named: Estate,
+  principals: DirectoryPrincipal[],
+  directory: PrincipalDirectory & GroupMemberDirectory,
+  log?: (line: string) => void,
+): Promise<Estate> {
+  const byId = directoryIndex({ source: directory.name, principals, complete: true });
+  const groups = privilegedGroupIds(named)
+    .map((id) => byId.get(principalKey(id)))
+    .filter((p): p is DirectoryPrincipal => p !== undefined && (p.principalType ?? '').toLowerCase() === 'group');
+  if (groups.length === 0) return named;
+  const expanded = new Map<string, DirectoryPrincipal>();
+  const users = new Map<string, DirectoryPrincipal>();
+  const failures = [...named.failures];
+  for (const group of groups) {
+    try {
+      const listing = await directory.transitiveUsers(group.id);
+      const entry: DirectoryPrincipal = { ...group, members: listing.users.map((u) => u.id) };
+      if (!listing.complete) entry.memberCount = listing.count;
+      expanded.set(principalKey(group.id), entry);
+      for (const u of listing.users) if (!byId.has(principalKey(u.id))) users.set(principalKey(u.id), u);
+    } catch (error) {
+      // One line for the run: a missing permission refuses every group alike.
+      const message = `${directory.name} could not list group members (groups are shown as groups): ${messageOf(error)}`;
+      log?.(`directory: ${message}`);
+      failures.push({ subscriptionId: '*', part: 'directory', message });
+      break;
+    }
+  }
+  const withMembers = principals.map((p) => expanded.get(principalKey(p.id)) ?? p);
+  withMembers.push(...users.values());
+  return applyDirectory({ ...estate, failures, directory: { source: directory.name, principals: withMembers, complete: true } });
 }

@@ -22,6 +22,7 @@ const CATALOGUE: Array<[id: string, severity: string, category: string]> = [
   ['custom-role-wildcards', 'medium', 'access'],
   ['kubelet-identity-least-privilege', 'high', 'access'],
   ['control-plane-identity-least-privilege', 'medium', 'access'],
+  ['orphaned-role-assignments', 'low', 'access'],
   ['workload-identity-federation', 'high', 'access'],
 ];
 

@@ -71,6 +71,13 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
     approved: principal.approved,
     exempted: principal.exempted,
     deleted: principal.deleted,
+    members: principal.members && {
+      count: principal.members.count,
+      users: principal.members.users.map((u) =>
+        compact({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, guest: u.guest, enabled: u.enabled }),
+      ),
+    },
+    serviceAccounts: principal.serviceAccounts && [...principal.serviceAccounts],
   });
 }
 

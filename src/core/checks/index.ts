@@ -18,6 +18,7 @@ import { kubernetesRbacEnabled } from './kubernetesRbacEnabled';
 import { localAccountsDisabled } from './localAccountsDisabled';
 import { managedIdentity } from './managedIdentity';
 import { oidcIssuerEnabled } from './oidcIssuerEnabled';
+import { orphanedRoleAssignments } from './orphanedRoleAssignments';
 import { podIdentityDisabled } from './podIdentityDisabled';
 import { privilegedAccessViaGroups } from './privilegedAccessViaGroups';
 import type { CheckDefinition } from './types';
@@ -47,6 +48,7 @@ export const CHECKS: readonly CheckDefinition[] = Object.freeze([
   customRoleWildcards,
   kubeletIdentityLeastPrivilege,
   controlPlaneIdentityLeastPrivilege,
+  orphanedRoleAssignments,
   workloadIdentityFederation,
 ]);
 

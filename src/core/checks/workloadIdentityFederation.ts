@@ -9,7 +9,7 @@ import { credentialsForIssuer, type FederatedCredential } from '../federation';
 import type { Cluster, Estate, PrincipalAccess } from '../model';
 import { roleCapabilities } from '../permissions';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope, scopeKind, type ScopeKind } from '../scope';
-import { accessCheck, assignmentIdsOf, count, deleteAssignmentsCommand, describeUnresolved } from './common';
+import { accessCheck, assignmentIdsOf, count, deleteAssignmentsCommand, describeUnresolved, principalAccessOf } from './common';
 import { controlPlanePrivilegeReason } from './identityPrivilege';
 
 const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['subscription', 'managementGroup', 'root']);
@@ -98,16 +98,12 @@ function reachOf(credentials: readonly FederatedCredential[], index: AccessIndex
 }
 
 function principalOf(r: Reach, clusters: readonly Cluster[]): PrincipalAccess {
-  const a = r.resolved.assignment;
-  return {
-    principalId: a.principalId,
-    principalType: a.principalType || 'ServicePrincipal',
-    roleName: r.resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
-    roleDefinitionId: a.roleDefinitionId,
-    scope: a.scope,
-    capabilities: r.resolved.role && clusterAdminPath(r.resolved, clusters) ? roleCapabilities(r.resolved.role, true) : [],
-    serviceAccounts: [...r.serviceAccounts],
-  };
+  const entry = principalAccessOf(r.resolved);
+  entry.principalType ||= 'ServicePrincipal';
+  // The identity's capabilities count wherever they reach a watched cluster (as if Azure RBAC were on).
+  entry.capabilities = r.resolved.role && clusterAdminPath(r.resolved, clusters) ? roleCapabilities(r.resolved.role, true) : [];
+  entry.serviceAccounts = [...r.serviceAccounts];
+  return entry;
 }
 
 function describeReach(r: Reach): string {
