@@ -278,6 +278,13 @@ export interface PrincipalAccess {
    * of the cluster that can act as this identity through a federated credential.
    */
   serviceAccounts?: string[];
+  /** Held through a PIM eligibility, not an active assignment (absent: active). */
+  eligible?: boolean;
+  /**
+   * The grant's condition: `constrained` when it is the evaluated constrained-delegation form,
+   * `not-evaluated` for any other (the grant then counts as unconditional); absent: none.
+   */
+  condition?: 'none' | 'constrained' | 'not-evaluated';
   /** Approved to hold cluster-admin paths (an admin group of the cluster, `AUDIT_APPROVED_ADMINS`). */
   approved?: boolean;
   /** An active exemption of this finding names the principal (or the whole finding). */

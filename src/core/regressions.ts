@@ -8,7 +8,7 @@
  * it had just gained everything. That knowledge is the {@link PostureMemory}: the store keeps it
  * next to the posture and hands it back to `diffPostures`; `rememberPosture` advances it.
  */
-import { CAPABILITIES, type Capability, type ClusterPosture, type FindingStatus, type PrincipalAccess, type Regression, type Severity } from './model';
+import { CAPABILITIES, SEVERITIES, type Capability, type ClusterPosture, type FindingStatus, type PrincipalAccess, type Regression, type Severity } from './model';
 import { expiredExemptionFindings } from './exemptions';
 import { severityRank } from './report';
 
@@ -142,7 +142,8 @@ export function localAccountsEnabled(posture: ClusterPosture, memory?: PostureMe
  * - `severity-rose`: failing before and now, at a higher severity;
  * - `privilege-gained`: a principal holds a capability it was not known to hold (one regression
  *   per principal, `checkId` per {@link privilegeCheckId}, before/after = capability lists),
- *   critical while local accounts are enabled, else high.
+ *   critical while local accounts are enabled, else high; one severity lower when every gained
+ *   capability is held only through PIM eligibilities.
  * An `error` finding is never a regression; a check never known before (new to the catalogue,
  * or `error` since the baseline) sets its own baseline.
  */
@@ -168,17 +169,23 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
     for (const p of after.privilegedPrincipals ?? []) {
       if (p?.principalId && !firstSpelling.has(principalKey(p.principalId))) firstSpelling.set(principalKey(p.principalId), p.principalId.trim());
     }
+    const activelyHeld = capabilitiesByPrincipal((after.privilegedPrincipals ?? []).filter((p) => p?.eligible !== true));
     for (const [id, held] of capabilitiesByPrincipal(after.privilegedPrincipals ?? [])) {
+      // The memory holds what was eligible too: activating an eligibility (same principal, role
+      // and scope) adds nothing it could not already do, so it is not a gain.
       const had = new Set(known.principals[id] ?? []);
       const gained = ordered([...held].filter((c) => !had.has(c)));
       if (gained.length === 0) continue;
+      const active = activelyHeld.get(id);
+      const eligibleOnly = !gained.some((c) => active?.has(c));
       regressions.push({
         kind: 'privilege-gained',
         checkId: privilegeCheckId(gained),
         principalId: firstSpelling.get(id) ?? id,
         before: formatCapabilities(had),
         after: formatCapabilities(held),
-        severity,
+        // A gain held only through PIM eligibility needs an activation (approved, audited) to use.
+        severity: eligibleOnly ? oneLower(severity) : severity,
       });
     }
   }
@@ -194,6 +201,10 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
     });
   }
   return regressions;
+}
+
+function oneLower(severity: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)]!;
 }
 
 /** The failing check ids of a posture, sorted (the estate view and history rows). */
