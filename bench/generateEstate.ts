@@ -8,6 +8,13 @@
  * root, 300 on five management groups): those belong to the platform team and do not grow
  * with the number of subscriptions, while everything else grows with the estate.
  *
+ * PIM, conditions and deny assignments (docs/checks.md "Which grants count"): 10% of the
+ * privileged assignments are PIM eligibilities instead (ARM REST shape, as `az rest` exports
+ * `roleEligibilityScheduleInstances`), 5% of all assignments carry a condition (one of a few
+ * texts, as tenants reuse the portal's templates: constrained delegation, an exclusion list, a
+ * storage condition) and 200 deny assignments sit at resource groups, clusters and
+ * subscriptions (Everyone with exclusions, or named groups).
+ *
  * The objects are round-tripped through JSON, as a real export is parsed from a file, so the
  * benchmark measures normalisation of the strings JSON.parse produces.
  */
@@ -21,6 +28,10 @@ export interface RawEstate {
   clusters: unknown[];
   roleAssignments: unknown[];
   roleDefinitions: unknown[];
+  /** `roleEligibilityScheduleInstances`, ARM REST shape. */
+  roleEligibility: unknown[];
+  /** `denyAssignments`, ARM REST shape. */
+  denyAssignments: unknown[];
 }
 
 const BUILTIN = {
@@ -33,6 +44,20 @@ const BUILTIN = {
 };
 
 const CUSTOM_ROLES = 20;
+const PRIVILEGED_ROLES = new Set([BUILTIN.owner, BUILTIN.contributor, BUILTIN.aksClusterAdmin, BUILTIN.aksRbacClusterAdmin]);
+const ELIGIBLE_SHARE = 0.1;
+const CONDITIONED_SHARE = 0.05;
+const DENY_ASSIGNMENTS = 200;
+const EVERYONE = '00000000-0000-0000-0000-000000000000';
+const WRITE_GUARD = "!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})";
+const REQUESTED_ROLE = '@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId]';
+/** A few texts, as tenants reuse the portal's templates. */
+const CONDITIONS = [
+  `((${WRITE_GUARD}) OR (${REQUESTED_ROLE} ForAnyOfAnyValues:GuidEquals {${BUILTIN.reader}, 7f951dda-4ed3-4680-a7ca-43fe172d538d}))`,
+  `((${WRITE_GUARD}) OR (${REQUESTED_ROLE} ForAnyOfAllValues:GuidNotEquals {${BUILTIN.owner}, 18d7d88d-d35e-4fb5-a5c3-7773c20a72d9, f58310d9-a9f6-439a-9e8d-f62e7b41a168}))`,
+  `((${WRITE_GUARD}) OR (${REQUESTED_ROLE} ForAnyOfAnyValues:GuidEquals {${BUILTIN.aksRbacClusterAdmin}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'Group'}))`,
+  "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'))",
+];
 /** Governance assignments: a fixed number, whatever the size of the estate. */
 const ROOT_ASSIGNMENTS = 100;
 const MANAGEMENT_GROUP_ASSIGNMENTS = 300;
@@ -94,6 +119,7 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
   const roleChoices = [BUILTIN.reader, BUILTIN.reader, BUILTIN.reader, BUILTIN.contributor, BUILTIN.aksClusterUser, BUILTIN.aksRbacClusterAdmin, BUILTIN.owner, BUILTIN.aksClusterAdmin];
   const principalTypes = ['User', 'Group', 'ServicePrincipal', 'Group'];
   const roleAssignments: unknown[] = [];
+  const roleEligibility: unknown[] = [];
   const governance = Math.min(size.roleAssignments, ROOT_ASSIGNMENTS + MANAGEMENT_GROUP_ASSIGNMENTS);
   for (let a = 0; a < size.roleAssignments; a++) {
     const pick = rnd();
@@ -109,16 +135,58 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
     } else scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/st${a}`;
     const custom = rnd() < 0.02;
     const role = custom ? guid(Math.floor(rnd() * CUSTOM_ROLES), 9) : roleChoices[Math.floor(rnd() * roleChoices.length)];
+    const principalId = guid(Math.floor(rnd() * 50000), 13);
+    const principalType = principalTypes[a % principalTypes.length];
+    const roleDefinitionId = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
+    const condition = rnd() < CONDITIONED_SHARE ? CONDITIONS[a % CONDITIONS.length] : undefined;
+    if (PRIVILEGED_ROLES.has(role) && rnd() < ELIGIBLE_SHARE) {
+      const name = guid(a, 17);
+      roleEligibility.push({
+        id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/${name}`,
+        name,
+        type: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
+        properties: { scope, roleDefinitionId, principalId, principalType, status: 'Provisioned', memberType: 'Direct', ...(condition ? { condition, conditionVersion: '2.0' } : {}) },
+      });
+      continue;
+    }
     roleAssignments.push({
       id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/${guid(a, 11)}`,
       name: guid(a, 11),
-      principalId: guid(Math.floor(rnd() * 50000), 13),
-      principalType: principalTypes[a % principalTypes.length],
-      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+      principalId,
+      principalType,
+      roleDefinitionId,
       scope,
+      ...(condition ? { condition, conditionVersion: '2.0' } : {}),
     });
   }
-  return { clusters: viaJson(clusters), roleAssignments: viaJson(roleAssignments), roleDefinitions: viaJson(roleDefinitions) };
+  const denyAssignments: unknown[] = [];
+  for (let d = 0; d < Math.min(DENY_ASSIGNMENTS, size.clusters); d++) {
+    const c = clusters[Math.floor(rnd() * size.clusters)] as { id: string };
+    const pick = rnd();
+    const scope = pick < 0.5 ? c.id.replace(/\/providers\/Microsoft\.ContainerService\/.*$/, '') : pick < 0.9 ? c.id : c.id.replace(/\/resourcegroups\/.*$/, '');
+    const everyone = d % 2 === 0;
+    denyAssignments.push({
+      id: `${scope}/providers/Microsoft.Authorization/denyAssignments/${guid(d, 19)}`,
+      name: guid(d, 19),
+      type: 'Microsoft.Authorization/denyAssignments',
+      properties: {
+        denyAssignmentName: `deny-${d}`,
+        permissions: [{ actions: d % 3 === 0 ? ['Microsoft.ContainerService/managedClusters/*'] : ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'], notActions: d % 3 === 0 ? ['*/read'] : [], dataActions: [], notDataActions: [] }],
+        scope,
+        doNotApplyToChildScopes: d % 10 === 9,
+        principals: everyone ? [{ id: EVERYONE, type: 'SystemDefined' }] : [{ id: guid(d, 13), type: 'Group' }],
+        excludePrincipals: everyone ? [{ id: guid(d + 1, 13), type: 'User' }] : [],
+        isSystemProtected: true,
+      },
+    });
+  }
+  return {
+    clusters: viaJson(clusters),
+    roleAssignments: viaJson(roleAssignments),
+    roleDefinitions: viaJson(roleDefinitions),
+    roleEligibility: viaJson(roleEligibility),
+    denyAssignments: viaJson(denyAssignments),
+  };
 }
 
 /** JSON.stringify + JSON.parse in chunks (one string of a million assignments would be huge). */

@@ -23,6 +23,7 @@ import { buildAccessIndex } from '../src/core/access';
 import { evaluateCluster } from '../src/core/evaluate';
 import type { ClusterPosture, Estate } from '../src/core/model';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../src/core/normalise';
+import { normaliseDenyAssignment, normaliseEligibility } from '../src/core/normaliseGrants';
 import { generateEstate, type EstateSize } from './generateEstate';
 
 interface Result {
@@ -50,12 +51,17 @@ function run(size: EstateSize): Result {
   const [estate, normaliseMs] = time((): Estate => ({
     source: 'snapshot',
     clusters: raw.clusters.map((c, i) => normaliseCluster(c, `clusters[${i}]`)),
-    roleAssignments: raw.roleAssignments.map((a, i) => normaliseRoleAssignment(a, `role-assignments[${i}]`)),
+    // PIM eligibilities count as assignments (marked eligible), as the sources add them.
+    roleAssignments: raw.roleAssignments
+      .map((a, i) => normaliseRoleAssignment(a, `role-assignments[${i}]`))
+      .concat(raw.roleEligibility.map((e, i) => normaliseEligibility(e, `role-eligibility[${i}]`))),
     roleDefinitions: raw.roleDefinitions.map((d, i) => normaliseRoleDefinition(d, `role-definitions[${i}]`)),
     failures: [],
+    denyAssignments: raw.denyAssignments.map((d, i) => normaliseDenyAssignment(d, `deny-assignments[${i}]`)),
   }));
   raw.clusters.length = 0;
   raw.roleAssignments.length = 0;
+  raw.roleEligibility.length = 0;
   const [index, indexMs] = time(() => buildAccessIndex(estate));
   const now = new Date();
   let assignments = 0;
