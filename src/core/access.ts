@@ -15,6 +15,8 @@ import type {
   RoleDefinition,
   SourceFailure,
 } from './model';
+import { buildDenyIndex } from './denyAssignments';
+import { grantCapabilities, grantMarks, roleCatalogue, type Roles, withDenies } from './grants';
 import { roleCapabilities } from './permissions';
 import { namesOf } from './principals';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
@@ -149,8 +151,6 @@ interface GroupViews {
   withAzureRbac?: GroupView;
 }
 
-type RoleLookup = (guid: string) => RoleDefinition | undefined;
-
 function lastSegment(id: string | undefined): string {
   if (!id) return '';
   const trimmed = id.trim().replace(/\/+$/, '');
@@ -223,12 +223,12 @@ function mayHoldRepeatedListings(scopeKey: string): boolean {
   return scopeKey === '/' || scopeKey.startsWith('/providers/microsoft.management');
 }
 
-function buildView(members: readonly RoleAssignment[], roles: RoleLookup): GroupView {
+function buildView(members: readonly RoleAssignment[], roles: Roles): GroupView {
   const view: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
   for (const a of members) {
     const guid = assignmentRoleGuid(a);
-    const role = guid === '' ? undefined : roles(guid);
-    const capabilities = role ? roleCapabilities(role, false) : NO_CAPABILITIES;
+    const role = guid === '' ? undefined : roles.lookup(guid);
+    const capabilities = role ? grantCapabilities(a, role, false, roles) : NO_CAPABILITIES;
     view.assignments.push(Object.freeze({ assignment: a, role, capabilities }));
     let principal: PrincipalAccess | undefined;
     if (!role) {
@@ -246,15 +246,15 @@ function buildView(members: readonly RoleAssignment[], roles: RoleLookup): Group
  * The same group with Azure RBAC for Kubernetes on. Only roles with the unrestricted
  * managedClusters data wildcard differ; every other entry is reused as is.
  */
-function withAzureRbac(base: GroupView): GroupView {
+function withAzureRbac(base: GroupView, roles: Roles): GroupView {
   const view: GroupView = { assignments: [], privileged: [], unresolved: base.unresolved, principals: [] };
   for (let i = 0; i < base.assignments.length; i++) {
     let resolved = base.assignments[i]!;
     let principal = base.principals[i];
     const role = resolved.role;
     if (role) {
-      const capabilities = roleCapabilities(role, true);
-      if (capabilities !== resolved.capabilities) {
+      const capabilities = grantCapabilities(resolved.assignment, role, true, roles);
+      if (capabilities.join() !== resolved.capabilities.join()) {
         resolved = Object.freeze({ assignment: resolved.assignment, role, capabilities });
         principal = principalAccess(resolved.assignment, role, capabilities);
       }
@@ -268,6 +268,7 @@ function withAzureRbac(base: GroupView): GroupView {
 
 function principalAccess(a: RoleAssignment, role: RoleDefinition, capabilities: Capability[]): PrincipalAccess {
   return Object.freeze({
+    ...grantMarks(a),
     principalId: a.principalId,
     principalType: a.principalType,
     ...namesOf(a),
@@ -353,7 +354,7 @@ function subscriptionFromId(id: string): string {
  * on a guid clash (they are what Azure returned for this tenant).
  */
 export function buildAccessIndex(
-  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> & Partial<Pick<Estate, 'clusters'>>,
+  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> & Partial<Pick<Estate, 'clusters' | 'denyAssignments' | 'directory'>>,
 ): AccessIndex {
   const roles = new Map<string, RoleDefinition>();
   for (const role of BUILTIN_ROLES) roles.set(role.guid, role);
@@ -361,7 +362,8 @@ export function buildAccessIndex(
     const guid = (role.guid || lastSegment(role.id)).trim().toLowerCase();
     if (guid !== '') roles.set(guid, role);
   }
-  const roleLookup: RoleLookup = (guid) => roles.get(guid);
+  const roleLookup = roleCatalogue(roles);
+  const denies = buildDenyIndex(estate.denyAssignments, estate.directory);
 
   const byScope = new Map<string, Group>();
   const managementGroupByListing = new Map<string, Group>();
@@ -410,7 +412,7 @@ export function buildAccessIndex(
       viewsOfGroup.set(group, views);
     }
     if (!azureRbac) return views.withoutAzureRbac;
-    return (views.withAzureRbac ??= sealed(withAzureRbac(views.withoutAzureRbac)));
+    return (views.withAzureRbac ??= sealed(withAzureRbac(views.withoutAzureRbac, roleLookup)));
   }
 
   const unavailableBySubscription = new Map<string, string[]>();
@@ -511,7 +513,13 @@ export function buildAccessIndex(
     };
     const unavailable = unavailableFor(subscriptionId);
     if (unavailable !== undefined) result.unavailable = unavailable;
-    viewsBehindAccess.set(result, views);
+    const deniedFor = denies.forCluster(cluster.id ?? '', subscriptionId);
+    // Denies are per principal and cluster: such a cluster's lists are its own, not shared views.
+    if (deniedFor === undefined) viewsBehindAccess.set(result, views);
+    else {
+      const principalOf = new Map(views.flatMap((v) => v.assignments.map((r, i) => [r, v.principals[i]] as const)));
+      Object.assign(result, withDenies(result.assignments, (r) => principalOf.get(r), deniedFor, principalAccess));
+    }
     return result;
   }
 

@@ -71,7 +71,9 @@ function keyPart(value: string | undefined): string {
 }
 
 function dedupeKey(p: PrincipalAccess): string {
-  return `${keyPart(p.principalId)}|${keyPart(p.roleDefinitionId)}|${keyPart(p.scope)}`;
+  // An eligibility and the active assignment it was activated into stay two entries: the
+  // regressions tell an eligible-only gain by them.
+  return `${keyPart(p.principalId)}|${keyPart(p.roleDefinitionId)}|${keyPart(p.scope)}${p.eligible === true ? '|eligible' : ''}`;
 }
 
 /** Whether a list of capabilities is already what `dedupePrincipals` makes of it: CAPABILITIES order, no repeats. */

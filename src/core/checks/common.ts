@@ -4,6 +4,7 @@
  */
 import { accessViewsOf, type AccessView, type ResolvedAssignment } from '../access';
 import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
+import { grantMarks } from '../grants';
 import { describeGrant, describePrincipal, namesOf } from '../principals';
 import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
 
@@ -130,6 +131,7 @@ export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess
     principalId: a.principalId,
     principalType: a.principalType,
     ...namesOf(a),
+    ...grantMarks(a),
     roleName: resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
     roleDefinitionId: a.roleDefinitionId,
     scope: a.scope,

@@ -42,9 +42,12 @@ function privilegedGrants(part: AccessView): PrivilegedGrants {
   const principals = part.privileged.map(sharedPrincipalAccess);
   return {
     principals,
-    users: principals.filter((p) => isUser(p.principalType)),
+    // A PIM eligibility is the governed form (activation is approved and audited): never a failure.
+    users: principals.filter((p) => isUser(p.principalType) && p.eligible !== true),
     userAssignmentIds: distinctAssignmentIds(
-      part.assignments.filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType)).map((r) => r.assignment),
+      part.assignments
+        .filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType) && r.assignment.eligible !== true)
+        .map((r) => r.assignment),
     ),
     unresolvedUsers: part.unresolved.filter(mayBeUser),
   };
@@ -91,7 +94,7 @@ export const privilegedAccessViaGroups = accessCheck(
     if (cluster.incomplete) {
       // Whether Azure RBAC is on decides if a data-action role makes its holder cluster-admin.
       const maybePrivileged = access.assignments.filter(
-        (r) => r.role && isUser(r.assignment.principalType) && roleCapabilities(r.role, true).length > 0,
+        (r) => r.role && isUser(r.assignment.principalType) && r.assignment.eligible !== true && roleCapabilities(r.role, true).length > 0,
       );
       if (maybePrivileged.length > 0) {
         return {
