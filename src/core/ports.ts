@@ -140,6 +140,11 @@ export interface HistoryEntry {
   sourceEventId?: string;
   /** The cluster was deleted at `evaluatedAt` (status and score are its last known ones). */
   deleted?: boolean;
+  /**
+   * `catalogue-upgraded`: the first evaluation under a new check catalogue. `changes` is what
+   * only the new catalogue sees; it re-baselined silently and paged nobody (docs/checks.md "Regressions").
+   */
+  catalogueUpgraded?: { from: number; to: number; changes: Regression[] };
 }
 
 export interface OutboxAlert {

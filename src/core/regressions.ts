@@ -26,6 +26,8 @@ export interface PostureMemory {
    * anything: the first complete read is the baseline of access.
    */
   principalsKnown: boolean;
+  /** The catalogue version the memory was last re-baselined under (core/alertPolicy); absent = the first. */
+  catalogueVersion?: number;
 }
 
 /**
@@ -123,7 +125,9 @@ export function rememberPosture(posture: ClusterPosture, previous?: PostureMemor
     principals[id] = ordered([...(principals[id] ?? []), ...caps]);
   }
   for (const [id, caps] of Object.entries(principals)) if (caps.length === 0) delete principals[id];
-  return { version: 1, checks, principals, principalsKnown: (previous?.principalsKnown ?? false) || complete };
+  const memory: PostureMemory = { version: 1, checks, principals, principalsKnown: (previous?.principalsKnown ?? false) || complete };
+  if (previous?.catalogueVersion !== undefined) memory.catalogueVersion = previous.catalogueVersion;
+  return memory;
 }
 
 /** Whether local accounts are enabled per the posture, else per the last known status; unknown counts as enabled (fail closed). */

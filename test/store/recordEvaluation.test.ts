@@ -350,3 +350,63 @@ describe('outbox', () => {
     await expect(store.updateAlert(clusterId('nope'), 'nope', { state: 'sent' })).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });
+
+describe('upgrading the check catalogue (a store written by the current version)', () => {
+  /** Rewrites the stored payload as versions before the catalogue version wrote it: memory without `catalogueVersion`. */
+  async function asWrittenBeforeVersions(store: TableStore, id: string): Promise<void> {
+    const { clusterPartitionKey } = await import('../../src/adapters/tableKeys');
+    const row = await store.clusters.getEntity<Record<string, unknown>>(clusterPartitionKey(id), 'posture');
+    expect(row.payloadEncoding).toBe('json');
+    const payload = JSON.parse(String(row.payload_0));
+    delete payload.memory.catalogueVersion;
+    await store.clusters.updateEntity({ partitionKey: row.partitionKey!, rowKey: row.rowKey!, payload_0: JSON.stringify(payload), catalogueVersion: '' }, 'Merge');
+  }
+
+  it('the first evaluation under a new catalogue pages nobody, records catalogue-upgraded in history and keeps open alerts', async () => {
+    const prefix = uniqueTablePrefix('cat');
+    const current = await newStore(prefix);
+    const { CATALOGUE_VERSION } = await import('../../src/core/checks');
+    clock.current = new Date('2026-11-22T02:00:00.000Z');
+    await current.recordEvaluation(posture({ principals: [grant(ALICE, ['cluster-write'])] }));
+    // A real regression under the current catalogue: its alert is open when the upgrade comes.
+    const failing = posture({ local: 'fail', principals: [grant(ALICE, ['cluster-write'])] });
+    const paged = await current.recordEvaluation(failing);
+    expect(paged.alerts).toHaveLength(1);
+    await asWrittenBeforeVersions(current, failing.id);
+
+    // The upgrade: the new catalogue counts more capabilities (Alice gains admin-credential, Bob appears).
+    const upgraded = await TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix: prefix,
+      clock,
+      catalogueVersion: CATALOGUE_VERSION + 1,
+    });
+    clock.current = new Date('2026-11-23T02:00:00.000Z');
+    const seenByNewCatalogue = posture({ local: 'fail', principals: [grant(ALICE, ['cluster-write', 'admin-credential']), grant(BOB, ['kubernetes-cluster-admin'])] });
+    const result = await upgraded.recordEvaluation(seenByNewCatalogue, { minAlertSeverity: 'info' });
+    expect(result).toEqual({ baseline: false, regressions: [], alerts: [] });
+    const rows = await rowsOf(upgraded, failing.id);
+    expect(rows.alerts).toHaveLength(1);
+    expect(rows.alerts[0]).toMatchObject({ open: true, dedupeKey: dedupeKey(failing.id, 'local-accounts-disabled') });
+    expect(rows.posture[0].catalogueVersion).toBe(CATALOGUE_VERSION + 1);
+    const [latest] = (await upgraded.getHistory(failing.id, {})).items;
+    expect(latest.regressions).toEqual([]);
+    expect(latest.catalogueUpgraded).toMatchObject({ from: 1, to: CATALOGUE_VERSION + 1 });
+    expect(latest.catalogueUpgraded!.changes.map((c) => c.principalId).sort()).toEqual([ALICE, BOB]);
+
+    // The next evaluation under the new catalogue compares with the new baseline: a real gain pages.
+    clock.current = new Date('2026-11-24T02:00:00.000Z');
+    const gain = await upgraded.recordEvaluation(
+      posture({ local: 'fail', principals: [...seenByNewCatalogue.privilegedPrincipals, grant('cccccccc-0000-0000-0000-000000000003', ['admin-credential'])] }),
+    );
+    expect(gain.alerts.map((a) => a.principal?.principalId)).toEqual(['cccccccc-0000-0000-0000-000000000003']);
+  });
+
+  it('without an upgrade, the same store pages for the same gain (the re-baseline is what silenced it)', async () => {
+    const store = await newStore();
+    await store.recordEvaluation(posture({ principals: [grant(ALICE, ['cluster-write'])] }));
+    const result = await store.recordEvaluation(posture({ principals: [grant(ALICE, ['cluster-write', 'admin-credential'])] }));
+    expect(result.alerts).toHaveLength(1);
+  });
+});

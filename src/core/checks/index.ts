@@ -52,6 +52,14 @@ export const CHECKS: readonly CheckDefinition[] = Object.freeze([
   workloadIdentityFederation,
 ]);
 
+/**
+ * The version of the catalogue: raise it with every change that lets an evaluation see more or
+ * judge differently (a new check, a newly counted capability, a changed rule). Postures record
+ * the version they were evaluated with, and the first evaluation under a new one re-baselines
+ * silently instead of paging for what only the new catalogue sees (docs/checks.md "Regressions").
+ */
+export const CATALOGUE_VERSION = 1;
+
 const byId = new Map(CHECKS.map((check) => [check.id, check]));
 
 /** A check by its public id (exact, as ids are a contract), or undefined. */
