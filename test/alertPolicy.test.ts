@@ -160,6 +160,17 @@ describe('decideRecording: the open-alert guard (one page per open condition)', 
   });
 });
 
+describe('decideRecording: who granted it', () => {
+  it('a privilege alert names the caller of the grant its principal gained by (any spelling of the id); others do not', () => {
+    const caller = { name: 'alice@contoso.example', ipAddress: '203.0.113.24' };
+    const d = decide(posture(), posture({ local: 'fail', principals: [grant(BOB.toUpperCase(), ['admin-credential'])] }), { grantedBy: { [BOB]: caller } });
+    const privilege = d.open.find((a) => a.kind === 'privilege-gained');
+    expect(privilege?.caller).toEqual(caller);
+    expect(d.open.find((a) => a.kind === 'check-failed')?.caller).toBeUndefined();
+    expect(decide(posture(), posture({ principals: [grant(ALICE, ['admin-credential'])] }), { grantedBy: { [BOB]: caller } }).open[0].caller).toBeUndefined();
+  });
+});
+
 describe('decideRecording: closing', () => {
   const baseline = posture({ principals: [] });
   const withAlice = posture({ principals: [grant(ALICE, ['admin-credential', 'cluster-write'])] });

@@ -31,6 +31,7 @@ import {
   type Page,
   type PostureStore,
   type PostureSummary,
+  type RecordOptions,
   type RecordResult,
 } from '../core/ports';
 import { severityRank } from '../core/report';
@@ -149,7 +150,7 @@ export class TableStore implements PostureStore {
 
   async recordEvaluation(
     posture: ClusterPosture,
-    options: { sourceEventId?: string; minAlertSeverity?: Severity; extraAlerts?: Alert[]; linkBase?: string } = {},
+    options: RecordOptions = {},
   ): Promise<RecordResult> {
     requirePosture(posture);
     (options.extraAlerts ?? []).forEach(requireAlert);
@@ -175,6 +176,7 @@ export class TableStore implements PostureStore {
           catalogueVersion: this.catalogueVersion,
           linkBase: options.linkBase,
           extraAlerts: extraHere,
+          grantedBy: options.grantedBy,
           postureFirstRead: postureFirstRead ?? undefined,
         });
         if (postureFirstRead === null) postureFirstRead = live?.posture;
@@ -351,10 +353,6 @@ export class TableStore implements PostureStore {
 
   markEventProcessed(eventId: string, at: Date): Promise<boolean> {
     return this.processed.markProcessed(eventId, at);
-  }
-
-  forgetEventProcessed(eventId: string, at: Date): Promise<void> {
-    return this.processed.forgetProcessed(eventId, at);
   }
 
   async markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void> {

@@ -17,7 +17,7 @@
  * alerts keep their dedupe keys.
  */
 import { alertCleared, alertsFromRegressions } from './alerts';
-import type { Alert, ClusterPosture, Regression, Severity } from './model';
+import type { Alert, Caller, ClusterPosture, Regression, Severity } from './model';
 import { accessComplete, diffPostures, postureChanged, rememberPosture, type PostureMemory } from './regressions';
 
 /** The catalogue version of a memory that does not say (written before versions were recorded). */
@@ -51,6 +51,8 @@ export interface RecordingInput {
   linkBase?: string;
   /** Alerts about this cluster that page without a posture change, opened with it. */
   extraAlerts?: readonly Alert[];
+  /** Who wrote the role assignments behind this evaluation, by lower-cased grantee: named on privilege alerts. */
+  grantedBy?: Readonly<Record<string, Caller>>;
   /**
    * The posture stored when this recording first read the store. A recording that lost a race
    * decides again against what the other writer stored, but the change it brings is still a
@@ -99,7 +101,9 @@ export function decideRecording(input: RecordingInput): RecordingDecision {
   memory.catalogueVersion = upgraded && !accessComplete(posture) ? storedVersion : version;
 
   const candidates = uniqueByKey([
-    ...alertsFromRegressions(posture, regressions, { minSeverity: input.minAlertSeverity, linkBase: input.linkBase, now }),
+    ...alertsFromRegressions(posture, regressions, { minSeverity: input.minAlertSeverity, linkBase: input.linkBase, now }).map((alert) =>
+      withGrantor(alert, input.grantedBy),
+    ),
     ...(input.extraAlerts ?? []),
   ]);
   const rows = new Map(stored.alerts.map((row) => [row.alert.dedupeKey, row]));
@@ -155,6 +159,13 @@ export function planTransaction<TOpen, TClose>(fixed: number, opens: readonly TO
     closesInTransaction,
     closesAfter: closes.slice(closesInTransaction.length),
   };
+}
+
+/** A privilege alert names who granted the access, when the event that caused it says. */
+function withGrantor(alert: Alert, grantedBy: RecordingInput['grantedBy']): Alert {
+  if (alert.kind !== 'privilege-gained' || !grantedBy) return alert;
+  const caller = grantedBy[(alert.principal?.principalId ?? principalOfKey(alert) ?? '').toLowerCase()];
+  return caller ? { ...alert, caller } : alert;
 }
 
 function uniqueByKey(alerts: readonly Alert[]): Alert[] {

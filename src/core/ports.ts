@@ -6,6 +6,7 @@ import type { Exemption } from './exemptions';
 import type {
   Alert,
   AlertDelivery,
+  Caller,
   ChannelName,
   ChannelState,
   ClusterPosture,
@@ -169,16 +170,23 @@ export interface RecordResult {
   alerts: Alert[];
 }
 
+export interface RecordOptions {
+  sourceEventId?: string;
+  minAlertSeverity?: Severity;
+  /** Alerts that page without a posture change (real-time signals), written with the posture. */
+  extraAlerts?: Alert[];
+  linkBase?: string;
+  /** Who wrote the role assignments this evaluation follows, by lower-cased grantee principal id. */
+  grantedBy?: Readonly<Record<string, Caller>>;
+}
+
 /** Latest posture, history, outbox and processed events (Table Storage; STORAGE.md). */
 export interface PostureStore {
   /**
    * Diff against the stored posture and write posture + history + outbox rows in one partition
    * transaction, conditional on the ETag read (re-read and re-diff on 412).
    */
-  recordEvaluation(
-    posture: ClusterPosture,
-    options?: { sourceEventId?: string; minAlertSeverity?: Severity; extraAlerts?: Alert[]; linkBase?: string },
-  ): Promise<RecordResult>;
+  recordEvaluation(posture: ClusterPosture, options?: RecordOptions): Promise<RecordResult>;
   getPosture(clusterId: string): Promise<ClusterPosture | undefined>;
   listPostures(
     filter: { subscriptionId?: string; status?: ClusterStatus; severity?: Severity },
@@ -204,13 +212,13 @@ export interface PostureStore {
    * before recording its send) can be taken again.
    */
   claimAlert(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined>;
-  /** Returns false when the event id was already processed (at-least-once delivery). */
-  markEventProcessed(eventId: string, at: Date): Promise<boolean>;
+  /** Whether the event id was marked processed within the last 48 hours (a redelivery to skip). */
+  isEventProcessed(eventId: string, at: Date): Promise<boolean>;
   /**
-   * Undo `markEventProcessed(eventId, at)` (same `at`): its redelivery is then processed, not
-   * skipped. For an event whose handling failed after it was marked. Unknown ids are no-ops.
+   * Mark an event processed, once everything it produced is stored (never before: a crash in
+   * between must leave it to be redelivered). Returns false when it was already marked.
    */
-  forgetEventProcessed(eventId: string, at: Date): Promise<void>;
+  markEventProcessed(eventId: string, at: Date): Promise<boolean>;
   markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void>;
   /** Clusters whose latest posture is stored (ids as stored), for scope → cluster routing. */
   knownClusterIds(): Promise<string[]>;

@@ -1,33 +1,36 @@
 /**
- * Coalescing (EVENTS.md): bursts are normal — a cluster update emits several writes, a
- * deployment dozens of role assignments — so requests arriving within a short window are run
- * once, together, and every caller of that window shares the one result promise.
+ * Coalescing (docs/events.md): bursts are normal — a cluster update emits several writes, a
+ * deployment dozens of role assignments — so requests are run together, and every caller of one
+ * run shares its result promise.
  *
- * "Always reading the current state": a window closes when its run starts. A request arriving
- * while a run is under way joins the NEXT window, whose run starts only after the current one
- * settles, so a change that happened after a read began is always read again.
+ * Leading edge: the first request after a quiet spell runs at once (in the next tick, so the
+ * requests of one batch or one tick share it): a lone event pages as fast as it can be
+ * evaluated. Requests arriving while a run is under way are folded into ONE follow-up run, which
+ * starts when the run settles and at least `windowMs` after it started. So a burst costs at most
+ * one run per window, and "always reading the current state" holds: a change that happened
+ * after a read began is always read again.
  */
 
-/** The timer the window waits on; injectable so tests step time instead of sleeping. */
+/** The timer runs wait on; injectable so tests step time instead of sleeping. */
 export interface WindowTimer {
   set(callback: () => void, ms: number): unknown;
   clear(handle: unknown): void;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
 }
 
 export const systemTimer: WindowTimer = {
-  set: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // A pending window must not keep a CLI process alive on its own.
-    handle.unref?.();
-    return handle;
-  },
+  // Not unref()'d: a pending run is work a process (the CLI's `event`) must finish before it exits.
+  set: (callback, ms) => setTimeout(callback, ms),
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
 };
 
+/** The shortest time between the starts of two runs (the coalescing window, docs/events.md). */
 export const DEFAULT_WINDOW_MS = 1500;
 
 export interface CoalescerOptions {
-  /** How long the first request of a window waits for others (ms). Default 1500; 0 = same tick. */
+  /** Shortest time between the starts of two runs (ms). Default 1500; 0 = runs back to back. */
   windowMs?: number;
   timer?: WindowTimer;
 }
@@ -37,20 +40,22 @@ interface Window<TRequest, TResult> {
   promise: Promise<TResult>;
   resolve: (result: TResult) => void;
   reject: (error: unknown) => void;
-  timerDue: boolean;
 }
 
 /**
- * Runs `run(requests)` once per window with every request of the window. The window opens with
- * its first request and is not extended by later ones, so latency is bounded by `windowMs` plus
- * the run before it.
+ * Runs `run(requests)` with every request that arrived since the previous run started, one run
+ * at a time, at most one run start per `windowMs`.
  */
 export class Coalescer<TRequest, TResult> {
   private readonly windowMs: number;
   private readonly timer: WindowTimer;
   private open: Window<TRequest, TResult> | undefined;
   private handle: unknown;
+  private scheduled = false;
+  /** flush() asked for the waiting run to start without waiting for the window. */
+  private urgent = false;
   private running: Promise<unknown> | undefined;
+  private lastStart = Number.NEGATIVE_INFINITY;
   private runs = 0;
 
   constructor(
@@ -63,7 +68,7 @@ export class Coalescer<TRequest, TResult> {
     this.timer = options.timer ?? systemTimer;
   }
 
-  /** Add requests to the open window (opening one if none) and get the window's shared result. */
+  /** Add requests to the next run (opening it if none is waiting) and get that run's shared result. */
   submit(...requests: TRequest[]): Promise<TResult> {
     if (!this.open) {
       let resolve!: (result: TResult) => void;
@@ -72,18 +77,14 @@ export class Coalescer<TRequest, TResult> {
         resolve = res;
         reject = rej;
       });
-      const window: Window<TRequest, TResult> = { requests: [], promise, resolve, reject, timerDue: false };
-      this.open = window;
-      this.handle = this.timer.set(() => {
-        window.timerDue = true;
-        this.startWhenFree(window);
-      }, this.windowMs);
+      this.open = { requests: [], promise, resolve, reject };
     }
     this.open.requests.push(...requests);
+    this.schedule();
     return this.open.promise;
   }
 
-  /** Requests waiting in the open window. */
+  /** Requests waiting for the next run. */
   get pending(): number {
     return this.open?.requests.length ?? 0;
   }
@@ -93,30 +94,42 @@ export class Coalescer<TRequest, TResult> {
     return this.runs;
   }
 
-  /** Start the open window now instead of waiting for its timer (e.g. on shutdown). */
+  /** Start the waiting run as soon as the one under way (if any) settles, ignoring the window (e.g. on shutdown). */
   flush(): Promise<TResult> | undefined {
     const window = this.open;
     if (!window) return undefined;
-    this.timer.clear(this.handle);
-    window.timerDue = true;
+    if (this.scheduled) this.timer.clear(this.handle);
+    this.scheduled = false;
+    this.urgent = true;
     this.startWhenFree(window);
     return window.promise;
   }
 
+  private schedule(): void {
+    if (this.scheduled || this.running) return; // a settling run schedules the follow-up
+    this.scheduled = true;
+    const wait = this.urgent ? 0 : Math.max(0, this.lastStart + this.windowMs - this.timer.now());
+    // Even at 0 the start is a tick away, so the requests of one batch or tick share the run.
+    this.handle = this.timer.set(() => {
+      this.scheduled = false;
+      if (this.open) this.startWhenFree(this.open);
+    }, wait);
+  }
+
   private startWhenFree(window: Window<TRequest, TResult>): void {
-    if (this.running) {
-      // Serialised: this window's read must begin after the previous run's read finished.
-      void this.running.then(() => this.startWhenFree(window));
-      return;
-    }
-    if (this.open !== window || !window.timerDue) return;
+    if (this.running) return; // the run under way starts the follow-up when it settles
+    if (this.open !== window) return;
     this.open = undefined;
+    this.urgent = false;
     this.runs++;
+    this.lastStart = this.timer.now();
     const started = (async () => this.run(window.requests))();
     const settled = started.then(window.resolve, window.reject);
     this.running = settled;
     void settled.then(() => {
-      if (this.running === settled) this.running = undefined;
+      this.running = undefined;
+      if (this.open && this.urgent) this.startWhenFree(this.open);
+      else if (this.open) this.schedule();
     });
   }
 }

@@ -84,8 +84,8 @@ export interface EvaluationRequest {
   subscriptionIds: string[];
   /** Role definitions whose clusters must be found in the estate (reads every watched subscription). */
   roles: Array<{ roleDefinitionGuid: string; eventId: string }>;
-  /** Role assignments whose grantee should be looked up (privileged-role-granted). */
-  roleAssignmentIds: string[];
+  /** Role assignments written (privileged-role-granted): whose grantee to look up, and who wrote them. */
+  grants: Array<{ roleAssignmentId: string; caller: Caller }>;
   /** Clusters never to evaluate in this request (deleted in the same batch). */
   excludedClusterIds: string[];
   /** Lower-cased watched subscriptions: nothing outside them is evaluated. */
@@ -143,6 +143,8 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
     deps.log?.(`source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`);
   }
 
+  // Who wrote the grant a principal gained by: stored on its alert, in the posture's transaction.
+  const grantedBy: Record<string, Caller> = {};
   // Which event asked for each cluster first: recorded as the evaluation's source event.
   const wanted = new Map<string, { clusterId: string; eventId: string }>();
   const want = (clusterId: string, eventId: string) => {
@@ -158,9 +160,11 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
       result.roleClusters.set(role.roleDefinitionGuid, ids.map(key).filter((k) => !excluded.has(k)));
       for (const id of ids) want(id, role.eventId);
     }
-    for (const assignmentId of request.roleAssignmentIds) {
-      const principal = assignmentPrincipal(estate, assignmentId);
-      if (principal) result.grantees.set(key(assignmentId), principal);
+    for (const grant of request.grants) {
+      const principal = assignmentPrincipal(estate, grant.roleAssignmentId);
+      if (!principal) continue;
+      result.grantees.set(key(grant.roleAssignmentId), principal);
+      grantedBy[principal.toLowerCase()] ??= grant.caller;
     }
   }
   if (wanted.size === 0) return result;
@@ -175,6 +179,7 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
       sourceEventId: asked.eventId,
       minAlertSeverity: deps.minAlertSeverity,
       linkBase: deps.linkBase,
+      grantedBy,
     });
     posture.regressions = recorded.regressions;
     result.clusters.set(k, { posture, recorded });
@@ -235,14 +240,18 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
 
   const results: EventResult[] = [];
   const routed: Routed[] = [];
+  const inBatch = new Set<string>();
   for (const event of events) {
     const result = emptyResult(event);
     results.push(result);
-    if (!(await deps.store.markEventProcessed(event.id, now))) {
+    // Marked processed only once what it produced is stored (below): a crash before that
+    // leaves it unmarked, and Event Grid's redelivery produces the page (once: dedupe keys).
+    if (inBatch.has(event.id) || (await deps.store.isEventProcessed(event.id, now))) {
       result.outcome = 'duplicate';
       result.reason = 'already processed (at-least-once delivery)';
       continue;
     }
+    inBatch.add(event.id);
     const route = routeEvent(event, { watchedSubscriptions, knownClusterIds });
     if (route.kind === 'ignored' || route.kind === 'rejected') {
       result.outcome = route.kind;
@@ -256,7 +265,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     clusters: [],
     subscriptionIds: [],
     roles: [],
-    roleAssignmentIds: [],
+    grants: [],
     excludedClusterIds: [],
     watchedSubscriptions,
   };
@@ -264,7 +273,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     if (route.kind === 'evaluate') {
       for (const clusterId of route.clusterIds) request.clusters.push({ clusterId, eventId: event.id });
       request.subscriptionIds.push(...route.subscriptionIds);
-      if (route.signal && route.roleAssignmentId) request.roleAssignmentIds.push(route.roleAssignmentId);
+      if (route.signal && route.roleAssignmentId) request.grants.push({ roleAssignmentId: route.roleAssignmentId, caller: event.caller });
     } else if (route.kind === 'evaluate-role') {
       request.roles.push({ roleDefinitionGuid: route.roleDefinitionGuid, eventId: event.id });
     } else if (route.kind === 'admin-credential') {
@@ -343,7 +352,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
           (notFound ? `; ${plural(notFound, 'cluster')} not found in the current state (deleted, or not yet visible)` : '');
         if (route.signal === 'privileged-role-granted' && route.roleAssignmentId) {
           const grantee = evaluation.grantees.get(key(route.roleAssignmentId));
-          await raisePrivilegedRoleGranted(event, result, evaluated, grantee, deps, log);
+          raisePrivilegedRoleGranted(event, result, evaluated, grantee);
         }
         break;
       }
@@ -360,14 +369,15 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
   );
 
   if (failure !== undefined) {
-    // Signals and deletes above were still recorded. An outage is retried by Event Grid: the
-    // events that wanted the evaluation must not be skipped as duplicates when they come back.
+    // Signals and deletes above were recorded, and their events count as processed. An outage
+    // is retried by Event Grid: the events that wanted the evaluation stay unmarked, so their
+    // redelivery is evaluated rather than skipped as a duplicate.
     const ids = routed.filter((r) => r.route.kind === 'evaluate' || r.route.kind === 'evaluate-role').map((r) => r.event.id);
     const message = `re-evaluation for event(s) ${ids.join(', ') || routed.map((r) => r.event.id).join(', ')} failed: ${messageOf(failure)}`;
     log(message);
     if (failure instanceof InputError) throw failure;
     const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).length > 0);
-    await forgetUnevaluated(deps.store, unevaluated, now, messageOf(failure), log);
+    await markProcessed(deps.store, routed, unevaluated, now, messageOf(failure), log);
     if (failure instanceof DependencyError) throw failure;
     throw new DependencyError(message, 'source');
   }
@@ -377,9 +387,9 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
   // evaluated — a new Owner grant would go unnoticed until the nightly audit.
   const unread = unreadSubscriptions(evaluation?.failures ?? []);
   const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).some((s) => unread.has(s) || unread.has('*')));
+  const why = describeUnread(evaluation?.failures ?? [], new Set(unevaluated.flatMap((r) => subscriptionsNeeded(r.route, watchedSubscriptions))));
+  await markProcessed(deps.store, routed, unevaluated, now, why, log);
   if (unevaluated.length > 0) {
-    const why = describeUnread(evaluation?.failures ?? [], new Set(unevaluated.flatMap((r) => subscriptionsNeeded(r.route, watchedSubscriptions))));
-    await forgetUnevaluated(deps.store, unevaluated, now, why, log);
     throw new DependencyError(`event(s) ${unevaluated.map((r) => r.event.id).join(', ')} could not be evaluated: ${why}`, 'source');
   }
   return results;
@@ -413,18 +423,28 @@ function describeUnread(failures: SourceFailure[], subscriptions: Set<string>): 
 }
 
 /**
- * Un-mark events that were marked processed but not evaluated, so that Event Grid's redelivery
- * (the caller throws, the delivery fails) evaluates them instead of skipping a duplicate. A page
- * already written for one of them (admin-credential) is not sent again: its dedupe key holds
- * the event id and the store keeps one open alert per key.
+ * Mark the events whose products (posture, history, alert rows, signals, deletion) are stored,
+ * now that they are: a crash before this point leaves them unmarked and their redelivery is
+ * processed again, which pages at most once (the alert rows are keyed by dedupe key). Events
+ * that could not be evaluated stay unmarked for Event Grid to redeliver. A failed mark is
+ * logged, not thrown: the work is done, and a redelivery only repeats it harmlessly.
  */
-async function forgetUnevaluated(store: PostureStore, unevaluated: Routed[], markedAt: Date, why: string, log: (line: string) => void): Promise<void> {
-  for (const { event } of unevaluated) {
+async function markProcessed(
+  store: PostureStore,
+  routed: Routed[],
+  unevaluated: Routed[],
+  at: Date,
+  why: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const skipped = new Set(unevaluated.map((r) => r.event.id));
+  for (const { event } of unevaluated) log(`event ${event.id}: not evaluated (${why}); left unprocessed so that its redelivery is evaluated`);
+  for (const { event } of routed) {
+    if (skipped.has(event.id)) continue;
     try {
-      await store.forgetEventProcessed(event.id, markedAt);
-      log(`event ${event.id}: not evaluated (${why}); left unprocessed so that its redelivery is evaluated`);
+      await store.markEventProcessed(event.id, at);
     } catch (error) {
-      log(`event ${event.id}: not evaluated (${why}), and could not be un-marked: its redelivery will be skipped as a duplicate: ${messageOf(error)}`);
+      log(`event ${event.id}: processed, but could not be marked so (${messageOf(error)}); a redelivery will be processed again without paging twice`);
     }
   }
 }
@@ -438,22 +458,15 @@ function describeEvaluated(result: EventResult, evaluated: EvaluatedCluster[]): 
 
 /**
  * `privileged-role-granted` is the privilege-gained regression a role-assignment write caused.
- * It pages ONCE: the store already wrote the regression's alert (in the posture's transaction);
- * that pending alert is enriched with who granted it, rather than a second alert being added.
+ * It pages ONCE: the store wrote the regression's alert with who granted it (`grantedBy`), in
+ * the posture's transaction; here the signal is only reported.
  */
-async function raisePrivilegedRoleGranted(
-  event: ArmEvent,
-  result: EventResult,
-  evaluated: EvaluatedCluster[],
-  grantee: string | undefined,
-  deps: HandleEventsDeps,
-  log: (line: string) => void,
-): Promise<void> {
+function raisePrivilegedRoleGranted(event: ArmEvent, result: EventResult, evaluated: EvaluatedCluster[], grantee: string | undefined): void {
   for (const { posture, recorded } of evaluated) {
-    const gained = recorded.regressions.filter(
+    const gained = recorded.regressions.some(
       (r) => r.kind === 'privilege-gained' && (grantee === undefined || (r.principalId ?? '').toLowerCase() === grantee.toLowerCase()),
     );
-    if (gained.length === 0) continue;
+    if (!gained) continue;
     result.signals.push({
       signal: 'privileged-role-granted',
       clusterId: posture.id,
@@ -461,16 +474,6 @@ async function raisePrivilegedRoleGranted(
       eventId: event.id,
       eventTime: event.time,
     });
-    const principals = new Set(gained.map((r) => (r.principalId ?? '').toLowerCase()));
-    for (const alert of recorded.alerts) {
-      if (alert.kind !== 'privilege-gained' || !principals.has((alert.principal?.principalId ?? '').toLowerCase())) continue;
-      try {
-        await deps.store.updateAlert(posture.id, alert.dedupeKey, { alert: { ...alert, caller: event.caller } });
-      } catch (error) {
-        // The alert itself is already pending and will page; only the "who granted it" is lost.
-        log(`event ${event.id}: could not add the caller to alert ${alert.dedupeKey}: ${messageOf(error)}`);
-      }
-    }
   }
 }
 

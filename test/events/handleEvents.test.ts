@@ -328,7 +328,7 @@ describe('handleArmEvents', () => {
     const w = await world();
     await baseline(w);
     const callbacks: Array<() => void> = [];
-    const timer: WindowTimer = { set: (cb) => callbacks.push(cb), clear: () => undefined };
+    const timer: WindowTimer = { set: (cb) => callbacks.push(cb), clear: () => undefined, now: () => 0 };
     const coalescer = createEvaluationCoalescer(w.deps, { windowMs: 1500, timer });
     // Observe the real coalescer: resolve once both invocations have queued their request.
     let submitted = 0;

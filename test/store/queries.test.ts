@@ -231,19 +231,17 @@ describe('events, deletion, retention, health', () => {
     await expect(store.markEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
 
-  it('forgetEventProcessed: the event is processed again, the others stay processed; an unknown id is a no-op', async () => {
+  it('isEventProcessed: only once marked, within 48 hours, also across midnight', async () => {
     const store = await newStore();
     const at = new Date('2026-11-22T23:59:59.000Z');
+    expect(await store.isEventProcessed('evt/1#?', at)).toBe(false);
+    // Asking does not mark: an event is processed only once its products are stored.
+    expect(await store.isEventProcessed('evt/1#?', at)).toBe(false);
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(true);
-    expect(await store.markEventProcessed('evt/2', at)).toBe(true);
-    await store.forgetEventProcessed('evt/1#?', at);
-    await store.forgetEventProcessed('never-seen', at);
-    // The redelivery, even after midnight, is processed; then it is remembered again.
-    const redelivered = new Date('2026-11-23T00:00:01.000Z');
-    expect(await store.markEventProcessed('evt/1#?', redelivered)).toBe(true);
-    expect(await store.markEventProcessed('evt/1#?', redelivered)).toBe(false);
-    expect(await store.markEventProcessed('evt/2', redelivered)).toBe(false);
-    await expect(store.forgetEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
+    expect(await store.isEventProcessed('evt/1#?', at)).toBe(true);
+    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-24T23:00:00.000Z'))).toBe(true);
+    expect(await store.isEventProcessed('evt/2', at)).toBe(false);
+    await expect(store.isEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
 
   it('markClusterDeleted flags the posture, keeps history, adds a deleted row, pages nobody', async () => {

@@ -43,21 +43,6 @@ export class EventsTable {
     }
   }
 
-  async forgetProcessed(eventId: string, at: Date): Promise<void> {
-    requireEventMark(eventId, at);
-    const rowKey = eventRowKey(eventId);
-    try {
-      // Every day isProcessed(eventId, at) looks in: afterwards it answers false again.
-      for (const day of eventPartitionsAround(at)) {
-        await this.table.deleteEntity(day, rowKey).catch((error: unknown) => {
-          if (statusOf(error) !== 404) throw error;
-        });
-      }
-    } catch (error) {
-      throw asDependencyError(error);
-    }
-  }
-
   /** Processed event ids older than 48 hours. */
   async purgeExpired(now: Date): Promise<void> {
     const cutoff = new Date(now.getTime() - EVENT_RETENTION_MS);
