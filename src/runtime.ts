@@ -14,10 +14,11 @@ import { ConfigurationError, errorMessage, InputError } from './core/errors';
 import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
-import type { Report } from './core/model';
+import type { AlertDelivery, Report } from './core/model';
 import { systemClock, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
 import { runAudit, type AuditDeps } from './usecases/audit';
 import { deliverPendingAlerts } from './usecases/deliverAlerts';
+import { startDeliveryLoop, type DeliveryLoop } from './usecases/deliveryLoop';
 import { activeExemptions } from './usecases/exemptions';
 import {
   AUDIT_QUEUE_NAME,
@@ -45,6 +46,10 @@ export interface Runtime {
   auditDeps(): AuditDeps & { store: PostureStore };
   /** Audit everything, record it and deliver alerts (local host start-up, `audit --store --notify`). */
   auditNow(options?: { notify?: boolean }): Promise<Report>;
+  /** Send the pending alerts that are due, one message per alert (the delivery loop's run). */
+  deliverAlerts(): Promise<AlertDelivery[]>;
+  /** Run the delivery loop in this process (the local host); the event doors wake it. */
+  startDeliveryLoop(options?: { intervalMs?: number }): DeliveryLoop;
   /** The Functions Event Grid trigger: one already-deserialised event. */
   handleTriggerEvent(event: unknown): Promise<EventResult[]>;
   /** The local webhook: an Event Grid or CloudEvents batch, or the validation handshake. */
@@ -134,20 +139,18 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   // One coalescer for the life of the process: the Functions trigger hands one event per
   // invocation, so only a shared window merges a burst into one evaluation per cluster.
   const coalescer = createEvaluationCoalescer(eventDeps);
+  // Sending is its own loop: the event doors answer once the outbox rows are stored, and wake
+  // the loop (the local host's) so a page does not wait for its interval. In Azure the timer
+  // function `deliverAlerts` is the loop.
+  const deliverAlerts = () => deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
+  let deliveryLoop: DeliveryLoop | undefined;
   const handleEvents = async (events: Parameters<typeof handleArmEvents>[0]) => {
-    let results: EventResult[];
     try {
-      results = await handleArmEvents(events, { ...eventDeps, coalescer });
-    } catch (error) {
-      // What was written before the failure (an admin-credential page) goes out now, not only
-      // once Event Grid's redelivery succeeds; the failure is still what the caller sees.
-      await deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false }).catch((deliveryError: unknown) =>
-        log(`alerts: delivery after a failed event batch failed: ${errorMessage(deliveryError)}`),
-      );
-      throw error;
+      return await handleArmEvents(events, { ...eventDeps, coalescer });
+    } finally {
+      // Also after a failure: what was stored before it (an admin-credential page) goes out now.
+      deliveryLoop?.wake();
     }
-    await deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
-    return results;
   };
 
   return {
@@ -184,6 +187,18 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       }));
       for (const r of batch.rejected) log(`event ${r.id ?? '(no id)'} rejected: ${r.reason}`);
       return { events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected] };
+    },
+    deliverAlerts,
+    startDeliveryLoop: (options = {}) => {
+      const loop = startDeliveryLoop(deliverAlerts, { intervalMs: options.intervalMs, log });
+      deliveryLoop = loop;
+      return {
+        wake: loop.wake,
+        stop: async () => {
+          if (deliveryLoop === loop) deliveryLoop = undefined;
+          await loop.stop();
+        },
+      };
     },
     nightlyAudit: () => runNightlyAudit({ ...auditDeps(), queue, historyDays: settings.historyDays, exemptionStore: storage.exemptions }),
     auditSubscription: (subscriptionId) => runSubscriptionAudit(auditDeps(), subscriptionId),

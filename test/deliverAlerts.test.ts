@@ -11,7 +11,7 @@ import { TeamsWebhookNotifier } from '../src/adapters/notifiers/teamsWebhook';
 import { TableStore } from '../src/adapters/tableStore';
 import type { Alert } from '../src/core/model';
 import type { Clock, Notifier, OutboxAlert, PostureStore } from '../src/core/ports';
-import { deliverPendingAlerts } from '../src/usecases/deliverAlerts';
+import { DEFAULT_CHANNEL_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_ATTEMPTS, DEFAULT_RETRY_AFTER_MS, deliverPendingAlerts } from '../src/usecases/deliverAlerts';
 import { startAcsEmailFake, type AcsEmailFake } from './fakes/acsEmail';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from './fakes/teamsWebhook';
 import { testCertificate } from './fakes/tls';
@@ -68,7 +68,7 @@ interface World {
   clock: TestClock;
   notifiers: Notifier[];
   logs: string[];
-  deliver(options?: { digest?: boolean; maxAttempts?: number }): ReturnType<typeof deliverPendingAlerts>;
+  deliver(options?: { digest?: boolean; maxAttempts?: number; channelTimeoutMs?: number }): ReturnType<typeof deliverPendingAlerts>;
   row(a: Alert): Promise<OutboxAlert | undefined>;
 }
 
@@ -106,7 +106,7 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
     deliver: (options = {}) =>
       deliverPendingAlerts(
         { store, notifiers, clock, log: (line) => logs.push(line) },
-        { digest: options.digest ?? false, maxAttempts: options.maxAttempts },
+        { digest: options.digest ?? false, maxAttempts: options.maxAttempts, channelTimeoutMs: options.channelTimeoutMs },
       ),
     row: async (a) => (await store.listAlerts({})).find((r) => r.alert.dedupeKey === a.dedupeKey),
   };
@@ -383,5 +383,41 @@ describe('several instances share one outbox', () => {
     expect((await w.row(a))?.claimedUntil).toBeUndefined();
     expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(later.getTime() + 3_600_000))).toBeUndefined();
     expect(await w.store.claimAlert(a.clusterId, 'no such alert', 60_000, later)).toBeUndefined();
+  });
+});
+
+describe('documented defaults and bounds', () => {
+  it('an alert is attempted five times by default (a minute apart at least), then marked failed', async () => {
+    expect(DEFAULT_MAX_DELIVERY_ATTEMPTS).toBe(5);
+    expect(DEFAULT_RETRY_AFTER_MS).toBe(60_000);
+    const w = await world();
+    teams.always({ status: 500 });
+    const a = alert('aks-five');
+    await w.store.enqueueAlerts([a]);
+    for (let run = 1; run <= 5; run++) {
+      await w.deliver();
+      expect(await w.row(a)).toMatchObject({ attempts: run, state: run < 5 ? 'pending' : 'failed' });
+      // A run before the retry time does not attempt it.
+      w.clock.advance(30_000);
+      expect(await w.deliver()).toEqual([]);
+      w.clock.advance(30_000);
+    }
+    expect(await w.deliver()).toEqual([]);
+    expect((await w.row(a))?.attempts).toBe(5);
+  });
+
+  it('a channel that hangs is aborted after the channel timeout: the attempt fails, the other channels are not held', async () => {
+    expect(DEFAULT_CHANNEL_TIMEOUT_MS).toBe(20_000);
+    const w = await world();
+    teams.hang();
+    const a = alert('aks-hang');
+    await w.store.enqueueAlerts([a]);
+    const [delivery] = await w.deliver({ channelTimeoutMs: 300 });
+    expect(delivery.channels).toMatchObject({ email: 'sent', teams: 'failed' });
+    expect(await w.row(a)).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringMatching(/teams: no answer within 300 ms; aborted/) });
+    // The hanging request was aborted, not left open behind the run.
+    for (let i = 0; i < 40 && teams.hanging > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(teams.hanging).toBe(0);
+    teams.reset();
   });
 });

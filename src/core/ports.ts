@@ -229,8 +229,11 @@ export interface PostureStore {
 /** One delivery channel; it renders the alerts itself (email HTML/text, Teams Adaptive Card). */
 export interface Notifier {
   readonly channel: ChannelName;
-  /** `digest` = several alerts in one message (nightly run). Throws on a final failure. */
-  send(alerts: Alert[], options: { digest: boolean }): Promise<void>;
+  /**
+   * `digest` = several alerts in one message (nightly run). Throws on a final failure. `signal`
+   * aborts the call (the delivery run's per-call timeout): no request may start after it.
+   */
+  send(alerts: Alert[], options: { digest: boolean; signal?: AbortSignal }): Promise<void>;
 }
 
 export type { AlertDelivery };

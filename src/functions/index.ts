@@ -11,6 +11,7 @@ import { HTTP_FUNCTIONS } from './httpFunctions';
 import { nightlyAuditFunction } from './nightlyAudit';
 import { registerFunctions, type FunctionDefinition } from './registry';
 import { loadAppSettings } from '../runtime';
+import { deliverAlertsFunction } from './deliverAlerts';
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   ...HTTP_FUNCTIONS,
@@ -18,6 +19,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   nightlyAuditFunction,
   auditSubscriptionFunction,
   auditSubscriptionPoisonFunction,
+  deliverAlertsFunction,
 ];
 
 registerFunctions(FUNCTIONS);

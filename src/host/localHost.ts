@@ -32,6 +32,8 @@ export interface LocalHostOptions {
   log: (line: string) => void;
   /** `AUDIT_LOCAL_KEY`: when set, function-level routes and the webhook need it (`requestGuard`). */
   localKey?: string;
+  /** How often the delivery loop looks at the outbox unwoken (default 10 s; events wake it at once). */
+  deliveryIntervalMs?: number;
 }
 
 export interface LocalHost {
@@ -54,6 +56,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // Sending is this host's own loop: the webhook answers once the outbox rows are stored.
+  const delivery = options.runtime.startDeliveryLoop({ intervalMs: options.deliveryIntervalMs });
   // The run under way, so close() can wait for it before the caller closes the runtime.
   let running: Promise<void> | undefined;
   const job = options.schedule
@@ -74,6 +78,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       job?.stop();
       await closeServer(server);
       await running;
+      await delivery.stop();
     },
   };
 }

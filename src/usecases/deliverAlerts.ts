@@ -43,11 +43,17 @@ export interface DeliverOptions {
    * stopped by then).
    */
   claimLeaseMs?: number;
+  /**
+   * Longest one channel call may take (a digest, or one alert) before it counts as a failed
+   * attempt and is aborted: a channel that hangs must not hold the run. Default 20 s.
+   */
+  channelTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
 export const DEFAULT_CLAIM_LEASE_MS = 10 * 60_000;
+export const DEFAULT_CHANNEL_TIMEOUT_MS = 20_000;
 const CHANNELS: readonly ChannelName[] = ['email', 'teams', 'console'];
 /**
  * In a one-message-per-alert run, a channel that failed for this many alerts in a row is not
@@ -83,6 +89,7 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_DELIVERY_ATTEMPTS);
   const retryAfterMs = Math.max(0, options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
   const claimLeaseMs = Math.max(1, options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
+  const timeoutMs = Math.max(1, options.channelTimeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS);
   const now = deps.clock.now();
   const isDue = (row: OutboxAlert) => row.attempts === 0 || !(now.getTime() - Date.parse(row.updatedAt) < retryAfterMs);
 
@@ -111,7 +118,7 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
     if (targets.length === 0) continue;
     const record = (row: OutboxAlert, outcome: Outcome) => outcomes.get(row.alert.dedupeKey)?.set(notifier.channel, outcome);
     if (options.digest) {
-      const outcome = await attempt(notifier, targets.map((row) => row.alert), true);
+      const outcome = await attempt(notifier, targets.map((row) => row.alert), true, timeoutMs);
       for (const row of targets) record(row, outcome);
       if (!outcome.ok) log(`alerts: ${notifier.channel} failed for a digest of ${targets.length} alert(s): ${outcome.error}`);
       continue;
@@ -123,7 +130,7 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
         record(row, { ok: false, error: `not attempted in this run after ${consecutiveFailures} failures in a row (${lastError})` });
         continue;
       }
-      const outcome = await attempt(notifier, [row.alert], false);
+      const outcome = await attempt(notifier, [row.alert], false, timeoutMs);
       record(row, outcome);
       if (outcome.ok) {
         consecutiveFailures = 0;
@@ -201,13 +208,25 @@ async function claimDue(
   return claimed;
 }
 
-async function attempt(notifier: Notifier, alerts: Alert[], digest: boolean): Promise<Outcome> {
+/** One channel call, aborted (and failed) after `timeoutMs`. */
+async function attempt(notifier: Notifier, alerts: Alert[], digest: boolean, timeoutMs: number): Promise<Outcome> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`${notifier.channel}: no answer within ${timeoutMs} ms; aborted`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
   try {
-    await notifier.send(alerts, { digest });
+    await Promise.race([notifier.send(alerts, { digest, signal: controller.signal }), timedOut]);
     return { ok: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, error: message.split(/\r?\n/)[0] || 'unknown error' };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -261,6 +261,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     routed.push({ event, result, route });
   }
 
+  const known = new Set(knownClusterIds.map(key));
   const request: EvaluationRequest = {
     clusters: [],
     subscriptionIds: [],
@@ -280,8 +281,11 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
       // The page says whether local accounts are enabled NOW: the cluster is evaluated too.
       request.clusters.push({ clusterId: route.clusterId, eventId: event.id });
       request.subscriptionIds.push(route.subscriptionId);
-    } else {
-      request.excludedClusterIds.push(route.clusterId);
+    } else if (known.has(key(route.clusterId))) {
+      // A delete is confirmed by reading the cluster (gone = absent from its subscription's
+      // current state); a cluster that is still there is evaluated instead.
+      request.clusters.push({ clusterId: route.clusterId, eventId: event.id });
+      request.subscriptionIds.push(route.subscriptionId);
     }
   }
 
@@ -298,8 +302,8 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     }
   }
 
-  const known = new Set(knownClusterIds.map(key));
   const adminAlerts: Alert[] = [];
+  const unreadForDeletes = unreadSubscriptions(evaluation?.failures ?? []);
   for (const { event, result, route } of routed) {
     switch (route.kind) {
       case 'deleted':
@@ -307,8 +311,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
           result.outcome = 'ignored';
           result.reason = `cluster ${route.clusterId} is not among the audited clusters (never audited, or already marked deleted)`;
         } else {
-          await deps.store.markClusterDeleted(route.clusterId, now, event.id);
-          result.reason = `cluster ${route.clusterId} marked deleted; its history is kept`;
+          await confirmDelete(event, route, result, evaluation, unreadForDeletes, deps, now);
         }
         break;
       case 'admin-credential': {
@@ -405,8 +408,46 @@ function subscriptionsNeeded(route: Routed['route'], watchedSubscriptions: strin
     case 'admin-credential':
       return [route.subscriptionId.toLowerCase()];
     case 'deleted':
-      return [];
+      // Confirming the delete reads the cluster's subscription.
+      return [route.subscriptionId.toLowerCase()];
   }
+}
+
+/**
+ * A cluster delete (docs/events.md): marked deleted only when the read confirms the cluster is
+ * gone, and not when the event is older than the stored evaluation (a late delivery must not
+ * hide a cluster evaluated since, e.g. re-created under the same name). The evaluation read
+ * failing leaves the event for its redelivery (the caller throws).
+ */
+async function confirmDelete(
+  event: ArmEvent,
+  route: Extract<Routed['route'], { kind: 'deleted' }>,
+  result: EventResult,
+  evaluation: EvaluationResult | undefined,
+  unread: Set<string>,
+  deps: HandleEventsDeps,
+  now: Date,
+): Promise<void> {
+  const current = evaluation?.clusters.get(key(route.clusterId));
+  if (current) {
+    describeEvaluated(result, [current]);
+    result.outcome = 'ignored';
+    result.reason = `cluster ${route.clusterId} still exists (read now): the delete is not confirmed, the cluster was re-evaluated`;
+    return;
+  }
+  if (!evaluation || unread.has(route.subscriptionId.toLowerCase()) || unread.has('*')) {
+    result.reason = `cluster ${route.clusterId} could not be read to confirm the delete`;
+    return;
+  }
+  const stored = await deps.store.getPosture(route.clusterId);
+  const eventTime = Date.parse(event.time);
+  if (stored && !Number.isNaN(eventTime) && Date.parse(stored.evaluatedAt) > eventTime) {
+    result.outcome = 'ignored';
+    result.reason = `the delete (${event.time}) is older than the stored evaluation of ${route.clusterId} (${stored.evaluatedAt}); not marked deleted`;
+    return;
+  }
+  await deps.store.markClusterDeleted(route.clusterId, now, event.id);
+  result.reason = `cluster ${route.clusterId} is gone (read now): marked deleted; its history is kept`;
 }
 
 /** Parts an evaluation cannot do without: an event needing them is not evaluated without them. */

@@ -266,6 +266,7 @@ describe('@azure/functions registration', () => {
       'auditSubscription',
       'auditSubscriptionPoison',
       'createExemption',
+      'deliverAlerts',
       'evaluateCluster',
       'getCluster',
       'getClusterAccess',

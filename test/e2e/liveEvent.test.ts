@@ -127,6 +127,16 @@ afterAll(async () => {
 
 // --- HTTP helpers: real requests to the local host ---
 
+/**
+ * Sending is the host's own loop, woken when the webhook has stored the outbox rows: the webhook
+ * answers before the card goes out. Waits (polling, no fixed sleep) until `n` cards arrived.
+ */
+async function cardsReceived(n: number): Promise<void> {
+  const settled = async () => teams.received.length >= n && (await runtime.store.listAlerts({ state: 'pending' })).length === 0;
+  for (let i = 0; i < 400 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(teams.received).toHaveLength(n);
+}
+
 const WEBHOOK = '/runtime/webhooks/eventgrid?functionName=armEvents';
 
 async function getJson(path: string): Promise<{ status: number; body: any }> {
@@ -324,7 +334,7 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
 
     // Teams: exactly one card, naming the cluster, the principal and who granted it. (The user is
     // also a direct privileged user now — a medium check failure, below ALERT_MIN_SEVERITY=high.)
-    expect(teams.received).toHaveLength(1);
+    await cardsReceived(1);
     const card = cardText(teams.received[0]);
     expect(card).toContain(CLUSTER);
     expect(card).toContain(NEW_USER);
@@ -367,7 +377,7 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
       expect.objectContaining({ signal: 'admin-credential-retrieved', clusterId: CLUSTER_ID, caller: expectedCaller, localAccountsEnabled: true }),
     ]);
 
-    expect(teams.received).toHaveLength(2);
+    await cardsReceived(2);
     const card = cardText(teams.received[1]);
     expect(card).toContain(CLUSTER);
     expect(card).toContain(CALLER.upn);
@@ -407,7 +417,7 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(result.regressions).toEqual([expect.objectContaining({ kind: 'privilege-gained', principalId: SECOND_USER })]);
     expect(result.signals).toEqual([expect.objectContaining({ signal: 'privileged-role-granted', caller: expectedCaller })]);
 
-    expect(teams.received).toHaveLength(3);
+    await cardsReceived(3);
     expect(cardText(teams.received[2])).toContain(SECOND_USER);
   });
 
@@ -448,7 +458,7 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(during.body.error.code).toBe('DependencyUnavailable');
     expect(outage.hits).toBeGreaterThan(0);
     // The fetch pages now, not when the outage ends; the grant is not known yet.
-    expect(teams.received).toHaveLength(4);
+    await cardsReceived(4);
     expect(cardText(teams.received[3])).toContain(CALLER.ip);
     expect(cardText(teams.received[3])).not.toContain(OUTAGE_USER);
 
@@ -463,7 +473,7 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     ]);
     expect(after.body.events[1].regressions).toEqual([expect.objectContaining({ kind: 'privilege-gained', principalId: OUTAGE_USER })]);
     // One card for the grant; none again for the fetch.
-    expect(teams.received).toHaveLength(5);
+    await cardsReceived(5);
     expect(cardText(teams.received[4])).toContain(OUTAGE_USER);
   });
 

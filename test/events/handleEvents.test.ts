@@ -370,13 +370,58 @@ describe('handleArmEvents', () => {
       expect(deleteResult).toMatchObject({ outcome: 'evaluated', clusters: [] });
       expect(deleteResult.reason).toMatch(/marked deleted/);
       expect(writeResult.clusters).toEqual([]);
-      expect(w.evaluated).toEqual([]);
+      // The delete was confirmed by reading the cluster's subscription: nothing to evaluate there.
+      expect(w.evaluated.flat()).toEqual([]);
       // Deleted: gone from the estate view, its history kept with the deletion as newest entry.
       expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([CLUSTER_DEV.toLowerCase()]);
       const history = await w.store.getHistory(CLUSTER, {});
       expect(history.items[0]).toMatchObject({ deleted: true, sourceEventId: del.id });
       expect(history.items.length).toBeGreaterThan(1);
     }
+  });
+
+  it('a late delete (older than the stored evaluation) of a live cluster is ignored: the cluster is not hidden', async () => {
+    const w = await world();
+    await baseline(w);
+    const [del] = fixtureEvents('eventgrid-cluster-delete.json');
+    // Delivered late: sent before the baseline evaluation; the cluster is gone by now, yet the
+    // stored evaluation saw it after the delete happened.
+    w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
+    const [late] = await handleArmEvents(await eventsFrom({ ...del, id: 'late-delete', eventTime: '2026-11-22T10:00:00.000Z' }), w.deps);
+    expect(late.outcome).toBe('ignored');
+    expect(late.reason).toMatch(/older than the stored evaluation/);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase()).sort()).toEqual([CLUSTER, CLUSTER_DEV].map((id) => id.toLowerCase()).sort());
+  });
+
+  it('a delete of a cluster that still exists (read now) is not confirmed: the cluster is re-evaluated, not hidden', async () => {
+    const w = await world();
+    await baseline(w);
+    const [del] = fixtureEvents('eventgrid-cluster-delete.json');
+    const [result] = await handleArmEvents(await eventsFrom(del), w.deps);
+    expect(result.outcome).toBe('ignored');
+    expect(result.reason).toMatch(/still exists/);
+    expect(result.clusters).toEqual([CLUSTER]);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(CLUSTER.toLowerCase());
+    // Later events about it are still evaluated.
+    const [write] = fixtureEvents('eventgrid-cluster-write.json');
+    const [after] = await handleArmEvents(await eventsFrom(withId(write, 'after-delete')), w.deps);
+    expect(after.clusters).toEqual([CLUSTER]);
+  });
+
+  it('a delete that cannot be confirmed (the estate cannot be read) is not applied and is left for redelivery', async () => {
+    const w = await world();
+    await baseline(w);
+    w.source.down = new Error('ARM is unreachable');
+    const [del] = await eventsFrom(...fixtureEvents('eventgrid-cluster-delete.json'));
+    await expect(handleArmEvents([del], w.deps)).rejects.toThrow(/ARM is unreachable/);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(CLUSTER.toLowerCase());
+    expect(await w.store.isEventProcessed(del.id, w.clock.now())).toBe(false);
+    // Redelivered once ARM answers, with the cluster gone: marked deleted.
+    w.source.down = undefined;
+    w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
+    const [redelivered] = await handleArmEvents([del], w.deps);
+    expect(redelivered.reason).toMatch(/marked deleted/);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([CLUSTER_DEV.toLowerCase()]);
   });
 
   it('a late write after the delete finds nothing to evaluate (current state decides)', async () => {

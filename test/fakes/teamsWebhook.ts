@@ -33,6 +33,9 @@ export interface TeamsWebhookFake {
   script(responses: ScriptedResponse[]): void;
   /** Answer every request with this until `reset()`. */
   always(response: ScriptedResponse): void;
+  /** Never answer (the service hanging) until `reset()`; `hanging` counts the requests left open. */
+  hang(): void;
+  hanging: number;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export async function startTeamsWebhookFake(): Promise<TeamsWebhookFake> {
   const statuses: number[] = [];
   let scripted: ScriptedResponse[] = [];
   let forever: ScriptedResponse | undefined;
+  let hangs = false;
+  const held: ServerResponse[] = [];
 
   const server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -77,6 +82,10 @@ export async function startTeamsWebhookFake(): Promise<TeamsWebhookFake> {
     }
     const problem = validatePayload(text);
     if (problem) return answer(res, { status: 400, body: JSON.stringify({ error: { code: 'InvalidRequestContent', message: problem } }) });
+    if (hangs) {
+      held.push(res);
+      return;
+    }
     const response = scripted.shift() ?? forever ?? { status: 202 };
     if (response.status >= 200 && response.status < 300) received.push(JSON.parse(text).attachments[0].content);
     answer(res, response);
@@ -97,9 +106,17 @@ export async function startTeamsWebhookFake(): Promise<TeamsWebhookFake> {
     always(response) {
       forever = response;
     },
+    hang() {
+      hangs = true;
+    },
+    get hanging() {
+      return held.filter((res) => !res.destroyed && !res.writableEnded).length;
+    },
     reset() {
       scripted = [];
       forever = undefined;
+      hangs = false;
+      for (const res of held.splice(0)) res.destroy();
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -76,20 +76,23 @@ export class AcsEmailNotifier implements Notifier {
     }
   }
 
-  async send(alerts: Alert[], options: { digest: boolean }): Promise<void> {
+  async send(alerts: Alert[], options: { digest: boolean; signal?: AbortSignal }): Promise<void> {
     if (alerts.length === 0) return;
     const batches = options.digest ? [alerts] : alerts.map((a) => [a]);
-    for (const batch of batches) await this.sendOne(batch);
+    for (const batch of batches) await this.sendOne(batch, options.signal);
   }
 
-  private async sendOne(alerts: Alert[]): Promise<void> {
+  private async sendOne(alerts: Alert[], signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
     const rendered = renderAlerts(alerts);
     const message: EmailMessage = {
       senderAddress: this.options.sender,
       recipients: { to: this.options.recipients.map((address) => ({ address })) },
       content: { subject: rendered.subject, plainText: rendered.text, html: rendered.html },
     };
-    const abortSignal = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
+    // The repeatability id the SDK adds lets the service drop a repeat of an aborted send.
+    const abortSignal = signal ? AbortSignal.any([timeout, signal]) : timeout;
     let status: string | undefined;
     let serviceError: { code?: string; message?: string } | undefined;
     try {

@@ -94,18 +94,20 @@ export class TeamsWebhookNotifier implements Notifier {
     this.now = options.now ?? (() => new Date());
   }
 
-  async send(alerts: Alert[], options: { digest: boolean }): Promise<void> {
+  async send(alerts: Alert[], options: { digest: boolean; signal?: AbortSignal }): Promise<void> {
     if (alerts.length === 0) return;
     const batches = options.digest ? [alerts] : alerts.map((a) => [a]);
-    for (const batch of batches) await this.post(JSON.stringify(teamsMessage(renderAdaptiveCard(batch))));
+    for (const batch of batches) await this.post(JSON.stringify(teamsMessage(renderAdaptiveCard(batch))), options.signal);
   }
 
-  private async post(body: string): Promise<void> {
+  private async post(body: string, signal: AbortSignal | undefined): Promise<void> {
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      // Aborted (the delivery run's timeout): no further request, not even after a wait.
+      if (signal?.aborted) throw new Error(`teams: the webhook at host ${this.host} ${lastProblem || 'was not answered'}; aborted`);
       let waitMs: number;
       try {
-        const answer = await this.request(body);
+        const answer = await this.request(body, signal);
         if (answer.status >= 200 && answer.status < 300) return;
         lastProblem = `answered ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}${this.bodyHint(answer.body)}`;
         const retryable = answer.status === 429 || answer.status >= 500;
@@ -124,7 +126,7 @@ export class TeamsWebhookNotifier implements Notifier {
     throw new Error(`teams: the webhook at host ${this.host} ${lastProblem} after ${this.maxAttempts} attempt${this.maxAttempts === 1 ? '' : 's'}`);
   }
 
-  private request(body: string): Promise<Answer> {
+  private request(body: string, signal: AbortSignal | undefined): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       const req = httpsRequest(
         this.url,
@@ -133,6 +135,7 @@ export class TeamsWebhookNotifier implements Notifier {
           agent: this.options.agent,
           headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
           timeout: this.timeoutMs,
+          signal,
         },
         (res) => {
           const chunks: Buffer[] = [];

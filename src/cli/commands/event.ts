@@ -1,7 +1,8 @@
 /**
  * `aks-identity-auditor event FILE|- [--snapshot DIR]`: process Event Grid / CloudEvents JSON
  * from a file or stdin exactly as the webhook would (dedupe, route, re-evaluate, record,
- * alert), and print `{ "events": [ … ] }` (CONTRACTS.md).
+ * alert), send the alerts that are due (the console channel prints them on stderr), and print
+ * `{ "events": [ … ] }` (docs/contracts.md).
  */
 import { readFile } from 'fs/promises';
 import { resolve } from 'path';
@@ -27,6 +28,9 @@ export async function eventCommand(file: string, options: { snapshot?: string },
       ctx.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
       return 0;
     }
+    // Finish the work before printing: the alerts the events stored are sent now (the console
+    // channel prints them; configured channels too), whatever the store.
+    await runtime.deliverAlerts();
     ctx.stdout.write(`${JSON.stringify({ events: outcome.events }, null, 2)}\n`);
     return 0;
   } finally {
