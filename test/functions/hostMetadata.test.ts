@@ -90,6 +90,7 @@ it('registers exactly these functions', () => {
     'auditSubscription',
     'auditSubscriptionPoison',
     'createExemption',
+    'deliverAlerts',
     'evaluateCluster',
     'getCluster',
     'getClusterAccess',
@@ -129,6 +130,12 @@ it.each([
 it('armEvents is an Event Grid trigger without a host retry policy (Event Grid redelivers)', () => {
   const registered = view.registered.get('armEvents')!;
   expect(triggerOf(registered)).toMatchObject({ type: 'eventGridTrigger', direction: 'in' });
+  expect(registered.metadata.retryOptions).toBeUndefined();
+});
+
+it('deliverAlerts is the delivery loop in Azure: a timer every 30 s, no retry policy (the next tick retries)', () => {
+  const registered = view.registered.get('deliverAlerts')!;
+  expect(triggerOf(registered)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '*/30 * * * * *' });
   expect(registered.metadata.retryOptions).toBeUndefined();
 });
 
