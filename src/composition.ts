@@ -5,7 +5,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { Agent } from 'https';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
@@ -17,6 +17,27 @@ import { systemClock, type Clock, type EstateSource, type ExemptionStore, type N
 import { withDirectory } from './usecases/directory';
 import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
+
+/** Where the estate comes from (docs/contracts.md `AUDIT_SNAPSHOT_DIR`). */
+export type EstateSelection =
+  | { kind: 'snapshot'; dir: string; bundledSample: boolean }
+  /** `subscriptionIds` empty: every subscription the identity can read (in Azure). */
+  | { kind: 'azure'; subscriptionIds: string[] };
+
+/**
+ * The one estate-source selection of the Functions app, the local host and the CLI (whose flags
+ * arrive as setting overrides): the exports of `AUDIT_SNAPSHOT_DIR` when set (relative to
+ * `cwd`); live Azure in Azure or when subscriptions are configured; otherwise the bundled sample
+ * estate, which the caller announces.
+ */
+export function selectEstate(
+  settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds'>,
+  where: { packageRoot: string; cwd?: string },
+): EstateSelection {
+  if (settings.snapshotDir) return { kind: 'snapshot', dir: resolve(where.cwd ?? process.cwd(), settings.snapshotDir), bundledSample: false };
+  if (settings.runningInAzure || settings.subscriptionIds.length > 0) return { kind: 'azure', subscriptionIds: settings.subscriptionIds };
+  return { kind: 'snapshot', dir: join(where.packageRoot, 'samples', 'estate'), bundledSample: true };
+}
 
 /**
  * The live estate source: ARM (clusters, role assignments, role definitions) with the federated

@@ -9,7 +9,7 @@ import type { Agent } from 'https';
 import { join } from 'path';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
-import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage } from './composition';
+import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage, selectEstate } from './composition';
 import { ConfigurationError, errorMessage, InputError } from './core/errors';
 import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
@@ -208,18 +208,15 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
 }
 
 /**
- * Where the estate comes from (CONTRACTS.md `AUDIT_SNAPSHOT_DIR`): exports when a snapshot
- * directory is set; live Azure in Azure or when subscriptions are configured; otherwise the
- * bundled sample estate — and the description says so, to be announced.
+ * The estate source the settings select (`selectEstate`), and a line saying which, to be
+ * announced (the bundled sample says how to choose another).
  */
 export function createEstateSource(
   settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode' | 'directory'>,
   options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; graphEndpoint?: string; agent?: Agent; clock?: Clock; log?: (line: string) => void },
 ): { source: EstateSource; description: string } {
-  if (settings.snapshotDir) {
-    return { source: new SnapshotSource(settings.snapshotDir), description: `auditing the exports in ${settings.snapshotDir}` };
-  }
-  if (settings.runningInAzure || settings.subscriptionIds.length > 0) {
+  const selection = selectEstate(settings, { packageRoot: options.packageRoot });
+  if (selection.kind === 'azure') {
     const source = liveEstateSource(settings, {
       credential: options.credential(),
       armEndpoint: options.armEndpoint,
@@ -232,10 +229,11 @@ export function createEstateSource(
     const directory = settings.directory === 'graph' ? 'names and groups from Microsoft Graph' : 'no directory (AUDIT_DIRECTORY=none)';
     return { source, description: `auditing live Azure: ${which} (${settings.sourceMode} mode; ${directory})` };
   }
-  const sample = join(options.packageRoot, 'samples', 'estate');
   return {
-    source: new SnapshotSource(sample),
-    description: `auditing the bundled sample estate in ${sample} (no subscriptions configured: set AUDIT_SUBSCRIPTION_IDS or AUDIT_SNAPSHOT_DIR)`,
+    source: new SnapshotSource(selection.dir),
+    description: selection.bundledSample
+      ? `auditing the bundled sample estate in ${selection.dir} (no subscriptions configured: set AUDIT_SUBSCRIPTION_IDS or AUDIT_SNAPSHOT_DIR)`
+      : `auditing the exports in ${selection.dir}`,
   };
 }
 

@@ -42,7 +42,10 @@ export interface LocalHost {
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-  const routes: CompiledRoute<HttpFunctionDefinition>[] = HTTP_FUNCTIONS.map((f) => compileRoute(f.route, f));
+  // One route can carry several functions, one per method (GET and POST /api/exemptions).
+  const byRoute = new Map<string, HttpFunctionDefinition[]>();
+  for (const f of HTTP_FUNCTIONS) byRoute.set(f.route, [...(byRoute.get(f.route) ?? []), f]);
+  const routes: CompiledRoute<HttpFunctionDefinition[]>[] = [...byRoute].map(([route, definitions]) => compileRoute(route, definitions));
   const server = createServer((req, res) => {
     handle(options, routes, req, res).catch((error: Error) => {
       options.log(`local host: unexpected error: ${error.stack ?? error.message}`);
@@ -94,7 +97,7 @@ export function scheduledAudit(runtime: Runtime): Promise<string> {
 
 async function handle(
   options: LocalHostOptions,
-  routes: CompiledRoute<HttpFunctionDefinition>[],
+  routes: CompiledRoute<HttpFunctionDefinition[]>[],
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -117,12 +120,13 @@ async function handle(
     return send(res, 400, { error: { code: 'BadInput', message: 'a path segment is not valid percent-encoding' } });
   }
   if (!match) return send(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
-  const definition = match.target;
   const method = guarded.method;
-  const keyRefused = definition.authLevel === 'function' ? refuseKey(guarded, options.localKey) : undefined;
+  const definition = match.target.find((d) => (d.methods as string[]).includes(method));
+  const keyRefused = (definition ?? match.target[0]).authLevel === 'function' ? refuseKey(guarded, options.localKey) : undefined;
   if (keyRefused) return refuse(res, req, keyRefused);
-  if (!(definition.methods as string[]).includes(method)) {
-    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow: definition.methods.join(', ') });
+  if (!definition) {
+    const allow = match.target.flatMap((d) => d.methods).join(', ');
+    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow });
   }
   const typeRefused = method === 'GET' ? undefined : refuseContentType(req.headers, false);
   if (typeRefused) return refuse(res, req, typeRefused);

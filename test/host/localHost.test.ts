@@ -167,6 +167,26 @@ describe('the HTTP API under /api', () => {
     expect(del.headers.allow).toBe('GET');
   });
 
+  it('serves each function of a route shared by several methods (GET, POST and DELETE of exemptions)', async () => {
+    const body = JSON.stringify({
+      id: 'local-host-routing',
+      checkId: 'local-accounts-disabled',
+      scope: `/subscriptions/${PROD_SUB}/resourceGroups/rg-prod2`,
+      reason: 'routing test',
+      owner: 'platform@contoso.example',
+      expiresOn: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
+    });
+    const created = await call('POST', '/api/exemptions', { headers: { 'content-type': 'application/json' }, body });
+    expect(created.status).toBe(201);
+    const listed = await call('GET', '/api/exemptions');
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.json)).toContain('local-host-routing');
+    expect((await call('DELETE', '/api/exemptions/local-host-routing')).status).toBeLessThan(300);
+    const put = await call('PUT', '/api/exemptions');
+    expectError(put, 405);
+    expect(put.headers.allow).toBe('GET, POST');
+  });
+
   it('answers 413 for a body over 1 MB, and the client always reads the answer', async () => {
     // Several sizes: the refusal must reach the client whatever is still in flight when it is sent.
     for (const size of [1024 * 1024 + 1, 1024 * 1024 + 70_000, 3 * 1024 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024 + 5]) {

@@ -3,12 +3,12 @@
  * [--store] [--notify]`: read the estate, evaluate it (the `runAudit` use case), print or write
  * the report, and turn `--fail-on` into the exit code.
  */
-import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage } from '../../composition';
+import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage, selectEstate } from '../../composition';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
-import { loadSettings, parseSubscriptionIds, type Settings } from '../../config';
+import { loadSettings, parseSubscriptionIds, type SettingOverrides, type Settings } from '../../config';
 import { SnapshotSource } from '../../adapters/snapshotSource';
 import { InputError } from '../../core/errors';
 import { SEVERITIES, type ClusterPosture, type Report, type Severity } from '../../core/model';
@@ -35,11 +35,6 @@ export interface AuditCommandOptions {
   /** An exemptions file (YAML or JSON) applied without a store (stateless CI). */
   exemptions?: string;
 }
-
-/** Where the estate comes from, decided from flags and settings. */
-export type SourceSelection =
-  | { kind: 'snapshot'; dir: string; bundledSample: boolean }
-  | { kind: 'azure'; subscriptionIds: string[] };
 
 /** Builds estate sources; tests replace `azure` so they need no Azure. */
 export interface SourceFactory {
@@ -97,25 +92,26 @@ export const defaultAuditDeps: AuditCommandDeps = { sources: defaultSourceFactor
 
 export const BUNDLED_SAMPLE_NOTICE = 'auditing the bundled sample estate (no subscriptions configured)';
 
-/** Flags win over settings; a snapshot setting wins over subscriptions; nothing = the bundled sample. */
-export function selectSource(options: Pick<AuditCommandOptions, 'snapshot' | 'subscription'>, settings: Settings, ctx: Pick<CommandContext, 'cwd' | 'packageRoot'>): SourceSelection {
-  const flagSubscriptions = options.subscription ? parseSubscriptionIds(options.subscription.join(','), '--subscription') : [];
+/**
+ * `--snapshot` / `--subscription` as the settings they override (flags win over settings; a
+ * `--subscription` also sets any configured snapshot aside). The selection itself is the one
+ * the local host and the Functions app use (`selectEstate`).
+ */
+export function sourceOverrides(options: Pick<AuditCommandOptions, 'snapshot' | 'subscription'>, ctx: Pick<CommandContext, 'cwd'>): SettingOverrides {
   if (options.snapshot !== undefined && options.subscription !== undefined) {
     throw new InputError('audit: --snapshot and --subscription cannot be combined');
   }
-  if (options.subscription !== undefined && flagSubscriptions.length === 0) {
-    throw new InputError('--subscription: no subscription id given');
+  if (options.subscription !== undefined) {
+    const subscriptionIds = parseSubscriptionIds(options.subscription.join(','), '--subscription');
+    if (subscriptionIds.length === 0) throw new InputError('--subscription: no subscription id given');
+    return { AUDIT_SUBSCRIPTION_IDS: subscriptionIds.join(','), AUDIT_SNAPSHOT_DIR: '' };
   }
-  if (options.snapshot !== undefined) return { kind: 'snapshot', dir: resolve(ctx.cwd, options.snapshot), bundledSample: false };
-  if (flagSubscriptions.length > 0) return { kind: 'azure', subscriptionIds: flagSubscriptions };
-  if (settings.snapshotDir) return { kind: 'snapshot', dir: resolve(ctx.cwd, settings.snapshotDir), bundledSample: false };
-  if (settings.subscriptionIds.length > 0) return { kind: 'azure', subscriptionIds: settings.subscriptionIds };
-  return { kind: 'snapshot', dir: join(ctx.packageRoot, 'samples', 'estate'), bundledSample: true };
+  return options.snapshot !== undefined ? { AUDIT_SNAPSHOT_DIR: resolve(ctx.cwd, options.snapshot) } : {};
 }
 
 export async function auditCommand(options: AuditCommandOptions, ctx: CommandContext, deps: AuditCommandDeps = defaultAuditDeps): Promise<number> {
-  const settings = loadSettings(ctx.env);
-  const selection = selectSource(options, settings, ctx);
+  const settings = loadSettings(ctx.env, sourceOverrides(options, ctx));
+  const selection = selectEstate(settings, ctx);
   if (selection.kind === 'snapshot' && selection.bundledSample) ctx.warn(BUNDLED_SAMPLE_NOTICE);
 
   const source =
