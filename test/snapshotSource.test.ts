@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { evaluateEstate } from '../src/core/evaluate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotSource, readSnapshot } from '../src/adapters/snapshotSource';
@@ -142,6 +143,19 @@ describe('readSnapshot', () => {
   it('accepts empty arrays', async () => {
     const estate = await readSnapshot(await folder({ 'clusters.json': [], 'role-assignments.json': [] }));
     expect(estate).toEqual({ source: 'snapshot', clusters: [], roleAssignments: [], roleDefinitions: [], failures: [] });
+  });
+
+  it('an empty role-assignments.json next to clusters means "not known": access checks error, not "nobody" holds access', async () => {
+    const dir = await folder({ ...validFiles(), 'role-assignments.json': [] });
+    const estate = await readSnapshot(dir);
+    expect(estate.failures).toEqual([
+      { subscriptionId: '*', part: 'roleAssignments', message: expect.stringMatching(/role-assignments\.json is empty while clusters\.json lists 3 cluster\(s\)/) },
+    ]);
+    const postures = evaluateEstate(estate, { now: new Date('2026-11-26T00:00:00.000Z') });
+    for (const posture of postures) {
+      const access = posture.findings.filter((f) => f.checkId === 'admin-credential-access' || f.checkId === 'privileged-access-via-groups');
+      expect(access.map((f) => f.status)).toEqual(['error', 'error']);
+    }
   });
 
   it('accepts ARM REST and SDK shaped entries in the same files', async () => {

@@ -134,6 +134,16 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
 
   const estate: Estate = { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+  // Every cluster has at least its own RBAC and admin grants somewhere up its scopes: an empty
+  // export next to clusters is a failed or truncated export, "not known", never "nobody" (its
+  // access checks become `error`, which neither pages nor forgets who held access).
+  if (rawAssignments!.length === 0 && clusters.length > 0) {
+    estate.failures.push({
+      subscriptionId: '*',
+      part: 'roleAssignments',
+      message: `${SNAPSHOT_FILES.roleAssignments.name} is empty while ${SNAPSHOT_FILES.clusters.name} lists ${clusters.length} cluster(s): who holds access is not known`,
+    });
+  }
   if (rawCredentials !== undefined) {
     const credentialsPath = join(dir, SNAPSHOT_FILES.federatedCredentials.name);
     estate.federatedCredentials = rawCredentials.map((raw, i) => normaliseFederatedCredential(raw, `${credentialsPath}[${i}]`));

@@ -124,7 +124,7 @@ async function world(initial: { clusters?: unknown[]; assignments?: unknown[]; d
     if (assignments) writeFileSync(join(dir, 'role-assignments.json'), JSON.stringify(assignments));
     if (definitions) writeFileSync(join(dir, 'role-definitions.json'), JSON.stringify(definitions));
   };
-  writeEstate({ clusters: [cluster(CLUSTER), cluster(CLUSTER_DEV)], assignments: [], ...initial });
+  writeEstate({ clusters: [cluster(CLUSTER), cluster(CLUSTER_DEV)], assignments: [assignment('reader-everyone', `/subscriptions/${SUB}`, 'e0e0e0e0-0000-4000-8000-00000000000e', READER, 'Reader')], ...initial });
   const source = new CountingSource(new SnapshotSource(dir));
   const clock = new SteppedClock(Date.parse('2026-11-22T10:16:00.000Z'));
   const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('ev'), clock });
