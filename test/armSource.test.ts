@@ -4,7 +4,7 @@
 import { ArmEstateSource, type ArmEstateSourceOptions } from '../src/adapters/armSource';
 import { BUILTIN_ROLE_GUIDS } from '../src/core/builtinRoles';
 import { DependencyError } from '../src/core/errors';
-import { startArmFake, armCustomRole, deterministicGuid, type ArmFake } from './fakes/arm';
+import { startArmFake, armCustomRole, deterministicGuid, resetArmFake, type ArmFake } from './fakes/arm';
 import { staticTestCredential, STATIC_TEST_TOKEN } from './fakes/credential';
 
 const SUB_A = '11111111-1111-4111-8111-111111111111';
@@ -24,17 +24,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  fake.state.subscriptions.splice(0);
-  fake.state.clusters.splice(0);
-  fake.state.roleAssignments.splice(0);
-  fake.state.roleDefinitions.splice(0);
-  fake.state.roleEligibilityScheduleInstances.splice(0);
-  fake.state.denyAssignments.splice(0);
-  for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
-  fake.options.pageSize = 100;
-  fake.options.resourceGraphPageSize = 1000;
-  fake.clearFaults();
-  fake.requests.reset();
+  resetArmFake(fake);
   fake.addSubscription(SUB_A, 'prod');
   fake.addSubscription(SUB_B, 'dev');
 });

@@ -18,10 +18,10 @@ import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
+import { describeAzureError } from './azureErrors';
 import { builtinRoleByGuid } from '../core/builtinRoles';
 import { DependencyError } from '../core/errors';
 import type { Cluster, DenyAssignment, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
-import { redactSecrets } from '../core/redaction';
 import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
@@ -117,7 +117,7 @@ export class ArmEstateSource implements EstateSource {
         if (id && !UNREADABLE_SUBSCRIPTION_STATES.has(String(subscription.state ?? '').toLowerCase())) ids.push(id);
       }
     } catch (error) {
-      throw new DependencyError(`Azure subscriptions could not be listed: ${describeError(error)}`, 'arm');
+      throw new DependencyError(`Azure subscriptions could not be listed: ${describeAzureError(error)}`, 'arm');
     }
     this.discovered = { at: Date.now(), ids: distinct(ids) };
     return [...this.discovered.ids];
@@ -148,7 +148,7 @@ export class ArmEstateSource implements EstateSource {
       const count = first.done ? 0 : first.value.length;
       return { ok: true, detail: `Azure Resource Manager reachable; ${count} subscription(s) on the first page (${this.mode} mode)` };
     } catch (error) {
-      return { ok: false, detail: `Azure Resource Manager unreachable: ${describeError(error)}` };
+      return { ok: false, detail: `Azure Resource Manager unreachable: ${describeAzureError(error)}` };
     }
   }
 
@@ -184,7 +184,7 @@ export class ArmEstateSource implements EstateSource {
         if (cluster) clusters.push(cluster);
       }
     } catch (error) {
-      failures.push({ subscriptionId, part: 'clusters', message: `managed clusters could not be listed: ${describeError(error)}` });
+      failures.push({ subscriptionId, part: 'clusters', message: `managed clusters could not be listed: ${describeAzureError(error)}` });
     }
     return clusters;
   }
@@ -200,7 +200,7 @@ export class ArmEstateSource implements EstateSource {
       items: this.authorizationClient(subscriptionId).roleAssignments.listForSubscription(),
       what: 'role assignments',
       normalise: (raw, where) => normaliseRoleAssignment(raw, where, subscriptionId),
-      failed: (error) => `role assignments could not be listed: ${describeError(error)}`,
+      failed: (error) => `role assignments could not be listed: ${describeAzureError(error)}`,
     });
   }
 
@@ -268,7 +268,7 @@ export class ArmEstateSource implements EstateSource {
       items: this.authorizationClient(subscriptionId).roleEligibilityScheduleInstances.listForScope(`subscriptions/${subscriptionId}`),
       what: 'role eligibility schedule instances',
       normalise: (raw, where) => normaliseEligibility(raw, where, subscriptionId),
-      failed: (error) => `PIM eligibilities could not be listed (${describeError(error)}); the auditor's identity needs ${READ_ELIGIBILITY}`,
+      failed: (error) => `PIM eligibilities could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_ELIGIBILITY}`,
     });
   }
 
@@ -277,7 +277,7 @@ export class ArmEstateSource implements EstateSource {
       items: this.authorizationClient(subscriptionId).denyAssignments.list(),
       what: 'deny assignments',
       normalise: (raw, where) => normaliseDenyAssignment(raw, where, subscriptionId),
-      failed: (error) => `deny assignments could not be listed (${describeError(error)}); the auditor's identity needs ${READ_DENY_ASSIGNMENTS}`,
+      failed: (error) => `deny assignments could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_DENY_ASSIGNMENTS}`,
     });
   }
 
@@ -358,7 +358,7 @@ export class ArmEstateSource implements EstateSource {
         } while (skipToken);
       }
     } catch (error) {
-      return { error: describeError(error) };
+      return { error: describeAzureError(error) };
     }
     return { rows };
   }
@@ -402,7 +402,7 @@ export class ArmEstateSource implements EstateSource {
         } catch (error) {
           if (statusOf(error) === 404) continue;
           for (const subscriptionId of entry.subscriptions) {
-            failures.push({ subscriptionId, part: 'roleDefinitions', message: `role definition ${guid} could not be read: ${describeError(error)}` });
+            failures.push({ subscriptionId, part: 'roleDefinitions', message: `role definition ${guid} could not be read: ${describeAzureError(error)}` });
           }
           return undefined;
         }
@@ -497,14 +497,6 @@ function subscriptionOf(row: Record<string, unknown>): string | undefined {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof status === 'number' ? status : undefined;
-}
-
-/** Status, ARM error code and message; never request headers (they carry the token). */
-export function describeError(error: unknown): string {
-  const e = error as { statusCode?: number; code?: string; message?: string } | undefined;
-  const parts = [e?.statusCode ? `HTTP ${e.statusCode}` : undefined, e?.code, e?.message?.split('\n')[0]].filter(Boolean);
-  const text = redactSecrets(parts.join(' ') || String(error));
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
 function distinct<T>(values: T[]): T[] {

@@ -15,7 +15,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { FederatedCredential } from '../core/federation';
 import type { SourceFailure } from '../core/model';
 import type { Clock } from '../core/ports';
-import { describeError, mapLimit, type ArmClientOptions } from './armSource';
+import { mapLimit, type ArmClientOptions } from './armSource';
+import { describeAzureError } from './azureErrors';
 
 export interface ManagedIdentityReaderOptions {
   credential: TokenCredential;
@@ -83,7 +84,7 @@ export class ManagedIdentityCredentialReader {
         if (identity.id && identity.principalId) identities.push({ id: identity.id, principalId: identity.principalId, name: identity.name ?? identity.id });
       }
     } catch (error) {
-      return { credentials: [], identitiesRead: 0, failures: [{ subscriptionId, part: 'identities', message: `managed identities could not be listed: ${describeError(error)}` }] };
+      return { credentials: [], identitiesRead: 0, failures: [{ subscriptionId, part: 'identities', message: `managed identities could not be listed: ${describeAzureError(error)}` }] };
     }
     const now = this.options.clock.now().getTime();
     const failures: SourceFailure[] = [];
@@ -116,7 +117,7 @@ export class ManagedIdentityCredentialReader {
         this.cache.set(key, { principalId: identity.principalId, readAt: now, credentials });
         return credentials;
       } catch (error) {
-        failures.push({ subscriptionId, part: 'identities', message: `federated credentials of ${identity.id} could not be listed: ${describeError(error)}` });
+        failures.push({ subscriptionId, part: 'identities', message: `federated credentials of ${identity.id} could not be listed: ${describeAzureError(error)}` });
         return [];
       }
     });

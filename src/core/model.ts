@@ -409,5 +409,7 @@ export interface Report {
   source: EstateSourceKind;
   summary: ReportSummary;
   clusters: ClusterPosture[];
+  /** What could not be read (a partial read); empty when everything was read. */
+  failures: SourceFailure[];
   alerts?: AlertDelivery[];
 }

@@ -1,7 +1,7 @@
 /**
  * The JSON report of CONTRACTS.md, and severity ordering for `--fail-on` and alert thresholds.
  */
-import { SEVERITIES, type ClusterPosture, type EstateSourceKind, type Report, type Severity } from './model';
+import { SEVERITIES, type ClusterPosture, type EstateSourceKind, type Report, type Severity, type SourceFailure } from './model';
 
 /** 0 = critical … 4 = info (lower is more severe); an unknown severity ranks after info. */
 export function severityRank(severity: Severity): number {
@@ -29,7 +29,7 @@ export function hasFailingAtLeast(postures: readonly ClusterPosture[], min: Seve
   return postures.some((p) => p.findings.some((f) => f.status === 'fail' && !f.exempted && atLeast(f.severity, min)));
 }
 
-export function buildReport(postures: ClusterPosture[], source: EstateSourceKind, generatedAt: Date): Report {
+export function buildReport(postures: ClusterPosture[], source: EstateSourceKind, generatedAt: Date, failures: SourceFailure[] = []): Report {
   const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let failing = 0;
   for (const posture of postures) {
@@ -44,5 +44,6 @@ export function buildReport(postures: ClusterPosture[], source: EstateSourceKind
     source,
     summary: { clusters: postures.length, failing, findingsBySeverity },
     clusters: postures,
+    failures: [...failures],
   };
 }

@@ -61,7 +61,7 @@ export async function runAudit(deps: AuditDeps, options: AuditOptions = {}): Pro
     }
     postures.push(...(await recordUnreadableClusters({ ...deps, store: deps.store }, estate.failures, postures, options)));
   }
-  const report = buildReport(postures, deps.source.kind, now);
+  const report = buildReport(postures, deps.source.kind, now, estate.failures);
   if (deps.store && deps.notifiers) {
     const deliveries: AlertDelivery[] = await deliverPendingAlerts(
       { store: deps.store, notifiers: deps.notifiers, clock: deps.clock, log: deps.log },

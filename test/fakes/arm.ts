@@ -845,3 +845,37 @@ export function deterministicGuid(label: string): string {
   const hex = words.map((w) => w.toString(16).padStart(8, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** Empties the fake between tests: state, paging options, faults and the request log. */
+export function resetArmFake(fake: ArmFake): void {
+  fake.state.subscriptions.splice(0);
+  fake.state.clusters.splice(0);
+  fake.state.roleAssignments.splice(0);
+  fake.state.roleDefinitions.splice(0);
+  fake.state.roleEligibilityScheduleInstances.splice(0);
+  fake.state.denyAssignments.splice(0);
+  for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
+  fake.options.pageSize = 100;
+  fake.options.resourceGraphPageSize = 1000;
+  fake.clearFaults();
+  fake.requests.reset();
+}
+
+/**
+ * A fake started once for the test file and emptied before each test, then given `setup`.
+ * Returns its accessor (the fake exists only once `beforeAll` has run).
+ */
+export function useArmFake(setup: (fake: ArmFake) => void = () => undefined, options: ArmFakeOptions = {}): () => ArmFake {
+  let fake: ArmFake | undefined;
+  beforeAll(async () => {
+    fake = await startArmFake(options);
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+  beforeEach(() => {
+    resetArmFake(fake!);
+    setup(fake!);
+  });
+  return () => fake!;
+}

@@ -124,6 +124,7 @@ export function sampleReport(): Report {
     source: 'snapshot',
     summary: { clusters: 3, failing: 2, findingsBySeverity },
     clusters: [prod, dev, low],
+    failures: [],
   };
 }
 

@@ -10,14 +10,14 @@ describe('json format', () => {
   });
 
   it('has the top-level keys in contract order', () => {
-    expect(Object.keys(JSON.parse(formatJson(sampleReport())))).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters']);
+    expect(Object.keys(JSON.parse(formatJson(sampleReport())))).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters', 'failures']);
   });
 
   it('adds alerts last when present', () => {
     const report = sampleReport();
     report.alerts = [{ dedupeKey: 'k', severity: 'high', channels: { teams: 'sent', email: 'failed' } }];
     const parsed = JSON.parse(formatJson(report));
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters', 'alerts']);
+    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters', 'failures', 'alerts']);
     expect(Object.keys(parsed.alerts[0].channels)).toEqual(['email', 'teams']);
   });
 

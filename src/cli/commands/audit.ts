@@ -16,7 +16,7 @@ import { mappedEstateSource, type EstateSource, type ExemptionStore, type Notifi
 import { CHECKS } from '../../core/checks';
 import { exemptionState, validateExemption, type Exemption } from '../../core/exemptions';
 import { activeExemptions, parseExemptionsFile } from '../../usecases/exemptions';
-import { hasFailingAtLeast } from '../../core/report';
+import { failOnReason, nothingReadReason } from '../../core/gate';
 import { runAudit } from '../../usecases/audit';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../formats';
 import type { SarifArtifact } from '../formats/sarif';
@@ -126,7 +126,7 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
   try {
     ctx.progress(selection.kind === 'snapshot' ? `reading the estate from ${selection.dir}…` : `reading ${selection.subscriptionIds.length} subscription(s) from Azure…`);
     const result = await runAudit({
-      source: withProgress(source, ctx),
+      source: withProgress(source, ctx, selection.kind === 'azure' ? selection.subscriptionIds : []),
       clock: ctx.clock,
       store: persistence?.store,
       notifiers: options.notify ? persistence?.notifiers : undefined,
@@ -166,7 +166,11 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
   } else {
     ctx.stdout.write(text);
   }
-  return options.failOn !== undefined && hasFailingAtLeast(report.clusters, options.failOn) ? 1 : 0;
+  if (options.failOn === undefined) return 0;
+  const tripped = failOnReason(report, options.failOn);
+  if (tripped === undefined) return 0;
+  ctx.warn(tripped);
+  return 1;
 }
 
 /**
@@ -190,9 +194,15 @@ async function exemptionsFromFile(path: string, label: string, ctx: CommandConte
   return entries.filter((e) => exemptionState(e, now) === 'active');
 }
 
-/** Progress lines around the (possibly long) read of the estate. */
-function withProgress(source: EstateSource, ctx: CommandContext): EstateSource {
+/**
+ * Progress lines around the (possibly long) read of the estate, and the first gate: a live read
+ * of `subscriptionIds` that read nothing stops here (exit 2 with what to do), before anything is
+ * evaluated or stored.
+ */
+function withProgress(source: EstateSource, ctx: CommandContext, subscriptionIds: readonly string[]): EstateSource {
   return mappedEstateSource(source, (estate) => {
+    const nothing = nothingReadReason(estate, subscriptionIds);
+    if (nothing !== undefined) throw new InputError(nothing);
     ctx.progress(`read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`);
     return estate;
   });
@@ -226,7 +236,9 @@ export function registerAudit(program: Command, ctx: CommandContext, deps: Audit
     .option('--subscription <id...>', 'audit these subscriptions live (repeatable or comma-separated)')
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
     .option('--output <file>', 'write the report to FILE instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a failing finding at or above SEVERITY exists').choices(SEVERITIES))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a failing or unevaluated finding at or above SEVERITY exists, or part of the estate could not be read').choices(SEVERITIES),
+    )
     .option('--store', 'record posture and history; report regressions against the stored posture')
     .option('--notify', 'also send alerts for regressions (implies --store)')
     .option('--exemptions <file>', 'apply the exemptions of FILE (YAML or JSON, as `exemptions export` writes) instead of the stored ones')

@@ -22,6 +22,7 @@ export function orderedReport(report: Report): Record<string, unknown> {
       findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, report.summary.findingsBySeverity[s] ?? 0])),
     },
     clusters: report.clusters.map(orderedCluster),
+    failures: (report.failures ?? []).map((f) => ({ subscriptionId: f.subscriptionId, part: f.part, message: f.message })),
     alerts: report.alerts?.map(orderedAlert),
   });
 }

@@ -89,10 +89,29 @@ export function buildSarif(report: Report, options: SarifOptions): Record<string
         },
         // The category lets these results live next to CodeQL's without replacing them.
         automationDetails: { id: 'aks-identity-auditor/' },
-        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
+        invocations: [invocation(report)],
         results,
       },
     ],
+  };
+}
+
+/**
+ * The run is successful only when the whole estate was read: a partial read is reported as an
+ * unsuccessful execution with one error notification per part that could not be read, so a
+ * code-scanning consumer never takes the missing clusters' silence for a clean result.
+ */
+function invocation(report: Report): Record<string, unknown> {
+  const failures = report.failures ?? [];
+  if (failures.length === 0) return { executionSuccessful: true, endTimeUtc: report.generatedAt };
+  return {
+    executionSuccessful: false,
+    endTimeUtc: report.generatedAt,
+    toolExecutionNotifications: failures.map((f) => ({
+      level: 'error',
+      message: { text: `Could not read ${f.part} of ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}` },
+      properties: { subscriptionId: f.subscriptionId, part: f.part },
+    })),
   };
 }
 
