@@ -854,6 +854,8 @@ export function resetArmFake(fake: ArmFake): void {
   fake.state.roleDefinitions.splice(0);
   fake.state.roleEligibilityScheduleInstances.splice(0);
   fake.state.denyAssignments.splice(0);
+  fake.state.identities.splice(0);
+  fake.state.federatedCredentials.splice(0);
   for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
   fake.options.pageSize = 100;
   fake.options.resourceGraphPageSize = 1000;
