@@ -166,6 +166,7 @@ describe('--fail-on counts error findings', () => {
         scope,
       },
     ];
+    writeFileSync(join(estate, 'federated-credentials.json'), readFileSync(join(ROOT, 'samples', 'estate', 'federated-credentials.json')));
     writeFileSync(join(estate, 'clusters.json'), JSON.stringify(clusters));
     writeFileSync(join(estate, 'role-assignments.json'), JSON.stringify(assignments));
     return estate;

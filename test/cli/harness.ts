@@ -66,6 +66,7 @@ export function cluster(name: string, overrides: Partial<Cluster> = {}): Cluster
     },
     kubeletIdentity: { objectId: '0c0c0c0c-0000-0000-0000-000000000003' },
     oidcIssuerEnabled: true,
+    oidcIssuerUrl: `https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/${name}/`,
     workloadIdentityEnabled: true,
     podIdentityEnabled: false,
     apiServerAccess: { enablePrivateCluster: true },
@@ -77,7 +78,8 @@ export function cluster(name: string, overrides: Partial<Cluster> = {}): Cluster
 
 /** A hardened cluster and one with local accounts on (high) and no Defender (low). */
 export function fakeEstate(clusters: Cluster[] = [cluster('aks-good'), cluster('aks-weak', { disableLocalAccounts: false, defenderSecurityMonitoringEnabled: false })]): Estate {
-  return { source: 'snapshot', clusters, roleAssignments: [], roleDefinitions: [], failures: [] };
+  // Everything read (no federated credential exists): a finding is `error` only when a test makes it so.
+  return { source: 'snapshot', clusters, roleAssignments: [], roleDefinitions: [], failures: [], federatedCredentials: [] };
 }
 
 export function memorySource(estate: Estate): EstateSource {
