@@ -58,6 +58,11 @@ describe('failOnReason', () => {
     );
   });
 
+  it('does not trip on an exempted failure (accepted risk)', () => {
+    const exempted = { ...finding('critical-fail', 'fail', 'critical'), exempted: true };
+    expect(failOnReason({ clusters: [posture('aks-e', [exempted])], failures: [] }, 'info')).toBeUndefined();
+  });
+
   it('does not trip on findings below the threshold, passes or not-applicable', () => {
     expect(failOnReason({ clusters: [posture('aks-c', [finding('low-check', 'error', 'low'), finding('c', 'not-applicable', 'critical')])], failures: [] }, 'medium')).toBeUndefined();
   });

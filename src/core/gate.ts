@@ -33,12 +33,13 @@ export interface TrippingFinding {
   severity: Severity;
 }
 
-/** The `fail` and `error` findings at or above `min`, worst first (cluster order within a severity). */
+/** The `fail` (not exempted) and `error` findings at or above `min`, worst first (cluster order within a severity). */
 export function trippingFindings(report: Pick<Report, 'clusters'>, min: Severity): TrippingFinding[] {
   const found: TrippingFinding[] = [];
   for (const cluster of report.clusters) {
     for (const f of cluster.findings) {
-      if ((f.status === 'fail' || f.status === 'error') && atLeast(f.severity, min)) {
+      // An exempted failure is accepted risk (docs/contracts.md "Exemptions"): it does not gate.
+      if ((f.status === 'fail' || f.status === 'error') && !f.exempted && atLeast(f.severity, min)) {
         found.push({ clusterName: cluster.name, checkId: f.checkId, status: f.status, severity: f.severity });
       }
     }
