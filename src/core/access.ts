@@ -5,7 +5,7 @@
  *
  * The exported types are fixed (the checks code against them).
  */
-import { BUILTIN_ROLES } from './builtinRoles';
+import { builtinRoleByGuid, builtinRoles } from './builtinRoles';
 import type {
   Capability,
   Cluster,
@@ -356,13 +356,13 @@ function subscriptionFromId(id: string): string {
 export function buildAccessIndex(
   estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> & Partial<Pick<Estate, 'clusters' | 'denyAssignments' | 'directory'>>,
 ): AccessIndex {
+  // The estate's own definitions; the shipped built-ins answer for the rest (built on first use).
   const roles = new Map<string, RoleDefinition>();
-  for (const role of BUILTIN_ROLES) roles.set(role.guid, role);
   for (const role of estate.roleDefinitions ?? []) {
     const guid = (role.guid || lastSegment(role.id)).trim().toLowerCase();
     if (guid !== '') roles.set(guid, role);
   }
-  const roleLookup = roleCatalogue(roles);
+  const roleLookup = roleCatalogue(roles, { lookup: builtinRoleByGuid, all: builtinRoles });
   const denies = buildDenyIndex(estate.denyAssignments, estate.directory);
 
   const byScope = new Map<string, Group>();
@@ -577,7 +577,7 @@ export function buildAccessIndex(
   }
 
   function roleByGuid(guid: string): RoleDefinition | undefined {
-    return roles.get((guid ?? '').trim().toLowerCase());
+    return roleLookup.lookup((guid ?? '').trim().toLowerCase());
   }
 
   return { forCluster, assignmentsOfPrincipal, roleByGuid };

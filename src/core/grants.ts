@@ -29,10 +29,17 @@ export interface Roles extends RoleCatalogue {
   conditionAnswers: { withoutAzureRbac: WeakMap<ConditionReading, boolean>; withAzureRbac: WeakMap<ConditionReading, boolean> };
 }
 
-export function roleCatalogue(byGuid: ReadonlyMap<string, RoleDefinition>): Roles {
+/**
+ * The estate's roles (`byGuid`), and behind them `builtins` (the shipped catalogue, built on
+ * demand): the estate's definition wins on a guid clash.
+ */
+export function roleCatalogue(byGuid: ReadonlyMap<string, RoleDefinition>, builtins?: RoleCatalogue): Roles {
   return {
-    lookup: (guid) => byGuid.get(guid),
-    all: () => byGuid.values(),
+    lookup: (guid) => byGuid.get(guid) ?? builtins?.lookup(guid),
+    all: function* () {
+      yield* byGuid.values();
+      if (builtins) for (const role of builtins.all()) if (!byGuid.has(role.guid)) yield role;
+    },
     conditionAnswers: { withoutAzureRbac: new WeakMap(), withAzureRbac: new WeakMap() },
   };
 }

@@ -128,6 +128,8 @@ export interface Permission {
   notActions: string[];
   dataActions: string[];
   notDataActions: string[];
+  /** A condition on the block (some built-in roles carry one); unevaluated, it counts as absent (over-reports). */
+  condition?: string;
 }
 
 export interface RoleDefinition {

@@ -103,7 +103,7 @@ describe('admin-credential-access', () => {
       const { outcome } = check(LOCAL_ON, { assignments: [unresolved] });
       expect(outcome.status).toBe('error');
       expect(outcome.detail).toContain(CUSTOM_GUID);
-      expect(outcome.detail).toContain('az role definition list --custom-role-only true -o json > role-definitions.json');
+      expect(outcome.detail).toContain(`az role definition list --name ${CUSTOM_GUID} -o json`);
       expect(outcome.detail).toContain('Microsoft.Authorization/roleDefinitions/read');
     });
 

@@ -63,7 +63,7 @@ describe('custom-role-wildcards', () => {
     });
     expect(outcome.status).toBe('error');
     expect(outcome.detail).toContain(ROLE_GUID);
-    expect(outcome.detail).toContain('az role definition list --custom-role-only true -o json > role-definitions.json');
+    expect(outcome.detail).toContain(`az role definition list --name ${ROLE_GUID} -o json`);
   });
 
   it('is error when role definitions could not be read', () => {

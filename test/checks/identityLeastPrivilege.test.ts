@@ -185,7 +185,7 @@ describe('control-plane-identity-least-privilege', () => {
     const atSubscription = check({ assignments: [azAssignment({ principalId: CONTROL_PLANE_PRINCIPAL_ID, principalType: SP, role: CUSTOM_GUID, scope: SUB_SCOPE })] }).outcome;
     expect(atSubscription.status).toBe('error');
     expect(atSubscription.detail).toContain(CUSTOM_GUID);
-    expect(atSubscription.detail).toContain('az role definition list --custom-role-only true');
+    expect(atSubscription.detail).toContain(`az role definition list --name ${CUSTOM_GUID} -o json`);
     const atGroup = check({ assignments: [azAssignment({ principalId: CONTROL_PLANE_PRINCIPAL_ID, principalType: SP, role: CUSTOM_GUID, scope: RG_SCOPE })] }).outcome;
     expect(atGroup.status).toBe('pass');
   });

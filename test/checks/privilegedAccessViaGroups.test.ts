@@ -62,7 +62,7 @@ describe('privileged-access-via-groups', () => {
     const { outcome } = check(cluster, [azAssignment({ principalId: ALICE, principalType: 'User', role: UNKNOWN_ROLE, scope: RG_SCOPE })]);
     expect(outcome.status).toBe('error');
     expect(outcome.detail).toContain(UNKNOWN_ROLE);
-    expect(outcome.detail).toContain('az role definition list --custom-role-only true');
+    expect(outcome.detail).toContain(`az role definition list --name ${UNKNOWN_ROLE} -o json`);
   });
 
   it('passes when the unresolved role is assigned to a group: it cannot make this check fail', () => {

@@ -96,17 +96,27 @@ export function accessCheck(meta: CheckMetadata, evaluateAccess: (input: CheckIn
 
 /** How to make unresolved role definitions resolvable, for both ways of reading the estate. */
 export const ROLE_DEFINITIONS_HINT =
-  'From a snapshot, export custom role definitions with ' +
-  '`az role definition list --custom-role-only true -o json > role-definitions.json`; ' +
+  'Every built-in role ships with the tool, so these are custom roles (or built-ins newer than its catalogue): ' +
+  'from a snapshot, add what that command prints to role-definitions.json; ' +
   'auditing live Azure, the auditing identity needs Microsoft.Authorization/roleDefinitions/read.';
 
-/** Names each unresolved assignment by its role definition id, principal and scope. */
+/** The command that exports one role definition, for a snapshot's role-definitions.json. */
+export function exportRoleCommand(roleDefinitionGuid: string): string {
+  return `az role definition list --name ${roleDefinitionGuid || '<role-definition-guid>'} -o json`;
+}
+
+/**
+ * Names each unresolved assignment by its role definition id, principal and scope, and each
+ * distinct role by the command that exports it.
+ */
 export function describeUnresolved(assignments: readonly RoleAssignment[]): string {
   const listed = assignments.map(
     (a) => `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${describePrincipal(a)} at ${a.scope || '/'})`,
   );
+  const guids = [...new Set(assignments.map((a) => a.roleDefinitionGuid || a.roleDefinitionId))];
+  const commands = guids.map((guid) => `\`${exportRoleCommand(guid)}\``).join(', ');
   const noun = assignments.length === 1 ? 'assignment has a role definition' : 'assignments have role definitions';
-  return `${assignments.length} role ${noun} that could not be resolved: ${listed.join('; ')}. ${ROLE_DEFINITIONS_HINT}`;
+  return `${assignments.length} role ${noun} that could not be resolved: ${listed.join('; ')}. Export ${guids.length === 1 ? 'it' : 'them'} with ${commands}. ${ROLE_DEFINITIONS_HINT}`;
 }
 
 /** The `error` outcome of an access check whose result hinges on unresolved role definitions. */
