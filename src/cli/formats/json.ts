@@ -69,6 +69,9 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
     roleDefinitionId: principal.roleDefinitionId,
     scope: principal.scope,
     capabilities: [...principal.capabilities],
+    // Present when set: a PIM eligibility, a grant with a condition (absent = active, no condition).
+    eligible: principal.eligible,
+    condition: principal.condition,
     approved: principal.approved,
     exempted: principal.exempted,
     deleted: principal.deleted,

@@ -106,7 +106,9 @@ export const privilegedAccessViaGroups = accessCheck(
         };
       }
     }
-    const groups = principals.length > 0 ? ` All ${count(principals.length, 'privileged assignment')} go to groups or service principals.` : '';
+    const eligibleUsers = principals.filter((p) => p.eligible === true && isUser(p.principalType)).length;
+    const governed = eligibleUsers > 0 ? `groups, service principals or PIM eligibilities (${count(eligibleUsers, 'eligible user grant')})` : 'groups or service principals';
+    const groups = principals.length > 0 ? ` All ${count(principals.length, 'privileged assignment')} go to ${governed}.` : '';
     return { status: 'pass', detail: `No user holds privileged access over the cluster directly.${groups}`, principals };
   },
 );
