@@ -426,6 +426,9 @@ describe('samples/estate', () => {
     BUILTIN_ROLE_GUIDS.aksRbacClusterAdmin,
     BUILTIN_ROLE_GUIDS.aksRbacReader,
     '4633458b-17de-408a-b874-0445c86b69e6', // Key Vault Secrets User (the federated payments identity)
+    BUILTIN_ROLE_GUIDS.roleBasedAccessControlAdministrator, // Grace Lee, constrained delegation
+    '7f951dda-4ed3-4680-a7ca-43fe172d538d', // AcrPull, the one role Grace's condition lets her assign
+    '00000000-0000-0000-0000-000000000000', // Everyone, in the deny assignment
   ]);
   let estate: Estate;
 

@@ -33,6 +33,10 @@ function text(value: unknown): string | undefined {
 export function normaliseEligibility(raw: unknown, where: string, listedInSubscriptionId?: string): RoleAssignment {
   const assignment = normaliseRoleAssignment(raw, where, listedInSubscriptionId);
   assignment.eligible = true;
+  // ARM names the role only in `expandedProperties` (as `az` names it in `roleDefinitionName`).
+  const expanded = isObject(raw) ? field(raw, 'expandedProperties') : undefined;
+  const roleName = isObject(expanded) && isObject(expanded.roleDefinition) ? text(expanded.roleDefinition.displayName) : undefined;
+  if (assignment.roleDefinitionName === undefined && roleName !== undefined) assignment.roleDefinitionName = roleName;
   const conditionVersion = isObject(raw) ? text(field(raw, 'conditionVersion')) : undefined;
   if (conditionVersion !== undefined) assignment.conditionVersion = conditionVersion;
   return assignment;
