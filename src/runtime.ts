@@ -6,11 +6,10 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
-import { join } from 'path';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
 import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage, selectEstate } from './composition';
-import { ConfigurationError, errorMessage, InputError } from './core/errors';
+import { ConfigurationError, InputError } from './core/errors';
 import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
@@ -21,7 +20,6 @@ import { deliverPendingAlerts } from './usecases/deliverAlerts';
 import { startDeliveryLoop, type DeliveryLoop } from './usecases/deliveryLoop';
 import { activeExemptions } from './usecases/exemptions';
 import {
-  AUDIT_QUEUE_NAME,
   recordSubscriptionFailure,
   runNightlyAudit,
   runSubscriptionAudit,

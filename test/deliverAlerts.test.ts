@@ -10,7 +10,7 @@ import { ConsoleNotifier } from '../src/adapters/notifiers/console';
 import { TeamsWebhookNotifier } from '../src/adapters/notifiers/teamsWebhook';
 import { TableStore } from '../src/adapters/tableStore';
 import type { Alert } from '../src/core/model';
-import type { Clock, Notifier, OutboxAlert, PostureStore } from '../src/core/ports';
+import type { Notifier, OutboxAlert, PostureStore } from '../src/core/ports';
 import { DEFAULT_CHANNEL_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_ATTEMPTS, DEFAULT_RETRY_AFTER_MS, deliverPendingAlerts } from '../src/usecases/deliverAlerts';
 import { startAcsEmailFake, type AcsEmailFake } from './fakes/acsEmail';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from './fakes/teamsWebhook';

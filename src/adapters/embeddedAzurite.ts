@@ -64,7 +64,6 @@ const LOOPBACK = '127.0.0.1';
 const QUEUE_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 function load<T>(modulePath: string, exportName = 'default'): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(modulePath) as Record<string, unknown>;
   return loaded[exportName] as T;
 }

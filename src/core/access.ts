@@ -17,7 +17,6 @@ import type {
 } from './model';
 import { buildDenyIndex } from './denyAssignments';
 import { grantCapabilities, grantMarks, roleCatalogue, type Roles, withDenies } from './grants';
-import { roleCapabilities } from './permissions';
 import { namesOf } from './principals';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
 

@@ -19,7 +19,6 @@ import { BUILTIN_ROLE_GUIDS } from '../../src/core/builtinRoles';
 import { DependencyError } from '../../src/core/errors';
 import { evaluateEstate } from '../../src/core/evaluate';
 import type { ArmEvent } from '../../src/core/events';
-import type { Clock } from '../../src/core/ports';
 import { handleArmEvents, type HandleEventsDeps } from '../../src/usecases/handleEvents';
 import { startArmFake, type ArmFake } from '../fakes/arm';
 import { staticTestCredential } from '../fakes/credential';

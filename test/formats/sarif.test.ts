@@ -116,6 +116,28 @@ describe('sarif format', () => {
     expect(new Set(second)).toEqual(new Set(first));
   });
 
+  it('keeps every fingerprint when the holders of an access finding change (the alert in code scanning stays one alert)', () => {
+    const hashes = (report: ReturnType<typeof sampleReport>) =>
+      (run(buildSarif(report, options)).results as Json[]).map((r) => `${r.ruleId} ${r.partialFingerprints.primaryLocationLineHash}`).sort();
+    const before = sampleReport();
+    const after = sampleReport();
+    const access = after.clusters.flatMap((c) => c.findings).find((f) => f.checkId === 'admin-credential-access' && f.status === 'fail')!;
+    const [holder] = access.principals!;
+    // Another principal gains the access, the first one's role and scope change, and the detail is reworded.
+    access.principals = [
+      { ...holder, roleName: 'Owner', scope: `${holder.scope}/providers/x`, displayName: 'Dave J.' },
+      { ...holder, principalId: '11111111-2222-3333-4444-555555555555', displayName: 'Erin Example', userPrincipalName: 'erin@contoso.example' },
+    ];
+    access.detail = 'Local accounts are enabled and 2 principals can fetch the cluster-admin credential';
+    const resultOf = (report: ReturnType<typeof sampleReport>) =>
+      (run(buildSarif(report, options)).results as Json[]).find((r) => r.ruleId === 'admin-credential-access') as Json;
+    // The result itself changed (it names the new holder) …
+    expect(resultOf(after).message.text).toContain('Erin Example');
+    expect(resultOf(before).message.text).not.toContain('Erin Example');
+    // … but no fingerprint did.
+    expect(hashes(after)).toEqual(hashes(before));
+  });
+
   it('gives distinct results distinct fingerprints', () => {
     const prints = (run(buildSarif(sampleReport(), options)).results as Json[]).map((r) => r.partialFingerprints.primaryLocationLineHash);
     expect(new Set(prints).size).toBe(prints.length);

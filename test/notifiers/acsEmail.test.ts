@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'crypto';
 import { AcsEmailNotifier, emailEndpointHost } from '../../src/adapters/notifiers/acsEmail';
-import { localAccountsAlert as alert, SUB } from './alertFixture';
-import type { Alert } from '../../src/core/model';
+import { localAccountsAlert as alert } from './alertFixture';
 import { startAcsEmailFake, type AcsEmailFake } from '../fakes/acsEmail';
 import { staticTestCredential, STATIC_TEST_TOKEN } from '../fakes/credential';
 import { testCertificate } from '../fakes/tls';

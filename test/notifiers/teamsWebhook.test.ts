@@ -4,7 +4,6 @@
  */
 import { parseRetryAfter, TeamsWebhookNotifier, webhookHost } from '../../src/adapters/notifiers/teamsWebhook';
 import { localAccountsAlert as alert, SUB } from './alertFixture';
-import type { Alert } from '../../src/core/model';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from '../fakes/teamsWebhook';
 import { testCertificate } from '../fakes/tls';
 
