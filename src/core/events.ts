@@ -263,6 +263,8 @@ export type Route =
       roleAssignmentId?: string;
     }
   | { kind: 'evaluate-role'; roleDefinitionGuid: string; subscriptionIds: string[] }
+  /** A federated credential of this managed identity was written or deleted (`core/federation`). */
+  | { kind: 'evaluate-federation'; identityId: string; subscriptionIds: string[] }
   | { kind: 'deleted'; clusterId: string; subscriptionId: string }
   | { kind: 'admin-credential'; clusterId: string; subscriptionId: string }
   | { kind: 'ignored'; reason: string }
@@ -340,6 +342,8 @@ const OPERATIONS = {
   // The older access-profile API hands out the same static cluster-admin kubeconfig (CHECKS.md
   // `admin-credential`); its `clusterAdmin` profile is the same escape hatch.
   accessProfileCredential: 'microsoft.containerservice/managedclusters/accessprofiles/listcredential/action',
+  federatedCredentialWrite: 'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write',
+  federatedCredentialDelete: 'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/delete',
 } as const;
 
 const EXPECTED_TYPE: Record<string, string> = {
@@ -352,6 +356,8 @@ const EXPECTED_TYPE: Record<string, string> = {
   [OPERATIONS.clusterDelete]: 'microsoft.resources.resourcedeletesuccess',
   [OPERATIONS.adminCredential]: 'microsoft.resources.resourceactionsuccess',
   [OPERATIONS.accessProfileCredential]: 'microsoft.resources.resourceactionsuccess',
+  [OPERATIONS.federatedCredentialWrite]: 'microsoft.resources.resourcewritesuccess',
+  [OPERATIONS.federatedCredentialDelete]: 'microsoft.resources.resourcedeletesuccess',
 };
 
 /**
@@ -414,6 +420,9 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
     case OPERATIONS.roleDefinitionWrite:
     case OPERATIONS.roleDefinitionDelete:
       return routeRoleDefinition(event, segments, watched);
+    case OPERATIONS.federatedCredentialWrite:
+    case OPERATIONS.federatedCredentialDelete:
+      return routeFederatedCredential(event, segments, watched);
     case OPERATIONS.clusterWrite:
     case OPERATIONS.agentPoolWrite:
     case OPERATIONS.clusterDelete:
@@ -473,6 +482,26 @@ function routeRoleDefinition(event: ArmEvent, segments: string[], watched: Reado
   }
   // A custom role may be assignable in any watched subscription: all of them are read.
   return { kind: 'evaluate-role', roleDefinitionGuid: split.name.toLowerCase(), subscriptionIds: [...watched].sort() };
+}
+
+/**
+ * `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{id}/federatedIdentityCredentials/{name}`:
+ * which clusters it concerns is known only from the credential (its issuer, read again) and, after
+ * a delete, from the stored postures; a credential may trust a cluster of any watched subscription.
+ */
+function routeFederatedCredential(event: ArmEvent, segments: string[], watched: ReadonlySet<string>): Route {
+  if (
+    segments.length !== 10 ||
+    !eq(segments[0], 'subscriptions') ||
+    !eq(segments[2], 'resourcegroups') ||
+    !eq(segments[4], 'providers') ||
+    !eq(segments[5], 'microsoft.managedidentity') ||
+    !eq(segments[6], 'userassignedidentities') ||
+    !eq(segments[8], 'federatedidentitycredentials')
+  ) {
+    return { kind: 'rejected', reason: `subject ${describeValue(event.subject)} is not a federated identity credential id` };
+  }
+  return { kind: 'evaluate-federation', identityId: `/${segments.slice(0, 8).join('/')}`, subscriptionIds: [...watched].sort() };
 }
 
 function routeCluster(event: ArmEvent, segments: string[], operation: string, ctx: RouteContext): Route {

@@ -5,6 +5,7 @@
  * `federated-credentials.json`. Pure.
  */
 import { InputError } from './errors';
+import type { Cluster, ClusterPosture } from './model';
 
 /** The identity a federated credential lets a token act as. */
 export interface FederatedIdentity {
@@ -135,4 +136,31 @@ export function normaliseFederatedCredential(raw: unknown, where: string): Feder
   if (displayName) credential.identity.displayName = displayName;
   if (audiences) credential.audiences = audiences;
   return credential;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: which clusters a credential write or delete concerns (EVENTS.md)
+// ---------------------------------------------------------------------------------------------
+
+function idKey(id: string | undefined): string {
+  return (id ?? '').trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** The estate's clusters (OIDC issuer on) whose issuer a credential of this managed identity trusts. */
+export function clustersTrustedBy(
+  estate: { clusters: readonly Cluster[]; federatedCredentials?: readonly FederatedCredential[] },
+  identityResourceId: string,
+): string[] {
+  const wanted = idKey(identityResourceId);
+  const issuers = new Set(
+    (estate.federatedCredentials ?? []).filter((c) => idKey(c.identity.resourceId) === wanted && serviceAccountOf(c.subject)).map((c) => issuerKey(c.issuer)),
+  );
+  return estate.clusters.filter((c) => c.oidcIssuerEnabled === true && issuers.has(issuerKey(c.oidcIssuerUrl))).map((c) => c.id);
+}
+
+/** Whether a stored posture's `workload-identity-federation` finding lists a grant of this managed identity. */
+export function postureLinksIdentity(posture: Pick<ClusterPosture, 'findings'>, identityResourceId: string): boolean {
+  const wanted = idKey(identityResourceId);
+  const finding = posture.findings?.find((f) => f.checkId === 'workload-identity-federation');
+  return (finding?.principals ?? []).some((p) => idKey(p.federatedIdentity) === wanted);
 }

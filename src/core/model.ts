@@ -280,6 +280,11 @@ export interface PrincipalAccess {
    * of the cluster that can act as this identity through a federated credential.
    */
   serviceAccounts?: string[];
+  /**
+   * `workload-identity-federation`: the identity those service accounts act as — the managed
+   * identity's resource id, or the app registration's application id.
+   */
+  federatedIdentity?: string;
   /** Held through a PIM eligibility, not an active assignment (absent: active). */
   eligible?: boolean;
   /**

@@ -23,6 +23,11 @@ import type {
 export interface EstateFilter {
   /** Only these subscriptions (lower-cased guids). Omitted = every watched subscription. */
   subscriptionIds?: string[];
+  /**
+   * Managed identities (resource ids) whose federated credentials an event says changed: read
+   * them again rather than from any cache.
+   */
+  changedIdentities?: string[];
 }
 
 export interface Health {

@@ -10,9 +10,9 @@
  * `identities` failure; app registrations that could not be read (Graph refused, or
  * `AUDIT_DIRECTORY=none`) make the check `error` on clusters with the OIDC issuer on.
  */
-import { issuerKey } from '../core/federation';
+import { clustersTrustedBy, issuerKey, postureLinksIdentity } from '../core/federation';
 import type { Estate } from '../core/model';
-import { mappedEstateSource, type ApplicationCredentials, type EstateSource, type ManagedIdentityCredentials } from '../core/ports';
+import type { ApplicationCredentials, EstateSource, ManagedIdentityCredentials, PostureStore } from '../core/ports';
 
 export interface FederationReaders {
   managedIdentities: ManagedIdentityCredentials;
@@ -25,9 +25,17 @@ export const APPLICATIONS_NOT_READ =
   'app registrations were not read (AUDIT_DIRECTORY=none); set AUDIT_DIRECTORY=graph to include their federated credentials';
 
 export function withFederatedCredentials(source: EstateSource, readers: FederationReaders): EstateSource {
-  return mappedEstateSource(source, async (estate) =>
-    estate.federatedCredentials !== undefined ? estate : addFederatedCredentials(estate, await source.watchedSubscriptions(), readers),
-  );
+  return {
+    kind: source.kind,
+    watchedSubscriptions: () => source.watchedSubscriptions(),
+    health: () => source.health(),
+    async readEstate(filter) {
+      // An event said these identities' credentials changed: what was read of them is stale.
+      for (const id of filter?.changedIdentities ?? []) readers.managedIdentities.invalidate(id);
+      const estate = await source.readEstate(filter);
+      return estate.federatedCredentials !== undefined ? estate : addFederatedCredentials(estate, await source.watchedSubscriptions(), readers);
+    },
+  };
 }
 
 /** The issuers of the estate's clusters with the OIDC issuer on, each once. */
@@ -61,4 +69,28 @@ export async function addFederatedCredentials(estate: Estate, watched: readonly 
   const result: Estate = { ...estate, failures, federatedCredentials: credentials };
   if (unread.length > 0) result.federatedCredentialsUnread = unread;
   return result;
+}
+
+/**
+ * For each managed identity an event says changed: the clusters to re-evaluate — those whose
+ * issuer its credentials now trust (after a write) and those whose stored posture lists a grant
+ * of it (after a delete only the store knows). Each stored posture is read once, and only for
+ * federated-credential events.
+ */
+export async function clustersOfFederations<T extends { identityId: string }>(
+  store: Pick<PostureStore, 'knownClusterIds' | 'getPosture'>,
+  estate: Pick<Estate, 'clusters' | 'federatedCredentials'>,
+  federations: readonly T[],
+): Promise<Array<T & { clusterIds: string[] }>> {
+  const linked = new Map<T, string[]>(federations.map((f) => [f, []]));
+  for (const clusterId of await store.knownClusterIds()) {
+    const posture = await store.getPosture(clusterId);
+    if (!posture) continue;
+    for (const f of federations) if (postureLinksIdentity(posture, f.identityId)) linked.get(f)!.push(clusterId);
+  }
+  return federations.map((f) => {
+    const seen = new Map<string, string>();
+    for (const id of [...clustersTrustedBy(estate, f.identityId), ...linked.get(f)!]) if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
+    return { ...f, clusterIds: [...seen.values()] };
+  });
 }

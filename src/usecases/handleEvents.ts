@@ -35,6 +35,7 @@ import type { Clock, EstateSource, PostureStore, RecordResult } from '../core/po
 import { normaliseScope } from '../core/scope';
 import { recordUnreadableClusters } from './audit';
 import { Coalescer, type CoalescerOptions } from './coalescer';
+import { clustersOfFederations } from './federatedCredentials';
 
 export type EventOutcome = 'evaluated' | 'ignored' | 'duplicate' | 'rejected';
 
@@ -86,6 +87,8 @@ export interface EvaluationRequest {
   roles: Array<{ roleDefinitionGuid: string; eventId: string }>;
   /** Role assignments written (privileged-role-granted): whose grantee to look up, and who wrote them. */
   grants: Array<{ roleAssignmentId: string; caller: Caller }>;
+  /** Managed identities whose federated credentials changed (reads every watched subscription). */
+  federations?: Array<{ identityId: string; eventId: string }>;
   /** Clusters never to evaluate in this request (deleted in the same batch). */
   excludedClusterIds: string[];
   /** Lower-cased watched subscriptions: nothing outside them is evaluated. */
@@ -101,7 +104,7 @@ export interface EvaluatedCluster {
 export interface EvaluationResult {
   /** By normalised cluster id. */
   clusters: Map<string, EvaluatedCluster>;
-  /** Role guid → normalised ids of the clusters that have an assignment of it. */
+  /** Role guid (or normalised managed-identity id, for federated-credential events) → normalised ids of its clusters. */
   roleClusters: Map<string, string[]>;
   /** Normalised role-assignment id → grantee principal id, when found in the estate. */
   grantees: Map<string, string>;
@@ -130,14 +133,16 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
   const now = deps.clock.now();
   const watched = new Set(requests.flatMap((r) => r.watchedSubscriptions.map((s) => s.toLowerCase())));
   const excluded = new Set(requests.flatMap((r) => r.excludedClusterIds.map(key)));
-  const needsEveryWatched = requests.some((r) => r.roles.length > 0);
+  const federations = requests.flatMap((r) => r.federations ?? []);
+  const needsEveryWatched = requests.some((r) => r.roles.length > 0) || federations.length > 0;
   const subscriptionIds = [...new Set(requests.flatMap((r) => r.subscriptionIds.map((s) => s.toLowerCase())))]
     .filter((s) => watched.has(s))
     .sort();
   const result: EvaluationResult = { clusters: new Map(), roleClusters: new Map(), grantees: new Map(), failures: [] };
   if (!needsEveryWatched && subscriptionIds.length === 0) return result;
 
-  const estate = await deps.source.readEstate({ subscriptionIds: needsEveryWatched ? [...watched].sort() : subscriptionIds });
+  const changedIdentities = federations.length > 0 ? { changedIdentities: federations.map((f) => f.identityId) } : {};
+  const estate = await deps.source.readEstate({ subscriptionIds: needsEveryWatched ? [...watched].sort() : subscriptionIds, ...changedIdentities });
   result.failures = estate.failures;
   for (const failure of estate.failures) {
     deps.log?.(`source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`);
@@ -166,6 +171,10 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
       result.grantees.set(key(grant.roleAssignmentId), principal);
       grantedBy[principal.toLowerCase()] ??= grant.caller;
     }
+  }
+  for (const { identityId, eventId, clusterIds } of federations.length ? await clustersOfFederations(deps.store, estate, federations) : []) {
+    result.roleClusters.set(key(identityId), clusterIds.map(key).filter((k) => !excluded.has(k)));
+    for (const id of clusterIds) want(id, eventId);
   }
   if (wanted.size === 0) return result;
 
@@ -277,6 +286,8 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
       if (route.signal && route.roleAssignmentId) request.grants.push({ roleAssignmentId: route.roleAssignmentId, caller: event.caller });
     } else if (route.kind === 'evaluate-role') {
       request.roles.push({ roleDefinitionGuid: route.roleDefinitionGuid, eventId: event.id });
+    } else if (route.kind === 'evaluate-federation') {
+      (request.federations ??= []).push({ identityId: route.identityId, eventId: event.id });
     } else if (route.kind === 'admin-credential') {
       // The page says whether local accounts are enabled NOW: the cluster is evaluated too.
       request.clusters.push({ clusterId: route.clusterId, eventId: event.id });
@@ -291,7 +302,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
 
   let evaluation: EvaluationResult | undefined;
   let failure: unknown;
-  const needsEvaluation = request.clusters.length > 0 || request.roles.length > 0;
+  const needsEvaluation = request.clusters.length > 0 || request.roles.length > 0 || (request.federations ?? []).length > 0;
   if (needsEvaluation) {
     try {
       evaluation = deps.coalescer
@@ -332,20 +343,22 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
         break;
       }
       case 'evaluate':
-      case 'evaluate-role': {
+      case 'evaluate-role':
+      case 'evaluate-federation': {
         if (!evaluation) break;
         const keys =
           route.kind === 'evaluate'
             ? route.clusterIds.map(key)
-            : (evaluation.roleClusters.get(route.roleDefinitionGuid) ?? []);
+            : (evaluation.roleClusters.get(route.kind === 'evaluate-role' ? route.roleDefinitionGuid : key(route.identityId)) ?? []);
         const evaluated = keys.map((k) => evaluation!.clusters.get(k)).filter((c): c is EvaluatedCluster => c !== undefined);
         describeEvaluated(result, evaluated);
-        if (route.kind === 'evaluate-role') {
+        if (route.kind !== 'evaluate') {
+          const what = route.kind === 'evaluate-role' ? `an assignment of role definition ${route.roleDefinitionGuid}` : `an issuer a federated credential of ${route.identityId} trusts (or trusted)`;
           if (keys.length === 0) {
             result.outcome = 'ignored';
-            result.reason = `no cluster has an assignment of role definition ${route.roleDefinitionGuid}`;
+            result.reason = `no cluster has ${what}`;
           } else {
-            result.reason = `re-evaluated ${plural(evaluated.length, 'cluster')} with an assignment of role definition ${route.roleDefinitionGuid}`;
+            result.reason = `re-evaluated ${plural(evaluated.length, 'cluster')} with ${what}`;
           }
           break;
         }
@@ -375,7 +388,7 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     // Signals and deletes above were recorded, and their events count as processed. An outage
     // is retried by Event Grid: the events that wanted the evaluation stay unmarked, so their
     // redelivery is evaluated rather than skipped as a duplicate.
-    const ids = routed.filter((r) => r.route.kind === 'evaluate' || r.route.kind === 'evaluate-role').map((r) => r.event.id);
+    const ids = routed.filter((r) => r.route.kind.startsWith('evaluate')).map((r) => r.event.id);
     const message = `re-evaluation for event(s) ${ids.join(', ') || routed.map((r) => r.event.id).join(', ')} failed: ${messageOf(failure)}`;
     log(message);
     if (failure instanceof InputError) throw failure;
@@ -404,6 +417,7 @@ function subscriptionsNeeded(route: Routed['route'], watchedSubscriptions: strin
     case 'evaluate':
       return route.clusterIds.length > 0 ? route.subscriptionIds.map((s) => s.toLowerCase()) : [];
     case 'evaluate-role':
+    case 'evaluate-federation':
       return watchedSubscriptions;
     case 'admin-credential':
       return [route.subscriptionId.toLowerCase()];

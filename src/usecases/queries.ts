@@ -101,11 +101,23 @@ export interface PrincipalCapabilities {
   grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
 }
 
+/**
+ * One service account's reach into Azure (`workload-identity-federation`): the identity it can
+ * act as through a federated credential, and that identity's role assignments.
+ */
+export interface FederatedReach {
+  serviceAccount: string;
+  identity: { principalId: string; displayName?: string; federatedIdentity?: string; description: string };
+  grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
+}
+
 export interface ClusterAccessView {
   clusterId: string;
   evaluatedAt: string;
   localAccountsEnabled: boolean | 'unknown';
   principals: PrincipalCapabilities[];
+  /** The cluster's blast radius into Azure: service account → identity → role at scope. */
+  reachIntoAzure: FederatedReach[];
 }
 
 /** Who holds which privileged capability over the cluster, grouped by principal. */
@@ -141,7 +153,29 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
     principals: [...byPrincipal.values()]
       .map((entry) => ({ ...entry, description: describePrincipal(entry) }))
       .sort((a, b) => a.principalId.localeCompare(b.principalId)),
+    reachIntoAzure: reachIntoAzure(posture),
   };
+}
+
+/** `workload-identity-federation`'s grants, by service account and identity. */
+function reachIntoAzure(posture: ClusterPosture): FederatedReach[] {
+  const finding = posture.findings.find((f) => f.checkId === 'workload-identity-federation');
+  const byAccount = new Map<string, FederatedReach>();
+  for (const grant of finding?.principals ?? []) {
+    for (const serviceAccount of grant.serviceAccounts ?? []) {
+      const key = `${serviceAccount}|${grant.principalId.toLowerCase()}`;
+      let entry = byAccount.get(key);
+      if (!entry) {
+        const identity: FederatedReach['identity'] = { principalId: grant.principalId, ...namesOf(grant), description: describePrincipal(grant) };
+        delete (identity as { members?: unknown }).members;
+        if (grant.federatedIdentity) identity.federatedIdentity = grant.federatedIdentity;
+        entry = { serviceAccount, identity, grants: [] };
+        byAccount.set(key, entry);
+      }
+      entry.grants.push({ roleName: grant.roleName, roleDefinitionId: grant.roleDefinitionId, scope: grant.scope, capabilities: grant.capabilities });
+    }
+  }
+  return [...byAccount.values()].sort((a, b) => a.serviceAccount.localeCompare(b.serviceAccount));
 }
 
 export interface RegressionView {

@@ -49,8 +49,6 @@ const NOT_YET_ROUTED = new Set(
     'Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/delete',
     'Microsoft.Authorization/roleEligibilityScheduleRequests/write',
     'Microsoft.Authorization/roleAssignmentScheduleRequests/write',
-    'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write',
-    'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete',
     'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
     'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
   ].map((o) => o.toLowerCase()),

@@ -8,6 +8,7 @@ import { BUILTIN_ROLE_GUIDS } from '../../src/core/builtinRoles';
 import { evaluateEstate } from '../../src/core/evaluate';
 import type { DirectoryMode } from '../../src/config';
 import { APPLICATIONS_NOT_READ } from '../../src/usecases/federatedCredentials';
+import { accessView } from '../../src/usecases/queries';
 import { startArmFake, type ArmFake } from '../fakes/arm';
 import { staticTestCredential, STATIC_TEST_TOKEN } from '../fakes/credential';
 import { startGraphFake, type GraphFake } from '../fakes/graph';
@@ -121,6 +122,30 @@ describe('live estate with AUDIT_DIRECTORY=graph', () => {
     graph.permissions.delete('User.Read.All');
     const unnamed = await source('graph').readEstate();
     expect(finding(unnamed, 'orphaned-role-assignments').status).toBe('error');
+  });
+});
+
+describe('an event about an identity', () => {
+  it('re-reads that identity’s credentials, which the cache would otherwise keep', async () => {
+    const live = source('none');
+    await live.readEstate();
+    arm.addFederatedCredential({ identityId: identity.id, name: 'batch-2', issuer, subject: 'system:serviceaccount:batch:second' });
+    const cached = await live.readEstate();
+    expect(cached.federatedCredentials?.map((c) => c.subject)).toEqual(['system:serviceaccount:batch:worker']);
+    const fresh = await live.readEstate({ changedIdentities: [identity.id] });
+    expect(fresh.federatedCredentials?.map((c) => c.subject).sort()).toEqual(['system:serviceaccount:batch:second', 'system:serviceaccount:batch:worker']);
+
+    // The /access view shows the reach: service account → identity → role at scope.
+    const posture = evaluateEstate(fresh, { now: NOW }).find((p) => p.name === 'aks-fed')!;
+    expect(accessView(posture).reachIntoAzure).toEqual([
+      expect.objectContaining({
+        serviceAccount: 'system:serviceaccount:batch:second',
+        identity: expect.objectContaining({ principalId: identity.properties.principalId, federatedIdentity: identity.id }),
+        grants: [expect.objectContaining({ roleName: 'Owner', scope: `/subscriptions/${SHARED}` })],
+      }),
+      expect.objectContaining({ serviceAccount: 'system:serviceaccount:batch:worker' }),
+    ]);
+    arm.removeFederatedCredential(`${identity.id}/federatedIdentityCredentials/batch-2`);
   });
 });
 

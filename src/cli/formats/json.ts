@@ -82,6 +82,7 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
       ),
     },
     serviceAccounts: principal.serviceAccounts && [...principal.serviceAccounts],
+    federatedIdentity: principal.federatedIdentity,
   });
 }
 

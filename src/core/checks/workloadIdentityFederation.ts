@@ -103,6 +103,8 @@ function principalOf(r: Reach, clusters: readonly Cluster[]): PrincipalAccess {
   // The identity's capabilities count wherever they reach a watched cluster (as if Azure RBAC were on).
   entry.capabilities = r.resolved.role && clusterAdminPath(r.resolved, clusters) ? roleCapabilities(r.resolved.role, true) : [];
   entry.serviceAccounts = [...r.serviceAccounts];
+  const federatedIdentity = r.identity.resourceId ?? r.identity.appId;
+  if (federatedIdentity) entry.federatedIdentity = federatedIdentity;
   return entry;
 }
 
