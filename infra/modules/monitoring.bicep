@@ -1,5 +1,5 @@
-// Log Analytics workspace + workspace-based Application Insights with local (instrumentation
-// key) authentication disabled: telemetry is accepted only with an Entra ID token, which the
+// Log Analytics workspace (shared-key access off) + workspace-based Application Insights with
+// local (instrumentation key) authentication disabled: telemetry is accepted only with an Entra ID token, which the
 // Functions host gets for the app identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
 
 param location string
@@ -32,6 +32,10 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
     retentionInDays: retentionInDays
     workspaceCapping: {
       dailyQuotaGb: dailyCapGb
+    }
+    // Queries and ingestion with Entra ID only: no workspace shared key.
+    features: {
+      disableLocalAuth: true
     }
   }
 }
