@@ -32,6 +32,7 @@ import {
   type Node,
   type Project,
 } from './bicepModel';
+import { DATA, TYPES_FILE, validate } from './bicepTypes';
 
 /** Event Grid's limit on the values of all advanced filters of one event subscription. */
 const MAX_ADVANCED_FILTER_VALUES = 25;
@@ -971,3 +972,33 @@ describe('infra: CI workflow', () => {
   });
 });
 
+describe('infra: every resource against its official type definitions', () => {
+  it(`${TYPES_FILE} names its source and date`, () => {
+    expect(DATA.source).toMatch(/github\.com\/Azure\/bicep-types-az/);
+    expect(DATA.refreshed).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('holds for the templates', () => {
+    expect(validate(REAL)).toEqual([]);
+  });
+
+  it.each([
+    ['an API version without type data', 'infra/modules/monitoring.bicep', "'Microsoft.OperationalInsights/workspaces@2023-09-01'", "'Microsoft.OperationalInsights/workspaces@2025-02-01'", /no type definitions for Microsoft\.OperationalInsights\/workspaces@2025-02-01 .*refresh\.js/],
+    ['an unknown property', 'infra/modules/storage.bicep', 'allowSharedKeyAccess: false', 'allowSharedKeyAcess: false', /allowSharedKeyAcess: not a property/],
+    ['a closed enum value', 'infra/modules/keyVault.bicep', "name: 'standard'", "name: 'basic'", /properties\.sku\.name: 'basic' is not one of standard, premium/],
+    ['a value of the wrong kind', 'infra/modules/functionApp.bicep', 'httpsOnly: true', "httpsOnly: 'true'", /httpsOnly: expected bool, got a string/],
+    ['a missing required property', 'infra/modules/storage.bicep', "  sku: {\n    name: 'Standard_LRS'\n  }\n", '', /sku: required, missing/],
+    ['a read-only property', 'infra/modules/identity.bicep', 'resource appIdentity \'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31\' = {\n  name: appIdentityName', "resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n  id: 'x'\n  name: appIdentityName", /id: read-only/],
+    ['a discriminated object', 'infra/modules/armEventsTopic.bicep', "endpointType: 'AzureFunction'", "endpointType: 'AzureFunctions'", /endpointType: 'AzureFunctions' is not one of/],
+    ['a nested property path', 'infra/modules/functionApp.bicep', 'maximumInstanceCount: maximumInstanceCount', 'maxInstanceCount: maximumInstanceCount', /scaleAndConcurrency\.maxInstanceCount: not a property/],
+    ['a string pattern', 'infra/modules/storage.bicep', "  name: 'default'\n}\n\nresource deploymentContainer", "  name: 'Default Service'\n}\n\nresource deploymentContainer", /'Default Service'|does not match|is not one of/],
+  ])('flags %s', (_what, path, from, to, message) => {
+    const problems = validate(broken(path, from, to));
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('flags a parameter whose @allowed values the property does not accept', () => {
+    const problems = validate(broken('infra/modules/keyVault.bicep', "@allowed([\n  'default'\n  'recover'\n])\nparam createMode", "@allowed([\n  'default'\n  'recover'\n  'purge'\n])\nparam createMode"));
+    expect(problems.join('\n')).toMatch(/parameter createMode allows 'purge', not one of recover, default/);
+  });
+});

@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './bicepModel';
+
+const ROOT = join(__dirname, '..', '..');
 
 interface Answer {
   match: string;

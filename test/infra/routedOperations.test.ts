@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROUTED_OPERATIONS } from '../../src/core/events';
-import { ROOT } from './bicepModel';
+
+const ROOT = join(__dirname, '..', '..');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { routedOperationsFilter } = require('../../infra/scripts/generate-routed-operations.js') as {
