@@ -173,10 +173,11 @@ resource siteSettings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // App Service Authentication (Entra ID), on whenever a client id is given. Without
-// enableAppServiceAuth it guards the browser routes only: every route the app serves to
-// programs (listed below, with the health probe and the Event Grid delivery endpoint, which
-// the host protects with its system key) is excluded, so a route added later is guarded until
-// it is listed here. With enableAppServiceAuth only the probe and the webhook are excluded.
+// enableAppServiceAuth it guards the routes a person uses (the dashboard, and exemptions, whose
+// author is recorded from the signed-in identity): every route the app serves to programs
+// (listed below, with the health probe and the Event Grid delivery endpoint, which the host
+// protects with its system key) is excluded, so a route added later is guarded until it is
+// listed here. With enableAppServiceAuth only the probe and the webhook are excluded.
 // The function keys still apply behind it.
 var machinePaths = [
   '/api/health'

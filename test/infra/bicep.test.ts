@@ -602,9 +602,15 @@ function excludes(paths: string[], path: string): boolean {
 }
 
 /**
+ * Routes a person uses: the dashboard pages, and exemptions (who granted or revoked one is
+ * recorded from the App Service Authentication identity). Guarded whenever a client id is given.
+ */
+const PERSON_ROUTE = /^\/api\/(dashboard|exemptions)(\/|$)/;
+
+/**
  * App Service Authentication: on whenever a client id is given; the health probe and the Event
- * Grid webhook never behind it; without enableAppServiceAuth every route but the browser ones
- * (`/api/dashboard…`) excluded, with it only the probe and the webhook.
+ * Grid webhook never behind it; without enableAppServiceAuth every route but the person ones
+ * (`/api/dashboard…`, `/api/exemptions…`) excluded, with it only the probe and the webhook.
  */
 function checkAppServiceAuth(p: Project): string[] {
   const problems: string[] = [];
@@ -624,10 +630,10 @@ function checkAppServiceAuth(p: Project): string[] {
   const browserOnly = arrayStrings(file, excluded.childForFieldName('alternative') ?? undefined);
   for (const [mode, paths] of [['whole API', whole], ['browser routes', browserOnly]] as const) {
     for (const path of ['/api/health', '/runtime/webhooks/eventgrid']) if (!paths.includes(path)) problems.push(`${mode}: ${path} must be excluded from authentication`);
-    const browserPaths = ['/api/dashboard', '/api/dashboard/x', ...appRoutePaths().filter((r) => r.startsWith('/api/dashboard'))];
-    for (const path of browserPaths) if (excludes(paths, path)) problems.push(`${mode}: browser route ${path} must not be excluded`);
+    const personPaths = ['/api/dashboard', '/api/dashboard/x', '/api/exemptions', '/api/exemptions/x', ...appRoutePaths().filter((r) => PERSON_ROUTE.test(r))];
+    for (const path of personPaths) if (excludes(paths, path)) problems.push(`${mode}: person route ${path} must not be excluded`);
   }
-  for (const path of appRoutePaths().filter((r) => !r.startsWith('/api/dashboard') && r !== '/api/health')) {
+  for (const path of appRoutePaths().filter((r) => !PERSON_ROUTE.test(r) && r !== '/api/health')) {
     if (excludes(whole, path)) problems.push(`whole API: ${path} must not be excluded`);
     if (!excludes(browserOnly, path)) problems.push(`browser routes: the API route ${path} must be excluded (programs call it with a function key)`);
   }
