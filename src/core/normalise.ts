@@ -13,171 +13,22 @@
  * the field: reading it as "unknown" could turn a failing cluster into a passing one. Pure.
  */
 import { InputError } from './errors';
+import {
+  isObject,
+  readField,
+  readObject,
+  readShapedField,
+  Shape,
+  shapeOf,
+  type Json,
+  type ShapeMemo,
+} from './fieldSpelling';
 import type { Addon, Cluster, Permission, RoleAssignment, RoleDefinition, UserAssignedIdentity } from './model';
 import { namesFromExport } from './principals';
 import { parseResourceId } from './resourceId';
+import { roleDefinitionGuid } from './roleGuid';
 
-type Json = Record<string, unknown>;
-
-// ---------------------------------------------------------------------------------------------
-// Key lookup
-// ---------------------------------------------------------------------------------------------
-
-/** The spelling-independent form of a key: `enableRBAC`, `enableRbac`, `enable_rbac` → `enablerbac`. */
-const foldedKeys = new Map<string, string>();
-function fold(key: string): string {
-  let folded = foldedKeys.get(key);
-  if (folded === undefined) {
-    folded = key.replace(/_/g, '').toLowerCase();
-    // Keys repeat across millions of role assignments; unbounded growth would only come from
-    // hostile input, so stop caching past a generous size instead of evicting.
-    if (foldedKeys.size < 10_000) foldedKeys.set(key, folded);
-  }
-  return folded;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/**
- * Whether `k`, a key of the object being searched, can be a spelling of the folded key `wanted`:
- * only a key of the same length, or a longer one with underscores, can fold to it. This skips
- * almost every key without folding it (and is part of the lookup's contract: see `Shape.spellingOf`).
- */
-function couldSpell(k: string, wanted: string): boolean {
-  return (k.length === wanted.length || (k.length > wanted.length && k.indexOf('_') !== -1)) && fold(k) === wanted;
-}
-
-/** The first own enumerable key of `obj`, in for…in order, that spells `key`; the reference lookup. */
-function scan(obj: Json, key: string): unknown {
-  const wanted = fold(key);
-  // for…in rather than Object.keys: no array per lookup.
-  for (const k in obj) {
-    if (couldSpell(k, wanted) && hasOwn.call(obj, k)) return obj[k];
-  }
-  return undefined;
-}
-
-/**
- * The value of `key` in `obj`, whatever its spelling. `key` is given in its usual camelCase
- * form; an exact match is tried first because nearly every input spells it that way.
- * Returns `undefined` when absent; `null` when present and null.
- */
-function get(obj: Json | null | undefined, key: string): unknown {
-  if (!obj) return undefined;
-  if (hasOwn.call(obj, key)) return obj[key];
-  return scan(obj, key);
-}
-
-/** A sub-object, or `undefined` when absent, `null` or not an object. */
-function getObject(obj: Json | null | undefined, key: string): Json | undefined {
-  const value = get(obj, key);
-  return isObject(value) ? value : undefined;
-}
-
-/**
- * The keys of one kind of object, in for…in order, and how each wanted key is spelt among them.
- * A million role assignments from one export share one shape: working out once per shape that
- * `properties` or `roleDefinitionName` is absent, or is spelt `role_definition_name`, turns every
- * later miss into one map read instead of a walk over the object's keys.
- */
-class Shape {
-  private readonly spellings = new Map<string, string | null>();
-  /** See `flatAssignmentPlan`; undefined until first asked. */
-  flatAssignment: FlatAssignmentPlan | null | undefined = undefined;
-  constructor(readonly keys: readonly string[]) {}
-
-  /** Whether `key` is one of the keys exactly as spelt. */
-  has(key: string): boolean {
-    return this.keys.indexOf(key) !== -1;
-  }
-
-  /** The first key that could spell `key` (the one `scan` would look at first), or null for none. */
-  spellingOf(key: string): string | null {
-    let spelt = this.spellings.get(key);
-    if (spelt === undefined) {
-      spelt = null;
-      const wanted = fold(key);
-      for (const k of this.keys) {
-        if (couldSpell(k, wanted)) {
-          spelt = k;
-          break;
-        }
-      }
-      // The wanted keys are this module's field names: a bounded set. The cap is only a guard.
-      if (this.spellings.size < 1_000) this.spellings.set(key, spelt);
-    }
-    return spelt;
-  }
-}
-
-/** Shapes by their keys joined; capped, so input of ever-changing keys cannot grow it without bound. */
-const shapes = new Map<string, Shape>();
-const MAX_SHAPES = 2_000;
-
-/** The shape most recently seen at one place (cluster documents, role assignments, their `properties`). */
-interface ShapeMemo {
-  last: Shape | undefined;
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * The shape of `obj`: its for…in keys, exactly. The common case (the same keys, in the same
- * order, as the previous object of its kind) is confirmed by one walk over the keys, with no
- * allocation. Undefined when the object's shape is not cached (too many shapes): look up by scanning.
- */
-function shapeOf(obj: Json, memo: ShapeMemo): Shape | undefined {
-  const last = memo.last;
-  if (last !== undefined) {
-    const expected = last.keys;
-    let i = 0;
-    let same = true;
-    for (const k in obj) {
-      if (i >= expected.length || k !== expected[i]) {
-        same = false;
-        break;
-      }
-      i++;
-    }
-    if (same && i === expected.length) return last;
-  }
-  const keys: string[] = [];
-  for (const k in obj) keys.push(k);
-  // A key may itself contain the separator: a hit is confirmed key by key.
-  const id = keys.join('\u0000');
-  let shape = shapes.get(id);
-  if (shape === undefined || !sameKeys(shape.keys, keys)) {
-    if (shapes.size >= MAX_SHAPES) return undefined;
-    shape = new Shape(keys);
-    shapes.set(id, shape);
-  }
-  memo.last = shape;
-  return shape;
-}
-
-/**
- * `get(obj, key)`, with the walk over the keys replaced by the shape's answer. Exactly the same
- * result: the exact key first (own, enumerable or not); then the first for…in key that could spell
- * `key` when it is an own key. `shape` must be `shapeOf(obj)`, with `obj` unchanged since.
- */
-function lookup(obj: Json, shape: Shape | undefined, key: string): unknown {
-  if (hasOwn.call(obj, key)) return obj[key];
-  if (shape === undefined) return scan(obj, key);
-  const spelt = shape.spellingOf(key);
-  // No key of the object could spell it: that is what the scan would find too.
-  if (spelt === null) return undefined;
-  if (hasOwn.call(obj, spelt)) return obj[spelt];
-  // An inherited enumerable key came first (never in parsed JSON): let the scan decide.
-  return scan(obj, key);
-}
+export { roleDefinitionGuid } from './roleGuid';
 
 /** Where each kind of document last saw its shapes. */
 interface DocKind {
@@ -207,7 +58,7 @@ class Doc {
     rawShape: Shape | undefined = shapeOf(raw, kind.top),
   ) {
     this.rawShape = rawShape;
-    const properties = lookup(raw, this.rawShape, 'properties');
+    const properties = readShapedField(raw, this.rawShape, 'properties');
     if (isObject(properties)) {
       this.properties = properties;
       this.propertiesShape = shapeOf(properties, kind.properties);
@@ -219,10 +70,10 @@ class Doc {
 
   field(key: string): unknown {
     if (this.properties) {
-      const nested = lookup(this.properties, this.propertiesShape, key);
+      const nested = readShapedField(this.properties, this.propertiesShape, key);
       if (nested !== undefined) return nested;
     }
-    return lookup(this.raw, this.rawShape, key);
+    return readShapedField(this.raw, this.rawShape, key);
   }
 
   object(key: string): Json | undefined {
@@ -232,12 +83,12 @@ class Doc {
 
   /** Top level only: `id`, `name`, `identity`, `location` live outside `properties` in ARM. */
   top(key: string): unknown {
-    return lookup(this.raw, this.rawShape, key);
+    return readShapedField(this.raw, this.rawShape, key);
   }
 
   /** Under `properties` only (undefined when there are none). */
   nested(key: string): unknown {
-    return this.properties ? lookup(this.properties, this.propertiesShape, key) : undefined;
+    return this.properties ? readShapedField(this.properties, this.propertiesShape, key) : undefined;
   }
 }
 
@@ -298,8 +149,8 @@ function toStringArray(value: unknown, where: string, field: string): string[] |
 
 /** A user-assigned identity: its resource id, and its principal and client ids when given. */
 function userAssignedIdentity(resourceId: string, details: Json | undefined): UserAssignedIdentity {
-  const principalId = toText(get(details, 'principalId'));
-  const clientId = toText(get(details, 'clientId'));
+  const principalId = toText(readField(details, 'principalId'));
+  const clientId = toText(readField(details, 'clientId'));
   const out: UserAssignedIdentity = { resourceId };
   if (principalId !== undefined) out.principalId = principalId;
   if (clientId !== undefined) out.clientId = clientId;
@@ -314,116 +165,6 @@ function requireObject(raw: unknown, where: string): Json {
 function requireId(id: unknown, where: string): string {
   if (typeof id !== 'string' || isBlank(id)) throw new InputError(`${where}: entry has no "id"`);
   return id;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Role definition ids
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The guids met so far, lower-cased, in an open-addressing table keyed by a hash of the id's last
- * segment. A handful of roles is shared by a million assignments whose ids differ (one per
- * subscription): the guid is found from the id's characters without making any string, and every
- * assignment of a role shares one guid string.
- */
-const GUID_TABLE_SIZE = 1 << 13;
-const GUID_TABLE_MASK = GUID_TABLE_SIZE - 1;
-const guidTable: Array<string | undefined> = new Array<string | undefined>(GUID_TABLE_SIZE).fill(undefined);
-let guidsKnown = 0;
-/** Half the table at most, so probes stay short; past it guids are still right, only not shared. */
-const MAX_GUIDS_KNOWN = GUID_TABLE_SIZE >> 1;
-/** Probes per look-up at most: input made to collide costs a bounded amount per id. */
-const MAX_PROBES = 16;
-/** Longer segments are not role guids: they are answered, never kept. */
-const MAX_GUID_LENGTH = 64;
-
-/**
- * The lower-cased guid of a role definition, from any of its forms: the subscription-level id
- * `az` and ARM return, the provider-level id of management-group assignments and built-ins
- * (`/providers/Microsoft.Authorization/roleDefinitions/{guid}`), or the bare guid.
- */
-export function roleDefinitionGuid(id: string): string {
-  let end = id.length;
-  let c = 0;
-  while (end > 0 && ((c = id.charCodeAt(end - 1)) === 47 /* / */ || c <= 32)) end--;
-  if (end === 0) return '';
-  // Nearly always: the id ends in a guid met before, spelt in lower case. Equal to a known guid
-  // and preceded by `/` (or nothing), it is the last segment, plain lower-case ASCII, which
-  // `trim().toLowerCase()` would leave as it is. Compared in place: no string is made.
-  const hash = tailHash(id, end);
-  let slot = hash & GUID_TABLE_MASK;
-  for (let probes = 0; probes < MAX_PROBES; probes++) {
-    const known = guidTable[slot];
-    if (known === undefined) break;
-    const start = end - known.length;
-    if (start >= 0 && (start === 0 || id.charCodeAt(start - 1) === 47)) {
-      let i = known.length - 1;
-      while (i >= 0 && id.charCodeAt(start + i) === known.charCodeAt(i)) i--;
-      if (i < 0) return known;
-    }
-    slot = (slot + 1) & GUID_TABLE_MASK;
-  }
-  return unknownGuid(id, id.lastIndexOf('/', end - 1) + 1, end, hash);
-}
-
-/**
- * The last (up to) 12 characters of `id` before `end`, ASCII letters lower-cased, hashed (FNV-1a);
- * a `/` ends it early. Real guids are random throughout; generated ones (tests, benchmarks, sample
- * tenants) tend to differ at the end. A collision only costs a probe: a hit is compared whole.
- */
-function tailHash(id: string, end: number): number {
-  let hash = 0x811c9dc5 | 0;
-  for (let i = end - 1; i >= 0 && i >= end - 12; i--) {
-    let c = id.charCodeAt(i);
-    if (c === 47 /* / */) break;
-    if (c >= 65 && c <= 90) c += 32;
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
-  return hash;
-}
-
-/** `roleDefinitionGuid` for a segment not (yet) known in that spelling: upper case, new, or unusual. */
-function unknownGuid(id: string, start: number, end: number, hash: number): string {
-  const length = end - start;
-  for (let i = start; i < end; i++) {
-    const c = id.charCodeAt(i);
-    // Blanks or non-ASCII inside the segment: `trim` and `toLowerCase` say what it becomes.
-    if (c <= 32 || c >= 127) return guidFromSegment(id, end);
-  }
-  // Plain ASCII: lower-casing its letters is all `trim().toLowerCase()` would do. Compare so,
-  // without making the lower-case string, with the guids already known.
-  let slot = hash & GUID_TABLE_MASK;
-  let probes = 0;
-  for (let known = guidTable[slot]; known !== undefined; known = guidTable[slot]) {
-    if (++probes > MAX_PROBES) return id.slice(start, end).toLowerCase();
-    if (known.length === length) {
-      let i = 0;
-      while (i < length) {
-        let c = id.charCodeAt(start + i);
-        if (c >= 65 && c <= 90) c += 32;
-        if (c !== known.charCodeAt(i)) break;
-        i++;
-      }
-      if (i === length) return known;
-    }
-    slot = (slot + 1) & GUID_TABLE_MASK;
-  }
-  const guid = id.slice(start, end).toLowerCase();
-  if (guidsKnown < MAX_GUIDS_KNOWN && length <= MAX_GUID_LENGTH) {
-    // A string of its own (not a slice of `id`, which it would keep alive), cheap to compare with.
-    const codes: number[] = [];
-    for (let i = 0; i < length; i++) codes.push(guid.charCodeAt(i));
-    const own = String.fromCharCode(...codes);
-    guidTable[slot] = own;
-    guidsKnown++;
-    return own;
-  }
-  return guid;
-}
-
-/** The general case: the segment after the last `/` before `end`, trimmed and lower-cased. */
-function guidFromSegment(id: string, end: number): string {
-  return id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,9 +214,9 @@ function normaliseAadProfile(doc: Doc): Cluster['aadProfile'] {
   const aad = doc.object('aadProfile');
   if (!aad) return null;
   const where = doc.where;
-  const managed = toBoolean(get(aad, 'managed'), where, 'aadProfile.managed');
-  const enableAzureRbac = toBoolean(get(aad, 'enableAzureRbac'), where, 'aadProfile.enableAzureRBAC');
-  const adminGroupObjectIds = toStringArray(get(aad, 'adminGroupObjectIds'), where, 'aadProfile.adminGroupObjectIDs');
+  const managed = toBoolean(readField(aad, 'managed'), where, 'aadProfile.managed');
+  const enableAzureRbac = toBoolean(readField(aad, 'enableAzureRbac'), where, 'aadProfile.enableAzureRBAC');
+  const adminGroupObjectIds = toStringArray(readField(aad, 'adminGroupObjectIds'), where, 'aadProfile.adminGroupObjectIDs');
   const out: NonNullable<Cluster['aadProfile']> = {};
   if (managed !== undefined) out.managed = managed;
   if (enableAzureRbac !== undefined) out.enableAzureRbac = enableAzureRbac;
@@ -498,7 +239,7 @@ function normaliseUserAssignedIdentities(value: unknown, where: string): UserAss
     for (const item of value) {
       if (typeof item === 'string' && item.trim() !== '') out.push({ resourceId: item });
       else if (isObject(item)) {
-        const resourceId = toText(get(item, 'resourceId')) ?? toText(get(item, 'id'));
+        const resourceId = toText(readField(item, 'resourceId')) ?? toText(readField(item, 'id'));
         if (!resourceId) throw new InputError(`${where}: "identity.userAssignedIdentities" has an entry without a resource id`);
         out.push(userAssignedIdentity(resourceId, item));
       }
@@ -512,9 +253,9 @@ function normaliseIdentity(doc: Doc): Cluster['identity'] {
   // `identity` sits outside `properties` in ARM; the SDK and `az` put it at the top level too.
   const identity = doc.top('identity') ?? doc.field('identity');
   if (!isObject(identity)) return null;
-  const type = toText(get(identity, 'type'));
-  const principalId = toText(get(identity, 'principalId'));
-  const userAssignedIdentities = normaliseUserAssignedIdentities(get(identity, 'userAssignedIdentities'), doc.where);
+  const type = toText(readField(identity, 'type'));
+  const principalId = toText(readField(identity, 'principalId'));
+  const userAssignedIdentities = normaliseUserAssignedIdentities(readField(identity, 'userAssignedIdentities'), doc.where);
   const out = {} as NonNullable<Cluster['identity']>;
   if (type !== undefined) out.type = type;
   if (principalId !== undefined) out.principalId = principalId;
@@ -523,11 +264,11 @@ function normaliseIdentity(doc: Doc): Cluster['identity'] {
 }
 
 function normaliseKubeletIdentity(doc: Doc): Cluster['kubeletIdentity'] {
-  const kubelet = getObject(doc.object('identityProfile'), 'kubeletidentity');
+  const kubelet = readObject(doc.object('identityProfile'), 'kubeletidentity');
   if (!kubelet) return null;
-  const objectId = toText(get(kubelet, 'objectId'));
-  const clientId = toText(get(kubelet, 'clientId'));
-  const resourceId = toText(get(kubelet, 'resourceId'));
+  const objectId = toText(readField(kubelet, 'objectId'));
+  const clientId = toText(readField(kubelet, 'clientId'));
+  const resourceId = toText(readField(kubelet, 'resourceId'));
   const out: NonNullable<Cluster['kubeletIdentity']> = {};
   if (objectId !== undefined) out.objectId = objectId;
   if (clientId !== undefined) out.clientId = clientId;
@@ -538,8 +279,8 @@ function normaliseKubeletIdentity(doc: Doc): Cluster['kubeletIdentity'] {
 function normaliseApiServerAccess(doc: Doc): Cluster['apiServerAccess'] {
   const profile = doc.object('apiServerAccessProfile');
   if (!profile) return null;
-  const enablePrivateCluster = toBoolean(get(profile, 'enablePrivateCluster'), doc.where, 'apiServerAccessProfile.enablePrivateCluster');
-  const authorizedIpRanges = toStringArray(get(profile, 'authorizedIpRanges'), doc.where, 'apiServerAccessProfile.authorizedIPRanges');
+  const enablePrivateCluster = toBoolean(readField(profile, 'enablePrivateCluster'), doc.where, 'apiServerAccessProfile.enablePrivateCluster');
+  const authorizedIpRanges = toStringArray(readField(profile, 'authorizedIpRanges'), doc.where, 'apiServerAccessProfile.authorizedIPRanges');
   const out: NonNullable<Cluster['apiServerAccess']> = {};
   if (enablePrivateCluster !== undefined) out.enablePrivateCluster = enablePrivateCluster;
   if (authorizedIpRanges !== undefined) out.authorizedIpRanges = authorizedIpRanges;
@@ -548,11 +289,11 @@ function normaliseApiServerAccess(doc: Doc): Cluster['apiServerAccess'] {
 
 function normaliseDefender(doc: Doc): boolean | undefined {
   const security = doc.object('securityProfile');
-  const monitoring = getObject(getObject(security, 'defender'), 'securityMonitoring');
-  const enabled = toBoolean(get(monitoring, 'enabled'), doc.where, 'securityProfile.defender.securityMonitoring.enabled');
+  const monitoring = readObject(readObject(security, 'defender'), 'securityMonitoring');
+  const enabled = toBoolean(readField(monitoring, 'enabled'), doc.where, 'securityProfile.defender.securityMonitoring.enabled');
   if (enabled !== undefined) return enabled;
   // API versions before 2022 (preview) spelt it `securityProfile.azureDefender.enabled`.
-  return toBoolean(get(getObject(security, 'azureDefender'), 'enabled'), doc.where, 'securityProfile.azureDefender.enabled');
+  return toBoolean(readField(readObject(security, 'azureDefender'), 'enabled'), doc.where, 'securityProfile.azureDefender.enabled');
 }
 
 function configValue(value: unknown): string | undefined {
@@ -573,7 +314,7 @@ function normaliseAddons(doc: Doc): Record<string, Addon> {
     if (Object.prototype.hasOwnProperty.call(addons, key)) continue;
     const p = isObject(profile) ? profile : undefined;
     const config: Record<string, string> = {};
-    const rawConfig = getObject(p, 'config');
+    const rawConfig = readObject(p, 'config');
     if (rawConfig) {
       for (const [k, v] of Object.entries(rawConfig)) {
         const text = configValue(v);
@@ -581,7 +322,7 @@ function normaliseAddons(doc: Doc): Record<string, Addon> {
       }
     }
     // An add-on profile that does not say it is enabled is not enabled (ARM requires the flag).
-    addons[key] = { enabled: toBoolean(get(p, 'enabled'), doc.where, `addonProfiles.${name}.enabled`) === true, config };
+    addons[key] = { enabled: toBoolean(readField(p, 'enabled'), doc.where, `addonProfiles.${name}.enabled`) === true, config };
   }
   return addons;
 }
@@ -627,20 +368,20 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
   // Every value is read (and may throw) before any is set, in this order.
   const disableLocalAccounts = toBoolean(doc.field('disableLocalAccounts'), where, 'disableLocalAccounts');
   const enableRbac = toBoolean(doc.field('enableRbac'), where, 'enableRBAC');
-  const servicePrincipalClientId = toText(get(doc.object('servicePrincipalProfile'), 'clientId'));
-  const oidcIssuerEnabled = toBoolean(get(doc.object('oidcIssuerProfile'), 'enabled'), where, 'oidcIssuerProfile.enabled');
+  const servicePrincipalClientId = toText(readField(doc.object('servicePrincipalProfile'), 'clientId'));
+  const oidcIssuerEnabled = toBoolean(readField(doc.object('oidcIssuerProfile'), 'enabled'), where, 'oidcIssuerProfile.enabled');
   const workloadIdentityEnabled = toBoolean(
-    get(getObject(security, 'workloadIdentity'), 'enabled'),
+    readField(readObject(security, 'workloadIdentity'), 'enabled'),
     where,
     'securityProfile.workloadIdentity.enabled',
   );
-  const podIdentityEnabled = toBoolean(get(doc.object('podIdentityProfile'), 'enabled'), where, 'podIdentityProfile.enabled');
+  const podIdentityEnabled = toBoolean(readField(doc.object('podIdentityProfile'), 'enabled'), where, 'podIdentityProfile.enabled');
   const defenderSecurityMonitoringEnabled = normaliseDefender(doc);
   if (disableLocalAccounts !== undefined) cluster.disableLocalAccounts = disableLocalAccounts;
   if (enableRbac !== undefined) cluster.enableRbac = enableRbac;
   if (servicePrincipalClientId !== undefined) cluster.servicePrincipalClientId = servicePrincipalClientId;
   if (oidcIssuerEnabled !== undefined) cluster.oidcIssuerEnabled = oidcIssuerEnabled;
-  const oidcIssuerUrl = toText(get(doc.object('oidcIssuerProfile'), 'issuerUrl'));
+  const oidcIssuerUrl = toText(readField(doc.object('oidcIssuerProfile'), 'issuerUrl'));
   if (oidcIssuerUrl !== undefined) cluster.oidcIssuerUrl = oidcIssuerUrl;
   if (workloadIdentityEnabled !== undefined) cluster.workloadIdentityEnabled = workloadIdentityEnabled;
   if (podIdentityEnabled !== undefined) cluster.podIdentityEnabled = podIdentityEnabled;
@@ -651,6 +392,8 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
 // ---------------------------------------------------------------------------------------------
 // Role assignments
 // ---------------------------------------------------------------------------------------------
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 const ASSIGNMENT_SUFFIX = /\/providers\/microsoft\.authorization\/roleassignments\/[^/]+\/*$/i;
 
@@ -678,8 +421,12 @@ function planField(shape: Shape, key: string): boolean | undefined {
   return shape.spellingOf(key) === null ? false : undefined;
 }
 
+// Per shape, worked out the first time an assignment of that shape is read.
+const flatAssignmentPlans = new WeakMap<Shape, FlatAssignmentPlan | null>();
+
 function flatAssignmentPlan(shape: Shape): FlatAssignmentPlan | null {
-  if (shape.flatAssignment === undefined) {
+  let known = flatAssignmentPlans.get(shape);
+  if (known === undefined) {
     const plan = {
       id: planField(shape, 'id'),
       scope: planField(shape, 'scope'),
@@ -692,9 +439,10 @@ function flatAssignmentPlan(shape: Shape): FlatAssignmentPlan | null {
       principalDisplayName: planField(shape, 'principalDisplayName'),
     };
     const flat = planField(shape, 'properties') === false && Object.values(plan).every((v) => v !== undefined);
-    shape.flatAssignment = flat ? (plan as FlatAssignmentPlan) : null;
+    known = flat ? (plan as FlatAssignmentPlan) : null;
+    flatAssignmentPlans.set(shape, known);
   }
-  return shape.flatAssignment;
+  return known;
 }
 
 /**
@@ -823,7 +571,7 @@ function normalisePermissions(value: unknown, where: string): Permission[] {
   if (!Array.isArray(value)) throw new InputError(`${where}: "permissions" is ${describe(value)}, expected an array`);
   return value.map((block, i) => {
     if (!isObject(block)) throw new InputError(`${where}: "permissions[${i}]" is ${describe(block)}, expected an object`);
-    const list = (key: string) => toStringArray(get(block, key), where, `permissions[${i}].${key}`) ?? [];
+    const list = (key: string) => toStringArray(readField(block, key), where, `permissions[${i}].${key}`) ?? [];
     return {
       actions: list('actions'),
       notActions: list('notActions'),

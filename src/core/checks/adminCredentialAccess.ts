@@ -1,36 +1,8 @@
-import type { AccessView } from '../access';
-import type { PrincipalAccess } from '../model';
-import {
-  accessCheck,
-  clusterArgs,
-  concatenated,
-  count,
-  describePrincipals,
-  describeUnresolved,
-  distinctAssignmentIds,
-  mergeAssignmentIds,
-  sharedPrincipalAccess,
-  summariesOf,
-  unresolvedOutcome,
-  type DistinctAssignmentIds,
-} from './common';
+import { accessQuery } from '../accessQuery';
+import type { ResolvedAssignment } from '../access';
+import { accessCheck, clusterArgs, count, describePrincipals, describeUnresolved, unresolvedOutcome } from './common';
 
-/** Who can fetch the admin credential through one part of the cluster's access. */
-interface CredentialHolders {
-  holders: readonly PrincipalAccess[];
-  assignmentIds: DistinctAssignmentIds;
-}
-
-const holdersByView = new WeakMap<AccessView, CredentialHolders>();
-
-function credentialHolders(part: AccessView): CredentialHolders {
-  return {
-    holders: part.privileged.filter((p) => p.capabilities.includes('admin-credential')).map(sharedPrincipalAccess),
-    assignmentIds: distinctAssignmentIds(
-      part.assignments.filter((r) => r.capabilities.includes('admin-credential')).map((r) => r.assignment),
-    ),
-  };
-}
+const grantsAdminCredential = (r: ResolvedAssignment): boolean => r.capabilities.includes('admin-credential');
 
 export const adminCredentialAccess = accessCheck(
   {
@@ -55,12 +27,12 @@ export const adminCredentialAccess = accessCheck(
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
   (input) => {
-    const { cluster, access } = input;
-    // Filters of the shared scope views, computed once per view (see `summariesOf`).
-    const parts = summariesOf(input, holdersByView, credentialHolders);
-    const holders = concatenated(parts, (p) => p.holders);
-    const assignmentIds = mergeAssignmentIds(parts.map((p) => p.assignmentIds));
-    const unresolvedNote = access.unresolved.length > 0 ? ` ${describeUnresolved(access.unresolved)}` : '';
+    const { cluster } = input;
+    const access = accessQuery(input.access);
+    const holders = access.holdersOf('admin-credential');
+    const assignmentIds = access.assignmentIdsWhere(grantsAdminCredential);
+    const unresolved = access.access.unresolved;
+    const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
 
     if (!cluster.incomplete && cluster.disableLocalAccounts === true) {
       const could = holders.length > 0
@@ -95,10 +67,10 @@ export const adminCredentialAccess = accessCheck(
       };
     }
 
-    if (access.unresolved.length > 0) {
+    if (unresolved.length > 0) {
       return unresolvedOutcome(
         'Local accounts are enabled and whether these assignments allow fetching the admin credential is unknown.',
-        access.unresolved,
+        unresolved,
         holders,
       );
     }

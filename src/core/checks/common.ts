@@ -2,7 +2,7 @@
  * Helpers shared by the check modules: building definitions, rendering `az` commands, and the
  * wording of `error` outcomes. Pure.
  */
-import { accessViewsOf, type AccessView, type ResolvedAssignment } from '../access';
+import type { ResolvedAssignment } from '../access';
 import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
 import { grantMarks } from '../grants';
 import { describeGrant, describePrincipal, namesOf } from '../principals';
@@ -149,147 +149,7 @@ export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess
   };
 }
 
-/** Ids of the assignments, each once, in first-seen order (for `az role assignment delete --ids`). */
-export function assignmentIdsOf(assignments: readonly RoleAssignment[]): string[] {
-  return [...distinctAssignmentIds(assignments).ids];
-}
-
-/** `assignmentIdsOf`, keeping the case-insensitive key of each id so that lists can be merged. */
-export interface DistinctAssignmentIds {
-  /** Trimmed ids, each once (compared case-insensitively), in first-seen order. */
-  readonly ids: readonly string[];
-  /** The lower-cased key of each entry of `ids`, at the same position. */
-  readonly keys: readonly string[];
-  readonly keySet: ReadonlySet<string>;
-}
-
-export function distinctAssignmentIds(assignments: readonly RoleAssignment[]): DistinctAssignmentIds {
-  const keySet = new Set<string>();
-  const ids: string[] = [];
-  const keys: string[] = [];
-  for (const a of assignments) {
-    const id = a.id?.trim();
-    if (!id) continue;
-    const key = id.toLowerCase();
-    if (keySet.has(key)) continue;
-    keySet.add(key);
-    ids.push(id);
-    keys.push(key);
-  }
-  return { ids, keys, keySet };
-}
-
-/**
- * The distinct ids of several lists in order: what `assignmentIdsOf` returns for their
- * concatenation. An id already given by an earlier list is skipped (lists are distinct
- * within themselves, so only earlier lists need asking).
- */
-export function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): string[] {
-  const nonEmpty = lists.filter((l) => l.ids.length > 0);
-  if (nonEmpty.length === 0) return [];
-  let allDisjoint = true;
-  for (let i = 1; i < nonEmpty.length && allDisjoint; i++) {
-    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k]!, nonEmpty[i]!);
-  }
-  if (allDisjoint) return concatenated(nonEmpty, (l) => l.ids);
-  const ids = [...nonEmpty[0]!.ids];
-  for (let i = 1; i < nonEmpty.length; i++) {
-    const { ids: more, keys } = nonEmpty[i]!;
-    for (let j = 0; j < more.length; j++) {
-      let seenBefore = false;
-      for (let k = 0; k < i && !seenBefore; k++) seenBefore = nonEmpty[k]!.keySet.has(keys[j]!);
-      if (!seenBefore) ids.push(more[j]!);
-    }
-  }
-  return ids;
-}
-
-// Whether two id lists share a key, per pair of lists. The lists of shared scope views meet
-// again and again (a subscription's with the root's, for each cluster of the subscription), so
-// each pair is compared once, not once per cluster.
-const disjointness = new WeakMap<DistinctAssignmentIds, WeakMap<DistinctAssignmentIds, boolean>>();
-
-function areDisjoint(a: DistinctAssignmentIds, b: DistinctAssignmentIds): boolean {
-  let known = disjointness.get(a);
-  if (known === undefined) disjointness.set(a, (known = new WeakMap()));
-  let disjoint = known.get(b);
-  if (disjoint === undefined) {
-    const [fewer, more] = a.keys.length <= b.keys.length ? [a, b] : [b, a];
-    disjoint = !fewer.keys.some((key) => more.keySet.has(key));
-    known.set(b, disjoint);
-  }
-  return disjoint;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-view summaries (see `AccessView` in core/access)
-// ---------------------------------------------------------------------------------------------
-
-// `accessViewsOf` compares the access arrays with the views entry by entry; the checks of one
-// evaluation share one input and never change it, so that comparison is made once per input.
-const viewsOfInput = new WeakMap<CheckInput, readonly AccessView[] | null>();
-
-/** `accessViewsOf(input.access)`, remembered for the input (see above). */
-export function accessViewsOfInput(input: CheckInput): readonly AccessView[] | undefined {
-  let views = viewsOfInput.get(input);
-  if (views === undefined) {
-    views = accessViewsOf(input.access) ?? null;
-    viewsOfInput.set(input, views);
-  }
-  return views ?? undefined;
-}
-
-/**
- * What `summarise` says about each part of a cluster's access. A cluster's access is the
- * concatenation of views shared by every cluster under the same resource group, subscription,
- * management group or root; each view is summarised once (cached in `cache`) and every cluster
- * under it reuses the result. An access not assembled by the index (built by hand, or changed
- * since) is summarised directly, as a single part.
- *
- * Only use it for summaries whose per-part results, concatenated (or merged as documented at
- * the call), equal the summary of the whole: filters and maps of entries, not counts or
- * anything that looks across entries.
- */
-export function summariesOf<T>(
-  input: CheckInput,
-  cache: WeakMap<AccessView, T>,
-  summarise: (part: AccessView) => T,
-): T[] {
-  const views = accessViewsOfInput(input);
-  if (views === undefined) return [summarise(input.access)];
-  const summaries: T[] = [];
-  for (const view of views) {
-    let summary = cache.get(view);
-    if (summary === undefined) {
-      summary = summarise(view);
-      cache.set(view, summary);
-    }
-    summaries.push(summary);
-  }
-  return summaries;
-}
-
-/** The concatenation of one list from each summary, as a fresh array (findings own their lists). */
-export function concatenated<S, T>(summaries: readonly S[], list: (summary: S) => readonly T[]): T[] {
-  const out: T[] = [];
-  for (const summary of summaries) {
-    const items = list(summary);
-    for (let i = 0; i < items.length; i++) out.push(items[i]!);
-  }
-  return out;
-}
-
-/**
- * An entry that a finding may hold while other clusters' findings hold it too. The index's
- * entries are frozen and are returned as they are (one object per assignment, not one per
- * assignment per cluster per check, which at 10,000 clusters is millions of copies); anything
- * else (an access built by hand) is copied and frozen, so a finding never aliases a caller's
- * object and nobody can change an entry under another cluster's finding.
- */
-export function sharedPrincipalAccess(p: PrincipalAccess): PrincipalAccess {
-  if (Object.isFrozen(p) && Object.isFrozen(p.capabilities)) return p;
-  return Object.freeze({ ...p, capabilities: Object.freeze([...p.capabilities]) as PrincipalAccess['capabilities'] });
-}
+export { assignmentIdsOf, sharedPrincipalAccess } from '../accessQuery';
 
 /** `az role assignment delete --ids …` for the given assignments (a placeholder when none). */
 export function deleteAssignmentsCommand(context?: RemediationContext): string {

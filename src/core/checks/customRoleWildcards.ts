@@ -1,17 +1,9 @@
-import type { AccessView, ResolvedAssignment } from '../access';
-import type { PrincipalAccess, RoleDefinition } from '../model';
+import type { ResolvedAssignment } from '../access';
+import { accessQuery } from '../accessQuery';
+import type { RoleDefinition } from '../model';
 import { roleWildcardActions } from '../permissions';
 import { describeGrant } from '../principals';
-import {
-  accessCheck,
-  concatenated,
-  count,
-  principalAccessOf,
-  sameText,
-  sharedPrincipalAccess,
-  summariesOf,
-  unresolvedOutcome,
-} from './common';
+import { accessCheck, count, principalAccessOf, sameText, unresolvedOutcome } from './common';
 
 // Per role definition (an estate has tens of roles and up to millions of assignments of them).
 const isWildcardCustomRole = new WeakMap<RoleDefinition, boolean>();
@@ -25,20 +17,6 @@ function isCustomRoleWithWildcards(r: ResolvedAssignment): boolean {
     isWildcardCustomRole.set(role, flagged);
   }
   return flagged;
-}
-
-/** The assignments of wildcard custom roles in one part of the cluster's access. */
-interface WildcardGrants {
-  flagged: readonly ResolvedAssignment[];
-  /** `principalAccessOf` each entry of `flagged`, at the same position. */
-  principals: readonly PrincipalAccess[];
-}
-
-const wildcardGrantsByView = new WeakMap<AccessView, WildcardGrants>();
-
-function wildcardGrants(part: AccessView): WildcardGrants {
-  const flagged = part.assignments.filter(isCustomRoleWithWildcards);
-  return { flagged, principals: flagged.map((r) => sharedPrincipalAccess(principalAccessOf(r))) };
 }
 
 export const customRoleWildcards = accessCheck(
@@ -59,10 +37,8 @@ export const customRoleWildcards = accessCheck(
   },
   (input) => {
     const { access } = input;
-    // Filters of the shared scope views, computed once per view (see `summariesOf`).
-    const parts = summariesOf(input, wildcardGrantsByView, wildcardGrants);
-    const flagged = concatenated(parts, (p) => p.flagged);
-    const principals = concatenated(parts, (p) => p.principals);
+    const flagged = accessQuery(access).assignmentsWhere(isCustomRoleWithWildcards);
+    const principals = flagged.map(principalAccessOf);
     if (flagged.length > 0) {
       const byRole = new Map<string, string[]>();
       for (let i = 0; i < flagged.length; i++) {

@@ -3,37 +3,12 @@
  * directory no longer knows. The grant does nothing today, but an object recreated or restored
  * with that id inherits it, and it is evidence of a clean-up that was never finished.
  */
-import type { AccessView } from '../access';
-import type { PrincipalAccess } from '../model';
-import {
-  accessCheck,
-  concatenated,
-  count,
-  deleteAssignmentsCommand,
-  describePrincipals,
-  distinctAssignmentIds,
-  mergeAssignmentIds,
-  principalAccessOf,
-  sharedPrincipalAccess,
-  summariesOf,
-  type DistinctAssignmentIds,
-} from './common';
+import type { ResolvedAssignment } from '../access';
+import { accessQuery } from '../accessQuery';
+import { accessCheck, count, deleteAssignmentsCommand, describePrincipals, principalAccessOf } from './common';
 
-interface Orphans {
-  principals: readonly PrincipalAccess[];
-  assignmentIds: DistinctAssignmentIds;
-}
-
-// Per shared scope view (see `summariesOf`): `deleted` is on the assignments themselves.
-const orphansByView = new WeakMap<AccessView, Orphans>();
-
-function orphansOf(view: AccessView): Orphans {
-  const orphaned = view.assignments.filter((r) => r.assignment.deleted === true);
-  return {
-    principals: orphaned.map((r) => sharedPrincipalAccess(principalAccessOf(r))),
-    assignmentIds: distinctAssignmentIds(orphaned.map((r) => r.assignment)),
-  };
-}
+// `deleted` is on the assignments themselves (answered once per shared scope view: core/accessQuery).
+const isOrphaned = (r: ResolvedAssignment): boolean => r.assignment.deleted === true;
 
 export const orphanedRoleAssignments = accessCheck(
   {
@@ -64,14 +39,14 @@ export const orphanedRoleAssignments = accessCheck(
         principals: [],
       };
     }
-    const parts = summariesOf(input, orphansByView, orphansOf);
-    const principals = concatenated(parts, (p) => p.principals);
+    const access = accessQuery(input.access);
+    const principals = access.assignmentsWhere(isOrphaned).map(principalAccessOf);
     if (principals.length > 0) {
       return {
         status: 'fail',
         detail: `${count(principals.length, 'role assignment')} over the cluster name${principals.length === 1 ? 's' : ''} a principal ${estate.directory.source} no longer knows: ${describePrincipals(principals)}.`,
         principals,
-        assignmentIds: mergeAssignmentIds(parts.map((p) => p.assignmentIds)),
+        assignmentIds: access.assignmentIdsWhere(isOrphaned),
       };
     }
     return {

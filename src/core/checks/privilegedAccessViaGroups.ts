@@ -1,21 +1,8 @@
-import type { AccessView } from '../access';
+import type { ResolvedAssignment } from '../access';
+import { accessQuery } from '../accessQuery';
 import { roleCapabilities } from '../permissions';
 import type { PrincipalAccess, RoleAssignment } from '../model';
-import {
-  accessCheck,
-  concatenated,
-  count,
-  deleteAssignmentsCommand,
-  describePrincipals,
-  describeUnresolved,
-  distinctAssignmentIds,
-  mergeAssignmentIds,
-  sameText,
-  sharedPrincipalAccess,
-  summariesOf,
-  unresolvedOutcome,
-  type DistinctAssignmentIds,
-} from './common';
+import { accessCheck, count, deleteAssignmentsCommand, describePrincipals, describeUnresolved, sameText, unresolvedOutcome } from './common';
 
 function isUser(principalType: string | undefined): boolean {
   // The exact spelling first: it is how ARM, the SDK and `az` all write it, and it saves
@@ -28,30 +15,11 @@ function mayBeUser(a: RoleAssignment): boolean {
   return isUser(a.principalType) || !a.principalType || a.principalType.trim() === '';
 }
 
-/** The privileged assignments of one part of the cluster's access, and those made to users. */
-interface PrivilegedGrants {
-  principals: readonly PrincipalAccess[];
-  users: readonly PrincipalAccess[];
-  userAssignmentIds: DistinctAssignmentIds;
-  unresolvedUsers: readonly RoleAssignment[];
-}
-
-const grantsByView = new WeakMap<AccessView, PrivilegedGrants>();
-
-function privilegedGrants(part: AccessView): PrivilegedGrants {
-  const principals = part.privileged.map(sharedPrincipalAccess);
-  return {
-    principals,
-    // A PIM eligibility is the governed form (activation is approved and audited): never a failure.
-    users: principals.filter((p) => isUser(p.principalType) && p.eligible !== true),
-    userAssignmentIds: distinctAssignmentIds(
-      part.assignments
-        .filter((r) => r.capabilities.length > 0 && isUser(r.assignment.principalType) && r.assignment.eligible !== true)
-        .map((r) => r.assignment),
-    ),
-    unresolvedUsers: part.unresolved.filter(mayBeUser),
-  };
-}
+// A PIM eligibility is the governed form (activation is approved and audited): never a failure.
+const isUserHolder = (p: PrincipalAccess): boolean => isUser(p.principalType) && p.eligible !== true;
+const isPrivilegedUserAssignment = (r: ResolvedAssignment): boolean =>
+  r.capabilities.length > 0 && isUser(r.assignment.principalType) && r.assignment.eligible !== true;
+const anyHolder = (): boolean => true;
 
 export const privilegedAccessViaGroups = accessCheck(
   {
@@ -71,13 +39,12 @@ export const privilegedAccessViaGroups = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   (input) => {
-    const { cluster, access } = input;
-    // Filters of the shared scope views, computed once per view (see `summariesOf`).
-    const parts = summariesOf(input, grantsByView, privilegedGrants);
-    const principals = concatenated(parts, (p) => p.principals);
-    const users = concatenated(parts, (p) => p.users);
-    const userAssignmentIds = mergeAssignmentIds(parts.map((p) => p.userAssignmentIds));
-    const unresolvedUsers = concatenated(parts, (p) => p.unresolvedUsers);
+    const { cluster } = input;
+    const access = accessQuery(input.access);
+    const principals = access.holdersWhere(anyHolder);
+    const users = access.holdersWhere(isUserHolder);
+    const userAssignmentIds = access.assignmentIdsWhere(isPrivilegedUserAssignment);
+    const unresolvedUsers = access.unresolvedWhere(mayBeUser);
 
     if (users.length > 0) {
       const note = unresolvedUsers.length > 0 ? ` ${describeUnresolved(unresolvedUsers)}` : '';
@@ -93,7 +60,7 @@ export const privilegedAccessViaGroups = accessCheck(
     }
     if (cluster.incomplete) {
       // Whether Azure RBAC is on decides if a data-action role makes its holder cluster-admin.
-      const maybePrivileged = access.assignments.filter(
+      const maybePrivileged = input.access.assignments.filter(
         (r) => r.role && isUser(r.assignment.principalType) && r.assignment.eligible !== true && roleCapabilities(r.role, true).length > 0,
       );
       if (maybePrivileged.length > 0) {

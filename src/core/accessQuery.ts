@@ -1,0 +1,244 @@
+/**
+ * What an access check asks of one cluster's access, as simple queries:
+ *
+ *     const access = accessQuery(input.access);
+ *     const holders = access.holdersOf('admin-credential');
+ *
+ * Each holder is one path: a principal, the role and scope it holds it through, and the
+ * capabilities that path gives (see `PrincipalAccess`). A check is then a short pure function
+ * over these answers.
+ *
+ * `accessQueryPlain` below is the reference: each query is a plain filter over the access's
+ * arrays. `accessQuery` returns the same answers (property-tested in test/accessQuery.test.ts)
+ * faster: a cluster's access is the concatenation of scope views shared by every cluster under
+ * the same resource group, subscription, management group or root (core/accessViews), so each
+ * query is answered once per view and the answers are concatenated per cluster. That is what
+ * keeps the per-cluster cost of the checks independent of how many assignments the scopes above
+ * carry. The price for callers: a predicate passed to a `…Where` query must be a pure function
+ * defined once (at module level), since it is the key its per-view answers are kept under.
+ */
+import type { ClusterAccess, ResolvedAssignment } from './access';
+import { accessViewsOf, type AccessView } from './accessViews';
+import { CAPABILITIES, type Capability, type PrincipalAccess, type RoleAssignment } from './model';
+
+export type HolderFilter = (holder: PrincipalAccess) => boolean;
+export type AssignmentFilter = (resolved: ResolvedAssignment) => boolean;
+export type UnresolvedFilter = (assignment: RoleAssignment) => boolean;
+
+export interface AccessQuery {
+  /** The access asked about (`unavailable`, `unresolved`, every assignment). */
+  readonly access: ClusterAccess;
+  /** Every path (principal, role, scope) giving at least one of these capabilities, in access order. */
+  holdersOf(...capabilities: Capability[]): PrincipalAccess[];
+  /** Every privileged path for which `keep` holds. */
+  holdersWhere(keep: HolderFilter): PrincipalAccess[];
+  /** The assignments over the cluster for which `keep` holds. */
+  assignmentsWhere(keep: AssignmentFilter): ResolvedAssignment[];
+  /** The ids of `assignmentsWhere(keep)`, each once (compared case-insensitively), in first-seen order. */
+  assignmentIdsWhere(keep: AssignmentFilter): string[];
+  /** The unresolved assignments (role definition unknown) for which `keep` holds. */
+  unresolvedWhere(keep: UnresolvedFilter): RoleAssignment[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference
+// ---------------------------------------------------------------------------------------------
+
+/** The plain answers: filters over the access's arrays. */
+export function accessQueryPlain(access: ClusterAccess): AccessQuery {
+  return {
+    access,
+    holdersOf: (...capabilities) => access.privileged.filter(holdsAnyOf(capabilities)).map(sharedPrincipalAccess),
+    holdersWhere: (keep) => access.privileged.filter(keep).map(sharedPrincipalAccess),
+    assignmentsWhere: (keep) => access.assignments.filter(keep),
+    assignmentIdsWhere: (keep) => distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment)).ids.slice(),
+    unresolvedWhere: (keep) => access.unresolved.filter(keep),
+  };
+}
+
+/** Ids of the assignments, each once, in first-seen order (for `az role assignment delete --ids`). */
+export function assignmentIdsOf(assignments: readonly RoleAssignment[]): string[] {
+  return [...distinctAssignmentIds(assignments).ids];
+}
+
+/**
+ * An entry that a finding may hold while other clusters' findings hold it too. The index's
+ * entries are frozen and are returned as they are (one object per assignment, not one per
+ * assignment per cluster per check, which at 10,000 clusters is millions of copies); anything
+ * else (an access built by hand) is copied and frozen, so a finding never aliases a caller's
+ * object and nobody can change an entry under another cluster's finding.
+ */
+export function sharedPrincipalAccess(p: PrincipalAccess): PrincipalAccess {
+  if (Object.isFrozen(p) && Object.isFrozen(p.capabilities)) return p;
+  return Object.freeze({ ...p, capabilities: Object.freeze([...p.capabilities]) as PrincipalAccess['capabilities'] });
+}
+
+// One predicate per set of capabilities, so that `holdersOf` shares its per-view answers.
+const holdsAnyOfCache = new Map<string, HolderFilter>();
+
+function holdsAnyOf(capabilities: readonly Capability[]): HolderFilter {
+  const wanted = CAPABILITIES.filter((c) => capabilities.includes(c));
+  const key = wanted.join(',');
+  let filter = holdsAnyOfCache.get(key);
+  if (filter === undefined) {
+    filter = (p) => p.capabilities.some((c) => wanted.includes(c));
+    holdsAnyOfCache.set(key, filter);
+  }
+  return filter;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answered per shared view
+// ---------------------------------------------------------------------------------------------
+
+type Filter = HolderFilter | AssignmentFilter | UnresolvedFilter;
+type Answers = WeakMap<AccessView, unknown>;
+
+// Per predicate, per view: the view's answer. Predicates are module-level functions, views are
+// shared by every cluster under their scope: both live as long as they are used.
+const answersByFilter = new WeakMap<Filter, Answers>();
+
+function answersOf(filter: Filter): Answers {
+  let answers = answersByFilter.get(filter);
+  if (answers === undefined) answersByFilter.set(filter, (answers = new WeakMap()));
+  return answers;
+}
+
+// One query per access (the checks of one evaluation share it).
+const queries = new WeakMap<ClusterAccess, AccessQuery>();
+
+/**
+ * The queries over `access`, answered per shared view. An access not assembled by the index
+ * (built by hand, or changed since) is answered as a single part, exactly as the reference does.
+ * The access must not be changed while the query is in use.
+ */
+export function accessQuery(access: ClusterAccess): AccessQuery {
+  let query = queries.get(access);
+  if (query === undefined) {
+    query = viewQuery(access);
+    queries.set(access, query);
+  }
+  return query;
+}
+
+function viewQuery(access: ClusterAccess): AccessQuery {
+  let views: readonly AccessView[] | null | undefined;
+  const parts = (): readonly AccessView[] => (views ??= accessViewsOf(access) ?? null) ?? [access];
+
+  /** The per-view answers of `summarise` (keyed by `filter`), in view order. */
+  function perView<T>(filter: Filter, summarise: (view: AccessView) => T): T[] {
+    const answers = answersOf(filter);
+    const out: T[] = [];
+    for (const view of parts()) {
+      // A hand-built access is one part of its own: not worth keeping.
+      if (view === access) {
+        out.push(summarise(view));
+        continue;
+      }
+      let answer = answers.get(view) as T | undefined;
+      if (answer === undefined) {
+        answer = summarise(view);
+        answers.set(view, answer);
+      }
+      out.push(answer);
+    }
+    return out;
+  }
+
+  const holdersWhere = (keep: HolderFilter): PrincipalAccess[] =>
+    concatenated(perView(keep, (view) => view.privileged.filter(keep).map(sharedPrincipalAccess)));
+
+  return {
+    access,
+    holdersOf: (...capabilities) => holdersWhere(holdsAnyOf(capabilities)),
+    holdersWhere,
+    assignmentsWhere: (keep) => concatenated(perView(keep, (view) => view.assignments.filter(keep))),
+    unresolvedWhere: (keep) => concatenated(perView(keep, (view) => view.unresolved.filter(keep))),
+    assignmentIdsWhere: (keep) =>
+      mergeAssignmentIds(
+        perView(idsKey(keep), (view) => distinctAssignmentIds(view.assignments.filter(keep).map((r) => r.assignment))),
+      ),
+  };
+}
+
+// The ids of a filter's answers are kept apart from its assignments: one key object per filter.
+const idsKeys = new WeakMap<AssignmentFilter, AssignmentFilter>();
+function idsKey(keep: AssignmentFilter): AssignmentFilter {
+  let key = idsKeys.get(keep);
+  if (key === undefined) idsKeys.set(keep, (key = (r) => keep(r)));
+  return key;
+}
+
+/** One fresh array holding every list in order (findings own their lists). */
+function concatenated<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  for (const items of lists) for (let i = 0; i < items.length; i++) out.push(items[i]!);
+  return out;
+}
+
+/** `assignmentIdsOf`, keeping the case-insensitive key of each id so that lists can be merged. */
+interface DistinctAssignmentIds {
+  /** Trimmed ids, each once (compared case-insensitively), in first-seen order. */
+  readonly ids: readonly string[];
+  /** The lower-cased key of each entry of `ids`, at the same position. */
+  readonly keys: readonly string[];
+  readonly keySet: ReadonlySet<string>;
+}
+
+function distinctAssignmentIds(assignments: readonly RoleAssignment[]): DistinctAssignmentIds {
+  const keySet = new Set<string>();
+  const ids: string[] = [];
+  const keys: string[] = [];
+  for (const a of assignments) {
+    const id = a.id?.trim();
+    if (!id) continue;
+    const key = id.toLowerCase();
+    if (keySet.has(key)) continue;
+    keySet.add(key);
+    ids.push(id);
+    keys.push(key);
+  }
+  return { ids, keys, keySet };
+}
+
+/**
+ * The distinct ids of several lists in order: what `distinctAssignmentIds` gives for their
+ * concatenation. An id already given by an earlier list is skipped (lists are distinct
+ * within themselves, so only earlier lists need asking).
+ */
+function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): string[] {
+  const nonEmpty = lists.filter((l) => l.ids.length > 0);
+  if (nonEmpty.length === 0) return [];
+  let allDisjoint = true;
+  for (let i = 1; i < nonEmpty.length && allDisjoint; i++) {
+    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k]!, nonEmpty[i]!);
+  }
+  if (allDisjoint) return concatenated(nonEmpty.map((l) => l.ids));
+  const ids = [...nonEmpty[0]!.ids];
+  for (let i = 1; i < nonEmpty.length; i++) {
+    const { ids: more, keys } = nonEmpty[i]!;
+    for (let j = 0; j < more.length; j++) {
+      let seenBefore = false;
+      for (let k = 0; k < i && !seenBefore; k++) seenBefore = nonEmpty[k]!.keySet.has(keys[j]!);
+      if (!seenBefore) ids.push(more[j]!);
+    }
+  }
+  return ids;
+}
+
+// Whether two id lists share a key, per pair of lists. The lists of shared scope views meet
+// again and again (a subscription's with the root's, for each cluster of the subscription), so
+// each pair is compared once, not once per cluster.
+const disjointness = new WeakMap<DistinctAssignmentIds, WeakMap<DistinctAssignmentIds, boolean>>();
+
+function areDisjoint(a: DistinctAssignmentIds, b: DistinctAssignmentIds): boolean {
+  let known = disjointness.get(a);
+  if (known === undefined) disjointness.set(a, (known = new WeakMap()));
+  let disjoint = known.get(b);
+  if (disjoint === undefined) {
+    const [fewer, more] = a.keys.length <= b.keys.length ? [a, b] : [b, a];
+    disjoint = !fewer.keys.some((key) => more.keySet.has(key));
+    known.set(b, disjoint);
+  }
+  return disjoint;
+}
