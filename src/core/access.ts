@@ -11,7 +11,6 @@ import { builtinRoleByGuid, builtinRoles } from './builtinRoles';
 import type { Capability, Cluster, Estate, PrincipalAccess, RoleAssignment, RoleDefinition, SourceFailure } from './model';
 import {
   addToGroup,
-  assignmentRoleGuid,
   buildView,
   concatenate,
   distinct,

@@ -6,15 +6,7 @@ import { applyExemptions, type Exemption } from './exemptions';
 import { buildAccessIndex, type AccessIndex, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
-import {
-  CAPABILITIES,
-  type Capability,
-  type Cluster,
-  type ClusterPosture,
-  type Estate,
-  type Finding,
-  type PrincipalAccess,
-} from './model';
+import type { Cluster, ClusterPosture, Estate, Finding } from './model';
 import { errorMessage } from './errors';
 import { dedupePrincipals, distinctPaths } from './distinctPaths';
 import { clusterStatus, scoreFindings } from './score';
