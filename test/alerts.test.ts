@@ -99,7 +99,7 @@ describe('alertsFromRegressions', () => {
       before: 'Check local-accounts-disabled was passing.',
       after: 'Check local-accounts-disabled is failing: Detail of local-accounts-disabled.',
       remediation: 'az aks update -g rg-prod -n aks-prod --disable-local-accounts',
-      link: `https://auditor.example.net/api/clusters/${SUB}/rg-prod/aks-prod`,
+      link: `https://auditor.example.net/api/dashboard/clusters/${SUB}/rg-prod/aks-prod`,
       createdAt: NOW.toISOString(),
     });
   });
@@ -164,7 +164,7 @@ describe('alertsFromRegressions', () => {
 
   it('encodes path segments of the link', () => {
     expect(clusterLink('http://localhost:7071', { subscriptionId: SUB, resourceGroup: 'rg (prod)', name: 'aks' })).toBe(
-      `http://localhost:7071/api/clusters/${SUB}/rg%20(prod)/aks`,
+      `http://localhost:7071/api/dashboard/clusters/${SUB}/rg%20(prod)/aks`,
     );
     expect(clusterLink(undefined, { subscriptionId: SUB, resourceGroup: 'rg', name: 'aks' })).toBeUndefined();
   });

@@ -281,7 +281,7 @@ function htmlOfAlert(alert: Alert): string {
     `<table style="border-collapse:collapse;font-size:14px">${rows}</table>`,
     `<p style="margin:8px 0 4px 0"><strong>Fix</strong></p>`,
     `<pre style="font-family:Consolas,Menlo,monospace;background:#f3f2f1;padding:8px;white-space:pre-wrap;margin:0">${fix}</pre>`,
-    link ? `<p style="margin:8px 0 0 0"><a href="${escapeHtml(link)}">Open the cluster's posture</a></p>` : '',
+    link ? `<p style="margin:8px 0 0 0"><a href="${escapeHtml(link)}">Open the cluster in the dashboard</a></p>` : '',
     `</div>`,
   ].join('');
 }

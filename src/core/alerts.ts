@@ -58,12 +58,20 @@ const STATUS_WORDS: Record<string, string> = {
   error: 'could not be evaluated',
 };
 
-/** The link to the cluster's API document: `${linkBase}/api/clusters/{sub}/{rg}/{name}`. */
+/** The path of the cluster's dashboard page: `/api/dashboard/clusters/{sub}/{rg}/{name}` (segments percent-encoded). */
+export function dashboardClusterPath(posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>): string {
+  const segments = [posture.subscriptionId, posture.resourceGroup, posture.name].map((s) => encodeURIComponent(s ?? ''));
+  return `/api/dashboard/clusters/${segments.join('/')}`;
+}
+
+/**
+ * The link in an alert: the cluster's dashboard page, `${linkBase}/api/dashboard/clusters/…`.
+ * It never carries a function key (in Azure the dashboard sits behind App Service
+ * Authentication; docs/contracts.md).
+ */
 export function clusterLink(linkBase: string | undefined, posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>): string | undefined {
   if (!linkBase || !linkBase.trim()) return undefined;
-  const base = linkBase.trim().replace(/\/+$/, '');
-  const segments = [posture.subscriptionId, posture.resourceGroup, posture.name].map((s) => encodeURIComponent(s ?? ''));
-  return `${base}/api/clusters/${segments.join('/')}`;
+  return `${linkBase.trim().replace(/\/+$/, '')}${dashboardClusterPath(posture)}`;
 }
 
 function shellQuote(value: string): string {

@@ -392,7 +392,7 @@ export interface Alert {
   principal?: PrincipalAccess;
   caller?: Caller;
   remediation: string;
-  /** Link to the cluster's API document. */
+  /** Link to the cluster's dashboard page (never carries a function key). */
   link?: string;
   createdAt: string;
 }

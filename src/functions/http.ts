@@ -39,23 +39,29 @@ export async function respond(context: InvocationContext, work: () => Promise<un
 }
 
 export function errorResponse(context: InvocationContext, error: unknown): HttpResponseInit {
+  const answer = classifyError(context, error);
+  return json(answer.status, { error: { code: answer.code, message: answer.message } });
+}
+
+/** What a failed request answers (status, code, message); logs what the operator needs. Shared by the JSON API and the dashboard pages. */
+export function classifyError(context: InvocationContext, error: unknown): { status: number; code: string; message: string } {
   if (error instanceof ConfigurationError) {
     context.error(errorMessage(error));
-    return json(500, { error: { code: 'Misconfigured', message: `the auditor is misconfigured (invocation ${context.invocationId}); see its log` } });
+    return { status: 500, code: 'Misconfigured', message: `the auditor is misconfigured (invocation ${context.invocationId}); see its log` };
   }
-  if (error instanceof InputError) return json(400, { error: { code: error.code, message: error.message } });
-  if (error instanceof NotFoundError) return json(404, { error: { code: error.code, message: error.message } });
+  if (error instanceof InputError) return { status: 400, code: error.code, message: error.message };
+  if (error instanceof NotFoundError) return { status: 404, code: error.code, message: error.message };
   if (error instanceof DependencyError) {
     const message = errorMessage(error);
     context.warn(`dependency ${error.dependency} unavailable: ${message}`);
-    return json(503, { error: { code: 'DependencyUnavailable', message: `${error.dependency} is unavailable: ${message}` } });
+    return { status: 503, code: 'DependencyUnavailable', message: `${error.dependency} is unavailable: ${message}` };
   }
   if (isStoreUnreachable(error)) {
     context.warn(`store unreachable: ${errorMessage(error)}`);
-    return json(503, { error: { code: 'DependencyUnavailable', message: 'the posture store is unavailable' } });
+    return { status: 503, code: 'DependencyUnavailable', message: 'the posture store is unavailable' };
   }
   context.error(`unexpected error: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
-  return json(500, { error: { code: 'InternalError', message: `internal error (invocation ${context.invocationId})` } });
+  return { status: 500, code: 'InternalError', message: `internal error (invocation ${context.invocationId})` };
 }
 
 /** Connection-level failures of an SDK call (the store or ARM is down), as opposed to bugs. */

@@ -2,6 +2,7 @@
  * The HTTP functions, declared but not registered: what the local host serves (importing this
  * module never calls `app.*`). The Functions entry point (`./index`) registers this same list.
  */
+import { DASHBOARD_FUNCTIONS } from './dashboard';
 import { evaluateClusterFunction } from './evaluateCluster';
 import { createExemptionFunction, listExemptionsFunction, revokeExemptionFunction } from './exemptions';
 import { getClusterFunction } from './getCluster';
@@ -25,4 +26,5 @@ export const HTTP_FUNCTIONS: readonly HttpFunctionDefinition[] = [
   listExemptionsFunction,
   createExemptionFunction,
   revokeExemptionFunction,
+  ...DASHBOARD_FUNCTIONS,
 ];

@@ -11,7 +11,7 @@ import {
   parseSeverity,
 } from '../core/azureNames';
 import { InputError, NotFoundError } from '../core/errors';
-import type { Capability, ClusterPosture, PrincipalAccess } from '../core/model';
+import type { Caller, Capability, ClusterPosture, PrincipalAccess } from '../core/model';
 import type { Health, HistoryEntry, OutboxAlert, PostureStore, PostureSummary } from '../core/ports';
 import { runAudit, type AuditDeps } from './audit';
 import { describePrincipal, namesOf } from '../core/principals';
@@ -28,7 +28,7 @@ export interface ClusterSegments {
 /** `code` is the Functions key parameter: present on every keyed call, never ours to refuse. */
 const ALWAYS_ALLOWED = ['code'];
 
-function checkQuery(query: QueryValues, allowed: string[]): void {
+export function checkQuery(query: QueryValues, allowed: string[]): void {
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name) && !ALWAYS_ALLOWED.includes(name)) {
       const known = allowed.length ? allowed.join(', ') : 'none';
@@ -181,6 +181,8 @@ function reachIntoAzure(posture: ClusterPosture): FederatedReach[] {
 export interface RegressionView {
   clusterId: string;
   clusterName: string;
+  subscriptionId: string;
+  resourceGroup: string;
   dedupeKey: string;
   kind: OutboxAlert['alert']['kind'];
   checkId: string;
@@ -189,6 +191,10 @@ export interface RegressionView {
   before: string;
   after: string;
   principalId?: string;
+  /** The principal's name, when the alert carries it. */
+  principalName?: string;
+  /** Who acted, for a real-time signal (a credential fetch, a role grant). */
+  caller?: Caller;
   detectedAt: string;
   delivery: { state: OutboxAlert['state']; attempts: number; channels: OutboxAlert['channels']; lastError?: string };
 }
@@ -202,6 +208,8 @@ export async function listRegressions(store: PostureStore, query: QueryValues, n
     .map((row): RegressionView => ({
       clusterId: row.alert.clusterId,
       clusterName: row.alert.clusterName,
+      subscriptionId: row.alert.subscriptionId,
+      resourceGroup: row.alert.resourceGroup,
       dedupeKey: row.alert.dedupeKey,
       kind: row.alert.kind,
       checkId: row.alert.checkId,
@@ -210,6 +218,8 @@ export async function listRegressions(store: PostureStore, query: QueryValues, n
       before: row.alert.before,
       after: row.alert.after,
       principalId: row.alert.principal?.principalId,
+      principalName: (row.alert.principal as { displayName?: string } | undefined)?.displayName,
+      caller: row.alert.caller,
       detectedAt: row.alert.createdAt,
       delivery: { state: row.state, attempts: row.attempts, channels: row.channels, lastError: row.lastError },
     }))

@@ -256,7 +256,7 @@ describe('handleArmEvents', () => {
       resourceGroup: 'rg-prod',
       subscriptionId: SUB,
       caller: { name: 'alice@contoso.example', ipAddress: '203.0.113.24' },
-      link: `http://localhost:7071/api/clusters/${SUB}/rg-prod/aks-prod`,
+      link: `http://localhost:7071/api/dashboard/clusters/${SUB}/rg-prod/aks-prod`,
     });
     expect(alert.before).toMatch(/local accounts are enabled/);
     expect(alert.after).toContain('alice@contoso.example');

@@ -20,7 +20,7 @@ export function localAccountsAlert(overrides: Partial<Alert> = {}): Alert {
     before: 'Check local-accounts-disabled was passing.',
     after: 'Check local-accounts-disabled is failing: disableLocalAccounts is false.',
     remediation: 'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
-    link: `https://auditor.example.net/api/clusters/${SUB}/rg-prod/aks-prod`,
+    link: `https://auditor.example.net/api/dashboard/clusters/${SUB}/rg-prod/aks-prod`,
     createdAt: '2026-11-22T02:00:00.000Z',
     ...overrides,
   };

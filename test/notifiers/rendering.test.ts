@@ -52,7 +52,7 @@ function adminCredentialAlert(overrides: Partial<Alert> = {}): Alert {
     after: 'alice@contoso.com fetched the cluster-admin kubeconfig.',
     caller: { name: 'alice@contoso.com', objectId: '22222222-2222-2222-2222-222222222222', ipAddress: '203.0.113.7' },
     remediation: 'az aks update --resource-group rg-dev --name aks-dev --disable-local-accounts',
-    link: 'https://auditor.example.net/api/clusters/00000000-0000-0000-0000-000000000001/rg-dev/aks-dev',
+    link: 'https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-dev/aks-dev',
     ...overrides,
   };
 }

@@ -54,7 +54,7 @@ describe('TeamsWebhookNotifier', () => {
     expect(card.type).toBe('AdaptiveCard');
     expect(card.version).toBe('1.4');
     expect(JSON.stringify(card)).toContain('az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts');
-    expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', url: `https://auditor.example.net/api/clusters/${SUB}/rg-prod/aks-prod` });
+    expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', url: `https://auditor.example.net/api/dashboard/clusters/${SUB}/rg-prod/aks-prod` });
     expect(waits).toEqual([]);
   });
 

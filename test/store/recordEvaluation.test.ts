@@ -83,7 +83,7 @@ describe('recordEvaluation', () => {
     expect(rows.alerts[0]).toMatchObject({ state: 'pending', open: true, attempts: 0, checkId: 'local-accounts-disabled', severity: 'high' });
     const [outbox] = await store.listAlerts({ state: 'pending' });
     expect(outbox.alert).toEqual(result.alerts[0]);
-    expect(outbox.alert.link).toBe('http://localhost:7071/api/clusters/00000000-0000-0000-0000-00000000000a/rg-prod/aks-prod');
+    expect(outbox.alert.link).toBe('http://localhost:7071/api/dashboard/clusters/00000000-0000-0000-0000-00000000000a/rg-prod/aks-prod');
     const history = await store.getHistory(failing.id, {});
     expect(history.items[0].regressions).toEqual(result.regressions);
     expect(history.items[1].regressions).toEqual([]);
