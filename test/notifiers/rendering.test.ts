@@ -125,7 +125,7 @@ describe('plain text', () => {
     );
     expect(text).toContain('    az role assignment delete --assignee 11111111-1111-1111-1111-111111111111');
     expect(text).toContain('    az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts');
-    expect(text).toContain('Details: https://auditor.example.net/api/clusters/');
+    expect(text).toContain('Details: https://auditor.example.net/api/dashboard/clusters/');
   });
 
   it('names the caller and IP of an admin credential retrieval', () => {
@@ -166,7 +166,7 @@ describe('HTML', () => {
   it('renders the fix in a monospace block and the link as an anchor', () => {
     const html = renderHtml([localAccountsAlert()]);
     expect(html).toMatch(/<pre[^>]*monospace[^>]*>az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts<\/pre>/);
-    expect(html).toContain('<a href="https://auditor.example.net/api/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod">');
+    expect(html).toContain('<a href="https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod">');
   });
 
   it('never links a non-http URL', () => {
@@ -198,7 +198,7 @@ describe('Adaptive Card', () => {
       'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
     ]);
     expect(card.actions).toEqual([
-      { type: 'Action.OpenUrl', title: 'Open cluster posture', url: 'https://auditor.example.net/api/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod' },
+      { type: 'Action.OpenUrl', title: 'Open cluster posture', url: 'https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod' },
     ]);
   });
 
