@@ -9,7 +9,8 @@ import { clusterPage, errorPage, estatePage, regressionsPage, type PageRequest }
 import { asset, securityHeaders } from '../dashboard/render';
 import { getRuntime } from '../runtime';
 import type { QueryValues } from '../usecases/queries';
-import { classifyError, defineHttpFunction, queryOf, segmentsOf } from './http';
+import { classifyError, queryOf, segmentsOf } from './http';
+import { defineFunction } from './registry';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -38,7 +39,8 @@ async function page(request: HttpRequest, context: InvocationContext, render: (p
   }
 }
 
-export const dashboardFunction = defineHttpFunction({
+export const dashboardFunction = defineFunction({
+  trigger: 'http',
   name: 'dashboard',
   methods: ['GET'],
   authLevel: 'function',
@@ -46,7 +48,8 @@ export const dashboardFunction = defineHttpFunction({
   handler: (request, context) => page(request, context, async (p) => estatePage((await getRuntime()).store, p)),
 });
 
-export const dashboardClusterFunction = defineHttpFunction({
+export const dashboardClusterFunction = defineFunction({
+  trigger: 'http',
   name: 'dashboardCluster',
   methods: ['GET'],
   authLevel: 'function',
@@ -54,7 +57,8 @@ export const dashboardClusterFunction = defineHttpFunction({
   handler: (request, context) => page(request, context, async (p) => clusterPage((await getRuntime()).store, segmentsOf(request), p)),
 });
 
-export const dashboardRegressionsFunction = defineHttpFunction({
+export const dashboardRegressionsFunction = defineFunction({
+  trigger: 'http',
   name: 'dashboardRegressions',
   methods: ['GET'],
   authLevel: 'function',
@@ -71,7 +75,8 @@ export async function dashboardAssetHandler(request: HttpRequest): Promise<HttpR
   return { status: 200, body: found.body, headers: { ...securityHeaders(found.contentType), 'cache-control': 'public, max-age=86400' } };
 }
 
-export const dashboardAssetFunction = defineHttpFunction({
+export const dashboardAssetFunction = defineFunction({
+  trigger: 'http',
   name: 'dashboardAsset',
   methods: ['GET'],
   authLevel: 'anonymous',
