@@ -90,6 +90,10 @@ it('registers exactly these functions', () => {
     'auditSubscription',
     'auditSubscriptionPoison',
     'createExemption',
+    'dashboard',
+    'dashboardAsset',
+    'dashboardCluster',
+    'dashboardRegressions',
     'deliverAlerts',
     'evaluateCluster',
     'getCluster',
@@ -120,6 +124,10 @@ it.each([
   ['listExemptions', ['GET'], 'function', 'exemptions'],
   ['createExemption', ['POST'], 'function', 'exemptions'],
   ['revokeExemption', ['DELETE'], 'function', 'exemptions/{id}'],
+  ['dashboard', ['GET'], 'function', 'dashboard'],
+  ['dashboardCluster', ['GET'], 'function', `dashboard/${CLUSTER}`],
+  ['dashboardRegressions', ['GET'], 'function', 'dashboard/regressions'],
+  ['dashboardAsset', ['GET'], 'anonymous', 'dashboard/assets/{file}'],
 ])('HTTP %s: %j, auth level %s, route %s, answered through the http output', (name, methods, authLevel, route) => {
   const registered = view.registered.get(name)!;
   expect(triggerOf(registered)).toMatchObject({ type: 'httpTrigger', direction: 'in', methods, authLevel, route });
