@@ -15,6 +15,16 @@ import { startLocalHost, type LocalHost } from '../../src/host/localHost';
 import { SteppedClock } from '../helpers/clock';
 import { CLUSTERS, REPO_ROOT, startTestRuntime, type TestRuntime } from '../helpers/runtime';
 
+// These names exist in the browser, where page.evaluate runs the callbacks below; the test
+// program itself is type-checked against Node's library, which has no DOM.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const window: any;
+declare const document: any;
+declare function getComputedStyle(element: any): any;
+type Document = any;
+type HTMLLinkElement = any;
+type Element = any;
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const KEY = 'local-test-key';
