@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the scale target (ARCHITECTURE.md "Scale") measured on a generated estate of
+ * `npm run bench`: the scale target (docs/architecture.md "Scale") measured on a generated estate of
  * 10,000 clusters, 500 subscriptions and 1,000,000 role assignments, and on half of it so that
  * the growth is visible. Targets: normalise + index + evaluate under 10 s, within 3 GB, and
  * doubling the input costs at most 2.3x the time.

@@ -236,7 +236,7 @@ module email 'modules/email.bicep' = {
   }
 }
 
-// The product settings (CONTRACTS.md "Settings", read by src/config.ts). Storage, identity and
+// The product settings (docs/contracts.md "Settings", read by src/config.ts). Storage, identity and
 // telemetry settings are added by the functionApp module.
 var productSettings = union(
   {

@@ -1,5 +1,5 @@
 /**
- * Settings (CONTRACTS.md "Settings"): app settings in Azure, `local.settings.json` locally, the
+ * Settings (docs/contracts.md "Settings"): app settings in Azure, `local.settings.json` locally, the
  * environment for the CLI. This is the only module that reads `process.env`; everything else
  * receives a validated `Settings`. A missing or malformed setting throws an `InputError` naming
  * the setting and what is wrong; values that are secrets (connection strings, webhook URLs) are

@@ -4,7 +4,7 @@ describe('domain model constants', () => {
   it('orders severities from most to least severe', () => {
     expect(SEVERITIES).toEqual(['critical', 'high', 'medium', 'low', 'info']);
   });
-  it('lists the four privileged capabilities of CHECKS.md', () => {
+  it('lists the four privileged capabilities of docs/access.md', () => {
     expect([...CAPABILITIES].sort()).toEqual(
       ['admin-credential', 'cluster-write', 'kubernetes-cluster-admin', 'role-assignment-write'],
     );

@@ -738,7 +738,7 @@ describe('normaliseRoleAssignment', () => {
       roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`,
       roleDefinitionGuid: CONTRIBUTOR,
       roleDefinitionName: 'Contributor',
-      // `principalName` of a user is its UPN (CHECKS.md "Names").
+      // `principalName` of a user is its UPN (docs/access.md "Names").
       userPrincipalName: 'alice@contoso.example',
     });
   });

@@ -116,7 +116,7 @@ describe('readSnapshot', () => {
     const estate = await readSnapshot(await folder({ 'clusters.json': CLUSTERS, 'role-assignments.json': assignments, 'principals.json': principals }));
     expect(estate.directory).toEqual({ source: 'principals.json', complete: true, principals: [{ id: DAVE, principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' }] });
     expect(estate.roleAssignments[0]).toMatchObject({ principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' });
-    // principals.json lists every principal the estate names (CONTRACTS.md): the group it omits is deleted.
+    // principals.json lists every principal the estate names (docs/contracts.md): the group it omits is deleted.
     expect(estate.roleAssignments[1]).toMatchObject({ principalType: 'Group', deleted: true });
   });
 

@@ -27,7 +27,7 @@ param deploymentContainerName string
 @description('Application Insights component receiving the telemetry.')
 param appInsightsName string
 
-@description('The product settings (CONTRACTS.md "Settings"); the host and identity settings are added here.')
+@description('The product settings (docs/contracts.md "Settings"); the host and identity settings are added here.')
 param appSettings object
 
 @description('Node.js major version of the Functions runtime.')

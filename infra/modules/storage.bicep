@@ -249,7 +249,7 @@ resource appQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-0
   }
 }
 
-// The posture tables (STORAGE.md); the app creates them on first use.
+// The posture tables (docs/storage.md); the app creates them on first use.
 resource appTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, appPrincipalId, storageTableDataContributorRoleId)
   scope: storage

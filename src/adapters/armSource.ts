@@ -2,7 +2,7 @@
  * The live Azure `EstateSource`: clusters, role assignments and custom role definitions read
  * from Azure Resource Manager with the Azure SDK clients, normalised by `core/normalise`.
  *
- * Scale (ARCHITECTURE.md): reads grow with subscriptions and pages, never with clusters. There is
+ * Scale (docs/architecture.md): reads grow with subscriptions and pages, never with clusters. There is
  * no per-cluster request in the audit path: one paged cluster listing and one paged
  * role-assignment listing per subscription (which also carries the management-group and root
  * assignments that apply to it), or two paged Resource Graph queries for all subscriptions at

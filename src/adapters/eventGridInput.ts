@@ -1,5 +1,5 @@
 /**
- * Event Grid input (EVENTS.md): turns what Event Grid delivers — a webhook body (one event or a
+ * Event Grid input (docs/events.md): turns what Event Grid delivers — a webhook body (one event or a
  * batch, Event Grid schema or CloudEvents 1.0) or the one event the Functions trigger hands over
  * — into validated `ArmEvent`s. `@azure/eventgrid`'s deserialiser checks the envelope; it is run
  * on each element separately because it throws on the first bad element of an array, and one

@@ -35,7 +35,7 @@ import { mapLimit } from './armSource';
 export const GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 /** `getByIds` takes at most 1,000 ids. */
 export const GET_BY_IDS_BATCH = 1000;
-/** Users listed per group before the listing stops at its first page (CHECKS.md "Groups"). */
+/** Users listed per group before the listing stops at its first page (docs/access.md "Groups"). */
 export const MEMBER_LIMIT = 1000;
 const MEMBER_PAGE = 999;
 const MEMBER_SELECT = 'id,displayName,userPrincipalName,userType,accountEnabled';

@@ -1,6 +1,6 @@
 /**
  * Federated identity credentials of user-assigned managed identities, read from Azure Resource
- * Manager with `@azure/arm-msi` (CHECKS.md `workload-identity-federation`): the identities of
+ * Manager with `@azure/arm-msi` (docs/access.md `workload-identity-federation`): the identities of
  * each watched subscription (one paged listing), then each identity's credentials (one paged
  * listing per identity, a few at a time).
  *

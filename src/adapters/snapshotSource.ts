@@ -1,5 +1,5 @@
 /**
- * The estate read from `az` CLI (or ARM REST / SDK) exports in a folder: CONTRACTS.md
+ * The estate read from `az` CLI (or ARM REST / SDK) exports in a folder: docs/contracts.md
  * "Snapshot input". The folder is read again on every `readEstate`, so a user (or the README's
  * regression walk-through) can edit the exports between two audits and see the difference.
  *
@@ -151,7 +151,7 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   if (rawPrincipals !== undefined) {
     const principalsPath = join(dir, SNAPSHOT_FILES.principals.name);
     const principals = rawPrincipals.map((raw, i) => normaliseDirectoryPrincipal(raw, `${principalsPath}[${i}]`));
-    // CONTRACTS.md: when present it lists every principal the estate names (one it omits is deleted).
+    // docs/contracts.md: when present it lists every principal the estate names (one it omits is deleted).
     estate.directory = { source: SNAPSHOT_FILES.principals.name, principals, complete: true };
   }
   if (rawDenies !== undefined) {

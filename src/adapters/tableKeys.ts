@@ -1,5 +1,5 @@
 /**
- * Keys and property layout for Table Storage (STORAGE.md): keys may not contain `/ \ # ?` or
+ * Keys and property layout for Table Storage (docs/storage.md): keys may not contain `/ \ # ?` or
  * control characters and are at most 1 KiB (512 UTF-16 characters, which Azurite enforces);
  * string properties are at most 64 KiB (32K UTF-16 characters); an entity is at most 1 MiB and
  * a transaction body at most 4 MiB. Everything here is reversible or keeps the original value

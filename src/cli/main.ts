@@ -1,5 +1,5 @@
 /**
- * The command line (CONTRACTS.md "Command line"). `main(argv)` parses, runs one command and
+ * The command line (docs/contracts.md "Command line"). `main(argv)` parses, runs one command and
  * returns the exit code; it never calls `process.exit`, and every stream, the environment and
  * the working directory can be injected, so tests run it in-process.
  *

@@ -1,5 +1,5 @@
 /**
- * The access graph (ARCHITECTURE.md step 2, CHECKS.md "Access"): which role assignments cover a
+ * The access graph (docs/architecture.md step 2, docs/access.md "Access"): which role assignments cover a
  * cluster, what their roles effectively allow, and which privileged capabilities each principal
  * holds through which role and scope. Pure.
  *

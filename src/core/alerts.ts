@@ -16,7 +16,7 @@ function normaliseClusterId(clusterId: string): string {
 }
 
 /**
- * The alert dedupe key (STORAGE.md): cluster id + check id (or signal) + principal id where
+ * The alert dedupe key (docs/storage.md): cluster id + check id (or signal) + principal id where
  * relevant, lower-cased so ids differing only in case (`resourcegroups`/`resourceGroups`, GUID
  * case) are one key. The store encodes it before using it in a row key.
  */
@@ -43,7 +43,7 @@ export interface AlertOptions {
   now: Date;
 }
 
-/** What each capability lets its holder do, in the words of CHECKS.md. */
+/** What each capability lets its holder do, in the words of docs/access.md. */
 export const CAPABILITY_WORDS: Readonly<Record<Capability, string>> = Object.freeze({
   'admin-credential': 'can fetch the static cluster-admin kubeconfig (admin-credential)',
   'cluster-write': 'can rewrite the cluster, e.g. re-enable local accounts (cluster-write)',

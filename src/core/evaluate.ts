@@ -1,5 +1,5 @@
 /**
- * Evaluation of clusters into postures (ARCHITECTURE.md step 4): every check of the catalogue
+ * Evaluation of clusters into postures (docs/architecture.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
 import { applyExemptions, type Exemption } from './exemptions';

@@ -1,5 +1,5 @@
 /**
- * ARM events (EVENTS.md): the validated form of one Event Grid / CloudEvents delivery from a
+ * ARM events (docs/events.md): the validated form of one Event Grid / CloudEvents delivery from a
  * `Microsoft.Resources.Subscriptions` system topic, and the routing table that decides what it
  * re-evaluates. Pure: the adapter deserialises with the SDK and hands an envelope in.
  *
@@ -247,7 +247,7 @@ export function validateArmEvent(envelope: EventEnvelope): ArmEvent {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Routing (EVENTS.md "Routing")
+// Routing (docs/events.md "Routing")
 // ---------------------------------------------------------------------------------------------
 
 export type Route =
@@ -339,7 +339,7 @@ const OPERATIONS = {
   agentPoolWrite: 'microsoft.containerservice/managedclusters/agentpools/write',
   clusterDelete: 'microsoft.containerservice/managedclusters/delete',
   adminCredential: 'microsoft.containerservice/managedclusters/listclusteradmincredential/action',
-  // The older access-profile API hands out the same static cluster-admin kubeconfig (CHECKS.md
+  // The older access-profile API hands out the same static cluster-admin kubeconfig (docs/access.md
   // `admin-credential`); its `clusterAdmin` profile is the same escape hatch.
   accessProfileCredential: 'microsoft.containerservice/managedclusters/accessprofiles/listcredential/action',
   federatedCredentialWrite: 'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write',
@@ -382,7 +382,7 @@ function uniqueSubscriptions(clusterIds: readonly string[]): string[] {
 }
 
 /**
- * What an event re-evaluates (EVENTS.md routing table). Operation names, types and ids compare
+ * What an event re-evaluates (docs/events.md routing table). Operation names, types and ids compare
  * case-insensitively. Anything in, or naming, an unwatched subscription is `rejected`; events
  * that do not matter are `ignored` with the reason.
  */
@@ -540,7 +540,7 @@ function routeCluster(event: ArmEvent, segments: string[], operation: string, ct
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Clusters that have an assignment of a role (EVENTS.md: a role definition changed): an
+ * Clusters that have an assignment of a role (docs/events.md: a role definition changed): an
  * assignment over the cluster (same scope rules as the access checks), or one held by the
  * cluster's own kubelet or control-plane identity at any scope (their least-privilege checks).
  */

@@ -1,5 +1,5 @@
 /**
- * Workload identity federation (CHECKS.md `workload-identity-federation`): the federated identity
+ * Workload identity federation (docs/access.md `workload-identity-federation`): the federated identity
  * credentials that let a Kubernetes service account of a cluster act as an Entra identity, read
  * from managed identities (ARM) and app registrations (Microsoft Graph) or from the snapshot's
  * `federated-credentials.json`. Pure.
@@ -36,7 +36,7 @@ export interface FederatedCredential {
 
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
-/** Issuers compare case-insensitively with a trailing `/` ignored (CHECKS.md "Precise readings"). */
+/** Issuers compare case-insensitively with a trailing `/` ignored (docs/access.md "Precise readings"). */
 export function issuerKey(issuer: string | undefined): string {
   return (issuer ?? '').trim().replace(/\/+$/, '').toLowerCase();
 }
@@ -102,7 +102,7 @@ function field(obj: Json, key: string): unknown {
 const IDENTITY_OF_CREDENTIAL = /^(.*\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+))\/federatedidentitycredentials\/[^/]+\/?$/i;
 
 /**
- * One entry of `federated-credentials.json` (CONTRACTS.md): a managed identity's credential in
+ * One entry of `federated-credentials.json` (docs/contracts.md): a managed identity's credential in
  * `az` or ARM REST shape, with the identity's `principalId` added by the export loop (the
  * credential itself does not carry it). `where` names the file and index in every error.
  */
@@ -139,7 +139,7 @@ export function normaliseFederatedCredential(raw: unknown, where: string): Feder
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events: which clusters a credential write or delete concerns (EVENTS.md)
+// Events: which clusters a credential write or delete concerns (docs/events.md)
 // ---------------------------------------------------------------------------------------------
 
 function idKey(id: string | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * The people behind the groups (CHECKS.md "Groups"): which groups' membership an audit needs
+ * The people behind the groups (docs/access.md "Groups"): which groups' membership an audit needs
  * (those holding a cluster-admin path over a watched cluster, and the clusters' admin groups)
  * and the users behind a group as findings list them, nested groups expanded, guests and
  * disabled accounts flagged. A group's members hold its access, but the access is still granted

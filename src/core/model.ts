@@ -39,7 +39,7 @@ export interface Addon {
 
 /**
  * A managed cluster, normalised. `undefined` means absent or null in the input; it is never
- * guessed. Check semantics (CHECKS.md) decide what absence means.
+ * guessed. Check semantics (docs/access.md) decide what absence means.
  */
 export interface Cluster {
   /** The resource id exactly as given in the input (echoed in reports). */
@@ -117,7 +117,7 @@ export interface RoleAssignment {
   members?: GroupMembers;
   /**
    * The subscription whose listing returned this assignment. A management-group assignment
-   * applies to that subscription's clusters (CHECKS.md); when unknown (a snapshot that does not
+   * applies to that subscription's clusters (docs/access.md); when unknown (a snapshot that does not
    * say), it applies to every cluster of the estate: over-reporting access is the safe side.
    */
   listedInSubscriptionId?: string;
@@ -205,7 +205,7 @@ export interface Directory {
   principals: DirectoryPrincipal[];
   /**
    * The directory answered for every principal the estate names, so an id it does not list is
-   * deleted (CHECKS.md: `principals.json` and Graph's `getByIds` both answer this way).
+   * deleted (docs/access.md: `principals.json` and Graph's `getByIds` both answer this way).
    */
   complete: boolean;
 }
@@ -409,7 +409,7 @@ export interface ReportSummary {
   findingsBySeverity: Record<Severity, number>;
 }
 
-/** The JSON report of CONTRACTS.md. */
+/** The JSON report of docs/contracts.md. */
 export interface Report {
   schemaVersion: 1;
   generatedAt: string;

@@ -1,5 +1,5 @@
 /**
- * Normalisation (ARCHITECTURE.md step 1): managed clusters, role assignments and role definitions
+ * Normalisation (docs/architecture.md step 1): managed clusters, role assignments and role definitions
  * arrive as ARM REST JSON (`properties.*` nested, wire names `enableRBAC`, `enableAzureRBAC`,
  * `adminGroupObjectIDs`, `authorizedIPRanges`), as JS SDK models (flattened, `enableRbac`,
  * `enableAzureRbac`) or as `az` CLI JSON (flattened camelCase such as `enableRbac`, `authorizedIpRanges`;

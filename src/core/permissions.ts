@@ -1,5 +1,5 @@
 /**
- * Permission maths for Azure role definitions (ARCHITECTURE.md step 2, CHECKS.md "Access").
+ * Permission maths for Azure role definitions (docs/architecture.md step 2, docs/access.md "Access").
  *
  * A role allows an action when some permission block has a matching `actions` pattern and no
  * matching `notActions` pattern IN THAT SAME BLOCK (blocks are unioned; a notAction never
@@ -196,7 +196,7 @@ function computeCapabilities(role: RoleDefinition): CachedCapabilities {
 }
 
 /**
- * The privileged capabilities (CHECKS.md) a role grants over a cluster, in `CAPABILITIES` order.
+ * The privileged capabilities (docs/access.md) a role grants over a cluster, in `CAPABILITIES` order.
  * `kubernetes-cluster-admin` counts only when the cluster has Azure RBAC for Kubernetes on.
  * The returned array is shared and frozen: copy it before changing it.
  */

@@ -1,5 +1,5 @@
 /**
- * Ports: the small interfaces the use cases own and the adapters implement (ARCHITECTURE.md).
+ * Ports: the small interfaces the use cases own and the adapters implement (docs/architecture.md).
  * Tests use the real adapters against local servers, never hand-written stand-ins of SDKs.
  */
 import type { Exemption } from './exemptions';
@@ -50,7 +50,7 @@ export interface EstateSource {
 
 /**
  * A directory of principals by object id (Microsoft Graph when live; `principals.json` is read
- * by the snapshot source itself): names, types and group membership (CHECKS.md "Names").
+ * by the snapshot source itself): names, types and group membership (docs/access.md "Names").
  */
 export interface PrincipalDirectory {
   /** What it is, for messages: `Microsoft Graph`. */
@@ -185,7 +185,7 @@ export interface RecordOptions {
   grantedBy?: Readonly<Record<string, Caller>>;
 }
 
-/** Latest posture, history, outbox and processed events (Table Storage; STORAGE.md). */
+/** Latest posture, history, outbox and processed events (Table Storage; docs/storage.md). */
 export interface PostureStore {
   /**
    * Diff against the stored posture and write posture + history + outbox rows in one partition

@@ -1,5 +1,5 @@
 /**
- * Principals by name (CHECKS.md "Names"): what the exports and the directory say a principal is
+ * Principals by name (docs/access.md "Names"): what the exports and the directory say a principal is
  * called, how directory data is read and applied to an estate, and the one way every output
  * (table, JSON, Markdown, SARIF, alerts, the HTTP API) describes a principal: its name beside
  * its id, e.g. `Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 0000…`.
@@ -104,7 +104,7 @@ function memberIds(value: unknown, where: string): string[] | undefined {
   });
 }
 
-/** One entry of `principals.json` (CONTRACTS.md). `where` (e.g. `principals.json[2]`) prefixes every error. */
+/** One entry of `principals.json` (docs/contracts.md). `where` (e.g. `principals.json[2]`) prefixes every error. */
 export function normaliseDirectoryPrincipal(raw: unknown, where: string): DirectoryPrincipal {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: entry is not an object`);
   const obj = raw as Record<string, unknown>;

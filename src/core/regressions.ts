@@ -1,5 +1,5 @@
 /**
- * The regression diff (CHECKS.md "Regressions"): what got worse between the stored posture and
+ * The regression diff (docs/access.md "Regressions"): what got worse between the stored posture and
  * a new one. Pure.
  *
  * An `error` neither raises nor clears a regression, so comparing two postures is not enough:

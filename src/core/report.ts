@@ -1,5 +1,5 @@
 /**
- * The JSON report of CONTRACTS.md, and severity ordering for `--fail-on` and alert thresholds.
+ * The JSON report of docs/contracts.md, and severity ordering for `--fail-on` and alert thresholds.
  */
 import { SEVERITIES, type ClusterPosture, type EstateSourceKind, type Report, type Severity, type SourceFailure } from './model';
 

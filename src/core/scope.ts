@@ -1,5 +1,5 @@
 /**
- * Scope maths for Azure RBAC (ARCHITECTURE.md step 2): an assignment at scope S covers resource
+ * Scope maths for Azure RBAC (docs/architecture.md step 2): an assignment at scope S covers resource
  * R when S is R or an ancestor of R, compared on whole path segments and case-insensitively
  * (ARM ids are case-insensitive; `resourcegroups` = `resourceGroups`, but `rg-prod` must never
  * cover `rg-prod2`). Pure: strings in, strings out.

@@ -4,7 +4,7 @@ import { getRuntime } from '../runtime';
 import { defineFunction } from './registry';
 
 /**
- * Event Grid trigger on the ARM system topic (EVENTS.md). The host does the subscription
+ * Event Grid trigger on the ARM system topic (docs/events.md). The host does the subscription
  * handshake and hands one event per invocation. A malformed event is logged and acknowledged
  * (retrying it cannot help); an outage (store, ARM) throws so Event Grid retries the delivery.
  */

@@ -1,6 +1,6 @@
 /**
  * The mapping every HTTP function shares: request → use-case arguments, result or error →
- * JSON response (`{ error: { code, message } }` with 400 / 404 / 503, CONTRACTS.md). Kept here
+ * JSON response (`{ error: { code, message } }` with 400 / 404 / 503, docs/contracts.md). Kept here
  * so each function file stays a door: parse, one call, map back.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';

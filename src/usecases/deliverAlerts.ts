@@ -1,5 +1,5 @@
 /**
- * Send what the outbox holds (STORAGE.md "Outbox"): every pending alert through every configured
+ * Send what the outbox holds (docs/storage.md "Outbox"): every pending alert through every configured
  * channel, recording each channel's result on the outbox row.
  *
  * - A freshly written alert (never attempted) is sent now, whoever wrote it: this is also how

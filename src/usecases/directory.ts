@@ -2,7 +2,7 @@
  * Names and the people behind the groups on a live estate: an estate source whose estates carry
  * what a principal directory (Microsoft Graph) says about every principal their role assignments
  * and admin groups name, and the users behind each group that holds a cluster-admin path over a
- * watched cluster (CHECKS.md "Groups"). What cannot be read is a `directory` failure of the
+ * watched cluster (docs/access.md "Groups"). What cannot be read is a `directory` failure of the
  * estate, said once in the log (names or members absent, never invented), not an error of the
  * whole read. A source that already brings directory data (a snapshot with `principals.json`)
  * is left as it is.

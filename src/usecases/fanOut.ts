@@ -1,5 +1,5 @@
 /**
- * The nightly audit and its fan-out (ARCHITECTURE.md "Scale"): a small estate is audited in one
+ * The nightly audit and its fan-out (docs/architecture.md "Scale"): a small estate is audited in one
  * run; past a handful of subscriptions the timer enqueues one message per subscription and the
  * Functions host scales the queue consumers out. No home-made scheduler or worker pool.
  */

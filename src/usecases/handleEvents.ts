@@ -1,5 +1,5 @@
 /**
- * Handle a batch of ARM events (EVENTS.md): skip ids already processed, route each event,
+ * Handle a batch of ARM events (docs/events.md): skip ids already processed, route each event,
  * re-evaluate every affected cluster ONCE against current state (one estate read per batch —
  * or per coalescing window when a long-lived `Coalescer` is passed), record the postures (the
  * store decides regressions and writes their alerts), raise the real-time signals, and mark
@@ -42,7 +42,7 @@ export type EventOutcome = 'evaluated' | 'ignored' | 'duplicate' | 'rejected';
 /** A regression found while handling the event, with the cluster it is about. */
 export type EventRegression = Regression & { clusterId: string };
 
-/** One element of the `event` command's output (CONTRACTS.md). */
+/** One element of the `event` command's output (docs/contracts.md). */
 export interface EventResult {
   id: string;
   type: string;

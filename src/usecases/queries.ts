@@ -1,5 +1,5 @@
 /**
- * What the on-call HTTP API answers (CONTRACTS.md "HTTP API"), one function per route. Query
+ * What the on-call HTTP API answers (docs/contracts.md "HTTP API"), one function per route. Query
  * values are validated here (never passed raw to a store filter); the HTTP triggers only map
  * requests in and results out.
  */

@@ -7,7 +7,7 @@ type Case = [description: string, changes: Changes, expected: FindingStatus];
 
 const CONFIGURATION_CHECK_IDS = CHECKS.filter((c) => c.category === 'configuration').map((c) => c.id);
 
-/** CHECKS.md "Cluster configuration", one field at a time, absent and null included. */
+/** docs/access.md "Cluster configuration", one field at a time, absent and null included. */
 const CASES: Record<string, Case[]> = {
   'entra-id-integration': [
     ['managed integration', {}, 'pass'],

@@ -1,7 +1,7 @@
 import { CHECKS, PLACEHOLDER_CLUSTER, catalogueRemediation, checkById } from '../../src/core/checks';
 import type { Cluster } from '../../src/core/model';
 
-/** CHECKS.md, in catalogue order, with severities and categories: a public contract. */
+/** docs/access.md, in catalogue order, with severities and categories: a public contract. */
 const CATALOGUE: Array<[id: string, severity: string, category: string]> = [
   ['entra-id-integration', 'high', 'configuration'],
   ['local-accounts-disabled', 'high', 'configuration'],
@@ -27,7 +27,7 @@ const CATALOGUE: Array<[id: string, severity: string, category: string]> = [
 ];
 
 describe('check registry', () => {
-  it('lists every check of CHECKS.md once, in catalogue order, with its severity and category', () => {
+  it('lists every check of docs/access.md once, in catalogue order, with its severity and category', () => {
     expect(CHECKS.map((c) => [c.id, c.severity, c.category])).toEqual(CATALOGUE);
   });
 

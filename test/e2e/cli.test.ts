@@ -150,7 +150,7 @@ describe('event', () => {
     return { code, stdout, stderr };
   }
 
-  it('processes a sample event against a snapshot and prints { events } per CONTRACTS.md', async () => {
+  it('processes a sample event against a snapshot and prints { events } per docs/contracts.md', async () => {
     const snapshot = snapshotCopy();
     const { code, stdout, stderr } = await run(['event', 'samples/events/cluster-write.json', '--snapshot', snapshot], { AUDIT_DATA_DIR: tempDir('event') });
     expect(stderr.text).toBe('');

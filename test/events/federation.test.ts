@@ -1,5 +1,5 @@
 /**
- * Federated-credential writes and deletes (EVENTS.md): the clusters whose issuer the credential
+ * Federated-credential writes and deletes (docs/events.md): the clusters whose issuer the credential
  * names are re-evaluated; after a delete, the clusters the stored posture links to the identity.
  * Real snapshot source, real Table Storage (Azurite).
  */

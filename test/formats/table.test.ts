@@ -69,7 +69,7 @@ describe('table format', () => {
 
   it('lists the principals behind an access finding', () => {
     const text = formatTable(sampleReport(), { color: false }).replace(/[│\s]+/g, '');
-    // By name, with the id beside it (CHECKS.md "Names").
+    // By name, with the id beside it (docs/access.md "Names").
     expect(text).toContain('DaveJones(dave@contoso.example)·Contributorat');
     expect(text).toContain('Useraaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
   });

@@ -181,7 +181,7 @@ export function bodyOf<T = Record<string, any>>(response: HttpResponseInit): T {
   throw new Error(`response ${response.status} has no JSON body`);
 }
 
-/** Asserts the CONTRACTS.md error shape and returns it. */
+/** Asserts the docs/contracts.md error shape and returns it. */
 export function errorOf(response: HttpResponseInit): { code: string; message: string } {
   const body = bodyOf<{ error: { code: string; message: string } }>(response);
   expect(body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });

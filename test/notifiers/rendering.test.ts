@@ -119,7 +119,7 @@ describe('plain text', () => {
     expect(text).toContain('[HIGH] aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential');
     expect(text).toContain('Before:');
     expect(text).toContain('held no privileged capability');
-    // The person by name, the id beside it (CHECKS.md "Names").
+    // The person by name, the id beside it (docs/access.md "Names").
     expect(text).toContain(
       'Who has the access: Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)',
     );

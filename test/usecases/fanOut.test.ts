@@ -1,5 +1,5 @@
 /**
- * The nightly audit and its fan-out (ARCHITECTURE.md "Scale") against real parts: the runtime's
+ * The nightly audit and its fan-out (docs/architecture.md "Scale") against real parts: the runtime's
  * audit dependencies (Table Storage on Azurite, a copy of samples/estate) and a real Azure
  * Storage queue on the same Azurite.
  */

@@ -1,5 +1,5 @@
 /**
- * The JSON report of CONTRACTS.md. Objects are rebuilt key by key so the output has the same key
+ * The JSON report of docs/contracts.md. Objects are rebuilt key by key so the output has the same key
  * order whatever order the engine assembled them in: scripts and diffs of two runs rely on it.
  */
 import { checkById } from '../../core/checks';

@@ -1,5 +1,5 @@
 /**
- * The check catalogue (CHECKS.md), in catalogue order: configuration checks, then access checks.
+ * The check catalogue (docs/access.md), in catalogue order: configuration checks, then access checks.
  * Every evaluation runs each of these exactly once per cluster, in this order.
  */
 import type { Cluster } from '../model';

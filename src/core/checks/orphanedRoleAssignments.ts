@@ -1,5 +1,5 @@
 /**
- * `orphaned-role-assignments` (CHECKS.md): an assignment over the cluster whose principal the
+ * `orphaned-role-assignments` (docs/access.md): an assignment over the cluster whose principal the
  * directory no longer knows. The grant does nothing today, but an object recreated or restored
  * with that id inherits it, and it is evidence of a clean-up that was never finished.
  */

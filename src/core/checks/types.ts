@@ -1,7 +1,7 @@
 /**
- * The shape every check module declares (ARCHITECTURE.md "Checks"): metadata a person reads
+ * The shape every check module declares (docs/architecture.md "Checks"): metadata a person reads
  * (title, rationale, remediation, references) and a pure `evaluate`. Check ids are a public
- * contract (CHECKS.md): never rename one.
+ * contract (docs/access.md): never rename one.
  */
 import type { AccessIndex, ClusterAccess } from '../access';
 import type { Cluster, Estate, FindingStatus, PrincipalAccess, Severity } from '../model';

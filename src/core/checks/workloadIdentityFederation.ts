@@ -1,5 +1,5 @@
 /**
- * `workload-identity-federation` (CHECKS.md): the cluster's blast radius into Azure. A federated
+ * `workload-identity-federation` (docs/access.md): the cluster's blast radius into Azure. A federated
  * identity credential whose issuer is this cluster's OIDC issuer lets a Kubernetes service
  * account act as an Entra identity; whoever can run a pod as that service account holds the
  * identity's Azure rights.
@@ -68,7 +68,7 @@ function gapsOf(estate: Readonly<Estate>): string[] {
   const gaps: string[] = [];
   for (const f of estate.failures ?? []) {
     if (f.part === 'identities') gaps.push(`federated credentials could not be read for ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}`);
-    // The identities' grants may sit in any subscription (CHECKS.md: identity checks look everywhere).
+    // The identities' grants may sit in any subscription (docs/access.md: identity checks look everywhere).
     if (f.part === 'roleAssignments') gaps.push(`role assignments could not be read for subscription ${f.subscriptionId}: ${f.message}`);
   }
   return gaps;
