@@ -19,6 +19,9 @@ describe('normaliseScope', () => {
     ['/subscriptions//abc', '/subscriptions/abc'],
     ['  /Subscriptions/ABC/  ', '/subscriptions/abc'],
     ['/already/normal', '/already/normal'],
+    // Real exports: a trailing blank before the slash must not keep the scope from covering the cluster.
+    ['/subscriptions/x/resourceGroups/rg-prod /', '/subscriptions/x/resourcegroups/rg-prod'],
+    ['/subscriptions/x/ resourceGroups/rg-prod', '/subscriptions/x/resourcegroups/rg-prod'],
   ])('%j -> %j', (input, expected) => {
     expect(normaliseScope(input)).toBe(expected);
   });
@@ -42,6 +45,10 @@ describe('scopeCovers', () => {
     expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, `${SUB}/resourceGroups/rg-prod2/providers/x/y/z`)).toBe(false);
     expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, `${SUB}/resourceGroups/rg-prod2`)).toBe(false);
     expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, CLUSTER)).toBe(true);
+  });
+
+  it('a scope exported with a blank before its trailing slash still covers the cluster', () => {
+    expect(scopeCovers(`${SUB}/resourceGroups/rg-prod /`, CLUSTER)).toBe(true);
   });
 
   it('compares case-insensitively (resourcegroups = resourceGroups)', () => {

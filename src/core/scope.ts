@@ -26,7 +26,9 @@ export function normaliseScope(scope: string): string {
   let start = 0;
   for (let i = 0; i <= trimmed.length; i++) {
     if (i === trimmed.length || trimmed.charCodeAt(i) === SLASH) {
-      if (i > start) out += '/' + trimmed.slice(start, i);
+      // Blanks around a segment are export noise (`rg-prod /`): resource names never end in one.
+      const segment = trimmed.slice(start, i).trim();
+      if (segment !== '') out += '/' + segment;
       start = i + 1;
     }
   }
@@ -38,7 +40,7 @@ function isWellFormed(lower: string): boolean {
   if (n === 0 || lower.charCodeAt(0) !== SLASH) return false;
   if (n === 1) return true;
   const last = lower.charCodeAt(n - 1);
-  return last !== SLASH && last > 32 && lower.indexOf('//') === -1;
+  return last !== SLASH && last > 32 && lower.indexOf('//') === -1 && lower.indexOf(' /') === -1 && lower.indexOf('/ ') === -1;
 }
 
 /**

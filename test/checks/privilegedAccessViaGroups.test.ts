@@ -28,6 +28,24 @@ describe('privileged-access-via-groups', () => {
     expect(outcome.principals).toEqual([expect.objectContaining({ principalId: GROUP, principalType: 'Group' })]);
   });
 
+  it('is error, not pass, when an Owner assignment has no principalType (it may be a user)', () => {
+    const missing = azAssignment({ principalId: BOB, principalType: 'User', role: ROLES.owner, scope: RG_SCOPE });
+    delete missing.principalType;
+    const { outcome } = check(cluster, [missing, azAssignment({ principalId: GROUP, principalType: 'Group', role: ROLES.contributor, scope: RG_SCOPE })]);
+    expect(outcome.status).toBe('error');
+    expect(outcome.detail).toContain('principal type of 1 privileged assignment is not known');
+    expect(outcome.detail).toContain(BOB);
+    const unknown = check(cluster, [azAssignment({ principalId: BOB, principalType: 'Unknown', role: ROLES.contributor, scope: RG_SCOPE })]);
+    expect(unknown.outcome.status).toBe('error');
+  });
+
+  it('a known user still fails when another holder has no principalType', () => {
+    const missing = azAssignment({ principalId: BOB, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE });
+    delete missing.principalType;
+    const { outcome } = check(cluster, [missing, azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE })]);
+    expect(outcome.status).toBe('fail');
+  });
+
   it('passes when a user holds only an unprivileged role', () => {
     const { outcome } = check(cluster, [azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.reader, scope: SUB_SCOPE })]);
     expect(outcome.status).toBe('pass');

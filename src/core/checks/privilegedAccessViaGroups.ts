@@ -20,6 +20,9 @@ const isUserHolder = (p: PrincipalAccess): boolean => isUser(p.principalType) &&
 const isPrivilegedUserAssignment = (r: ResolvedAssignment): boolean =>
   r.capabilities.length > 0 && isUser(r.assignment.principalType) && r.assignment.eligible !== true;
 const anyHolder = (): boolean => true;
+/** Exports without `principalType` (and ARM's `Unknown`) cannot say whether a user holds the grant. */
+const isUnknownTypeHolder = (p: PrincipalAccess): boolean =>
+  p.eligible !== true && (!p.principalType || p.principalType.trim() === '' || sameText(p.principalType, 'Unknown'));
 
 export const privilegedAccessViaGroups = accessCheck(
   {
@@ -57,6 +60,17 @@ export const privilegedAccessViaGroups = accessCheck(
     }
     if (unresolvedUsers.length > 0) {
       return unresolvedOutcome('Whether these user assignments are privileged is unknown.', unresolvedUsers, principals);
+    }
+    const unknownTypes = access.holdersWhere(isUnknownTypeHolder);
+    if (unknownTypes.length > 0) {
+      // Passing would assume they are groups or service principals: not known, so not a pass.
+      return {
+        status: 'error',
+        detail:
+          `The principal type of ${count(unknownTypes.length, 'privileged assignment')} is not known, so whether a user holds it directly cannot be said: ` +
+          `${describePrincipals(unknownTypes)}. Export with \`az role assignment list --all --include-inherited -o json\` (which includes principalType) or add principals.json.`,
+        principals,
+      };
     }
     if (cluster.incomplete) {
       // Whether Azure RBAC is on decides if a data-action role makes its holder cluster-admin.
