@@ -44,7 +44,12 @@ const BUILTIN = {
 };
 
 const CUSTOM_ROLES = 20;
-const PRIVILEGED_ROLES = new Set([BUILTIN.owner, BUILTIN.contributor, BUILTIN.aksClusterAdmin, BUILTIN.aksRbacClusterAdmin]);
+const PRIVILEGED_ROLES = new Set([
+  BUILTIN.owner,
+  BUILTIN.contributor,
+  BUILTIN.aksClusterAdmin,
+  BUILTIN.aksRbacClusterAdmin,
+]);
 const ELIGIBLE_SHARE = 0.1;
 const CONDITIONED_SHARE = 0.05;
 const DENY_ASSIGNMENTS = 200;
@@ -92,16 +97,39 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
       name,
       resourceGroup: rg,
       location: 'westeurope',
-      aadProfile: hardened ? { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [guid(i, 7)] } : null,
+      aadProfile: hardened
+        ? { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [guid(i, 7)] }
+        : null,
       disableLocalAccounts: hardened,
       enableRbac: true,
-      identity: { type: 'UserAssigned', userAssignedIdentities: { [`/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-${name}`]: { principalId: guid(i, 3), clientId: guid(i, 4) } } },
-      identityProfile: { kubeletidentity: { objectId: guid(i, 5), clientId: guid(i, 6), resourceId: `/subscriptions/${sub}/resourceGroups/MC_${rg}_${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool` } },
+      identity: {
+        type: 'UserAssigned',
+        userAssignedIdentities: {
+          [`/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-${name}`]:
+            { principalId: guid(i, 3), clientId: guid(i, 4) },
+        },
+      },
+      identityProfile: {
+        kubeletidentity: {
+          objectId: guid(i, 5),
+          clientId: guid(i, 6),
+          resourceId: `/subscriptions/${sub}/resourceGroups/MC_${rg}_${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool`,
+        },
+      },
       oidcIssuerProfile: { enabled: hardened },
-      securityProfile: { workloadIdentity: { enabled: hardened }, defender: hardened ? { securityMonitoring: { enabled: true } } : null },
+      securityProfile: {
+        workloadIdentity: { enabled: hardened },
+        defender: hardened ? { securityMonitoring: { enabled: true } } : null,
+      },
       podIdentityProfile: null,
       apiServerAccessProfile: hardened ? { enablePrivateCluster: true } : null,
-      addonProfiles: { azurepolicy: { enabled: hardened, config: null }, azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: hardened ? 'true' : 'false' } } },
+      addonProfiles: {
+        azurepolicy: { enabled: hardened, config: null },
+        azureKeyvaultSecretsProvider: {
+          enabled: true,
+          config: { enableSecretRotation: hardened ? 'true' : 'false' },
+        },
+      },
     });
   }
   const roleDefinitions: unknown[] = [];
@@ -112,29 +140,56 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
       name: id,
       roleName: `custom-role-${r}`,
       roleType: 'CustomRole',
-      permissions: [{ actions: r % 4 === 0 ? ['Microsoft.ContainerService/*'] : ['Microsoft.Compute/*/read', `Microsoft.Storage/storageAccounts/*`], notActions: [], dataActions: [], notDataActions: [] }],
+      permissions: [
+        {
+          actions:
+            r % 4 === 0
+              ? ['Microsoft.ContainerService/*']
+              : ['Microsoft.Compute/*/read', `Microsoft.Storage/storageAccounts/*`],
+          notActions: [],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
       assignableScopes: [`/subscriptions/${subscriptions[0]}`],
     });
   }
-  const roleChoices = [BUILTIN.reader, BUILTIN.reader, BUILTIN.reader, BUILTIN.contributor, BUILTIN.aksClusterUser, BUILTIN.aksRbacClusterAdmin, BUILTIN.owner, BUILTIN.aksClusterAdmin];
+  const roleChoices = [
+    BUILTIN.reader,
+    BUILTIN.reader,
+    BUILTIN.reader,
+    BUILTIN.contributor,
+    BUILTIN.aksClusterUser,
+    BUILTIN.aksRbacClusterAdmin,
+    BUILTIN.owner,
+    BUILTIN.aksClusterAdmin,
+  ];
   const principalTypes = ['User', 'Group', 'ServicePrincipal', 'Group'];
   const roleAssignments: unknown[] = [];
   const roleEligibility: unknown[] = [];
-  const governance = Math.min(size.roleAssignments, ROOT_ASSIGNMENTS + MANAGEMENT_GROUP_ASSIGNMENTS);
+  const governance = Math.min(
+    size.roleAssignments,
+    ROOT_ASSIGNMENTS + MANAGEMENT_GROUP_ASSIGNMENTS,
+  );
   for (let a = 0; a < size.roleAssignments; a++) {
     const pick = rnd();
     const sub = subscriptions[Math.floor(rnd() * size.subscriptions)];
     const rg = `rg-${Math.floor(rnd() * rgsPerSubscription)}`;
     let scope: string;
-    if (a < governance) scope = a < ROOT_ASSIGNMENTS ? '/' : `/providers/Microsoft.Management/managementGroups/mg-${a % 5}`;
+    if (a < governance)
+      scope =
+        a < ROOT_ASSIGNMENTS ? '/' : `/providers/Microsoft.Management/managementGroups/mg-${a % 5}`;
     else if (pick < 0.05) scope = `/subscriptions/${sub}`;
     else if (pick < 0.45) scope = `/subscriptions/${sub}/resourceGroups/${rg}`;
     else if (pick < 0.55) {
       const c = Math.floor(rnd() * size.clusters);
       scope = (clusters[c] as { id: string }).id;
-    } else scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/st${a}`;
+    } else
+      scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/st${a}`;
     const custom = rnd() < 0.02;
-    const role = custom ? guid(Math.floor(rnd() * CUSTOM_ROLES), 9) : roleChoices[Math.floor(rnd() * roleChoices.length)];
+    const role = custom
+      ? guid(Math.floor(rnd() * CUSTOM_ROLES), 9)
+      : roleChoices[Math.floor(rnd() * roleChoices.length)];
     const principalId = guid(Math.floor(rnd() * 50000), 13);
     const principalType = principalTypes[a % principalTypes.length];
     const roleDefinitionId = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
@@ -145,7 +200,15 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
         id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/${name}`,
         name,
         type: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
-        properties: { scope, roleDefinitionId, principalId, principalType, status: 'Provisioned', memberType: 'Direct', ...(condition ? { condition, conditionVersion: '2.0' } : {}) },
+        properties: {
+          scope,
+          roleDefinitionId,
+          principalId,
+          principalType,
+          status: 'Provisioned',
+          memberType: 'Direct',
+          ...(condition ? { condition, conditionVersion: '2.0' } : {}),
+        },
       });
       continue;
     }
@@ -163,7 +226,12 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
   for (let d = 0; d < Math.min(DENY_ASSIGNMENTS, size.clusters); d++) {
     const c = clusters[Math.floor(rnd() * size.clusters)] as { id: string };
     const pick = rnd();
-    const scope = pick < 0.5 ? c.id.replace(/\/providers\/Microsoft\.ContainerService\/.*$/, '') : pick < 0.9 ? c.id : c.id.replace(/\/resourcegroups\/.*$/, '');
+    const scope =
+      pick < 0.5
+        ? c.id.replace(/\/providers\/Microsoft\.ContainerService\/.*$/, '')
+        : pick < 0.9
+          ? c.id
+          : c.id.replace(/\/resourcegroups\/.*$/, '');
     const everyone = d % 2 === 0;
     denyAssignments.push({
       id: `${scope}/providers/Microsoft.Authorization/denyAssignments/${guid(d, 19)}`,
@@ -171,10 +239,22 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
       type: 'Microsoft.Authorization/denyAssignments',
       properties: {
         denyAssignmentName: `deny-${d}`,
-        permissions: [{ actions: d % 3 === 0 ? ['Microsoft.ContainerService/managedClusters/*'] : ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'], notActions: d % 3 === 0 ? ['*/read'] : [], dataActions: [], notDataActions: [] }],
+        permissions: [
+          {
+            actions:
+              d % 3 === 0
+                ? ['Microsoft.ContainerService/managedClusters/*']
+                : ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'],
+            notActions: d % 3 === 0 ? ['*/read'] : [],
+            dataActions: [],
+            notDataActions: [],
+          },
+        ],
         scope,
         doNotApplyToChildScopes: d % 10 === 9,
-        principals: everyone ? [{ id: EVERYONE, type: 'SystemDefined' }] : [{ id: guid(d, 13), type: 'Group' }],
+        principals: everyone
+          ? [{ id: EVERYONE, type: 'SystemDefined' }]
+          : [{ id: guid(d, 13), type: 'Group' }],
         excludePrincipals: everyone ? [{ id: guid(d + 1, 13), type: 'User' }] : [],
         isSystemProtected: true,
       },
@@ -193,7 +273,8 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
 function viaJson(items: unknown[]): unknown[] {
   const parsed: unknown[] = [];
   for (let i = 0; i < items.length; i += 50_000) {
-    for (const item of JSON.parse(JSON.stringify(items.slice(i, i + 50_000))) as unknown[]) parsed.push(item);
+    for (const item of JSON.parse(JSON.stringify(items.slice(i, i + 50_000))) as unknown[])
+      parsed.push(item);
     items.fill(undefined, i, Math.min(items.length, i + 50_000));
   }
   return parsed;

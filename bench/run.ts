@@ -22,7 +22,11 @@ import { fork } from 'node:child_process';
 import { buildAccessIndex } from '../src/core/access';
 import { evaluateCluster } from '../src/core/evaluate';
 import type { ClusterPosture, Estate } from '../src/core/model';
-import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../src/core/normalise';
+import {
+  normaliseCluster,
+  normaliseRoleAssignment,
+  normaliseRoleDefinition,
+} from '../src/core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../src/core/normaliseGrants';
 import { generateEstate, type EstateSize } from './generateEstate';
 
@@ -58,9 +62,13 @@ function run(size: EstateSize): Result {
     roleAssignments: raw.roleAssignments
       .map((a, i) => normaliseRoleAssignment(a, `role-assignments[${i}]`))
       .concat(raw.roleEligibility.map((e, i) => normaliseEligibility(e, `role-eligibility[${i}]`))),
-    roleDefinitions: raw.roleDefinitions.map((d, i) => normaliseRoleDefinition(d, `role-definitions[${i}]`)),
+    roleDefinitions: raw.roleDefinitions.map((d, i) =>
+      normaliseRoleDefinition(d, `role-definitions[${i}]`),
+    ),
     failures: [],
-    denyAssignments: raw.denyAssignments.map((d, i) => normaliseDenyAssignment(d, `deny-assignments[${i}]`)),
+    denyAssignments: raw.denyAssignments.map((d, i) =>
+      normaliseDenyAssignment(d, `deny-assignments[${i}]`),
+    ),
   }));
   raw.clusters.length = 0;
   raw.roleAssignments.length = 0;
@@ -106,7 +114,11 @@ function runIsolated(size: EstateSize): Promise<Result> {
     let result: Result | undefined;
     child.on('message', (message) => (result = message as Result));
     child.on('error', reject);
-    child.on('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`benchmark child exited with ${code}`))));
+    child.on('exit', (code) =>
+      result && code === 0
+        ? resolve(result)
+        : reject(new Error(`benchmark child exited with ${code}`)),
+    );
   });
 }
 
@@ -128,9 +140,16 @@ async function main(): Promise<void> {
   const full: EstateSize = { subscriptions: 500, clusters: 10_000, roleAssignments: 1_000_000 };
   const half: EstateSize = { subscriptions: 250, clusters: 5_000, roleAssignments: 500_000 };
   const scale = Number(process.env.BENCH_SCALE ?? '1');
-  const shrink = (s: EstateSize): EstateSize => ({ subscriptions: Math.max(1, Math.round(s.subscriptions * scale)), clusters: Math.max(1, Math.round(s.clusters * scale)), roleAssignments: Math.round(s.roleAssignments * scale) });
-  if (!(global as { gc?: unknown }).gc) console.log('(run with --expose-gc so that each size starts from a collected heap)');
-  console.log(`Timed: normalise (az JSON → model) + index (buildAccessIndex) + evaluate (per cluster: forCluster + every check + posture, postures kept); generation not timed.${scale !== 1 ? ` BENCH_SCALE=${scale}.` : ''}`);
+  const shrink = (s: EstateSize): EstateSize => ({
+    subscriptions: Math.max(1, Math.round(s.subscriptions * scale)),
+    clusters: Math.max(1, Math.round(s.clusters * scale)),
+    roleAssignments: Math.round(s.roleAssignments * scale),
+  });
+  if (!(global as { gc?: unknown }).gc)
+    console.log('(run with --expose-gc so that each size starts from a collected heap)');
+  console.log(
+    `Timed: normalise (az JSON → model) + index (buildAccessIndex) + evaluate (per cluster: forCluster + every check + posture, postures kept); generation not timed.${scale !== 1 ? ` BENCH_SCALE=${scale}.` : ''}`,
+  );
   const halfResult = await runIsolated(shrink(half));
   console.log(line(halfResult));
   const fullResult = await runIsolated(shrink(full));

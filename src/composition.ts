@@ -13,7 +13,14 @@ import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subsc
 import { ExemptionTable } from './adapters/exemptionTable';
 import { TableStore } from './adapters/tableStore';
 import type { Settings } from './config';
-import { systemClock, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
+import {
+  systemClock,
+  type Clock,
+  type EstateSource,
+  type ExemptionStore,
+  type Notifier,
+  type PostureStore,
+} from './core/ports';
 import { withDirectory } from './usecases/directory';
 import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
@@ -34,9 +41,19 @@ export function selectEstate(
   settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds'>,
   where: { packageRoot: string; cwd?: string },
 ): EstateSelection {
-  if (settings.snapshotDir) return { kind: 'snapshot', dir: resolve(where.cwd ?? process.cwd(), settings.snapshotDir), bundledSample: false };
-  if (settings.runningInAzure || settings.subscriptionIds.length > 0) return { kind: 'azure', subscriptionIds: settings.subscriptionIds };
-  return { kind: 'snapshot', dir: join(where.packageRoot, 'samples', 'estate'), bundledSample: true };
+  if (settings.snapshotDir)
+    return {
+      kind: 'snapshot',
+      dir: resolve(where.cwd ?? process.cwd(), settings.snapshotDir),
+      bundledSample: false,
+    };
+  if (settings.runningInAzure || settings.subscriptionIds.length > 0)
+    return { kind: 'azure', subscriptionIds: settings.subscriptionIds };
+  return {
+    kind: 'snapshot',
+    dir: join(where.packageRoot, 'samples', 'estate'),
+    bundledSample: true,
+  };
 }
 
 /**
@@ -59,9 +76,12 @@ export function liveEstateSource(
   },
 ): EstateSource {
   // Loaded on demand: the Azure SDK clients are heavy and only live audits need them.
-  const { ArmEstateSource } = require('./adapters/armSource') as typeof import('./adapters/armSource');
-  const { ManagedIdentityCredentialReader } = require('./adapters/managedIdentities') as typeof import('./adapters/managedIdentities');
-  const { GraphDirectory } = require('./adapters/graphDirectory') as typeof import('./adapters/graphDirectory');
+  const { ArmEstateSource } =
+    require('./adapters/armSource') as typeof import('./adapters/armSource');
+  const { ManagedIdentityCredentialReader } =
+    require('./adapters/managedIdentities') as typeof import('./adapters/managedIdentities');
+  const { GraphDirectory } =
+    require('./adapters/graphDirectory') as typeof import('./adapters/graphDirectory');
   const subscriptionIds = options.subscriptionIds ?? settings.subscriptionIds;
   const clientOptions = options.agent ? { agent: options.agent } : undefined;
   const arm = new ArmEstateSource({
@@ -79,18 +99,31 @@ export function liveEstateSource(
   });
   const graph =
     settings.directory === 'graph'
-      ? new GraphDirectory({ credential: options.credential, endpoint: options.graphEndpoint, agent: options.agent })
+      ? new GraphDirectory({
+          credential: options.credential,
+          endpoint: options.graphEndpoint,
+          agent: options.agent,
+        })
       : undefined;
-  const federated = withFederatedCredentials(arm, { managedIdentities, applications: graph, log: options.log });
+  const federated = withFederatedCredentials(arm, {
+    managedIdentities,
+    applications: graph,
+    log: options.log,
+  });
   return graph ? withDirectory(federated, graph, options.log) : federated;
 }
 
 /** DefaultAzureCredential (managed identity in Azure, `az login` locally), created on first use. */
-export function lazyAzureCredential(settings: Pick<Settings, 'managedIdentityClientId'>, given?: TokenCredential): () => TokenCredential {
+export function lazyAzureCredential(
+  settings: Pick<Settings, 'managedIdentityClientId'>,
+  given?: TokenCredential,
+): () => TokenCredential {
   let credential = given;
   return () =>
     (credential ??= new DefaultAzureCredential(
-      settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : undefined,
+      settings.managedIdentityClientId
+        ? { managedIdentityClientId: settings.managedIdentityClientId }
+        : undefined,
     ));
 }
 
@@ -120,10 +153,19 @@ export async function openStorage(
   let description: string;
   try {
     if (settings.storage.kind === 'embedded') {
-      const azurite = await startEmbeddedAzurite({ dataDir: join(settings.dataDir, 'azurite'), inMemory: options.inMemory });
+      const azurite = await startEmbeddedAzurite({
+        dataDir: join(settings.dataDir, 'azurite'),
+        inMemory: options.inMemory,
+      });
       closers.push(() => azurite.stop());
-      store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
-      exemptions = await ExemptionTable.create({ connectionString: azurite.connectionString, allowInsecureConnection: true });
+      store = await TableStore.create({
+        connectionString: azurite.connectionString,
+        allowInsecureConnection: true,
+      });
+      exemptions = await ExemptionTable.create({
+        connectionString: azurite.connectionString,
+        allowInsecureConnection: true,
+      });
       queueConnection = { connectionString: azurite.connectionString };
       description = options.inMemory
         ? 'embedded Azurite (in memory)'
@@ -132,20 +174,39 @@ export async function openStorage(
           : `embedded Azurite of process ${azurite.ownerPid()}, data in ${join(settings.dataDir, 'azurite')}`;
     } else if (settings.storage.kind === 'connectionString') {
       // Azurite and other local emulators speak plain http; Azure itself is always https.
-      const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(settings.storage.connectionString);
-      store = await TableStore.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
-      exemptions = await ExemptionTable.create({ connectionString: settings.storage.connectionString, allowInsecureConnection: insecure });
+      const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(
+        settings.storage.connectionString,
+      );
+      store = await TableStore.create({
+        connectionString: settings.storage.connectionString,
+        allowInsecureConnection: insecure,
+      });
+      exemptions = await ExemptionTable.create({
+        connectionString: settings.storage.connectionString,
+        allowInsecureConnection: insecure,
+      });
       queueConnection = { connectionString: settings.storage.connectionString };
       description = 'Table Storage (connection string)';
     } else {
       const clientId = settings.storage.clientId;
-      const credential = clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : options.credential();
-      store = await TableStore.create({ tableServiceUri: settings.storage.tableServiceUri, credential });
-      exemptions = await ExemptionTable.create({ tableServiceUri: settings.storage.tableServiceUri, credential });
-      if (settings.storage.queueServiceUri) queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
+      const credential = clientId
+        ? new DefaultAzureCredential({ managedIdentityClientId: clientId })
+        : options.credential();
+      store = await TableStore.create({
+        tableServiceUri: settings.storage.tableServiceUri,
+        credential,
+      });
+      exemptions = await ExemptionTable.create({
+        tableServiceUri: settings.storage.tableServiceUri,
+        credential,
+      });
+      if (settings.storage.queueServiceUri)
+        queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
       description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
     }
-    const queue = queueConnection ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME) : undefined;
+    const queue = queueConnection
+      ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME)
+      : undefined;
     return {
       store,
       exemptions,
@@ -183,7 +244,9 @@ export function alertChannels(
   },
 ): Notifier[] {
   const email = settings.alerts.email;
-  const disabledBySetting = (settings.disabled ?? []).filter((d) => d.disables === 'email' || d.disables === 'teams');
+  const disabledBySetting = (settings.disabled ?? []).filter(
+    (d) => d.disables === 'email' || d.disables === 'teams',
+  );
   const build = (channel: 'email' | 'teams', make: () => Notifier[]): Notifier[] => {
     const disabled = disabledBySetting.find((d) => d.disables === channel);
     if (disabled) return [new DisabledNotifier(channel, disabled.message)];
@@ -196,7 +259,8 @@ export function alertChannels(
       return [new DisabledNotifier(channel, reason)];
     }
   };
-  for (const d of disabledBySetting) options.log?.(`alerts: ${d.disables} channel disabled: ${d.message}`);
+  for (const d of disabledBySetting)
+    options.log?.(`alerts: ${d.disables} channel disabled: ${d.message}`);
   return [
     ...build('email', () =>
       createNotifiers({
@@ -211,7 +275,9 @@ export function alertChannels(
         agent: options.agent,
       }),
     ),
-    ...build('teams', () => createNotifiers({ teamsWebhookUrl: settings.alerts.teamsWebhookUrl, agent: options.agent })),
+    ...build('teams', () =>
+      createNotifiers({ teamsWebhookUrl: settings.alerts.teamsWebhookUrl, agent: options.agent }),
+    ),
     ...createNotifiers({
       console: options.console,
       consoleStream: options.consoleStream ? callbackWriter(options.consoleStream) : undefined,
@@ -230,5 +296,5 @@ function callbackWriter(out: { write(chunk: string): unknown }): Pick<Writable, 
     callback?.(null);
     return true;
   };
-  return { write } as Pick<Writable, 'write'>;
+  return { write };
 }

@@ -186,7 +186,11 @@ const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/;
 /** App Service hands the reference text itself to the app when it cannot resolve it. */
 const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
-export function loadSettings(env: Environment, overrides: SettingOverrides = {}, options: LoadOptions = {}): Settings {
+export function loadSettings(
+  env: Environment,
+  overrides: SettingOverrides = {},
+  options: LoadOptions = {},
+): Settings {
   const read = (name: SettingName): string | undefined => {
     const raw = name in overrides && overrides[name] !== undefined ? overrides[name] : env[name];
     const trimmed = raw?.trim();
@@ -201,13 +205,19 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {},
   };
   const disabled: DisabledSetting[] = [];
   /** A channel setting: parsed, or (in `disable` mode) recorded as disabling `disables`. */
-  const channel = <T>(disables: DisabledFeature, fallbackSetting: SettingName, parse: () => T): T | undefined => {
+  const channel = <T>(
+    disables: DisabledFeature,
+    fallbackSetting: SettingName,
+    parse: () => T,
+  ): T | undefined => {
     try {
       return parse();
     } catch (error) {
       if (options.onChannelProblem !== 'disable' || !(error instanceof InputError)) throw error;
       const named = /^([A-Za-z_]+):/.exec(error.message)?.[1];
-      const setting = (SETTING_NAMES as readonly string[]).includes(named ?? '') ? (named as SettingName) : fallbackSetting;
+      const setting = (SETTING_NAMES as readonly string[]).includes(named ?? '')
+        ? (named as SettingName)
+        : fallbackSetting;
       disabled.push({ disables, setting, message: error.message });
       return undefined;
     }
@@ -217,29 +227,57 @@ export function loadSettings(env: Environment, overrides: SettingOverrides = {},
 
   const snapshotDir = read('AUDIT_SNAPSHOT_DIR');
   if (snapshotDir && runningInAzure) {
-    throw new InputError('AUDIT_SNAPSHOT_DIR: not supported in Azure, where the estate is always read live; remove the setting');
+    throw new InputError(
+      'AUDIT_SNAPSHOT_DIR: not supported in Azure, where the estate is always read live; remove the setting',
+    );
   }
   const storage = parseStorage(read);
   if (storage.kind === 'embedded' && runningInAzure) {
-    throw new InputError('AUDIT_STORAGE: required in Azure (a connection string, or AUDIT_STORAGE__tableServiceUri for an identity-based connection)');
+    throw new InputError(
+      'AUDIT_STORAGE: required in Azure (a connection string, or AUDIT_STORAGE__tableServiceUri for an identity-based connection)',
+    );
   }
 
   return {
     runningInAzure,
-    subscriptionIds: parseSubscriptionIds(read('AUDIT_SUBSCRIPTION_IDS') ?? '', 'AUDIT_SUBSCRIPTION_IDS'),
+    subscriptionIds: parseSubscriptionIds(
+      read('AUDIT_SUBSCRIPTION_IDS') ?? '',
+      'AUDIT_SUBSCRIPTION_IDS',
+    ),
     snapshotDir,
     sourceMode: parseChoice('AUDIT_SOURCE_MODE', read('AUDIT_SOURCE_MODE'), SOURCE_MODES, 'arm'),
-    directory: parseChoice('AUDIT_DIRECTORY', read('AUDIT_DIRECTORY'), DIRECTORY_MODES, runningInAzure ? 'graph' : 'none'),
+    directory: parseChoice(
+      'AUDIT_DIRECTORY',
+      read('AUDIT_DIRECTORY'),
+      DIRECTORY_MODES,
+      runningInAzure ? 'graph' : 'none',
+    ),
     schedule: parseSchedule(read('AUDIT_SCHEDULE') ?? DEFAULT_SCHEDULE),
     storage,
     dataDir: read('AUDIT_DATA_DIR') ?? DEFAULT_DATA_DIR,
-    deadLetterContainer: parseContainerName('AUDIT_DEAD_LETTER_CONTAINER', read('AUDIT_DEAD_LETTER_CONTAINER')),
-    historyDays: parseInteger('AUDIT_HISTORY_DAYS', read('AUDIT_HISTORY_DAYS'), DEFAULT_HISTORY_DAYS, 1, 36500),
-    publicBaseUrl: channel('links', 'AUDIT_PUBLIC_BASE_URL', () => parsePublicBaseUrl(read('AUDIT_PUBLIC_BASE_URL'))),
+    deadLetterContainer: parseContainerName(
+      'AUDIT_DEAD_LETTER_CONTAINER',
+      read('AUDIT_DEAD_LETTER_CONTAINER'),
+    ),
+    historyDays: parseInteger(
+      'AUDIT_HISTORY_DAYS',
+      read('AUDIT_HISTORY_DAYS'),
+      DEFAULT_HISTORY_DAYS,
+      1,
+      36500,
+    ),
+    publicBaseUrl: channel('links', 'AUDIT_PUBLIC_BASE_URL', () =>
+      parsePublicBaseUrl(read('AUDIT_PUBLIC_BASE_URL')),
+    ),
     alerts: {
-      minSeverity: parseSeverity(read('ALERT_MIN_SEVERITY') ?? DEFAULT_ALERT_MIN_SEVERITY, 'ALERT_MIN_SEVERITY'),
+      minSeverity: parseSeverity(
+        read('ALERT_MIN_SEVERITY') ?? DEFAULT_ALERT_MIN_SEVERITY,
+        'ALERT_MIN_SEVERITY',
+      ),
       email: channel('email', 'ALERT_EMAIL_TO', () => parseEmail(read)),
-      teamsWebhookUrl: channel('teams', 'ALERT_TEAMS_WEBHOOK_URL', () => parseTeamsWebhook(read('ALERT_TEAMS_WEBHOOK_URL'))),
+      teamsWebhookUrl: channel('teams', 'ALERT_TEAMS_WEBHOOK_URL', () =>
+        parseTeamsWebhook(read('ALERT_TEAMS_WEBHOOK_URL')),
+      ),
     },
     port: parseInteger('PORT', read('PORT'), DEFAULT_PORT, 1, 65535),
     localKey: read('AUDIT_LOCAL_KEY'),
@@ -258,7 +296,9 @@ export function parseSubscriptionIds(value: string, name: string): string[] {
     const id = part.trim();
     if (!id) continue;
     if (!GUID.test(id)) {
-      throw new InputError(`${name}: '${id}' is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)`);
+      throw new InputError(
+        `${name}: '${id}' is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)`,
+      );
     }
     const lower = id.toLowerCase();
     if (!ids.includes(lower)) ids.push(lower);
@@ -268,7 +308,8 @@ export function parseSubscriptionIds(value: string, name: string): string[] {
 
 export function parseSeverity(value: string, name: string): Severity {
   const found = severityOf(value);
-  if (!found) throw new InputError(`${name}: '${value}' is not a severity (one of ${SEVERITIES.join(', ')})`);
+  if (!found)
+    throw new InputError(`${name}: '${value}' is not a severity (one of ${SEVERITIES.join(', ')})`);
   return found;
 }
 
@@ -284,20 +325,32 @@ export function parseSchedule(value: string, name = 'AUDIT_SCHEDULE'): string {
   try {
     new Cron(normalised, { paused: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^CronPattern:\s*/i, '') : String(error);
+    const reason =
+      error instanceof Error ? error.message.replace(/^CronPattern:\s*/i, '') : String(error);
     throw new InputError(`${name}: '${value}' is not a valid NCRONTAB expression (${reason})`);
   }
   return normalised;
 }
 
-function parseChoice<T extends string>(name: SettingName, value: string | undefined, choices: readonly T[], fallback: T): T {
+function parseChoice<T extends string>(
+  name: SettingName,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
   if (!found) throw new InputError(`${name}: '${value}' is not one of ${choices.join(', ')}`);
   return found;
 }
 
-function parseInteger(name: SettingName, value: string | undefined, fallback: number, min: number, max: number): number {
+function parseInteger(
+  name: SettingName,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new InputError(`${name}: '${value}' is not a whole number from ${min} to ${max}`);
@@ -309,30 +362,41 @@ function parseInteger(name: SettingName, value: string | undefined, fallback: nu
 function parseContainerName(name: SettingName, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(value)) {
-    throw new InputError(`${name}: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`);
+    throw new InputError(
+      `${name}: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`,
+    );
   }
   return value;
 }
 
 function parseGuid(name: SettingName, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!GUID.test(value)) throw new InputError(`${name}: '${value}' is not a client id (expected a GUID)`);
+  if (!GUID.test(value))
+    throw new InputError(`${name}: '${value}' is not a client id (expected a GUID)`);
   return value.toLowerCase();
 }
 
 /** Parses an absolute URL; `secret` keeps the value out of the message. */
-function parseUrl(name: SettingName, value: string, options: { secret: boolean; allowHttp?: 'loopback' | 'any' }): URL {
+function parseUrl(
+  name: SettingName,
+  value: string,
+  options: { secret: boolean; allowHttp?: 'loopback' | 'any' },
+): URL {
   const shown = options.secret ? '' : ` '${value}'`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`${name}:${shown} is not an absolute URL${options.secret ? ' (value not shown: it is a secret)' : ''}`);
+    throw new InputError(
+      `${name}:${shown} is not an absolute URL${options.secret ? ' (value not shown: it is a secret)' : ''}`,
+    );
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   const httpAllowed = options.allowHttp === 'any' || (options.allowHttp === 'loopback' && loopback);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
-    throw new InputError(`${name}:${shown} must be an https:// URL${options.secret ? ' (value not shown: it is a secret)' : ''}`);
+    throw new InputError(
+      `${name}:${shown} must be an https:// URL${options.secret ? ' (value not shown: it is a secret)' : ''}`,
+    );
   }
   return url;
 }
@@ -372,18 +436,22 @@ function parseStorage(read: Reader): StorageSettings {
   const blobServiceUri = read('AUDIT_STORAGE__blobServiceUri');
   const credential = read('AUDIT_STORAGE__credential');
   const clientId = read('AUDIT_STORAGE__clientId');
-  const identityParts = tableServiceUri ?? queueServiceUri ?? blobServiceUri ?? credential ?? clientId;
+  const identityParts =
+    tableServiceUri ?? queueServiceUri ?? blobServiceUri ?? credential ?? clientId;
 
   if (connectionString !== undefined) {
     if (identityParts !== undefined) {
-      throw new InputError('AUDIT_STORAGE: set either the connection string or the identity-based AUDIT_STORAGE__* settings, not both');
+      throw new InputError(
+        'AUDIT_STORAGE: set either the connection string or the identity-based AUDIT_STORAGE__* settings, not both',
+      );
     }
     const parts = connectionStringParts(connectionString);
     const usable =
       parts !== undefined &&
       ((parts.get('usedevelopmentstorage') ?? '').toLowerCase() === 'true' ||
         (parts.has('accountname') && parts.has('accountkey')) ||
-        (parts.has('sharedaccesssignature') && (parts.has('tableendpoint') || parts.has('accountname'))));
+        (parts.has('sharedaccesssignature') &&
+          (parts.has('tableendpoint') || parts.has('accountname'))));
     if (!usable) {
       throw new InputError(
         'AUDIT_STORAGE: not a storage connection string (expected AccountName=…;AccountKey=…, TableEndpoint=…;SharedAccessSignature=…, or UseDevelopmentStorage=true; value not shown: it is a secret)',
@@ -393,17 +461,32 @@ function parseStorage(read: Reader): StorageSettings {
   }
   if (identityParts === undefined) return { kind: 'embedded' };
   if (tableServiceUri === undefined) {
-    throw new InputError('AUDIT_STORAGE__tableServiceUri: required for an identity-based storage connection (e.g. https://<account>.table.core.windows.net)');
+    throw new InputError(
+      'AUDIT_STORAGE__tableServiceUri: required for an identity-based storage connection (e.g. https://<account>.table.core.windows.net)',
+    );
   }
-  const table = parseUrl('AUDIT_STORAGE__tableServiceUri', tableServiceUri, { secret: false, allowHttp: 'loopback' });
+  const table = parseUrl('AUDIT_STORAGE__tableServiceUri', tableServiceUri, {
+    secret: false,
+    allowHttp: 'loopback',
+  });
   const queue =
     queueServiceUri === undefined
       ? undefined
-      : parseUrl('AUDIT_STORAGE__queueServiceUri', queueServiceUri, { secret: false, allowHttp: 'loopback' });
+      : parseUrl('AUDIT_STORAGE__queueServiceUri', queueServiceUri, {
+          secret: false,
+          allowHttp: 'loopback',
+        });
   const blob =
-    blobServiceUri === undefined ? undefined : parseUrl('AUDIT_STORAGE__blobServiceUri', blobServiceUri, { secret: false, allowHttp: 'loopback' });
+    blobServiceUri === undefined
+      ? undefined
+      : parseUrl('AUDIT_STORAGE__blobServiceUri', blobServiceUri, {
+          secret: false,
+          allowHttp: 'loopback',
+        });
   if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') {
-    throw new InputError(`AUDIT_STORAGE__credential: '${credential}' is not supported (the only value is managedidentity)`);
+    throw new InputError(
+      `AUDIT_STORAGE__credential: '${credential}' is not supported (the only value is managedidentity)`,
+    );
   }
   return {
     kind: 'identity',
@@ -429,9 +512,12 @@ function parseEmail(read: Reader): EmailSettings | undefined {
     return undefined;
   }
   if (connection !== undefined && endpoint !== undefined) {
-    throw new InputError('ALERT_EMAIL_CONNECTION: set either ALERT_EMAIL_CONNECTION or ALERT_EMAIL_ENDPOINT, not both');
+    throw new InputError(
+      'ALERT_EMAIL_CONNECTION: set either ALERT_EMAIL_CONNECTION or ALERT_EMAIL_ENDPOINT, not both',
+    );
   }
-  let channel: { kind: 'connectionString'; connectionString: string } | { kind: 'endpoint'; endpoint: string };
+  let channel:
+    { kind: 'connectionString'; connectionString: string } | { kind: 'endpoint'; endpoint: string };
   if (connection !== undefined) {
     const parts = connectionStringParts(connection);
     const endpointPart = parts?.get('endpoint');
@@ -446,17 +532,23 @@ function parseEmail(read: Reader): EmailSettings | undefined {
     channel = { kind: 'endpoint', endpoint: url.toString() };
   }
   if (sender === undefined) {
-    throw new InputError('ALERT_EMAIL_SENDER: required when email alerts are configured (e.g. DoNotReply@<domain>.azurecomm.net)');
+    throw new InputError(
+      'ALERT_EMAIL_SENDER: required when email alerts are configured (e.g. DoNotReply@<domain>.azurecomm.net)',
+    );
   }
-  if (!EMAIL.test(sender)) throw new InputError(`ALERT_EMAIL_SENDER: '${sender}' is not an email address`);
+  if (!EMAIL.test(sender))
+    throw new InputError(`ALERT_EMAIL_SENDER: '${sender}' is not an email address`);
   if (to === undefined) {
-    throw new InputError('ALERT_EMAIL_TO: required when email alerts are configured (comma-separated addresses)');
+    throw new InputError(
+      'ALERT_EMAIL_TO: required when email alerts are configured (comma-separated addresses)',
+    );
   }
   const recipients: string[] = [];
   for (const part of to.split(',')) {
     const address = part.trim();
     if (!address) continue;
-    if (!EMAIL.test(address)) throw new InputError(`ALERT_EMAIL_TO: '${address}' is not an email address`);
+    if (!EMAIL.test(address))
+      throw new InputError(`ALERT_EMAIL_TO: '${address}' is not an email address`);
     if (!recipients.includes(address)) recipients.push(address);
   }
   if (recipients.length === 0) throw new InputError('ALERT_EMAIL_TO: no address given');

@@ -8,13 +8,26 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
 import { parseEventBatch, parseFunctionTriggerEvent } from './adapters/eventGridInput';
 import { SnapshotSource } from './adapters/snapshotSource';
-import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage, selectEstate } from './composition';
+import {
+  alertChannels,
+  lazyAzureCredential,
+  liveEstateSource,
+  openStorage,
+  selectEstate,
+} from './composition';
 import { ConfigurationError, InputError } from './core/errors';
 import { redactSecrets } from './core/redaction';
 import { findPackageRoot, loadSettings, processEnvironment, type Settings } from './config';
 import { evaluateEstate } from './core/evaluate';
 import type { AlertDelivery, Report } from './core/model';
-import { systemClock, type Clock, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from './core/ports';
+import {
+  systemClock,
+  type Clock,
+  type EstateSource,
+  type ExemptionStore,
+  type Notifier,
+  type PostureStore,
+} from './core/ports';
 import { runAudit, type AuditDeps } from './usecases/audit';
 import { deliverPendingAlerts } from './usecases/deliverAlerts';
 import { startDeliveryLoop, type DeliveryLoop } from './usecases/deliveryLoop';
@@ -25,7 +38,11 @@ import {
   runSubscriptionAudit,
   type SubscriptionQueue,
 } from './usecases/fanOut';
-import { createEvaluationCoalescer, handleArmEvents, type EventResult } from './usecases/handleEvents';
+import {
+  createEvaluationCoalescer,
+  handleArmEvents,
+  type EventResult,
+} from './usecases/handleEvents';
 
 export interface Runtime {
   settings: Settings;
@@ -51,7 +68,9 @@ export interface Runtime {
   /** The Functions Event Grid trigger: one already-deserialised event. */
   handleTriggerEvent(event: unknown): Promise<EventResult[]>;
   /** The local webhook: an Event Grid or CloudEvents batch, or the validation handshake. */
-  handleEventBatch(body: unknown): Promise<{ validationResponse: string } | { events: EventResult[] }>;
+  handleEventBatch(
+    body: unknown,
+  ): Promise<{ validationResponse: string } | { events: EventResult[] }>;
   nightlyAudit(): Promise<string>;
   auditSubscription(subscriptionId: string): Promise<string>;
   recordSubscriptionFailure(subscriptionId: string, message: string): Promise<number>;
@@ -105,14 +124,17 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       agent: options.agent,
       log,
     });
-    for (const d of settings.disabled.filter((d) => d.disables === 'links')) log(`alerts: links to the API left out: ${d.message}`);
+    for (const d of settings.disabled.filter((d) => d.disables === 'links'))
+      log(`alerts: links to the API left out: ${d.message}`);
   } catch (error) {
     // The embedded Azurite must not keep the process alive after a failed start.
     await storage.close().catch(() => undefined);
     throw error;
   }
 
-  const linkBase = settings.publicBaseUrl ?? (settings.runningInAzure ? undefined : `http://localhost:${settings.port}`);
+  const linkBase =
+    settings.publicBaseUrl ??
+    (settings.runningInAzure ? undefined : `http://localhost:${settings.port}`);
   const auditDeps = (): AuditDeps & { store: PostureStore } => ({
     source,
     store,
@@ -140,7 +162,8 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   // Sending is its own loop: the event doors answer once the outbox rows are stored, and wake
   // the loop (the local host's) so a page does not wait for its interval. In Azure the timer
   // function `deliverAlerts` is the loop.
-  const deliverAlerts = () => deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
+  const deliverAlerts = () =>
+    deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
   let deliveryLoop: DeliveryLoop | undefined;
   const handleEvents = async (events: Parameters<typeof handleArmEvents>[0]) => {
     try {
@@ -165,7 +188,9 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     auditDeps,
     auditNow: async ({ notify = true } = {}) => {
       const deps = auditDeps();
-      const { report } = await runAudit(notify ? deps : { ...deps, notifiers: undefined }, { digest: true });
+      const { report } = await runAudit(notify ? deps : { ...deps, notifiers: undefined }, {
+        digest: true,
+      });
       return report;
     },
     handleTriggerEvent: async (event) => handleEvents([await parseFunctionTriggerEvent(event)]),
@@ -184,7 +209,9 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
         regressions: [],
       }));
       for (const r of batch.rejected) log(`event ${r.id ?? '(no id)'} rejected: ${r.reason}`);
-      return { events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected] };
+      return {
+        events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected],
+      };
     },
     deliverAlerts,
     startDeliveryLoop: (options = {}) => {
@@ -198,9 +225,16 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
         },
       };
     },
-    nightlyAudit: () => runNightlyAudit({ ...auditDeps(), queue, historyDays: settings.historyDays, exemptionStore: storage.exemptions }),
+    nightlyAudit: () =>
+      runNightlyAudit({
+        ...auditDeps(),
+        queue,
+        historyDays: settings.historyDays,
+        exemptionStore: storage.exemptions,
+      }),
     auditSubscription: (subscriptionId) => runSubscriptionAudit(auditDeps(), subscriptionId),
-    recordSubscriptionFailure: (subscriptionId, message) => recordSubscriptionFailure(auditDeps(), subscriptionId, message),
+    recordSubscriptionFailure: (subscriptionId, message) =>
+      recordSubscriptionFailure(auditDeps(), subscriptionId, message),
     close: () => storage.close(),
   };
 }
@@ -210,8 +244,19 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
  * announced (the bundled sample says how to choose another).
  */
 export function createEstateSource(
-  settings: Pick<Settings, 'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode' | 'directory'>,
-  options: { packageRoot: string; credential: () => TokenCredential; armEndpoint?: string; graphEndpoint?: string; agent?: Agent; clock?: Clock; log?: (line: string) => void },
+  settings: Pick<
+    Settings,
+    'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode' | 'directory'
+  >,
+  options: {
+    packageRoot: string;
+    credential: () => TokenCredential;
+    armEndpoint?: string;
+    graphEndpoint?: string;
+    agent?: Agent;
+    clock?: Clock;
+    log?: (line: string) => void;
+  },
 ): { source: EstateSource; description: string } {
   const selection = selectEstate(settings, { packageRoot: options.packageRoot });
   if (selection.kind === 'azure') {
@@ -223,9 +268,17 @@ export function createEstateSource(
       clock: options.clock,
       log: options.log,
     });
-    const which = settings.subscriptionIds.length ? `${settings.subscriptionIds.length} subscription(s)` : 'every subscription the identity can read';
-    const directory = settings.directory === 'graph' ? 'names and groups from Microsoft Graph' : 'no directory (AUDIT_DIRECTORY=none)';
-    return { source, description: `auditing live Azure: ${which} (${settings.sourceMode} mode; ${directory})` };
+    const which = settings.subscriptionIds.length
+      ? `${settings.subscriptionIds.length} subscription(s)`
+      : 'every subscription the identity can read';
+    const directory =
+      settings.directory === 'graph'
+        ? 'names and groups from Microsoft Graph'
+        : 'no directory (AUDIT_DIRECTORY=none)';
+    return {
+      source,
+      description: `auditing live Azure: ${which} (${settings.sourceMode} mode; ${directory})`,
+    };
   }
   return {
     source: new SnapshotSource(selection.dir),
@@ -245,7 +298,9 @@ let current: Promise<Runtime> | undefined;
 export function getRuntime(): Promise<Runtime> {
   current ??= Promise.resolve()
     // The Functions log goes to Application Insights: every line through the one redaction.
-    .then(() => createRuntime(loadAppSettings(), { log: (line) => console.log(redactSecrets(line)) }))
+    .then(() =>
+      createRuntime(loadAppSettings(), { log: (line) => console.log(redactSecrets(line)) }),
+    )
     .catch((error) => {
       // A broken setting must fail every invocation with the same clear message, not only the first.
       current = undefined;

@@ -1,6 +1,12 @@
 import { buildAccessIndex, roleCapabilities } from '../src/core/access';
 import { BUILTIN_ROLE_GUIDS as G } from '../src/core/builtinRoles';
-import type { Cluster, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../src/core/model';
+import type {
+  Cluster,
+  Estate,
+  RoleAssignment,
+  RoleDefinition,
+  SourceFailure,
+} from '../src/core/model';
 import { scopeCovers } from '../src/core/scope';
 
 const SUB_ID = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
@@ -28,7 +34,12 @@ function cluster(overrides: Partial<Cluster> = {}): Cluster {
 }
 
 let assignmentCounter = 0;
-function assignment(scope: string, roleGuid: string, principalId: string, extra: Partial<RoleAssignment> = {}): RoleAssignment {
+function assignment(
+  scope: string,
+  roleGuid: string,
+  principalId: string,
+  extra: Partial<RoleAssignment> = {},
+): RoleAssignment {
   assignmentCounter += 1;
   return {
     id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/ra-${assignmentCounter}`,
@@ -41,7 +52,12 @@ function assignment(scope: string, roleGuid: string, principalId: string, extra:
   };
 }
 
-function customRole(guid: string, roleName: string, actions: string[], dataActions: string[] = []): RoleDefinition {
+function customRole(
+  guid: string,
+  roleName: string,
+  actions: string[],
+  dataActions: string[] = [],
+): RoleDefinition {
   return {
     id: `${SUB}${ROLE_DEFS}/${guid}`,
     guid,
@@ -57,11 +73,16 @@ function index(
   roleDefinitions: RoleDefinition[] = [],
   failures: SourceFailure[] = [],
 ): ReturnType<typeof buildAccessIndex> {
-  const estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> = { roleAssignments, roleDefinitions, failures };
+  const estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> = {
+    roleAssignments,
+    roleDefinitions,
+    failures,
+  };
   return buildAccessIndex(estate);
 }
 
-const scopesOf = (access: { assignments: { assignment: RoleAssignment }[] }) => access.assignments.map((r) => r.assignment.scope);
+const scopesOf = (access: { assignments: { assignment: RoleAssignment }[] }) =>
+  access.assignments.map((r) => r.assignment.scope);
 
 describe('forCluster: which assignments cover the cluster', () => {
   it.each([
@@ -80,7 +101,11 @@ describe('forCluster: which assignments cover the cluster', () => {
     ['a child of the cluster (agent pool)', `${CLUSTER_ID}/agentPools/np1`, false],
   ])('%s (%s) -> %s', (_what, scope, covers) => {
     const a = assignment(scope, G.reader, 'p1');
-    expect(index([a]).forCluster(cluster()).assignments.map((r) => r.assignment)).toEqual(covers ? [a] : []);
+    expect(
+      index([a])
+        .forCluster(cluster())
+        .assignments.map((r) => r.assignment),
+    ).toEqual(covers ? [a] : []);
   });
 
   it('orders the assignments from the most specific scope to root', () => {
@@ -96,7 +121,9 @@ describe('forCluster: which assignments cover the cluster', () => {
   it('matches the cluster id case-insensitively and with a trailing slash', () => {
     const a = assignment(RG, G.reader, 'p');
     const ix = index([a]);
-    expect(ix.forCluster(cluster({ id: `${CLUSTER_ID.toUpperCase()}/` })).assignments).toHaveLength(1);
+    expect(ix.forCluster(cluster({ id: `${CLUSTER_ID.toUpperCase()}/` })).assignments).toHaveLength(
+      1,
+    );
   });
 
   it('still finds subscription and resource-group assignments when the cluster id is malformed', () => {
@@ -111,7 +138,9 @@ describe('forCluster: which assignments cover the cluster', () => {
     const onParent = assignment(parent, G.owner, 'p');
     const onParentOddlyWritten = assignment(`${parent.toUpperCase()}//`, G.reader, 'q');
     const onSibling = assignment(`${RG}/providers/Microsoft.Foo/bars/b10`, G.owner, 'r');
-    const access = index([onParent, onParentOddlyWritten, onSibling]).forCluster(cluster({ id: `${parent}/children/c1` }));
+    const access = index([onParent, onParentOddlyWritten, onSibling]).forCluster(
+      cluster({ id: `${parent}/children/c1` }),
+    );
     expect(access.assignments.map((r) => r.assignment)).toEqual([onParent, onParentOddlyWritten]);
   });
 
@@ -121,11 +150,18 @@ describe('forCluster: which assignments cover the cluster', () => {
   });
 
   it('echoes the cluster id as given', () => {
-    expect(index([]).forCluster(cluster({ id: `${CLUSTER_ID}/` })).clusterId).toBe(`${CLUSTER_ID}/`);
+    expect(index([]).forCluster(cluster({ id: `${CLUSTER_ID}/` })).clusterId).toBe(
+      `${CLUSTER_ID}/`,
+    );
   });
 
   it('an empty estate gives empty lists and no unavailability', () => {
-    expect(index([]).forCluster(cluster())).toEqual({ clusterId: CLUSTER_ID, assignments: [], privileged: [], unresolved: [] });
+    expect(index([]).forCluster(cluster())).toEqual({
+      clusterId: CLUSTER_ID,
+      assignments: [],
+      privileged: [],
+      unresolved: [],
+    });
   });
 });
 
@@ -145,7 +181,12 @@ describe('forCluster: management groups', () => {
     const ix = index([a]);
     expect(ix.forCluster(cluster()).assignments).toHaveLength(1);
     expect(
-      ix.forCluster(cluster({ id: `/subscriptions/${OTHER_SUB_ID}/resourceGroups/x/providers/Microsoft.ContainerService/managedClusters/y`, subscriptionId: OTHER_SUB_ID })).assignments,
+      ix.forCluster(
+        cluster({
+          id: `/subscriptions/${OTHER_SUB_ID}/resourceGroups/x/providers/Microsoft.ContainerService/managedClusters/y`,
+          subscriptionId: OTHER_SUB_ID,
+        }),
+      ).assignments,
     ).toHaveLength(1);
   });
 
@@ -159,7 +200,9 @@ describe('forCluster: management groups', () => {
 
   it('with listed and unlisted groups, each subscription sees its own listing plus the unlisted ones', () => {
     const listedHere = assignment(MG, G.owner, 'here', { listedInSubscriptionId: SUB_ID });
-    const listedThere = assignment(MG, G.contributor, 'there', { listedInSubscriptionId: OTHER_SUB_ID });
+    const listedThere = assignment(MG, G.contributor, 'there', {
+      listedInSubscriptionId: OTHER_SUB_ID,
+    });
     const unlisted = assignment(MG, G.userAccessAdministrator, 'anywhere');
     const ix = index([listedHere, listedThere, unlisted]);
     const other = cluster({
@@ -167,8 +210,14 @@ describe('forCluster: management groups', () => {
       subscriptionId: OTHER_SUB_ID,
     });
     for (let round = 0; round < 2; round++) {
-      expect(ix.forCluster(cluster()).privileged.map((p) => p.principalId)).toEqual(['here', 'anywhere']);
-      expect(ix.forCluster(other).privileged.map((p) => p.principalId)).toEqual(['there', 'anywhere']);
+      expect(ix.forCluster(cluster()).privileged.map((p) => p.principalId)).toEqual([
+        'here',
+        'anywhere',
+      ]);
+      expect(ix.forCluster(other).privileged.map((p) => p.principalId)).toEqual([
+        'there',
+        'anywhere',
+      ]);
     }
   });
 
@@ -179,7 +228,9 @@ describe('forCluster: management groups', () => {
 
   it('applies every listing when the cluster subscription cannot be known at all', () => {
     const a = assignment(MG, G.owner, 'p', { listedInSubscriptionId: OTHER_SUB_ID });
-    expect(index([a]).forCluster(cluster({ id: 'aks-prod', subscriptionId: '' })).assignments).toHaveLength(1);
+    expect(
+      index([a]).forCluster(cluster({ id: 'aks-prod', subscriptionId: '' })).assignments,
+    ).toHaveLength(1);
   });
 });
 
@@ -200,7 +251,11 @@ describe('forCluster: duplicates', () => {
 
   it('entries sharing an id but granting different roles are both kept (never hide access)', () => {
     const a = assignment(RG, G.reader, 'p');
-    const b: RoleAssignment = { ...a, roleDefinitionGuid: G.owner, roleDefinitionId: `${ROLE_DEFS}/${G.owner}` };
+    const b: RoleAssignment = {
+      ...a,
+      roleDefinitionGuid: G.owner,
+      roleDefinitionId: `${ROLE_DEFS}/${G.owner}`,
+    };
     const access = index([a, b]).forCluster(cluster());
     expect(access.assignments).toHaveLength(2);
     expect(access.privileged).toHaveLength(1);
@@ -209,7 +264,9 @@ describe('forCluster: duplicates', () => {
 
 describe('forCluster: roles and capabilities', () => {
   it('reports an Owner at the resource group with role name, scope and id as given', () => {
-    const a = assignment(`${SUB}/resourcegroups/RG-PROD`, G.owner, 'p-owner', { principalType: 'User' });
+    const a = assignment(`${SUB}/resourcegroups/RG-PROD`, G.owner, 'p-owner', {
+      principalType: 'User',
+    });
     const access = index([a]).forCluster(cluster());
     expect(access.privileged).toEqual([
       {
@@ -221,8 +278,12 @@ describe('forCluster: roles and capabilities', () => {
         capabilities: ['admin-credential', 'cluster-write', 'role-assignment-write'],
       },
     ]);
-    expect(access.assignments[0]!.role?.roleName).toBe('Owner');
-    expect(access.assignments[0]!.capabilities).toEqual(['admin-credential', 'cluster-write', 'role-assignment-write']);
+    expect(access.assignments[0].role?.roleName).toBe('Owner');
+    expect(access.assignments[0].capabilities).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'role-assignment-write',
+    ]);
   });
 
   it('Contributor and AKS Cluster Admin Role hold admin-credential; Reader does not', () => {
@@ -231,7 +292,9 @@ describe('forCluster: roles and capabilities', () => {
       assignment(CLUSTER_ID, G.aksClusterAdminRole, 'aks-admin'),
       assignment(RG, G.reader, 'reader'),
     ]).forCluster(cluster());
-    const byPrincipal = Object.fromEntries(access.privileged.map((p) => [p.principalId, p.capabilities]));
+    const byPrincipal = Object.fromEntries(
+      access.privileged.map((p) => [p.principalId, p.capabilities]),
+    );
     expect(byPrincipal).toEqual({
       'aks-admin': ['admin-credential'],
       contributor: ['admin-credential', 'cluster-write'],
@@ -244,7 +307,7 @@ describe('forCluster: roles and capabilities', () => {
     const ix = index([assignment(CLUSTER_ID, G.aksRbacClusterAdmin, 'k8s-admin')]);
     const off = ix.forCluster(cluster());
     expect(off.privileged).toEqual([]);
-    expect(off.assignments[0]!.capabilities).toEqual([]);
+    expect(off.assignments[0].capabilities).toEqual([]);
     const on = ix.forCluster(cluster({ aadProfile: { managed: true, enableAzureRbac: true } }));
     expect(on.privileged.map((p) => p.capabilities)).toEqual([['kubernetes-cluster-admin']]);
     expect(ix.forCluster(cluster({ aadProfile: null })).privileged).toEqual([]);
@@ -263,27 +326,42 @@ describe('forCluster: roles and capabilities', () => {
       'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action',
     ]);
     const access = index([assignment(RG, role.guid, 'getter')], [role]).forCluster(cluster());
-    expect(access.privileged.map((p) => [p.roleName, p.capabilities])).toEqual([['kubeconfig getter', ['admin-credential']]]);
+    expect(access.privileged.map((p) => [p.roleName, p.capabilities])).toEqual([
+      ['kubeconfig getter', ['admin-credential']],
+    ]);
   });
 
   it('resolves a role from the full roleDefinitionId when the guid field is empty', () => {
-    const a = assignment(RG, G.owner, 'p', { roleDefinitionGuid: '', roleDefinitionId: `${SUB}${ROLE_DEFS}/${G.owner.toUpperCase()}` });
+    const a = assignment(RG, G.owner, 'p', {
+      roleDefinitionGuid: '',
+      roleDefinitionId: `${SUB}${ROLE_DEFS}/${G.owner.toUpperCase()}`,
+    });
     const access = index([a]).forCluster(cluster());
     expect(access.privileged).toHaveLength(1);
     expect(access.unresolved).toEqual([]);
   });
 
   it('an estate definition wins over the built-in with the same guid', () => {
-    const neutered: RoleDefinition = { ...customRole(G.owner, 'Owner (as exported)', ['*/read']), roleType: 'BuiltInRole' };
+    const neutered: RoleDefinition = {
+      ...customRole(G.owner, 'Owner (as exported)', ['*/read']),
+      roleType: 'BuiltInRole',
+    };
     const ix = index([assignment(RG, G.owner, 'p')], [neutered]);
     expect(ix.forCluster(cluster()).privileged).toEqual([]);
     expect(ix.roleByGuid(G.owner)?.roleName).toBe('Owner (as exported)');
   });
 
   it('an estate definition without a guid field is keyed by the last segment of its id', () => {
-    const role = { ...customRole('AAAAAAAA-0000-0000-0000-000000000001', 'writer', ['Microsoft.ContainerService/managedClusters/write']), guid: '' };
+    const role = {
+      ...customRole('AAAAAAAA-0000-0000-0000-000000000001', 'writer', [
+        'Microsoft.ContainerService/managedClusters/write',
+      ]),
+      guid: '',
+    };
     const ix = index([assignment(RG, 'aaaaaaaa-0000-0000-0000-000000000001', 'p')], [role]);
-    expect(ix.forCluster(cluster()).privileged.map((p) => p.capabilities)).toEqual([['cluster-write']]);
+    expect(ix.forCluster(cluster()).privileged.map((p) => p.capabilities)).toEqual([
+      ['cluster-write'],
+    ]);
   });
 
   it('falls back to the assignment role name, then the guid, when the definition has none', () => {
@@ -298,7 +376,7 @@ describe('forCluster: roles and capabilities', () => {
   it('capabilities are computed once per role, whatever the number of assignments', () => {
     const many = Array.from({ length: 50 }, (_, i) => assignment(RG, G.contributor, `p${i}`));
     const access = index(many).forCluster(cluster());
-    const first = access.assignments[0]!.capabilities;
+    const first = access.assignments[0].capabilities;
     expect(access.assignments.every((r) => r.capabilities === first)).toBe(true);
     expect(first).toBe(roleCapabilities(index([]).roleByGuid(G.contributor)!, false));
   });
@@ -306,7 +384,9 @@ describe('forCluster: roles and capabilities', () => {
 
 describe('forCluster: unresolved roles', () => {
   it('reports an assignment whose role is unknown, never silently ignores it', () => {
-    const a = assignment(RG, 'deadbeef-0000-0000-0000-000000000000', 'p', { roleDefinitionName: 'Gone' });
+    const a = assignment(RG, 'deadbeef-0000-0000-0000-000000000000', 'p', {
+      roleDefinitionName: 'Gone',
+    });
     const access = index([a]).forCluster(cluster());
     expect(access.unresolved).toEqual([a]);
     expect(access.assignments).toEqual([{ assignment: a, role: undefined, capabilities: [] }]);
@@ -319,7 +399,11 @@ describe('forCluster: unresolved roles', () => {
   });
 
   it('does not report unresolved assignments that do not cover the cluster', () => {
-    const a = assignment(`${SUB}/resourceGroups/rg-prod2`, 'deadbeef-0000-0000-0000-000000000000', 'p');
+    const a = assignment(
+      `${SUB}/resourceGroups/rg-prod2`,
+      'deadbeef-0000-0000-0000-000000000000',
+      'p',
+    );
     expect(index([a]).forCluster(cluster()).unresolved).toEqual([]);
   });
 });
@@ -332,21 +416,35 @@ describe('forCluster: unavailable sources', () => {
   });
 
   it('is unavailable when the role assignments of its subscription could not be read', () => {
-    const access = index([], [], [failure(SUB_ID.toUpperCase(), 'roleAssignments')]).forCluster(cluster());
+    const access = index([], [], [failure(SUB_ID.toUpperCase(), 'roleAssignments')]).forCluster(
+      cluster(),
+    );
     expect(access.unavailable).toContain('role assignments');
     expect(access.unavailable).toContain('AuthorizationFailed');
   });
 
   it('is unavailable when the whole estate failed (*)', () => {
-    expect(index([], [], [failure('*', 'roleAssignments')]).forCluster(cluster()).unavailable).toBeDefined();
+    expect(
+      index([], [], [failure('*', 'roleAssignments')]).forCluster(cluster()).unavailable,
+    ).toBeDefined();
   });
 
   it('is unavailable when role definitions could not be read', () => {
-    expect(index([], [], [failure(SUB_ID, 'roleDefinitions')]).forCluster(cluster()).unavailable).toContain('role definitions');
+    expect(
+      index([], [], [failure(SUB_ID, 'roleDefinitions')]).forCluster(cluster()).unavailable,
+    ).toContain('role definitions');
   });
 
   it('is not unavailable because of another subscription or another part', () => {
-    const ix = index([], [], [failure(OTHER_SUB_ID, 'roleAssignments'), failure(SUB_ID, 'clusters'), failure('*', 'subscriptions')]);
+    const ix = index(
+      [],
+      [],
+      [
+        failure(OTHER_SUB_ID, 'roleAssignments'),
+        failure(SUB_ID, 'clusters'),
+        failure('*', 'subscriptions'),
+      ],
+    );
     expect(ix.forCluster(cluster()).unavailable).toBeUndefined();
     expect('unavailable' in ix.forCluster(cluster())).toBe(false);
   });
@@ -367,7 +465,9 @@ describe('forCluster: unavailable sources', () => {
 
   it('is unavailable on any access failure when the cluster subscription is unknown', () => {
     const ix = index([], [], [failure(OTHER_SUB_ID, 'roleAssignments')]);
-    expect(ix.forCluster(cluster({ id: 'aks-prod', subscriptionId: '' })).unavailable).toBeDefined();
+    expect(
+      ix.forCluster(cluster({ id: 'aks-prod', subscriptionId: '' })).unavailable,
+    ).toBeDefined();
   });
 });
 
@@ -376,7 +476,7 @@ describe('forCluster: results are independent', () => {
     const ix = index([assignment(RG, G.owner, 'p')]);
     const first = ix.forCluster(cluster());
     first.assignments.length = 0;
-    first.privileged.push({ ...first.privileged[0]!, principalId: 'intruder' });
+    first.privileged.push({ ...first.privileged[0], principalId: 'intruder' });
     const second = ix.forCluster(cluster());
     expect(second.assignments).toHaveLength(1);
     expect(second.privileged.map((p) => p.principalId)).toEqual(['p']);
@@ -398,8 +498,14 @@ describe('assignmentsOfPrincipal', () => {
 
   it('returns every assignment of the principal at any scope, ids compared case-insensitively', () => {
     const elsewhere = assignment(`/subscriptions/${OTHER_SUB_ID}`, G.contributor, KUBELET);
-    const atMg = assignment(MG, G.owner, KUBELET.toLowerCase(), { listedInSubscriptionId: OTHER_SUB_ID });
-    const acr = assignment(`${RG}/providers/Microsoft.ContainerRegistry/registries/acr`, '7f951dda-4ed3-4680-a7ca-43fe172d538d', KUBELET);
+    const atMg = assignment(MG, G.owner, KUBELET.toLowerCase(), {
+      listedInSubscriptionId: OTHER_SUB_ID,
+    });
+    const acr = assignment(
+      `${RG}/providers/Microsoft.ContainerRegistry/registries/acr`,
+      '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+      KUBELET,
+    );
     const someoneElse = assignment(RG, G.owner, 'other');
     const ix = index([elsewhere, atMg, acr, someoneElse]);
     const found = ix.assignmentsOfPrincipal(KUBELET.toLowerCase());
@@ -414,12 +520,14 @@ describe('assignmentsOfPrincipal', () => {
 
   it('computes capabilities with Azure RBAC off', () => {
     const ix = index([assignment(CLUSTER_ID, G.aksRbacClusterAdmin, KUBELET)]);
-    expect(ix.assignmentsOfPrincipal(KUBELET)[0]!.capabilities).toEqual([]);
+    expect(ix.assignmentsOfPrincipal(KUBELET)[0].capabilities).toEqual([]);
   });
 
   it('includes unresolved roles with role undefined', () => {
     const a = assignment(SUB, 'deadbeef-0000-0000-0000-000000000000', KUBELET);
-    expect(index([a]).assignmentsOfPrincipal(KUBELET)).toEqual([{ assignment: a, role: undefined, capabilities: [] }]);
+    expect(index([a]).assignmentsOfPrincipal(KUBELET)).toEqual([
+      { assignment: a, role: undefined, capabilities: [] },
+    ]);
   });
 
   it('ignores blanks around the principal id, on either side', () => {
@@ -459,21 +567,28 @@ describe('roleByGuid', () => {
 
 describe('scale', () => {
   it('indexes 200k assignments and answers 2k clusters quickly, touching only their scopes', () => {
-    const subs = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`);
+    const subs = Array.from(
+      { length: 20 },
+      (_, i) => `${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`,
+    );
     const assignments: RoleAssignment[] = [];
     const clusters: Cluster[] = [];
     for (let c = 0; c < 2000; c++) {
-      const sub = subs[c % subs.length]!;
+      const sub = subs[c % subs.length];
       const rg = `/subscriptions/${sub}/resourceGroups/rg-${c}`;
       clusters.push(
-        cluster({ id: `${rg}/providers/Microsoft.ContainerService/managedClusters/aks-${c}`, subscriptionId: sub, resourceGroup: `rg-${c}` }),
+        cluster({
+          id: `${rg}/providers/Microsoft.ContainerService/managedClusters/aks-${c}`,
+          subscriptionId: sub,
+          resourceGroup: `rg-${c}`,
+        }),
       );
     }
     const subLevelBySub = new Map<string, number>();
     const rgLevelByCluster = new Map<number, number>();
     for (let i = 0; assignments.length < 200_000; i++) {
       const c = (i * 7919) % 2000;
-      const sub = subs[c % subs.length]!;
+      const sub = subs[c % subs.length];
       // Mostly resource-level noise, some at a cluster's resource group, a few at subscriptions.
       let scope: string;
       if (i % 100 === 0) {
@@ -485,7 +600,12 @@ describe('scale', () => {
       } else {
         scope = `/subscriptions/${sub}/resourceGroups/rg-${c}/providers/Microsoft.Storage/storageAccounts/st${i}`;
       }
-      const role = i % 3 === 0 ? G.contributor : i % 3 === 1 ? G.reader : 'deadbeef-0000-0000-0000-000000000000';
+      const role =
+        i % 3 === 0
+          ? G.contributor
+          : i % 3 === 1
+            ? G.reader
+            : 'deadbeef-0000-0000-0000-000000000000';
       assignments.push({
         id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${i}`,
         scope,
@@ -502,13 +622,16 @@ describe('scale', () => {
     const elapsed = Date.now() - started;
 
     let expected = 0;
-    clusters.forEach((c, n) => (expected += (subLevelBySub.get(c.subscriptionId) ?? 0) + (rgLevelByCluster.get(n) ?? 0)));
+    clusters.forEach(
+      (c, n) =>
+        (expected += (subLevelBySub.get(c.subscriptionId) ?? 0) + (rgLevelByCluster.get(n) ?? 0)),
+    );
     expect(covered).toBe(expected);
     expect(expected).toBeGreaterThan(2000 * 100);
     // The index agrees with a brute-force scan for a sample of clusters.
     for (const n of [0, 1, 777, 1999]) {
-      const brute = new Set(assignments.filter((a) => scopeCovers(a.scope, clusters[n]!.id)));
-      const indexed = ix.forCluster(clusters[n]!).assignments.map((r) => r.assignment);
+      const brute = new Set(assignments.filter((a) => scopeCovers(a.scope, clusters[n].id)));
+      const indexed = ix.forCluster(clusters[n]).assignments.map((r) => r.assignment);
       expect(indexed).toHaveLength(brute.size);
       expect(indexed.every((a) => brute.has(a))).toBe(true);
     }

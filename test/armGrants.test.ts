@@ -2,7 +2,11 @@
  * PIM eligibilities and deny assignments read live: ArmEstateSource with the real
  * AuthorizationManagementClient against the HTTPS fake of ARM.
  */
-import { ArmEstateSource, READ_DENY_ASSIGNMENTS, READ_ELIGIBILITY } from '../src/adapters/armSource';
+import {
+  ArmEstateSource,
+  READ_DENY_ASSIGNMENTS,
+  READ_ELIGIBILITY,
+} from '../src/adapters/armSource';
 import { BUILTIN_ROLE_GUIDS } from '../src/core/builtinRoles';
 import { armCustomRole, startArmFake, type ArmFake } from './fakes/arm';
 import { staticTestCredential, STATIC_TEST_TOKEN } from './fakes/credential';
@@ -23,10 +27,17 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  for (const list of [fake.state.subscriptions, fake.state.clusters, fake.state.roleAssignments, fake.state.roleDefinitions]) list.splice(0);
+  for (const list of [
+    fake.state.subscriptions,
+    fake.state.clusters,
+    fake.state.roleAssignments,
+    fake.state.roleDefinitions,
+  ])
+    list.splice(0);
   fake.state.roleEligibilityScheduleInstances.splice(0);
   fake.state.denyAssignments.splice(0);
-  for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
+  for (const key of Object.keys(fake.state.managementGroups))
+    delete fake.state.managementGroups[key];
   fake.options.pageSize = 100;
   fake.clearFaults();
   fake.requests.reset();
@@ -40,21 +51,50 @@ function source(subscriptionIds = [SUB_A, SUB_B]): ArmEstateSource {
     credential: staticTestCredential(),
     subscriptionIds,
     endpoint: fake.endpoint,
-    clientOptions: { agent: fake.agent, retry: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
+    clientOptions: {
+      agent: fake.agent,
+      retry: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
+    },
   });
 }
 
-const cluster = (sub: string) => `/subscriptions/${sub}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-0`;
+const cluster = (sub: string) =>
+  `/subscriptions/${sub}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-0`;
 
 describe('PIM eligibilities, live', () => {
   it('lists them per watched subscription, at, above and below it, marked eligible', async () => {
     fake.state.managementGroups.platform = [SUB_A];
-    fake.addEligibility({ scope: MG, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: 'mg-owner', principalType: 'Group' });
-    fake.addEligibility({ scope: `/subscriptions/${SUB_A}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.contributor, principalId: 'sub-contributor' });
-    fake.addEligibility({ scope: `/subscriptions/${SUB_B}/resourceGroups/rg-aks`, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: 'rg-owner' });
-    fake.addEligibility({ scope: cluster(SUB_B), roleDefinitionId: BUILTIN_ROLE_GUIDS.aksClusterAdminRole, principalId: 'cluster-admin' });
-    fake.addEligibility({ scope: `/subscriptions/${SUB_C}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: 'unwatched' });
-    fake.addRoleAssignment({ scope: `/subscriptions/${SUB_A}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.reader, principalId: 'active-reader' });
+    fake.addEligibility({
+      scope: MG,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: 'mg-owner',
+      principalType: 'Group',
+    });
+    fake.addEligibility({
+      scope: `/subscriptions/${SUB_A}`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.contributor,
+      principalId: 'sub-contributor',
+    });
+    fake.addEligibility({
+      scope: `/subscriptions/${SUB_B}/resourceGroups/rg-aks`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: 'rg-owner',
+    });
+    fake.addEligibility({
+      scope: cluster(SUB_B),
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.aksClusterAdminRole,
+      principalId: 'cluster-admin',
+    });
+    fake.addEligibility({
+      scope: `/subscriptions/${SUB_C}`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: 'unwatched',
+    });
+    fake.addRoleAssignment({
+      scope: `/subscriptions/${SUB_A}`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.reader,
+      principalId: 'active-reader',
+    });
 
     const estate = await source().readEstate();
 
@@ -66,27 +106,52 @@ describe('PIM eligibilities, live', () => {
       ['rg-owner', SUB_B],
       ['sub-contributor', SUB_A],
     ]);
-    expect(estate.roleAssignments.find((a) => a.principalId === 'active-reader')?.eligible).toBeUndefined();
+    expect(
+      estate.roleAssignments.find((a) => a.principalId === 'active-reader')?.eligible,
+    ).toBeUndefined();
     // No filter: eligibilities below the subscription are wanted too.
-    const request = fake.requests.log.find((r) => r.route === 'roleEligibilityScheduleInstances.listForScope');
-    expect(request?.path.toLowerCase()).toBe(`/subscriptions/${SUB_A}/providers/microsoft.authorization/roleeligibilityscheduleinstances`);
+    const request = fake.requests.log.find(
+      (r) => r.route === 'roleEligibilityScheduleInstances.listForScope',
+    );
+    expect(request?.path.toLowerCase()).toBe(
+      `/subscriptions/${SUB_A}/providers/microsoft.authorization/roleeligibilityscheduleinstances`,
+    );
     expect(request?.query['$filter']).toBeUndefined();
   });
 
   it('resolves a custom role that only an eligibility uses', async () => {
     const custom = fake.addRoleDefinition(
-      armCustomRole({ roleName: 'Cluster Fixer', actions: ['Microsoft.ContainerService/managedClusters/write'], assignableScopes: [`/subscriptions/${SUB_A}`] }),
+      armCustomRole({
+        roleName: 'Cluster Fixer',
+        actions: ['Microsoft.ContainerService/managedClusters/write'],
+        assignableScopes: [`/subscriptions/${SUB_A}`],
+      }),
     );
-    fake.addEligibility({ scope: `/subscriptions/${SUB_A}`, roleDefinitionId: String(custom.name), principalId: 'fixer' });
+    fake.addEligibility({
+      scope: `/subscriptions/${SUB_A}`,
+      roleDefinitionId: String(custom.name),
+      principalId: 'fixer',
+    });
     const estate = await source().readEstate();
     expect(estate.roleDefinitions.map((d) => d.roleName)).toEqual(['Cluster Fixer']);
   });
 
   it('a 403 becomes an eligibility failure naming the missing permission; the rest is still read', async () => {
-    fake.addRoleAssignment({ scope: `/subscriptions/${SUB_A}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: 'owner' });
-    fake.addEligibility({ scope: `/subscriptions/${SUB_B}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: 'b-eligible' });
+    fake.addRoleAssignment({
+      scope: `/subscriptions/${SUB_A}`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: 'owner',
+    });
+    fake.addEligibility({
+      scope: `/subscriptions/${SUB_B}`,
+      roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+      principalId: 'b-eligible',
+    });
     fake.fault({
-      match: new RegExp(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances`, 'i'),
+      match: new RegExp(
+        `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances`,
+        'i',
+      ),
       status: 403,
       code: 'AuthorizationFailed',
       message: `The client does not have authorization to perform action '${READ_ELIGIBILITY}'`,
@@ -99,30 +164,58 @@ describe('PIM eligibilities, live', () => {
     expect(estate.failures[0].message).toContain('HTTP 403');
     expect(estate.failures[0].message).toContain(`needs ${READ_ELIGIBILITY}`);
     expect(estate.failures[0].message).not.toContain(STATIC_TEST_TOKEN);
-    expect(estate.roleAssignments.map((a) => a.principalId).sort()).toEqual(['b-eligible', 'owner']);
+    expect(estate.roleAssignments.map((a) => a.principalId).sort()).toEqual([
+      'b-eligible',
+      'owner',
+    ]);
   });
 });
 
 describe('deny assignments, live', () => {
   it('lists them per watched subscription', async () => {
-    fake.addDenyAssignment({ scope: `/subscriptions/${SUB_A}/resourceGroups/rg-aks`, actions: ['Microsoft.ContainerService/managedClusters/*'], name: 'deny-a' });
-    fake.addDenyAssignment({ scope: `/subscriptions/${SUB_B}`, actions: ['*/write'], principals: [{ id: 'g1', type: 'Group' }], doNotApplyToChildScopes: true, name: 'deny-b' });
+    fake.addDenyAssignment({
+      scope: `/subscriptions/${SUB_A}/resourceGroups/rg-aks`,
+      actions: ['Microsoft.ContainerService/managedClusters/*'],
+      name: 'deny-a',
+    });
+    fake.addDenyAssignment({
+      scope: `/subscriptions/${SUB_B}`,
+      actions: ['*/write'],
+      principals: [{ id: 'g1', type: 'Group' }],
+      doNotApplyToChildScopes: true,
+      name: 'deny-b',
+    });
     fake.addDenyAssignment({ scope: `/subscriptions/${SUB_C}`, actions: ['*'], name: 'deny-c' });
 
     const estate = await source().readEstate();
 
     expect(estate.failures).toEqual([]);
-    expect(estate.denyAssignments?.map((d) => [d.scope, d.listedInSubscriptionId, d.doNotApplyToChildScopes]).sort()).toEqual([
+    expect(
+      estate.denyAssignments
+        ?.map((d) => [d.scope, d.listedInSubscriptionId, d.doNotApplyToChildScopes])
+        .sort(),
+    ).toEqual([
       [`/subscriptions/${SUB_A}/resourceGroups/rg-aks`, SUB_A, false],
       [`/subscriptions/${SUB_B}`, SUB_B, true],
     ]);
-    expect(estate.denyAssignments?.find((d) => d.listedInSubscriptionId === SUB_B)?.principals).toEqual([{ id: 'g1', type: 'Group' }]);
+    expect(
+      estate.denyAssignments?.find((d) => d.listedInSubscriptionId === SUB_B)?.principals,
+    ).toEqual([{ id: 'g1', type: 'Group' }]);
   });
 
   it('a 403 becomes a denyAssignments failure naming the missing permission', async () => {
-    fake.fault({ match: new RegExp(`/subscriptions/${SUB_B}/providers/Microsoft.Authorization/denyAssignments`, 'i'), status: 403, code: 'AuthorizationFailed' });
+    fake.fault({
+      match: new RegExp(
+        `/subscriptions/${SUB_B}/providers/Microsoft.Authorization/denyAssignments`,
+        'i',
+      ),
+      status: 403,
+      code: 'AuthorizationFailed',
+    });
     const estate = await source().readEstate();
-    expect(estate.failures.map((f) => [f.subscriptionId, f.part])).toEqual([[SUB_B, 'denyAssignments']]);
+    expect(estate.failures.map((f) => [f.subscriptionId, f.part])).toEqual([
+      [SUB_B, 'denyAssignments'],
+    ]);
     expect(estate.failures[0].message).toContain(`needs ${READ_DENY_ASSIGNMENTS}`);
     expect(estate.failures[0].message).toContain('403');
   });
@@ -133,9 +226,20 @@ describe('request counts', () => {
     fake.options.pageSize = 2;
     const subs = [SUB_A, SUB_B];
     for (const sub of subs) {
-      for (let i = 0; i < 5; i++) fake.addCluster({ subscriptionId: sub, resourceGroup: 'rg-aks', name: `aks-${i}` });
-      for (let i = 0; i < 5; i++) fake.addEligibility({ scope: `/subscriptions/${sub}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, principalId: `e${i}` });
-      for (let i = 0; i < 3; i++) fake.addDenyAssignment({ scope: `/subscriptions/${sub}/resourceGroups/rg${i}`, actions: ['*'], name: `d${i}` });
+      for (let i = 0; i < 5; i++)
+        fake.addCluster({ subscriptionId: sub, resourceGroup: 'rg-aks', name: `aks-${i}` });
+      for (let i = 0; i < 5; i++)
+        fake.addEligibility({
+          scope: `/subscriptions/${sub}`,
+          roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+          principalId: `e${i}`,
+        });
+      for (let i = 0; i < 3; i++)
+        fake.addDenyAssignment({
+          scope: `/subscriptions/${sub}/resourceGroups/rg${i}`,
+          actions: ['*'],
+          name: `d${i}`,
+        });
     }
 
     const estate = await source(subs).readEstate();

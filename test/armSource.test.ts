@@ -4,7 +4,13 @@
 import { ArmEstateSource, type ArmEstateSourceOptions } from '../src/adapters/armSource';
 import { BUILTIN_ROLE_GUIDS } from '../src/core/builtinRoles';
 import { DependencyError } from '../src/core/errors';
-import { startArmFake, armCustomRole, deterministicGuid, resetArmFake, type ArmFake } from './fakes/arm';
+import {
+  startArmFake,
+  armCustomRole,
+  deterministicGuid,
+  resetArmFake,
+  type ArmFake,
+} from './fakes/arm';
 import { staticTestCredential, STATIC_TEST_TOKEN } from './fakes/credential';
 
 const SUB_A = '11111111-1111-4111-8111-111111111111';
@@ -35,7 +41,10 @@ function source(options: Partial<ArmEstateSourceOptions> = {}): ArmEstateSource 
     subscriptionIds: [SUB_A, SUB_B],
     endpoint: fake.endpoint,
     // Retry waits stay tiny: the fake answers 429 with Retry-After: 0.
-    clientOptions: { agent: fake.agent, retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
+    clientOptions: {
+      agent: fake.agent,
+      retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
+    },
     ...options,
   });
 }
@@ -45,25 +54,48 @@ function clusterId(sub: string, rg: string, name: string): string {
 }
 
 function addClusters(sub: string, count: number, rg = 'rg-aks'): void {
-  for (let i = 0; i < count; i++) fake.addCluster({ subscriptionId: sub, resourceGroup: rg, name: `aks-${i}` });
+  for (let i = 0; i < count; i++)
+    fake.addCluster({ subscriptionId: sub, resourceGroup: rg, name: `aks-${i}` });
 }
 
-function grant(scope: string, role: string, principal = deterministicGuid(`${scope}|${role}`), principalType = 'Group') {
-  return fake.addRoleAssignment({ scope, roleDefinitionId: role, principalId: principal, principalType });
+function grant(
+  scope: string,
+  role: string,
+  principal = deterministicGuid(`${scope}|${role}`),
+  principalType = 'Group',
+) {
+  return fake.addRoleAssignment({
+    scope,
+    roleDefinitionId: role,
+    principalId: principal,
+    principalType,
+  });
 }
 
 describe("'arm' mode", () => {
   it('follows nextLink through every page of clusters and role assignments', async () => {
     fake.options.pageSize = 2;
     addClusters(SUB_A, 5);
-    for (let i = 0; i < 5; i++) grant(`/subscriptions/${SUB_A}/resourceGroups/rg-${i}`, BUILTIN_ROLE_GUIDS.reader);
+    for (let i = 0; i < 5; i++)
+      grant(`/subscriptions/${SUB_A}/resourceGroups/rg-${i}`, BUILTIN_ROLE_GUIDS.reader);
 
     const estate = await source({ subscriptionIds: [SUB_A] }).readEstate();
 
     expect(estate.failures).toEqual([]);
     expect(estate.source).toBe('azure');
-    expect(estate.clusters.map((c) => c.name).sort()).toEqual(['aks-0', 'aks-1', 'aks-2', 'aks-3', 'aks-4']);
-    expect(estate.clusters[0]).toMatchObject({ subscriptionId: SUB_A, resourceGroup: 'rg-aks', disableLocalAccounts: true, enableRbac: true });
+    expect(estate.clusters.map((c) => c.name).sort()).toEqual([
+      'aks-0',
+      'aks-1',
+      'aks-2',
+      'aks-3',
+      'aks-4',
+    ]);
+    expect(estate.clusters[0]).toMatchObject({
+      subscriptionId: SUB_A,
+      resourceGroup: 'rg-aks',
+      disableLocalAccounts: true,
+      enableRbac: true,
+    });
     expect(estate.clusters[0].aadProfile).toMatchObject({ managed: true, enableAzureRbac: true });
     expect(estate.roleAssignments).toHaveLength(5);
     expect(fake.requests.count('managedClusters.list', SUB_A)).toBe(3);
@@ -92,22 +124,30 @@ describe("'arm' mode", () => {
     const inA = estate.roleAssignments.filter((a) => a.listedInSubscriptionId === SUB_A);
     expect(inA.map((a) => a.scope).sort()).toEqual(Object.values(scopes).sort());
     for (const a of inA) {
-      expect(a).toMatchObject({ principalType: 'Group', roleDefinitionGuid: BUILTIN_ROLE_GUIDS.contributor });
+      expect(a).toMatchObject({
+        principalType: 'Group',
+        roleDefinitionGuid: BUILTIN_ROLE_GUIDS.contributor,
+      });
       expect(a.id).toMatch(/\/providers\/Microsoft\.Authorization\/roleAssignments\//);
     }
     // B's listing carries the inherited root and management-group assignments too.
     const inB = estate.roleAssignments.filter((a) => a.listedInSubscriptionId === SUB_B);
     expect(inB.map((a) => a.scope).sort()).toEqual(['/', MG, `/subscriptions/${SUB_B}`].sort());
     expect(estate.roleAssignments.some((a) => a.scope === OTHER_MG)).toBe(false);
-    expect(inB.find((a) => a.principalId === 'b-owner')).toMatchObject({ principalType: 'User', roleDefinitionGuid: BUILTIN_ROLE_GUIDS.owner });
+    expect(inB.find((a) => a.principalId === 'b-owner')).toMatchObject({
+      principalType: 'User',
+      roleDefinitionGuid: BUILTIN_ROLE_GUIDS.owner,
+    });
   });
 
   it('fetches each custom role once per read and never a built-in one', async () => {
-    const custom = fake.addRoleDefinition(armCustomRole({
-      roleName: 'AKS operator',
-      actions: ['Microsoft.ContainerService/managedClusters/*'],
-      assignableScopes: [`/subscriptions/${SUB_A}`, `/subscriptions/${SUB_B}`],
-    }));
+    const custom = fake.addRoleDefinition(
+      armCustomRole({
+        roleName: 'AKS operator',
+        actions: ['Microsoft.ContainerService/managedClusters/*'],
+        assignableScopes: [`/subscriptions/${SUB_A}`, `/subscriptions/${SUB_B}`],
+      }),
+    );
     const guid = String(custom.name);
     grant(`/subscriptions/${SUB_A}`, guid, 'p1');
     grant(`/subscriptions/${SUB_A}/resourceGroups/rg`, guid, 'p2');
@@ -124,11 +164,20 @@ describe("'arm' mode", () => {
       guid,
       roleName: 'AKS operator',
       roleType: 'CustomRole',
-      permissions: [{ actions: ['Microsoft.ContainerService/managedClusters/*'], notActions: [], dataActions: [], notDataActions: [] }],
+      permissions: [
+        {
+          actions: ['Microsoft.ContainerService/managedClusters/*'],
+          notActions: [],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
     });
     // The request went to the id as ARM referenced it, not a mangled path.
     const get = fake.requests.log.find((r) => r.route === 'roleDefinitions.get');
-    expect(get?.path.toLowerCase()).toMatch(/^\/subscriptions\/[0-9a-f-]+\/providers\/microsoft\.authorization\/roledefinitions\/[0-9a-f-]+$/);
+    expect(get?.path.toLowerCase()).toMatch(
+      /^\/subscriptions\/[0-9a-f-]+\/providers\/microsoft\.authorization\/roledefinitions\/[0-9a-f-]+$/,
+    );
 
     // A second read resolves again (the cache lives for one read): definitions may change.
     await source().readEstate();
@@ -157,20 +206,31 @@ describe("'arm' mode", () => {
 
     expect(estate.roleDefinitions).toEqual([]);
     expect(estate.failures).toEqual([
-      expect.objectContaining({ subscriptionId: SUB_A, part: 'roleDefinitions', message: expect.stringContaining('403') }),
+      expect.objectContaining({
+        subscriptionId: SUB_A,
+        part: 'roleDefinitions',
+        message: expect.stringContaining('403'),
+      }),
     ]);
   });
 
   it('retries a throttled request after its Retry-After and succeeds', async () => {
     addClusters(SUB_A, 2);
-    const throttle = fake.fault({ match: /managedClusters/i, status: 429, times: 2, retryAfterSeconds: 0 });
+    const throttle = fake.fault({
+      match: /managedClusters/i,
+      status: 429,
+      times: 2,
+      retryAfterSeconds: 0,
+    });
 
     const estate = await source({ subscriptionIds: [SUB_A] }).readEstate();
 
     expect(throttle.hits).toBe(2);
     expect(estate.failures).toEqual([]);
     expect(estate.clusters).toHaveLength(2);
-    expect(fake.requests.log.filter((r) => r.route === 'managedClusters.list').map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(
+      fake.requests.log.filter((r) => r.route === 'managedClusters.list').map((r) => r.status),
+    ).toEqual([429, 429, 200]);
   });
 
   it('retries a transient 500 and succeeds', async () => {
@@ -214,7 +274,9 @@ describe("'arm' mode", () => {
     const estate = await source({ subscriptionIds: [SUB_A] }).readEstate();
 
     expect(estate.clusters).toHaveLength(2);
-    expect(estate.failures).toEqual([expect.objectContaining({ subscriptionId: SUB_A, part: 'clusters' })]);
+    expect(estate.failures).toEqual([
+      expect.objectContaining({ subscriptionId: SUB_A, part: 'clusters' }),
+    ]);
   });
 
   it('reads only watched subscriptions, whatever the filter asks for', async () => {
@@ -226,11 +288,19 @@ describe("'arm' mode", () => {
     const estate = await source().readEstate({ subscriptionIds: [SUB_B.toUpperCase(), SUB_C] });
 
     expect(estate.clusters.map((c) => c.subscriptionId)).toEqual([SUB_B]);
-    expect(fake.requests.log.filter((r) => r.subscriptionId && r.subscriptionId !== SUB_B)).toEqual([]);
+    expect(fake.requests.log.filter((r) => r.subscriptionId && r.subscriptionId !== SUB_B)).toEqual(
+      [],
+    );
 
     fake.requests.reset();
     const none = await source().readEstate({ subscriptionIds: [SUB_C] });
-    expect(none).toEqual({ source: 'azure', clusters: [], roleAssignments: [], roleDefinitions: [], failures: [] });
+    expect(none).toEqual({
+      source: 'azure',
+      clusters: [],
+      roleAssignments: [],
+      roleDefinitions: [],
+      failures: [],
+    });
     expect(fake.requests.total()).toBe(0);
   });
 
@@ -251,7 +321,9 @@ describe("'arm' mode", () => {
   });
 
   it('lower-cases configured subscriptions', async () => {
-    expect(await source({ subscriptionIds: [` ${SUB_A.toUpperCase()} `, SUB_A] }).watchedSubscriptions()).toEqual([SUB_A]);
+    expect(
+      await source({ subscriptionIds: [` ${SUB_A.toUpperCase()} `, SUB_A] }).watchedSubscriptions(),
+    ).toEqual([SUB_A]);
     expect(fake.requests.total()).toBe(0);
   });
 
@@ -260,7 +332,9 @@ describe("'arm' mode", () => {
 
     const failing = source({ subscriptionIds: [] });
     await expect(failing.readEstate()).rejects.toBeInstanceOf(DependencyError);
-    await expect(failing.watchedSubscriptions()).rejects.toThrow(/subscriptions could not be listed: HTTP 500/);
+    await expect(failing.watchedSubscriptions()).rejects.toThrow(
+      /subscriptions could not be listed: HTTP 500/,
+    );
   });
 
   it('keeps the number of ARM reads independent of the number of clusters', async () => {
@@ -326,9 +400,19 @@ describe("'resourceGraph' mode", () => {
     grant('/', BUILTIN_ROLE_GUIDS.reader, 'root-reader');
     grant(MG, BUILTIN_ROLE_GUIDS.contributor, 'mg-contributor');
     grant(`/subscriptions/${SUB_A}/resourceGroups/rg-aks`, BUILTIN_ROLE_GUIDS.owner, 'rg-owner');
-    grant(clusterId(SUB_B, 'rg-aks', 'aks-0'), BUILTIN_ROLE_GUIDS.aksClusterAdminRole, 'cluster-admin');
+    grant(
+      clusterId(SUB_B, 'rg-aks', 'aks-0'),
+      BUILTIN_ROLE_GUIDS.aksClusterAdminRole,
+      'cluster-admin',
+    );
     grant(`/subscriptions/${SUB_C}`, BUILTIN_ROLE_GUIDS.owner, 'unwatched-owner');
-    const custom = fake.addRoleDefinition(armCustomRole({ roleName: 'Custom', actions: ['*/read'], assignableScopes: [`/subscriptions/${SUB_B}`] }));
+    const custom = fake.addRoleDefinition(
+      armCustomRole({
+        roleName: 'Custom',
+        actions: ['*/read'],
+        assignableScopes: [`/subscriptions/${SUB_B}`],
+      }),
+    );
     grant(`/subscriptions/${SUB_B}`, String(custom.name), 'custom-holder');
 
     const estate = await source({ mode: 'resourceGraph' }).readEstate();
@@ -337,11 +421,21 @@ describe("'resourceGraph' mode", () => {
     expect(estate.clusters).toHaveLength(5);
     expect(new Set(estate.clusters.map((c) => c.subscriptionId))).toEqual(new Set([SUB_A, SUB_B]));
     const byPrincipal = Object.fromEntries(estate.roleAssignments.map((a) => [a.principalId, a]));
-    expect(Object.keys(byPrincipal).sort()).toEqual(['cluster-admin', 'custom-holder', 'mg-contributor', 'rg-owner', 'root-reader']);
+    expect(Object.keys(byPrincipal).sort()).toEqual([
+      'cluster-admin',
+      'custom-holder',
+      'mg-contributor',
+      'rg-owner',
+      'root-reader',
+    ]);
     expect(byPrincipal['rg-owner'].listedInSubscriptionId).toBe(SUB_A);
     expect(byPrincipal['cluster-admin'].listedInSubscriptionId).toBe(SUB_B);
     // The management group holds only A: listed for A, like A's ARM listing would.
-    expect(estate.roleAssignments.filter((a) => a.principalId === 'mg-contributor').map((a) => a.listedInSubscriptionId)).toEqual([SUB_A]);
+    expect(
+      estate.roleAssignments
+        .filter((a) => a.principalId === 'mg-contributor')
+        .map((a) => a.listedInSubscriptionId),
+    ).toEqual([SUB_A]);
     // The root applies to every cluster read.
     expect(byPrincipal['root-reader'].listedInSubscriptionId).toBeUndefined();
     expect(estate.roleDefinitions.map((d) => d.roleName)).toEqual(['Custom']);
@@ -351,7 +445,8 @@ describe("'resourceGraph' mode", () => {
     expect(fake.requests.count('resourceGraph.roleAssignments')).toBe(3);
     expect(fake.requests.count('managedClusters.list')).toBe(0);
     expect(fake.requests.count('roleAssignments.listForSubscription')).toBe(0);
-    const first = fake.requests.log.find((r) => r.route === 'resourceGraph.clusters')?.body as Record<string, any>;
+    const first = fake.requests.log.find((r) => r.route === 'resourceGraph.clusters')
+      ?.body as Record<string, any>;
     expect(first.subscriptions.sort()).toEqual([SUB_A, SUB_B]);
     expect(first.options).toMatchObject({ $top: 1000, resultFormat: 'objectArray' });
   });
@@ -364,22 +459,53 @@ describe("'resourceGraph' mode", () => {
       resourceGroup: 'rg-legacy',
       name: 'aks-legacy',
       identity: null,
-      properties: { aadProfile: null, disableLocalAccounts: false, enableRBAC: false, servicePrincipalProfile: { clientId: 'sp-client' }, addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'false' } } } },
+      properties: {
+        aadProfile: null,
+        disableLocalAccounts: false,
+        enableRBAC: false,
+        servicePrincipalProfile: { clientId: 'sp-client' },
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: {
+            enabled: true,
+            config: { enableSecretRotation: 'false' },
+          },
+        },
+      },
     });
-    fake.addCluster({ id: clusterId(SUB_B, 'rg-legacy', 'aks-stub'), name: 'aks-stub', type: 'Microsoft.ContainerService/ManagedClusters', location: 'westeurope' });
+    fake.addCluster({
+      id: clusterId(SUB_B, 'rg-legacy', 'aks-stub'),
+      name: 'aks-stub',
+      type: 'Microsoft.ContainerService/ManagedClusters',
+      location: 'westeurope',
+    });
     grant(MG, BUILTIN_ROLE_GUIDS.owner, 'mg-owner');
-    grant(`/subscriptions/${SUB_B}/resourceGroups/rg-legacy`, BUILTIN_ROLE_GUIDS.contributor, 'rg-contributor', 'User');
+    grant(
+      `/subscriptions/${SUB_B}/resourceGroups/rg-legacy`,
+      BUILTIN_ROLE_GUIDS.contributor,
+      'rg-contributor',
+      'User',
+    );
 
     const viaArm = await source().readEstate();
     const viaGraph = await source({ mode: 'resourceGraph' }).readEstate();
 
-    const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+    const byId = <T extends { id: string }>(list: T[]) =>
+      [...list].sort((a, b) => a.id.localeCompare(b.id));
     expect(viaArm.failures).toEqual([]);
     expect(viaGraph.failures).toEqual([]);
     expect(byId(viaGraph.clusters)).toEqual(byId(viaArm.clusters));
     const legacy = viaArm.clusters.find((c) => c.name === 'aks-legacy');
-    expect(legacy).toMatchObject({ aadProfile: null, identity: null, disableLocalAccounts: false, enableRbac: false, servicePrincipalClientId: 'sp-client' });
-    expect(legacy?.addons.azurekeyvaultsecretsprovider).toEqual({ enabled: true, config: { enableSecretRotation: 'false' } });
+    expect(legacy).toMatchObject({
+      aadProfile: null,
+      identity: null,
+      disableLocalAccounts: false,
+      enableRbac: false,
+      servicePrincipalClientId: 'sp-client',
+    });
+    expect(legacy?.addons.azurekeyvaultsecretsprovider).toEqual({
+      enabled: true,
+      config: { enableSecretRotation: 'false' },
+    });
     expect(viaArm.clusters.find((c) => c.name === 'aks-stub')?.incomplete).toBeDefined();
     // The management group holds every watched subscription: ARM lists it once per
     // subscription, Resource Graph once for the whole estate; either way it covers all clusters.

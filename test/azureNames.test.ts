@@ -21,26 +21,37 @@ describe('validateSubscriptionId', () => {
     expect(() => validateSubscriptionId(value)).toThrow(InputError);
   });
   it('names the parameter in the message', () => {
-    expect(() => validateSubscriptionId('x', 'subscriptionId')).toThrow(/^subscriptionId must be a subscription GUID, got "x"$/);
+    expect(() => validateSubscriptionId('x', 'subscriptionId')).toThrow(
+      /^subscriptionId must be a subscription GUID, got "x"$/,
+    );
   });
 });
 
 describe('validateResourceGroup', () => {
-  it.each(['rg-prod', 'RG_prod.1', 'rg(prod)', 'ресурсы', 'a'.repeat(90)])('accepts %p', (value) => {
-    expect(validateResourceGroup(value)).toBe(value);
-  });
-  it.each(['', 'rg.', 'rg/other', 'rg?x', 'rg#x', "rg'", 'a'.repeat(91), 'rg prod', 'rg\u0000'])('refuses %p', (value) => {
-    expect(() => validateResourceGroup(value)).toThrow(InputError);
-  });
+  it.each(['rg-prod', 'RG_prod.1', 'rg(prod)', 'ресурсы', 'a'.repeat(90)])(
+    'accepts %p',
+    (value) => {
+      expect(validateResourceGroup(value)).toBe(value);
+    },
+  );
+  it.each(['', 'rg.', 'rg/other', 'rg?x', 'rg#x', "rg'", 'a'.repeat(91), 'rg prod', 'rg\u0000'])(
+    'refuses %p',
+    (value) => {
+      expect(() => validateResourceGroup(value)).toThrow(InputError);
+    },
+  );
 });
 
 describe('validateClusterName', () => {
   it.each(['a', 'aks-prod', 'aks_prod_01', 'A1', 'a'.repeat(63)])('accepts %p', (value) => {
     expect(validateClusterName(value)).toBe(value);
   });
-  it.each(['', '-aks', 'aks-', '_aks', 'aks.prod', 'a'.repeat(64), 'aks/x', '..'])('refuses %p', (value) => {
-    expect(() => validateClusterName(value)).toThrow(InputError);
-  });
+  it.each(['', '-aks', 'aks-', '_aks', 'aks.prod', 'a'.repeat(64), 'aks/x', '..'])(
+    'refuses %p',
+    (value) => {
+      expect(() => validateClusterName(value)).toThrow(InputError);
+    },
+  );
 });
 
 describe('clusterIdFromSegments', () => {
@@ -59,7 +70,9 @@ describe('clusterIdFromSegments', () => {
 describe('query value parsers', () => {
   it('parses severities case-insensitively and refuses others', () => {
     expect(parseSeverity('HIGH', 'severity')).toBe('high');
-    expect(() => parseSeverity("high' or '1", 'severity')).toThrow(/^severity must be one of critical, high, medium, low, info/);
+    expect(() => parseSeverity("high' or '1", 'severity')).toThrow(
+      /^severity must be one of critical, high, medium, low, info/,
+    );
   });
   it('parses cluster statuses', () => {
     expect(parseClusterStatus('Fail', 'status')).toBe('fail');
@@ -72,7 +85,9 @@ describe('query value parsers', () => {
     }
   });
   it('parses ISO times and refuses everything else', () => {
-    expect(parseIsoTime('2026-11-22T02:00:00Z', 'since').toISOString()).toBe('2026-11-22T02:00:00.000Z');
+    expect(parseIsoTime('2026-11-22T02:00:00Z', 'since').toISOString()).toBe(
+      '2026-11-22T02:00:00.000Z',
+    );
     expect(parseIsoTime('2026-11-22', 'since').toISOString()).toBe('2026-11-22T00:00:00.000Z');
     for (const bad of ['yesterday', '2026-13-45T00:00:00Z', '1700000000', "2026-11-22' or 1"]) {
       expect(() => parseIsoTime(bad, 'since')).toThrow(InputError);

@@ -1,4 +1,9 @@
-import { BUILTIN_ROLE_GUIDS, builtinRoleByGuid, builtinRoles, builtinRoleSource } from '../src/core/builtinRoles';
+import {
+  BUILTIN_ROLE_GUIDS,
+  builtinRoleByGuid,
+  builtinRoles,
+  builtinRoleSource,
+} from '../src/core/builtinRoles';
 import raw from '../src/core/data/builtin-roles.json';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,8 +56,13 @@ describe('built-in role catalogue', () => {
   });
 
   it('has every AKS built-in role the checks can meet (each name starting "Azure Kubernetes Service")', () => {
-    const aks = BUILTIN_ROLES.filter((r) => r.roleName.startsWith('Azure Kubernetes Service')).map((r) => r.roleName);
-    for (const name of Object.keys(REQUIRED).filter((n) => n.startsWith('Azure Kubernetes Service'))) expect(aks).toContain(name);
+    const aks = BUILTIN_ROLES.filter((r) => r.roleName.startsWith('Azure Kubernetes Service')).map(
+      (r) => r.roleName,
+    );
+    for (const name of Object.keys(REQUIRED).filter((n) =>
+      n.startsWith('Azure Kubernetes Service'),
+    ))
+      expect(aks).toContain(name);
     expect(aks.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -81,7 +91,8 @@ describe('built-in role catalogue', () => {
           expect(Array.isArray(list)).toBe(true);
           // `*`, or a provider namespace and a path. Kept verbatim: Azure itself ships a few odd
           // entries (a trailing `/` or space, `{operationName}`, `analyzers:analyze`).
-          for (const entry of list) expect(entry).toMatch(/^(\*|[A-Za-z0-9][A-Za-z0-9.*]*)(\/\S*)* ?$/);
+          for (const entry of list)
+            expect(entry).toMatch(/^(\*|[A-Za-z0-9][A-Za-z0-9.*]*)(\/\S*)* ?$/);
         }
       }
     }
@@ -93,7 +104,8 @@ describe('built-in role catalogue', () => {
   });
 
   it('the named guids used by the checks all resolve', () => {
-    for (const guid of Object.values(BUILTIN_ROLE_GUIDS)) expect(builtinRoleByGuid(guid)).toBeDefined();
+    for (const guid of Object.values(BUILTIN_ROLE_GUIDS))
+      expect(builtinRoleByGuid(guid)).toBeDefined();
   });
 
   it('looks up case-insensitively and tolerates whitespace', () => {
@@ -103,15 +115,15 @@ describe('built-in role catalogue', () => {
   });
 
   it('Owner is * with nothing removed', () => {
-    expect(builtinRoleByGuid(REQUIRED.Owner!)!.permissions).toEqual([
+    expect(builtinRoleByGuid(REQUIRED.Owner)!.permissions).toEqual([
       { actions: ['*'], notActions: [], dataActions: [], notDataActions: [] },
     ]);
   });
 
   it('Contributor is * minus authorization writes/deletes, elevateAccess, blueprint assignments and gallery sharing', () => {
-    const [block] = builtinRoleByGuid(REQUIRED.Contributor!)!.permissions;
-    expect(block!.actions).toEqual(['*']);
-    expect(block!.notActions).toEqual(
+    const [block] = builtinRoleByGuid(REQUIRED.Contributor)!.permissions;
+    expect(block.actions).toEqual(['*']);
+    expect(block.notActions).toEqual(
       expect.arrayContaining([
         'Microsoft.Authorization/*/Delete',
         'Microsoft.Authorization/*/Write',
@@ -124,21 +136,28 @@ describe('built-in role catalogue', () => {
   });
 
   it('User Access Administrator is */read, Microsoft.Authorization/* and Microsoft.Support/*', () => {
-    expect(builtinRoleByGuid(REQUIRED['User Access Administrator']!)!.permissions[0]!.actions).toEqual([
-      '*/read',
-      'Microsoft.Authorization/*',
-      'Microsoft.Support/*',
-    ]);
+    expect(
+      builtinRoleByGuid(REQUIRED['User Access Administrator'])!.permissions[0].actions,
+    ).toEqual(['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*']);
   });
 
   it('Role Based Access Control Administrator writes and deletes role assignments', () => {
-    expect(builtinRoleByGuid(REQUIRED['Role Based Access Control Administrator']!)!.permissions[0]!.actions).toEqual(
-      expect.arrayContaining(['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete']),
+    expect(
+      builtinRoleByGuid(REQUIRED['Role Based Access Control Administrator'])!.permissions[0]
+        .actions,
+    ).toEqual(
+      expect.arrayContaining([
+        'Microsoft.Authorization/roleAssignments/write',
+        'Microsoft.Authorization/roleAssignments/delete',
+      ]),
     );
   });
 
   it('AKS Cluster Admin Role lists both admin credential paths', () => {
-    expect(builtinRoleByGuid(REQUIRED['Azure Kubernetes Service Cluster Admin Role']!)!.permissions[0]!.actions).toEqual(
+    expect(
+      builtinRoleByGuid(REQUIRED['Azure Kubernetes Service Cluster Admin Role'])!.permissions[0]
+        .actions,
+    ).toEqual(
       expect.arrayContaining([
         'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
         'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action',
@@ -148,18 +167,20 @@ describe('built-in role catalogue', () => {
   });
 
   it('AKS RBAC Cluster Admin has the unrestricted managedClusters data wildcard; RBAC Admin carves out four', () => {
-    const clusterAdmin = builtinRoleByGuid(REQUIRED['Azure Kubernetes Service RBAC Cluster Admin']!)!.permissions[0]!;
+    const clusterAdmin = builtinRoleByGuid(REQUIRED['Azure Kubernetes Service RBAC Cluster Admin'])!
+      .permissions[0];
     expect(clusterAdmin.dataActions).toEqual(['Microsoft.ContainerService/managedClusters/*']);
     expect(clusterAdmin.notDataActions).toEqual([]);
-    const admin = builtinRoleByGuid(REQUIRED['Azure Kubernetes Service RBAC Admin']!)!.permissions[0]!;
+    const admin = builtinRoleByGuid(REQUIRED['Azure Kubernetes Service RBAC Admin'])!
+      .permissions[0];
     expect(admin.dataActions).toEqual(['Microsoft.ContainerService/managedClusters/*']);
     expect(admin.notDataActions).toHaveLength(4);
   });
 
   it('cannot be altered by a caller', () => {
-    const owner = builtinRoleByGuid(REQUIRED.Owner!)!;
+    const owner = builtinRoleByGuid(REQUIRED.Owner)!;
     expect(Object.isFrozen(owner)).toBe(true);
-    expect(Object.isFrozen(owner.permissions[0]!.actions)).toBe(true);
+    expect(Object.isFrozen(owner.permissions[0].actions)).toBe(true);
     expect(Object.isFrozen(BUILTIN_ROLES)).toBe(true);
   });
 });

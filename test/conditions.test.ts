@@ -2,10 +2,17 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCondition } from '../src/core/conditionGrammar';
-import { canAssignPrivilegedRole, describeRoleSet, readCondition, type RoleSet, roleSetHas } from '../src/core/conditions';
+import {
+  canAssignPrivilegedRole,
+  describeRoleSet,
+  readCondition,
+  type RoleSet,
+  roleSetHas,
+} from '../src/core/conditions';
 import type { RoleDefinition } from '../src/core/model';
 
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'conditions', name), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(join(__dirname, 'fixtures', 'conditions', name), 'utf8');
 
 const BACKUP_CONTRIBUTOR = '5e467623-bb1f-42f4-a55d-6e525e11384b';
 const BACKUP_READER = 'a795c7a0-d4a2-40c1-ae25-d81f01202912';
@@ -22,7 +29,8 @@ const roleIs = (guids: string[], op = 'ForAnyOfAnyValues:GuidEquals') =>
 
 function constrained(text: string, version?: string) {
   const reading = readCondition(text, version);
-  if (reading.kind !== 'constrained') throw new Error(`expected constrained, got ${JSON.stringify(reading)}`);
+  if (reading.kind !== 'constrained')
+    throw new Error(`expected constrained, got ${JSON.stringify(reading)}`);
   return reading;
 }
 
@@ -33,7 +41,10 @@ function members(set: RoleSet): { kind: string; guids: string[] } {
 describe('the portal condition templates (verbatim)', () => {
   it('"Constrain roles": only Backup Contributor and Backup Reader can be assigned', () => {
     const reading = constrained(fixture('constrain-roles.txt'));
-    expect(members(reading.assignableRoles)).toEqual({ kind: 'only', guids: [BACKUP_CONTRIBUTOR, BACKUP_READER] });
+    expect(members(reading.assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [BACKUP_CONTRIBUTOR, BACKUP_READER],
+    });
     expect(reading.principalIds).toEqual([]);
     expect(reading.principalTypes).toEqual([]);
   });
@@ -46,14 +57,23 @@ describe('the portal condition templates (verbatim)', () => {
 
   it('"Constrain roles and principal types": the roles, and the types named', () => {
     const reading = constrained(fixture('constrain-roles-and-principal-types.txt'));
-    expect(members(reading.assignableRoles)).toEqual({ kind: 'only', guids: [BACKUP_CONTRIBUTOR, BACKUP_READER] });
+    expect(members(reading.assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [BACKUP_CONTRIBUTOR, BACKUP_READER],
+    });
     expect(reading.principalTypes).toEqual(['Group', 'User']);
   });
 
   it('"Constrain roles and principals": the roles, and the principal ids named', () => {
     const reading = constrained(fixture('constrain-roles-and-principals.txt'));
-    expect(members(reading.assignableRoles)).toEqual({ kind: 'only', guids: [BACKUP_CONTRIBUTOR, BACKUP_READER] });
-    expect(reading.principalIds).toEqual(['28c35fea-2099-4cf5-8ad9-473547bc9423', '86951b8b-723a-407b-a74a-1bca3f0c95d0']);
+    expect(members(reading.assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [BACKUP_CONTRIBUTOR, BACKUP_READER],
+    });
+    expect(reading.principalIds).toEqual([
+      '28c35fea-2099-4cf5-8ad9-473547bc9423',
+      '86951b8b-723a-407b-a74a-1bca3f0c95d0',
+    ]);
   });
 
   it('the AKS example allows the four AKS RBAC roles, RBAC Cluster Admin among them', () => {
@@ -79,7 +99,10 @@ describe('the portal condition templates (verbatim)', () => {
 
   it('"Allow all except specific roles" is an exclusion list: Contributor can still be assigned', () => {
     const reading = constrained(fixture('allow-all-except-specific-roles.txt'));
-    expect(members(reading.assignableRoles)).toEqual({ kind: 'allExcept', guids: [RBAC_ADMIN, UAA, OWNER].sort() });
+    expect(members(reading.assignableRoles)).toEqual({
+      kind: 'allExcept',
+      guids: [RBAC_ADMIN, UAA, OWNER].sort(),
+    });
     expect(roleSetHas(reading.assignableRoles, CONTRIBUTOR)).toBe(true);
     expect(roleSetHas(reading.assignableRoles, OWNER.toUpperCase())).toBe(false);
   });
@@ -105,7 +128,9 @@ describe('readCondition: other forms', () => {
 )`;
     const reading = readCondition(text);
     expect(reading.kind).toBe('not-evaluated');
-    expect(reading.kind === 'not-evaluated' && reading.reason).toContain('Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags');
+    expect(reading.kind === 'not-evaluated' && reading.reason).toContain(
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags',
+    );
   });
 
   it('a text outside the grammar is not evaluated, saying it could not be parsed', () => {
@@ -116,12 +141,18 @@ describe('readCondition: other forms', () => {
 
   it('a regular-expression-looking trap is still parsed by structure: the role list inside a string is not a constraint', () => {
     const text = `(${WRITE}) OR (@Request[Microsoft.Authorization/roleAssignments:PrincipalType] StringEqualsIgnoreCase '${roleIs([OWNER])}')`;
-    expect(readCondition(text)).toMatchObject({ kind: 'not-evaluated', reason: 'the condition does not limit which roles can be assigned' });
+    expect(readCondition(text)).toMatchObject({
+      kind: 'not-evaluated',
+      reason: 'the condition does not limit which roles can be assigned',
+    });
   });
 
   it('a condition that constrains only the delete does not limit the write', () => {
     const text = `(!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${OWNER}})`;
-    expect(readCondition(text)).toMatchObject({ kind: 'not-evaluated', reason: 'the condition does not limit which roles can be assigned' });
+    expect(readCondition(text)).toMatchObject({
+      kind: 'not-evaluated',
+      reason: 'the condition does not limit which roles can be assigned',
+    });
   });
 
   it('a condition that constrains only principals does not limit the roles', () => {
@@ -130,20 +161,28 @@ describe('readCondition: other forms', () => {
   });
 
   it('an @Environment or @Principal attribute is not evaluated', () => {
-    expect(readCondition(`(${WRITE}) OR (@Environment[isPrivateLink] BoolEquals true)`).kind).toBe('not-evaluated');
-    expect(readCondition(`(${WRITE}) OR (@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Project] StringEquals 'x')`).kind).toBe(
+    expect(readCondition(`(${WRITE}) OR (@Environment[isPrivateLink] BoolEquals true)`).kind).toBe(
       'not-evaluated',
     );
+    expect(
+      readCondition(
+        `(${WRITE}) OR (@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Project] StringEquals 'x')`,
+      ).kind,
+    ).toBe('not-evaluated');
   });
 
   it('an operator other than equality on the role id is not evaluated', () => {
-    expect(readCondition(`(${WRITE}) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] StringLike '*')`).kind).toBe(
-      'not-evaluated',
-    );
+    expect(
+      readCondition(
+        `(${WRITE}) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] StringLike '*')`,
+      ).kind,
+    ).toBe('not-evaluated');
   });
 
   it('an unknown quantifier is not evaluated', () => {
-    expect(readCondition(`(${WRITE}) OR (${roleIs([OWNER], 'ForSomeValues:GuidEquals')})`).kind).toBe('not-evaluated');
+    expect(
+      readCondition(`(${WRITE}) OR (${roleIs([OWNER], 'ForSomeValues:GuidEquals')})`).kind,
+    ).toBe('not-evaluated');
   });
 
   it('a value that is not a guid is not evaluated', () => {
@@ -152,7 +191,10 @@ describe('readCondition: other forms', () => {
 
   it('condition version 1.0 is not evaluated; 2.0 and a missing version are', () => {
     const text = `(${WRITE}) OR (${roleIs([ACR_PULL])})`;
-    expect(readCondition(text, '1.0')).toMatchObject({ kind: 'not-evaluated', reason: 'condition version 1.0 is not evaluated' });
+    expect(readCondition(text, '1.0')).toMatchObject({
+      kind: 'not-evaluated',
+      reason: 'condition version 1.0 is not evaluated',
+    });
     expect(readCondition(text, '2.0').kind).toBe('constrained');
     expect(readCondition(text).kind).toBe('constrained');
   });
@@ -160,7 +202,9 @@ describe('readCondition: other forms', () => {
 
 describe('readCondition: the logic', () => {
   it('symbols && || ! read like AND OR NOT', () => {
-    const words = constrained(`(NOT (ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${roleIs([ACR_PULL])})`);
+    const words = constrained(
+      `(NOT (ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (${roleIs([ACR_PULL])})`,
+    );
     const symbols = constrained(`(${WRITE}) || (${roleIs([ACR_PULL])})`);
     expect(members(words.assignableRoles)).toEqual(members(symbols.assignableRoles));
   });
@@ -177,15 +221,26 @@ describe('readCondition: the logic', () => {
 
   it('a plain GuidNotEquals with one value excludes it', () => {
     const text = `(${WRITE}) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] GuidNotEquals ${OWNER})`;
-    expect(members(constrained(text).assignableRoles)).toEqual({ kind: 'allExcept', guids: [OWNER] });
+    expect(members(constrained(text).assignableRoles)).toEqual({
+      kind: 'allExcept',
+      guids: [OWNER],
+    });
   });
 
   it('ForAnyOfAnyValues:GuidNotEquals over two roles is always true: no limit', () => {
-    expect(readCondition(`(${WRITE}) OR (${roleIs([OWNER, UAA], 'ForAnyOfAnyValues:GuidNotEquals')})`).kind).toBe('not-evaluated');
+    expect(
+      readCondition(`(${WRITE}) OR (${roleIs([OWNER, UAA], 'ForAnyOfAnyValues:GuidNotEquals')})`)
+        .kind,
+    ).toBe('not-evaluated');
   });
 
   it('ForAnyOfAllValues:GuidEquals over two roles can never hold: nothing can be assigned', () => {
-    expect(members(constrained(`(${WRITE}) OR (${roleIs([OWNER, UAA], 'ForAnyOfAllValues:GuidEquals')})`).assignableRoles)).toEqual({
+    expect(
+      members(
+        constrained(`(${WRITE}) OR (${roleIs([OWNER, UAA], 'ForAnyOfAllValues:GuidEquals')})`)
+          .assignableRoles,
+      ),
+    ).toEqual({
       kind: 'only',
       guids: [],
     });
@@ -193,7 +248,10 @@ describe('readCondition: the logic', () => {
 
   it('full role definition ids are reduced to their guid', () => {
     const id = `/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL.toUpperCase()}`;
-    expect(members(constrained(`(${WRITE}) OR (${roleIs([`'${id}'`])})`).assignableRoles)).toEqual({ kind: 'only', guids: [ACR_PULL] });
+    expect(members(constrained(`(${WRITE}) OR (${roleIs([`'${id}'`])})`).assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [ACR_PULL],
+    });
   });
 
   it('AND of two role lists keeps the common roles', () => {
@@ -203,7 +261,10 @@ describe('readCondition: the logic', () => {
 
   it('OR of two role lists allows either', () => {
     const text = `(${WRITE}) OR (${roleIs([OWNER])}) OR (${roleIs([ACR_PULL])})`;
-    expect(members(constrained(text).assignableRoles)).toEqual({ kind: 'only', guids: [ACR_PULL, OWNER].sort() });
+    expect(members(constrained(text).assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [ACR_PULL, OWNER].sort(),
+    });
   });
 
   it('a list minus an exclusion', () => {
@@ -222,7 +283,10 @@ describe('readCondition: the logic', () => {
   });
 
   it('an unguarded role test applies to the write as well', () => {
-    expect(members(constrained(roleIs([ACR_PULL])).assignableRoles)).toEqual({ kind: 'only', guids: [ACR_PULL] });
+    expect(members(constrained(roleIs([ACR_PULL])).assignableRoles)).toEqual({
+      kind: 'only',
+      guids: [ACR_PULL],
+    });
   });
 
   it('a wildcard ActionMatches covering the write guards it too', () => {
@@ -239,10 +303,12 @@ describe('readCondition: the logic', () => {
 describe('describeRoleSet', () => {
   it('names the roles', () => {
     const names: Record<string, string> = { [OWNER]: 'Owner', [UAA]: 'User Access Administrator' };
-    expect(describeRoleSet({ kind: 'only', guids: new Set([OWNER]) }, (g) => names[g])).toBe('only Owner');
-    expect(describeRoleSet({ kind: 'allExcept', guids: new Set([OWNER, UAA]) }, (g) => names[g])).toBe(
-      'every role except Owner, User Access Administrator',
+    expect(describeRoleSet({ kind: 'only', guids: new Set([OWNER]) }, (g) => names[g])).toBe(
+      'only Owner',
     );
+    expect(
+      describeRoleSet({ kind: 'allExcept', guids: new Set([OWNER, UAA]) }, (g) => names[g]),
+    ).toBe('every role except Owner, User Access Administrator');
     expect(describeRoleSet({ kind: 'only', guids: new Set() })).toBe('no role');
     expect(describeRoleSet({ kind: 'allExcept', guids: new Set() })).toBe('every role');
   });
@@ -266,12 +332,20 @@ describe('parseCondition', () => {
   });
 
   it('AND binds tighter than OR', () => {
-    const parsed = parseCondition(`ActionMatches{'a'} OR ActionMatches{'b'} AND ActionMatches{'c'}`);
+    const parsed = parseCondition(
+      `ActionMatches{'a'} OR ActionMatches{'b'} AND ActionMatches{'c'}`,
+    );
     expect(parsed.ok && parsed.tree.kind).toBe('or');
   });
 
   it('fails with a message on unbalanced parentheses, a dangling operator, or a missing value', () => {
-    for (const text of ['(ActionMatches{\'a\'}', "ActionMatches{'a'} AND", '@Request[x] GuidEquals', '@Request[x]', 'ORANGE']) {
+    for (const text of [
+      "(ActionMatches{'a'}",
+      "ActionMatches{'a'} AND",
+      '@Request[x] GuidEquals',
+      '@Request[x]',
+      'ORANGE',
+    ]) {
       const parsed = parseCondition(text);
       expect(parsed.ok).toBe(false);
       expect(!parsed.ok && parsed.message.length).toBeGreaterThan(0);
@@ -287,7 +361,10 @@ describe('readCondition agrees with a brute-force evaluation', () => {
   // Random boolean expressions over role-id tests, evaluated per role by a direct reading of the
   // operators; the symbolic role set must say the same for every role in the universe.
   const universe = [OWNER, UAA, RBAC_ADMIN, ACR_PULL, CONTRIBUTOR];
-  type Expr = { op: 'and' | 'or'; l: Expr; r: Expr } | { op: 'not'; e: Expr } | { op: 'in' | 'notIn'; roles: string[] };
+  type Expr =
+    | { op: 'and' | 'or'; l: Expr; r: Expr }
+    | { op: 'not'; e: Expr }
+    | { op: 'in' | 'notIn'; roles: string[] };
   const leaf: fc.Arbitrary<Expr> = fc.record({
     op: fc.constantFrom<'in' | 'notIn'>('in', 'notIn'),
     roles: fc.uniqueArray(fc.constantFrom(...universe), { minLength: 1, maxLength: 3 }),
@@ -335,11 +412,15 @@ describe('readCondition agrees with a brute-force evaluation', () => {
         const reading = readCondition(`(${WRITE}) OR (${text(e)})`);
         const allowed = universe.filter((role) => holds(e, role));
         if (reading.kind === 'constrained') {
-          for (const role of universe) expect(roleSetHas(reading.assignableRoles, role)).toBe(allowed.includes(role));
+          for (const role of universe)
+            expect(roleSetHas(reading.assignableRoles, role)).toBe(allowed.includes(role));
         } else {
           // "No limit": only possible when every role of the universe is allowed... or the set is
           // the complement of an empty list, which no finite universe can tell apart from that.
-          expect(reading).toMatchObject({ kind: 'not-evaluated', reason: 'the condition does not limit which roles can be assigned' });
+          expect(reading).toMatchObject({
+            kind: 'not-evaluated',
+            reason: 'the condition does not limit which roles can be assigned',
+          });
           expect(allowed).toEqual(universe);
         }
       }),
@@ -357,26 +438,46 @@ describe('canAssignPrivilegedRole', () => {
     permissions: [],
     assignableScopes: ['/'],
   });
-  const catalogue = [role(OWNER, 'Owner'), role(ACR_PULL, 'AcrPull'), role(BACKUP_READER, 'Backup Reader')];
+  const catalogue = [
+    role(OWNER, 'Owner'),
+    role(ACR_PULL, 'AcrPull'),
+    role(BACKUP_READER, 'Backup Reader'),
+  ];
   const lookup = (guid: string) => catalogue.find((r) => r.guid === guid);
   const privileged = new Set([OWNER]);
-  const capabilitiesOf = (r: RoleDefinition) => (privileged.has(r.guid) ? ['admin-credential'] : []);
+  const capabilitiesOf = (r: RoleDefinition) =>
+    privileged.has(r.guid) ? ['admin-credential'] : [];
   const only = (...guids: string[]): RoleSet => ({ kind: 'only', guids: new Set(guids) });
   const allExcept = (...guids: string[]): RoleSet => ({ kind: 'allExcept', guids: new Set(guids) });
 
   it('a list of harmless roles cannot reach a path', () => {
-    expect(canAssignPrivilegedRole(only(ACR_PULL, BACKUP_READER), lookup, catalogue, capabilitiesOf)).toBe(false);
+    expect(
+      canAssignPrivilegedRole(only(ACR_PULL, BACKUP_READER), lookup, catalogue, capabilitiesOf),
+    ).toBe(false);
   });
   it('a list with one privileged role can', () => {
-    expect(canAssignPrivilegedRole(only(ACR_PULL, OWNER), lookup, catalogue, capabilitiesOf)).toBe(true);
+    expect(canAssignPrivilegedRole(only(ACR_PULL, OWNER), lookup, catalogue, capabilitiesOf)).toBe(
+      true,
+    );
   });
   it('an unknown role in the list counts as privileged', () => {
-    expect(canAssignPrivilegedRole(only('00000000-0000-0000-0000-00000000beef'), lookup, catalogue, capabilitiesOf)).toBe(true);
+    expect(
+      canAssignPrivilegedRole(
+        only('00000000-0000-0000-0000-00000000beef'),
+        lookup,
+        catalogue,
+        capabilitiesOf,
+      ),
+    ).toBe(true);
   });
   it('an exclusion list that leaves a privileged role can', () => {
-    expect(canAssignPrivilegedRole(allExcept(ACR_PULL), lookup, catalogue, capabilitiesOf)).toBe(true);
+    expect(canAssignPrivilegedRole(allExcept(ACR_PULL), lookup, catalogue, capabilitiesOf)).toBe(
+      true,
+    );
   });
   it('an exclusion list of every privileged role cannot', () => {
-    expect(canAssignPrivilegedRole(allExcept(OWNER), lookup, catalogue, capabilitiesOf)).toBe(false);
+    expect(canAssignPrivilegedRole(allExcept(OWNER), lookup, catalogue, capabilitiesOf)).toBe(
+      false,
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST_SETTING_NAMES, loadSettings, parseSchedule, parseSubscriptionIds, SECRET_SETTING_NAMES, SETTING_NAMES } from '../src/config';
+import {
+  HOST_SETTING_NAMES,
+  loadSettings,
+  parseSchedule,
+  parseSubscriptionIds,
+  SECRET_SETTING_NAMES,
+  SETTING_NAMES,
+} from '../src/config';
 import { InputError } from '../src/core/errors';
 
 const SUB_A = '0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0';
@@ -19,7 +26,11 @@ function failure(env: Record<string, string>): string {
   throw new Error('loadSettings accepted the settings');
 }
 
-const email = { ALERT_EMAIL_ENDPOINT: 'https://acs-audit.europe.communication.azure.com', ALERT_EMAIL_SENDER: 'DoNotReply@contoso.azurecomm.net', ALERT_EMAIL_TO: 'oncall@contoso.com' };
+const email = {
+  ALERT_EMAIL_ENDPOINT: 'https://acs-audit.europe.communication.azure.com',
+  ALERT_EMAIL_SENDER: 'DoNotReply@contoso.azurecomm.net',
+  ALERT_EMAIL_TO: 'oncall@contoso.com',
+};
 
 describe('loadSettings defaults', () => {
   const settings = loadSettings({});
@@ -41,21 +52,32 @@ describe('loadSettings defaults', () => {
   });
 
   it('alerts default to high with no channel', () => {
-    expect(settings.alerts).toEqual({ minSeverity: 'high', email: undefined, teamsWebhookUrl: undefined });
+    expect(settings.alerts).toEqual({
+      minSeverity: 'high',
+      email: undefined,
+      teamsWebhookUrl: undefined,
+    });
   });
 
   it('treats empty and blank values as unset', () => {
-    expect(loadSettings({ PORT: '', AUDIT_SCHEDULE: '   ', ALERT_MIN_SEVERITY: '' }).port).toBe(7071);
+    expect(loadSettings({ PORT: '', AUDIT_SCHEDULE: '   ', ALERT_MIN_SEVERITY: '' }).port).toBe(
+      7071,
+    );
   });
 });
 
 describe('AUDIT_SUBSCRIPTION_IDS', () => {
   it('splits, trims, lower-cases and de-duplicates', () => {
-    expect(loadSettings({ AUDIT_SUBSCRIPTION_IDS: ` ${SUB_A} , ${SUB_B},${SUB_A.toLowerCase()},` }).subscriptionIds).toEqual([SUB_A.toLowerCase(), SUB_B]);
+    expect(
+      loadSettings({ AUDIT_SUBSCRIPTION_IDS: ` ${SUB_A} , ${SUB_B},${SUB_A.toLowerCase()},` })
+        .subscriptionIds,
+    ).toEqual([SUB_A.toLowerCase(), SUB_B]);
   });
 
   it('names the setting and the bad id', () => {
-    expect(failure({ AUDIT_SUBSCRIPTION_IDS: `${SUB_A},prod-sub` })).toMatch(/^AUDIT_SUBSCRIPTION_IDS: 'prod-sub' is not a subscription id/);
+    expect(failure({ AUDIT_SUBSCRIPTION_IDS: `${SUB_A},prod-sub` })).toMatch(
+      /^AUDIT_SUBSCRIPTION_IDS: 'prod-sub' is not a subscription id/,
+    );
   });
 
   it('names a flag when parsing one', () => {
@@ -73,27 +95,43 @@ describe('AUDIT_SNAPSHOT_DIR and AUDIT_SOURCE_MODE', () => {
   });
 
   it('rejects an unknown mode', () => {
-    expect(failure({ AUDIT_SOURCE_MODE: 'graph' })).toBe("AUDIT_SOURCE_MODE: 'graph' is not one of arm, resourceGraph");
+    expect(failure({ AUDIT_SOURCE_MODE: 'graph' })).toBe(
+      "AUDIT_SOURCE_MODE: 'graph' is not one of arm, resourceGraph",
+    );
   });
 });
 
 describe('AUDIT_DIRECTORY', () => {
   it('is none locally and graph in Azure unless set', () => {
     expect(loadSettings({}).directory).toBe('none');
-    expect(loadSettings({ WEBSITE_INSTANCE_ID: 'i', AUDIT_STORAGE: 'UseDevelopmentStorage=true' }).directory).toBe('graph');
-    expect(loadSettings({ WEBSITE_INSTANCE_ID: 'i', AUDIT_STORAGE: 'UseDevelopmentStorage=true', AUDIT_DIRECTORY: 'none' }).directory).toBe('none');
+    expect(
+      loadSettings({ WEBSITE_INSTANCE_ID: 'i', AUDIT_STORAGE: 'UseDevelopmentStorage=true' })
+        .directory,
+    ).toBe('graph');
+    expect(
+      loadSettings({
+        WEBSITE_INSTANCE_ID: 'i',
+        AUDIT_STORAGE: 'UseDevelopmentStorage=true',
+        AUDIT_DIRECTORY: 'none',
+      }).directory,
+    ).toBe('none');
     expect(loadSettings({ AUDIT_DIRECTORY: 'Graph' }).directory).toBe('graph');
   });
 
   it('rejects anything else, naming the setting', () => {
-    expect(failure({ AUDIT_DIRECTORY: 'ldap' })).toBe("AUDIT_DIRECTORY: 'ldap' is not one of graph, none");
+    expect(failure({ AUDIT_DIRECTORY: 'ldap' })).toBe(
+      "AUDIT_DIRECTORY: 'ldap' is not one of graph, none",
+    );
   });
 });
 
 describe('AUDIT_SCHEDULE', () => {
-  it.each(['0 0 2 * * *', '0 */5 * * * *', '0 30 9 * * 1-5', '0 0 2 * * MON'])('accepts %s', (schedule) => {
-    expect(loadSettings({ AUDIT_SCHEDULE: schedule }).schedule).toBe(schedule);
-  });
+  it.each(['0 0 2 * * *', '0 */5 * * * *', '0 30 9 * * 1-5', '0 0 2 * * MON'])(
+    'accepts %s',
+    (schedule) => {
+      expect(loadSettings({ AUDIT_SCHEDULE: schedule }).schedule).toBe(schedule);
+    },
+  );
 
   it('normalises spacing', () => {
     expect(parseSchedule('0  0 2 * *   *')).toBe('0 0 2 * * *');
@@ -114,17 +152,25 @@ describe('AUDIT_SCHEDULE', () => {
 describe('AUDIT_STORAGE', () => {
   it('accepts an account key connection string', () => {
     const connectionString = `DefaultEndpointsProtocol=https;AccountName=staudit;AccountKey=${STORAGE_KEY};EndpointSuffix=core.windows.net`;
-    expect(loadSettings({ AUDIT_STORAGE: connectionString }).storage).toEqual({ kind: 'connectionString', connectionString });
+    expect(loadSettings({ AUDIT_STORAGE: connectionString }).storage).toEqual({
+      kind: 'connectionString',
+      connectionString,
+    });
   });
 
   it('accepts the development storage shortcut', () => {
-    expect(loadSettings({ AUDIT_STORAGE: 'UseDevelopmentStorage=true' }).storage.kind).toBe('connectionString');
+    expect(loadSettings({ AUDIT_STORAGE: 'UseDevelopmentStorage=true' }).storage.kind).toBe(
+      'connectionString',
+    );
   });
 
   it('accepts a SAS connection string', () => {
-    expect(loadSettings({ AUDIT_STORAGE: 'TableEndpoint=https://x.table.core.windows.net/;SharedAccessSignature=sv=2022&sig=abc' }).storage.kind).toBe(
-      'connectionString',
-    );
+    expect(
+      loadSettings({
+        AUDIT_STORAGE:
+          'TableEndpoint=https://x.table.core.windows.net/;SharedAccessSignature=sv=2022&sig=abc',
+      }).storage.kind,
+    ).toBe('connectionString');
   });
 
   it('rejects a malformed connection string without echoing it', () => {
@@ -135,9 +181,12 @@ describe('AUDIT_STORAGE', () => {
   });
 
   it('rejects a connection string together with the identity form', () => {
-    expect(failure({ AUDIT_STORAGE: 'UseDevelopmentStorage=true', AUDIT_STORAGE__tableServiceUri: 'https://x.table.core.windows.net' })).toMatch(
-      /^AUDIT_STORAGE: set either/,
-    );
+    expect(
+      failure({
+        AUDIT_STORAGE: 'UseDevelopmentStorage=true',
+        AUDIT_STORAGE__tableServiceUri: 'https://x.table.core.windows.net',
+      }),
+    ).toMatch(/^AUDIT_STORAGE: set either/);
   });
 
   it('reads the identity-based form', () => {
@@ -158,27 +207,42 @@ describe('AUDIT_STORAGE', () => {
   });
 
   it('requires the table service URI for the identity form', () => {
-    expect(failure({ AUDIT_STORAGE__credential: 'managedidentity' })).toMatch(/^AUDIT_STORAGE__tableServiceUri: required/);
+    expect(failure({ AUDIT_STORAGE__credential: 'managedidentity' })).toMatch(
+      /^AUDIT_STORAGE__tableServiceUri: required/,
+    );
   });
 
   it('rejects a table service URI that is not https', () => {
-    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'http://staudit.table.core.windows.net' })).toMatch(/^AUDIT_STORAGE__tableServiceUri: .* must be an https:\/\/ URL/);
+    expect(
+      failure({ AUDIT_STORAGE__tableServiceUri: 'http://staudit.table.core.windows.net' }),
+    ).toMatch(/^AUDIT_STORAGE__tableServiceUri: .* must be an https:\/\/ URL/);
   });
 
   it('rejects a queue service URI that is not a URL', () => {
-    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'https://t.example', AUDIT_STORAGE__queueServiceUri: 'queue' })).toMatch(
-      /^AUDIT_STORAGE__queueServiceUri: 'queue' is not an absolute URL/,
-    );
+    expect(
+      failure({
+        AUDIT_STORAGE__tableServiceUri: 'https://t.example',
+        AUDIT_STORAGE__queueServiceUri: 'queue',
+      }),
+    ).toMatch(/^AUDIT_STORAGE__queueServiceUri: 'queue' is not an absolute URL/);
   });
 
   it('rejects an unknown credential kind', () => {
-    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'https://t.example', AUDIT_STORAGE__credential: 'clientsecret' })).toMatch(
-      /^AUDIT_STORAGE__credential: 'clientsecret' is not supported/,
-    );
+    expect(
+      failure({
+        AUDIT_STORAGE__tableServiceUri: 'https://t.example',
+        AUDIT_STORAGE__credential: 'clientsecret',
+      }),
+    ).toMatch(/^AUDIT_STORAGE__credential: 'clientsecret' is not supported/);
   });
 
   it('rejects a client id that is not a GUID', () => {
-    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'https://t.example', AUDIT_STORAGE__clientId: 'me' })).toMatch(/^AUDIT_STORAGE__clientId: 'me'/);
+    expect(
+      failure({
+        AUDIT_STORAGE__tableServiceUri: 'https://t.example',
+        AUDIT_STORAGE__clientId: 'me',
+      }),
+    ).toMatch(/^AUDIT_STORAGE__clientId: 'me'/);
   });
 
   it('is required in Azure', () => {
@@ -186,13 +250,20 @@ describe('AUDIT_STORAGE', () => {
   });
 
   it('knows it runs in Azure', () => {
-    expect(loadSettings({ WEBSITE_INSTANCE_ID: 'abc', AUDIT_STORAGE: 'UseDevelopmentStorage=true' }).runningInAzure).toBe(true);
+    expect(
+      loadSettings({ WEBSITE_INSTANCE_ID: 'abc', AUDIT_STORAGE: 'UseDevelopmentStorage=true' })
+        .runningInAzure,
+    ).toBe(true);
   });
 
   it('refuses a snapshot directory in Azure', () => {
-    expect(failure({ WEBSITE_INSTANCE_ID: 'abc', AUDIT_STORAGE: 'UseDevelopmentStorage=true', AUDIT_SNAPSHOT_DIR: 'x' })).toMatch(
-      /^AUDIT_SNAPSHOT_DIR: not supported in Azure/,
-    );
+    expect(
+      failure({
+        WEBSITE_INSTANCE_ID: 'abc',
+        AUDIT_STORAGE: 'UseDevelopmentStorage=true',
+        AUDIT_SNAPSHOT_DIR: 'x',
+      }),
+    ).toMatch(/^AUDIT_SNAPSHOT_DIR: not supported in Azure/);
   });
 });
 
@@ -202,7 +273,9 @@ describe('AUDIT_DATA_DIR, AUDIT_HISTORY_DAYS, AUDIT_PUBLIC_BASE_URL, PORT, AZURE
   });
 
   it.each([['0'], ['-1'], ['12.5'], ['forever']])('rejects history days %s', (value) => {
-    expect(failure({ AUDIT_HISTORY_DAYS: value })).toBe(`AUDIT_HISTORY_DAYS: '${value}' is not a whole number from 1 to 36500`);
+    expect(failure({ AUDIT_HISTORY_DAYS: value })).toBe(
+      `AUDIT_HISTORY_DAYS: '${value}' is not a whole number from 1 to 36500`,
+    );
   });
 
   it('reads history days', () => {
@@ -210,12 +283,18 @@ describe('AUDIT_DATA_DIR, AUDIT_HISTORY_DAYS, AUDIT_PUBLIC_BASE_URL, PORT, AZURE
   });
 
   it('strips the trailing slash of the public base URL', () => {
-    expect(loadSettings({ AUDIT_PUBLIC_BASE_URL: 'https://auditor.contoso.com/' }).publicBaseUrl).toBe('https://auditor.contoso.com');
+    expect(
+      loadSettings({ AUDIT_PUBLIC_BASE_URL: 'https://auditor.contoso.com/' }).publicBaseUrl,
+    ).toBe('https://auditor.contoso.com');
   });
 
   it('allows http for localhost only', () => {
-    expect(loadSettings({ AUDIT_PUBLIC_BASE_URL: 'http://localhost:7071' }).publicBaseUrl).toBe('http://localhost:7071');
-    expect(failure({ AUDIT_PUBLIC_BASE_URL: 'http://auditor.contoso.com' })).toMatch(/^AUDIT_PUBLIC_BASE_URL: .* must be an https:\/\/ URL/);
+    expect(loadSettings({ AUDIT_PUBLIC_BASE_URL: 'http://localhost:7071' }).publicBaseUrl).toBe(
+      'http://localhost:7071',
+    );
+    expect(failure({ AUDIT_PUBLIC_BASE_URL: 'http://auditor.contoso.com' })).toMatch(
+      /^AUDIT_PUBLIC_BASE_URL: .* must be an https:\/\/ URL/,
+    );
   });
 
   it.each([['0'], ['65536'], ['http'], ['70 71']])('rejects port %s', (value) => {
@@ -227,24 +306,35 @@ describe('AUDIT_DATA_DIR, AUDIT_HISTORY_DAYS, AUDIT_PUBLIC_BASE_URL, PORT, AZURE
   });
 
   it('reads and validates the managed identity client id', () => {
-    expect(loadSettings({ AZURE_CLIENT_ID: SUB_A }).managedIdentityClientId).toBe(SUB_A.toLowerCase());
-    expect(failure({ AZURE_CLIENT_ID: 'my-identity' })).toMatch(/^AZURE_CLIENT_ID: 'my-identity' is not a client id/);
+    expect(loadSettings({ AZURE_CLIENT_ID: SUB_A }).managedIdentityClientId).toBe(
+      SUB_A.toLowerCase(),
+    );
+    expect(failure({ AZURE_CLIENT_ID: 'my-identity' })).toMatch(
+      /^AZURE_CLIENT_ID: 'my-identity' is not a client id/,
+    );
   });
 });
 
 describe('ALERT_MIN_SEVERITY', () => {
   it.each(['critical', 'high', 'medium', 'low', 'info', 'HIGH'])('accepts %s', (value) => {
-    expect(loadSettings({ ALERT_MIN_SEVERITY: value }).alerts.minSeverity).toBe(value.toLowerCase());
+    expect(loadSettings({ ALERT_MIN_SEVERITY: value }).alerts.minSeverity).toBe(
+      value.toLowerCase(),
+    );
   });
 
   it('rejects anything else', () => {
-    expect(failure({ ALERT_MIN_SEVERITY: 'urgent' })).toBe("ALERT_MIN_SEVERITY: 'urgent' is not a severity (one of critical, high, medium, low, info)");
+    expect(failure({ ALERT_MIN_SEVERITY: 'urgent' })).toBe(
+      "ALERT_MIN_SEVERITY: 'urgent' is not a severity (one of critical, high, medium, low, info)",
+    );
   });
 });
 
 describe('email alerts', () => {
   it('reads the endpoint form with sender and recipients', () => {
-    expect(loadSettings({ ...email, ALERT_EMAIL_TO: 'a@contoso.com, b@contoso.com ,a@contoso.com' }).alerts.email).toEqual({
+    expect(
+      loadSettings({ ...email, ALERT_EMAIL_TO: 'a@contoso.com, b@contoso.com ,a@contoso.com' })
+        .alerts.email,
+    ).toEqual({
       kind: 'endpoint',
       endpoint: 'https://acs-audit.europe.communication.azure.com/',
       sender: 'DoNotReply@contoso.azurecomm.net',
@@ -254,26 +344,45 @@ describe('email alerts', () => {
 
   it('reads the connection string form', () => {
     const connection = `endpoint=https://acs.communication.azure.com/;accesskey=${STORAGE_KEY}`;
-    const settings = loadSettings({ ...email, ALERT_EMAIL_ENDPOINT: '', ALERT_EMAIL_CONNECTION: connection });
-    expect(settings.alerts.email).toMatchObject({ kind: 'connectionString', connectionString: connection });
+    const settings = loadSettings({
+      ...email,
+      ALERT_EMAIL_ENDPOINT: '',
+      ALERT_EMAIL_CONNECTION: connection,
+    });
+    expect(settings.alerts.email).toMatchObject({
+      kind: 'connectionString',
+      connectionString: connection,
+    });
   });
 
   it('rejects a malformed connection string without echoing it', () => {
-    const text = failure({ ...email, ALERT_EMAIL_ENDPOINT: '', ALERT_EMAIL_CONNECTION: `endpoint=acs;key=${STORAGE_KEY}` });
-    expect(text).toMatch(/^ALERT_EMAIL_CONNECTION: not an Azure Communication Services connection string/);
+    const text = failure({
+      ...email,
+      ALERT_EMAIL_ENDPOINT: '',
+      ALERT_EMAIL_CONNECTION: `endpoint=acs;key=${STORAGE_KEY}`,
+    });
+    expect(text).toMatch(
+      /^ALERT_EMAIL_CONNECTION: not an Azure Communication Services connection string/,
+    );
     expect(text).not.toContain(STORAGE_KEY);
   });
 
   it('rejects both forms at once', () => {
-    expect(failure({ ...email, ALERT_EMAIL_CONNECTION: `endpoint=https://a/;accesskey=${STORAGE_KEY}` })).toMatch(/^ALERT_EMAIL_CONNECTION: set either/);
+    expect(
+      failure({ ...email, ALERT_EMAIL_CONNECTION: `endpoint=https://a/;accesskey=${STORAGE_KEY}` }),
+    ).toMatch(/^ALERT_EMAIL_CONNECTION: set either/);
   });
 
   it('requires the sender', () => {
-    expect(failure({ ...email, ALERT_EMAIL_SENDER: '' })).toMatch(/^ALERT_EMAIL_SENDER: required when email alerts are configured/);
+    expect(failure({ ...email, ALERT_EMAIL_SENDER: '' })).toMatch(
+      /^ALERT_EMAIL_SENDER: required when email alerts are configured/,
+    );
   });
 
   it('validates the sender', () => {
-    expect(failure({ ...email, ALERT_EMAIL_SENDER: 'noreply' })).toBe("ALERT_EMAIL_SENDER: 'noreply' is not an email address");
+    expect(failure({ ...email, ALERT_EMAIL_SENDER: 'noreply' })).toBe(
+      "ALERT_EMAIL_SENDER: 'noreply' is not an email address",
+    );
   });
 
   it('requires recipients', () => {
@@ -281,16 +390,24 @@ describe('email alerts', () => {
   });
 
   it('validates every recipient', () => {
-    expect(failure({ ...email, ALERT_EMAIL_TO: 'a@contoso.com;b@contoso.com' })).toMatch(/^ALERT_EMAIL_TO: 'a@contoso.com;b@contoso.com' is not an email address/);
-    expect(failure({ ...email, ALERT_EMAIL_TO: 'a@contoso.com, bob' })).toBe("ALERT_EMAIL_TO: 'bob' is not an email address");
+    expect(failure({ ...email, ALERT_EMAIL_TO: 'a@contoso.com;b@contoso.com' })).toMatch(
+      /^ALERT_EMAIL_TO: 'a@contoso.com;b@contoso.com' is not an email address/,
+    );
+    expect(failure({ ...email, ALERT_EMAIL_TO: 'a@contoso.com, bob' })).toBe(
+      "ALERT_EMAIL_TO: 'bob' is not an email address",
+    );
   });
 
   it('rejects a non-https endpoint', () => {
-    expect(failure({ ...email, ALERT_EMAIL_ENDPOINT: 'http://acs.example' })).toMatch(/^ALERT_EMAIL_ENDPOINT: .* must be an https:\/\/ URL/);
+    expect(failure({ ...email, ALERT_EMAIL_ENDPOINT: 'http://acs.example' })).toMatch(
+      /^ALERT_EMAIL_ENDPOINT: .* must be an https:\/\/ URL/,
+    );
   });
 
   it('rejects a sender without an email channel', () => {
-    expect(failure({ ALERT_EMAIL_SENDER: 'a@contoso.com' })).toMatch(/^ALERT_EMAIL_SENDER: set, but email is not configured/);
+    expect(failure({ ALERT_EMAIL_SENDER: 'a@contoso.com' })).toMatch(
+      /^ALERT_EMAIL_SENDER: set, but email is not configured/,
+    );
   });
 });
 
@@ -303,7 +420,9 @@ describe('ALERT_TEAMS_WEBHOOK_URL', () => {
 
   it('rejects http without echoing the URL', () => {
     const text = failure({ ALERT_TEAMS_WEBHOOK_URL: webhook.replace('https:', 'http:') });
-    expect(text).toMatch(/^ALERT_TEAMS_WEBHOOK_URL: must be an https:\/\/ URL \(value not shown: it is a secret\)$/);
+    expect(text).toMatch(
+      /^ALERT_TEAMS_WEBHOOK_URL: must be an https:\/\/ URL \(value not shown: it is a secret\)$/,
+    );
     expect(text).not.toContain('TopSecretSignature123');
   });
 
@@ -322,48 +441,83 @@ describe('AUDIT_DEAD_LETTER_CONTAINER and AUDIT_STORAGE__blobServiceUri (Event G
       AUDIT_DEAD_LETTER_CONTAINER: 'eventgrid-deadletter',
     });
     expect(settings.deadLetterContainer).toBe('eventgrid-deadletter');
-    expect(settings.storage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://staudit.blob.core.windows.net' });
+    expect(settings.storage).toMatchObject({
+      kind: 'identity',
+      blobServiceUri: 'https://staudit.blob.core.windows.net',
+    });
   });
 
   it('is unset by default', () => {
     expect(loadSettings({}).deadLetterContainer).toBeUndefined();
   });
 
-  it.each(['EventGrid', 'ab', 'dead--letter', '-deadletter', 'dead_letter'])('refuses %j, naming the setting', (value) => {
-    expect(failure({ AUDIT_DEAD_LETTER_CONTAINER: value })).toBe(
-      `AUDIT_DEAD_LETTER_CONTAINER: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`,
-    );
-  });
+  it.each(['EventGrid', 'ab', 'dead--letter', '-deadletter', 'dead_letter'])(
+    'refuses %j, naming the setting',
+    (value) => {
+      expect(failure({ AUDIT_DEAD_LETTER_CONTAINER: value })).toBe(
+        `AUDIT_DEAD_LETTER_CONTAINER: '${value}' is not a blob container name (3-63 lower-case letters, digits and single hyphens)`,
+      );
+    },
+  );
 
   it('refuses a blob endpoint that is not a URL', () => {
-    expect(failure({ AUDIT_STORAGE__tableServiceUri: 'https://a.table.core.windows.net', AUDIT_STORAGE__blobServiceUri: 'blob' })).toMatch(/^AUDIT_STORAGE__blobServiceUri: /);
+    expect(
+      failure({
+        AUDIT_STORAGE__tableServiceUri: 'https://a.table.core.windows.net',
+        AUDIT_STORAGE__blobServiceUri: 'blob',
+      }),
+    ).toMatch(/^AUDIT_STORAGE__blobServiceUri: /);
   });
 });
 
 describe("onChannelProblem: 'disable' (the Functions app and the local host)", () => {
   const disable = { onChannelProblem: 'disable' } as const;
-  const unresolved = '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';
+  const unresolved =
+    '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';
 
   it('an unresolved Key Vault reference disables Teams only, naming the setting', () => {
     const settings = loadSettings({ ...email, ALERT_TEAMS_WEBHOOK_URL: unresolved }, {}, disable);
     expect(settings.alerts.teamsWebhookUrl).toBeUndefined();
-    expect(settings.alerts.email).toMatchObject({ kind: 'endpoint', recipients: ['oncall@contoso.com'] });
+    expect(settings.alerts.email).toMatchObject({
+      kind: 'endpoint',
+      recipients: ['oncall@contoso.com'],
+    });
     expect(settings.disabled).toEqual([
-      { disables: 'teams', setting: 'ALERT_TEAMS_WEBHOOK_URL', message: expect.stringMatching(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference \(App Service could not read the secret/) },
+      {
+        disables: 'teams',
+        setting: 'ALERT_TEAMS_WEBHOOK_URL',
+        message: expect.stringMatching(
+          /^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference \(App Service could not read the secret/,
+        ),
+      },
     ]);
   });
 
   it.each([
     [{ ...email, ALERT_EMAIL_TO: 'bob' }, 'email', 'ALERT_EMAIL_TO'],
     [{ ...email, ALERT_EMAIL_SENDER: '' }, 'email', 'ALERT_EMAIL_SENDER'],
-    [{ ...email, ALERT_EMAIL_CONNECTION: `endpoint=https://a/;accesskey=${STORAGE_KEY}` }, 'email', 'ALERT_EMAIL_CONNECTION'],
+    [
+      { ...email, ALERT_EMAIL_CONNECTION: `endpoint=https://a/;accesskey=${STORAGE_KEY}` },
+      'email',
+      'ALERT_EMAIL_CONNECTION',
+    ],
     [{ ALERT_EMAIL_SENDER: 'a@contoso.com' }, 'email', 'ALERT_EMAIL_SENDER'],
-    [{ ALERT_EMAIL_ENDPOINT: unresolved.replace('teams-webhook-url', 'acs') }, 'email', 'ALERT_EMAIL_ENDPOINT'],
-    [{ ALERT_TEAMS_WEBHOOK_URL: `http://hooks.example/x?${WEBHOOK_SIG}` }, 'teams', 'ALERT_TEAMS_WEBHOOK_URL'],
+    [
+      { ALERT_EMAIL_ENDPOINT: unresolved.replace('teams-webhook-url', 'acs') },
+      'email',
+      'ALERT_EMAIL_ENDPOINT',
+    ],
+    [
+      { ALERT_TEAMS_WEBHOOK_URL: `http://hooks.example/x?${WEBHOOK_SIG}` },
+      'teams',
+      'ALERT_TEAMS_WEBHOOK_URL',
+    ],
     [{ AUDIT_PUBLIC_BASE_URL: 'ftp://auditor.example' }, 'links', 'AUDIT_PUBLIC_BASE_URL'],
   ])('%j disables %s (%s) and nothing else', (env, disables, setting) => {
-    const settings = loadSettings(env as Record<string, string>, {}, disable);
-    expect(settings.disabled).toEqual([{ disables, setting, message: expect.stringMatching(new RegExp(`^${setting}: `)) }]);
+    const settings = loadSettings(env, {}, disable);
+    expect(settings.disabled).toEqual([
+      { disables, setting, message: expect.stringMatching(new RegExp(`^${setting}: `)) },
+    ]);
     expect(settings.disabled[0].message).not.toContain(STORAGE_KEY);
     expect(settings.disabled[0].message).not.toContain('TopSecretSignature123');
     expect(settings.schedule).toBe('0 0 2 * * *');
@@ -372,7 +526,10 @@ describe("onChannelProblem: 'disable' (the Functions app and the local host)", (
   it.each([
     [{ AUDIT_SCHEDULE: 'nightly' }, /^AUDIT_SCHEDULE: /],
     [{ AUDIT_SUBSCRIPTION_IDS: 'prod' }, /^AUDIT_SUBSCRIPTION_IDS: /],
-    [{ AUDIT_STORAGE: '@Microsoft.KeyVault(VaultName=kv;SecretName=storage)' }, /^AUDIT_STORAGE: unresolved Key Vault reference/],
+    [
+      { AUDIT_STORAGE: '@Microsoft.KeyVault(VaultName=kv;SecretName=storage)' },
+      /^AUDIT_STORAGE: unresolved Key Vault reference/,
+    ],
     [{ ALERT_MIN_SEVERITY: 'urgent' }, /^ALERT_MIN_SEVERITY: /],
     [{ AUDIT_HISTORY_DAYS: '0' }, /^AUDIT_HISTORY_DAYS: /],
   ])('%j still stops start-up: nothing can work without it', (env, message) => {
@@ -383,14 +540,21 @@ describe("onChannelProblem: 'disable' (the Functions app and the local host)", (
     expect(loadSettings({ ...email }, {}, disable).disabled).toEqual([]);
   });
 
-  it("without it (the CLI) a channel problem throws like any other, naming the setting", () => {
-    expect(failure({ ALERT_TEAMS_WEBHOOK_URL: unresolved })).toMatch(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/);
+  it('without it (the CLI) a channel problem throws like any other, naming the setting', () => {
+    expect(failure({ ALERT_TEAMS_WEBHOOK_URL: unresolved })).toMatch(
+      /^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/,
+    );
   });
 });
 
 describe('overrides', () => {
   it('win over the environment', () => {
-    expect(loadSettings({ AUDIT_SNAPSHOT_DIR: 'a', PORT: '1' }, { AUDIT_SNAPSHOT_DIR: 'b', PORT: undefined }).snapshotDir).toBe('b');
+    expect(
+      loadSettings(
+        { AUDIT_SNAPSHOT_DIR: 'a', PORT: '1' },
+        { AUDIT_SNAPSHOT_DIR: 'b', PORT: undefined },
+      ).snapshotDir,
+    ).toBe('b');
     expect(loadSettings({ PORT: '1' }, { PORT: undefined }).port).toBe(1);
   });
 
@@ -400,7 +564,9 @@ describe('overrides', () => {
 });
 
 describe('local.settings.sample.json', () => {
-  const sample = JSON.parse(readFileSync(join(__dirname, '..', 'local.settings.sample.json'), 'utf8')) as {
+  const sample = JSON.parse(
+    readFileSync(join(__dirname, '..', 'local.settings.sample.json'), 'utf8'),
+  ) as {
     IsEncrypted: boolean;
     Values: Record<string, string>;
   };
@@ -445,7 +611,10 @@ describe('host.json', () => {
 
   it('uses the v4 extension bundle', () => {
     expect(host.version).toBe('2.0');
-    expect(host.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
+    expect(host.extensionBundle).toEqual({
+      id: 'Microsoft.Azure.Functions.ExtensionBundle',
+      version: '[4.*, 5.0.0)',
+    });
   });
 
   it('sets a default log level', () => {

@@ -11,7 +11,12 @@ import { TeamsWebhookNotifier } from '../src/adapters/notifiers/teamsWebhook';
 import { TableStore } from '../src/adapters/tableStore';
 import type { Alert } from '../src/core/model';
 import type { Notifier, OutboxAlert, PostureStore } from '../src/core/ports';
-import { DEFAULT_CHANNEL_TIMEOUT_MS, DEFAULT_MAX_DELIVERY_ATTEMPTS, DEFAULT_RETRY_AFTER_MS, deliverPendingAlerts } from '../src/usecases/deliverAlerts';
+import {
+  DEFAULT_CHANNEL_TIMEOUT_MS,
+  DEFAULT_MAX_DELIVERY_ATTEMPTS,
+  DEFAULT_RETRY_AFTER_MS,
+  deliverPendingAlerts,
+} from '../src/usecases/deliverAlerts';
 import { startAcsEmailFake, type AcsEmailFake } from './fakes/acsEmail';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from './fakes/teamsWebhook';
 import { testCertificate } from './fakes/tls';
@@ -40,10 +45,13 @@ function alert(name: string, overrides: Partial<Alert> = {}): Alert {
   };
 }
 
-
 class Collect extends Writable {
   text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null) => void,
+  ): void {
     this.text += chunk.toString('utf8');
     done();
   }
@@ -55,7 +63,11 @@ let teams: TeamsWebhookFake;
 const accessKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
-  [azurite, email, teams] = await Promise.all([startAzurite(), startAcsEmailFake({ accessKey }), startTeamsWebhookFake()]);
+  [azurite, email, teams] = await Promise.all([
+    startAzurite(),
+    startAcsEmailFake({ accessKey }),
+    startTeamsWebhookFake(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([azurite?.stop(), email?.stop(), teams?.stop()]);
@@ -68,7 +80,11 @@ interface World {
   clock: TestClock;
   notifiers: Notifier[];
   logs: string[];
-  deliver(options?: { digest?: boolean; maxAttempts?: number; channelTimeoutMs?: number }): ReturnType<typeof deliverPendingAlerts>;
+  deliver(options?: {
+    digest?: boolean;
+    maxAttempts?: number;
+    channelTimeoutMs?: number;
+  }): ReturnType<typeof deliverPendingAlerts>;
   row(a: Alert): Promise<OutboxAlert | undefined>;
 }
 
@@ -81,7 +97,13 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
   teams.statuses.length = 0;
   const clock = new TestClock(T0);
   const tablePrefix = uniqueTablePrefix('deliver');
-  const openStore = () => TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix, clock });
+  const openStore = () =>
+    TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix,
+      clock,
+    });
   const store = await openStore();
   const agent = testCertificate().agent;
   const notifiers: Notifier[] = [
@@ -93,7 +115,12 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
       pollIntervalMs: 5,
       clientOptions: { retryOptions: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 2 } },
     }),
-    new TeamsWebhookNotifier({ webhookUrl: teams.url, agent, maxAttempts: 2, sleep: async () => undefined }),
+    new TeamsWebhookNotifier({
+      webhookUrl: teams.url,
+      agent,
+      maxAttempts: 2,
+      sleep: async () => undefined,
+    }),
   ];
   if (channels.console) notifiers.push(new ConsoleNotifier(channels.console));
   const logs: string[] = [];
@@ -106,7 +133,11 @@ async function world(channels: { console?: Collect } = {}): Promise<World> {
     deliver: (options = {}) =>
       deliverPendingAlerts(
         { store, notifiers, clock, log: (line) => logs.push(line) },
-        { digest: options.digest ?? false, maxAttempts: options.maxAttempts, channelTimeoutMs: options.channelTimeoutMs },
+        {
+          digest: options.digest ?? false,
+          maxAttempts: options.maxAttempts,
+          channelTimeoutMs: options.channelTimeoutMs,
+        },
       ),
     row: async (a) => (await store.listAlerts({})).find((r) => r.alert.dedupeKey === a.dedupeKey),
   };
@@ -120,12 +151,22 @@ it('sends a pending alert once through every channel and marks it sent', async (
 
   const deliveries = await w.deliver();
   expect(deliveries).toEqual([
-    { dedupeKey: a.dedupeKey, severity: 'critical', channels: { email: 'sent', teams: 'sent', console: 'sent' } },
+    {
+      dedupeKey: a.dedupeKey,
+      severity: 'critical',
+      channels: { email: 'sent', teams: 'sent', console: 'sent' },
+    },
   ]);
-  expect(email.received.map((m) => m.subject)).toEqual(['[CRITICAL] aks-prod: local accounts re-enabled']);
+  expect(email.received.map((m) => m.subject)).toEqual([
+    '[CRITICAL] aks-prod: local accounts re-enabled',
+  ]);
   expect(teams.received).toHaveLength(1);
   expect(out.text).toContain('[CRITICAL] aks-prod: local accounts re-enabled');
-  expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 1, channels: { email: 'sent', teams: 'sent', console: 'sent' } });
+  expect(await w.row(a)).toMatchObject({
+    state: 'sent',
+    attempts: 1,
+    channels: { email: 'sent', teams: 'sent', console: 'sent' },
+  });
 
   w.clock.advance(3600_000);
   expect(await w.deliver()).toEqual([]);
@@ -157,10 +198,16 @@ it('a channel down for good: failed after N runs, the other channel not repeated
     expect(deliveries.map((d) => d.dedupeKey)).toEqual([a.dedupeKey]);
   }
   const row = await w.row(a);
-  expect(row).toMatchObject({ state: 'failed', attempts: 3, channels: { email: 'sent', teams: 'failed' } });
+  expect(row).toMatchObject({
+    state: 'failed',
+    attempts: 3,
+    channels: { email: 'sent', teams: 'failed' },
+  });
   expect(row?.lastError).toMatch(/^teams: the webhook at host 127\.0\.0\.1:\d+ answered 503/);
   expect(row?.lastError).not.toContain(teams.signature);
-  expect((await w.store.listAlerts({ state: 'failed' })).map((r) => r.alert.dedupeKey)).toEqual([a.dedupeKey]);
+  expect((await w.store.listAlerts({ state: 'failed' })).map((r) => r.alert.dedupeKey)).toEqual([
+    a.dedupeKey,
+  ]);
   // Email delivered each alert exactly once across all those runs.
   expect(email.received.map((m) => m.subject).sort()).toEqual([
     '[CRITICAL] aks-dev: local accounts re-enabled',
@@ -185,7 +232,9 @@ it('a crash between the outbox write and the send: the next run delivers exactly
   // A new process, a new run, minutes later.
   w.clock.advance(5 * 60_000);
   const deliveries = await w.deliver();
-  expect(deliveries.map((d) => d.channels)).toEqual([{ email: 'sent', teams: 'sent', console: 'skipped' }]);
+  expect(deliveries.map((d) => d.channels)).toEqual([
+    { email: 'sent', teams: 'sent', console: 'skipped' },
+  ]);
   w.clock.advance(5 * 60_000);
   await w.deliver();
   await w.store.enqueueAlerts([a]); // the same regression recorded again is the same open alert
@@ -202,7 +251,9 @@ it('partial success: the channel that delivered is not asked again on retry', as
 
   const first = await w.deliver();
   expect(first[0].channels).toEqual({ email: 'failed', teams: 'sent', console: 'skipped' });
-  expect((await w.row(a))?.lastError).toMatch(/^email: Azure Communication Services at host 127\.0\.0\.1:\d+ failed: HTTP 503/);
+  expect((await w.row(a))?.lastError).toMatch(
+    /^email: Azure Communication Services at host 127\.0\.0\.1:\d+ failed: HTTP 503/,
+  );
 
   email.up();
   w.clock.advance(61_000);
@@ -219,8 +270,12 @@ it('digest: one message per channel carrying every due alert', async () => {
   await w.store.enqueueAlerts(alerts);
   const deliveries = await w.deliver({ digest: true });
   expect(deliveries).toHaveLength(3);
-  expect(deliveries.every((d) => d.channels.email === 'sent' && d.channels.teams === 'sent')).toBe(true);
-  expect(email.received.map((m) => m.subject)).toEqual(['AKS identity digest: 3 regressions on 3 clusters']);
+  expect(deliveries.every((d) => d.channels.email === 'sent' && d.channels.teams === 'sent')).toBe(
+    true,
+  );
+  expect(email.received.map((m) => m.subject)).toEqual([
+    'AKS identity digest: 3 regressions on 3 clusters',
+  ]);
   expect(teams.received).toHaveLength(1);
 });
 
@@ -256,8 +311,17 @@ it('no channel configured: alerts are marked sent with every channel skipped, wi
   const a = alert('aks-prod');
   await w.store.enqueueAlerts([a]);
   const logs: string[] = [];
-  const deliveries = await deliverPendingAlerts({ store: w.store, notifiers: [], clock: w.clock, log: (l) => logs.push(l) }, { digest: false });
-  expect(deliveries).toEqual([{ dedupeKey: a.dedupeKey, severity: 'critical', channels: { email: 'skipped', teams: 'skipped', console: 'skipped' } }]);
+  const deliveries = await deliverPendingAlerts(
+    { store: w.store, notifiers: [], clock: w.clock, log: (l) => logs.push(l) },
+    { digest: false },
+  );
+  expect(deliveries).toEqual([
+    {
+      dedupeKey: a.dedupeKey,
+      severity: 'critical',
+      channels: { email: 'skipped', teams: 'skipped', console: 'skipped' },
+    },
+  ]);
   expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 1 });
   expect(logs.join('\n')).toMatch(/no alert channel is configured/);
 });
@@ -296,17 +360,34 @@ describe('several instances share one outbox', () => {
     const a = alert('aks-prod');
     await w.store.enqueueAlerts([a]);
     const other = await w.otherInstanceStore();
-    const teamsOnly = () => [new TeamsWebhookNotifier({ webhookUrl: teams.url, agent: testCertificate().agent, maxAttempts: 2, sleep: async () => undefined })];
+    const teamsOnly = () => [
+      new TeamsWebhookNotifier({
+        webhookUrl: teams.url,
+        agent: testCertificate().agent,
+        maxAttempts: 2,
+        sleep: async () => undefined,
+      }),
+    ];
     const [first, second] = readingTogether([w.store, other]);
 
     const runs = await Promise.all([
-      deliverPendingAlerts({ store: first, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false }),
-      deliverPendingAlerts({ store: second, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false }),
+      deliverPendingAlerts(
+        { store: first, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) },
+        { digest: false },
+      ),
+      deliverPendingAlerts(
+        { store: second, notifiers: teamsOnly(), clock: w.clock, log: (l) => w.logs.push(l) },
+        { digest: false },
+      ),
     ]);
 
     expect(teams.received).toHaveLength(1);
     expect(runs.flat().map((d) => d.dedupeKey)).toEqual([a.dedupeKey]);
-    expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 1, channels: { teams: 'sent' } });
+    expect(await w.row(a)).toMatchObject({
+      state: 'sent',
+      attempts: 1,
+      channels: { teams: 'sent' },
+    });
     expect((await w.row(a))?.claimedUntil).toBeUndefined();
   });
 
@@ -317,7 +398,10 @@ describe('several instances share one outbox', () => {
     const lease = 5 * 60_000;
     // Another instance claimed it, then crashed: no send, no record.
     const other = await w.otherInstanceStore();
-    expect(await other.claimAlert(a.clusterId, a.dedupeKey, lease, w.clock.now())).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await other.claimAlert(a.clusterId, a.dedupeKey, lease, w.clock.now())).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+    });
 
     // While the lease runs the alert is someone else's.
     w.clock.advance(lease - 1_000);
@@ -326,7 +410,9 @@ describe('several instances share one outbox', () => {
     expect(email.received).toHaveLength(0);
 
     w.clock.advance(2_000);
-    expect((await w.deliver()).map((d) => d.channels)).toEqual([{ email: 'sent', teams: 'sent', console: 'skipped' }]);
+    expect((await w.deliver()).map((d) => d.channels)).toEqual([
+      { email: 'sent', teams: 'sent', console: 'skipped' },
+    ]);
     w.clock.advance(lease * 2);
     expect(await w.deliver()).toEqual([]);
     expect(teams.received).toHaveLength(1);
@@ -341,14 +427,22 @@ describe('several instances share one outbox', () => {
     // The other instance read the outbox (never attempted: due) and is slow to go on.
     const staleRows = await other.listAlerts({ state: 'pending' });
     const stale = new Proxy(other, {
-      get: (target, property) => (property === 'listAlerts' ? async () => staleRows : Reflect.get(target, property, target)),
+      get: (target, property) =>
+        property === 'listAlerts' ? async () => staleRows : Reflect.get(target, property, target),
     });
     teams.always({ status: 503 });
     await w.deliver();
-    expect(await w.row(a)).toMatchObject({ state: 'pending', attempts: 1, channels: { email: 'sent', teams: 'failed' } });
+    expect(await w.row(a)).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      channels: { email: 'sent', teams: 'failed' },
+    });
     const teamsCalls = teams.statuses.length;
 
-    const late = await deliverPendingAlerts({ store: stale as PostureStore, notifiers: w.notifiers, clock: w.clock, log: (l) => w.logs.push(l) }, { digest: false });
+    const late = await deliverPendingAlerts(
+      { store: stale, notifiers: w.notifiers, clock: w.clock, log: (l) => w.logs.push(l) },
+      { digest: false },
+    );
     expect(late).toEqual([]);
     expect(teams.statuses.length).toBe(teamsCalls);
     expect(email.received).toHaveLength(1);
@@ -359,7 +453,14 @@ describe('several instances share one outbox', () => {
     // Due again a minute later, for whichever instance runs then.
     teams.reset();
     w.clock.advance(61_000);
-    expect((await deliverPendingAlerts({ store: other, notifiers: w.notifiers, clock: w.clock }, { digest: false })).map((d) => d.channels.teams)).toEqual(['sent']);
+    expect(
+      (
+        await deliverPendingAlerts(
+          { store: other, notifiers: w.notifiers, clock: w.clock },
+          { digest: false },
+        )
+      ).map((d) => d.channels.teams),
+    ).toEqual(['sent']);
     expect(email.received).toHaveLength(1);
   });
 
@@ -370,18 +471,38 @@ describe('several instances share one outbox', () => {
     const other = await w.otherInstanceStore();
     const now = w.clock.now();
 
-    const claims = await Promise.all([w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, now), other.claimAlert(a.clusterId, a.dedupeKey, 60_000, now)]);
+    const claims = await Promise.all([
+      w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, now),
+      other.claimAlert(a.clusterId, a.dedupeKey, 60_000, now),
+    ]);
     expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
-    expect(claims.find((c) => c)?.claimedUntil).toBe(new Date(now.getTime() + 60_000).toISOString());
-    expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(now.getTime() + 59_999))).toBeUndefined();
+    expect(claims.find((c) => c)?.claimedUntil).toBe(
+      new Date(now.getTime() + 60_000).toISOString(),
+    );
+    expect(
+      await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(now.getTime() + 59_999)),
+    ).toBeUndefined();
 
     const later = new Date(now.getTime() + 60_000);
-    expect(await other.claimAlert(a.clusterId, a.dedupeKey, 60_000, later)).toMatchObject({ state: 'pending' });
+    expect(await other.claimAlert(a.clusterId, a.dedupeKey, 60_000, later)).toMatchObject({
+      state: 'pending',
+    });
 
     // Recorded as sent (the claim released with it): nothing left to claim.
-    await w.store.updateAlert(a.clusterId, a.dedupeKey, { state: 'sent', attempts: 1, claimedUntil: undefined });
+    await w.store.updateAlert(a.clusterId, a.dedupeKey, {
+      state: 'sent',
+      attempts: 1,
+      claimedUntil: undefined,
+    });
     expect((await w.row(a))?.claimedUntil).toBeUndefined();
-    expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, new Date(later.getTime() + 3_600_000))).toBeUndefined();
+    expect(
+      await w.store.claimAlert(
+        a.clusterId,
+        a.dedupeKey,
+        60_000,
+        new Date(later.getTime() + 3_600_000),
+      ),
+    ).toBeUndefined();
     expect(await w.store.claimAlert(a.clusterId, 'no such alert', 60_000, later)).toBeUndefined();
   });
 });
@@ -396,7 +517,10 @@ describe('documented defaults and bounds', () => {
     await w.store.enqueueAlerts([a]);
     for (let run = 1; run <= 5; run++) {
       await w.deliver();
-      expect(await w.row(a)).toMatchObject({ attempts: run, state: run < 5 ? 'pending' : 'failed' });
+      expect(await w.row(a)).toMatchObject({
+        attempts: run,
+        state: run < 5 ? 'pending' : 'failed',
+      });
       // A run before the retry time does not attempt it.
       w.clock.advance(30_000);
       expect(await w.deliver()).toEqual([]);
@@ -414,7 +538,11 @@ describe('documented defaults and bounds', () => {
     await w.store.enqueueAlerts([a]);
     const [delivery] = await w.deliver({ channelTimeoutMs: 300 });
     expect(delivery.channels).toMatchObject({ email: 'sent', teams: 'failed' });
-    expect(await w.row(a)).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringMatching(/teams: no answer within 300 ms; aborted/) });
+    expect(await w.row(a)).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastError: expect.stringMatching(/teams: no answer within 300 ms; aborted/),
+    });
     // The hanging request was aborted, not left open behind the run.
     for (let i = 0; i < 40 && teams.hanging > 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect(teams.hanging).toBe(0);

@@ -23,12 +23,26 @@ function deny(scope: string, extra: Partial<DenyAssignment> = {}): DenyAssignmen
   };
 }
 
-const denied = (denies: DenyAssignment[], principal: string, action = LIST_ADMIN, cluster = CLUSTER, directory?: Directory) =>
-  buildDenyIndex(denies, directory).forCluster(cluster, SUB)?.(principal)?.(action) ?? false;
+const denied = (
+  denies: DenyAssignment[],
+  principal: string,
+  action = LIST_ADMIN,
+  cluster = CLUSTER,
+  directory?: Directory,
+) => buildDenyIndex(denies, directory).forCluster(cluster, SUB)?.(principal)?.(action) ?? false;
 
 describe('deniesAction', () => {
   it('is actions minus notActions per block, wildcards and case ignored', () => {
-    const d = deny(RG, { permissions: [{ actions: ['Microsoft.ContainerService/*'], notActions: ['*/read'], dataActions: [], notDataActions: [] }] });
+    const d = deny(RG, {
+      permissions: [
+        {
+          actions: ['Microsoft.ContainerService/*'],
+          notActions: ['*/read'],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
+    });
     expect(deniesAction(d, LIST_ADMIN.toUpperCase())).toBe(true);
     expect(deniesAction(d, 'Microsoft.ContainerService/managedClusters/read')).toBe(false);
     expect(deniesAction(d, 'Microsoft.Compute/virtualMachines/write')).toBe(false);
@@ -91,11 +105,31 @@ describe('buildDenyIndex: principals', () => {
   });
 
   it('a group applies to its members only when the membership is known', () => {
-    expect(denied([deny(RG, { principals: [{ id: 'group-known', type: 'Group' }] })], 'alice', LIST_ADMIN, CLUSTER, directory)).toBe(true);
-    expect(denied([deny(RG, { principals: [{ id: 'group-known', type: 'Group' }] })], 'alice')).toBe(false);
-    expect(denied([deny(RG, { principals: [{ id: 'group-unknown', type: 'Group' }] })], 'alice', LIST_ADMIN, CLUSTER, directory)).toBe(false);
+    expect(
+      denied(
+        [deny(RG, { principals: [{ id: 'group-known', type: 'Group' }] })],
+        'alice',
+        LIST_ADMIN,
+        CLUSTER,
+        directory,
+      ),
+    ).toBe(true);
+    expect(
+      denied([deny(RG, { principals: [{ id: 'group-known', type: 'Group' }] })], 'alice'),
+    ).toBe(false);
+    expect(
+      denied(
+        [deny(RG, { principals: [{ id: 'group-unknown', type: 'Group' }] })],
+        'alice',
+        LIST_ADMIN,
+        CLUSTER,
+        directory,
+      ),
+    ).toBe(false);
     // A grant to the group itself is denied.
-    expect(denied([deny(RG, { principals: [{ id: 'group-unknown', type: 'Group' }] })], 'group-unknown')).toBe(true);
+    expect(
+      denied([deny(RG, { principals: [{ id: 'group-unknown', type: 'Group' }] })], 'group-unknown'),
+    ).toBe(true);
   });
 
   it('an excluded group excludes its known members; one of unknown membership excludes everyone (over-report)', () => {

@@ -14,36 +14,60 @@ const SUB_A = '00000000-0000-4000-a000-00000000000a';
 const SUB_B = '00000000-0000-4000-a000-00000000000b';
 const where = { packageRoot: ROOT, cwd: '/work/here' };
 
-function select(env: Record<string, string>, flags: { snapshot?: string; subscription?: string[] } = {}) {
+function select(
+  env: Record<string, string>,
+  flags: { snapshot?: string; subscription?: string[] } = {},
+) {
   return selectEstate(loadSettings(env, sourceOverrides(flags, where)), where);
 }
 
 describe('selectEstate', () => {
   it('nothing configured: the bundled sample estate, marked so it is announced', () => {
-    expect(select({})).toEqual({ kind: 'snapshot', dir: join(ROOT, 'samples', 'estate'), bundledSample: true });
+    expect(select({})).toEqual({
+      kind: 'snapshot',
+      dir: join(ROOT, 'samples', 'estate'),
+      bundledSample: true,
+    });
   });
 
   it('AUDIT_SNAPSHOT_DIR: those exports, relative to the working directory', () => {
-    expect(select({ AUDIT_SNAPSHOT_DIR: 'exports' })).toEqual({ kind: 'snapshot', dir: resolve('/work/here', 'exports'), bundledSample: false });
-    expect(select({ AUDIT_SNAPSHOT_DIR: '/abs/exports' })).toEqual({ kind: 'snapshot', dir: '/abs/exports', bundledSample: false });
+    expect(select({ AUDIT_SNAPSHOT_DIR: 'exports' })).toEqual({
+      kind: 'snapshot',
+      dir: resolve('/work/here', 'exports'),
+      bundledSample: false,
+    });
+    expect(select({ AUDIT_SNAPSHOT_DIR: '/abs/exports' })).toEqual({
+      kind: 'snapshot',
+      dir: '/abs/exports',
+      bundledSample: false,
+    });
   });
 
   it('subscriptions configured: live Azure, those subscriptions', () => {
-    expect(select({ AUDIT_SUBSCRIPTION_IDS: `${SUB_A},${SUB_B}` })).toEqual({ kind: 'azure', subscriptionIds: [SUB_A, SUB_B] });
+    expect(select({ AUDIT_SUBSCRIPTION_IDS: `${SUB_A},${SUB_B}` })).toEqual({
+      kind: 'azure',
+      subscriptionIds: [SUB_A, SUB_B],
+    });
   });
 
   it('a snapshot setting wins over subscriptions', () => {
-    expect(select({ AUDIT_SNAPSHOT_DIR: '/abs/exports', AUDIT_SUBSCRIPTION_IDS: SUB_A }).kind).toBe('snapshot');
+    expect(select({ AUDIT_SNAPSHOT_DIR: '/abs/exports', AUDIT_SUBSCRIPTION_IDS: SUB_A }).kind).toBe(
+      'snapshot',
+    );
   });
 
   it('in Azure: live, every readable subscription when none is configured', () => {
-    expect(select({ WEBSITE_INSTANCE_ID: 'abc', AUDIT_STORAGE: 'UseDevelopmentStorage=true' })).toEqual({ kind: 'azure', subscriptionIds: [] });
+    expect(
+      select({ WEBSITE_INSTANCE_ID: 'abc', AUDIT_STORAGE: 'UseDevelopmentStorage=true' }),
+    ).toEqual({ kind: 'azure', subscriptionIds: [] });
   });
 });
 
 describe('CLI flags as setting overrides', () => {
   it('--snapshot wins over every setting, resolved against the working directory', () => {
-    expect(select({ AUDIT_SUBSCRIPTION_IDS: SUB_A, AUDIT_SNAPSHOT_DIR: '/other' }, { snapshot: 'mine' })).toEqual({
+    expect(
+      select({ AUDIT_SUBSCRIPTION_IDS: SUB_A, AUDIT_SNAPSHOT_DIR: '/other' }, { snapshot: 'mine' }),
+    ).toEqual({
       kind: 'snapshot',
       dir: resolve('/work/here', 'mine'),
       bundledSample: false,
@@ -51,17 +75,29 @@ describe('CLI flags as setting overrides', () => {
   });
 
   it('--subscription wins over settings, a configured snapshot included', () => {
-    expect(select({ AUDIT_SNAPSHOT_DIR: '/abs/exports', AUDIT_SUBSCRIPTION_IDS: SUB_A }, { subscription: [SUB_B.toUpperCase()] })).toEqual({
+    expect(
+      select(
+        { AUDIT_SNAPSHOT_DIR: '/abs/exports', AUDIT_SUBSCRIPTION_IDS: SUB_A },
+        { subscription: [SUB_B.toUpperCase()] },
+      ),
+    ).toEqual({
       kind: 'azure',
       subscriptionIds: [SUB_B],
     });
-    expect(select({}, { subscription: [`${SUB_A},${SUB_B}`, SUB_A] })).toEqual({ kind: 'azure', subscriptionIds: [SUB_A, SUB_B] });
+    expect(select({}, { subscription: [`${SUB_A},${SUB_B}`, SUB_A] })).toEqual({
+      kind: 'azure',
+      subscriptionIds: [SUB_A, SUB_B],
+    });
   });
 
   it('refuses --snapshot with --subscription, an empty --subscription, and a malformed id naming the flag', () => {
-    expect(() => sourceOverrides({ snapshot: 'x', subscription: [SUB_A] }, where)).toThrow(/cannot be combined/);
+    expect(() => sourceOverrides({ snapshot: 'x', subscription: [SUB_A] }, where)).toThrow(
+      /cannot be combined/,
+    );
     expect(() => sourceOverrides({ subscription: [' , '] }, where)).toThrow(InputError);
-    expect(() => sourceOverrides({ subscription: ['not-a-guid'] }, where)).toThrow(/--subscription/);
+    expect(() => sourceOverrides({ subscription: ['not-a-guid'] }, where)).toThrow(
+      /--subscription/,
+    );
   });
 });
 
@@ -69,7 +105,10 @@ describe('the runtime builds what the selection says', () => {
   const options = { packageRoot: ROOT, credential: () => ({ getToken: async () => null }) };
 
   it('a snapshot: that folder, announced', () => {
-    const { source, description } = createEstateSource(loadSettings({ AUDIT_SNAPSHOT_DIR: '/abs/exports' }), options);
+    const { source, description } = createEstateSource(
+      loadSettings({ AUDIT_SNAPSHOT_DIR: '/abs/exports' }),
+      options,
+    );
     expect(source.kind).toBe('snapshot');
     expect(description).toBe('auditing the exports in /abs/exports');
   });
@@ -82,7 +121,10 @@ describe('the runtime builds what the selection says', () => {
   });
 
   it('subscriptions: live Azure', () => {
-    const { source, description } = createEstateSource(loadSettings({ AUDIT_SUBSCRIPTION_IDS: SUB_A }), options);
+    const { source, description } = createEstateSource(
+      loadSettings({ AUDIT_SUBSCRIPTION_IDS: SUB_A }),
+      options,
+    );
     expect(source.kind).not.toBe('snapshot');
     expect(description).toMatch(/^auditing live Azure: 1 subscription\(s\) \(arm mode/);
   });

@@ -1,7 +1,22 @@
 import fc from 'fast-check';
-import { readField, readFieldPlain, readShapedField, shapeOf, type Json, type ShapeMemo } from '../src/core/fieldSpelling';
+import {
+  readField,
+  readFieldPlain,
+  readShapedField,
+  shapeOf,
+  type Json,
+  type ShapeMemo,
+} from '../src/core/fieldSpelling';
 
-const WANTED = ['enableRbac', 'principalId', 'properties', 'roleDefinitionName', 'scope', 'id', 'adminGroupObjectIds'];
+const WANTED = [
+  'enableRbac',
+  'principalId',
+  'properties',
+  'roleDefinitionName',
+  'scope',
+  'id',
+  'adminGroupObjectIds',
+];
 
 describe('readFieldPlain (the reference)', () => {
   it('takes the exact key first, then the first spelling in key order', () => {
@@ -15,7 +30,14 @@ describe('readFieldPlain (the reference)', () => {
 
 describe('the cached readings equal the reference', () => {
   const spellings = (key: string) =>
-    fc.constantFrom(key, key.toUpperCase(), key.toLowerCase(), key.replace(/([A-Z])/g, '_$1').toLowerCase(), `_${key}`, `${key}_`);
+    fc.constantFrom(
+      key,
+      key.toUpperCase(),
+      key.toLowerCase(),
+      key.replace(/([A-Z])/g, '_$1').toLowerCase(),
+      `_${key}`,
+      `${key}_`,
+    );
   const entry = fc.tuple(
     fc.oneof(fc.constantFrom(...WANTED).chain(spellings), fc.string({ maxLength: 6 })),
     fc.oneof(fc.integer(), fc.constant(null), fc.string({ maxLength: 3 })),
@@ -28,18 +50,24 @@ describe('the cached readings equal the reference', () => {
 
   it('readField and readShapedField, for objects of repeated and changing shapes', () => {
     fc.assert(
-      fc.property(fc.array(object, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 3 }), (objects, repeats) => {
-        const memo: ShapeMemo = { last: undefined };
-        const sequence = objects.flatMap((o) => Array.from({ length: repeats }, () => ({ ...o })));
-        for (const obj of [...sequence, ...sequence.reverse()]) {
-          const shape = shapeOf(obj, memo);
-          for (const key of WANTED) {
-            const expected = readFieldPlain(obj, key);
-            expect(readField(obj, key)).toBe(expected);
-            expect(readShapedField(obj, shape, key)).toBe(expected);
+      fc.property(
+        fc.array(object, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (objects, repeats) => {
+          const memo: ShapeMemo = { last: undefined };
+          const sequence = objects.flatMap((o) =>
+            Array.from({ length: repeats }, () => ({ ...o })),
+          );
+          for (const obj of [...sequence, ...sequence.reverse()]) {
+            const shape = shapeOf(obj, memo);
+            for (const key of WANTED) {
+              const expected = readFieldPlain(obj, key);
+              expect(readField(obj, key)).toBe(expected);
+              expect(readShapedField(obj, shape, key)).toBe(expected);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });

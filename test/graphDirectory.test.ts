@@ -15,7 +15,12 @@ afterAll(() => graph.stop());
 beforeEach(() => graph.reset());
 
 function directory(): GraphDirectory {
-  return new GraphDirectory({ credential: staticTestCredential(), endpoint: graph.endpoint, agent: graph.agent, retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } });
+  return new GraphDirectory({
+    credential: staticTestCredential(),
+    endpoint: graph.endpoint,
+    agent: graph.agent,
+    retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
+  });
 }
 
 function guid(prefix: string, n: number): string {
@@ -24,21 +29,49 @@ function guid(prefix: string, n: number): string {
 
 describe('GraphDirectory.lookup', () => {
   it('asks getByIds once per 1,000 distinct ids and leaves out ids Graph does not know', async () => {
-    for (let i = 0; i < 2300; i++) graph.state.users.push({ id: guid('b000', i), displayName: `User ${i}`, userPrincipalName: `user${i}@contoso.example` });
+    for (let i = 0; i < 2300; i++)
+      graph.state.users.push({
+        id: guid('b000', i),
+        displayName: `User ${i}`,
+        userPrincipalName: `user${i}@contoso.example`,
+      });
     graph.state.groups.push({ id: guid('c000', 1), displayName: 'grp-platform' });
-    graph.state.servicePrincipals.push({ id: guid('d000', 1), displayName: 'deploy-pipeline', appId: guid('d100', 1) });
-    const ids = [...graph.state.users.map((u) => u.id as string), guid('c000', 1), guid('d000', 1), guid('b000', 99999), guid('b000', 5).toUpperCase()];
+    graph.state.servicePrincipals.push({
+      id: guid('d000', 1),
+      displayName: 'deploy-pipeline',
+      appId: guid('d100', 1),
+    });
+    const ids = [
+      ...graph.state.users.map((u) => u.id as string),
+      guid('c000', 1),
+      guid('d000', 1),
+      guid('b000', 99999),
+      guid('b000', 5).toUpperCase(),
+    ];
     const found = await directory().lookup(ids);
     expect(graph.count('getByIds')).toBe(Math.ceil(2303 / 1000));
     expect(found).toHaveLength(2302);
-    expect(found.find((p) => p.id === guid('c000', 1))).toEqual({ id: guid('c000', 1), principalType: 'Group', displayName: 'grp-platform' });
-    expect(found.find((p) => p.id === guid('d000', 1))).toEqual({ id: guid('d000', 1), principalType: 'ServicePrincipal', displayName: 'deploy-pipeline' });
-    expect(found.find((p) => p.id === guid('b000', 7))).toEqual({ id: guid('b000', 7), principalType: 'User', displayName: 'User 7', userPrincipalName: 'user7@contoso.example' });
+    expect(found.find((p) => p.id === guid('c000', 1))).toEqual({
+      id: guid('c000', 1),
+      principalType: 'Group',
+      displayName: 'grp-platform',
+    });
+    expect(found.find((p) => p.id === guid('d000', 1))).toEqual({
+      id: guid('d000', 1),
+      principalType: 'ServicePrincipal',
+      displayName: 'deploy-pipeline',
+    });
+    expect(found.find((p) => p.id === guid('b000', 7))).toEqual({
+      id: guid('b000', 7),
+      principalType: 'User',
+      displayName: 'User 7',
+      userPrincipalName: 'user7@contoso.example',
+    });
     expect(found.some((p) => p.id === guid('b000', 99999))).toBe(false);
     // Every call carried the bearer token and asked no more than 1,000 ids.
     for (const r of graph.requests) {
       expect(r.headers.authorization).toMatch(/^Bearer /);
-      expect(((r.body as { ids: string[] }).ids).length).toBeLessThanOrEqual(1000);
+      expect((r.body as { ids: string[] }).ids.length).toBeLessThanOrEqual(1000);
     }
   });
 
@@ -61,24 +94,66 @@ describe('GraphDirectory.transitiveUsers', () => {
   it('lists the users behind a group, nested groups included, with guest and disabled flags, page by page', async () => {
     graph.pageSize = 2;
     graph.state.users.push(
-      { id: guid('b000', 1), displayName: 'Alice', userPrincipalName: 'alice@contoso.example', userType: 'Member', accountEnabled: true, mail: 'alice@contoso.example' },
-      { id: guid('b000', 2), displayName: 'Gita (guest)', userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example', userType: 'Guest', accountEnabled: true },
-      { id: guid('b000', 3), displayName: 'Dan', userPrincipalName: 'dan@contoso.example', userType: 'Member', accountEnabled: false },
+      {
+        id: guid('b000', 1),
+        displayName: 'Alice',
+        userPrincipalName: 'alice@contoso.example',
+        userType: 'Member',
+        accountEnabled: true,
+        mail: 'alice@contoso.example',
+      },
+      {
+        id: guid('b000', 2),
+        displayName: 'Gita (guest)',
+        userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+        userType: 'Guest',
+        accountEnabled: true,
+      },
+      {
+        id: guid('b000', 3),
+        displayName: 'Dan',
+        userPrincipalName: 'dan@contoso.example',
+        userType: 'Member',
+        accountEnabled: false,
+      },
     );
-    graph.state.groups.push({ id: guid('c000', 2), displayName: 'nested', members: [guid('b000', 3)] }, { id: guid('c000', 1), displayName: 'grp-oncall', members: [guid('b000', 1), guid('b000', 2), guid('c000', 2)] });
+    graph.state.groups.push(
+      { id: guid('c000', 2), displayName: 'nested', members: [guid('b000', 3)] },
+      {
+        id: guid('c000', 1),
+        displayName: 'grp-oncall',
+        members: [guid('b000', 1), guid('b000', 2), guid('c000', 2)],
+      },
+    );
     const result = await directory().transitiveUsers(guid('c000', 1));
     expect(result.complete).toBe(true);
     expect(result.count).toBe(3);
     expect(result.users).toEqual(
       expect.arrayContaining([
-        { id: guid('b000', 2), principalType: 'User', displayName: 'Gita (guest)', userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example', userType: 'Guest', accountEnabled: true },
-        { id: guid('b000', 3), principalType: 'User', displayName: 'Dan', userPrincipalName: 'dan@contoso.example', userType: 'Member', accountEnabled: false },
+        {
+          id: guid('b000', 2),
+          principalType: 'User',
+          displayName: 'Gita (guest)',
+          userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+          userType: 'Guest',
+          accountEnabled: true,
+        },
+        {
+          id: guid('b000', 3),
+          principalType: 'User',
+          displayName: 'Dan',
+          userPrincipalName: 'dan@contoso.example',
+          userType: 'Member',
+          accountEnabled: false,
+        },
       ]),
     );
     const listings = graph.requests.filter((r) => r.route === 'transitiveMembers');
     expect(listings).toHaveLength(2);
-    expect(listings[0]!.query.$select).toBe('id,displayName,userPrincipalName,userType,accountEnabled');
-    expect(listings[0]!.headers.consistencylevel).toBe('eventual');
+    expect(listings[0].query.$select).toBe(
+      'id,displayName,userPrincipalName,userType,accountEnabled',
+    );
+    expect(listings[0].headers.consistencylevel).toBe('eventual');
   });
 
   it('stops at the first page of a group of more than 1,000 users and reports its count', async () => {
@@ -99,7 +174,9 @@ describe('GraphDirectory.transitiveUsers', () => {
   it('names GroupMember.Read.All when membership is refused', async () => {
     graph.state.groups.push({ id: guid('c000', 1), displayName: 'g', members: [] });
     graph.permissions.delete('GroupMember.Read.All');
-    await expect(directory().transitiveUsers(guid('c000', 1))).rejects.toThrow(/GroupMember\.Read\.All/);
+    await expect(directory().transitiveUsers(guid('c000', 1))).rejects.toThrow(
+      /GroupMember\.Read\.All/,
+    );
   });
 });
 
@@ -108,13 +185,50 @@ describe('GraphDirectory.credentialsForIssuers', () => {
 
   it('finds app registrations trusting each issuer, with the service principal their grants name', async () => {
     graph.state.applications.push(
-      { id: 'app-obj-1', appId: guid('a100', 1), displayName: 'web-frontend', federatedIdentityCredentials: [{ name: 'aks', issuer: ISSUER, subject: 'system:serviceaccount:web:frontend', audiences: ['api://AzureADTokenExchange'] }, { name: 'gh', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/web:ref:refs/heads/main' }] },
-      { id: 'app-obj-2', appId: guid('a100', 2), displayName: 'no-sp', federatedIdentityCredentials: [{ name: 'aks', issuer: ISSUER, subject: 'system:serviceaccount:web:batch' }] },
-      { id: 'app-obj-3', appId: guid('a100', 3), displayName: 'elsewhere', federatedIdentityCredentials: [{ name: 'aks', issuer: 'https://other.example/', subject: 'system:serviceaccount:x:y' }] },
+      {
+        id: 'app-obj-1',
+        appId: guid('a100', 1),
+        displayName: 'web-frontend',
+        federatedIdentityCredentials: [
+          {
+            name: 'aks',
+            issuer: ISSUER,
+            subject: 'system:serviceaccount:web:frontend',
+            audiences: ['api://AzureADTokenExchange'],
+          },
+          {
+            name: 'gh',
+            issuer: 'https://token.actions.githubusercontent.com',
+            subject: 'repo:contoso/web:ref:refs/heads/main',
+          },
+        ],
+      },
+      {
+        id: 'app-obj-2',
+        appId: guid('a100', 2),
+        displayName: 'no-sp',
+        federatedIdentityCredentials: [
+          { name: 'aks', issuer: ISSUER, subject: 'system:serviceaccount:web:batch' },
+        ],
+      },
+      {
+        id: 'app-obj-3',
+        appId: guid('a100', 3),
+        displayName: 'elsewhere',
+        federatedIdentityCredentials: [
+          { name: 'aks', issuer: 'https://other.example/', subject: 'system:serviceaccount:x:y' },
+        ],
+      },
     );
-    graph.state.servicePrincipals.push({ id: guid('d000', 1), appId: guid('a100', 1), displayName: 'web-frontend' });
+    graph.state.servicePrincipals.push({
+      id: guid('d000', 1),
+      appId: guid('a100', 1),
+      displayName: 'web-frontend',
+    });
     const credentials = await directory().credentialsForIssuers([ISSUER]);
-    expect(credentials.map((c) => [c.subject, c.identity.displayName, c.identity.principalId])).toEqual([
+    expect(
+      credentials.map((c) => [c.subject, c.identity.displayName, c.identity.principalId]),
+    ).toEqual([
       ['system:serviceaccount:web:frontend', 'web-frontend', guid('d000', 1)],
       ['repo:contoso/web:ref:refs/heads/main', 'web-frontend', guid('d000', 1)],
       ['system:serviceaccount:web:batch', 'no-sp', undefined],
@@ -125,6 +239,8 @@ describe('GraphDirectory.credentialsForIssuers', () => {
 
   it('names Application.Read.All when app registrations are refused', async () => {
     graph.permissions.delete('Application.Read.All');
-    await expect(directory().credentialsForIssuers([ISSUER])).rejects.toThrow(/Application\.Read\.All/);
+    await expect(directory().credentialsForIssuers([ISSUER])).rejects.toThrow(
+      /Application\.Read\.All/,
+    );
   });
 });

@@ -39,7 +39,10 @@ function reader(ttlMs?: number): ManagedIdentityCredentialReader {
   return new ManagedIdentityCredentialReader({
     credential: staticTestCredential(),
     endpoint: fake.endpoint,
-    clientOptions: { agent: fake.agent, retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
+    clientOptions: {
+      agent: fake.agent,
+      retry: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
+    },
     concurrency: 3,
     ttlMs,
     clock,
@@ -48,13 +51,25 @@ function reader(ttlMs?: number): ManagedIdentityCredentialReader {
 
 function identityWithCredentials(sub: string, name: string, subjects: string[]): string {
   const identity = fake.addIdentity({ subscriptionId: sub, resourceGroup: 'rg-identities', name });
-  subjects.forEach((subject, i) => fake.addFederatedCredential({ identityId: identity.id, name: `fc-${i}`, issuer: ISSUER, subject }));
+  subjects.forEach((subject, i) =>
+    fake.addFederatedCredential({
+      identityId: identity.id,
+      name: `fc-${i}`,
+      issuer: ISSUER,
+      subject,
+    }),
+  );
   return identity.id as string;
 }
 
 describe('ManagedIdentityCredentialReader', () => {
   it('reads every identity of each subscription and every page of its credentials', async () => {
-    for (let i = 0; i < 5; i++) identityWithCredentials(SUB_A, `id-${i}`, ['system:serviceaccount:a:one', 'system:serviceaccount:a:two', 'system:serviceaccount:a:three']);
+    for (let i = 0; i < 5; i++)
+      identityWithCredentials(SUB_A, `id-${i}`, [
+        'system:serviceaccount:a:one',
+        'system:serviceaccount:a:two',
+        'system:serviceaccount:a:three',
+      ]);
     identityWithCredentials(SUB_B, 'id-dev', ['system:serviceaccount:dev:api']);
     const read = await reader().read([SUB_A, SUB_B]);
     expect(read.failures).toEqual([]);
@@ -64,7 +79,11 @@ describe('ManagedIdentityCredentialReader', () => {
       expect.objectContaining({
         issuer: ISSUER,
         subject: 'system:serviceaccount:dev:api',
-        identity: expect.objectContaining({ kind: 'managedIdentity', principalId: fake.state.identities[5]!.properties.principalId, resourceId: fake.state.identities[5]!.id }),
+        identity: expect.objectContaining({
+          kind: 'managedIdentity',
+          principalId: fake.state.identities[5].properties.principalId,
+          resourceId: fake.state.identities[5].id,
+        }),
       }),
     );
     // O(identities): one paged listing per subscription, one paged listing per identity.
@@ -73,7 +92,9 @@ describe('ManagedIdentityCredentialReader', () => {
   });
 
   it('does not re-read unchanged identities on the next run; re-reads new, changed, invalidated and expired ones', async () => {
-    const ids = [0, 1, 2, 3].map((i) => identityWithCredentials(SUB_A, `id-${i}`, ['system:serviceaccount:a:x']));
+    const ids = [0, 1, 2, 3].map((i) =>
+      identityWithCredentials(SUB_A, `id-${i}`, ['system:serviceaccount:a:x']),
+    );
     const r = reader(24 * 3600 * 1000);
     expect((await r.read([SUB_A])).identitiesRead).toBe(4);
 
@@ -85,8 +106,13 @@ describe('ManagedIdentityCredentialReader', () => {
     expect(fake.requests.count('identities.listBySubscription')).toBe(2);
 
     // An event names a credential write on id-1; a new identity appears.
-    fake.addFederatedCredential({ identityId: ids[1]!, name: 'fc-new', issuer: ISSUER, subject: 'system:serviceaccount:a:new' });
-    r.invalidate(ids[1]!);
+    fake.addFederatedCredential({
+      identityId: ids[1],
+      name: 'fc-new',
+      issuer: ISSUER,
+      subject: 'system:serviceaccount:a:new',
+    });
+    r.invalidate(ids[1]);
     identityWithCredentials(SUB_A, 'id-4', ['system:serviceaccount:a:y']);
     const third = await r.read([SUB_A]);
     expect(third.identitiesRead).toBe(2);
@@ -100,11 +126,22 @@ describe('ManagedIdentityCredentialReader', () => {
     identityWithCredentials(SUB_A, 'id-a', ['system:serviceaccount:a:x']);
     identityWithCredentials(SUB_B, 'id-b', ['system:serviceaccount:b:x']);
     const throttled = fake.fault({ match: /federatedIdentityCredentials/i, status: 429, times: 1 });
-    fake.fault({ match: new RegExp(`/subscriptions/${SUB_B}/providers/Microsoft.ManagedIdentity`, 'i'), status: 403, code: 'AuthorizationFailed', message: 'no read on identities' });
+    fake.fault({
+      match: new RegExp(`/subscriptions/${SUB_B}/providers/Microsoft.ManagedIdentity`, 'i'),
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'no read on identities',
+    });
     const read = await reader().read([SUB_A, SUB_B]);
     expect(throttled.hits).toBe(1);
     expect(read.credentials.map((c) => c.identity.displayName)).toEqual(['id-a']);
-    expect(read.failures).toEqual([{ subscriptionId: SUB_B, part: 'identities', message: expect.stringContaining('HTTP 403 AuthorizationFailed') }]);
+    expect(read.failures).toEqual([
+      {
+        subscriptionId: SUB_B,
+        part: 'identities',
+        message: expect.stringContaining('HTTP 403 AuthorizationFailed'),
+      },
+    ]);
   });
 
   it('reports an identity whose credentials cannot be listed and keeps the others', async () => {
@@ -113,6 +150,8 @@ describe('ManagedIdentityCredentialReader', () => {
     fake.fault({ match: /id-broken\/federatedIdentityCredentials/i, status: 500 });
     const read = await reader().read([SUB_A]);
     expect(read.credentials.map((c) => c.identity.displayName)).toEqual(['id-ok']);
-    expect(read.failures).toEqual([{ subscriptionId: SUB_A, part: 'identities', message: expect.stringContaining(broken) }]);
+    expect(read.failures).toEqual([
+      { subscriptionId: SUB_A, part: 'identities', message: expect.stringContaining(broken) },
+    ]);
   });
 });

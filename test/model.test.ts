@@ -5,8 +5,11 @@ describe('domain model constants', () => {
     expect(SEVERITIES).toEqual(['critical', 'high', 'medium', 'low', 'info']);
   });
   it('lists the four privileged capabilities of docs/access.md', () => {
-    expect([...CAPABILITIES].sort()).toEqual(
-      ['admin-credential', 'cluster-write', 'kubernetes-cluster-admin', 'role-assignment-write'],
-    );
+    expect([...CAPABILITIES].sort()).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'kubernetes-cluster-admin',
+      'role-assignment-write',
+    ]);
   });
 });

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { InputError } from '../src/core/errors';
 import type { Cluster } from '../src/core/model';
-import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition, roleDefinitionGuid } from '../src/core/normalise';
+import {
+  normaliseCluster,
+  normaliseRoleAssignment,
+  normaliseRoleDefinition,
+  roleDefinitionGuid,
+} from '../src/core/normalise';
 import { roleDefinitionGuidPlain } from '../src/core/roleGuid';
 import armCluster from './fixtures/shapes/arm-managed-cluster.json';
 import armAssignment from './fixtures/shapes/arm-role-assignment.json';
@@ -30,7 +35,10 @@ const WHERE = 'clusters.json[3]';
 type Shape = 'arm' | 'sdk' | 'az' | 'az-snake';
 const SHAPES: Shape[] = ['arm', 'sdk', 'az', 'az-snake'];
 
-const SDK_NAMES: Record<string, string> = { enableRBAC: 'enableRbac', enableAzureRBAC: 'enableAzureRbac' };
+const SDK_NAMES: Record<string, string> = {
+  enableRBAC: 'enableRbac',
+  enableAzureRBAC: 'enableAzureRbac',
+};
 const AZ_NAMES: Record<string, string> = {
   enableRBAC: 'enableRbac',
   enableAzureRBAC: 'enableAzureRbac',
@@ -75,7 +83,14 @@ function rename(value: unknown, shape: Shape, keepKeys = false): unknown {
  */
 function doc(shape: Shape, properties: Json = {}, top: Json = {}): Json {
   const props = { provisioningState: 'Succeeded', ...properties };
-  if (shape === 'arm') return { id: ID, name: 'aks-shapes', type: 'Microsoft.ContainerService/ManagedClusters', ...top, properties: props };
+  if (shape === 'arm')
+    return {
+      id: ID,
+      name: 'aks-shapes',
+      type: 'Microsoft.ContainerService/ManagedClusters',
+      ...top,
+      properties: props,
+    };
   const flat = rename({ ...props, ...top }, shape) as Json;
   return { id: ID, name: 'aks-shapes', ...flat };
 }
@@ -133,12 +148,29 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   describe('aadProfile', () => {
     it('reads managed Entra integration with Azure RBAC and admin groups', () => {
-      const c = norm(doc(shape, { aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [GROUP], tenantID: 'x' } }));
-      expect(c.aadProfile).toEqual({ managed: true, enableAzureRbac: true, adminGroupObjectIds: [GROUP] });
+      const c = norm(
+        doc(shape, {
+          aadProfile: {
+            managed: true,
+            enableAzureRBAC: true,
+            adminGroupObjectIDs: [GROUP],
+            tenantID: 'x',
+          },
+        }),
+      );
+      expect(c.aadProfile).toEqual({
+        managed: true,
+        enableAzureRbac: true,
+        adminGroupObjectIds: [GROUP],
+      });
     });
 
     it('reads legacy (non-managed) integration', () => {
-      const c = norm(doc(shape, { aadProfile: { managed: false, clientAppID: 'a', serverAppID: 'b', serverAppSecret: null } }));
+      const c = norm(
+        doc(shape, {
+          aadProfile: { managed: false, clientAppID: 'a', serverAppID: 'b', serverAppSecret: null },
+        }),
+      );
       expect(c.aadProfile).toEqual({ managed: false });
     });
 
@@ -151,20 +183,30 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
     });
 
     it('leaves out null admin groups and Azure RBAC', () => {
-      expect(norm(doc(shape, { aadProfile: { managed: true, enableAzureRBAC: null, adminGroupObjectIDs: null } })).aadProfile).toEqual({
+      expect(
+        norm(
+          doc(shape, {
+            aadProfile: { managed: true, enableAzureRBAC: null, adminGroupObjectIDs: null },
+          }),
+        ).aadProfile,
+      ).toEqual({
         managed: true,
       });
     });
 
     it('keeps an empty admin group list (configured, but empty)', () => {
-      expect(norm(doc(shape, { aadProfile: { managed: true, adminGroupObjectIDs: [] } })).aadProfile).toEqual({
+      expect(
+        norm(doc(shape, { aadProfile: { managed: true, adminGroupObjectIDs: [] } })).aadProfile,
+      ).toEqual({
         managed: true,
         adminGroupObjectIds: [],
       });
     });
 
     it('reads string booleans', () => {
-      expect(norm(doc(shape, { aadProfile: { managed: 'true', enableAzureRBAC: 'false' } })).aadProfile).toEqual({
+      expect(
+        norm(doc(shape, { aadProfile: { managed: 'true', enableAzureRBAC: 'false' } })).aadProfile,
+      ).toEqual({
         managed: true,
         enableAzureRbac: false,
       });
@@ -173,19 +215,32 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   describe('identity', () => {
     it('reads a system-assigned identity', () => {
-      const c = norm(doc(shape, {}, { identity: { type: 'SystemAssigned', principalId: 'p-1', tenantId: 't' } }));
-      expect(c.identity).toEqual({ type: 'SystemAssigned', principalId: 'p-1', userAssignedIdentities: [] });
+      const c = norm(
+        doc(shape, {}, { identity: { type: 'SystemAssigned', principalId: 'p-1', tenantId: 't' } }),
+      );
+      expect(c.identity).toEqual({
+        type: 'SystemAssigned',
+        principalId: 'p-1',
+        userAssignedIdentities: [],
+      });
     });
 
     it('turns the user-assigned identity map into an array', () => {
       const other = UAI_ID.replace('id-aks', 'id-other');
       const c = norm(
-        doc(shape, {}, {
-          identity: {
-            type: 'UserAssigned',
-            userAssignedIdentities: { [UAI_ID]: { principalId: 'p-1', clientId: 'c-1' }, [other]: { principalId: 'p-2', clientId: 'c-2' } },
+        doc(
+          shape,
+          {},
+          {
+            identity: {
+              type: 'UserAssigned',
+              userAssignedIdentities: {
+                [UAI_ID]: { principalId: 'p-1', clientId: 'c-1' },
+                [other]: { principalId: 'p-2', clientId: 'c-2' },
+              },
+            },
           },
-        }),
+        ),
       );
       expect(c.identity).toEqual({
         type: 'UserAssigned',
@@ -198,8 +253,22 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
     it('keeps a user-assigned identity whose details are empty or null', () => {
       const other = UAI_ID.replace('id-aks', 'id-other');
-      const c = norm(doc(shape, {}, { identity: { type: 'UserAssigned', userAssignedIdentities: { [UAI_ID]: {}, [other]: null } } }));
-      expect(c.identity?.userAssignedIdentities).toEqual([{ resourceId: UAI_ID }, { resourceId: other }]);
+      const c = norm(
+        doc(
+          shape,
+          {},
+          {
+            identity: {
+              type: 'UserAssigned',
+              userAssignedIdentities: { [UAI_ID]: {}, [other]: null },
+            },
+          },
+        ),
+      );
+      expect(c.identity?.userAssignedIdentities).toEqual([
+        { resourceId: UAI_ID },
+        { resourceId: other },
+      ]);
     });
 
     it('is null when absent (a service principal cluster)', () => {
@@ -213,16 +282,24 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   describe('servicePrincipalProfile', () => {
     it('reads the client id', () => {
-      const c = norm(doc(shape, { servicePrincipalProfile: { clientId: '00000000-0000-4000-d100-000000000001' } }));
+      const c = norm(
+        doc(shape, {
+          servicePrincipalProfile: { clientId: '00000000-0000-4000-d100-000000000001' },
+        }),
+      );
       expect(c.servicePrincipalClientId).toBe('00000000-0000-4000-d100-000000000001');
     });
 
     it('keeps "msi" as given (managed-identity clusters)', () => {
-      expect(norm(doc(shape, { servicePrincipalProfile: { clientId: 'msi' } })).servicePrincipalClientId).toBe('msi');
+      expect(
+        norm(doc(shape, { servicePrincipalProfile: { clientId: 'msi' } })).servicePrincipalClientId,
+      ).toBe('msi');
     });
 
     it('is undefined when the profile is null or absent', () => {
-      expect(norm(doc(shape, { servicePrincipalProfile: null })).servicePrincipalClientId).toBeUndefined();
+      expect(
+        norm(doc(shape, { servicePrincipalProfile: null })).servicePrincipalClientId,
+      ).toBeUndefined();
       expect(norm(doc(shape)).servicePrincipalClientId).toBeUndefined();
     });
   });
@@ -230,11 +307,16 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
   describe('kubelet identity', () => {
     it('reads identityProfile.kubeletidentity', () => {
       const kubelet = { objectId: 'o-1', clientId: 'c-1', resourceId: `${UAI_ID}-agentpool` };
-      expect(norm(doc(shape, { identityProfile: { kubeletidentity: kubelet } })).kubeletIdentity).toEqual(kubelet);
+      expect(
+        norm(doc(shape, { identityProfile: { kubeletidentity: kubelet } })).kubeletIdentity,
+      ).toEqual(kubelet);
     });
 
     it('finds the key whatever its case', () => {
-      expect(norm(doc(shape, { identityProfile: { kubeletIdentity: { objectId: 'o-1' } } })).kubeletIdentity).toEqual({ objectId: 'o-1' });
+      expect(
+        norm(doc(shape, { identityProfile: { kubeletIdentity: { objectId: 'o-1' } } }))
+          .kubeletIdentity,
+      ).toEqual({ objectId: 'o-1' });
     });
 
     it('is null when identityProfile is null, empty or absent', () => {
@@ -244,27 +326,50 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
     });
 
     it('is null when kubeletidentity is null', () => {
-      expect(norm(doc(shape, { identityProfile: { kubeletidentity: null } })).kubeletIdentity).toBeNull();
+      expect(
+        norm(doc(shape, { identityProfile: { kubeletidentity: null } })).kubeletIdentity,
+      ).toBeNull();
     });
   });
 
   describe('OIDC issuer, workload identity, pod identity', () => {
     it('reads oidcIssuerProfile.enabled', () => {
-      expect(norm(doc(shape, { oidcIssuerProfile: { enabled: true, issuerURL: 'https://issuer.example/' } })).oidcIssuerEnabled).toBe(true);
-      expect(norm(doc(shape, { oidcIssuerProfile: { enabled: false } })).oidcIssuerEnabled).toBe(false);
+      expect(
+        norm(
+          doc(shape, {
+            oidcIssuerProfile: { enabled: true, issuerURL: 'https://issuer.example/' },
+          }),
+        ).oidcIssuerEnabled,
+      ).toBe(true);
+      expect(norm(doc(shape, { oidcIssuerProfile: { enabled: false } })).oidcIssuerEnabled).toBe(
+        false,
+      );
       expect(norm(doc(shape, { oidcIssuerProfile: null })).oidcIssuerEnabled).toBeUndefined();
     });
 
     it('reads securityProfile.workloadIdentity.enabled', () => {
-      expect(norm(doc(shape, { securityProfile: { workloadIdentity: { enabled: true } } })).workloadIdentityEnabled).toBe(true);
-      expect(norm(doc(shape, { securityProfile: { workloadIdentity: { enabled: 'false' } } })).workloadIdentityEnabled).toBe(false);
-      expect(norm(doc(shape, { securityProfile: { workloadIdentity: null } })).workloadIdentityEnabled).toBeUndefined();
+      expect(
+        norm(doc(shape, { securityProfile: { workloadIdentity: { enabled: true } } }))
+          .workloadIdentityEnabled,
+      ).toBe(true);
+      expect(
+        norm(doc(shape, { securityProfile: { workloadIdentity: { enabled: 'false' } } }))
+          .workloadIdentityEnabled,
+      ).toBe(false);
+      expect(
+        norm(doc(shape, { securityProfile: { workloadIdentity: null } })).workloadIdentityEnabled,
+      ).toBeUndefined();
       expect(norm(doc(shape, { securityProfile: null })).workloadIdentityEnabled).toBeUndefined();
     });
 
     it('reads podIdentityProfile.enabled', () => {
-      expect(norm(doc(shape, { podIdentityProfile: { enabled: true, userAssignedIdentities: [] } })).podIdentityEnabled).toBe(true);
-      expect(norm(doc(shape, { podIdentityProfile: { enabled: false } })).podIdentityEnabled).toBe(false);
+      expect(
+        norm(doc(shape, { podIdentityProfile: { enabled: true, userAssignedIdentities: [] } }))
+          .podIdentityEnabled,
+      ).toBe(true);
+      expect(norm(doc(shape, { podIdentityProfile: { enabled: false } })).podIdentityEnabled).toBe(
+        false,
+      );
       expect(norm(doc(shape, { podIdentityProfile: null })).podIdentityEnabled).toBeUndefined();
       expect(norm(doc(shape)).podIdentityEnabled).toBeUndefined();
     });
@@ -272,20 +377,39 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   describe('apiServerAccessProfile', () => {
     it('reads a private cluster', () => {
-      expect(norm(doc(shape, { apiServerAccessProfile: { enablePrivateCluster: true } })).apiServerAccess).toEqual({ enablePrivateCluster: true });
+      expect(
+        norm(doc(shape, { apiServerAccessProfile: { enablePrivateCluster: true } }))
+          .apiServerAccess,
+      ).toEqual({ enablePrivateCluster: true });
     });
 
     it('reads authorised IP ranges', () => {
-      const c = norm(doc(shape, { apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24', '0.0.0.0/0'], enablePrivateCluster: false } }));
-      expect(c.apiServerAccess).toEqual({ enablePrivateCluster: false, authorizedIpRanges: ['203.0.113.0/24', '0.0.0.0/0'] });
+      const c = norm(
+        doc(shape, {
+          apiServerAccessProfile: {
+            authorizedIPRanges: ['203.0.113.0/24', '0.0.0.0/0'],
+            enablePrivateCluster: false,
+          },
+        }),
+      );
+      expect(c.apiServerAccess).toEqual({
+        enablePrivateCluster: false,
+        authorizedIpRanges: ['203.0.113.0/24', '0.0.0.0/0'],
+      });
     });
 
     it('leaves null ranges out', () => {
-      expect(norm(doc(shape, { apiServerAccessProfile: { authorizedIPRanges: null } })).apiServerAccess).toEqual({});
+      expect(
+        norm(doc(shape, { apiServerAccessProfile: { authorizedIPRanges: null } })).apiServerAccess,
+      ).toEqual({});
     });
 
     it('drops blank and null range entries', () => {
-      const c = norm(doc(shape, { apiServerAccessProfile: { authorizedIPRanges: ['', '203.0.113.0/24', null, '  '] } }));
+      const c = norm(
+        doc(shape, {
+          apiServerAccessProfile: { authorizedIPRanges: ['', '203.0.113.0/24', null, '  '] },
+        }),
+      );
       expect(c.apiServerAccess?.authorizedIpRanges).toEqual(['203.0.113.0/24']);
     });
 
@@ -297,21 +421,35 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   describe('Defender', () => {
     it('reads securityProfile.defender.securityMonitoring.enabled', () => {
-      const on = { securityProfile: { defender: { logAnalyticsWorkspaceResourceId: 'x', securityMonitoring: { enabled: true } } } };
+      const on = {
+        securityProfile: {
+          defender: { logAnalyticsWorkspaceResourceId: 'x', securityMonitoring: { enabled: true } },
+        },
+      };
       expect(norm(doc(shape, on)).defenderSecurityMonitoringEnabled).toBe(true);
       const off = { securityProfile: { defender: { securityMonitoring: { enabled: false } } } };
       expect(norm(doc(shape, off)).defenderSecurityMonitoringEnabled).toBe(false);
     });
 
     it('is undefined when defender or securityProfile is null or absent', () => {
-      expect(norm(doc(shape, { securityProfile: { defender: null } })).defenderSecurityMonitoringEnabled).toBeUndefined();
-      expect(norm(doc(shape, { securityProfile: { defender: { securityMonitoring: null } } })).defenderSecurityMonitoringEnabled).toBeUndefined();
-      expect(norm(doc(shape, { securityProfile: null })).defenderSecurityMonitoringEnabled).toBeUndefined();
+      expect(
+        norm(doc(shape, { securityProfile: { defender: null } })).defenderSecurityMonitoringEnabled,
+      ).toBeUndefined();
+      expect(
+        norm(doc(shape, { securityProfile: { defender: { securityMonitoring: null } } }))
+          .defenderSecurityMonitoringEnabled,
+      ).toBeUndefined();
+      expect(
+        norm(doc(shape, { securityProfile: null })).defenderSecurityMonitoringEnabled,
+      ).toBeUndefined();
       expect(norm(doc(shape)).defenderSecurityMonitoringEnabled).toBeUndefined();
     });
 
     it('reads the pre-2022 securityProfile.azureDefender.enabled', () => {
-      expect(norm(doc(shape, { securityProfile: { azureDefender: { enabled: true } } })).defenderSecurityMonitoringEnabled).toBe(true);
+      expect(
+        norm(doc(shape, { securityProfile: { azureDefender: { enabled: true } } }))
+          .defenderSecurityMonitoringEnabled,
+      ).toBe(true);
     });
   });
 
@@ -321,34 +459,71 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
         doc(shape, {
           addonProfiles: {
             azurePolicy: { enabled: true },
-            azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } },
+            azureKeyvaultSecretsProvider: {
+              enabled: true,
+              config: { enableSecretRotation: 'true' },
+            },
             omsAgent: { enabled: false },
           },
         }),
       );
-      expect(Object.keys(c.addons).sort()).toEqual(['azurekeyvaultsecretsprovider', 'azurepolicy', 'omsagent']);
+      expect(Object.keys(c.addons).sort()).toEqual([
+        'azurekeyvaultsecretsprovider',
+        'azurepolicy',
+        'omsagent',
+      ]);
       expect(c.addons.azurepolicy).toEqual({ enabled: true, config: {} });
     });
 
     it('keeps config values as strings, and their keys as given', () => {
       const c = norm(
-        doc(shape, { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true', rotationPollInterval: '2m' } } } }),
+        doc(shape, {
+          addonProfiles: {
+            azureKeyvaultSecretsProvider: {
+              enabled: true,
+              config: { enableSecretRotation: 'true', rotationPollInterval: '2m' },
+            },
+          },
+        }),
       );
-      expect(c.addons.azurekeyvaultsecretsprovider).toEqual({ enabled: true, config: { enableSecretRotation: 'true', rotationPollInterval: '2m' } });
+      expect(c.addons.azurekeyvaultsecretsprovider).toEqual({
+        enabled: true,
+        config: { enableSecretRotation: 'true', rotationPollInterval: '2m' },
+      });
     });
 
     it('turns non-string config values into strings and drops null ones', () => {
-      const c = norm(doc(shape, { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: true, pollSeconds: 120, gone: null } } } }));
-      expect(c.addons.azurekeyvaultsecretsprovider!.config).toEqual({ enableSecretRotation: 'true', pollSeconds: '120' });
+      const c = norm(
+        doc(shape, {
+          addonProfiles: {
+            azureKeyvaultSecretsProvider: {
+              enabled: true,
+              config: { enableSecretRotation: true, pollSeconds: 120, gone: null },
+            },
+          },
+        }),
+      );
+      expect(c.addons.azurekeyvaultsecretsprovider.config).toEqual({
+        enableSecretRotation: 'true',
+        pollSeconds: '120',
+      });
     });
 
     it('reads a string "true" as enabled', () => {
-      expect(norm(doc(shape, { addonProfiles: { azurepolicy: { enabled: 'true' } } })).addons.azurepolicy!.enabled).toBe(true);
+      expect(
+        norm(doc(shape, { addonProfiles: { azurepolicy: { enabled: 'true' } } })).addons.azurepolicy
+          .enabled,
+      ).toBe(true);
     });
 
     it('reads a profile without "enabled", or a null profile, as not enabled', () => {
-      const c = norm(doc(shape, { addonProfiles: { azurepolicy: { config: null }, omsagent: null } }));
-      expect(c.addons).toEqual({ azurepolicy: { enabled: false, config: {} }, omsagent: { enabled: false, config: {} } });
+      const c = norm(
+        doc(shape, { addonProfiles: { azurepolicy: { config: null }, omsagent: null } }),
+      );
+      expect(c.addons).toEqual({
+        azurepolicy: { enabled: false, config: {} },
+        omsagent: { enabled: false, config: {} },
+      });
     });
 
     it('is empty when addonProfiles is null or absent', () => {
@@ -367,18 +542,38 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
 
   it('normalises a fully populated cluster to the same model as every other shape', () => {
     const properties = {
-      aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [GROUP], tenantID: 't' },
+      aadProfile: {
+        managed: true,
+        enableAzureRBAC: true,
+        adminGroupObjectIDs: [GROUP],
+        tenantID: 't',
+      },
       disableLocalAccounts: true,
       enableRBAC: true,
       servicePrincipalProfile: { clientId: 'msi' },
       identityProfile: { kubeletidentity: { objectId: 'o', clientId: 'c', resourceId: 'r' } },
       oidcIssuerProfile: { enabled: true, issuerURL: 'https://issuer.example/' },
-      securityProfile: { workloadIdentity: { enabled: true }, defender: { securityMonitoring: { enabled: true } } },
+      securityProfile: {
+        workloadIdentity: { enabled: true },
+        defender: { securityMonitoring: { enabled: true } },
+      },
       podIdentityProfile: null,
-      apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24'], enablePrivateCluster: false },
-      addonProfiles: { azurepolicy: { enabled: true, config: null }, azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } } },
+      apiServerAccessProfile: {
+        authorizedIPRanges: ['203.0.113.0/24'],
+        enablePrivateCluster: false,
+      },
+      addonProfiles: {
+        azurepolicy: { enabled: true, config: null },
+        azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } },
+      },
     };
-    const top = { location: 'westeurope', identity: { type: 'UserAssigned', userAssignedIdentities: { [UAI_ID]: { principalId: 'p', clientId: 'c' } } } };
+    const top = {
+      location: 'westeurope',
+      identity: {
+        type: 'UserAssigned',
+        userAssignedIdentities: { [UAI_ID]: { principalId: 'p', clientId: 'c' } },
+      },
+    };
     const expected: Cluster = {
       id: ID,
       name: 'aks-shapes',
@@ -388,7 +583,10 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
       aadProfile: { managed: true, enableAzureRbac: true, adminGroupObjectIds: [GROUP] },
       disableLocalAccounts: true,
       enableRbac: true,
-      identity: { type: 'UserAssigned', userAssignedIdentities: [{ resourceId: UAI_ID, principalId: 'p', clientId: 'c' }] },
+      identity: {
+        type: 'UserAssigned',
+        userAssignedIdentities: [{ resourceId: UAI_ID, principalId: 'p', clientId: 'c' }],
+      },
       servicePrincipalClientId: 'msi',
       kubeletIdentity: { objectId: 'o', clientId: 'c', resourceId: 'r' },
       oidcIssuerEnabled: true,
@@ -396,7 +594,10 @@ describe.each(SHAPES)('normaliseCluster, %s shape', (shape) => {
       workloadIdentityEnabled: true,
       apiServerAccess: { enablePrivateCluster: false, authorizedIpRanges: ['203.0.113.0/24'] },
       defenderSecurityMonitoringEnabled: true,
-      addons: { azurepolicy: { enabled: true, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true' } } },
+      addons: {
+        azurepolicy: { enabled: true, config: {} },
+        azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true' } },
+      },
     };
     expect(norm(doc(shape, properties, top))).toEqual(expected);
   });
@@ -416,7 +617,11 @@ describe('normaliseCluster: id, subscription, resource group, name', () => {
 
   it('takes subscription, resource group and name from the id when not given', () => {
     const id = `/subscriptions/${SUB.toUpperCase()}/resourcegroups/RG-Shapes/providers/Microsoft.ContainerService/managedClusters/AKS-Shapes`;
-    expect(norm({ id, ...base })).toMatchObject({ subscriptionId: SUB, resourceGroup: 'RG-Shapes', name: 'AKS-Shapes' });
+    expect(norm({ id, ...base })).toMatchObject({
+      subscriptionId: SUB,
+      resourceGroup: 'RG-Shapes',
+      name: 'AKS-Shapes',
+    });
   });
 
   it('prefers the resource group and name given in the document (az prints resourceGroup)', () => {
@@ -430,13 +635,19 @@ describe('normaliseCluster: id, subscription, resource group, name', () => {
   });
 
   it('accepts an id with a trailing slash', () => {
-    expect(norm({ id: `${ID}/`, ...base })).toMatchObject({ id: `${ID}/`, name: 'aks-shapes', resourceGroup: 'rg-shapes' });
+    expect(norm({ id: `${ID}/`, ...base })).toMatchObject({
+      id: `${ID}/`,
+      name: 'aks-shapes',
+      resourceGroup: 'rg-shapes',
+    });
   });
 
   it('throws when the id names no cluster and nothing else does', () => {
     const error = errorOf(() => norm({ id: `/subscriptions/${SUB}`, ...base }));
     expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toMatch(/^clusters\.json\[3\]: "id" is not a managed cluster resource id/);
+    expect(error.message).toMatch(
+      /^clusters\.json\[3\]: "id" is not a managed cluster resource id/,
+    );
   });
 });
 
@@ -463,15 +674,25 @@ describe('normaliseCluster: bad input', () => {
     ['not a string', { id: 12 }],
     ['null', { id: null }],
   ])('says the entry has no "id" when it is %s', (_what, raw) => {
-    expect(() => norm({ ...raw, properties: {} })).toThrow(new InputError('clusters.json[3]: entry has no "id"'));
+    expect(() => norm({ ...raw, properties: {} })).toThrow(
+      new InputError('clusters.json[3]: entry has no "id"'),
+    );
   });
 
   it.each([
     ['enableRBAC', { enableRBAC: 'yes' }, 'enableRBAC'],
     ['disableLocalAccounts', { disableLocalAccounts: 1 }, 'disableLocalAccounts'],
     ['aadProfile.managed', { aadProfile: { managed: 'maybe' } }, 'aadProfile.managed'],
-    ['enablePrivateCluster', { apiServerAccessProfile: { enablePrivateCluster: {} } }, 'apiServerAccessProfile.enablePrivateCluster'],
-    ['add-on enabled', { addonProfiles: { azurepolicy: { enabled: 'on' } } }, 'addonProfiles.azurepolicy.enabled'],
+    [
+      'enablePrivateCluster',
+      { apiServerAccessProfile: { enablePrivateCluster: {} } },
+      'apiServerAccessProfile.enablePrivateCluster',
+    ],
+    [
+      'add-on enabled',
+      { addonProfiles: { azurepolicy: { enabled: 'on' } } },
+      'addonProfiles.azurepolicy.enabled',
+    ],
   ])('rejects a %s that is not a boolean, naming the field', (_what, properties, field) => {
     const error = errorOf(() => norm(doc('arm', properties)));
     expect(error).toBeInstanceOf(InputError);
@@ -480,24 +701,44 @@ describe('normaliseCluster: bad input', () => {
   });
 
   it('rejects authorised IP ranges given as a string', () => {
-    const error = errorOf(() => norm(doc('az', { apiServerAccessProfile: { authorizedIPRanges: '0.0.0.0/0' } })));
+    const error = errorOf(() =>
+      norm(doc('az', { apiServerAccessProfile: { authorizedIPRanges: '0.0.0.0/0' } })),
+    );
     expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toBe('clusters.json[3]: "apiServerAccessProfile.authorizedIPRanges" is "0.0.0.0/0", expected an array of strings');
-  });
-
-  it('rejects admin groups that are not strings', () => {
-    expect(() => norm(doc('sdk', { aadProfile: { managed: true, adminGroupObjectIDs: [{ id: GROUP }] } }))).toThrow(InputError);
-  });
-
-  it('rejects user-assigned identities that are neither a map nor a list', () => {
-    expect(() => norm(doc('az', {}, { identity: { type: 'UserAssigned', userAssignedIdentities: 'id-aks' } }))).toThrow(
-      /identity\.userAssignedIdentities/,
+    expect(error.message).toBe(
+      'clusters.json[3]: "apiServerAccessProfile.authorizedIPRanges" is "0.0.0.0/0", expected an array of strings',
     );
   });
 
+  it('rejects admin groups that are not strings', () => {
+    expect(() =>
+      norm(doc('sdk', { aadProfile: { managed: true, adminGroupObjectIDs: [{ id: GROUP }] } })),
+    ).toThrow(InputError);
+  });
+
+  it('rejects user-assigned identities that are neither a map nor a list', () => {
+    expect(() =>
+      norm(doc('az', {}, { identity: { type: 'UserAssigned', userAssignedIdentities: 'id-aks' } })),
+    ).toThrow(/identity\.userAssignedIdentities/);
+  });
+
   it('accepts user-assigned identities listed as ids', () => {
-    const c = norm(doc('az', {}, { identity: { type: 'UserAssigned', userAssignedIdentities: [UAI_ID, { resourceId: `${UAI_ID}2`, principalId: 'p' }] } }));
-    expect(c.identity?.userAssignedIdentities).toEqual([{ resourceId: UAI_ID }, { resourceId: `${UAI_ID}2`, principalId: 'p' }]);
+    const c = norm(
+      doc(
+        'az',
+        {},
+        {
+          identity: {
+            type: 'UserAssigned',
+            userAssignedIdentities: [UAI_ID, { resourceId: `${UAI_ID}2`, principalId: 'p' }],
+          },
+        },
+      ),
+    );
+    expect(c.identity?.userAssignedIdentities).toEqual([
+      { resourceId: UAI_ID },
+      { resourceId: `${UAI_ID}2`, principalId: 'p' },
+    ]);
   });
 
   it('keeps every error message on one line', () => {
@@ -514,13 +755,29 @@ describe('normaliseCluster: documents without configuration', () => {
   const identity = { type: 'SystemAssigned', principalId: 'p-1' };
 
   it('marks an ARM object without properties as incomplete', () => {
-    const c = norm({ id: ID, name: 'aks-shapes', type: 'Microsoft.ContainerService/ManagedClusters', location: 'westeurope', identity });
+    const c = norm({
+      id: ID,
+      name: 'aks-shapes',
+      type: 'Microsoft.ContainerService/ManagedClusters',
+      location: 'westeurope',
+      identity,
+    });
     expect(c.incomplete).toMatch(/no "properties"/);
-    expect(c).toMatchObject({ id: ID, name: 'aks-shapes', subscriptionId: SUB, resourceGroup: 'rg-shapes', location: 'westeurope' });
+    expect(c).toMatchObject({
+      id: ID,
+      name: 'aks-shapes',
+      subscriptionId: SUB,
+      resourceGroup: 'rg-shapes',
+      location: 'westeurope',
+    });
   });
 
   it('still reads the identity of an incomplete cluster (it lives outside properties)', () => {
-    expect(norm({ id: ID, identity }).identity).toEqual({ type: 'SystemAssigned', principalId: 'p-1', userAssignedIdentities: [] });
+    expect(norm({ id: ID, identity }).identity).toEqual({
+      type: 'SystemAssigned',
+      principalId: 'p-1',
+      userAssignedIdentities: [],
+    });
   });
 
   it('reads nothing else of an incomplete cluster', () => {
@@ -544,7 +801,9 @@ describe('normaliseCluster: documents without configuration', () => {
   });
 
   it('marks empty properties as incomplete', () => {
-    expect(norm({ id: ID, properties: {} }).incomplete).toMatch(/no recognisable cluster configuration/);
+    expect(norm({ id: ID, properties: {} }).incomplete).toMatch(
+      /no recognisable cluster configuration/,
+    );
   });
 
   it('marks a bare { id } as incomplete', () => {
@@ -582,7 +841,11 @@ describe('normaliseCluster: realistic documents', () => {
       subscriptionId: '00000000-0000-4000-a000-0000000000a1',
       resourceGroup: 'rg-shapes',
       location: 'westeurope',
-      aadProfile: { managed: true, enableAzureRbac: true, adminGroupObjectIds: ['00000000-0000-4000-c000-0000000000a1'] },
+      aadProfile: {
+        managed: true,
+        enableAzureRbac: true,
+        adminGroupObjectIds: ['00000000-0000-4000-c000-0000000000a1'],
+      },
       disableLocalAccounts: true,
       enableRbac: true,
       identity: {
@@ -604,12 +867,19 @@ describe('normaliseCluster: realistic documents', () => {
           '/subscriptions/00000000-0000-4000-a000-0000000000a1/resourcegroups/MC_rg-shapes_aks-arm-shape_westeurope/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-arm-shape-agentpool',
       },
       oidcIssuerEnabled: true,
-      oidcIssuerUrl: 'https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-a000-0000000000ff/00000000-0000-4000-a100-0000000000a1/',
+      oidcIssuerUrl:
+        'https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-a000-0000000000ff/00000000-0000-4000-a100-0000000000a1/',
       workloadIdentityEnabled: true,
-      apiServerAccess: { enablePrivateCluster: false, authorizedIpRanges: ['203.0.113.0/24', '198.51.100.0/28'] },
+      apiServerAccess: {
+        enablePrivateCluster: false,
+        authorizedIpRanges: ['203.0.113.0/24', '198.51.100.0/28'],
+      },
       defenderSecurityMonitoringEnabled: true,
       addons: {
-        azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true', rotationPollInterval: '2m' } },
+        azurekeyvaultsecretsprovider: {
+          enabled: true,
+          config: { enableSecretRotation: 'true', rotationPollInterval: '2m' },
+        },
         azurepolicy: { enabled: true, config: {} },
       },
     });
@@ -625,7 +895,11 @@ describe('normaliseCluster: realistic documents', () => {
       aadProfile: { managed: true, enableAzureRbac: false, adminGroupObjectIds: [] },
       disableLocalAccounts: false,
       enableRbac: true,
-      identity: { type: 'SystemAssigned', principalId: '00000000-0000-4000-e000-0000000000b1', userAssignedIdentities: [] },
+      identity: {
+        type: 'SystemAssigned',
+        principalId: '00000000-0000-4000-e000-0000000000b1',
+        userAssignedIdentities: [],
+      },
       servicePrincipalClientId: 'msi',
       kubeletIdentity: {
         objectId: '00000000-0000-4000-e000-0000000000b2',
@@ -652,7 +926,12 @@ describe('normaliseCluster: realistic documents', () => {
   it('reads the same cluster whatever the case and underscores of its keys', () => {
     const expected = normaliseCluster(armCluster, 'x');
     // Data keys (resource ids, add-on names, config keys) are not renamed: only field names vary.
-    const respell = (value: unknown, flips: boolean[], at: { i: number }, keepKeys = false): unknown => {
+    const respell = (
+      value: unknown,
+      flips: boolean[],
+      at: { i: number },
+      keepKeys = false,
+    ): unknown => {
       if (Array.isArray(value)) return value.map((v) => respell(v, flips, at));
       if (value === null || typeof value !== 'object') return value;
       const out: Json = {};
@@ -679,13 +958,22 @@ describe('normaliseCluster: realistic documents', () => {
 describe('roleDefinitionGuid', () => {
   const GUID = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
   it.each([
-    ['a subscription-level id', `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${GUID}`],
+    [
+      'a subscription-level id',
+      `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${GUID}`,
+    ],
     ['a provider-level id', `/providers/Microsoft.Authorization/roleDefinitions/${GUID}`],
     ['a bare guid', GUID],
-    ['an upper-case id', `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${GUID.toUpperCase()}`],
+    [
+      'an upper-case id',
+      `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${GUID.toUpperCase()}`,
+    ],
     ['a trailing slash', `/providers/Microsoft.Authorization/roleDefinitions/${GUID}/`],
     ['surrounding blanks', `  ${GUID.toUpperCase()}  `],
-    ['a management-group-level id', `/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/roleDefinitions/${GUID}`],
+    [
+      'a management-group-level id',
+      `/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/roleDefinitions/${GUID}`,
+    ],
   ])('reads %s', (_what, id) => {
     expect(roleDefinitionGuid(id)).toBe(GUID);
   });
@@ -764,11 +1052,19 @@ describe('normaliseRoleAssignment', () => {
       role_definition_name: 'Contributor',
       scope: RG_SCOPE,
     };
-    expect(normaliseRoleAssignment(raw, where)).toMatchObject({ principalId: USER, principalType: 'Group', roleDefinitionGuid: CONTRIBUTOR, roleDefinitionName: 'Contributor' });
+    expect(normaliseRoleAssignment(raw, where)).toMatchObject({
+      principalId: USER,
+      principalType: 'Group',
+      roleDefinitionGuid: CONTRIBUTOR,
+      roleDefinitionName: 'Contributor',
+    });
   });
 
   it('keeps the role definition id as given and lower-cases its guid', () => {
-    const a = normaliseRoleAssignment(azRoleAssignment({ roleDefinitionId: CONTRIBUTOR.toUpperCase() }), where);
+    const a = normaliseRoleAssignment(
+      azRoleAssignment({ roleDefinitionId: CONTRIBUTOR.toUpperCase() }),
+      where,
+    );
     expect(a.roleDefinitionId).toBe(CONTRIBUTOR.toUpperCase());
     expect(a.roleDefinitionGuid).toBe(CONTRIBUTOR);
   });
@@ -798,47 +1094,77 @@ describe('normaliseRoleAssignment', () => {
   });
 
   it('derives the root scope from a root assignment id', () => {
-    const raw = azRoleAssignment({ id: '/providers/Microsoft.Authorization/roleAssignments/x', scope: null });
+    const raw = azRoleAssignment({
+      id: '/providers/Microsoft.Authorization/roleAssignments/x',
+      scope: null,
+    });
     expect(normaliseRoleAssignment(raw, where).scope).toBe('/');
   });
 
   it('derives a management-group scope from the id, whatever the keyword case', () => {
-    const raw = azRoleAssignment({ id: '/providers/Microsoft.Management/managementGroups/mg/providers/microsoft.authorization/ROLEASSIGNMENTS/x', scope: undefined });
-    expect(normaliseRoleAssignment(raw, where).scope).toBe('/providers/Microsoft.Management/managementGroups/mg');
+    const raw = azRoleAssignment({
+      id: '/providers/Microsoft.Management/managementGroups/mg/providers/microsoft.authorization/ROLEASSIGNMENTS/x',
+      scope: undefined,
+    });
+    expect(normaliseRoleAssignment(raw, where).scope).toBe(
+      '/providers/Microsoft.Management/managementGroups/mg',
+    );
   });
 
   it('reads the scope from properties in the ARM shape before deriving it', () => {
-    const raw = { id: 'odd-id', properties: { principalId: USER, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE } };
+    const raw = {
+      id: 'odd-id',
+      properties: { principalId: USER, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE },
+    };
     expect(normaliseRoleAssignment(raw, where).scope).toBe(RG_SCOPE);
   });
 
   it('says "Unknown" when the principal type is absent', () => {
-    expect(normaliseRoleAssignment(azRoleAssignment({ principalType: undefined }), where).principalType).toBe('Unknown');
-    expect(normaliseRoleAssignment(azRoleAssignment({ principalType: null }), where).principalType).toBe('Unknown');
+    expect(
+      normaliseRoleAssignment(azRoleAssignment({ principalType: undefined }), where).principalType,
+    ).toBe('Unknown');
+    expect(
+      normaliseRoleAssignment(azRoleAssignment({ principalType: null }), where).principalType,
+    ).toBe('Unknown');
   });
 
   it('keeps an unusual principal type as given', () => {
-    expect(normaliseRoleAssignment(azRoleAssignment({ principalType: 'ForeignGroup' }), where).principalType).toBe('ForeignGroup');
+    expect(
+      normaliseRoleAssignment(azRoleAssignment({ principalType: 'ForeignGroup' }), where)
+        .principalType,
+    ).toBe('ForeignGroup');
   });
 
   it('keeps a condition', () => {
     const condition = "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})))";
-    expect(normaliseRoleAssignment(azRoleAssignment({ condition, conditionVersion: '2.0' }), where).condition).toBe(condition);
+    expect(
+      normaliseRoleAssignment(azRoleAssignment({ condition, conditionVersion: '2.0' }), where)
+        .condition,
+    ).toBe(condition);
   });
 
   it('leaves out a null or empty condition and a null role name', () => {
-    const a = normaliseRoleAssignment(azRoleAssignment({ condition: '', roleDefinitionName: null }), where);
+    const a = normaliseRoleAssignment(
+      azRoleAssignment({ condition: '', roleDefinitionName: null }),
+      where,
+    );
     expect('condition' in a).toBe(false);
     expect('roleDefinitionName' in a).toBe(false);
   });
 
   it('records the listing subscription, lower-cased', () => {
-    expect(normaliseRoleAssignment(azRoleAssignment(), where, SUB.toUpperCase()).listedInSubscriptionId).toBe(SUB);
+    expect(
+      normaliseRoleAssignment(azRoleAssignment(), where, SUB.toUpperCase()).listedInSubscriptionId,
+    ).toBe(SUB);
   });
 
   it('leaves the listing subscription out when unknown', () => {
-    expect('listedInSubscriptionId' in normaliseRoleAssignment(azRoleAssignment(), where)).toBe(false);
-    expect('listedInSubscriptionId' in normaliseRoleAssignment(azRoleAssignment(), where, '')).toBe(false);
+    expect('listedInSubscriptionId' in normaliseRoleAssignment(azRoleAssignment(), where)).toBe(
+      false,
+    );
+    expect('listedInSubscriptionId' in normaliseRoleAssignment(azRoleAssignment(), where, '')).toBe(
+      false,
+    );
   });
 
   it.each([
@@ -846,14 +1172,22 @@ describe('normaliseRoleAssignment', () => {
     ['no principalId', { principalId: undefined }, 'entry has no "principalId"'],
     ['a blank principalId', { principalId: ' ' }, 'entry has no "principalId"'],
     ['no roleDefinitionId', { roleDefinitionId: null }, 'entry has no "roleDefinitionId"'],
-    ['no scope and an id that is not an assignment id', { scope: undefined, id: 'something-else' }, 'entry has no "scope"'],
+    [
+      'no scope and an id that is not an assignment id',
+      { scope: undefined, id: 'something-else' },
+      'entry has no "scope"',
+    ],
   ])('throws InputError for %s', (_what, overrides, message) => {
-    expect(() => normaliseRoleAssignment(azRoleAssignment(overrides), where)).toThrow(new InputError(`${where}: ${message}`));
+    expect(() => normaliseRoleAssignment(azRoleAssignment(overrides), where)).toThrow(
+      new InputError(`${where}: ${message}`),
+    );
   });
 
   it('throws InputError for an entry that is not an object', () => {
     expect(() => normaliseRoleAssignment('x', where)).toThrow(InputError);
-    expect(() => normaliseRoleAssignment(null, where)).toThrow(/^role-assignments\.json\[7\]: entry has no "id"/);
+    expect(() => normaliseRoleAssignment(null, where)).toThrow(
+      /^role-assignments\.json\[7\]: entry has no "id"/,
+    );
   });
 });
 
@@ -930,12 +1264,27 @@ describe('normaliseRoleDefinition', () => {
   });
 
   it('recognises a built-in role in the az shape', () => {
-    expect(normaliseRoleDefinition(azRoleDefinition({ roleType: 'BuiltInRole' }), where).roleType).toBe('BuiltInRole');
+    expect(
+      normaliseRoleDefinition(azRoleDefinition({ roleType: 'BuiltInRole' }), where).roleType,
+    ).toBe('BuiltInRole');
   });
 
   it('recognises a built-in role in the ARM shape', () => {
-    const raw = { id: `/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`, type: 'Microsoft.Authorization/roleDefinitions', properties: { roleName: 'Contributor', type: 'BuiltInRole', permissions: [{ actions: ['*'] }], assignableScopes: ['/'] } };
-    expect(normaliseRoleDefinition(raw, where)).toMatchObject({ guid: CONTRIBUTOR, roleName: 'Contributor', roleType: 'BuiltInRole' });
+    const raw = {
+      id: `/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`,
+      type: 'Microsoft.Authorization/roleDefinitions',
+      properties: {
+        roleName: 'Contributor',
+        type: 'BuiltInRole',
+        permissions: [{ actions: ['*'] }],
+        assignableScopes: ['/'],
+      },
+    };
+    expect(normaliseRoleDefinition(raw, where)).toMatchObject({
+      guid: CONTRIBUTOR,
+      roleName: 'Contributor',
+      roleType: 'BuiltInRole',
+    });
   });
 
   it('does not read the resource type as the role type', () => {
@@ -945,54 +1294,110 @@ describe('normaliseRoleDefinition', () => {
   });
 
   it('reads the role type case-insensitively', () => {
-    expect(normaliseRoleDefinition(azRoleDefinition({ roleType: 'builtinrole' }), where).roleType).toBe('BuiltInRole');
+    expect(
+      normaliseRoleDefinition(azRoleDefinition({ roleType: 'builtinrole' }), where).roleType,
+    ).toBe('BuiltInRole');
   });
 
   it('lower-cases the guid from the id', () => {
-    expect(normaliseRoleDefinition(azRoleDefinition({ id: `/providers/Microsoft.Authorization/roleDefinitions/${CUSTOM.toUpperCase()}` }), where).guid).toBe(CUSTOM);
+    expect(
+      normaliseRoleDefinition(
+        azRoleDefinition({
+          id: `/providers/Microsoft.Authorization/roleDefinitions/${CUSTOM.toUpperCase()}`,
+        }),
+        where,
+      ).guid,
+    ).toBe(CUSTOM);
   });
 
   it('turns missing permission arrays into empty ones', () => {
-    expect(normaliseRoleDefinition(azRoleDefinition({ permissions: [{ actions: ['a/read'] }] }), where).permissions).toEqual([
-      { actions: ['a/read'], notActions: [], dataActions: [], notDataActions: [] },
-    ]);
-    expect(normaliseRoleDefinition(azRoleDefinition({ permissions: [{ actions: null, notActions: null }] }), where).permissions).toEqual([
-      { actions: [], notActions: [], dataActions: [], notDataActions: [] },
-    ]);
+    expect(
+      normaliseRoleDefinition(azRoleDefinition({ permissions: [{ actions: ['a/read'] }] }), where)
+        .permissions,
+    ).toEqual([{ actions: ['a/read'], notActions: [], dataActions: [], notDataActions: [] }]);
+    expect(
+      normaliseRoleDefinition(
+        azRoleDefinition({ permissions: [{ actions: null, notActions: null }] }),
+        where,
+      ).permissions,
+    ).toEqual([{ actions: [], notActions: [], dataActions: [], notDataActions: [] }]);
   });
 
   it('treats null or absent permissions and scopes as empty', () => {
-    const d = normaliseRoleDefinition(azRoleDefinition({ permissions: null, assignableScopes: undefined }), where);
+    const d = normaliseRoleDefinition(
+      azRoleDefinition({ permissions: null, assignableScopes: undefined }),
+      where,
+    );
     expect(d.permissions).toEqual([]);
     expect(d.assignableScopes).toEqual([]);
   });
 
   it('keeps several permission blocks apart', () => {
-    const d = normaliseRoleDefinition(azRoleDefinition({ permissions: [{ actions: ['a/*'] }, { actions: ['b/*'], notActions: ['b/delete'] }] }), where);
+    const d = normaliseRoleDefinition(
+      azRoleDefinition({
+        permissions: [{ actions: ['a/*'] }, { actions: ['b/*'], notActions: ['b/delete'] }],
+      }),
+      where,
+    );
     expect(d.permissions).toHaveLength(2);
-    expect(d.permissions[1]).toEqual({ actions: ['b/*'], notActions: ['b/delete'], dataActions: [], notDataActions: [] });
+    expect(d.permissions[1]).toEqual({
+      actions: ['b/*'],
+      notActions: ['b/delete'],
+      dataActions: [],
+      notDataActions: [],
+    });
   });
 
   it('reads snake_case keys', () => {
-    const raw = { id: CUSTOM, role_name: 'Snake', role_type: 'CustomRole', permissions: [{ actions: ['x/*'], not_actions: ['x/delete'], data_actions: [], not_data_actions: [] }], assignable_scopes: ['/'] };
-    expect(normaliseRoleDefinition(raw, where)).toMatchObject({ roleName: 'Snake', permissions: [{ notActions: ['x/delete'] }], assignableScopes: ['/'] });
+    const raw = {
+      id: CUSTOM,
+      role_name: 'Snake',
+      role_type: 'CustomRole',
+      permissions: [
+        { actions: ['x/*'], not_actions: ['x/delete'], data_actions: [], not_data_actions: [] },
+      ],
+      assignable_scopes: ['/'],
+    };
+    expect(normaliseRoleDefinition(raw, where)).toMatchObject({
+      roleName: 'Snake',
+      permissions: [{ notActions: ['x/delete'] }],
+      assignableScopes: ['/'],
+    });
   });
 
   it('falls back to the guid when the role has no name', () => {
-    expect(normaliseRoleDefinition(azRoleDefinition({ roleName: null }), where).roleName).toBe(CUSTOM);
+    expect(normaliseRoleDefinition(azRoleDefinition({ roleName: null }), where).roleName).toBe(
+      CUSTOM,
+    );
   });
 
   it('leaves out an empty description', () => {
-    expect('description' in normaliseRoleDefinition(azRoleDefinition({ description: '' }), where)).toBe(false);
+    expect(
+      'description' in normaliseRoleDefinition(azRoleDefinition({ description: '' }), where),
+    ).toBe(false);
   });
 
   it.each([
     ['no id', { id: undefined }, `${where}: entry has no "id"`],
-    ['permissions that are not an array', { permissions: { actions: ['*'] } }, `${where}: "permissions" is an object, expected an array`],
-    ['a permission block that is not an object', { permissions: ['*'] }, `${where}: "permissions[0]" is "*", expected an object`],
-    ['actions that are not an array', { permissions: [{ actions: '*' }] }, `${where}: "permissions[0].actions" is "*", expected an array of strings`],
+    [
+      'permissions that are not an array',
+      { permissions: { actions: ['*'] } },
+      `${where}: "permissions" is an object, expected an array`,
+    ],
+    [
+      'a permission block that is not an object',
+      { permissions: ['*'] },
+      `${where}: "permissions[0]" is "*", expected an object`,
+    ],
+    [
+      'actions that are not an array',
+      { permissions: [{ actions: '*' }] },
+      `${where}: "permissions[0].actions" is "*", expected an array of strings`,
+    ],
   ])('throws InputError for %s', (_what, overrides, message) => {
-    expect(() => normaliseRoleDefinition(azRoleDefinition(overrides), where)).toThrow(new InputError(message));
+    expect(() => normaliseRoleDefinition(azRoleDefinition(overrides), where)).toThrow(
+      new InputError(message),
+    );
   });
 });
 
@@ -1017,7 +1422,8 @@ function referenceGet(obj: Json | undefined, key: string): unknown {
   }
   return undefined;
 }
-const isPlainObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 function referenceText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -1027,7 +1433,8 @@ function referenceText(value: unknown): string | undefined {
 function referenceAssignment(raw: unknown, where: string, listedIn?: string): unknown {
   if (!isPlainObject(raw)) throw new InputError(`${where}: entry has no "id"`);
   const id = referenceGet(raw, 'id');
-  if (typeof id !== 'string' || id.trim() === '') throw new InputError(`${where}: entry has no "id"`);
+  if (typeof id !== 'string' || id.trim() === '')
+    throw new InputError(`${where}: entry has no "id"`);
   const props = referenceGet(raw, 'properties');
   const properties = isPlainObject(props) ? props : undefined;
   const field = (key: string) => {
@@ -1041,7 +1448,8 @@ function referenceAssignment(raw: unknown, where: string, listedIn?: string): un
   const principalId = referenceText(field('principalId'));
   if (principalId === undefined) throw new InputError(`${where}: entry has no "principalId"`);
   const roleDefinitionId = referenceText(field('roleDefinitionId'));
-  if (roleDefinitionId === undefined) throw new InputError(`${where}: entry has no "roleDefinitionId"`);
+  if (roleDefinitionId === undefined)
+    throw new InputError(`${where}: entry has no "roleDefinitionId"`);
   const out: Json = {
     id,
     scope,
@@ -1061,8 +1469,13 @@ function referenceAssignment(raw: unknown, where: string, listedIn?: string): un
   const type = String(out.principalType).toLowerCase();
   if (displayName) out.displayName = displayName;
   if (principalName) {
-    if (type === 'user' || ((type === 'unknown' || type.trim() === '') && principalName.includes('@'))) out.userPrincipalName = principalName;
-    else if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(principalName) && !displayName) out.displayName = principalName;
+    if (
+      type === 'user' ||
+      ((type === 'unknown' || type.trim() === '') && principalName.includes('@'))
+    )
+      out.userPrincipalName = principalName;
+    else if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(principalName) && !displayName)
+      out.displayName = principalName;
   }
   const listed = listedIn?.trim().toLowerCase();
   if (listed) out.listedInSubscriptionId = listed;
@@ -1092,11 +1505,28 @@ describe('role assignment fast path', () => {
     fc.constantFrom(null, 0, 7, true, false, ['x'], { a: 1 }),
     fc.string({ maxLength: 8 }),
   );
-  const FIELDS = ['id', 'scope', 'principalId', 'principalType', 'roleDefinitionId', 'roleDefinitionName', 'condition', 'name', 'type', 'description'];
+  const FIELDS = [
+    'id',
+    'scope',
+    'principalId',
+    'principalType',
+    'roleDefinitionId',
+    'roleDefinitionName',
+    'condition',
+    'name',
+    'type',
+    'description',
+  ];
   /** How one field is spelt: as the model does, snake_case, upper case, or with a stray underscore. */
   const spelling = fc.constantFrom('exact', 'exact', 'exact', 'snake', 'upper', 'odd');
   const spell = (key: string, how: string): string =>
-    how === 'snake' ? snake(key) : how === 'upper' ? key.toUpperCase() : how === 'odd' ? `_${key}` : key;
+    how === 'snake'
+      ? snake(key)
+      : how === 'upper'
+        ? key.toUpperCase()
+        : how === 'odd'
+          ? `_${key}`
+          : key;
   /** A shape: which fields, spelt how, in which order, and whether ARM's `properties` wraps some. */
   const shape = fc.record({
     fields: fc.shuffledSubarray(FIELDS, { minLength: 0 }),
@@ -1104,15 +1534,27 @@ describe('role assignment fast path', () => {
     duplicate: fc.option(fc.constantFrom(...FIELDS), { nil: undefined }),
     nested: fc.constantFrom('none', 'none', 'properties', 'PROPERTIES', 'properties-null'),
   });
-  type ShapeSpec = { fields: string[]; spellings: string[]; duplicate: string | undefined; nested: string };
+  type ShapeSpec = {
+    fields: string[];
+    spellings: string[];
+    duplicate: string | undefined;
+    nested: string;
+  };
   function build(spec: ShapeSpec, values: unknown[], withId: boolean): Json {
     const body: Json = {};
     spec.fields.forEach((f, i) => {
-      body[spell(f, spec.spellings[i]!)] = values[i % values.length];
+      body[spell(f, spec.spellings[i])] = values[i % values.length];
     });
     // A second spelling of one field, after the first.
-    if (spec.duplicate) body[snake(spec.duplicate) === spec.duplicate ? `${spec.duplicate}_` : snake(spec.duplicate)] = values[0];
-    const id = withId ? { id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x${String(values[1])}` } : {};
+    if (spec.duplicate)
+      body[
+        snake(spec.duplicate) === spec.duplicate ? `${spec.duplicate}_` : snake(spec.duplicate)
+      ] = values[0];
+    const id = withId
+      ? {
+          id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x${String(values[1])}`,
+        }
+      : {};
     if (spec.nested === 'none') return { ...id, ...body };
     if (spec.nested === 'properties-null') return { ...id, ...body, properties: null };
     return { ...id, [spec.nested]: body };
@@ -1121,17 +1563,31 @@ describe('role assignment fast path', () => {
   it('reads every shape as the plain reading does, the same shape many times over', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(shape, fc.array(fc.array(value, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.boolean()), {
-          minLength: 1,
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.tuple(
+            shape,
+            fc.array(fc.array(value, { minLength: 2, maxLength: 4 }), {
+              minLength: 1,
+              maxLength: 4,
+            }),
+            fc.boolean(),
+          ),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
         fc.option(fc.constantFrom(SUB, SUB.toUpperCase(), ' ', ''), { nil: undefined }),
         (shapes, listedIn) => {
           // Objects of one shape in a row, then the shapes interleaved: the cached shapes must be
           // told apart every time.
-          const objects = shapes.flatMap(([spec, valueSets, withId]) => valueSets.map((values) => build(spec, values, withId)));
+          const objects = shapes.flatMap(([spec, valueSets, withId]) =>
+            valueSets.map((values) => build(spec, values, withId)),
+          );
           for (const raw of [...objects, ...objects.slice().reverse()]) {
-            expect(outcome(() => normaliseRoleAssignment(raw, where, listedIn))).toEqual(outcome(() => referenceAssignment(raw, where, listedIn)));
+            expect(outcome(() => normaliseRoleAssignment(raw, where, listedIn))).toEqual(
+              outcome(() => referenceAssignment(raw, where, listedIn)),
+            );
           }
         },
       ),
@@ -1147,7 +1603,9 @@ describe('role assignment fast path', () => {
         roleDefinitionName: i % 3 === 0 ? null : 'Contributor',
         roleDefinitionId: ROLE_IDS[i % ROLE_IDS.length],
       });
-      expect(outcome(() => normaliseRoleAssignment(raw, where))).toEqual(outcome(() => referenceAssignment(raw, where)));
+      expect(outcome(() => normaliseRoleAssignment(raw, where))).toEqual(
+        outcome(() => referenceAssignment(raw, where)),
+      );
     }
   });
 
@@ -1159,12 +1617,20 @@ describe('role assignment fast path', () => {
     delete hidden.condition;
     Object.defineProperty(hidden, 'condition', { value: 'hidden', enumerable: false });
     expect(normaliseRoleAssignment(hidden, where).condition).toBe('hidden');
-    Object.defineProperty(hidden, 'properties', { value: { principalId: 'from-properties' }, enumerable: false });
+    Object.defineProperty(hidden, 'properties', {
+      value: { principalId: 'from-properties' },
+      enumerable: false,
+    });
     expect(normaliseRoleAssignment(hidden, where).principalId).toBe('from-properties');
   });
 
   it('ignores inherited fields, even where an object of the same keys had them as its own', () => {
-    const own = { id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x`, principalId: USER, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE };
+    const own = {
+      id: `${RG_SCOPE}/providers/Microsoft.Authorization/roleAssignments/x`,
+      principalId: USER,
+      roleDefinitionId: CONTRIBUTOR,
+      scope: RG_SCOPE,
+    };
     expect(normaliseRoleAssignment(own, where).scope).toBe(RG_SCOPE);
     // The same for…in keys, in the same order, but `scope` inherited: the plain reading skips it.
     const inherited = Object.create({ scope: RG_SCOPE }) as Json;
@@ -1174,11 +1640,15 @@ describe('role assignment fast path', () => {
     expect(expected).toEqual({ value: expect.objectContaining({ scope: RG_SCOPE }) }); // derived from the id
     const ghost = Object.create({ principalId: USER }) as Json;
     Object.assign(ghost, { id: own.id, roleDefinitionId: CONTRIBUTOR, scope: RG_SCOPE });
-    expect(() => normaliseRoleAssignment(ghost, where)).toThrow(new InputError(`${where}: entry has no "principalId"`));
+    expect(() => normaliseRoleAssignment(ghost, where)).toThrow(
+      new InputError(`${where}: entry has no "principalId"`),
+    );
   });
 
   it('reads objects without a prototype', () => {
     const raw = Object.assign(Object.create(null) as Json, azRoleAssignment());
-    expect(normaliseRoleAssignment(raw, where)).toEqual(referenceAssignment(azRoleAssignment(), where));
+    expect(normaliseRoleAssignment(raw, where)).toEqual(
+      referenceAssignment(azRoleAssignment(), where),
+    );
   });
 });

@@ -6,7 +6,8 @@ import { readSnapshot } from '../src/adapters/snapshotSource';
 import { InputError } from '../src/core/errors';
 import { normaliseDenyAssignment, normaliseEligibility } from '../src/core/normaliseGrants';
 
-const shape = (name: string) => JSON.parse(readFileSync(join(__dirname, 'fixtures', 'shapes', name), 'utf8'));
+const shape = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, 'fixtures', 'shapes', name), 'utf8'));
 const SUB = '00000000-0000-4000-a000-00000000000a';
 const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 
@@ -24,7 +25,11 @@ describe('normaliseEligibility', () => {
     });
     expect(a.condition).toBeUndefined();
     const b = normaliseEligibility(uaa, 'x[1]');
-    expect(b).toMatchObject({ eligible: true, scope: '/providers/Microsoft.Management/managementGroups/platform', conditionVersion: '2.0' });
+    expect(b).toMatchObject({
+      eligible: true,
+      scope: '/providers/Microsoft.Management/managementGroups/platform',
+      conditionVersion: '2.0',
+    });
     expect(b.condition).toContain('ForAnyOfAnyValues:GuidEquals');
     expect(b.listedInSubscriptionId).toBeUndefined();
   });
@@ -42,13 +47,18 @@ describe('normaliseEligibility', () => {
       },
       'sdk',
     );
-    expect(a).toMatchObject({ eligible: true, principalType: 'Group', roleDefinitionGuid: OWNER, conditionVersion: '2.0' });
+    expect(a).toMatchObject({
+      eligible: true,
+      principalType: 'Group',
+      roleDefinitionGuid: OWNER,
+      conditionVersion: '2.0',
+    });
   });
 
   it('names the entry when a field is missing', () => {
-    expect(() => normaliseEligibility({ id: 'x', properties: { scope: '/' } }, 'role-eligibility.json[3]')).toThrow(
-      new InputError('role-eligibility.json[3]: entry has no "principalId"'),
-    );
+    expect(() =>
+      normaliseEligibility({ id: 'x', properties: { scope: '/' } }, 'role-eligibility.json[3]'),
+    ).toThrow(new InputError('role-eligibility.json[3]: entry has no "principalId"'));
   });
 });
 
@@ -88,20 +98,42 @@ describe('normaliseDenyAssignment', () => {
       },
       'sdk',
     );
-    expect(deny).toMatchObject({ scope: `/subscriptions/${SUB}`, name: 'd1', doNotApplyToChildScopes: true, excludePrincipals: [] });
-    expect(deny.permissions[0]).toEqual({ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] });
+    expect(deny).toMatchObject({
+      scope: `/subscriptions/${SUB}`,
+      name: 'd1',
+      doNotApplyToChildScopes: true,
+      excludePrincipals: [],
+    });
+    expect(deny.permissions[0]).toEqual({
+      actions: ['*'],
+      notActions: [],
+      dataActions: [],
+      notDataActions: [],
+    });
   });
 
   it('names the entry and field of a malformed deny assignment', () => {
-    expect(() => normaliseDenyAssignment({}, 'deny-assignments.json[0]')).toThrow('deny-assignments.json[0]: entry has no "id"');
-    expect(() => normaliseDenyAssignment({ id: 'x' }, 'deny-assignments.json[1]')).toThrow('deny-assignments.json[1]: entry has no "scope"');
-    expect(() => normaliseDenyAssignment({ id: 'x', properties: { scope: '/', principals: [{}] } }, 'd[2]')).toThrow('d[2]: "principals[0]" has no "id"');
-    expect(() => normaliseDenyAssignment({ id: 'x', properties: { scope: '/', permissions: [{ actions: [1] }] } }, 'd[3]')).toThrow(
-      'd[3]: "permissions[0].actions[0]" is not a string',
+    expect(() => normaliseDenyAssignment({}, 'deny-assignments.json[0]')).toThrow(
+      'deny-assignments.json[0]: entry has no "id"',
     );
-    expect(() => normaliseDenyAssignment({ id: 'x', properties: { scope: '/', doNotApplyToChildScopes: 'yes' } }, 'd[4]')).toThrow(
-      'd[4]: "doNotApplyToChildScopes" is not true or false',
+    expect(() => normaliseDenyAssignment({ id: 'x' }, 'deny-assignments.json[1]')).toThrow(
+      'deny-assignments.json[1]: entry has no "scope"',
     );
+    expect(() =>
+      normaliseDenyAssignment({ id: 'x', properties: { scope: '/', principals: [{}] } }, 'd[2]'),
+    ).toThrow('d[2]: "principals[0]" has no "id"');
+    expect(() =>
+      normaliseDenyAssignment(
+        { id: 'x', properties: { scope: '/', permissions: [{ actions: [1] }] } },
+        'd[3]',
+      ),
+    ).toThrow('d[3]: "permissions[0].actions[0]" is not a string');
+    expect(() =>
+      normaliseDenyAssignment(
+        { id: 'x', properties: { scope: '/', doNotApplyToChildScopes: 'yes' } },
+        'd[4]',
+      ),
+    ).toThrow('d[4]: "doNotApplyToChildScopes" is not true or false');
     expect(() => normaliseDenyAssignment([], 'd[5]')).toThrow('d[5]: entry is not an object');
   });
 });
@@ -118,7 +150,11 @@ describe('snapshot files role-eligibility.json and deny-assignments.json', () =>
   async function folder(files: Record<string, unknown>): Promise<string> {
     const dir = join(root, String(++n));
     await (await import('node:fs/promises')).mkdir(dir);
-    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+    for (const [name, content] of Object.entries(files))
+      await writeFile(
+        join(dir, name),
+        typeof content === 'string' ? content : JSON.stringify(content),
+      );
     return dir;
   }
   const base = { 'clusters.json': [], 'role-assignments.json': [] };
@@ -132,7 +168,13 @@ describe('snapshot files role-eligibility.json and deny-assignments.json', () =>
   it('the whole ARM response (value + no nextLink) and the bare array are both accepted', async () => {
     const response = shape('arm-role-eligibility-instances.json');
     for (const eligibility of [response, response.value]) {
-      const estate = await readSnapshot(await folder({ ...base, 'role-eligibility.json': eligibility, 'deny-assignments.json': shape('arm-deny-assignments.json') }));
+      const estate = await readSnapshot(
+        await folder({
+          ...base,
+          'role-eligibility.json': eligibility,
+          'deny-assignments.json': shape('arm-deny-assignments.json'),
+        }),
+      );
       expect(estate.roleAssignments.map((a) => [a.principalId, a.eligible])).toEqual([
         ['00000000-0000-4000-c000-0000000000e1', true],
         ['00000000-0000-4000-c000-0000000000e2', true],
@@ -142,23 +184,44 @@ describe('snapshot files role-eligibility.json and deny-assignments.json', () =>
   });
 
   it('eligibilities sit beside the active assignments, repeated ids kept once', async () => {
-    const active = { id: '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a1', scope: '/subscriptions/s', principalId: 'p', principalType: 'User', roleDefinitionId: OWNER };
+    const active = {
+      id: '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a1',
+      scope: '/subscriptions/s',
+      principalId: 'p',
+      principalType: 'User',
+      roleDefinitionId: OWNER,
+    };
     const eligible = shape('arm-role-eligibility-instances.json').value[0];
-    const estate = await readSnapshot(await folder({ ...base, 'role-assignments.json': [active], 'role-eligibility.json': [eligible, eligible] }));
+    const estate = await readSnapshot(
+      await folder({
+        ...base,
+        'role-assignments.json': [active],
+        'role-eligibility.json': [eligible, eligible],
+      }),
+    );
     expect(estate.roleAssignments.map((a) => a.eligible ?? false)).toEqual([false, true]);
   });
 
   it('an empty deny-assignments.json means "none", not "unknown"', async () => {
-    const estate = await readSnapshot(await folder({ ...base, 'deny-assignments.json': { value: [] } }));
+    const estate = await readSnapshot(
+      await folder({ ...base, 'deny-assignments.json': { value: [] } }),
+    );
     expect(estate.denyAssignments).toEqual([]);
   });
 
   it('a broken file is named with the entry', async () => {
     const dir = await folder({ ...base, 'deny-assignments.json': [{ id: 'x' }] });
-    await expect(readSnapshot(dir)).rejects.toThrow(`${join(dir, 'deny-assignments.json')}[0]: entry has no "scope"`);
+    await expect(readSnapshot(dir)).rejects.toThrow(
+      `${join(dir, 'deny-assignments.json')}[0]: entry has no "scope"`,
+    );
     const dir2 = await folder({ ...base, 'role-eligibility.json': '{not json' });
-    await expect(readSnapshot(dir2)).rejects.toThrow(`${join(dir2, 'role-eligibility.json')}: not valid JSON`);
-    const dir3 = await folder({ ...base, 'role-eligibility.json': { value: [], nextLink: 'https://management.azure.com/next' } });
+    await expect(readSnapshot(dir2)).rejects.toThrow(
+      `${join(dir2, 'role-eligibility.json')}: not valid JSON`,
+    );
+    const dir3 = await folder({
+      ...base,
+      'role-eligibility.json': { value: [], nextLink: 'https://management.azure.com/next' },
+    });
     await expect(readSnapshot(dir3)).rejects.toThrow('one page of a longer ARM listing');
   });
 });

@@ -51,9 +51,21 @@ describe('actionMatches', () => {
     ['Microsoft.Authorization/*/Write', 'Microsoft.AuthorizationX/roleAssignments/write', false],
     ['Microsoft.ContainerService/*', 'microsoft.containerservice/managedclusters/write', true],
     ['Microsoft.ContainerService/*', 'Microsoft.ContainerServiceX/managedClusters/write', false],
-    ['microsoft.containerservice/managedclusters/write', 'Microsoft.ContainerService/managedClusters/write', true],
-    ['Microsoft.ContainerService/managedClusters/write', 'Microsoft.ContainerService/managedClusters/writeX', false],
-    ['Microsoft.ContainerService/managedClusters/write', 'xMicrosoft.ContainerService/managedClusters/write', false],
+    [
+      'microsoft.containerservice/managedclusters/write',
+      'Microsoft.ContainerService/managedClusters/write',
+      true,
+    ],
+    [
+      'Microsoft.ContainerService/managedClusters/write',
+      'Microsoft.ContainerService/managedClusters/writeX',
+      false,
+    ],
+    [
+      'Microsoft.ContainerService/managedClusters/write',
+      'xMicrosoft.ContainerService/managedClusters/write',
+      false,
+    ],
     ['a.b', 'aXb', false],
     ['a.b', 'a.b', true],
     ['a+b', 'aab', false],
@@ -78,20 +90,39 @@ describe('actionMatches', () => {
   function reference(pattern: string, action: string): boolean {
     const p = pattern.toLowerCase();
     const a = action.toLowerCase();
-    const dp: boolean[][] = Array.from({ length: p.length + 1 }, () => Array<boolean>(a.length + 1).fill(false));
-    dp[0]![0] = true;
+    const dp: boolean[][] = Array.from({ length: p.length + 1 }, () =>
+      Array<boolean>(a.length + 1).fill(false),
+    );
+    dp[0][0] = true;
     for (let i = 1; i <= p.length; i++) {
       for (let j = 0; j <= a.length; j++) {
-        if (p[i - 1] === '*') dp[i]![j] = dp[i - 1]![j]! || (j > 0 && dp[i]![j - 1]!);
-        else dp[i]![j] = j > 0 && dp[i - 1]![j - 1]! && p[i - 1] === a[j - 1];
+        if (p[i - 1] === '*') dp[i][j] = dp[i - 1][j] || (j > 0 && dp[i][j - 1]);
+        else dp[i][j] = j > 0 && dp[i - 1][j - 1] && p[i - 1] === a[j - 1];
       }
     }
-    return dp[p.length]![a.length]!;
+    return dp[p.length][a.length];
   }
-  const chars = fc.constantFrom('a', 'B', '/', '.', '*', '(', '[', '?', '+', '$', '^', '\\', '|', '-');
+  const chars = fc.constantFrom(
+    'a',
+    'B',
+    '/',
+    '.',
+    '*',
+    '(',
+    '[',
+    '?',
+    '+',
+    '$',
+    '^',
+    '\\',
+    '|',
+    '-',
+  );
   const text = fc.array(chars, { maxLength: 8 }).map((cs) => cs.join(''));
   const actionText = fc
-    .array(fc.constantFrom('a', 'A', 'b', '/', '.', '(', '[', '?', '+', '$', '^', '\\', '|', '-'), { maxLength: 10 })
+    .array(fc.constantFrom('a', 'A', 'b', '/', '.', '(', '[', '?', '+', '$', '^', '\\', '|', '-'), {
+      maxLength: 10,
+    })
     .map((cs) => cs.join(''));
 
   it('agrees with a reference glob matcher, metacharacters literal (property)', () => {
@@ -106,7 +137,9 @@ describe('actionMatches', () => {
   it('a pattern without * matches exactly the same string, in any case (property)', () => {
     fc.assert(
       fc.property(actionText, fc.boolean(), (action, upper) => {
-        expect(actionMatches(upper ? action.toUpperCase() : action.toLowerCase(), action)).toBe(true);
+        expect(actionMatches(upper ? action.toUpperCase() : action.toLowerCase(), action)).toBe(
+          true,
+        );
         expect(actionMatches(action, action + 'x')).toBe(false);
       }),
     );
@@ -115,7 +148,9 @@ describe('actionMatches', () => {
   it('prefix + * matches the prefix followed by anything, including slashes (property)', () => {
     fc.assert(
       fc.property(actionText, actionText, (head, tail) => {
-        expect(actionMatches(head.replace(/\*/g, '') + '*', head.replace(/\*/g, '') + tail)).toBe(true);
+        expect(actionMatches(head.replace(/\*/g, '') + '*', head.replace(/\*/g, '') + tail)).toBe(
+          true,
+        );
       }),
     );
   });
@@ -144,19 +179,27 @@ describe('allowsAction / allowsDataAction', () => {
   });
 
   it('a block with notActions only grants nothing', () => {
-    expect(allowsAction(custom({ notActions: ['*'] }), 'Microsoft.Compute/virtualMachines/read')).toBe(false);
+    expect(
+      allowsAction(custom({ notActions: ['*'] }), 'Microsoft.Compute/virtualMachines/read'),
+    ).toBe(false);
   });
 
   it('a data action never grants an action', () => {
     const role = custom({ dataActions: ['*'] });
     expect(allowsAction(role, ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL)).toBe(false);
-    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(true);
+    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(
+      true,
+    );
   });
 
   it('an action never grants a data action', () => {
     const role = custom({ actions: ['*'] });
-    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(false);
-    expect(allowsDataAction(role, 'Microsoft.KeyVault/vaults/secrets/getSecret/action')).toBe(false);
+    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(
+      false,
+    );
+    expect(allowsDataAction(role, 'Microsoft.KeyVault/vaults/secrets/getSecret/action')).toBe(
+      false,
+    );
   });
 
   it('a notDataAction does not remove an action, nor a notAction a data action', () => {
@@ -167,13 +210,19 @@ describe('allowsAction / allowsDataAction', () => {
       notActions: ['Microsoft.ContainerService/managedClusters/*'],
     });
     expect(allowsAction(role, ACTION_MANAGED_CLUSTER_WRITE)).toBe(false);
-    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(true);
+    expect(allowsDataAction(role, 'Microsoft.ContainerService/managedClusters/pods/read')).toBe(
+      true,
+    );
   });
 
   it('notDataActions remove data actions of the same block', () => {
     const rbacAdmin = builtin('aksRbacAdmin');
-    expect(allowsDataAction(rbacAdmin, 'Microsoft.ContainerService/managedClusters/namespaces/write')).toBe(false);
-    expect(allowsDataAction(rbacAdmin, 'Microsoft.ContainerService/managedClusters/secrets/read')).toBe(true);
+    expect(
+      allowsDataAction(rbacAdmin, 'Microsoft.ContainerService/managedClusters/namespaces/write'),
+    ).toBe(false);
+    expect(
+      allowsDataAction(rbacAdmin, 'Microsoft.ContainerService/managedClusters/secrets/read'),
+    ).toBe(true);
   });
 
   it('a role without permission blocks allows nothing', () => {
@@ -189,8 +238,12 @@ describe('allowsAction / allowsDataAction', () => {
 
   it('Contributor cannot write role assignments; User Access Administrator can', () => {
     expect(allowsAction(builtin('contributor'), ACTION_ROLE_ASSIGNMENT_WRITE)).toBe(false);
-    expect(allowsAction(builtin('contributor'), 'Microsoft.Authorization/roleAssignments/read')).toBe(true);
-    expect(allowsAction(builtin('userAccessAdministrator'), ACTION_ROLE_ASSIGNMENT_WRITE)).toBe(true);
+    expect(
+      allowsAction(builtin('contributor'), 'Microsoft.Authorization/roleAssignments/read'),
+    ).toBe(true);
+    expect(allowsAction(builtin('userAccessAdministrator'), ACTION_ROLE_ASSIGNMENT_WRITE)).toBe(
+      true,
+    );
   });
 });
 
@@ -206,22 +259,43 @@ describe('grantsUnrestrictedManagedClustersDataWildcard', () => {
     [['*/read'], [], false],
     [['Microsoft.ContainerService/fleets/*'], [], false],
     [['Microsoft.Kubernetes/connectedClusters/*'], [], false],
-    [['Microsoft.ContainerService/managedClusters/*'], ['Microsoft.ContainerService/managedClusters/namespaces/write'], false],
-    [['Microsoft.ContainerService/managedClusters/*'], ['Microsoft.ContainerService/managedClusters/secrets/*'], false],
+    [
+      ['Microsoft.ContainerService/managedClusters/*'],
+      ['Microsoft.ContainerService/managedClusters/namespaces/write'],
+      false,
+    ],
+    [
+      ['Microsoft.ContainerService/managedClusters/*'],
+      ['Microsoft.ContainerService/managedClusters/secrets/*'],
+      false,
+    ],
     [['Microsoft.ContainerService/managedClusters/*'], ['*/delete'], false],
     [['Microsoft.ContainerService/managedClusters/*'], ['*'], false],
     [['*'], ['Microsoft.ContainerService/*'], false],
     [['Microsoft.ContainerService/managedClusters/*'], ['Microsoft.KeyVault/vaults/*'], true],
-    [['Microsoft.ContainerService/managedClusters/*'], ['Microsoft.ContainerService/fleets/*'], true],
-    [['Microsoft.ContainerService/managedClusters/*'], ['Microsoft.ContainerService/managedClustersnapshots/*'], true],
+    [
+      ['Microsoft.ContainerService/managedClusters/*'],
+      ['Microsoft.ContainerService/fleets/*'],
+      true,
+    ],
+    [
+      ['Microsoft.ContainerService/managedClusters/*'],
+      ['Microsoft.ContainerService/managedClustersnapshots/*'],
+      true,
+    ],
   ])('dataActions %j minus %j -> %s', (dataActions, notDataActions, expected) => {
-    expect(grantsUnrestrictedManagedClustersDataWildcard(custom({ dataActions, notDataActions }))).toBe(expected);
+    expect(
+      grantsUnrestrictedManagedClustersDataWildcard(custom({ dataActions, notDataActions })),
+    ).toBe(expected);
   });
 
   it('a notDataAction in another block does not restrict the wildcard', () => {
     const role = custom(
       { dataActions: ['Microsoft.ContainerService/managedClusters/*'] },
-      { dataActions: ['x'], notDataActions: ['Microsoft.ContainerService/managedClusters/secrets/*'] },
+      {
+        dataActions: ['x'],
+        notDataActions: ['Microsoft.ContainerService/managedClusters/secrets/*'],
+      },
     );
     expect(grantsUnrestrictedManagedClustersDataWildcard(role)).toBe(true);
   });
@@ -231,7 +305,9 @@ describe('grantsUnrestrictedManagedClustersDataWildcard', () => {
   });
 
   it('holds for AKS RBAC Cluster Admin only among the AKS RBAC roles', () => {
-    expect(grantsUnrestrictedManagedClustersDataWildcard(builtin('aksRbacClusterAdmin'))).toBe(true);
+    expect(grantsUnrestrictedManagedClustersDataWildcard(builtin('aksRbacClusterAdmin'))).toBe(
+      true,
+    );
     expect(grantsUnrestrictedManagedClustersDataWildcard(builtin('aksRbacAdmin'))).toBe(false);
     expect(grantsUnrestrictedManagedClustersDataWildcard(builtin('aksRbacWriter'))).toBe(false);
     expect(grantsUnrestrictedManagedClustersDataWildcard(builtin('aksRbacReader'))).toBe(false);
@@ -243,7 +319,13 @@ describe('roleWildcardActions', () => {
   it('lists the flagged wildcards as written, once each, across blocks', () => {
     const role = custom(
       { actions: ['*', 'Microsoft.Compute/*'] },
-      { actions: ['MICROSOFT.CONTAINERSERVICE/*', 'microsoft.containerservice/managedclusters/*', '*'] },
+      {
+        actions: [
+          'MICROSOFT.CONTAINERSERVICE/*',
+          'microsoft.containerservice/managedclusters/*',
+          '*',
+        ],
+      },
     );
     expect(roleWildcardActions(role)).toEqual([
       '*',
@@ -254,7 +336,11 @@ describe('roleWildcardActions', () => {
 
   it('ignores narrower wildcards, data actions and notActions', () => {
     const role = custom({
-      actions: ['*/read', 'Microsoft.ContainerService/managedClusters/*/read', 'Microsoft.ContainerService/managedClusters/agentPools/*'],
+      actions: [
+        '*/read',
+        'Microsoft.ContainerService/managedClusters/*/read',
+        'Microsoft.ContainerService/managedClusters/agentPools/*',
+      ],
       notActions: ['*'],
       dataActions: ['*', 'Microsoft.ContainerService/*'],
     });
@@ -262,24 +348,39 @@ describe('roleWildcardActions', () => {
   });
 
   it('still reports * when notActions carve pieces out of it', () => {
-    expect(roleWildcardActions(custom({ actions: ['*'], notActions: ['Microsoft.ContainerService/*'] }))).toEqual(['*']);
+    expect(
+      roleWildcardActions(custom({ actions: ['*'], notActions: ['Microsoft.ContainerService/*'] })),
+    ).toEqual(['*']);
   });
 
   it('finds * in Owner and the managedClusters wildcard in AKS Contributor Role', () => {
     expect(roleWildcardActions(builtin('owner'))).toEqual(['*']);
-    expect(roleWildcardActions(builtin('aksContributorRole'))).toEqual(['Microsoft.ContainerService/managedClusters/*']);
+    expect(roleWildcardActions(builtin('aksContributorRole'))).toEqual([
+      'Microsoft.ContainerService/managedClusters/*',
+    ]);
     expect(roleWildcardActions(builtin('reader'))).toEqual([]);
   });
 });
 
 describe('roleCapabilities', () => {
   it('Owner: admin credential, cluster write and role assignment write', () => {
-    expect(roleCapabilities(builtin('owner'), false)).toEqual(['admin-credential', 'cluster-write', 'role-assignment-write']);
-    expect(roleCapabilities(builtin('owner'), true)).toEqual(['admin-credential', 'cluster-write', 'role-assignment-write']);
+    expect(roleCapabilities(builtin('owner'), false)).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'role-assignment-write',
+    ]);
+    expect(roleCapabilities(builtin('owner'), true)).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'role-assignment-write',
+    ]);
   });
 
   it('Contributor: admin credential and cluster write, no role assignment write', () => {
-    expect(roleCapabilities(builtin('contributor'), true)).toEqual(['admin-credential', 'cluster-write']);
+    expect(roleCapabilities(builtin('contributor'), true)).toEqual([
+      'admin-credential',
+      'cluster-write',
+    ]);
   });
 
   it('AKS Cluster Admin Role: admin credential only', () => {
@@ -287,7 +388,10 @@ describe('roleCapabilities', () => {
   });
 
   it('AKS Contributor Role: admin credential and cluster write through managedClusters/*', () => {
-    expect(roleCapabilities(builtin('aksContributorRole'), false)).toEqual(['admin-credential', 'cluster-write']);
+    expect(roleCapabilities(builtin('aksContributorRole'), false)).toEqual([
+      'admin-credential',
+      'cluster-write',
+    ]);
   });
 
   it('Reader, AKS Cluster User Role, Cluster Monitoring User: nothing', () => {
@@ -297,12 +401,18 @@ describe('roleCapabilities', () => {
   });
 
   it('User Access Administrator and RBAC Administrator: role assignment write only', () => {
-    expect(roleCapabilities(builtin('userAccessAdministrator'), true)).toEqual(['role-assignment-write']);
-    expect(roleCapabilities(builtin('roleBasedAccessControlAdministrator'), true)).toEqual(['role-assignment-write']);
+    expect(roleCapabilities(builtin('userAccessAdministrator'), true)).toEqual([
+      'role-assignment-write',
+    ]);
+    expect(roleCapabilities(builtin('roleBasedAccessControlAdministrator'), true)).toEqual([
+      'role-assignment-write',
+    ]);
   });
 
   it('AKS RBAC Cluster Admin: Kubernetes cluster-admin only when Azure RBAC is on', () => {
-    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), true)).toEqual(['kubernetes-cluster-admin']);
+    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), true)).toEqual([
+      'kubernetes-cluster-admin',
+    ]);
     expect(roleCapabilities(builtin('aksRbacClusterAdmin'), false)).toEqual([]);
   });
 
@@ -313,18 +423,27 @@ describe('roleCapabilities', () => {
   });
 
   it('the access-profile credential action alone is admin-credential', () => {
-    expect(roleCapabilities(custom({ actions: [ACTION_ACCESS_PROFILE_LIST_CREDENTIAL] }), false)).toEqual(['admin-credential']);
+    expect(
+      roleCapabilities(custom({ actions: [ACTION_ACCESS_PROFILE_LIST_CREDENTIAL] }), false),
+    ).toEqual(['admin-credential']);
   });
 
   it('listClusterAdminCredential alone is admin-credential', () => {
-    expect(roleCapabilities(custom({ actions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL.toUpperCase()] }), false)).toEqual([
-      'admin-credential',
-    ]);
+    expect(
+      roleCapabilities(
+        custom({ actions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL.toUpperCase()] }),
+        false,
+      ),
+    ).toEqual(['admin-credential']);
   });
 
   it('* minus listClusterAdminCredential still has admin-credential through the access-profile path', () => {
     const role = custom({ actions: ['*'], notActions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL] });
-    expect(roleCapabilities(role, false)).toEqual(['admin-credential', 'cluster-write', 'role-assignment-write']);
+    expect(roleCapabilities(role, false)).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'role-assignment-write',
+    ]);
   });
 
   it('* minus both credential actions has no admin-credential', () => {
@@ -343,7 +462,11 @@ describe('roleCapabilities', () => {
 
   it('returns capabilities in CAPABILITIES order whatever the order of the actions', () => {
     const role = custom({
-      actions: [ACTION_ROLE_ASSIGNMENT_WRITE, ACTION_MANAGED_CLUSTER_WRITE, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL],
+      actions: [
+        ACTION_ROLE_ASSIGNMENT_WRITE,
+        ACTION_MANAGED_CLUSTER_WRITE,
+        ACTION_ACCESS_PROFILE_LIST_CREDENTIAL,
+      ],
       dataActions: ['Microsoft.ContainerService/managedClusters/*'],
     });
     expect(roleCapabilities(role, true)).toEqual([
@@ -356,7 +479,10 @@ describe('roleCapabilities', () => {
 
   it('is cached per definition object: an edited definition under the same guid is recomputed', () => {
     const first = custom({ actions: [ACTION_MANAGED_CLUSTER_WRITE] });
-    const edited: RoleDefinition = { ...first, permissions: [{ actions: [], notActions: [], dataActions: [], notDataActions: [] }] };
+    const edited: RoleDefinition = {
+      ...first,
+      permissions: [{ actions: [], notActions: [], dataActions: [], notDataActions: [] }],
+    };
     expect(roleCapabilities(first, false)).toEqual(['cluster-write']);
     expect(roleCapabilities(edited, false)).toEqual([]);
     expect(roleCapabilities(first, false)).toBe(roleCapabilities(first, false));

@@ -22,27 +22,40 @@ const APP_ID = '00000000-0000-4000-d100-000000000001';
 
 describe('namesFromExport (az role assignment list)', () => {
   it('reads a user principalName as the UPN', () => {
-    expect(namesFromExport('User', 'dave@contoso.example', undefined)).toEqual({ userPrincipalName: 'dave@contoso.example' });
+    expect(namesFromExport('User', 'dave@contoso.example', undefined)).toEqual({
+      userPrincipalName: 'dave@contoso.example',
+    });
   });
 
   it('reads a group principalName as its display name', () => {
-    expect(namesFromExport('Group', 'grp-platform', undefined)).toEqual({ displayName: 'grp-platform' });
+    expect(namesFromExport('Group', 'grp-platform', undefined)).toEqual({
+      displayName: 'grp-platform',
+    });
   });
 
   it('drops a service principal principalName that is its application id (not a name)', () => {
     expect(namesFromExport('ServicePrincipal', APP_ID, undefined)).toEqual({});
-    expect(namesFromExport('ServicePrincipal', 'https://legacy-app.contoso.example', undefined)).toEqual({
+    expect(
+      namesFromExport('ServicePrincipal', 'https://legacy-app.contoso.example', undefined),
+    ).toEqual({
       displayName: 'https://legacy-app.contoso.example',
     });
   });
 
   it('takes principalDisplayName as the display name, over a group principalName', () => {
-    expect(namesFromExport('User', 'dave@contoso.example', 'Dave Jones')).toEqual({ displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' });
-    expect(namesFromExport('Group', 'grp-a', 'Platform team')).toEqual({ displayName: 'Platform team' });
+    expect(namesFromExport('User', 'dave@contoso.example', 'Dave Jones')).toEqual({
+      displayName: 'Dave Jones',
+      userPrincipalName: 'dave@contoso.example',
+    });
+    expect(namesFromExport('Group', 'grp-a', 'Platform team')).toEqual({
+      displayName: 'Platform team',
+    });
   });
 
   it('without a principal type, a name with @ is a UPN and anything else a display name', () => {
-    expect(namesFromExport(undefined, 'dave@contoso.example', undefined)).toEqual({ userPrincipalName: 'dave@contoso.example' });
+    expect(namesFromExport(undefined, 'dave@contoso.example', undefined)).toEqual({
+      userPrincipalName: 'dave@contoso.example',
+    });
     expect(namesFromExport('Unknown', 'grp-x', undefined)).toEqual({ displayName: 'grp-x' });
   });
 
@@ -53,7 +66,14 @@ describe('namesFromExport (az role assignment list)', () => {
 
   it('flows through normaliseRoleAssignment for the az and ARM shapes', () => {
     const az = normaliseRoleAssignment(
-      { id: `${RG}/providers/Microsoft.Authorization/roleAssignments/1`, scope: RG, principalId: DAVE, principalType: 'User', principalName: 'dave@contoso.example', roleDefinitionId: 'b24988ac-6180-42a0-ab88-20f7382dd24c' },
+      {
+        id: `${RG}/providers/Microsoft.Authorization/roleAssignments/1`,
+        scope: RG,
+        principalId: DAVE,
+        principalType: 'User',
+        principalName: 'dave@contoso.example',
+        roleDefinitionId: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+      },
       'role-assignments.json[0]',
     );
     expect(az).toMatchObject({ userPrincipalName: 'dave@contoso.example' });
@@ -61,7 +81,13 @@ describe('namesFromExport (az role assignment list)', () => {
     const arm = normaliseRoleAssignment(
       {
         id: `${RG}/providers/Microsoft.Authorization/roleAssignments/2`,
-        properties: { scope: RG, principalId: GROUP, principalType: 'Group', principalDisplayName: 'Platform team', roleDefinitionId: 'b24988ac-6180-42a0-ab88-20f7382dd24c' },
+        properties: {
+          scope: RG,
+          principalId: GROUP,
+          principalType: 'Group',
+          principalDisplayName: 'Platform team',
+          roleDefinitionId: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+        },
       },
       'role-assignments.json[1]',
     );
@@ -75,29 +101,62 @@ describe('normaliseDirectoryPrincipal (principals.json)', () => {
   it('reads a Graph user', () => {
     expect(
       normaliseDirectoryPrincipal(
-        { '@odata.type': '#microsoft.graph.user', id: DAVE, displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example', userType: 'Guest', accountEnabled: false },
+        {
+          '@odata.type': '#microsoft.graph.user',
+          id: DAVE,
+          displayName: 'Dave Jones',
+          userPrincipalName: 'dave@contoso.example',
+          userType: 'Guest',
+          accountEnabled: false,
+        },
         where,
       ),
-    ).toEqual({ id: DAVE, principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example', userType: 'Guest', accountEnabled: false });
+    ).toEqual({
+      id: DAVE,
+      principalType: 'User',
+      displayName: 'Dave Jones',
+      userPrincipalName: 'dave@contoso.example',
+      userType: 'Guest',
+      accountEnabled: false,
+    });
   });
 
   it('reads a group with member ids or member objects', () => {
-    expect(normaliseDirectoryPrincipal({ '@odata.type': '#microsoft.graph.group', id: GROUP, displayName: 'grp', members: [DAVE] }, where)).toEqual({
+    expect(
+      normaliseDirectoryPrincipal(
+        { '@odata.type': '#microsoft.graph.group', id: GROUP, displayName: 'grp', members: [DAVE] },
+        where,
+      ),
+    ).toEqual({
       id: GROUP,
       principalType: 'Group',
       displayName: 'grp',
       members: [DAVE],
     });
-    expect(normaliseDirectoryPrincipal({ principalType: 'Group', id: GROUP, members: [{ '@odata.type': '#microsoft.graph.user', id: DAVE }] }, where).members).toEqual([DAVE]);
+    expect(
+      normaliseDirectoryPrincipal(
+        {
+          principalType: 'Group',
+          id: GROUP,
+          members: [{ '@odata.type': '#microsoft.graph.user', id: DAVE }],
+        },
+        where,
+      ).members,
+    ).toEqual([DAVE]);
   });
 
   it('knows the type from @odata.type, principalType, objectType, @odata.context or the fields only one kind has', () => {
-    const type = (raw: Record<string, unknown>) => normaliseDirectoryPrincipal({ id: SP, ...raw }, where).principalType;
+    const type = (raw: Record<string, unknown>) =>
+      normaliseDirectoryPrincipal({ id: SP, ...raw }, where).principalType;
     expect(type({ '@odata.type': '#microsoft.graph.servicePrincipal' })).toBe('ServicePrincipal');
     expect(type({ principalType: 'ServicePrincipal' })).toBe('ServicePrincipal');
     expect(type({ objectType: 'User' })).toBe('User');
-    expect(type({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity' })).toBe('User');
-    expect(type({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#groups/$entity' })).toBe('Group');
+    expect(
+      type({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity' }),
+    ).toBe('User');
+    expect(
+      type({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#groups/$entity' }),
+    ).toBe('Group');
     expect(type({ appId: APP_ID })).toBe('ServicePrincipal');
     expect(type({ securityEnabled: true })).toBe('Group');
     expect(type({ userPrincipalName: 'x@contoso.example' })).toBe('User');
@@ -105,15 +164,26 @@ describe('normaliseDirectoryPrincipal (principals.json)', () => {
   });
 
   it('accepts the old az ad objectId and string booleans', () => {
-    expect(normaliseDirectoryPrincipal({ objectId: DAVE, accountEnabled: 'TRUE' }, where)).toEqual({ id: DAVE, accountEnabled: true });
+    expect(normaliseDirectoryPrincipal({ objectId: DAVE, accountEnabled: 'TRUE' }, where)).toEqual({
+      id: DAVE,
+      accountEnabled: true,
+    });
   });
 
   it('names the entry and field of what it cannot read', () => {
-    expect(() => normaliseDirectoryPrincipal({ displayName: 'no id' }, where)).toThrow(new InputError(`${where}: entry has no "id"`));
+    expect(() => normaliseDirectoryPrincipal({ displayName: 'no id' }, where)).toThrow(
+      new InputError(`${where}: entry has no "id"`),
+    );
     expect(() => normaliseDirectoryPrincipal('x', where)).toThrow(InputError);
-    expect(() => normaliseDirectoryPrincipal({ id: DAVE, accountEnabled: 'yes' }, where)).toThrow(/principals.json\[0\]: "accountEnabled"/);
-    expect(() => normaliseDirectoryPrincipal({ id: GROUP, members: 'all' }, where)).toThrow(/"members" is not an array/);
-    expect(() => normaliseDirectoryPrincipal({ id: GROUP, members: [{}] }, where)).toThrow(/"members\[0\]" has no id/);
+    expect(() => normaliseDirectoryPrincipal({ id: DAVE, accountEnabled: 'yes' }, where)).toThrow(
+      /principals.json\[0\]: "accountEnabled"/,
+    );
+    expect(() => normaliseDirectoryPrincipal({ id: GROUP, members: 'all' }, where)).toThrow(
+      /"members" is not an array/,
+    );
+    expect(() => normaliseDirectoryPrincipal({ id: GROUP, members: [{}] }, where)).toThrow(
+      /"members\[0\]" has no id/,
+    );
   });
 });
 
@@ -130,7 +200,14 @@ function assignment(principalId: string, overrides: Partial<RoleAssignment> = {}
 }
 
 function estate(roleAssignments: RoleAssignment[], directory?: Estate['directory']): Estate {
-  return { source: 'snapshot', clusters: [], roleAssignments, roleDefinitions: [], failures: [], directory };
+  return {
+    source: 'snapshot',
+    clusters: [],
+    roleAssignments,
+    roleDefinitions: [],
+    failures: [],
+    directory,
+  };
 }
 
 describe('applyDirectory', () => {
@@ -141,14 +218,33 @@ describe('applyDirectory', () => {
 
   it('names assignments from the directory, which wins over the export, and fills an unknown type', () => {
     const applied = applyDirectory(
-      estate([assignment(DAVE.toUpperCase(), { userPrincipalName: 'old@contoso.example', principalType: 'Unknown' })], {
-        source: 'principals.json',
-        complete: true,
-        principals: [{ id: DAVE, principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' }],
-      }),
+      estate(
+        [
+          assignment(DAVE.toUpperCase(), {
+            userPrincipalName: 'old@contoso.example',
+            principalType: 'Unknown',
+          }),
+        ],
+        {
+          source: 'principals.json',
+          complete: true,
+          principals: [
+            {
+              id: DAVE,
+              principalType: 'User',
+              displayName: 'Dave Jones',
+              userPrincipalName: 'dave@contoso.example',
+            },
+          ],
+        },
+      ),
     );
-    expect(applied.roleAssignments[0]).toMatchObject({ principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example' });
-    expect(applied.roleAssignments[0]!.deleted).toBeUndefined();
+    expect(applied.roleAssignments[0]).toMatchObject({
+      principalType: 'User',
+      displayName: 'Dave Jones',
+      userPrincipalName: 'dave@contoso.example',
+    });
+    expect(applied.roleAssignments[0].deleted).toBeUndefined();
   });
 
   it('keeps the export type when it is known, and the export name when the directory has none', () => {
@@ -159,59 +255,108 @@ describe('applyDirectory', () => {
         principals: [{ id: GROUP, principalType: 'User' }],
       }),
     );
-    expect(applied.roleAssignments[0]).toMatchObject({ principalType: 'Group', displayName: 'grp-export' });
+    expect(applied.roleAssignments[0]).toMatchObject({
+      principalType: 'Group',
+      displayName: 'grp-export',
+    });
   });
 
   it('marks a principal a complete directory does not list as deleted, and not when it is incomplete', () => {
     const gone = assignment(SP, { principalType: 'ServicePrincipal' });
-    expect(applyDirectory(estate([gone], { source: 'principals.json', complete: true, principals: [] })).roleAssignments[0]!.deleted).toBe(true);
-    expect(applyDirectory(estate([gone], { source: 'Microsoft Graph', complete: false, principals: [] })).roleAssignments[0]).toBe(gone);
+    expect(
+      applyDirectory(estate([gone], { source: 'principals.json', complete: true, principals: [] }))
+        .roleAssignments[0].deleted,
+    ).toBe(true);
+    expect(
+      applyDirectory(estate([gone], { source: 'Microsoft Graph', complete: false, principals: [] }))
+        .roleAssignments[0],
+    ).toBe(gone);
   });
 
   it('keeps an assignment the directory says nothing new about as the same object', () => {
     const same = assignment(DAVE, { displayName: 'Dave Jones' });
-    const applied = applyDirectory(estate([same], { source: 'principals.json', complete: true, principals: [{ id: DAVE, displayName: 'Dave Jones' }] }));
+    const applied = applyDirectory(
+      estate([same], {
+        source: 'principals.json',
+        complete: true,
+        principals: [{ id: DAVE, displayName: 'Dave Jones' }],
+      }),
+    );
     expect(applied.roleAssignments[0]).toBe(same);
   });
 
   it('lists each principal the estate names once', () => {
-    expect(principalIdsOf(estate([assignment(DAVE), assignment(DAVE.toUpperCase()), assignment(` ${GROUP} `)]))).toEqual([DAVE, GROUP]);
+    expect(
+      principalIdsOf(
+        estate([assignment(DAVE), assignment(DAVE.toUpperCase()), assignment(` ${GROUP} `)]),
+      ),
+    ).toEqual([DAVE, GROUP]);
   });
 });
 
 describe('the one wording of a principal', () => {
-  const dave = { principalId: DAVE, principalType: 'User', displayName: 'Dave Jones', userPrincipalName: 'dave@contoso.example', roleName: 'Contributor', scope: RG };
+  const dave = {
+    principalId: DAVE,
+    principalType: 'User',
+    displayName: 'Dave Jones',
+    userPrincipalName: 'dave@contoso.example',
+    roleName: 'Contributor',
+    scope: RG,
+  };
 
   it('shows the name and UPN, and the id beside them', () => {
     expect(principalName(dave)).toBe('Dave Jones (dave@contoso.example)');
     expect(describePrincipal(dave)).toBe(`Dave Jones (dave@contoso.example) · User ${DAVE}`);
-    expect(describeGrant(dave)).toBe(`Dave Jones (dave@contoso.example) · Contributor at rg-prod · User ${DAVE}`);
+    expect(describeGrant(dave)).toBe(
+      `Dave Jones (dave@contoso.example) · Contributor at rg-prod · User ${DAVE}`,
+    );
   });
 
   it('shows the type and id when there is no name, and says Principal for an unknown type', () => {
-    const bare: { principalId: string; principalType: string; roleName: string; scope: string; displayName?: string } = { principalId: DAVE, principalType: 'Unknown', roleName: 'Owner', scope: '/' };
+    const bare: {
+      principalId: string;
+      principalType: string;
+      roleName: string;
+      scope: string;
+      displayName?: string;
+    } = { principalId: DAVE, principalType: 'Unknown', roleName: 'Owner', scope: '/' };
     expect(principalName(bare)).toBeUndefined();
     expect(principalLabel(bare)).toBe(`Principal ${DAVE}`);
     expect(describeGrant(bare)).toBe(`Principal ${DAVE} · Owner at the tenant root (/)`);
   });
 
   it('shows one name when display name and UPN are the same, or only one is known', () => {
-    expect(principalName({ displayName: 'dave@contoso.example', userPrincipalName: 'DAVE@contoso.example' })).toBe('dave@contoso.example');
-    expect(principalName({ userPrincipalName: 'dave@contoso.example' })).toBe('dave@contoso.example');
+    expect(
+      principalName({
+        displayName: 'dave@contoso.example',
+        userPrincipalName: 'DAVE@contoso.example',
+      }),
+    ).toBe('dave@contoso.example');
+    expect(principalName({ userPrincipalName: 'dave@contoso.example' })).toBe(
+      'dave@contoso.example',
+    );
     expect(principalName({ displayName: 'grp' })).toBe('grp');
   });
 
   it('says when the directory no longer knows the principal', () => {
-    expect(describeGrant({ ...dave, deleted: true })).toBe(`Dave Jones (dave@contoso.example) (deleted) · Contributor at rg-prod · User ${DAVE}`);
-    expect(principalLabel({ principalId: SP, principalType: 'ServicePrincipal', deleted: true })).toBe(`ServicePrincipal ${SP} (deleted)`);
+    expect(describeGrant({ ...dave, deleted: true })).toBe(
+      `Dave Jones (dave@contoso.example) (deleted) · Contributor at rg-prod · User ${DAVE}`,
+    );
+    expect(
+      principalLabel({ principalId: SP, principalType: 'ServicePrincipal', deleted: true }),
+    ).toBe(`ServicePrincipal ${SP} (deleted)`);
   });
 
   it('names scopes as an engineer does', () => {
     expect(scopeLabel(RG)).toBe('rg-prod');
     expect(scopeLabel(`${RG}/`)).toBe('rg-prod');
     expect(scopeLabel(`/subscriptions/${SUB}`)).toBe(`subscription ${SUB}`);
-    expect(scopeLabel(`${RG}/providers/Microsoft.ContainerService/managedClusters/aks-prod`)).toBe('aks-prod');
-    expect(scopeLabel('/providers/Microsoft.Management/managementGroups/mg-contoso')).toBe('management group mg-contoso');
+    expect(scopeLabel(`${RG}/providers/Microsoft.ContainerService/managedClusters/aks-prod`)).toBe(
+      'aks-prod',
+    );
+    expect(scopeLabel('/providers/Microsoft.Management/managementGroups/mg-contoso')).toBe(
+      'management group mg-contoso',
+    );
     expect(scopeLabel('/')).toBe('the tenant root (/)');
     expect(scopeLabel('')).toBe('the tenant root (/)');
   });

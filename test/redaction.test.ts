@@ -13,12 +13,27 @@ function expectRedacted(text: string, ...secrets: string[]): string {
 
 describe('SAS signatures', () => {
   it.each([
-    ['a query parameter after ?', `https://acct.table.core.windows.net/Tables?sig=${SIG}&se=2030-01-01`],
-    ['a query parameter after &', `https://acct.table.core.windows.net/Tables?sv=2022-11-02&sig=${SIG}&se=2030`],
-    ['JSON-escaped & (\\u0026)', String.raw`{"url":"https://x.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sv=1.0\u0026sig=${SIG}"}`],
+    [
+      'a query parameter after ?',
+      `https://acct.table.core.windows.net/Tables?sig=${SIG}&se=2030-01-01`,
+    ],
+    [
+      'a query parameter after &',
+      `https://acct.table.core.windows.net/Tables?sv=2022-11-02&sig=${SIG}&se=2030`,
+    ],
+    [
+      'JSON-escaped & (\\u0026)',
+      String.raw`{"url":"https://x.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sv=1.0\u0026sig=${SIG}"}`,
+    ],
     ['HTML-escaped & (&amp;)', `<a href="https://x.logic.azure.com/invoke?sv=1.0&amp;sig=${SIG}">`],
-    ['percent-encoded (%26sig%3D)', `target=https%3A%2F%2Fx.logic.azure.com%2Finvoke%3Fsv%3D1.0%26sig%3D${SIG}%26sp%3Drun`],
-    ['double percent-encoded (%2526sig%253D)', `next=https%253A%252F%252Fx%252Finvoke%253Fsv%253D1.0%2526sig%253D${SIG}`],
+    [
+      'percent-encoded (%26sig%3D)',
+      `target=https%3A%2F%2Fx.logic.azure.com%2Finvoke%3Fsv%3D1.0%26sig%3D${SIG}%26sp%3Drun`,
+    ],
+    [
+      'double percent-encoded (%2526sig%253D)',
+      `next=https%253A%252F%252Fx%252Finvoke%253Fsv%253D1.0%2526sig%253D${SIG}`,
+    ],
     ['upper case', `https://acct.queue.core.windows.net/q?SV=1&SIG=${SIG}`],
     ['a bare token at the start', `sig=${SIG}&sv=2022`],
   ])('%s', (_name, text) => {
@@ -27,22 +42,32 @@ describe('SAS signatures', () => {
   });
 
   it('keeps the parameters after the signature', () => {
-    expect(redactSecrets(`https://a/b?sv=1&sig=${SIG}&se=2030-01-01`)).toBe(`https://a/b?sv=1&sig=${REDACTED}&se=2030-01-01`);
+    expect(redactSecrets(`https://a/b?sv=1&sig=${SIG}&se=2030-01-01`)).toBe(
+      `https://a/b?sv=1&sig=${REDACTED}&se=2030-01-01`,
+    );
     expect(redactSecrets(`u%3Fsig%3D${SIG}%26sp%3Drun`)).toBe(`u%3Fsig%3D${REDACTED}%26sp%3Drun`);
   });
 
   it('a connection string SAS goes whole, up to the next ;', () => {
     const text = `TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=sv=2022-11-02&ss=t&srt=sco&sp=rwdlacu&se=2030-01-01&sig=${SIG};QueueEndpoint=https://q/`;
     const out = expectRedacted(text, SIG, 'sp=rwdlacu');
-    expect(out).toBe(`TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=${REDACTED};QueueEndpoint=https://q/`);
+    expect(out).toBe(
+      `TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=${REDACTED};QueueEndpoint=https://q/`,
+    );
   });
 });
 
 describe('keys in connection strings', () => {
   it.each([
-    ['AccountKey', `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`],
+    [
+      'AccountKey',
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`,
+    ],
     ['ACS accesskey', `endpoint=https://acs.communication.azure.com/;accesskey=${KEY}`],
-    ['SharedAccessKey', `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=${KEY}`],
+    [
+      'SharedAccessKey',
+      `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=${KEY}`,
+    ],
     ['Password', `Server=tcp:x;User ID=u;Password=${KEY};`],
     ['with spaces around =', `AccountName=acct; AccountKey = ${KEY} ;`],
   ])('%s', (_name, text) => {
@@ -50,9 +75,9 @@ describe('keys in connection strings', () => {
   });
 
   it('keeps the names that are no secret', () => {
-    expect(redactSecrets(`AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`)).toBe(
-      `AccountName=acct;AccountKey=${REDACTED};EndpointSuffix=core.windows.net`,
-    );
+    expect(
+      redactSecrets(`AccountName=acct;AccountKey=${KEY};EndpointSuffix=core.windows.net`),
+    ).toBe(`AccountName=acct;AccountKey=${REDACTED};EndpointSuffix=core.windows.net`);
     expect(redactSecrets('SharedAccessKeyName=send;')).toBe('SharedAccessKeyName=send;');
   });
 });
@@ -60,16 +85,26 @@ describe('keys in connection strings', () => {
 describe('function keys and bearer tokens', () => {
   it.each([
     ['code= query', `POST http://localhost:7071/api/clusters?code=${KEY}`, KEY],
-    ['code= after &', `https://app.azurewebsites.net/runtime/webhooks/eventgrid?functionName=armEvents&code=${SIG}`, SIG],
+    [
+      'code= after &',
+      `https://app.azurewebsites.net/runtime/webhooks/eventgrid?functionName=armEvents&code=${SIG}`,
+      SIG,
+    ],
     ['x-functions-key header', `headers: { "x-functions-key": "${SIG}" }`, SIG],
     ['x-functions-key: value', `x-functions-key: ${SIG}`, SIG],
-    ['bearer token', 'Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl', 'eyJ0eXAiOiJKV1Qi'],
+    [
+      'bearer token',
+      'Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl',
+      'eyJ0eXAiOiJKV1Qi',
+    ],
   ])('%s', (_name, text, secret) => {
     expectRedacted(text, secret);
   });
 
   it('the word code in prose is left alone', () => {
-    expect(redactSecrets('request failed with code=ECONNREFUSED (exit code 2)')).toBe('request failed with code=ECONNREFUSED (exit code 2)');
+    expect(redactSecrets('request failed with code=ECONNREFUSED (exit code 2)')).toBe(
+      'request failed with code=ECONNREFUSED (exit code 2)',
+    );
   });
 });
 
@@ -87,7 +122,8 @@ describe('known secrets', () => {
   });
 
   it('text without secrets is returned unchanged', () => {
-    const text = 'Table Storage unreachable: connect ECONNREFUSED 127.0.0.1:10002 (table auditposture)';
+    const text =
+      'Table Storage unreachable: connect ECONNREFUSED 127.0.0.1:10002 (table auditposture)';
     expect(redactSecrets(text)).toBe(text);
   });
 });

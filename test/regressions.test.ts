@@ -1,4 +1,11 @@
-import type { Capability, ClusterPosture, Finding, FindingStatus, PrincipalAccess, Severity } from '../src/core/model';
+import type {
+  Capability,
+  ClusterPosture,
+  Finding,
+  FindingStatus,
+  PrincipalAccess,
+  Severity,
+} from '../src/core/model';
 import {
   accessComplete,
   diffPostures,
@@ -10,17 +17,35 @@ import {
   worstFailingSeverity,
 } from '../src/core/regressions';
 
-const CLUSTER_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod';
+const CLUSTER_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod';
 const ALICE = '11111111-1111-1111-1111-111111111111';
 const BOB = '22222222-2222-2222-2222-222222222222';
 
-function finding(checkId: string, status: FindingStatus, severity: Severity = 'high', principals?: PrincipalAccess[]): Finding {
-  const f: Finding = { checkId, status, severity, title: `title of ${checkId}`, detail: `detail of ${checkId}`, remediation: `az fix ${checkId}` };
+function finding(
+  checkId: string,
+  status: FindingStatus,
+  severity: Severity = 'high',
+  principals?: PrincipalAccess[],
+): Finding {
+  const f: Finding = {
+    checkId,
+    status,
+    severity,
+    title: `title of ${checkId}`,
+    detail: `detail of ${checkId}`,
+    remediation: `az fix ${checkId}`,
+  };
   if (principals) f.principals = principals;
   return f;
 }
 
-function grant(principalId: string, capabilities: Capability[], roleName = 'Contributor', principalType = 'User'): PrincipalAccess {
+function grant(
+  principalId: string,
+  capabilities: Capability[],
+  roleName = 'Contributor',
+  principalType = 'User',
+): PrincipalAccess {
   return {
     principalId,
     principalType,
@@ -63,7 +88,16 @@ function posture(spec: PostureSpec = {}): ClusterPosture {
 
 describe('diffPostures: baseline and checks', () => {
   it('returns nothing without a stored posture (the baseline pages nobody)', () => {
-    expect(diffPostures(undefined, posture({ local: 'fail', adminAccess: 'fail', principals: [grant(ALICE, ['admin-credential'])] }))).toEqual([]);
+    expect(
+      diffPostures(
+        undefined,
+        posture({
+          local: 'fail',
+          adminAccess: 'fail',
+          principals: [grant(ALICE, ['admin-credential'])],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('returns nothing when nothing changed', () => {
@@ -72,15 +106,29 @@ describe('diffPostures: baseline and checks', () => {
 
   it('pass → fail is check-failed with the finding severity', () => {
     expect(diffPostures(posture(), posture({ local: 'fail' }))).toEqual([
-      { kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail', severity: 'high' },
+      {
+        kind: 'check-failed',
+        checkId: 'local-accounts-disabled',
+        before: 'pass',
+        after: 'fail',
+        severity: 'high',
+      },
     ]);
   });
 
   it('not-applicable → fail is check-failed', () => {
-    const before = posture({ extra: [finding('keyvault-secret-rotation', 'not-applicable', 'low')] });
+    const before = posture({
+      extra: [finding('keyvault-secret-rotation', 'not-applicable', 'low')],
+    });
     const after = posture({ extra: [finding('keyvault-secret-rotation', 'fail', 'low')] });
     expect(diffPostures(before, after)).toEqual([
-      { kind: 'check-failed', checkId: 'keyvault-secret-rotation', before: 'not-applicable', after: 'fail', severity: 'low' },
+      {
+        kind: 'check-failed',
+        checkId: 'keyvault-secret-rotation',
+        before: 'not-applicable',
+        after: 'fail',
+        severity: 'low',
+      },
     ]);
   });
 
@@ -96,7 +144,13 @@ describe('diffPostures: baseline and checks', () => {
     const before = posture({ extra: [finding('custom-role-wildcards', 'fail', 'medium')] });
     const after = posture({ extra: [finding('custom-role-wildcards', 'fail', 'critical')] });
     expect(diffPostures(before, after)).toEqual([
-      { kind: 'severity-rose', checkId: 'custom-role-wildcards', before: 'medium', after: 'critical', severity: 'critical' },
+      {
+        kind: 'severity-rose',
+        checkId: 'custom-role-wildcards',
+        before: 'medium',
+        after: 'critical',
+        severity: 'critical',
+      },
     ]);
   });
 
@@ -107,12 +161,20 @@ describe('diffPostures: baseline and checks', () => {
   });
 
   it('a check new to the catalogue that fails sets its own baseline', () => {
-    expect(diffPostures(posture(), posture({ extra: [finding('brand-new-check', 'fail', 'critical')] }))).toEqual([]);
+    expect(
+      diffPostures(posture(), posture({ extra: [finding('brand-new-check', 'fail', 'critical')] })),
+    ).toEqual([]);
   });
 
   it('reports several regressions of one evaluation', () => {
-    const regressions = diffPostures(posture(), posture({ local: 'fail', extra: [] , viaGroups: 'fail' }));
-    expect(regressions.map((r) => r.checkId).sort()).toEqual(['local-accounts-disabled', 'privileged-access-via-groups']);
+    const regressions = diffPostures(
+      posture(),
+      posture({ local: 'fail', extra: [], viaGroups: 'fail' }),
+    );
+    expect(regressions.map((r) => r.checkId).sort()).toEqual([
+      'local-accounts-disabled',
+      'privileged-access-via-groups',
+    ]);
   });
 });
 
@@ -129,7 +191,13 @@ describe('diffPostures: error neither raises nor clears', () => {
     const memory2 = rememberPosture(errored, memory1);
     expect(memory2.checks['local-accounts-disabled']).toEqual({ status: 'pass', severity: 'high' });
     expect(diffPostures(errored, posture({ local: 'fail' }), memory2)).toEqual([
-      { kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail', severity: 'high' },
+      {
+        kind: 'check-failed',
+        checkId: 'local-accounts-disabled',
+        before: 'pass',
+        after: 'fail',
+        severity: 'high',
+      },
     ]);
   });
 
@@ -168,7 +236,11 @@ describe('diffPostures: error neither raises nor clears', () => {
 describe('diffPostures: privilege gained', () => {
   it('a new principal with admin-credential is privilege-gained under admin-credential-access, critical while local accounts are enabled', () => {
     const before = posture({ local: 'fail' });
-    const after = posture({ local: 'fail', adminAccess: 'fail', principals: [grant(ALICE, ['admin-credential', 'cluster-write'])] });
+    const after = posture({
+      local: 'fail',
+      adminAccess: 'fail',
+      principals: [grant(ALICE, ['admin-credential', 'cluster-write'])],
+    });
     const regressions = diffPostures(before, after);
     expect(regressions).toContainEqual({
       kind: 'privilege-gained',
@@ -179,27 +251,56 @@ describe('diffPostures: privilege gained', () => {
       severity: 'critical',
     });
     // and the access check itself went pass → fail
-    expect(regressions).toContainEqual({ kind: 'check-failed', checkId: 'admin-credential-access', before: 'pass', after: 'fail', severity: 'critical' });
+    expect(regressions).toContainEqual({
+      kind: 'check-failed',
+      checkId: 'admin-credential-access',
+      before: 'pass',
+      after: 'fail',
+      severity: 'critical',
+    });
   });
 
   it('is high when local accounts are disabled', () => {
-    const after = posture({ principals: [grant(ALICE, ['admin-credential'], 'Contributor', 'Group')] });
+    const after = posture({
+      principals: [grant(ALICE, ['admin-credential'], 'Contributor', 'Group')],
+    });
     expect(diffPostures(posture(), after)).toEqual([
-      { kind: 'privilege-gained', checkId: 'admin-credential-access', principalId: ALICE, before: 'none', after: 'admin-credential', severity: 'high' },
+      {
+        kind: 'privilege-gained',
+        checkId: 'admin-credential-access',
+        principalId: ALICE,
+        before: 'none',
+        after: 'admin-credential',
+        severity: 'high',
+      },
     ]);
   });
 
   it('capabilities other than admin-credential file under privileged-access-via-groups', () => {
-    const after = posture({ principals: [grant(ALICE, ['role-assignment-write'], 'User Access Administrator', 'Group')] });
+    const after = posture({
+      principals: [grant(ALICE, ['role-assignment-write'], 'User Access Administrator', 'Group')],
+    });
     expect(diffPostures(posture(), after)).toEqual([
-      { kind: 'privilege-gained', checkId: 'privileged-access-via-groups', principalId: ALICE, before: 'none', after: 'role-assignment-write', severity: 'high' },
+      {
+        kind: 'privilege-gained',
+        checkId: 'privileged-access-via-groups',
+        principalId: ALICE,
+        before: 'none',
+        after: 'role-assignment-write',
+        severity: 'high',
+      },
     ]);
   });
 
   it('a principal adding a capability to those it had is privilege-gained with before/after lists', () => {
-    const before = posture({ principals: [grant(ALICE, ['cluster-write'], 'Custom writer', 'Group')] });
+    const before = posture({
+      principals: [grant(ALICE, ['cluster-write'], 'Custom writer', 'Group')],
+    });
     const after = posture({
-      principals: [grant(ALICE, ['cluster-write'], 'Custom writer', 'Group'), grant(ALICE, ['kubernetes-cluster-admin'], 'AKS RBAC Cluster Admin', 'Group')],
+      principals: [
+        grant(ALICE, ['cluster-write'], 'Custom writer', 'Group'),
+        grant(ALICE, ['kubernetes-cluster-admin'], 'AKS RBAC Cluster Admin', 'Group'),
+      ],
     });
     expect(diffPostures(before, after)).toEqual([
       {
@@ -214,24 +315,37 @@ describe('diffPostures: privilege gained', () => {
   });
 
   it('compares principal ids case-insensitively', () => {
-    const before = posture({ principals: [grant(ALICE.toUpperCase(), ['admin-credential'], 'Owner', 'Group')] });
+    const before = posture({
+      principals: [grant(ALICE.toUpperCase(), ['admin-credential'], 'Owner', 'Group')],
+    });
     const after = posture({ principals: [grant(ALICE, ['admin-credential'], 'Owner', 'Group')] });
     expect(diffPostures(before, after)).toEqual([]);
   });
 
   it('the same capability through another role is not a gain', () => {
     const before = posture({ principals: [grant(ALICE, ['admin-credential'], 'Owner', 'Group')] });
-    const after = posture({ principals: [grant(ALICE, ['admin-credential'], 'Azure Kubernetes Service Cluster Admin Role', 'Group')] });
+    const after = posture({
+      principals: [
+        grant(ALICE, ['admin-credential'], 'Azure Kubernetes Service Cluster Admin Role', 'Group'),
+      ],
+    });
     expect(diffPostures(before, after)).toEqual([]);
   });
 
   it('losing a capability is not a regression', () => {
-    const before = posture({ principals: [grant(ALICE, ['admin-credential', 'cluster-write'], 'Owner', 'Group')] });
+    const before = posture({
+      principals: [grant(ALICE, ['admin-credential', 'cluster-write'], 'Owner', 'Group')],
+    });
     expect(diffPostures(before, posture())).toEqual([]);
   });
 
   it('one regression per principal', () => {
-    const after = posture({ principals: [grant(ALICE, ['cluster-write'], 'W', 'Group'), grant(BOB, ['admin-credential'], 'O', 'Group')] });
+    const after = posture({
+      principals: [
+        grant(ALICE, ['cluster-write'], 'W', 'Group'),
+        grant(BOB, ['admin-credential'], 'O', 'Group'),
+      ],
+    });
     const regressions = diffPostures(posture(), after);
     expect(regressions.map((r) => [r.principalId, r.checkId])).toEqual([
       [ALICE, 'privileged-access-via-groups'],
@@ -241,14 +355,20 @@ describe('diffPostures: privilege gained', () => {
 
   it('unknown local-accounts status (error, never known) is treated as enabled: critical', () => {
     const before = posture({ local: 'error' });
-    const after = posture({ local: 'error', principals: [grant(ALICE, ['cluster-write'], 'W', 'Group')] });
+    const after = posture({
+      local: 'error',
+      principals: [grant(ALICE, ['cluster-write'], 'W', 'Group')],
+    });
     expect(diffPostures(before, after)[0].severity).toBe('critical');
   });
 
   it('local accounts in error use the last known status for the severity', () => {
     const first = posture({ local: 'pass' });
     const memory = rememberPosture(first);
-    const after = posture({ local: 'error', principals: [grant(ALICE, ['cluster-write'], 'W', 'Group')] });
+    const after = posture({
+      local: 'error',
+      principals: [grant(ALICE, ['cluster-write'], 'W', 'Group')],
+    });
     expect(diffPostures(first, after, memory)[0].severity).toBe('high');
   });
 
@@ -271,7 +391,9 @@ describe('diffPostures: privilege gained', () => {
     const first = posture({ principals });
     const blind = posture({ adminAccess: 'error', viaGroups: 'error', principals: [] });
     const memory = rememberPosture(blind, rememberPosture(first));
-    const back = posture({ principals: [...principals, grant(BOB, ['cluster-write'], 'W', 'Group')] });
+    const back = posture({
+      principals: [...principals, grant(BOB, ['cluster-write'], 'W', 'Group')],
+    });
     expect(diffPostures(blind, back, memory).map((r) => r.principalId)).toEqual([BOB]);
   });
 
@@ -286,7 +408,10 @@ describe('diffPostures: privilege gained', () => {
 
   it('a partial read keeps what it cannot see and adds what it can', () => {
     const first = posture({ principals: [grant(ALICE, ['cluster-write'], 'W', 'Group')] });
-    const partial = posture({ viaGroups: 'error', principals: [grant(BOB, ['cluster-write'], 'W', 'Group')] });
+    const partial = posture({
+      viaGroups: 'error',
+      principals: [grant(BOB, ['cluster-write'], 'W', 'Group')],
+    });
     const memory = rememberPosture(partial, rememberPosture(first));
     expect(Object.keys(memory.principals).sort()).toEqual([ALICE, BOB]);
   });
@@ -310,22 +435,35 @@ describe('helpers', () => {
   });
 
   it('formats and parses capability lists in catalogue order', () => {
-    expect(formatCapabilities(['cluster-write', 'admin-credential'])).toBe('admin-credential, cluster-write');
+    expect(formatCapabilities(['cluster-write', 'admin-credential'])).toBe(
+      'admin-credential, cluster-write',
+    );
     expect(formatCapabilities([])).toBe('none');
-    expect(parseCapabilities('admin-credential, cluster-write')).toEqual(['admin-credential', 'cluster-write']);
+    expect(parseCapabilities('admin-credential, cluster-write')).toEqual([
+      'admin-credential',
+      'cluster-write',
+    ]);
     expect(parseCapabilities('none')).toEqual([]);
   });
 
   it('postureChanged looks at status, score, failing checks and principals', () => {
     expect(postureChanged(undefined, posture())).toBe(true);
-    expect(postureChanged(posture(), { ...posture(), evaluatedAt: '2030-01-01T00:00:00.000Z' })).toBe(false);
+    expect(
+      postureChanged(posture(), { ...posture(), evaluatedAt: '2030-01-01T00:00:00.000Z' }),
+    ).toBe(false);
     expect(postureChanged(posture(), posture({ score: 90 }))).toBe(true);
     expect(postureChanged(posture(), posture({ status: 'fail' }))).toBe(true);
     expect(postureChanged(posture(), posture({ local: 'fail' }))).toBe(true);
-    expect(postureChanged(posture(), posture({ principals: [grant(ALICE, ['cluster-write'])] }))).toBe(true);
+    expect(
+      postureChanged(posture(), posture({ principals: [grant(ALICE, ['cluster-write'])] })),
+    ).toBe(true);
     // Same principals in another order and case: no change.
-    const a = posture({ principals: [grant(ALICE, ['cluster-write']), grant(BOB, ['admin-credential'])] });
-    const b = posture({ principals: [grant(BOB.toUpperCase(), ['admin-credential']), grant(ALICE, ['cluster-write'])] });
+    const a = posture({
+      principals: [grant(ALICE, ['cluster-write']), grant(BOB, ['admin-credential'])],
+    });
+    const b = posture({
+      principals: [grant(BOB.toUpperCase(), ['admin-credential']), grant(ALICE, ['cluster-write'])],
+    });
     expect(postureChanged(a, b)).toBe(false);
   });
 

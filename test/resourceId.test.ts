@@ -15,19 +15,33 @@ describe('parseResourceId', () => {
     });
   });
 
-  it.each(['resourcegroups', 'resourceGroups', 'RESOURCEGROUPS', 'ResourceGroups'])('accepts the %s keyword', (keyword) => {
-    expect(parseResourceId(`/subscriptions/${SUB}/${keyword}/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`).resourceGroup).toBe(
-      'rg-prod',
-    );
-  });
+  it.each(['resourcegroups', 'resourceGroups', 'RESOURCEGROUPS', 'ResourceGroups'])(
+    'accepts the %s keyword',
+    (keyword) => {
+      expect(
+        parseResourceId(
+          `/subscriptions/${SUB}/${keyword}/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+        ).resourceGroup,
+      ).toBe('rg-prod');
+    },
+  );
 
   it('accepts SUBSCRIPTIONS and PROVIDERS in any case', () => {
-    const parts = parseResourceId(`/SUBSCRIPTIONS/${SUB}/RESOURCEGROUPS/rg/PROVIDERS/Microsoft.ContainerService/managedClusters/aks`);
-    expect(parts).toMatchObject({ subscriptionId: SUB, resourceGroup: 'rg', provider: 'Microsoft.ContainerService', name: 'aks' });
+    const parts = parseResourceId(
+      `/SUBSCRIPTIONS/${SUB}/RESOURCEGROUPS/rg/PROVIDERS/Microsoft.ContainerService/managedClusters/aks`,
+    );
+    expect(parts).toMatchObject({
+      subscriptionId: SUB,
+      resourceGroup: 'rg',
+      provider: 'Microsoft.ContainerService',
+      name: 'aks',
+    });
   });
 
   it('keeps the case of the values', () => {
-    const parts = parseResourceId(`/subscriptions/${SUB.toUpperCase()}/resourceGroups/RG-Prod/providers/microsoft.containerservice/ManagedClusters/AKS-Prod`);
+    const parts = parseResourceId(
+      `/subscriptions/${SUB.toUpperCase()}/resourceGroups/RG-Prod/providers/microsoft.containerservice/ManagedClusters/AKS-Prod`,
+    );
     expect(parts).toEqual({
       subscriptionId: SUB.toUpperCase(),
       resourceGroup: 'RG-Prod',
@@ -43,7 +57,9 @@ describe('parseResourceId', () => {
   });
 
   it('tolerates doubled slashes, surrounding blanks and a missing leading slash', () => {
-    expect(parseResourceId(`  ${CLUSTER.replace('/resourceGroups/', '//resourceGroups//')}  `)).toEqual(parseResourceId(CLUSTER));
+    expect(
+      parseResourceId(`  ${CLUSTER.replace('/resourceGroups/', '//resourceGroups//')}  `),
+    ).toEqual(parseResourceId(CLUSTER));
     expect(parseResourceId(CLUSTER.slice(1))).toEqual(parseResourceId(CLUSTER));
   });
 
@@ -52,7 +68,10 @@ describe('parseResourceId', () => {
   });
 
   it('parses a resource group id', () => {
-    expect(parseResourceId(`/subscriptions/${SUB}/resourceGroups/rg-prod`)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod' });
+    expect(parseResourceId(`/subscriptions/${SUB}/resourceGroups/rg-prod`)).toEqual({
+      subscriptionId: SUB,
+      resourceGroup: 'rg-prod',
+    });
   });
 
   it('parses a management group id', () => {
@@ -72,7 +91,11 @@ describe('parseResourceId', () => {
   });
 
   it('reads an extension resource as the innermost provider', () => {
-    expect(parseResourceId(`${CLUSTER}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-9000-000000000001`)).toEqual({
+    expect(
+      parseResourceId(
+        `${CLUSTER}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-9000-000000000001`,
+      ),
+    ).toEqual({
       subscriptionId: SUB,
       resourceGroup: 'rg-prod',
       provider: 'Microsoft.Authorization',
@@ -82,7 +105,11 @@ describe('parseResourceId', () => {
   });
 
   it('leaves the name out when the id ends with a type', () => {
-    expect(parseResourceId(`/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters`)).toEqual({
+    expect(
+      parseResourceId(
+        `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters`,
+      ),
+    ).toEqual({
       subscriptionId: SUB,
       resourceGroup: 'rg',
       provider: 'Microsoft.ContainerService',
@@ -98,17 +125,25 @@ describe('parseResourceId', () => {
 
   it('does not take a dangling keyword for a value', () => {
     expect(parseResourceId('/subscriptions/')).toEqual({});
-    expect(parseResourceId(`/subscriptions/${SUB}/resourceGroups/`)).toEqual({ subscriptionId: SUB });
+    expect(parseResourceId(`/subscriptions/${SUB}/resourceGroups/`)).toEqual({
+      subscriptionId: SUB,
+    });
   });
 });
 
 describe('clusterIdParts', () => {
   it('returns subscription, resource group and name', () => {
-    expect(clusterIdParts(CLUSTER)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod' });
+    expect(clusterIdParts(CLUSTER)).toEqual({
+      subscriptionId: SUB,
+      resourceGroup: 'rg-prod',
+      name: 'aks-prod',
+    });
   });
 
   it('lower-cases the subscription id only', () => {
-    expect(clusterIdParts(CLUSTER.replace(SUB, SUB.toUpperCase()).replace('rg-prod', 'RG-Prod'))).toEqual({
+    expect(
+      clusterIdParts(CLUSTER.replace(SUB, SUB.toUpperCase()).replace('rg-prod', 'RG-Prod')),
+    ).toEqual({
       subscriptionId: SUB,
       resourceGroup: 'RG-Prod',
       name: 'aks-prod',
@@ -117,17 +152,33 @@ describe('clusterIdParts', () => {
 
   it('accepts any case of provider, type and keywords, and a trailing slash', () => {
     const id = `/SUBSCRIPTIONS/${SUB}/resourcegroups/rg-prod/providers/microsoft.containerservice/MANAGEDCLUSTERS/aks-prod/`;
-    expect(clusterIdParts(id)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod' });
+    expect(clusterIdParts(id)).toEqual({
+      subscriptionId: SUB,
+      resourceGroup: 'rg-prod',
+      name: 'aks-prod',
+    });
   });
 
   it.each([
     ['a resource group', `/subscriptions/${SUB}/resourceGroups/rg-prod`],
     ['a subscription', `/subscriptions/${SUB}`],
-    ['another resource type', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`],
+    [
+      'another resource type',
+      `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`,
+    ],
     ['an agent pool', `${CLUSTER}/agentPools/system`],
-    ['a role assignment on a cluster', `${CLUSTER}/providers/Microsoft.Authorization/roleAssignments/x`],
-    ['a cluster type without a name', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters`],
-    ['a cluster without a resource group', `/subscriptions/${SUB}/providers/Microsoft.ContainerService/managedClusters/aks`],
+    [
+      'a role assignment on a cluster',
+      `${CLUSTER}/providers/Microsoft.Authorization/roleAssignments/x`,
+    ],
+    [
+      'a cluster type without a name',
+      `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters`,
+    ],
+    [
+      'a cluster without a resource group',
+      `/subscriptions/${SUB}/providers/Microsoft.ContainerService/managedClusters/aks`,
+    ],
     ['an empty string', ''],
     ['a bare name', 'aks-prod'],
   ])('throws InputError for %s', (_what, id) => {

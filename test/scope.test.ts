@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { ancestorScopes, isManagementGroupScope, normaliseScope, scopeCovers, scopeKind } from '../src/core/scope';
+import {
+  ancestorScopes,
+  isManagementGroupScope,
+  normaliseScope,
+  scopeCovers,
+  scopeKind,
+} from '../src/core/scope';
 
 const SUB = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590';
 const RG = `${SUB}/resourceGroups/rg-prod`;
@@ -27,7 +33,9 @@ describe('normaliseScope', () => {
   });
 
   it('lower-cases non-ASCII letters too', () => {
-    expect(normaliseScope('/subscriptions/s/resourceGroups/RG-ÄÖ')).toBe('/subscriptions/s/resourcegroups/rg-äö');
+    expect(normaliseScope('/subscriptions/s/resourceGroups/RG-ÄÖ')).toBe(
+      '/subscriptions/s/resourcegroups/rg-äö',
+    );
   });
 
   it('is idempotent', () => {
@@ -42,8 +50,15 @@ describe('normaliseScope', () => {
 
 describe('scopeCovers', () => {
   it('a resource group does not cover a resource group whose name merely starts the same', () => {
-    expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, `${SUB}/resourceGroups/rg-prod2/providers/x/y/z`)).toBe(false);
-    expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, `${SUB}/resourceGroups/rg-prod2`)).toBe(false);
+    expect(
+      scopeCovers(
+        `${SUB}/resourceGroups/rg-prod`,
+        `${SUB}/resourceGroups/rg-prod2/providers/x/y/z`,
+      ),
+    ).toBe(false);
+    expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, `${SUB}/resourceGroups/rg-prod2`)).toBe(
+      false,
+    );
     expect(scopeCovers(`${SUB}/resourceGroups/rg-prod`, CLUSTER)).toBe(true);
   });
 
@@ -78,7 +93,9 @@ describe('scopeCovers', () => {
   });
 
   it('a sibling resource in the same group does not cover the cluster', () => {
-    expect(scopeCovers(`${RG}/providers/Microsoft.Storage/storageAccounts/st1`, CLUSTER)).toBe(false);
+    expect(scopeCovers(`${RG}/providers/Microsoft.Storage/storageAccounts/st1`, CLUSTER)).toBe(
+      false,
+    );
     expect(scopeCovers(`${CLUSTER}-2`, CLUSTER)).toBe(false);
   });
 
@@ -97,7 +114,11 @@ describe('scopeCovers', () => {
   });
 
   // Reference model: whole-segment, case-insensitive prefix.
-  const segmentsOf = (s: string) => s.toLowerCase().split('/').filter((x) => x !== '');
+  const segmentsOf = (s: string) =>
+    s
+      .toLowerCase()
+      .split('/')
+      .filter((x) => x !== '');
   const isSegmentPrefix = (scope: string, id: string) => {
     const a = segmentsOf(scope);
     const b = segmentsOf(id);
@@ -231,16 +252,24 @@ describe('ancestorScopes', () => {
   it('every ancestor covers the id; the list is normalised, distinct and ends at root (property)', () => {
     const name = fc.stringMatching(/^[a-zA-Z0-9-]{1,6}$/);
     fc.assert(
-      fc.property(name, name, name, fc.array(name, { maxLength: 2 }), (sub, rg, cluster, children) => {
-        let id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
-        for (const child of children) id += `/agentPools/${child}`;
-        const ancestors = ancestorScopes(id);
-        for (const scope of ancestors) expect(scopeCovers(scope, id)).toBe(true);
-        expect(ancestors[0]).toBe(normaliseScope(id));
-        expect(ancestors[ancestors.length - 1]).toBe('/');
-        expect(new Set(ancestors).size).toBe(ancestors.length);
-        expect(ancestors).not.toContain(`/subscriptions/${sub}/resourcegroups/${rg}2`.toLowerCase());
-      }),
+      fc.property(
+        name,
+        name,
+        name,
+        fc.array(name, { maxLength: 2 }),
+        (sub, rg, cluster, children) => {
+          let id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
+          for (const child of children) id += `/agentPools/${child}`;
+          const ancestors = ancestorScopes(id);
+          for (const scope of ancestors) expect(scopeCovers(scope, id)).toBe(true);
+          expect(ancestors[0]).toBe(normaliseScope(id));
+          expect(ancestors[ancestors.length - 1]).toBe('/');
+          expect(new Set(ancestors).size).toBe(ancestors.length);
+          expect(ancestors).not.toContain(
+            `/subscriptions/${sub}/resourcegroups/${rg}2`.toLowerCase(),
+          );
+        },
+      ),
     );
   });
 });

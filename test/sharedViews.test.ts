@@ -30,7 +30,14 @@ const CUSTOM_ROLES: RoleDefinition[] = [
     guid: WILDCARD_CUSTOM,
     roleName: 'wildcard operator',
     roleType: 'CustomRole',
-    permissions: [{ actions: ['Microsoft.ContainerService/*'], notActions: [], dataActions: [], notDataActions: [] }],
+    permissions: [
+      {
+        actions: ['Microsoft.ContainerService/*'],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ],
     assignableScopes: ['/'],
   },
   {
@@ -38,19 +45,39 @@ const CUSTOM_ROLES: RoleDefinition[] = [
     guid: PLAIN_CUSTOM,
     roleName: 'reader of things',
     roleType: 'CustomRole',
-    permissions: [{ actions: ['Microsoft.Storage/*/read'], notActions: [], dataActions: [], notDataActions: [] }],
+    permissions: [
+      {
+        actions: ['Microsoft.Storage/*/read'],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ],
     assignableScopes: ['/'],
   },
 ];
-const ROLE_CHOICES = [G.owner, G.contributor, G.reader, G.aksClusterAdminRole, G.aksRbacClusterAdmin, G.userAccessAdministrator, WILDCARD_CUSTOM, PLAIN_CUSTOM, 'deadbeef-0000-4000-8000-000000000000'];
+const ROLE_CHOICES = [
+  G.owner,
+  G.contributor,
+  G.reader,
+  G.aksClusterAdminRole,
+  G.aksRbacClusterAdmin,
+  G.userAccessAdministrator,
+  WILDCARD_CUSTOM,
+  PLAIN_CUSTOM,
+  'deadbeef-0000-4000-8000-000000000000',
+];
 
 function estate(seed: number): { clusters: Cluster[]; roleAssignments: RoleAssignment[] } {
   const rnd = random(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
-  const subscriptions = ['0b1f6471-1bf0-4dda-aec3-cb9272f09590', '9c2e7f52-7a39-4d0e-8b1f-2a4c6e8d0f13'];
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
+  const subscriptions = [
+    '0b1f6471-1bf0-4dda-aec3-cb9272f09590',
+    '9c2e7f52-7a39-4d0e-8b1f-2a4c6e8d0f13',
+  ];
   const clusters: Cluster[] = [];
   for (let i = 0; i < 8; i++) {
-    const sub = subscriptions[i % 2]!;
+    const sub = subscriptions[i % 2];
     const rg = `rg-${i % 3}`;
     clusters.push({
       id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/aks-${i}`,
@@ -59,7 +86,11 @@ function estate(seed: number): { clusters: Cluster[]; roleAssignments: RoleAssig
       resourceGroup: rg,
       aadProfile: rnd() < 0.5 ? { managed: true, enableAzureRbac: true } : null,
       disableLocalAccounts: rnd() < 0.5,
-      identity: { type: 'SystemAssigned', principalId: `c0000000-0000-4000-8000-00000000000${i}`, userAssignedIdentities: [] },
+      identity: {
+        type: 'SystemAssigned',
+        principalId: `c0000000-0000-4000-8000-00000000000${i}`,
+        userAssignedIdentities: [],
+      },
       kubeletIdentity: { objectId: `k0000000-0000-4000-8000-00000000000${i}` },
       apiServerAccess: null,
       addons: {},
@@ -68,13 +99,22 @@ function estate(seed: number): { clusters: Cluster[]; roleAssignments: RoleAssig
   // A cluster whose id spells its subscription with a trailing no-break space: its views at
   // `/subscriptions/x\u00a0` and at `/subscriptions/x` (from its subscription field) are two
   // views whose scopes are equal once trimmed, so their entries can repeat each other.
-  const odd = subscriptions[0]!;
+  const odd = subscriptions[0];
   clusters.push({
-    ...clusters[0]!,
+    ...clusters[0],
     id: `/subscriptions/${odd}\u00a0/resourceGroups/rg-0/providers/Microsoft.ContainerService/managedClusters/aks-odd`,
     name: 'aks-odd',
   });
-  const principals = ['p1', 'P1', 'p2', ' p2', 'p3', 'a', 'k0000000-0000-4000-8000-000000000001', 'C0000000-0000-4000-8000-000000000002'];
+  const principals = [
+    'p1',
+    'P1',
+    'p2',
+    ' p2',
+    'p3',
+    'a',
+    'k0000000-0000-4000-8000-000000000001',
+    'C0000000-0000-4000-8000-000000000002',
+  ];
   const scopesOf = (sub: string) => [
     '/',
     '',
@@ -96,56 +136,102 @@ function estate(seed: number): { clusters: Cluster[]; roleAssignments: RoleAssig
       scope,
       principalId: pick(principals),
       principalType: pick(['User', 'user', 'Group', 'ServicePrincipal', '']),
-      roleDefinitionId: pick([`/subscriptions/${sub}${ROLE_DEFS}/${role}`, `${ROLE_DEFS}/${role.toUpperCase()}`]),
+      roleDefinitionId: pick([
+        `/subscriptions/${sub}${ROLE_DEFS}/${role}`,
+        `${ROLE_DEFS}/${role.toUpperCase()}`,
+      ]),
       roleDefinitionGuid: role,
       listedInSubscriptionId: rnd() < 0.7 ? sub : undefined,
     };
     roleAssignments.push(a);
     // Repeats: the same assignment in another listing, its id in another case, or the same
     // principal/role/scope through another assignment.
-    if (rnd() < 0.3) roleAssignments.push({ ...a, listedInSubscriptionId: pick([...subscriptions, undefined]) });
-    if (rnd() < 0.15) roleAssignments.push({ ...a, id: a.id.toUpperCase(), scope: pick(scopesOf(sub)) });
-    if (rnd() < 0.15) roleAssignments.push({ ...a, id: `${a.id}-again`, roleDefinitionGuid: pick(ROLE_CHOICES) });
+    if (rnd() < 0.3)
+      roleAssignments.push({ ...a, listedInSubscriptionId: pick([...subscriptions, undefined]) });
+    if (rnd() < 0.15)
+      roleAssignments.push({ ...a, id: a.id.toUpperCase(), scope: pick(scopesOf(sub)) });
+    if (rnd() < 0.15)
+      roleAssignments.push({ ...a, id: `${a.id}-again`, roleDefinitionGuid: pick(ROLE_CHOICES) });
   }
   // Entries of both spellings of that subscription, and a principal and a role definition id
   // containing `|` whose joined keys are equal although neither part is.
   const roleId = `/subscriptions/${odd}${ROLE_DEFS}/${G.owner}`;
   for (const scope of [`/subscriptions/${odd}\u00a0`, `/subscriptions/${odd}`]) {
-    roleAssignments.push({ id: `${scope}/x-${seed}`, scope, principalId: 'p1', principalType: 'User', roleDefinitionId: roleId, roleDefinitionGuid: G.owner });
+    roleAssignments.push({
+      id: `${scope}/x-${seed}`,
+      scope,
+      principalId: 'p1',
+      principalType: 'User',
+      roleDefinitionId: roleId,
+      roleDefinitionGuid: G.owner,
+    });
   }
   // (In another resource group than aks-odd's, so that each case is the only one for some cluster.)
   const rgScope = `/subscriptions/${odd}/resourceGroups/rg-1`;
   roleAssignments.push(
-    { id: `${rgScope}/y1`, scope: rgScope, principalId: 'a|b', principalType: 'Group', roleDefinitionId: roleId, roleDefinitionGuid: G.owner },
-    { id: `${rgScope}/y2`, scope: rgScope, principalId: 'a', principalType: 'Group', roleDefinitionId: `b|${roleId}`, roleDefinitionGuid: G.aksRbacClusterAdmin },
+    {
+      id: `${rgScope}/y1`,
+      scope: rgScope,
+      principalId: 'a|b',
+      principalType: 'Group',
+      roleDefinitionId: roleId,
+      roleDefinitionGuid: G.owner,
+    },
+    {
+      id: `${rgScope}/y2`,
+      scope: rgScope,
+      principalId: 'a',
+      principalType: 'Group',
+      roleDefinitionId: `b|${roleId}`,
+      roleDefinitionGuid: G.aksRbacClusterAdmin,
+    },
   );
   return { clusters, roleAssignments };
 }
 
 /** The same access in arrays the index never handed out: evaluated without its shared views. */
 function plainCopy(access: ClusterAccess): ClusterAccess {
-  return { ...access, assignments: [...access.assignments], privileged: [...access.privileged], unresolved: [...access.unresolved] };
+  return {
+    ...access,
+    assignments: [...access.assignments],
+    privileged: [...access.privileged],
+    unresolved: [...access.unresolved],
+  };
 }
 
 describe('per-view results merged per cluster', () => {
-  it.each(Array.from({ length: 40 }, (_, seed) => seed + 1))('equal the results computed directly (estate %i)', (seed) => {
-    const { clusters, roleAssignments } = estate(seed);
-    const index = buildAccessIndex({ clusters, roleAssignments, roleDefinitions: CUSTOM_ROLES, failures: [] });
-    for (const cluster of clusters) {
-      const access = index.forCluster(cluster);
-      expect(accessViewsOf(access)).toBeDefined();
-      const throughViews = evaluateCluster(cluster, access, index, NOW);
-      const direct = evaluateCluster(cluster, plainCopy(access), index, NOW);
-      expect(JSON.parse(JSON.stringify(throughViews))).toEqual(JSON.parse(JSON.stringify(direct)));
-    }
-  });
+  it.each(Array.from({ length: 40 }, (_, seed) => seed + 1))(
+    'equal the results computed directly (estate %i)',
+    (seed) => {
+      const { clusters, roleAssignments } = estate(seed);
+      const index = buildAccessIndex({
+        clusters,
+        roleAssignments,
+        roleDefinitions: CUSTOM_ROLES,
+        failures: [],
+      });
+      for (const cluster of clusters) {
+        const access = index.forCluster(cluster);
+        expect(accessViewsOf(access)).toBeDefined();
+        const throughViews = evaluateCluster(cluster, access, index, NOW);
+        const direct = evaluateCluster(cluster, plainCopy(access), index, NOW);
+        expect(JSON.parse(JSON.stringify(throughViews))).toEqual(
+          JSON.parse(JSON.stringify(direct)),
+        );
+      }
+    },
+  );
 
   it('a changed access is not mistaken for the views it came from', () => {
     const { clusters, roleAssignments } = estate(7);
-    const index = buildAccessIndex({ roleAssignments, roleDefinitions: CUSTOM_ROLES, failures: [] });
-    const access = index.forCluster(clusters[0]!);
+    const index = buildAccessIndex({
+      roleAssignments,
+      roleDefinitions: CUSTOM_ROLES,
+      failures: [],
+    });
+    const access = index.forCluster(clusters[0]);
     expect(accessViewsOf(access)).toBeDefined();
-    const first = access.privileged[0]!;
+    const first = access.privileged[0];
     access.privileged[0] = { ...first };
     expect(accessViewsOf(access)).toBeUndefined();
     access.privileged[0] = first;
@@ -155,10 +241,28 @@ describe('per-view results merged per cluster', () => {
 
   it('assignments of cluster identities are the same whether the index was told the clusters or not', () => {
     const { clusters, roleAssignments } = estate(3);
-    const told = buildAccessIndex({ clusters, roleAssignments, roleDefinitions: CUSTOM_ROLES, failures: [] });
-    const untold = buildAccessIndex({ roleAssignments, roleDefinitions: CUSTOM_ROLES, failures: [] });
-    for (const principal of ['k0000000-0000-4000-8000-000000000001', 'C0000000-0000-4000-8000-000000000002', 'p1', ' P1 ', 'a|b', 'nobody']) {
-      expect(told.assignmentsOfPrincipal(principal)).toEqual(untold.assignmentsOfPrincipal(principal));
+    const told = buildAccessIndex({
+      clusters,
+      roleAssignments,
+      roleDefinitions: CUSTOM_ROLES,
+      failures: [],
+    });
+    const untold = buildAccessIndex({
+      roleAssignments,
+      roleDefinitions: CUSTOM_ROLES,
+      failures: [],
+    });
+    for (const principal of [
+      'k0000000-0000-4000-8000-000000000001',
+      'C0000000-0000-4000-8000-000000000002',
+      'p1',
+      ' P1 ',
+      'a|b',
+      'nobody',
+    ]) {
+      expect(told.assignmentsOfPrincipal(principal)).toEqual(
+        untold.assignmentsOfPrincipal(principal),
+      );
     }
   });
 });

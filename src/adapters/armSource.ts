@@ -21,8 +21,19 @@ import type { Agent } from 'https';
 import { describeAzureError } from './azureErrors';
 import { builtinRoleByGuid } from '../core/builtinRoles';
 import { DependencyError } from '../core/errors';
-import type { Cluster, DenyAssignment, Estate, RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
-import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
+import type {
+  Cluster,
+  DenyAssignment,
+  Estate,
+  RoleAssignment,
+  RoleDefinition,
+  SourceFailure,
+} from '../core/model';
+import {
+  normaliseCluster,
+  normaliseRoleAssignment,
+  normaliseRoleDefinition,
+} from '../core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
 
@@ -100,7 +111,9 @@ export class ArmEstateSource implements EstateSource {
 
   constructor(options: ArmEstateSourceOptions) {
     this.credential = options.credential;
-    this.configured = distinct((options.subscriptionIds ?? []).map((s) => s.trim().toLowerCase()).filter(Boolean));
+    this.configured = distinct(
+      (options.subscriptionIds ?? []).map((s) => s.trim().toLowerCase()).filter(Boolean),
+    );
     this.mode = options.mode ?? 'arm';
     this.endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
     this.clientOptions = options.clientOptions ?? {};
@@ -109,15 +122,23 @@ export class ArmEstateSource implements EstateSource {
 
   async watchedSubscriptions(): Promise<string[]> {
     if (this.configured.length > 0) return [...this.configured];
-    if (this.discovered && Date.now() - this.discovered.at < DISCOVERY_TTL_MS) return [...this.discovered.ids];
+    if (this.discovered && Date.now() - this.discovered.at < DISCOVERY_TTL_MS)
+      return [...this.discovered.ids];
     const ids: string[] = [];
     try {
       for await (const subscription of this.subscriptionClient().subscriptions.list()) {
         const id = subscription.subscriptionId?.toLowerCase();
-        if (id && !UNREADABLE_SUBSCRIPTION_STATES.has(String(subscription.state ?? '').toLowerCase())) ids.push(id);
+        if (
+          id &&
+          !UNREADABLE_SUBSCRIPTION_STATES.has(String(subscription.state ?? '').toLowerCase())
+        )
+          ids.push(id);
       }
     } catch (error) {
-      throw new DependencyError(`Azure subscriptions could not be listed: ${describeAzureError(error)}`, 'arm');
+      throw new DependencyError(
+        `Azure subscriptions could not be listed: ${describeAzureError(error)}`,
+        'arm',
+      );
     }
     this.discovered = { at: Date.now(), ids: distinct(ids) };
     return [...this.discovered.ids];
@@ -125,15 +146,26 @@ export class ArmEstateSource implements EstateSource {
 
   async readEstate(filter?: EstateFilter): Promise<Estate> {
     const watched = await this.watchedSubscriptions();
-    const wanted = filter?.subscriptionIds ? new Set(filter.subscriptionIds.map((s) => s.trim().toLowerCase())) : undefined;
+    const wanted = filter?.subscriptionIds
+      ? new Set(filter.subscriptionIds.map((s) => s.trim().toLowerCase()))
+      : undefined;
     // Never read a subscription that is not watched, whatever the caller asks for.
     const targets = wanted ? watched.filter((s) => wanted.has(s)) : watched;
-    const estate: Estate = { source: 'azure', clusters: [], roleAssignments: [], roleDefinitions: [], failures: [] };
+    const estate: Estate = {
+      source: 'azure',
+      clusters: [],
+      roleAssignments: [],
+      roleDefinitions: [],
+      failures: [],
+    };
     if (targets.length === 0) return estate;
     if (this.mode === 'resourceGraph') await this.readWithResourceGraph(targets, estate);
     else await this.readPerSubscription(targets, estate);
     await this.readGrants(targets, estate);
-    estate.roleDefinitions = await this.resolveRoleDefinitions(estate.roleAssignments, estate.failures);
+    estate.roleDefinitions = await this.resolveRoleDefinitions(
+      estate.roleAssignments,
+      estate.failures,
+    );
     return estate;
   }
 
@@ -142,20 +174,31 @@ export class ArmEstateSource implements EstateSource {
       const client = this.subscriptionClient();
       if (this.configured.length > 0) {
         await client.subscriptions.get(this.configured[0]);
-        return { ok: true, detail: `Azure Resource Manager reachable; ${this.configured.length} subscription(s) watched (${this.mode} mode)` };
+        return {
+          ok: true,
+          detail: `Azure Resource Manager reachable; ${this.configured.length} subscription(s) watched (${this.mode} mode)`,
+        };
       }
       const first = await client.subscriptions.list().byPage().next();
       const count = first.done ? 0 : first.value.length;
-      return { ok: true, detail: `Azure Resource Manager reachable; ${count} subscription(s) on the first page (${this.mode} mode)` };
+      return {
+        ok: true,
+        detail: `Azure Resource Manager reachable; ${count} subscription(s) on the first page (${this.mode} mode)`,
+      };
     } catch (error) {
-      return { ok: false, detail: `Azure Resource Manager unreachable: ${describeAzureError(error)}` };
+      return {
+        ok: false,
+        detail: `Azure Resource Manager unreachable: ${describeAzureError(error)}`,
+      };
     }
   }
 
   // --- 'arm' mode: one cluster listing and one role-assignment listing per subscription ---
 
   private async readPerSubscription(targets: string[], estate: Estate): Promise<void> {
-    const results = await mapLimit(targets, this.concurrency, (subscriptionId) => this.readSubscription(subscriptionId));
+    const results = await mapLimit(targets, this.concurrency, (subscriptionId) =>
+      this.readSubscription(subscriptionId),
+    );
     for (const result of results) {
       estate.clusters.push(...result.clusters);
       estate.roleAssignments.push(...result.roleAssignments);
@@ -163,7 +206,9 @@ export class ArmEstateSource implements EstateSource {
     }
   }
 
-  private async readSubscription(subscriptionId: string): Promise<Pick<Estate, 'clusters' | 'roleAssignments' | 'failures'>> {
+  private async readSubscription(
+    subscriptionId: string,
+  ): Promise<Pick<Estate, 'clusters' | 'roleAssignments' | 'failures'>> {
     const failures: SourceFailure[] = [];
     const [clusters, roleAssignments] = await Promise.all([
       this.listClusters(subscriptionId, failures),
@@ -173,18 +218,34 @@ export class ArmEstateSource implements EstateSource {
   }
 
   /** Clusters read before a listing failed are kept: each is complete; the failure covers the rest. */
-  private async listClusters(subscriptionId: string, failures: SourceFailure[]): Promise<Cluster[]> {
+  private async listClusters(
+    subscriptionId: string,
+    failures: SourceFailure[],
+  ): Promise<Cluster[]> {
     const clusters: Cluster[] = [];
-    const client = new ContainerServiceClient(this.credential, subscriptionId, this.modularClientOptions());
+    const client = new ContainerServiceClient(
+      this.credential,
+      subscriptionId,
+      this.modularClientOptions(),
+    );
     let index = 0;
     try {
       for await (const raw of client.managedClusters.list()) {
         const where = `ARM managed clusters of subscription ${subscriptionId}, item ${index++}`;
-        const cluster = this.normalise(() => normaliseCluster(raw, where), subscriptionId, 'clusters', failures);
+        const cluster = this.normalise(
+          () => normaliseCluster(raw, where),
+          subscriptionId,
+          'clusters',
+          failures,
+        );
         if (cluster) clusters.push(cluster);
       }
     } catch (error) {
-      failures.push({ subscriptionId, part: 'clusters', message: `managed clusters could not be listed: ${describeAzureError(error)}` });
+      failures.push({
+        subscriptionId,
+        part: 'clusters',
+        message: `managed clusters could not be listed: ${describeAzureError(error)}`,
+      });
     }
     return clusters;
   }
@@ -195,7 +256,10 @@ export class ArmEstateSource implements EstateSource {
    * root). `$filter=atScope()` would drop the ones below, so it is not used. A listing that
    * fails part-way is dropped whole: the failure makes the access checks `error`.
    */
-  private async listRoleAssignments(subscriptionId: string, failures: SourceFailure[]): Promise<RoleAssignment[]> {
+  private async listRoleAssignments(
+    subscriptionId: string,
+    failures: SourceFailure[],
+  ): Promise<RoleAssignment[]> {
     return this.listWhole(subscriptionId, 'roleAssignments', failures, {
       items: this.authorizationClient(subscriptionId).roleAssignments.listForSubscription(),
       what: 'role assignments',
@@ -213,7 +277,12 @@ export class ArmEstateSource implements EstateSource {
     subscriptionId: string,
     part: SourceFailure['part'],
     failures: SourceFailure[],
-    listing: { items: AsyncIterable<unknown>; what: string; normalise: (raw: unknown, where: string) => T; failed: (error: unknown) => string },
+    listing: {
+      items: AsyncIterable<unknown>;
+      what: string;
+      normalise: (raw: unknown, where: string) => T;
+      failed: (error: unknown) => string;
+    },
   ): Promise<T[]> {
     const out: T[] = [];
     const local: SourceFailure[] = [];
@@ -221,7 +290,12 @@ export class ArmEstateSource implements EstateSource {
     try {
       for await (const raw of listing.items) {
         const where = `ARM ${listing.what} of subscription ${subscriptionId}, item ${index++}`;
-        const item = this.normalise(() => listing.normalise(raw, where), subscriptionId, part, local);
+        const item = this.normalise(
+          () => listing.normalise(raw, where),
+          subscriptionId,
+          part,
+          local,
+        );
         if (item) out.push(item);
       }
     } catch (error) {
@@ -262,22 +336,32 @@ export class ArmEstateSource implements EstateSource {
    * listing it returns the eligibilities at, above (management groups, root) and below (resource
    * groups, clusters) the subscription. `$filter=atScope()` would drop those below.
    */
-  private async listEligibilities(subscriptionId: string, failures: SourceFailure[]): Promise<RoleAssignment[]> {
+  private async listEligibilities(
+    subscriptionId: string,
+    failures: SourceFailure[],
+  ): Promise<RoleAssignment[]> {
     return this.listWhole(subscriptionId, 'eligibility', failures, {
       // The operation's path is `/{scope}/providers/…` with the scope inserted as given: no leading slash.
-      items: this.authorizationClient(subscriptionId).roleEligibilityScheduleInstances.listForScope(`subscriptions/${subscriptionId}`),
+      items: this.authorizationClient(subscriptionId).roleEligibilityScheduleInstances.listForScope(
+        `subscriptions/${subscriptionId}`,
+      ),
       what: 'role eligibility schedule instances',
       normalise: (raw, where) => normaliseEligibility(raw, where, subscriptionId),
-      failed: (error) => `PIM eligibilities could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_ELIGIBILITY}`,
+      failed: (error) =>
+        `PIM eligibilities could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_ELIGIBILITY}`,
     });
   }
 
-  private async listDenyAssignments(subscriptionId: string, failures: SourceFailure[]): Promise<DenyAssignment[]> {
+  private async listDenyAssignments(
+    subscriptionId: string,
+    failures: SourceFailure[],
+  ): Promise<DenyAssignment[]> {
     return this.listWhole(subscriptionId, 'denyAssignments', failures, {
       items: this.authorizationClient(subscriptionId).denyAssignments.list(),
       what: 'deny assignments',
       normalise: (raw, where) => normaliseDenyAssignment(raw, where, subscriptionId),
-      failed: (error) => `deny assignments could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_DENY_ASSIGNMENTS}`,
+      failed: (error) =>
+        `deny assignments could not be listed (${describeAzureError(error, '')}); the auditor's identity needs ${READ_DENY_ASSIGNMENTS}`,
     });
   }
 
@@ -297,35 +381,56 @@ export class ArmEstateSource implements EstateSource {
     const client = new ResourceGraphClient(this.credential, this.modularClientOptions());
     const [clusterRows, assignmentRows, ancestryRows] = await Promise.all([
       this.queryAll(client, CLUSTERS_QUERY, targets),
-      this.queryAll(client, ROLE_ASSIGNMENTS_QUERY, targets, { authorizationScopeFilter: 'AtScopeAboveAndBelow' }),
+      this.queryAll(client, ROLE_ASSIGNMENTS_QUERY, targets, {
+        authorizationScopeFilter: 'AtScopeAboveAndBelow',
+      }),
       this.queryAll(client, SUBSCRIPTION_ANCESTRY_QUERY, targets),
     ]);
 
     if ('error' in clusterRows) {
       for (const subscriptionId of targets) {
-        estate.failures.push({ subscriptionId, part: 'clusters', message: `Resource Graph cluster query failed: ${clusterRows.error}` });
+        estate.failures.push({
+          subscriptionId,
+          part: 'clusters',
+          message: `Resource Graph cluster query failed: ${clusterRows.error}`,
+        });
       }
     } else {
       clusterRows.rows.forEach((raw, index) => {
         const subscriptionId = subscriptionOf(raw) ?? '*';
         const where = `Resource Graph managed clusters, row ${index}`;
-        const cluster = this.normalise(() => normaliseCluster(raw, where), subscriptionId, 'clusters', estate.failures);
+        const cluster = this.normalise(
+          () => normaliseCluster(raw, where),
+          subscriptionId,
+          'clusters',
+          estate.failures,
+        );
         if (cluster) estate.clusters.push(cluster);
       });
     }
 
     if ('error' in assignmentRows) {
       for (const subscriptionId of targets) {
-        estate.failures.push({ subscriptionId, part: 'roleAssignments', message: `Resource Graph role-assignment query failed: ${assignmentRows.error}` });
+        estate.failures.push({
+          subscriptionId,
+          part: 'roleAssignments',
+          message: `Resource Graph role-assignment query failed: ${assignmentRows.error}`,
+        });
       }
       return;
     }
-    const ancestry = 'error' in ancestryRows ? undefined : managementGroupAncestry(ancestryRows.rows);
+    const ancestry =
+      'error' in ancestryRows ? undefined : managementGroupAncestry(ancestryRows.rows);
     const targetSet = new Set(targets);
     assignmentRows.rows.forEach((raw, index) => {
       const where = `Resource Graph role assignments, row ${index}`;
       for (const listedIn of listingsOf(raw, targetSet, ancestry)) {
-        const assignment = this.normalise(() => normaliseRoleAssignment(raw, where, listedIn), listedIn ?? '*', 'roleAssignments', estate.failures);
+        const assignment = this.normalise(
+          () => normaliseRoleAssignment(raw, where, listedIn),
+          listedIn ?? '*',
+          'roleAssignments',
+          estate.failures,
+        );
         if (assignment) estate.roleAssignments.push(assignment);
       }
     });
@@ -347,9 +452,15 @@ export class ArmEstateSource implements EstateSource {
           const response = await client.resources({
             query,
             subscriptions: batch,
-            options: { top: GRAPH_PAGE_ROWS, resultFormat: 'objectArray', ...extra, ...(skipToken ? { skipToken } : {}) },
+            options: {
+              top: GRAPH_PAGE_ROWS,
+              resultFormat: 'objectArray',
+              ...extra,
+              ...(skipToken ? { skipToken } : {}),
+            },
           });
-          if (!Array.isArray(response.data)) return { error: 'Resource Graph returned rows in an unexpected format' };
+          if (!Array.isArray(response.data))
+            return { error: 'Resource Graph returned rows in an unexpected format' };
           rows.push(...(response.data as Record<string, unknown>[]));
           if (response.resultTruncated === 'true' && !response.skipToken) {
             return { error: 'Resource Graph truncated the result without a continuation token' };
@@ -370,14 +481,19 @@ export class ArmEstateSource implements EstateSource {
    * the product and are not fetched. A definition ARM does not know (404 under every id it was
    * referenced by) is left out: the core reports its assignments as unresolved.
    */
-  private async resolveRoleDefinitions(assignments: RoleAssignment[], failures: SourceFailure[]): Promise<RoleDefinition[]> {
+  private async resolveRoleDefinitions(
+    assignments: RoleAssignment[],
+    failures: SourceFailure[],
+  ): Promise<RoleDefinition[]> {
     const wanted = new Map<string, { ids: string[]; subscriptions: Set<string> }>();
     for (const a of assignments) {
       const guid = a.roleDefinitionGuid;
       if (!guid || builtinRoleByGuid(guid)) continue;
       const entry = wanted.get(guid) ?? { ids: [], subscriptions: new Set<string>() };
       wanted.set(guid, entry);
-      const id = a.roleDefinitionId.includes('/') ? `/${a.roleDefinitionId.replace(/^\/+/, '')}` : undefined;
+      const id = a.roleDefinitionId.includes('/')
+        ? `/${a.roleDefinitionId.replace(/^\/+/, '')}`
+        : undefined;
       if (id && !entry.ids.some((x) => x.toLowerCase() === id.toLowerCase())) entry.ids.push(id);
       entry.subscriptions.add(a.listedInSubscriptionId?.toLowerCase() ?? '*');
     }
@@ -387,9 +503,13 @@ export class ArmEstateSource implements EstateSource {
       // role defined for a subscription (or a management group above it) is readable.
       const candidates = [...entry.ids];
       for (const sub of entry.subscriptions) {
-        if (sub !== '*') candidates.push(`/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${guid}`);
+        if (sub !== '*')
+          candidates.push(
+            `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+          );
       }
-      if (candidates.length === 0) candidates.push(`/providers/Microsoft.Authorization/roleDefinitions/${guid}`);
+      if (candidates.length === 0)
+        candidates.push(`/providers/Microsoft.Authorization/roleDefinitions/${guid}`);
       const tried = new Set<string>();
       for (const id of candidates) {
         if (tried.has(id.toLowerCase()) || tried.size >= 3) continue;
@@ -398,11 +518,20 @@ export class ArmEstateSource implements EstateSource {
           // The operation's path template is `/{roleId}` with the id inserted unencoded: a
           // leading slash would make the request path start with `//`.
           const raw = await client.roleDefinitions.getById(id.replace(/^\/+/, ''));
-          return this.normalise(() => normaliseRoleDefinition(raw, `ARM role definition ${id}`), '*', 'roleDefinitions', failures);
+          return this.normalise(
+            () => normaliseRoleDefinition(raw, `ARM role definition ${id}`),
+            '*',
+            'roleDefinitions',
+            failures,
+          );
         } catch (error) {
           if (statusOf(error) === 404) continue;
           for (const subscriptionId of entry.subscriptions) {
-            failures.push({ subscriptionId, part: 'roleDefinitions', message: `role definition ${guid} could not be read: ${describeAzureError(error)}` });
+            failures.push({
+              subscriptionId,
+              part: 'roleDefinitions',
+              message: `role definition ${guid} could not be read: ${describeAzureError(error)}`,
+            });
           }
           return undefined;
         }
@@ -415,7 +544,12 @@ export class ArmEstateSource implements EstateSource {
   // --- plumbing ---
 
   /** A malformed item becomes a failure naming it; the rest of the listing is kept. */
-  private normalise<T>(fn: () => T, subscriptionId: string, part: SourceFailure['part'], failures: SourceFailure[]): T | undefined {
+  private normalise<T>(
+    fn: () => T,
+    subscriptionId: string,
+    part: SourceFailure['part'],
+    failures: SourceFailure[],
+  ): T | undefined {
     try {
       return fn();
     } catch (error) {
@@ -464,10 +598,16 @@ export class ArmEstateSource implements EstateSource {
  * assignment each watched subscription under that group, or `undefined` (every cluster read)
  * when the group holds all of them, the ancestry is unknown, or the scope is the root.
  */
-function listingsOf(raw: Record<string, unknown>, targets: Set<string>, ancestry: Map<string, Set<string>> | undefined): Array<string | undefined> {
+function listingsOf(
+  raw: Record<string, unknown>,
+  targets: Set<string>,
+  ancestry: Map<string, Set<string>> | undefined,
+): Array<string | undefined> {
   const sub = subscriptionOf(raw);
   if (sub) return [sub];
-  const scope = String((raw.properties as Record<string, unknown> | undefined)?.scope ?? '').toLowerCase();
+  const scope = String(
+    (raw.properties as Record<string, unknown> | undefined)?.scope ?? '',
+  ).toLowerCase();
   const mg = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\/?$/.exec(scope)?.[1];
   if (!mg || !ancestry) return [undefined];
   const under = [...targets].filter((s) => ancestry.get(s)?.has(mg));
@@ -481,17 +621,32 @@ function managementGroupAncestry(rows: Record<string, unknown>[]): Map<string, S
   for (const row of rows) {
     const sub = subscriptionOf(row);
     if (!sub) continue;
-    const chain = (row.properties as { managementGroupAncestorsChain?: Array<{ name?: string }> } | undefined)?.managementGroupAncestorsChain;
-    result.set(sub, new Set((Array.isArray(chain) ? chain : []).map((g) => String(g?.name ?? '').toLowerCase()).filter(Boolean)));
+    const chain = (
+      row.properties as { managementGroupAncestorsChain?: Array<{ name?: string }> } | undefined
+    )?.managementGroupAncestorsChain;
+    result.set(
+      sub,
+      new Set(
+        (Array.isArray(chain) ? chain : [])
+          .map((g) => String(g?.name ?? '').toLowerCase())
+          .filter(Boolean),
+      ),
+    );
   }
   return result;
 }
 
 function subscriptionOf(row: Record<string, unknown>): string | undefined {
-  const column = typeof row.subscriptionId === 'string' ? row.subscriptionId.trim().toLowerCase() : '';
+  const column =
+    typeof row.subscriptionId === 'string' ? row.subscriptionId.trim().toLowerCase() : '';
   if (column) return column;
-  const fromScope = /^\/subscriptions\/([^/]+)/i.exec(String((row.properties as Record<string, unknown> | undefined)?.scope ?? ''))?.[1];
-  return fromScope?.toLowerCase() ?? /^\/subscriptions\/([^/]+)/i.exec(String(row.id ?? ''))?.[1]?.toLowerCase();
+  const fromScope = /^\/subscriptions\/([^/]+)/i.exec(
+    String((row.properties as Record<string, unknown> | undefined)?.scope ?? ''),
+  )?.[1];
+  return (
+    fromScope?.toLowerCase() ??
+    /^\/subscriptions\/([^/]+)/i.exec(String(row.id ?? ''))?.[1]?.toLowerCase()
+  );
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -504,7 +659,11 @@ function distinct<T>(values: T[]): T[] {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   async function worker(): Promise<void> {

@@ -12,8 +12,14 @@ export const CREDENTIAL_HINT =
   'or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE) for a service principal; ' +
   'in Azure, give the app a managed identity (AZURE_CLIENT_ID selects a user-assigned one)';
 
-const CREDENTIAL_ERROR_NAMES = new Set(['AggregateAuthenticationError', 'CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError']);
-const CREDENTIAL_MESSAGES = /ChainedTokenCredential authentication failed|DefaultAzureCredential|CredentialUnavailableError|Please run 'az login'|AADSTS\d+/i;
+const CREDENTIAL_ERROR_NAMES = new Set([
+  'AggregateAuthenticationError',
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+]);
+const CREDENTIAL_MESSAGES =
+  /ChainedTokenCredential authentication failed|DefaultAzureCredential|CredentialUnavailableError|Please run 'az login'|AADSTS\d+/i;
 
 interface ErrorLike {
   name?: string;
@@ -41,11 +47,15 @@ const READER_HINT =
 export function describeAzureError(error: unknown, forbiddenHint = READER_HINT): string {
   const e = error as ErrorLike | undefined;
   const firstLine = e?.message?.split('\n')[0]?.trim();
-  if (isCredentialError(error)) return firstLine ? `${CREDENTIAL_HINT} (${redactSecrets(firstLine)})` : CREDENTIAL_HINT;
-  const parts = [e?.statusCode ? `HTTP ${e.statusCode}` : undefined, e?.code, firstLine].filter(Boolean);
+  if (isCredentialError(error))
+    return firstLine ? `${CREDENTIAL_HINT} (${redactSecrets(firstLine)})` : CREDENTIAL_HINT;
+  const parts = [e?.statusCode ? `HTTP ${e.statusCode}` : undefined, e?.code, firstLine].filter(
+    Boolean,
+  );
   let text = redactSecrets(parts.join(' ') || String(error));
   if (text.length > 400) text = `${text.slice(0, 400)}…`;
-  if (e?.statusCode === 401) return `${text}: the token was refused (run \`az login --tenant <tenant-id>\`, or check AZURE_TENANT_ID)`;
+  if (e?.statusCode === 401)
+    return `${text}: the token was refused (run \`az login --tenant <tenant-id>\`, or check AZURE_TENANT_ID)`;
   if (e?.statusCode === 403 && forbiddenHint !== '') return `${text}: ${forbiddenHint}`;
   return text;
 }

@@ -103,32 +103,65 @@ function loadAzurite() {
     TableConfiguration: load<ConfigurationConstructor>('azurite/dist/src/table/TableConfiguration'),
     QueueServer: load<ServerConstructor>('azurite/dist/src/queue/QueueServer'),
     QueueConfiguration: load<ConfigurationConstructor>('azurite/dist/src/queue/QueueConfiguration'),
-    MemoryExtentChunkStore: load<new (limit: number) => unknown>('azurite/dist/src/common/persistence/MemoryExtentStore', 'MemoryExtentChunkStore'),
+    MemoryExtentChunkStore: load<new (limit: number) => unknown>(
+      'azurite/dist/src/common/persistence/MemoryExtentStore',
+      'MemoryExtentChunkStore',
+    ),
   };
 }
 
-async function startServers(dataDir: string, inMemory: boolean, ports: Ports = { table: 0, queue: 0 }): Promise<Servers> {
-  const { TableServer, TableConfiguration, QueueServer, QueueConfiguration, MemoryExtentChunkStore } = loadAzurite();
+async function startServers(
+  dataDir: string,
+  inMemory: boolean,
+  ports: Ports = { table: 0, queue: 0 },
+): Promise<Servers> {
+  const {
+    TableServer,
+    TableConfiguration,
+    QueueServer,
+    QueueConfiguration,
+    MemoryExtentChunkStore,
+  } = loadAzurite();
 
   // Positional arguments as Azurite's own entry points pass them: port 0 lets the OS pick a
   // free port; access and debug logs are off (they would write files and flood the console);
   // the API version check is skipped so an SDK newer than this Azurite still works.
   const tableConfiguration = new TableConfiguration(
-    LOOPBACK, ports.table, 5,
+    LOOPBACK,
+    ports.table,
+    5,
     join(dataDir, '__azurite_db_table__.json'),
-    false, false, undefined, undefined,
-    false, true,
-    '', '', '', undefined, false,
+    false,
+    false,
+    undefined,
+    undefined,
+    false,
+    true,
+    '',
+    '',
+    '',
+    undefined,
+    false,
     inMemory,
   );
   const queueConfiguration = new QueueConfiguration(
-    LOOPBACK, ports.queue, 5,
+    LOOPBACK,
+    ports.queue,
+    5,
     join(dataDir, '__azurite_db_queue__.json'),
     join(dataDir, '__azurite_db_queue_extent__.json'),
     [{ locationId: 'Default', locationPath: join(dataDir, '__queuestorage__'), maxConcurrency: 1 }],
-    false, undefined, false, undefined,
-    false, true,
-    '', '', '', undefined, false,
+    false,
+    undefined,
+    false,
+    undefined,
+    false,
+    true,
+    '',
+    '',
+    '',
+    undefined,
+    false,
     inMemory,
     inMemory ? new MemoryExtentChunkStore(QUEUE_MEMORY_LIMIT_BYTES) : undefined,
   );
@@ -161,7 +194,10 @@ function connectionStringOf(endpoints: { tableEndpoint: string; queueEndpoint: s
 }
 
 function portsOf(endpoints: { tableEndpoint: string; queueEndpoint: string }): Ports {
-  return { table: Number(new URL(endpoints.tableEndpoint).port), queue: Number(new URL(endpoints.queueEndpoint).port) };
+  return {
+    table: Number(new URL(endpoints.tableEndpoint).port),
+    queue: Number(new URL(endpoints.queueEndpoint).port),
+  };
 }
 
 /**
@@ -172,8 +208,12 @@ const PORTS_FILE_NAME = 'azurite.ports.json';
 
 function lastPorts(dataDir: string): Ports | undefined {
   try {
-    const ports = JSON.parse(readFileSync(join(dataDir, PORTS_FILE_NAME), 'utf8')) as Partial<Ports>;
-    return Number.isInteger(ports.table) && Number.isInteger(ports.queue) ? (ports as Ports) : undefined;
+    const ports = JSON.parse(
+      readFileSync(join(dataDir, PORTS_FILE_NAME), 'utf8'),
+    ) as Partial<Ports>;
+    return Number.isInteger(ports.table) && Number.isInteger(ports.queue)
+      ? (ports as Ports)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -217,7 +257,11 @@ async function acquire(dataDir: string, ports?: Ports): Promise<Acquired> {
       try {
         const servers = await startOnPreferredPorts(dataDir, ports ?? lastPorts(dataDir));
         writeFileSync(join(dataDir, PORTS_FILE_NAME), JSON.stringify(portsOf(servers)));
-        const lock = { ...mine, tableEndpoint: servers.tableEndpoint, queueEndpoint: servers.queueEndpoint };
+        const lock = {
+          ...mine,
+          tableEndpoint: servers.tableEndpoint,
+          queueEndpoint: servers.queueEndpoint,
+        };
         updateLock(dataDir, lock);
         return { role: 'owner', servers, lock };
       } catch (error) {
@@ -238,7 +282,9 @@ function pause(): Promise<void> {
   return new Promise((done) => setTimeout(done, 100));
 }
 
-export async function startEmbeddedAzurite(options: EmbeddedAzuriteOptions = {}): Promise<EmbeddedAzurite> {
+export async function startEmbeddedAzurite(
+  options: EmbeddedAzuriteOptions = {},
+): Promise<EmbeddedAzurite> {
   const dataDir = resolve(options.dataDir ?? join('.data', 'azurite'));
   if (options.inMemory === true) {
     // Tests: a private instance, nothing on disk to share or save.
@@ -263,14 +309,17 @@ export async function startEmbeddedAzurite(options: EmbeddedAzuriteOptions = {})
  */
 function shareEmbeddedAzurite(dataDir: string, acquired: Acquired): EmbeddedAzurite {
   const endpoints = acquired.role === 'owner' ? acquired.servers : acquired.lock;
-  let owned: { servers: Servers; lock: LockContent } | undefined = acquired.role === 'owner' ? acquired : undefined;
+  let owned: { servers: Servers; lock: LockContent } | undefined =
+    acquired.role === 'owner' ? acquired : undefined;
   let ownerPid = acquired.lock.pid;
   let stopped: Promise<void> | undefined;
 
   // Save on the shutdowns this process sees. When something else (the local host) also handles
   // the signal, it exits in its own time; otherwise the signal is raised again once saved.
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    const othersHandle = process.listeners(signal).some((listener) => listener !== handlers[signal]);
+    const othersHandle = process
+      .listeners(signal)
+      .some((listener) => listener !== handlers[signal]);
     void stop().finally(() => {
       if (!othersHandle) process.kill(process.pid, signal);
     });

@@ -10,7 +10,15 @@
  * short-lived `…takeover` directory so that two processes finding it stale do not both
  * replace it.
  */
-import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'fs';
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'fs';
 import { request } from 'http';
 import { join } from 'path';
 
@@ -82,7 +90,8 @@ function readLock(path: string): { raw: string; lock?: LockContent; ageMs: numbe
   }
   try {
     const parsed = JSON.parse(raw) as Partial<LockContent>;
-    if (typeof parsed.pid === 'number' && typeof parsed.startedAt === 'string') return { raw, lock: parsed as LockContent, ageMs };
+    if (typeof parsed.pid === 'number' && typeof parsed.startedAt === 'string')
+      return { raw, lock: parsed as LockContent, ageMs };
   } catch {
     // Written half (the owner died between create and write): judged by its age below.
   }
@@ -99,15 +108,31 @@ export async function inspectLock(dataDir: string): Promise<LockState> {
   const found = readLock(lockPath(dataDir));
   if (!found) return { kind: 'free' };
   const { raw, lock, ageMs } = found;
-  if (!lock) return ageMs > STARTING_GRACE_MS ? { kind: 'stale', raw, why: 'unreadable lock' } : { kind: 'busy', lock: { pid: 0, startedAt: '' } };
+  if (!lock)
+    return ageMs > STARTING_GRACE_MS
+      ? { kind: 'stale', raw, why: 'unreadable lock' }
+      : { kind: 'busy', lock: { pid: 0, startedAt: '' } };
   if (!isProcessAlive(lock.pid)) return { kind: 'stale', raw, why: `process ${lock.pid} is gone` };
   if (lock.closing) return { kind: 'busy', lock };
   if (!lock.tableEndpoint || !lock.queueEndpoint) {
-    return ageMs > STARTING_GRACE_MS ? { kind: 'stale', raw, why: `process ${lock.pid} never finished starting` } : { kind: 'busy', lock };
+    return ageMs > STARTING_GRACE_MS
+      ? { kind: 'stale', raw, why: `process ${lock.pid} never finished starting` }
+      : { kind: 'busy', lock };
   }
-  const [table, queue] = await Promise.all([answers(lock.tableEndpoint), answers(lock.queueEndpoint)]);
-  if (!table || !queue) return { kind: 'stale', raw, why: `nothing answers at ${table ? lock.queueEndpoint : lock.tableEndpoint}` };
-  return { kind: 'live', lock: lock as LockContent & { tableEndpoint: string; queueEndpoint: string } };
+  const [table, queue] = await Promise.all([
+    answers(lock.tableEndpoint),
+    answers(lock.queueEndpoint),
+  ]);
+  if (!table || !queue)
+    return {
+      kind: 'stale',
+      raw,
+      why: `nothing answers at ${table ? lock.queueEndpoint : lock.tableEndpoint}`,
+    };
+  return {
+    kind: 'live',
+    lock: lock as LockContent & { tableEndpoint: string; queueEndpoint: string },
+  };
 }
 
 /** Create the lock for this process; false when another process holds it. */
@@ -132,7 +157,8 @@ export function updateLock(dataDir: string, content: LockContent): void {
 /** Remove the lock if it is still the one this process holds. */
 export function releaseLock(dataDir: string, own: LockContent): void {
   const found = readLock(lockPath(dataDir));
-  if (found?.lock?.pid === own.pid && found.lock.startedAt === own.startedAt) unlinkQuietly(lockPath(dataDir));
+  if (found?.lock?.pid === own.pid && found.lock.startedAt === own.startedAt)
+    unlinkQuietly(lockPath(dataDir));
 }
 
 /**

@@ -5,9 +5,21 @@
  * on each element separately because it throws on the first bad element of an array, and one
  * malformed event must not cost the rest of its batch.
  */
-import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
+import {
+  EventGridDeserializer,
+  isSystemEvent,
+  type CloudEvent,
+  type EventGridEvent,
+} from '@azure/eventgrid';
 import { errorMessage, InputError } from '../core/errors';
-import { BadEventError, describeValue, usableEventId, validateArmEvent, type ArmEvent, type EventEnvelope } from '../core/events';
+import {
+  BadEventError,
+  describeValue,
+  usableEventId,
+  validateArmEvent,
+  type ArmEvent,
+  type EventEnvelope,
+} from '../core/events';
 
 export interface RejectedEvent {
   /** The event's id when it had a usable one. */
@@ -46,7 +58,8 @@ type Element =
 function reject(raw: unknown, problem: string): Element {
   const id = isRecord(raw) ? usableEventId(raw.id) : undefined;
   if (id) return { kind: 'rejected', rejected: { id, reason: problem } };
-  const shown = isRecord(raw) && raw.id !== undefined ? `unusable id ${describeValue(raw.id)}` : 'no id';
+  const shown =
+    isRecord(raw) && raw.id !== undefined ? `unusable id ${describeValue(raw.id)}` : 'no id';
   return { kind: 'rejected', rejected: { reason: `(${shown}) ${problem}` } };
 }
 
@@ -63,13 +76,19 @@ async function parseElement(raw: unknown, index: number): Promise<Element> {
       if (isSystemEvent(VALIDATION_EVENT, gridEvent)) {
         const code = gridEvent.data?.validationCode;
         if (typeof code !== 'string' || !VALIDATION_CODE.test(code)) {
-          return reject(raw, `subscription validation event has no usable validationCode (${describeValue(code)})`);
+          return reject(
+            raw,
+            `subscription validation event has no usable validationCode (${describeValue(code)})`,
+          );
         }
         return { kind: 'validation', validationCode: code };
       }
       return { kind: 'event', event: validateArmEvent(gridEnvelope(gridEvent, raw)) };
     }
-    return reject(raw, 'neither the Event Grid schema (eventType) nor CloudEvents 1.0 (specversion)');
+    return reject(
+      raw,
+      'neither the Event Grid schema (eventType) nor CloudEvents 1.0 (specversion)',
+    );
   } catch (error) {
     if (error instanceof BadEventError) return reject(raw, error.problem);
     // The SDK throws TypeError/Error for envelope problems ("event is missing required property 'subject'").
@@ -127,11 +146,15 @@ export async function parseEventBatch(body: unknown): Promise<ParsedBatch> {
     }
   }
   if (!Array.isArray(value) && !isRecord(value)) {
-    throw new InputError(`the event batch must be an event object or an array of events, got ${describeValue(value)}`);
+    throw new InputError(
+      `the event batch must be an event object or an array of events, got ${describeValue(value)}`,
+    );
   }
   const elements: unknown[] = Array.isArray(value) ? value : [value];
   if (elements.length > MAX_BATCH) {
-    throw new InputError(`the event batch holds ${elements.length} events; Event Grid delivers at most ${MAX_BATCH}`);
+    throw new InputError(
+      `the event batch holds ${elements.length} events; Event Grid delivers at most ${MAX_BATCH}`,
+    );
   }
   const batch: ParsedBatch = { events: [], rejected: [] };
   const seen = new Set<string>();
@@ -156,11 +179,14 @@ export async function parseEventBatch(body: unknown): Promise<ParsedBatch> {
  * itself, so a validation event here is refused. Throws InputError naming the id and problem.
  */
 export async function parseFunctionTriggerEvent(event: unknown): Promise<ArmEvent> {
-  if (Array.isArray(event)) throw new InputError('the Event Grid trigger hands one event, got an array');
+  if (Array.isArray(event))
+    throw new InputError('the Event Grid trigger hands one event, got an array');
   const element = await parseElement(event, 0);
   if (element.kind === 'event') return element.event;
   if (element.kind === 'validation') {
-    throw new InputError('a subscription validation event reached the trigger; the Functions host answers the handshake');
+    throw new InputError(
+      'a subscription validation event reached the trigger; the Functions host answers the handshake',
+    );
   }
   const { id, reason } = element.rejected;
   throw new InputError(id ? `event ${id}: ${reason}` : `event ${reason}`, 'BadEvent');

@@ -4,7 +4,13 @@
  * Every change writes both rows in one partition transaction, conditional on the ETag read, so
  * two writers racing on one exemption never both win and history never misses a change.
  */
-import { odata, RestError, TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import {
+  odata,
+  RestError,
+  TableClient,
+  type TableServiceClientOptions,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { randomBytes } from 'crypto';
 import { DependencyError, InputError, NotFoundError } from '../core/errors';
 import type { Exemption } from '../core/exemptions';
@@ -19,12 +25,22 @@ const MAX_ATTEMPTS = 5;
 type Row = { partitionKey: string; rowKey: string; data: string; etag?: string };
 
 function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : (error as { statusCode?: number })?.statusCode;
+  return error instanceof RestError
+    ? error.statusCode
+    : (error as { statusCode?: number })?.statusCode;
 }
 
 function asDependency(error: unknown): Error {
-  if (error instanceof InputError || error instanceof NotFoundError || error instanceof DependencyError) return error;
-  return new DependencyError('Table Storage', error instanceof Error ? error.message : String(error));
+  if (
+    error instanceof InputError ||
+    error instanceof NotFoundError ||
+    error instanceof DependencyError
+  )
+    return error;
+  return new DependencyError(
+    'Table Storage',
+    error instanceof Error ? error.message : String(error),
+  );
 }
 
 /** A transaction that failed on one of its entities reports the first failing status. */
@@ -35,7 +51,13 @@ function transactionStatus(error: unknown): number | undefined {
 export class ExemptionTable implements ExemptionStore {
   readonly table: TableClient;
 
-  constructor(config: Pick<TableStoreConfig, 'allowInsecureConnection' | 'tablePrefix' | 'clientOptions'> & ({ connectionString: string } | { tableServiceUri: string; credential: import('@azure/core-auth').TokenCredential })) {
+  constructor(
+    config: Pick<TableStoreConfig, 'allowInsecureConnection' | 'tablePrefix' | 'clientOptions'> &
+      (
+        | { connectionString: string }
+        | { tableServiceUri: string; credential: import('@azure/core-auth').TokenCredential }
+      ),
+  ) {
     const name = `${config.tablePrefix ?? ''}exemptions`;
     const options: TableServiceClientOptions = { ...config.clientOptions };
     if (config.allowInsecureConnection) options.allowInsecureConnection = true;
@@ -45,7 +67,9 @@ export class ExemptionTable implements ExemptionStore {
         : new TableClient(config.tableServiceUri, name, config.credential, options);
   }
 
-  static async create(config: ConstructorParameters<typeof ExemptionTable>[0]): Promise<ExemptionTable> {
+  static async create(
+    config: ConstructorParameters<typeof ExemptionTable>[0],
+  ): Promise<ExemptionTable> {
     const store = new ExemptionTable(config);
     try {
       await store.table.createTable();
@@ -58,8 +82,11 @@ export class ExemptionTable implements ExemptionStore {
   async list(): Promise<Exemption[]> {
     const result: Exemption[] = [];
     try {
-      const pages = this.table.listEntities<Row>({ queryOptions: { filter: odata`RowKey eq ${CURRENT_ROW}` } }).byPage({ maxPageSize: 1000 });
-      for await (const page of pages) for (const row of page) result.push(JSON.parse(row.data) as Exemption);
+      const pages = this.table
+        .listEntities<Row>({ queryOptions: { filter: odata`RowKey eq ${CURRENT_ROW}` } })
+        .byPage({ maxPageSize: 1000 });
+      for await (const page of pages)
+        for (const row of page) result.push(JSON.parse(row.data) as Exemption);
     } catch (error) {
       throw asDependency(error);
     }
@@ -74,7 +101,9 @@ export class ExemptionTable implements ExemptionStore {
     const entries: ExemptionHistoryEntry[] = [];
     try {
       const rows = this.table.listEntities<Row>({
-        queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${'history.'}` },
+        queryOptions: {
+          filter: odata`PartitionKey eq ${id} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${'history.'}`,
+        },
       });
       for await (const row of rows) entries.push(JSON.parse(row.data) as ExemptionHistoryEntry);
     } catch (error) {
@@ -92,7 +121,8 @@ export class ExemptionTable implements ExemptionStore {
     try {
       await this.table.submitTransaction(actions);
     } catch (error) {
-      if (transactionStatus(error) === 409) throw new InputError(`exemption ${JSON.stringify(exemption.id)}: id already exists`);
+      if (transactionStatus(error) === 409)
+        throw new InputError(`exemption ${JSON.stringify(exemption.id)}: id already exists`);
       throw asDependency(error);
     }
     return exemption;
@@ -103,7 +133,10 @@ export class ExemptionTable implements ExemptionStore {
    * to refuse); the write is conditional on the ETag read and retried on a conflict, re-applying
    * to what the other writer stored.
    */
-  async update(id: string, apply: (current: Exemption) => { exemption: Exemption; change: ExemptionChange } | undefined): Promise<Exemption> {
+  async update(
+    id: string,
+    apply: (current: Exemption) => { exemption: Exemption; change: ExemptionChange } | undefined,
+  ): Promise<Exemption> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.read(id);
       if (!current) throw new NotFoundError(`no exemption with id ${JSON.stringify(id)}`);
@@ -139,6 +172,10 @@ export class ExemptionTable implements ExemptionStore {
 
   private historyRow(id: string, change: ExemptionChange): Row {
     const entry: ExemptionHistoryEntry = { id, ...change };
-    return { partitionKey: id, rowKey: `${HISTORY_PREFIX}${change.at}-${randomBytes(4).toString('hex')}`, data: JSON.stringify(entry) };
+    return {
+      partitionKey: id,
+      rowKey: `${HISTORY_PREFIX}${change.at}-${randomBytes(4).toString('hex')}`,
+      data: JSON.stringify(entry),
+    };
   }
 }

@@ -28,7 +28,12 @@ import type { Agent } from 'https';
 import { DependencyError } from '../core/errors';
 import type { FederatedCredential } from '../core/federation';
 import type { DirectoryPrincipal } from '../core/model';
-import type { ApplicationCredentials, GroupMemberDirectory, PrincipalDirectory, TransitiveUsers } from '../core/ports';
+import type {
+  ApplicationCredentials,
+  GroupMemberDirectory,
+  PrincipalDirectory,
+  TransitiveUsers,
+} from '../core/ports';
 import { principalKey } from '../core/principals';
 import { mapLimit } from './armSource';
 
@@ -52,8 +57,14 @@ export interface GraphDirectoryOptions {
 
 /** Graph refused for want of an application permission (403). */
 export class GraphPermissionError extends DependencyError {
-  constructor(readonly permission: string, what: string) {
-    super(`Microsoft Graph refused to ${what} (403): grant the app the ${permission} application permission (see docs/deploy.md)`, 'graph');
+  constructor(
+    readonly permission: string,
+    what: string,
+  ) {
+    super(
+      `Microsoft Graph refused to ${what} (403): grant the app the ${permission} application permission (see docs/deploy.md)`,
+      'graph',
+    );
     this.name = 'GraphPermissionError';
   }
 }
@@ -77,7 +88,9 @@ export function principalOfGraph(o: GraphObject): DirectoryPrincipal | undefined
   if (!id) return undefined;
   const principal: DirectoryPrincipal = { id };
   const odataType = text(o['@odata.type']);
-  if (odataType) principal.principalType = TYPES[odataType.toLowerCase()] ?? odataType.replace(/^#microsoft\.graph\./i, '');
+  if (odataType)
+    principal.principalType =
+      TYPES[odataType.toLowerCase()] ?? odataType.replace(/^#microsoft\.graph\./i, '');
   const displayName = text(o.displayName);
   if (displayName) principal.displayName = displayName;
   const upn = text(o.userPrincipalName);
@@ -88,7 +101,9 @@ export function principalOfGraph(o: GraphObject): DirectoryPrincipal | undefined
   return principal;
 }
 
-export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory, ApplicationCredentials {
+export class GraphDirectory
+  implements PrincipalDirectory, GroupMemberDirectory, ApplicationCredentials
+{
   readonly name = 'Microsoft Graph';
   private readonly endpoint: string;
   private readonly pipeline: Pipeline;
@@ -99,19 +114,34 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
     this.endpoint = (options.endpoint ?? GRAPH_ENDPOINT).replace(/\/+$/, '');
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.pipeline = createPipelineFromOptions({
-      retryOptions: { maxRetries: options.retry?.maxRetries ?? 4, retryDelayInMs: options.retry?.retryDelayInMs ?? 1000, maxRetryDelayInMs: options.retry?.maxRetryDelayInMs ?? 30000 },
+      retryOptions: {
+        maxRetries: options.retry?.maxRetries ?? 4,
+        retryDelayInMs: options.retry?.retryDelayInMs ?? 1000,
+        maxRetryDelayInMs: options.retry?.maxRetryDelayInMs ?? 30000,
+      },
       ...(options.agent ? { agent: options.agent } : {}),
       userAgentOptions: { userAgentPrefix: 'aks-identity-auditor' },
     });
-    this.pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: `${this.endpoint}/.default` }));
+    this.pipeline.addPolicy(
+      bearerTokenAuthenticationPolicy({
+        credential: options.credential,
+        scopes: `${this.endpoint}/.default`,
+      }),
+    );
   }
 
   /** Every id asked, answered: the objects Graph returns; an id it leaves out no longer exists. */
   async lookup(ids: readonly string[]): Promise<DirectoryPrincipal[]> {
-    const distinct = [...new Map(ids.map((id) => [principalKey(id), id.trim()])).values()].filter((id) => id !== '');
+    const distinct = [...new Map(ids.map((id) => [principalKey(id), id.trim()])).values()].filter(
+      (id) => id !== '',
+    );
     const found: DirectoryPrincipal[] = [];
     for (let start = 0; start < distinct.length; start += GET_BY_IDS_BATCH) {
-      const body = await this.send('POST', '/v1.0/directoryObjects/getByIds', { body: { ids: distinct.slice(start, start + GET_BY_IDS_BATCH) }, permission: 'User.Read.All, GroupMember.Read.All and Application.Read.All', what: 'resolve principal ids' });
+      const body = await this.send('POST', '/v1.0/directoryObjects/getByIds', {
+        body: { ids: distinct.slice(start, start + GET_BY_IDS_BATCH) },
+        permission: 'User.Read.All, GroupMember.Read.All and Application.Read.All',
+        what: 'resolve principal ids',
+      });
       for (const o of asArray(body.value)) {
         const principal = principalOfGraph(o);
         if (principal) found.push(principal);
@@ -127,7 +157,11 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
     let count: number | undefined;
     let next: string | undefined = path;
     while (next) {
-      const page: GraphObject = await this.send('GET', next, { eventual: true, permission: 'GroupMember.Read.All and User.Read.All', what: `list the members of group ${groupId}` });
+      const page: GraphObject = await this.send('GET', next, {
+        eventual: true,
+        permission: 'GroupMember.Read.All and User.Read.All',
+        what: `list the members of group ${groupId}`,
+      });
       if (typeof page['@odata.count'] === 'number') count ??= page['@odata.count'];
       for (const o of asArray(page.value)) {
         const principal = principalOfGraph({ '@odata.type': '#microsoft.graph.user', ...o });
@@ -142,10 +176,14 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
 
   /** Federated credentials of the app registrations that trust one of these issuers (one query per issuer). */
   async credentialsForIssuers(issuers: readonly string[]): Promise<FederatedCredential[]> {
-    const perIssuer = await mapLimit([...issuers], this.concurrency, (issuer) => this.applicationsTrusting(issuer));
+    const perIssuer = await mapLimit([...issuers], this.concurrency, (issuer) =>
+      this.applicationsTrusting(issuer),
+    );
     const apps = new Map<string, GraphObject>();
     for (const list of perIssuer) for (const app of list) apps.set(String(app.id), app);
-    const servicePrincipals = await mapLimit([...apps.values()], this.concurrency, (app) => this.servicePrincipalOf(String(app.appId ?? '')));
+    const servicePrincipals = await mapLimit([...apps.values()], this.concurrency, (app) =>
+      this.servicePrincipalOf(String(app.appId ?? '')),
+    );
     const credentials: FederatedCredential[] = [];
     [...apps.values()].forEach((app, i) => {
       const sp = servicePrincipals[i];
@@ -159,7 +197,9 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
           name,
           issuer,
           subject,
-          ...(Array.isArray(f.audiences) ? { audiences: f.audiences.filter((a): a is string => typeof a === 'string') } : {}),
+          ...(Array.isArray(f.audiences)
+            ? { audiences: f.audiences.filter((a): a is string => typeof a === 'string') }
+            : {}),
           identity: {
             kind: 'application',
             ...(text(app.appId) ? { appId: String(app.appId) } : {}),
@@ -175,9 +215,14 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
   private async applicationsTrusting(issuer: string): Promise<GraphObject[]> {
     const filter = `federatedIdentityCredentials/any(f:f/issuer eq '${issuer.replace(/'/g, "''")}')`;
     const apps: GraphObject[] = [];
-    let next: string | undefined = `/v1.0/applications?$filter=${encodeURIComponent(filter)}&$count=true&$select=id,appId,displayName,federatedIdentityCredentials`;
+    let next: string | undefined =
+      `/v1.0/applications?$filter=${encodeURIComponent(filter)}&$count=true&$select=id,appId,displayName,federatedIdentityCredentials`;
     while (next) {
-      const page: GraphObject = await this.send('GET', next, { eventual: true, permission: 'Application.Read.All', what: 'list app registrations with federated credentials' });
+      const page: GraphObject = await this.send('GET', next, {
+        eventual: true,
+        permission: 'Application.Read.All',
+        what: 'list app registrations with federated credentials',
+      });
       apps.push(...asArray(page.value));
       next = text(page['@odata.nextLink']);
     }
@@ -187,43 +232,77 @@ export class GraphDirectory implements PrincipalDirectory, GroupMemberDirectory,
   /** The object id of an application's service principal, or undefined when it has none. */
   private async servicePrincipalOf(appId: string): Promise<string | undefined> {
     if (!appId) return undefined;
-    const body = await this.send('GET', `/v1.0/servicePrincipals(appId='${encodeURIComponent(appId)}')?$select=id`, { permission: 'Application.Read.All', what: `read the service principal of app ${appId}`, missingOk: true });
+    const body = await this.send(
+      'GET',
+      `/v1.0/servicePrincipals(appId='${encodeURIComponent(appId)}')?$select=id`,
+      {
+        permission: 'Application.Read.All',
+        what: `read the service principal of app ${appId}`,
+        missingOk: true,
+      },
+    );
     return text(body.id);
   }
 
   private async send(
     method: 'GET' | 'POST',
     pathOrUrl: string,
-    options: { body?: unknown; eventual?: boolean; permission: string; what: string; missingOk?: boolean },
+    options: {
+      body?: unknown;
+      eventual?: boolean;
+      permission: string;
+      what: string;
+      missingOk?: boolean;
+    },
   ): Promise<GraphObject> {
     // `@odata.nextLink` is absolute; only links to this endpoint are followed (the token goes with them).
     const url = pathOrUrl.startsWith('/') ? `${this.endpoint}${pathOrUrl}` : pathOrUrl;
-    if (!url.startsWith(`${this.endpoint}/`)) throw new DependencyError(`Microsoft Graph returned a link outside ${this.endpoint}`, 'graph');
+    if (!url.startsWith(`${this.endpoint}/`))
+      throw new DependencyError(
+        `Microsoft Graph returned a link outside ${this.endpoint}`,
+        'graph',
+      );
     const headers = createHttpHeaders({ accept: 'application/json' });
     if (options.body !== undefined) headers.set('content-type', 'application/json');
     if (options.eventual) headers.set('ConsistencyLevel', 'eventual');
-    const request = createPipelineRequest({ url, method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const request = createPipelineRequest({
+      url,
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     let response;
     try {
       response = await this.pipeline.sendRequest(this.client, request);
     } catch (error) {
-      throw new DependencyError(`Microsoft Graph could not ${options.what}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 'graph');
+      throw new DependencyError(
+        `Microsoft Graph could not ${options.what}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        'graph',
+      );
     }
     if (response.status === 403) throw new GraphPermissionError(options.permission, options.what);
     if (response.status === 404 && options.missingOk) return {};
     if (response.status < 200 || response.status >= 300) {
-      throw new DependencyError(`Microsoft Graph could not ${options.what}: HTTP ${response.status} ${graphErrorCode(response.bodyAsText)}`.trim(), 'graph');
+      throw new DependencyError(
+        `Microsoft Graph could not ${options.what}: HTTP ${response.status} ${graphErrorCode(response.bodyAsText)}`.trim(),
+        'graph',
+      );
     }
     try {
       return JSON.parse(response.bodyAsText ?? '{}') as GraphObject;
     } catch {
-      throw new DependencyError(`Microsoft Graph answered ${options.what} with a body that is not JSON`, 'graph');
+      throw new DependencyError(
+        `Microsoft Graph answered ${options.what} with a body that is not JSON`,
+        'graph',
+      );
     }
   }
 }
 
 function asArray(value: unknown): GraphObject[] {
-  return Array.isArray(value) ? value.filter((v): v is GraphObject => typeof v === 'object' && v !== null) : [];
+  return Array.isArray(value)
+    ? value.filter((v): v is GraphObject => typeof v === 'object' && v !== null)
+    : [];
 }
 
 function graphErrorCode(body: string | null | undefined): string {

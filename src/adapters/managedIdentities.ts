@@ -45,7 +45,8 @@ export interface FederatedCredentialRead {
 
 const DEFAULT_ENDPOINT = 'https://management.azure.com';
 export const DEFAULT_IDENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
-const IDENTITY_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+)$/i;
+const IDENTITY_ID =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+)$/i;
 
 export class ManagedIdentityCredentialReader {
   private readonly endpoint: string;
@@ -67,7 +68,9 @@ export class ManagedIdentityCredentialReader {
   /** The credentials of every identity of these subscriptions; a subscription that fails is a failure (`identities`). */
   async read(subscriptionIds: readonly string[]): Promise<FederatedCredentialRead> {
     const result: FederatedCredentialRead = { credentials: [], failures: [], identitiesRead: 0 };
-    const perSubscription = await mapLimit([...subscriptionIds], 4, (subscriptionId) => this.readSubscription(subscriptionId));
+    const perSubscription = await mapLimit([...subscriptionIds], 4, (subscriptionId) =>
+      this.readSubscription(subscriptionId),
+    );
     for (const part of perSubscription) {
       result.credentials.push(...part.credentials);
       result.failures.push(...part.failures);
@@ -81,10 +84,25 @@ export class ManagedIdentityCredentialReader {
     const identities: Array<{ id: string; principalId: string; name: string }> = [];
     try {
       for await (const identity of client.userAssignedIdentities.listBySubscription()) {
-        if (identity.id && identity.principalId) identities.push({ id: identity.id, principalId: identity.principalId, name: identity.name ?? identity.id });
+        if (identity.id && identity.principalId)
+          identities.push({
+            id: identity.id,
+            principalId: identity.principalId,
+            name: identity.name ?? identity.id,
+          });
       }
     } catch (error) {
-      return { credentials: [], identitiesRead: 0, failures: [{ subscriptionId, part: 'identities', message: `managed identities could not be listed: ${describeAzureError(error)}` }] };
+      return {
+        credentials: [],
+        identitiesRead: 0,
+        failures: [
+          {
+            subscriptionId,
+            part: 'identities',
+            message: `managed identities could not be listed: ${describeAzureError(error)}`,
+          },
+        ],
+      };
     }
     const now = this.options.clock.now().getTime();
     const failures: SourceFailure[] = [];
@@ -94,15 +112,20 @@ export class ManagedIdentityCredentialReader {
       const key = identity.id.toLowerCase();
       seen.add(key);
       const cached = this.cache.get(key);
-      if (cached && cached.principalId === identity.principalId && now - cached.readAt < this.ttlMs) return cached.credentials;
+      if (cached && cached.principalId === identity.principalId && now - cached.readAt < this.ttlMs)
+        return cached.credentials;
       const parts = IDENTITY_ID.exec(identity.id);
       if (!parts) {
-        failures.push({ subscriptionId, part: 'identities', message: `managed identity id ${identity.id} is not a user-assigned identity id` });
+        failures.push({
+          subscriptionId,
+          part: 'identities',
+          message: `managed identity id ${identity.id} is not a user-assigned identity id`,
+        });
         return [];
       }
       try {
         const credentials: FederatedCredential[] = [];
-        for await (const fic of client.federatedIdentityCredentials.list(parts[2]!, parts[3]!)) {
+        for await (const fic of client.federatedIdentityCredentials.list(parts[2], parts[3])) {
           if (!fic.id || !fic.issuer || !fic.subject) continue;
           credentials.push({
             id: fic.id,
@@ -110,20 +133,30 @@ export class ManagedIdentityCredentialReader {
             issuer: fic.issuer,
             subject: fic.subject,
             ...(fic.audiences ? { audiences: fic.audiences } : {}),
-            identity: { kind: 'managedIdentity', principalId: identity.principalId, resourceId: identity.id, displayName: identity.name },
+            identity: {
+              kind: 'managedIdentity',
+              principalId: identity.principalId,
+              resourceId: identity.id,
+              displayName: identity.name,
+            },
           });
         }
         identitiesRead++;
         this.cache.set(key, { principalId: identity.principalId, readAt: now, credentials });
         return credentials;
       } catch (error) {
-        failures.push({ subscriptionId, part: 'identities', message: `federated credentials of ${identity.id} could not be listed: ${describeAzureError(error)}` });
+        failures.push({
+          subscriptionId,
+          part: 'identities',
+          message: `federated credentials of ${identity.id} could not be listed: ${describeAzureError(error)}`,
+        });
         return [];
       }
     });
     // Identities deleted since the last read leave the cache with the listing that no longer has them.
     const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
-    for (const key of [...this.cache.keys()]) if (key.startsWith(prefix) && !seen.has(key)) this.cache.delete(key);
+    for (const key of [...this.cache.keys()])
+      if (key.startsWith(prefix) && !seen.has(key)) this.cache.delete(key);
     return { credentials: lists.flat(), failures, identitiesRead };
   }
 
@@ -131,7 +164,11 @@ export class ManagedIdentityCredentialReader {
     const retry = this.options.clientOptions?.retry ?? {};
     return new ManagedServiceIdentityClient(this.options.credential, subscriptionId, {
       endpoint: this.endpoint,
-      retryOptions: { maxRetries: retry.maxRetries ?? 4, retryDelayInMs: retry.retryDelayInMs ?? 1000, maxRetryDelayInMs: retry.maxRetryDelayInMs ?? 30000 },
+      retryOptions: {
+        maxRetries: retry.maxRetries ?? 4,
+        retryDelayInMs: retry.retryDelayInMs ?? 1000,
+        maxRetryDelayInMs: retry.maxRetryDelayInMs ?? 30000,
+      },
       ...(this.options.clientOptions?.agent ? { agent: this.options.clientOptions.agent } : {}),
       credentialScopes: [`${this.endpoint}/.default`],
     });

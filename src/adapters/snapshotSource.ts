@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { errorMessage, InputError } from '../core/errors';
 import { normaliseFederatedCredential } from '../core/federation';
 import type { Cluster, Estate } from '../core/model';
-import { normaliseCluster, normaliseRoleAssignment, normaliseRoleDefinition } from '../core/normalise';
+import {
+  normaliseCluster,
+  normaliseRoleAssignment,
+  normaliseRoleDefinition,
+} from '../core/normalise';
 import { normaliseDenyAssignment, normaliseEligibility } from '../core/normaliseGrants';
 import type { EstateFilter, EstateSource, Health } from '../core/ports';
 import { applyDirectory, normaliseDirectoryPrincipal } from '../core/principals';
@@ -30,7 +34,8 @@ export const SNAPSHOT_FILES = {
   },
   principals: {
     name: 'principals.json',
-    madeWith: 'az ad user show / az ad group show / az ad sp show --id <id>, one object per principal, as a JSON array',
+    madeWith:
+      'az ad user show / az ad group show / az ad sp show --id <id>, one object per principal, as a JSON array',
     what: 'directory objects (users, groups, service principals)',
   },
   roleEligibility: {
@@ -41,12 +46,14 @@ export const SNAPSHOT_FILES = {
   },
   denyAssignments: {
     name: 'deny-assignments.json',
-    madeWith: "az rest --url 'https://management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01'",
+    madeWith:
+      "az rest --url 'https://management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01'",
     what: 'deny assignments',
   },
   federatedCredentials: {
     name: 'federated-credentials.json',
-    madeWith: 'az identity federated-credential list per identity, each entry with the identity\'s principalId (see the README)',
+    madeWith:
+      "az identity federated-credential list per identity, each entry with the identity's principalId (see the README)",
     what: 'federated identity credentials',
   },
 } as const;
@@ -72,7 +79,10 @@ export class SnapshotSource implements EstateSource {
     const estate = await readSnapshot(this.dir);
     if (filter.subscriptionIds === undefined) return estate;
     const wanted = new Set(filter.subscriptionIds.map((s) => s.trim().toLowerCase()));
-    return { ...estate, clusters: estate.clusters.filter((c) => wanted.has(c.subscriptionId.toLowerCase())) };
+    return {
+      ...estate,
+      clusters: estate.clusters.filter((c) => wanted.has(c.subscriptionId.toLowerCase())),
+    };
   }
 
   /**
@@ -87,7 +97,10 @@ export class SnapshotSource implements EstateSource {
         detail: `snapshot directory ${this.dir}: ${estate.clusters.length} cluster(s), ${estate.roleAssignments.length} role assignment(s)`,
       };
     } catch (error) {
-      return { ok: false, detail: `snapshot directory ${this.dir} cannot be audited: ${reason(error)}` };
+      return {
+        ok: false,
+        detail: `snapshot directory ${this.dir} cannot be audited: ${reason(error)}`,
+      };
     }
   }
 }
@@ -104,7 +117,15 @@ export async function readSnapshot(dir: string): Promise<Estate> {
     readArray(dir, SNAPSHOT_FILES.denyAssignments, false),
     readArray(dir, SNAPSHOT_FILES.federatedCredentials, false),
   ]);
-  const [rawClusters, rawAssignments, rawDefinitions, rawPrincipals, rawEligibility, rawDenies, rawCredentials] = reads.map((r) => {
+  const [
+    rawClusters,
+    rawAssignments,
+    rawDefinitions,
+    rawPrincipals,
+    rawEligibility,
+    rawDenies,
+    rawCredentials,
+  ] = reads.map((r) => {
     if (r.status === 'rejected') throw r.reason;
     return r.value;
   });
@@ -117,7 +138,8 @@ export async function readSnapshot(dir: string): Promise<Estate> {
     // Two entries for one cluster (two exports concatenated) would give two postures for one id.
     const key = cluster.id.trim().toLowerCase();
     const first = clusterIndex.get(key);
-    if (first !== undefined) throw new InputError(`${clustersPath}[${i}]: duplicate cluster id, already at [${first}]`);
+    if (first !== undefined)
+      throw new InputError(`${clustersPath}[${i}]: duplicate cluster id, already at [${first}]`);
     clusterIndex.set(key, i);
     clusters.push(cluster);
   });
@@ -125,15 +147,31 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   const assignmentsPath = join(dir, SNAPSHOT_FILES.roleAssignments.name);
   // A snapshot does not say which subscription's listing returned an assignment, so
   // `listedInSubscriptionId` stays unknown (model.ts explains what the access graph does then).
-  const roleAssignments = dedupeById(rawAssignments!.map((raw, i) => normaliseRoleAssignment(raw, `${assignmentsPath}[${i}]`)));
+  const roleAssignments = dedupeById(
+    rawAssignments!.map((raw, i) => normaliseRoleAssignment(raw, `${assignmentsPath}[${i}]`)),
+  );
   // PIM eligibilities count like assignments for "who can", marked `eligible`.
   const eligibilityPath = join(dir, SNAPSHOT_FILES.roleEligibility.name);
-  roleAssignments.push(...dedupeById((rawEligibility ?? []).map((raw, i) => normaliseEligibility(raw, `${eligibilityPath}[${i}]`))));
+  roleAssignments.push(
+    ...dedupeById(
+      (rawEligibility ?? []).map((raw, i) => normaliseEligibility(raw, `${eligibilityPath}[${i}]`)),
+    ),
+  );
 
   const definitionsPath = join(dir, SNAPSHOT_FILES.roleDefinitions.name);
-  const roleDefinitions = dedupeById((rawDefinitions ?? []).map((raw, i) => normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`)));
+  const roleDefinitions = dedupeById(
+    (rawDefinitions ?? []).map((raw, i) =>
+      normaliseRoleDefinition(raw, `${definitionsPath}[${i}]`),
+    ),
+  );
 
-  const estate: Estate = { source: 'snapshot', clusters, roleAssignments, roleDefinitions, failures: [] };
+  const estate: Estate = {
+    source: 'snapshot',
+    clusters,
+    roleAssignments,
+    roleDefinitions,
+    failures: [],
+  };
   // Every cluster has at least its own RBAC and admin grants somewhere up its scopes: an empty
   // export next to clusters is a failed or truncated export, "not known", never "nobody" (its
   // access checks become `error`, which neither pages nor forgets who held access).
@@ -146,17 +184,23 @@ export async function readSnapshot(dir: string): Promise<Estate> {
   }
   if (rawCredentials !== undefined) {
     const credentialsPath = join(dir, SNAPSHOT_FILES.federatedCredentials.name);
-    estate.federatedCredentials = rawCredentials.map((raw, i) => normaliseFederatedCredential(raw, `${credentialsPath}[${i}]`));
+    estate.federatedCredentials = rawCredentials.map((raw, i) =>
+      normaliseFederatedCredential(raw, `${credentialsPath}[${i}]`),
+    );
   }
   if (rawPrincipals !== undefined) {
     const principalsPath = join(dir, SNAPSHOT_FILES.principals.name);
-    const principals = rawPrincipals.map((raw, i) => normaliseDirectoryPrincipal(raw, `${principalsPath}[${i}]`));
+    const principals = rawPrincipals.map((raw, i) =>
+      normaliseDirectoryPrincipal(raw, `${principalsPath}[${i}]`),
+    );
     // docs/contracts.md: when present it lists every principal the estate names (one it omits is deleted).
     estate.directory = { source: SNAPSHOT_FILES.principals.name, principals, complete: true };
   }
   if (rawDenies !== undefined) {
     const deniesPath = join(dir, SNAPSHOT_FILES.denyAssignments.name);
-    estate.denyAssignments = dedupeById(rawDenies.map((raw, i) => normaliseDenyAssignment(raw, `${deniesPath}[${i}]`)));
+    estate.denyAssignments = dedupeById(
+      rawDenies.map((raw, i) => normaliseDenyAssignment(raw, `${deniesPath}[${i}]`)),
+    );
   }
   return applyDirectory(estate);
 }
@@ -175,7 +219,11 @@ function dedupeById<T extends { id: string }>(items: T[]): T[] {
   });
 }
 
-async function readArray(dir: string, file: SnapshotFile, required: boolean): Promise<unknown[] | undefined> {
+async function readArray(
+  dir: string,
+  file: SnapshotFile,
+  required: boolean,
+): Promise<unknown[] | undefined> {
   const path = join(dir, file.name);
   let bytes: Buffer;
   try {
@@ -184,7 +232,9 @@ async function readArray(dir: string, file: SnapshotFile, required: boolean): Pr
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       if (!required) return undefined;
-      throw new InputError(`${path}: file not found (export it with: ${file.madeWith} > ${file.name})`);
+      throw new InputError(
+        `${path}: file not found (export it with: ${file.madeWith} > ${file.name})`,
+      );
     }
     if (code === 'EISDIR') throw new InputError(`${path}: is a directory, expected a JSON file`);
     throw new InputError(`${path}: cannot be read (${reason(error)})`);
@@ -200,13 +250,20 @@ async function readArray(dir: string, file: SnapshotFile, required: boolean): Pr
   if (Array.isArray(parsed)) return parsed;
   // An ARM REST list response (`az rest --url …`) wraps the array in `value`; one page of it is
   // accepted, a page that points to more (`nextLink`) is not: the estate would be cut short.
-  if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { value?: unknown }).value)) {
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    Array.isArray((parsed as { value?: unknown }).value)
+  ) {
     if ((parsed as { nextLink?: unknown }).nextLink) {
-      throw new InputError(`${path}: is one page of a longer ARM listing ("nextLink" is set); export every page`);
+      throw new InputError(
+        `${path}: is one page of a longer ARM listing ("nextLink" is set); export every page`,
+      );
     }
     return (parsed as { value: unknown[] }).value;
   }
-  const got = parsed === null ? 'null' : typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
+  const got =
+    parsed === null ? 'null' : typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
   throw new InputError(`${path}: expected a JSON array of ${file.what}, got ${got}`);
 }
 
@@ -215,7 +272,8 @@ async function readArray(dir: string, file: SnapshotFile, required: boolean): Pr
  * order mark, and some editors add a UTF-8 BOM, which JSON.parse rejects.
  */
 function decode(bytes: Buffer): string {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
+    return bytes.subarray(2).toString('utf16le');
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
     const swapped = Buffer.from(bytes.subarray(2, bytes.length - ((bytes.length - 2) % 2)));
     swapped.swap16();

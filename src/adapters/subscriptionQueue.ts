@@ -7,13 +7,16 @@ import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@a
 import { subscriptionMessage, type SubscriptionQueue } from '../usecases/fanOut';
 
 export type QueueConnection =
-  | { connectionString: string }
-  | { queueServiceUri: string; credential: TokenCredential };
+  { connectionString: string } | { queueServiceUri: string; credential: TokenCredential };
 
 export class StorageSubscriptionQueue implements SubscriptionQueue {
   private constructor(private readonly client: QueueClient) {}
 
-  static async create(connection: QueueConnection, queueName: string, options: StoragePipelineOptions = {}): Promise<StorageSubscriptionQueue> {
+  static async create(
+    connection: QueueConnection,
+    queueName: string,
+    options: StoragePipelineOptions = {},
+  ): Promise<StorageSubscriptionQueue> {
     const service =
       'connectionString' in connection
         ? QueueServiceClient.fromConnectionString(connection.connectionString, options)
@@ -25,13 +28,18 @@ export class StorageSubscriptionQueue implements SubscriptionQueue {
 
   async enqueue(subscriptionIds: string[]): Promise<void> {
     for (const subscriptionId of subscriptionIds) {
-      await this.client.sendMessage(Buffer.from(subscriptionMessage(subscriptionId), 'utf8').toString('base64'));
+      await this.client.sendMessage(
+        Buffer.from(subscriptionMessage(subscriptionId), 'utf8').toString('base64'),
+      );
     }
   }
 
   /** Read (and delete) up to `max` messages: for the local host's consumer and for tests. */
   async receive(max = 32): Promise<string[]> {
-    const response = await this.client.receiveMessages({ numberOfMessages: Math.min(max, 32), visibilityTimeout: 60 });
+    const response = await this.client.receiveMessages({
+      numberOfMessages: Math.min(max, 32),
+      visibilityTimeout: 60,
+    });
     const bodies: string[] = [];
     for (const message of response.receivedMessageItems) {
       bodies.push(Buffer.from(message.messageText, 'base64').toString('utf8'));

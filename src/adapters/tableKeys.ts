@@ -36,7 +36,12 @@ export function keyFor(prefix: string, value: string): string {
 }
 
 export function isValidKey(key: string): boolean {
-  return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH && !FORBIDDEN_IN_KEY.test(key);
+  return (
+    typeof key === 'string' &&
+    key.length > 0 &&
+    key.length <= MAX_KEY_LENGTH &&
+    !FORBIDDEN_IN_KEY.test(key)
+  );
 }
 
 /** ARM ids are case-insensitive and arrive with `resourcegroups` or `resourceGroups`: one form per cluster. */
@@ -129,7 +134,11 @@ export function splitString(value: string, maxChars: number = PROPERTY_CHARS): s
 }
 
 /** `{ name_count: n, name_0: …, name_1: … }`: a string of any length as string properties. */
-export function chunkProperty(name: string, value: string, maxChars: number = PROPERTY_CHARS): Record<string, string | number> {
+export function chunkProperty(
+  name: string,
+  value: string,
+  maxChars: number = PROPERTY_CHARS,
+): Record<string, string | number> {
   return piecesAsProperties(name, splitString(value, maxChars));
 }
 
@@ -142,7 +151,8 @@ export function joinChunks(entity: Record<string, unknown>, name: string): strin
   let value = '';
   for (let i = 0; i < count; i++) {
     const piece = entity[`${name}_${i}`];
-    if (typeof piece !== 'string') throw new Error(`stored property ${name} is missing piece ${i} of ${count}`);
+    if (typeof piece !== 'string')
+      throw new Error(`stored property ${name} is missing piece ${i} of ${count}`);
     value += piece;
   }
   return value;
@@ -175,16 +185,25 @@ export interface PayloadLayout {
 export const MAIN_ROW_PIECES = 12;
 export const PART_ROW_PIECES = 15;
 
-export function layoutPayload(text: string, firstRowPieces = MAIN_ROW_PIECES, partRowPieces = PART_ROW_PIECES, maxChars = PROPERTY_CHARS): PayloadLayout {
+export function layoutPayload(
+  text: string,
+  firstRowPieces = MAIN_ROW_PIECES,
+  partRowPieces = PART_ROW_PIECES,
+  maxChars = PROPERTY_CHARS,
+): PayloadLayout {
   const pieces = splitString(text, maxChars);
   const main = pieces.slice(0, firstRowPieces);
   const parts: string[][] = [];
-  for (let i = firstRowPieces; i < pieces.length; i += partRowPieces) parts.push(pieces.slice(i, i + partRowPieces));
+  for (let i = firstRowPieces; i < pieces.length; i += partRowPieces)
+    parts.push(pieces.slice(i, i + partRowPieces));
   return { main, parts };
 }
 
 /** Pieces as `name_0 … name_{n-1}` plus `name_count`. */
-export function piecesAsProperties(name: string, pieces: readonly string[]): Record<string, string | number> {
+export function piecesAsProperties(
+  name: string,
+  pieces: readonly string[],
+): Record<string, string | number> {
   const properties: Record<string, string | number> = { [`${name}_count`]: pieces.length };
   pieces.forEach((piece, i) => {
     properties[`${name}_${i}`] = piece;
@@ -210,7 +229,13 @@ export function encodeCursor(cursor: PageCursor): string {
 
 /** Undefined for anything that is not a token we issued for `kind` (the caller raises InputError). */
 export function decodeCursor(token: string, kind: string): PageCursor | undefined {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  if (
+    typeof token !== 'string' ||
+    token.length === 0 ||
+    token.length > 4096 ||
+    !/^[A-Za-z0-9_-]+$/.test(token)
+  )
+    return undefined;
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
@@ -221,7 +246,7 @@ export function decodeCursor(token: string, kind: string): PageCursor | undefine
   const { k, p, r } = body as Record<string, unknown>;
   if (k !== kind || typeof p !== 'string' || !isContinuationKey(p)) return undefined;
   if (r !== undefined && (typeof r !== 'string' || !isContinuationKey(r))) return undefined;
-  return { kind, nextPartitionKey: p, nextRowKey: r as string | undefined };
+  return { kind, nextPartitionKey: p, nextRowKey: r };
 }
 
 /** Continuation keys are opaque to us but travel in headers: printable, bounded. */
@@ -237,9 +262,19 @@ export function sdkContinuationToken(cursor: PageCursor): string {
 }
 
 /** The next keys inside an SDK continuation token. */
-export function cursorFromSdkToken(kind: string, token: string | undefined): PageCursor | undefined {
+export function cursorFromSdkToken(
+  kind: string,
+  token: string | undefined,
+): PageCursor | undefined {
   if (!token) return undefined;
-  const body = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { nextPartitionKey?: string; nextRowKey?: string };
+  const body = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {
+    nextPartitionKey?: string;
+    nextRowKey?: string;
+  };
   if (!body.nextPartitionKey) return undefined;
-  return { kind, nextPartitionKey: body.nextPartitionKey, nextRowKey: body.nextRowKey || undefined };
+  return {
+    kind,
+    nextPartitionKey: body.nextPartitionKey,
+    nextRowKey: body.nextRowKey || undefined,
+  };
 }

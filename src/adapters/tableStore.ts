@@ -17,11 +17,22 @@
  * evaluations cannot both page for the same regression.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { odata, TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import {
+  odata,
+  TableClient,
+  type TableServiceClientOptions,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { decideRecording, planTransaction } from '../core/alertPolicy';
 import { CATALOGUE_VERSION } from '../core/checks';
 import { DependencyError, InputError } from '../core/errors';
-import { SEVERITIES, type Alert, type ClusterPosture, type ClusterStatus, type Severity } from '../core/model';
+import {
+  SEVERITIES,
+  type Alert,
+  type ClusterPosture,
+  type ClusterStatus,
+  type Severity,
+} from '../core/model';
 import {
   systemClock,
   type Clock,
@@ -61,11 +72,18 @@ import {
 } from './tables/common';
 import { EventsTable } from './tables/eventsTable';
 import { alertEntity, closeEntity, newAlertRecord, Outbox, requireAlert } from './tables/outbox';
-import { historyEntity, historyEntryOf, nextHistoryTime, postureActions, readPosture, summaryOf, SUMMARY_COLUMNS } from './tables/postureRows';
+import {
+  historyEntity,
+  historyEntryOf,
+  nextHistoryTime,
+  postureActions,
+  readPosture,
+  summaryOf,
+  SUMMARY_COLUMNS,
+} from './tables/postureRows';
 
 export type TableStoreConnection =
-  | { connectionString: string }
-  | { tableServiceUri: string; credential: TokenCredential };
+  { connectionString: string } | { tableServiceUri: string; credential: TokenCredential };
 
 export type TableStoreConfig = TableStoreConnection & {
   /** Plain http (Azurite); the SDK refuses it otherwise. */
@@ -91,12 +109,18 @@ const DEFAULT_MIN_ALERT_SEVERITY: Severity = 'high';
 
 function pageSizeOf(size: number | undefined): number {
   if (size === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1) throw new InputError(`page size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new InputError(`page size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   return Math.min(size, MAX_PAGE_SIZE);
 }
 
 function requirePosture(posture: ClusterPosture): void {
-  if (!posture || typeof posture.id !== 'string' || posture.id.trim() === '' || !Array.isArray(posture.findings)) {
+  if (
+    !posture ||
+    typeof posture.id !== 'string' ||
+    posture.id.trim() === '' ||
+    !Array.isArray(posture.findings)
+  ) {
     throw new InputError('a posture to record needs an id and findings');
   }
 }
@@ -157,8 +181,12 @@ export class TableStore implements PostureStore {
     const partitionKey = clusterPartitionKey(posture.id);
     // Extra alerts about another cluster cannot share this cluster's transaction; they go to
     // their own outbox rows rather than being dropped.
-    const extraHere = (options.extraAlerts ?? []).filter((a) => sameCluster(a.clusterId, posture.id));
-    const extraElsewhere = (options.extraAlerts ?? []).filter((a) => !sameCluster(a.clusterId, posture.id));
+    const extraHere = (options.extraAlerts ?? []).filter((a) =>
+      sameCluster(a.clusterId, posture.id),
+    );
+    const extraElsewhere = (options.extraAlerts ?? []).filter(
+      (a) => !sameCluster(a.clusterId, posture.id),
+    );
     let postureFirstRead: ClusterPosture | undefined | null = null;
     /** Alerts written outside the main transaction (only when it cannot hold them all), by row key. */
     const writtenEarly = new Map<string, Alert>();
@@ -169,7 +197,11 @@ export class TableStore implements PostureStore {
         const existing = await this.outbox.readPartition(partitionKey);
         const now = this.clock.now();
         const decision = decideRecording({
-          stored: { posture: live?.posture, memory: live?.memory, alerts: [...existing.values()].map((row) => row.record) },
+          stored: {
+            posture: live?.posture,
+            memory: live?.memory,
+            alerts: [...existing.values()].map((row) => row.record),
+          },
           posture,
           now,
           minAlertSeverity: options.minAlertSeverity ?? DEFAULT_MIN_ALERT_SEVERITY,
@@ -183,9 +215,28 @@ export class TableStore implements PostureStore {
 
         const historyAt = decision.writeHistory ? nextHistoryTime(stored, now) : undefined;
         const fixed: TransactionAction[] = [
-          ...postureActions(partitionKey, decision.posture, decision.memory, stored, options.sourceEventId, historyAt),
+          ...postureActions(
+            partitionKey,
+            decision.posture,
+            decision.memory,
+            stored,
+            options.sourceEventId,
+            historyAt,
+          ),
           ...(historyAt
-            ? [['create', historyEntity(partitionKey, decision.posture, decision.regressions, historyAt, options.sourceEventId, decision.catalogueUpgrade)] as TransactionAction]
+            ? [
+                [
+                  'create',
+                  historyEntity(
+                    partitionKey,
+                    decision.posture,
+                    decision.regressions,
+                    historyAt,
+                    options.sourceEventId,
+                    decision.catalogueUpgrade,
+                  ),
+                ] as TransactionAction,
+              ]
             : []),
         ];
         const opens = decision.open
@@ -194,19 +245,31 @@ export class TableStore implements PostureStore {
             const rowKey = alertRowKey(alert.dedupeKey);
             const current = existing.get(rowKey);
             const entity = alertEntity(partitionKey, rowKey, newAlertRecord(alert, now));
-            const action: TransactionAction = current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
+            const action: TransactionAction = current
+              ? ['update', entity, 'Replace', { etag: current.etag }]
+              : ['create', entity];
             return { alert, action };
           });
         const closes = decision.close.map((key): TransactionAction => {
           const rowKey = alertRowKey(key);
-          return ['update', closeEntity(partitionKey, rowKey, now), 'Merge', { etag: existing.get(rowKey)!.etag }];
+          return [
+            'update',
+            closeEntity(partitionKey, rowKey, now),
+            'Merge',
+            { etag: existing.get(rowKey)!.etag },
+          ];
         });
         const plan = planTransaction(fixed.length, opens, closes, TRANSACTION_LIMIT);
         for (const write of plan.opensBefore) {
-          if (await this.writeAlone(write.action)) writtenEarly.set(alertRowKey(write.alert.dedupeKey), write.alert);
+          if (await this.writeAlone(write.action))
+            writtenEarly.set(alertRowKey(write.alert.dedupeKey), write.alert);
         }
         try {
-          await this.clusters.submitTransaction([...fixed, ...plan.opensInTransaction.map((w) => w.action), ...plan.closesInTransaction]);
+          await this.clusters.submitTransaction([
+            ...fixed,
+            ...plan.opensInTransaction.map((w) => w.action),
+            ...plan.closesInTransaction,
+          ]);
         } catch (error) {
           // 409: the posture (or an alert row) was created meanwhile; 412: it changed; 404: a
           // part row read a moment ago is gone. All mean someone else wrote: re-read, decide again.
@@ -218,7 +281,11 @@ export class TableStore implements PostureStore {
         return {
           baseline: decision.baseline,
           regressions: decision.regressions,
-          alerts: [...plan.opensInTransaction.map((w) => w.alert), ...writtenEarly.values(), ...elsewhere],
+          alerts: [
+            ...plan.opensInTransaction.map((w) => w.alert),
+            ...writtenEarly.values(),
+            ...elsewhere,
+          ],
         };
       }
     } catch (error) {
@@ -235,7 +302,8 @@ export class TableStore implements PostureStore {
     try {
       const [kind, entity] = action;
       if (kind === 'create') await this.clusters.createEntity(entity);
-      else if (kind === 'update') await this.clusters.updateEntity(entity, action[2] ?? 'Merge', action[3]);
+      else if (kind === 'update')
+        await this.clusters.updateEntity(entity, action[2] ?? 'Merge', action[3]);
       return true;
     } catch (error) {
       if (isConflict(error) || statusOf(error) === 404) return false;
@@ -248,7 +316,11 @@ export class TableStore implements PostureStore {
 
   async getPosture(clusterId: string): Promise<ClusterPosture | undefined> {
     try {
-      const stored = await readPosture(this.clusters, clusterPartitionKey(clusterId), this.maxAttempts);
+      const stored = await readPosture(
+        this.clusters,
+        clusterPartitionKey(clusterId),
+        this.maxAttempts,
+      );
       return stored?.posture;
     } catch (error) {
       throw asDependencyError(error);
@@ -260,20 +332,37 @@ export class TableStore implements PostureStore {
     page: { continuationToken?: string; pageSize?: number },
   ): Promise<Page<PostureSummary>> {
     const clauses = [odata`RowKey eq ${POSTURE_ROW}`, odata`deleted eq ${false}`];
-    if (filter.subscriptionId !== undefined) clauses.push(odata`subscriptionId eq ${filter.subscriptionId.trim().toLowerCase()}`);
+    if (filter.subscriptionId !== undefined)
+      clauses.push(odata`subscriptionId eq ${filter.subscriptionId.trim().toLowerCase()}`);
     if (filter.status !== undefined) clauses.push(odata`status eq ${filter.status}`);
     if (filter.severity !== undefined) {
-      if (!SEVERITIES.includes(filter.severity)) throw new InputError(`unknown severity ${JSON.stringify(filter.severity)}`);
+      if (!SEVERITIES.includes(filter.severity))
+        throw new InputError(`unknown severity ${JSON.stringify(filter.severity)}`);
       clauses.push(odata`worstSeverityRank le ${severityRank(filter.severity)}`);
     }
-    const result = await this.queryPage(this.clusters, 'postures', clauses.join(' and '), SUMMARY_COLUMNS, page);
+    const result = await this.queryPage(
+      this.clusters,
+      'postures',
+      clauses.join(' and '),
+      SUMMARY_COLUMNS,
+      page,
+    );
     return { items: result.items.map(summaryOf), continuationToken: result.continuationToken };
   }
 
-  async getHistory(clusterId: string, page: { continuationToken?: string; pageSize?: number }): Promise<Page<HistoryEntry>> {
+  async getHistory(
+    clusterId: string,
+    page: { continuationToken?: string; pageSize?: number },
+  ): Promise<Page<HistoryEntry>> {
     const partitionKey = clusterPartitionKey(clusterId);
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${HISTORY_END}`;
-    const result = await this.queryPage(this.clusters, `history:${partitionKey}`, filter, undefined, page);
+    const result = await this.queryPage(
+      this.clusters,
+      `history:${partitionKey}`,
+      filter,
+      undefined,
+      page,
+    );
     return { items: result.items.map(historyEntryOf), continuationToken: result.continuationToken };
   }
 
@@ -293,7 +382,11 @@ export class TableStore implements PostureStore {
     let cursor: PageCursor | undefined;
     if (page.continuationToken !== undefined && page.continuationToken !== '') {
       cursor = decodeCursor(page.continuationToken, kind);
-      if (!cursor) throw new InputError('continuationToken is not valid for this query', 'BadContinuationToken');
+      if (!cursor)
+        throw new InputError(
+          'continuationToken is not valid for this query',
+          'BadContinuationToken',
+        );
     }
     const items: EntityResult[] = [];
     let token = cursor ? sdkContinuationToken(cursor) : undefined;
@@ -313,7 +406,11 @@ export class TableStore implements PostureStore {
       }
     } catch (error) {
       // Only a token we decoded can make a well-formed query invalid.
-      if (cursor && statusOf(error) === 400) throw new InputError('continuationToken is not valid for this query', 'BadContinuationToken');
+      if (cursor && statusOf(error) === 400)
+        throw new InputError(
+          'continuationToken is not valid for this query',
+          'BadContinuationToken',
+        );
       throw asDependencyError(error);
     }
     const nextCursor = cursorFromSdkToken(kind, token);
@@ -340,7 +437,12 @@ export class TableStore implements PostureStore {
     return this.outbox.update(clusterId, dedupeKey, update);
   }
 
-  claimAlert(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined> {
+  claimAlert(
+    clusterId: string,
+    dedupeKey: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<OutboxAlert | undefined> {
     return this.outbox.claim(clusterId, dedupeKey, leaseMs, now);
   }
 
@@ -369,7 +471,13 @@ export class TableStore implements PostureStore {
         const actions: TransactionAction[] = [
           [
             'update',
-            { partitionKey, rowKey: POSTURE_ROW, deleted: true, deletedAt: at.toISOString(), lastHistoryAt: historyAt.toISOString() },
+            {
+              partitionKey,
+              rowKey: POSTURE_ROW,
+              deleted: true,
+              deletedAt: at.toISOString(),
+              lastHistoryAt: historyAt.toISOString(),
+            },
             'Merge',
             { etag: stored.etag },
           ],
@@ -378,7 +486,12 @@ export class TableStore implements PostureStore {
         // Open alerts close: a cluster created again under the same id starts a new baseline.
         for (const current of (await this.outbox.readPartition(partitionKey)).values()) {
           if (current.record.open && actions.length < TRANSACTION_LIMIT) {
-            actions.push(['update', closeEntity(partitionKey, current.rowKey, at), 'Merge', { etag: current.etag }]);
+            actions.push([
+              'update',
+              closeEntity(partitionKey, current.rowKey, at),
+              'Merge',
+              { etag: current.etag },
+            ]);
           }
         }
         try {
@@ -391,12 +504,19 @@ export class TableStore implements PostureStore {
     } catch (error) {
       throw asDependencyError(error);
     }
-    throw new DependencyError(`could not mark ${clusterId} deleted: it kept changing concurrently`, 'storage');
+    throw new DependencyError(
+      `could not mark ${clusterId} deleted: it kept changing concurrently`,
+      'storage',
+    );
   }
 
   async knownClusterIds(): Promise<string[]> {
     try {
-      const rows = await this.queryAll(this.clusters, odata`RowKey eq ${POSTURE_ROW} and deleted eq ${false}`, ['clusterId']);
+      const rows = await this.queryAll(
+        this.clusters,
+        odata`RowKey eq ${POSTURE_ROW} and deleted eq ${false}`,
+        ['clusterId'],
+      );
       return rows.map((r) => r.clusterId).filter((id): id is string => typeof id === 'string');
     } catch (error) {
       throw asDependencyError(error);
@@ -405,12 +525,17 @@ export class TableStore implements PostureStore {
 
   /** History older than `historyDays`, processed event ids older than 48 hours, alert rows closed longer than `historyDays`. */
   async purgeExpired(now: Date, historyDays: number): Promise<void> {
-    if (!Number.isFinite(historyDays) || historyDays < 0) throw new InputError('history retention must be a number of days, 0 or more');
+    if (!Number.isFinite(historyDays) || historyDays < 0)
+      throw new InputError('history retention must be a number of days, 0 or more');
     const cutoff = new Date(now.getTime() - historyDays * 24 * 3600 * 1000);
     try {
       // Inverted times: every row strictly older than the cutoff sorts at or after this key.
       const oldest = historyKeyPrefix(new Date(cutoff.getTime() - 1));
-      const history = await this.queryAll(this.clusters, odata`RowKey ge ${oldest} and RowKey lt ${HISTORY_END}`, ['PartitionKey', 'RowKey']);
+      const history = await this.queryAll(
+        this.clusters,
+        odata`RowKey ge ${oldest} and RowKey lt ${HISTORY_END}`,
+        ['PartitionKey', 'RowKey'],
+      );
       await deleteRows(this.clusters, history);
       await this.outbox.purgeClosedBefore(cutoff);
       await this.processed.purgeExpired(now);
@@ -421,9 +546,16 @@ export class TableStore implements PostureStore {
 
   async health(): Promise<Health> {
     try {
-      const pages = this.clusters.listEntities({ queryOptions: { filter: odata`RowKey eq ${POSTURE_ROW}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 });
+      const pages = this.clusters
+        .listEntities({
+          queryOptions: { filter: odata`RowKey eq ${POSTURE_ROW}`, select: ['RowKey'] },
+        })
+        .byPage({ maxPageSize: 1 });
       await pages.next();
-      return { ok: true, detail: `Table Storage reachable (tables ${this.clusters.tableName}, ${this.events.tableName})` };
+      return {
+        ok: true,
+        detail: `Table Storage reachable (tables ${this.clusters.tableName}, ${this.events.tableName})`,
+      };
     } catch (error) {
       return { ok: false, detail: `Table Storage unreachable: ${messageOf(error)}` };
     }

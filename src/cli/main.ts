@@ -84,7 +84,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
       // Commander may append "(Did you mean …?)" on a second line: the contract is one line.
-      outputError: (text, write) => write(`${PROGRAM_NAME}: ${oneLine(text.replace(/^error:\s*/, ''))}\n`),
+      outputError: (text, write) =>
+        write(`${PROGRAM_NAME}: ${oneLine(text.replace(/^error:\s*/, ''))}\n`),
     });
 
   registerAudit(program, ctx, { ...defaultAuditDeps, ...io.auditDeps });
@@ -104,7 +105,10 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
 function reportError(error: unknown, ctx: CommandContext): number {
   if (error instanceof CommanderError) {
     // Help and version are successes; everything else commander already printed as one line.
-    const success = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || (error.code === 'commander.help' && error.exitCode === 0);
+    const success =
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      (error.code === 'commander.help' && error.exitCode === 0);
     return success ? 0 : 2;
   }
   if (error instanceof InputError) {
@@ -150,7 +154,8 @@ function createContext(io: Partial<CliIo>): CommandContext {
       if (stderr.isTTY) stderr.write(`${redactSecrets(line)}\n`);
     },
     colorStdout: Boolean(stdout.isTTY) && !env.NO_COLOR,
-    tableWidth: stdout.isTTY && stdout.columns ? Math.min(MAX_TABLE_WIDTH, stdout.columns) : MAX_TABLE_WIDTH,
+    tableWidth:
+      stdout.isTTY && stdout.columns ? Math.min(MAX_TABLE_WIDTH, stdout.columns) : MAX_TABLE_WIDTH,
     setExitCode: () => undefined,
   };
 }
@@ -163,7 +168,10 @@ function readPackageJson(root: string): { version: string; informationUri?: stri
       repository?: string | { url?: string };
     };
     const repository = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-    const informationUri = [pkg.homepage, repository?.replace(/^git\+/, '').replace(/\.git$/, '')].find((u) => u && /^https:\/\//.test(u));
+    const informationUri = [
+      pkg.homepage,
+      repository?.replace(/^git\+/, '').replace(/\.git$/, ''),
+    ].find((u) => u && /^https:\/\//.test(u));
     return { version: pkg.version ?? '0.0.0', informationUri };
   } catch {
     return { version: '0.0.0' };
@@ -196,8 +204,12 @@ function loadEvent(): typeof import('./commands/event') {
 function registerServe(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
-    .description('run the local Functions-compatible host: HTTP API, Event Grid webhook and nightly schedule (npm start)')
-    .addOption(new Option('--port <port>', 'port to listen on (default: PORT or 7071)').argParser(parsePort))
+    .description(
+      'run the local Functions-compatible host: HTTP API, Event Grid webhook and nightly schedule (npm start)',
+    )
+    .addOption(
+      new Option('--port <port>', 'port to listen on (default: PORT or 7071)').argParser(parsePort),
+    )
     .action(async (options: { port?: number }) => {
       ctx.setExitCode(await loadServe().serveCommand(options, ctx));
     });
@@ -215,7 +227,7 @@ function registerEvent(program: Command, ctx: CommandContext): void {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

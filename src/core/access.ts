@@ -8,7 +8,15 @@
  * they ask core/accessQuery (`accessQuery(access).holdersOf('admin-credential')`).
  */
 import { builtinRoleByGuid, builtinRoles } from './builtinRoles';
-import type { Capability, Cluster, Estate, PrincipalAccess, RoleAssignment, RoleDefinition, SourceFailure } from './model';
+import type {
+  Capability,
+  Cluster,
+  Estate,
+  PrincipalAccess,
+  RoleAssignment,
+  RoleDefinition,
+  SourceFailure,
+} from './model';
 import {
   addToGroup,
   buildView,
@@ -69,7 +77,10 @@ export interface AccessIndex {
 // ---------------------------------------------------------------------------------------------
 
 /** The parts whose failure leaves "who can" unknown, as a failure message names them. */
-const ACCESS_PARTS: ReadonlyMap<SourceFailure['part'], string> = new Map<SourceFailure['part'], string>([
+const ACCESS_PARTS: ReadonlyMap<SourceFailure['part'], string> = new Map<
+  SourceFailure['part'],
+  string
+>([
   ['roleAssignments', 'role assignments'],
   ['roleDefinitions', 'role definitions'],
   ['eligibility', 'PIM eligibilities'],
@@ -79,7 +90,8 @@ const ACCESS_PARTS: ReadonlyMap<SourceFailure['part'], string> = new Map<SourceF
 const SLASH = 47;
 // Scopes under a managed cluster resource (the cluster itself, its agent pools...).
 const MANAGED_CLUSTER_MARKER = '/providers/microsoft.containerservice/managedclusters/';
-const MANAGED_CLUSTER_MARKER_ANY_CASE = /\/providers\/microsoft\.containerservice\/managedclusters\//i;
+const MANAGED_CLUSTER_MARKER_ANY_CASE =
+  /\/providers\/microsoft\.containerservice\/managedclusters\//i;
 const SUBSCRIPTIONS_ANY_CASE = /^\/subscriptions\//i;
 
 /** Whether a clean id (leading `/`, no `//`, no trailing `/`) has more than `n` segments. */
@@ -121,7 +133,11 @@ function isUnrelatedResourceScope(rawScope: string): boolean {
 
 /** The same test on a normalised lookup key: is the answer in the side index? */
 function isUnrelatedResourceKey(key: string): boolean {
-  return key.startsWith('/subscriptions/') && hasMoreSegmentsThan(key, 4) && !key.includes(MANAGED_CLUSTER_MARKER);
+  return (
+    key.startsWith('/subscriptions/') &&
+    hasMoreSegmentsThan(key, 4) &&
+    !key.includes(MANAGED_CLUSTER_MARKER)
+  );
 }
 
 /** The principal keys of the kubelet and control-plane identities of these clusters. */
@@ -141,7 +157,7 @@ function clusterIdentityKeys(clusters: readonly Cluster[] | undefined): Set<stri
 
 function subscriptionFromId(id: string): string {
   const match = /^\/?subscriptions\/([^/]+)/i.exec(id.trim());
-  return match ? match[1]!.toLowerCase() : '';
+  return match ? match[1].toLowerCase() : '';
 }
 
 /**
@@ -151,7 +167,8 @@ function subscriptionFromId(id: string): string {
  * on a guid clash (they are what Azure returned for this tenant).
  */
 export function buildAccessIndex(
-  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> & Partial<Pick<Estate, 'clusters' | 'denyAssignments' | 'directory'>>,
+  estate: Pick<Estate, 'roleAssignments' | 'roleDefinitions' | 'failures'> &
+    Partial<Pick<Estate, 'clusters' | 'denyAssignments' | 'directory'>>,
 ): AccessIndex {
   // The estate's own definitions; the shipped built-ins answer for the rest (built on first use).
   const roles = new Map<string, RoleDefinition>();
@@ -192,7 +209,8 @@ export function buildAccessIndex(
     if (!isUnrelatedResourceKey(key)) return byScope.get(key);
     if (!byUnrelatedScope) {
       byUnrelatedScope = new Map();
-      for (const a of unrelatedResourceAssignments) addToGroup(byUnrelatedScope, normaliseScope(a.scope), a);
+      for (const a of unrelatedResourceAssignments)
+        addToGroup(byUnrelatedScope, normaliseScope(a.scope), a);
     }
     return byUnrelatedScope.get(key);
   }
@@ -252,7 +270,11 @@ export function buildAccessIndex(
 
   // Merged views for clusters that several management-group groups apply to, per subscription.
   const mergedManagementGroupViews = new Map<string, GroupView>();
-  function mergedManagementGroupView(subscriptionId: string, groups: Group[], azureRbac: boolean): GroupView {
+  function mergedManagementGroupView(
+    subscriptionId: string,
+    groups: Group[],
+    azureRbac: boolean,
+  ): GroupView {
     const key = `${subscriptionId}|${azureRbac}`;
     let view = mergedManagementGroupViews.get(key);
     if (!view) {
@@ -290,12 +312,13 @@ export function buildAccessIndex(
     const views: GroupView[] = [];
     const scopes = scopesFor(cluster, subscriptionId);
     for (let i = 0; i < scopes.length - 1; i++) {
-      const group = groupAt(scopes[i]!);
-      if (group !== undefined) views.push(viewOf(group, azureRbac, mayHoldRepeatedListings(scopes[i]!)));
+      const group = groupAt(scopes[i]);
+      if (group !== undefined)
+        views.push(viewOf(group, azureRbac, mayHoldRepeatedListings(scopes[i])));
     }
     const managementGroups = managementGroupsFor(subscriptionId);
     if (managementGroups.length === 1) {
-      views.push(viewOf(managementGroups[0]!, azureRbac));
+      views.push(viewOf(managementGroups[0], azureRbac));
     } else if (managementGroups.length > 1) {
       views.push(mergedManagementGroupView(subscriptionId, managementGroups, azureRbac));
     }
@@ -314,8 +337,13 @@ export function buildAccessIndex(
     // Denies are per principal and cluster: such a cluster's lists are its own, not shared views.
     if (deniedFor === undefined) rememberViews(result, views);
     else {
-      const principalOf = new Map(views.flatMap((v) => v.assignments.map((r, i) => [r, v.principals[i]] as const)));
-      Object.assign(result, withDenies(result.assignments, (r) => principalOf.get(r), deniedFor, principalAccess));
+      const principalOf = new Map(
+        views.flatMap((v) => v.assignments.map((r, i) => [r, v.principals[i]] as const)),
+      );
+      Object.assign(
+        result,
+        withDenies(result.assignments, (r) => principalOf.get(r), deniedFor, principalAccess),
+      );
     }
     return result;
   }
@@ -363,7 +391,9 @@ export function buildAccessIndex(
   function assignmentsOfPrincipal(principalId: string): ResolvedAssignment[] {
     const id = principalKey(principalId);
     if (id === '') return [];
-    const group = (expectedPrincipals.has(id) ? expectedPrincipalIndex() : principalIndex()).get(id);
+    const group = (expectedPrincipals.has(id) ? expectedPrincipalIndex() : principalIndex()).get(
+      id,
+    );
     if (group === undefined) return [];
     let resolved = principalViews.get(group);
     if (!resolved) {

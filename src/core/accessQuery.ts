@@ -48,10 +48,12 @@ export interface AccessQuery {
 export function accessQueryPlain(access: ClusterAccess): AccessQuery {
   return {
     access,
-    holdersOf: (...capabilities) => access.privileged.filter(holdsAnyOf(capabilities)).map(sharedPrincipalAccess),
+    holdersOf: (...capabilities) =>
+      access.privileged.filter(holdsAnyOf(capabilities)).map(sharedPrincipalAccess),
     holdersWhere: (keep) => access.privileged.filter(keep).map(sharedPrincipalAccess),
     assignmentsWhere: (keep) => access.assignments.filter(keep),
-    assignmentIdsWhere: (keep) => distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment)).ids.slice(),
+    assignmentIdsWhere: (keep) =>
+      distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment)).ids.slice(),
     unresolvedWhere: (keep) => access.unresolved.filter(keep),
   };
 }
@@ -70,7 +72,10 @@ export function assignmentIdsOf(assignments: readonly RoleAssignment[]): string[
  */
 export function sharedPrincipalAccess(p: PrincipalAccess): PrincipalAccess {
   if (Object.isFrozen(p) && Object.isFrozen(p.capabilities)) return p;
-  return Object.freeze({ ...p, capabilities: Object.freeze([...p.capabilities]) as PrincipalAccess['capabilities'] });
+  return Object.freeze({
+    ...p,
+    capabilities: Object.freeze([...p.capabilities]) as PrincipalAccess['capabilities'],
+  });
 }
 
 // One predicate per set of capabilities, so that `holdersOf` shares its per-view answers.
@@ -152,11 +157,14 @@ function viewQuery(access: ClusterAccess): AccessQuery {
     access,
     holdersOf: (...capabilities) => holdersWhere(holdsAnyOf(capabilities)),
     holdersWhere,
-    assignmentsWhere: (keep) => concatenated(perView(keep, (view) => view.assignments.filter(keep))),
+    assignmentsWhere: (keep) =>
+      concatenated(perView(keep, (view) => view.assignments.filter(keep))),
     unresolvedWhere: (keep) => concatenated(perView(keep, (view) => view.unresolved.filter(keep))),
     assignmentIdsWhere: (keep) =>
       mergeAssignmentIds(
-        perView(idsKey(keep), (view) => distinctAssignmentIds(view.assignments.filter(keep).map((r) => r.assignment))),
+        perView(idsKey(keep), (view) =>
+          distinctAssignmentIds(view.assignments.filter(keep).map((r) => r.assignment)),
+        ),
       ),
   };
 }
@@ -172,7 +180,7 @@ function idsKey(keep: AssignmentFilter): AssignmentFilter {
 /** One fresh array holding every list in order (findings own their lists). */
 function concatenated<T>(lists: readonly (readonly T[])[]): T[] {
   const out: T[] = [];
-  for (const items of lists) for (let i = 0; i < items.length; i++) out.push(items[i]!);
+  for (const items of lists) for (let i = 0; i < items.length; i++) out.push(items[i]);
   return out;
 }
 
@@ -211,16 +219,16 @@ function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): string[] {
   if (nonEmpty.length === 0) return [];
   let allDisjoint = true;
   for (let i = 1; i < nonEmpty.length && allDisjoint; i++) {
-    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k]!, nonEmpty[i]!);
+    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k], nonEmpty[i]);
   }
   if (allDisjoint) return concatenated(nonEmpty.map((l) => l.ids));
-  const ids = [...nonEmpty[0]!.ids];
+  const ids = [...nonEmpty[0].ids];
   for (let i = 1; i < nonEmpty.length; i++) {
-    const { ids: more, keys } = nonEmpty[i]!;
+    const { ids: more, keys } = nonEmpty[i];
     for (let j = 0; j < more.length; j++) {
       let seenBefore = false;
-      for (let k = 0; k < i && !seenBefore; k++) seenBefore = nonEmpty[k]!.keySet.has(keys[j]!);
-      if (!seenBefore) ids.push(more[j]!);
+      for (let k = 0; k < i && !seenBefore; k++) seenBefore = nonEmpty[k].keySet.has(keys[j]);
+      if (!seenBefore) ids.push(more[j]);
     }
   }
   return ids;

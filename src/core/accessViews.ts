@@ -101,7 +101,6 @@ export interface GroupViews {
   withAzureRbac?: GroupView;
 }
 
-
 export function lastSegment(id: string | undefined): string {
   if (!id) return '';
   const trimmed = id.trim().replace(/\/+$/, '');
@@ -152,7 +151,11 @@ export function distinct(members: readonly RoleAssignment[]): RoleAssignment[] {
   const kept: RoleAssignment[] = [];
   let firstById: Map<string, RoleAssignment> | undefined;
   for (const a of members) {
-    if (a.id && mayBeInheritedIntoEveryListing(a.scope) && INHERITED_INTO_EVERY_LISTING.test(a.scope)) {
+    if (
+      a.id &&
+      mayBeInheritedIntoEveryListing(a.scope) &&
+      INHERITED_INTO_EVERY_LISTING.test(a.scope)
+    ) {
       firstById ??= new Map();
       const first = firstById.get(a.id);
       if (first === undefined) firstById.set(a.id, a);
@@ -198,9 +201,14 @@ export function buildView(members: readonly RoleAssignment[], roles: Roles): Gro
  * managedClusters data wildcard differ; every other entry is reused as is.
  */
 export function withAzureRbac(base: GroupView, roles: Roles): GroupView {
-  const view: GroupView = { assignments: [], privileged: [], unresolved: base.unresolved, principals: [] };
+  const view: GroupView = {
+    assignments: [],
+    privileged: [],
+    unresolved: base.unresolved,
+    principals: [],
+  };
   for (let i = 0; i < base.assignments.length; i++) {
-    let resolved = base.assignments[i]!;
+    let resolved = base.assignments[i];
     let principal = base.principals[i];
     const role = resolved.role;
     if (role) {
@@ -217,7 +225,11 @@ export function withAzureRbac(base: GroupView, roles: Roles): GroupView {
   return view;
 }
 
-export function principalAccess(a: RoleAssignment, role: RoleDefinition, capabilities: Capability[]): PrincipalAccess {
+export function principalAccess(
+  a: RoleAssignment,
+  role: RoleDefinition,
+  capabilities: Capability[],
+): PrincipalAccess {
   return Object.freeze({
     ...grantMarks(a),
     principalId: a.principalId,
@@ -244,7 +256,7 @@ export function concatenate<K extends 'assignments' | 'privileged' | 'unresolved
   views: readonly GroupView[],
   key: K,
 ): GroupView[K] {
-  const empty: GroupView[K] = [] as unknown as GroupView[K];
+  const empty: GroupView[K] = [];
   if (views.length === 0) return empty;
   return (empty as unknown[]).concat(...views.map((v) => v[key])) as GroupView[K];
 }
@@ -258,7 +270,7 @@ export function withoutRepeats(views: readonly GroupView[]): GroupView {
   const firstById = new Map<string, RoleAssignment>();
   for (const view of views) {
     for (let i = 0; i < view.assignments.length; i++) {
-      const resolved = view.assignments[i]!;
+      const resolved = view.assignments[i];
       const a = resolved.assignment;
       if (a.id) {
         const first = firstById.get(a.id);

@@ -18,7 +18,13 @@
  */
 import { alertCleared, alertsFromRegressions } from './alerts';
 import type { Alert, Caller, ClusterPosture, Regression, Severity } from './model';
-import { accessComplete, diffPostures, postureChanged, rememberPosture, type PostureMemory } from './regressions';
+import {
+  accessComplete,
+  diffPostures,
+  postureChanged,
+  rememberPosture,
+  type PostureMemory,
+} from './regressions';
 
 /** The catalogue version of a memory that does not say (written before versions were recorded). */
 export const UNVERSIONED_CATALOGUE = 1;
@@ -101,9 +107,11 @@ export function decideRecording(input: RecordingInput): RecordingDecision {
   memory.catalogueVersion = upgraded && !accessComplete(posture) ? storedVersion : version;
 
   const candidates = uniqueByKey([
-    ...alertsFromRegressions(posture, regressions, { minSeverity: input.minAlertSeverity, linkBase: input.linkBase, now }).map((alert) =>
-      withGrantor(alert, input.grantedBy),
-    ),
+    ...alertsFromRegressions(posture, regressions, {
+      minSeverity: input.minAlertSeverity,
+      linkBase: input.linkBase,
+      now,
+    }).map((alert) => withGrantor(alert, input.grantedBy)),
     ...(input.extraAlerts ?? []),
   ]);
   const rows = new Map(stored.alerts.map((row) => [row.alert.dedupeKey, row]));
@@ -114,7 +122,15 @@ export function decideRecording(input: RecordingInput): RecordingDecision {
   const close = stored.alerts
     .filter((row) => row.open && !candidateKeys.has(row.alert.dedupeKey))
     .filter(({ alert }) =>
-      alertCleared(posture, { checkId: alert.checkId, kind: alert.kind, principalId: alert.principal?.principalId ?? principalOfKey(alert) }, complete),
+      alertCleared(
+        posture,
+        {
+          checkId: alert.checkId,
+          kind: alert.kind,
+          principalId: alert.principal?.principalId ?? principalOfKey(alert),
+        },
+        complete,
+      ),
     )
     .map((row) => row.alert.dedupeKey);
 
@@ -149,7 +165,12 @@ export interface TransactionPlan<TOpen, TClose> {
  * How the writes of one recording fit a transaction of at most `limit` entities, of which
  * `fixed` (posture, its parts, history) must be in it: alert openings first, then closings.
  */
-export function planTransaction<TOpen, TClose>(fixed: number, opens: readonly TOpen[], closes: readonly TClose[], limit: number): TransactionPlan<TOpen, TClose> {
+export function planTransaction<TOpen, TClose>(
+  fixed: number,
+  opens: readonly TOpen[],
+  closes: readonly TClose[],
+  limit: number,
+): TransactionPlan<TOpen, TClose> {
   const room = Math.max(0, limit - fixed);
   const opensInTransaction = opens.slice(0, room);
   const closesInTransaction = closes.slice(0, room - opensInTransaction.length);
@@ -164,7 +185,8 @@ export function planTransaction<TOpen, TClose>(fixed: number, opens: readonly TO
 /** A privilege alert names who granted the access, when the event that caused it says. */
 function withGrantor(alert: Alert, grantedBy: RecordingInput['grantedBy']): Alert {
   if (alert.kind !== 'privilege-gained' || !grantedBy) return alert;
-  const caller = grantedBy[(alert.principal?.principalId ?? principalOfKey(alert) ?? '').toLowerCase()];
+  const caller =
+    grantedBy[(alert.principal?.principalId ?? principalOfKey(alert) ?? '').toLowerCase()];
   return caller ? { ...alert, caller } : alert;
 }
 
@@ -175,7 +197,8 @@ function uniqueByKey(alerts: readonly Alert[]): Alert[] {
 
 /** The principal of a privilege alert without a `principal` object: the last part of its dedupe key. */
 function principalOfKey(alert: Alert): string | undefined {
-  if (alert.kind !== 'privilege-gained' && alert.kind !== 'privileged-role-granted') return undefined;
+  if (alert.kind !== 'privilege-gained' && alert.kind !== 'privileged-role-granted')
+    return undefined;
   const parts = alert.dedupeKey.split('|');
   return parts.length >= 3 ? parts[parts.length - 1] : undefined;
 }

@@ -77,7 +77,13 @@ export interface AdaptiveAction {
 /** The Teams Workflows webhook payload: a `message` carrying the card as its only attachment. */
 export interface TeamsMessage {
   type: 'message';
-  attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }];
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive';
+      contentUrl: null;
+      content: AdaptiveCard;
+    },
+  ];
 }
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -117,7 +123,10 @@ export function worstSeverity(alerts: readonly Alert[]): Severity {
 
 /** One line, no control characters: safe in a mail subject and a log line. */
 function oneLine(value: string | undefined): string {
-  return (value ?? '').replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return (value ?? '')
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 export function escapeHtml(value: string | undefined): string {
@@ -159,7 +168,10 @@ function describeHolder(p: PrincipalAccess): string {
 
 /** `alice@contoso.com (object id …, app id …) from 203.0.113.7`. */
 export function describeCaller(caller: Caller): string {
-  const ids = [caller.objectId ? `object id ${caller.objectId}` : '', caller.appId ? `app id ${caller.appId}` : '']
+  const ids = [
+    caller.objectId ? `object id ${caller.objectId}` : '',
+    caller.appId ? `app id ${caller.appId}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const name = caller.name || (caller.objectId || caller.appId ? '' : 'unknown caller');
@@ -171,7 +183,8 @@ export function describeCaller(caller: Caller): string {
 function alertHeadline(alert: Alert): string {
   const title = oneLine(alert.title);
   const cluster = oneLine(alert.clusterName);
-  if (!cluster || title.toLowerCase().startsWith(`${cluster.toLowerCase()}:`)) return title || cluster;
+  if (!cluster || title.toLowerCase().startsWith(`${cluster.toLowerCase()}:`))
+    return title || cluster;
   return `${cluster}: ${title}`;
 }
 
@@ -196,7 +209,8 @@ function alertFields(alert: Alert): Field[] {
   ];
   if (alert.before) fields.push({ label: 'Before', value: alert.before });
   if (alert.after) fields.push({ label: 'Now', value: alert.after });
-  if (alert.principal) fields.push({ label: 'Who has the access', value: describeHolder(alert.principal) });
+  if (alert.principal)
+    fields.push({ label: 'Who has the access', value: describeHolder(alert.principal) });
   if (alert.caller) fields.push({ label: 'Caller', value: describeCaller(alert.caller) });
   fields.push({ label: 'Detected', value: alert.createdAt });
   fields.push({ label: 'Cluster id', value: alert.clusterId });
@@ -230,7 +244,8 @@ export function renderSubject(alerts: readonly Alert[]): string {
 function textOfAlert(alert: Alert): string {
   const lines = [`[${alert.severity.toUpperCase()}] ${alertHeadline(alert)}`, ''];
   const width = Math.max(...alertFields(alert).map((f) => f.label.length)) + 2;
-  for (const field of alertFields(alert)) lines.push(`${`${field.label}:`.padEnd(width)}${field.value}`);
+  for (const field of alertFields(alert))
+    lines.push(`${`${field.label}:`.padEnd(width)}${field.value}`);
   lines.push('', 'Fix:');
   for (const line of remediationLines(alert)) lines.push(`    ${line}`);
   const link = safeLink(alert.link);
@@ -281,7 +296,9 @@ function htmlOfAlert(alert: Alert): string {
     `<table style="border-collapse:collapse;font-size:14px">${rows}</table>`,
     `<p style="margin:8px 0 4px 0"><strong>Fix</strong></p>`,
     `<pre style="font-family:Consolas,Menlo,monospace;background:#f3f2f1;padding:8px;white-space:pre-wrap;margin:0">${fix}</pre>`,
-    link ? `<p style="margin:8px 0 0 0"><a href="${escapeHtml(link)}">Open the cluster in the dashboard</a></p>` : '',
+    link
+      ? `<p style="margin:8px 0 0 0"><a href="${escapeHtml(link)}">Open the cluster in the dashboard</a></p>`
+      : '',
     `</div>`,
   ].join('');
 }
@@ -323,22 +340,38 @@ function cardOfAlert(alert: Alert, options: { separator: boolean }): ContainerEl
     {
       type: 'RichTextBlock',
       inlines: [
-        run(`${alert.severity.toUpperCase()} `, { weight: 'Bolder', color: CARD_COLOURS[alert.severity] }),
+        run(`${alert.severity.toUpperCase()} `, {
+          weight: 'Bolder',
+          color: CARD_COLOURS[alert.severity],
+        }),
         run(alertHeadline(alert), { weight: 'Bolder', size: 'Medium' }),
       ],
     },
   ];
   for (const field of alertFields(alert)) {
     if (field.label === 'Severity') continue;
-    items.push({ type: 'RichTextBlock', spacing: 'Small', inlines: [run(`${field.label}: `, { weight: 'Bolder' }), run(field.value)] });
+    items.push({
+      type: 'RichTextBlock',
+      spacing: 'Small',
+      inlines: [run(`${field.label}: `, { weight: 'Bolder' }), run(field.value)],
+    });
   }
   items.push({ type: 'TextBlock', text: 'Fix', weight: 'Bolder', wrap: true, spacing: 'Medium' });
   for (const line of remediationLines(alert)) {
-    items.push({ type: 'RichTextBlock', spacing: 'None', inlines: [run(line, { fontType: 'Monospace' })] });
+    items.push({
+      type: 'RichTextBlock',
+      spacing: 'None',
+      inlines: [run(line, { fontType: 'Monospace' })],
+    });
   }
   return {
     type: 'Container',
-    style: alert.severity === 'critical' || alert.severity === 'high' ? 'attention' : alert.severity === 'medium' ? 'warning' : 'default',
+    style:
+      alert.severity === 'critical' || alert.severity === 'high'
+        ? 'attention'
+        : alert.severity === 'medium'
+          ? 'warning'
+          : 'default',
     items,
     ...(options.separator ? { separator: true, spacing: 'Large' as const } : {}),
   };
@@ -353,7 +386,10 @@ function cardActions(alerts: readonly Alert[]): AdaptiveAction[] {
     seen.add(link);
     actions.push({
       type: 'Action.OpenUrl',
-      title: alerts.length === 1 || clusterCount(alerts) === 1 ? 'Open cluster posture' : `Open ${oneLine(alert.clusterName)}`,
+      title:
+        alerts.length === 1 || clusterCount(alerts) === 1
+          ? 'Open cluster posture'
+          : `Open ${oneLine(alert.clusterName)}`,
       url: link,
     });
     if (actions.length >= MAX_CARD_ACTIONS) break;
@@ -365,8 +401,20 @@ export function renderAdaptiveCard(alerts: readonly Alert[]): AdaptiveCard {
   const sorted = sortAlerts(alerts);
   const body: AdaptiveElement[] = [];
   if (sorted.length !== 1) {
-    body.push({ type: 'TextBlock', text: renderSubject(sorted), size: 'Large', weight: 'Bolder', wrap: true });
-    body.push({ type: 'TextBlock', text: severityCounts(sorted).join(' · ') || 'nothing to report', isSubtle: true, wrap: true, spacing: 'None' });
+    body.push({
+      type: 'TextBlock',
+      text: renderSubject(sorted),
+      size: 'Large',
+      weight: 'Bolder',
+      wrap: true,
+    });
+    body.push({
+      type: 'TextBlock',
+      text: severityCounts(sorted).join(' · ') || 'nothing to report',
+      isSubtle: true,
+      wrap: true,
+      spacing: 'None',
+    });
   }
   let used = JSON.stringify(body).length;
   let shown = 0;
@@ -400,7 +448,10 @@ export function renderAdaptiveCard(alerts: readonly Alert[]): AdaptiveCard {
 }
 
 export function teamsMessage(card: AdaptiveCard): TeamsMessage {
-  return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: card }],
+  };
 }
 
 /**
@@ -415,4 +466,3 @@ export function renderAlerts(alerts: readonly Alert[]): RenderedAlerts {
     card: renderAdaptiveCard(alerts),
   };
 }
-

@@ -3,8 +3,21 @@
  * words), who holds the new access and through which role and scope, the `az` command that
  * fixes it, and a link to the cluster. Pure.
  */
-import type { Alert, Capability, ClusterPosture, Finding, PrincipalAccess, Regression, Severity } from './model';
-import { capabilitiesOfPrivilegeCheck, localAccountsEnabled, parseCapabilities, principalKey } from './regressions';
+import type {
+  Alert,
+  Capability,
+  ClusterPosture,
+  Finding,
+  PrincipalAccess,
+  Regression,
+  Severity,
+} from './model';
+import {
+  capabilitiesOfPrivilegeCheck,
+  localAccountsEnabled,
+  parseCapabilities,
+  principalKey,
+} from './regressions';
 import { describePrincipal, principalLabel, scopeLabel } from './principals';
 import { atLeast } from './report';
 import { principalExempted } from './exemptions';
@@ -31,8 +44,13 @@ export function dedupeKey(clusterId: string, checkId: string, principalId?: stri
  * may still be open from before the exemption, and an open alert does not page again.
  */
 function alertKeyOf(clusterId: string, regression: Regression): string {
-  if (regression.kind === 'exemption-expired') return `${dedupeKey(clusterId, regression.checkId)}${KEY_SEPARATOR}exemption-expired`;
-  return dedupeKey(clusterId, regression.checkId, regression.kind === 'privilege-gained' ? regression.principalId : undefined);
+  if (regression.kind === 'exemption-expired')
+    return `${dedupeKey(clusterId, regression.checkId)}${KEY_SEPARATOR}exemption-expired`;
+  return dedupeKey(
+    clusterId,
+    regression.checkId,
+    regression.kind === 'privilege-gained' ? regression.principalId : undefined,
+  );
 }
 
 export interface AlertOptions {
@@ -48,7 +66,8 @@ export const CAPABILITY_WORDS: Readonly<Record<Capability, string>> = Object.fre
   'admin-credential': 'can fetch the static cluster-admin kubeconfig (admin-credential)',
   'cluster-write': 'can rewrite the cluster, e.g. re-enable local accounts (cluster-write)',
   'role-assignment-write': 'can grant roles, including to itself (role-assignment-write)',
-  'kubernetes-cluster-admin': 'is Kubernetes cluster-admin through Azure RBAC (kubernetes-cluster-admin)',
+  'kubernetes-cluster-admin':
+    'is Kubernetes cluster-admin through Azure RBAC (kubernetes-cluster-admin)',
 });
 
 const STATUS_WORDS: Record<string, string> = {
@@ -59,8 +78,12 @@ const STATUS_WORDS: Record<string, string> = {
 };
 
 /** The path of the cluster's dashboard page: `/api/dashboard/clusters/{sub}/{rg}/{name}` (segments percent-encoded). */
-export function dashboardClusterPath(posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>): string {
-  const segments = [posture.subscriptionId, posture.resourceGroup, posture.name].map((s) => encodeURIComponent(s ?? ''));
+export function dashboardClusterPath(
+  posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>,
+): string {
+  const segments = [posture.subscriptionId, posture.resourceGroup, posture.name].map((s) =>
+    encodeURIComponent(s ?? ''),
+  );
   return `/api/dashboard/clusters/${segments.join('/')}`;
 }
 
@@ -69,7 +92,10 @@ export function dashboardClusterPath(posture: Pick<ClusterPosture, 'subscription
  * It never carries a function key (in Azure the dashboard sits behind App Service
  * Authentication; docs/contracts.md).
  */
-export function clusterLink(linkBase: string | undefined, posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>): string | undefined {
+export function clusterLink(
+  linkBase: string | undefined,
+  posture: Pick<ClusterPosture, 'subscriptionId' | 'resourceGroup' | 'name'>,
+): string | undefined {
   if (!linkBase || !linkBase.trim()) return undefined;
   return `${linkBase.trim().replace(/\/+$/, '')}${dashboardClusterPath(posture)}`;
 }
@@ -83,16 +109,29 @@ function describeRoleAtScope(p: PrincipalAccess): string {
 }
 
 /** The principal as its grants name it (`core/principals`): short for a title, id beside the name for the body. */
-function principalWords(principalId: string, grants: readonly PrincipalAccess[]): { short: string; full: string } {
+function principalWords(
+  principalId: string,
+  grants: readonly PrincipalAccess[],
+): { short: string; full: string } {
   const named = grants.find((g) => g.displayName || g.userPrincipalName);
-  const principal = { ...named, principalId, principalType: grants.find((g) => g.principalType)?.principalType };
+  const principal = {
+    ...named,
+    principalId,
+    principalType: grants.find((g) => g.principalType)?.principalType,
+  };
   return { short: principalLabel(principal), full: describePrincipal(principal) };
 }
 
 /** The principal's grants, those carrying the gained capabilities first. */
-function grantsOf(posture: ClusterPosture, principalId: string, gained: readonly Capability[]): PrincipalAccess[] {
+function grantsOf(
+  posture: ClusterPosture,
+  principalId: string,
+  gained: readonly Capability[],
+): PrincipalAccess[] {
   const key = principalKey(principalId);
-  const grants = (posture.privilegedPrincipals ?? []).filter((p) => p?.principalId && principalKey(p.principalId) === key);
+  const grants = (posture.privilegedPrincipals ?? []).filter(
+    (p) => p?.principalId && principalKey(p.principalId) === key,
+  );
   const carries = (p: PrincipalAccess) => p.capabilities.some((c) => gained.includes(c));
   return [...grants.filter(carries), ...grants.filter((p) => !carries(p))];
 }
@@ -101,7 +140,11 @@ function findingOf(posture: ClusterPosture, checkId: string): Finding | undefine
   return posture.findings.find((f) => f.checkId === checkId);
 }
 
-function privilegeAlertText(posture: ClusterPosture, regression: Regression, finding: Finding | undefined) {
+function privilegeAlertText(
+  posture: ClusterPosture,
+  regression: Regression,
+  finding: Finding | undefined,
+) {
   const principalId = regression.principalId ?? '';
   const had = parseCapabilities(regression.before);
   const holds = parseCapabilities(regression.after);
@@ -119,19 +162,28 @@ function privilegeAlertText(posture: ClusterPosture, regression: Regression, fin
   const removeGrant = first
     ? `az role assignment delete --assignee ${shellQuote(principalId)} --role ${shellQuote(first.roleName || first.roleDefinitionId)} --scope ${shellQuote(first.scope || '/')}`
     : undefined;
-  const remediation = [removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined, finding?.remediation]
+  const remediation = [
+    removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined,
+    finding?.remediation,
+  ]
     .filter((line): line is string => Boolean(line))
     .join('\n');
   return {
     title: `${posture.name}: ${short} gained ${gained.join(', ') || regression.after} over the cluster`,
-    before: had.length ? `${label} ${words(had)}.` : `${label} held no privileged capability over the cluster.`,
+    before: had.length
+      ? `${label} ${words(had)}.`
+      : `${label} held no privileged capability over the cluster.`,
     after: `${label} now ${words(holds)}${through}.${local}`,
     principal: first ? { ...first, capabilities: [...first.capabilities] } : undefined,
     remediation,
   };
 }
 
-function checkAlertText(posture: ClusterPosture, regression: Regression, finding: Finding | undefined) {
+function checkAlertText(
+  posture: ClusterPosture,
+  regression: Regression,
+  finding: Finding | undefined,
+) {
   const title = finding?.title ?? regression.checkId;
   const detail = finding?.detail ? `: ${finding.detail}` : '.';
   if (regression.kind === 'exemption-expired') {
@@ -159,7 +211,11 @@ function checkAlertText(posture: ClusterPosture, regression: Regression, finding
 }
 
 /** The alerts for the regressions at or above `minSeverity`, one per regression. */
-export function alertsFromRegressions(posture: ClusterPosture, regressions: readonly Regression[], options: AlertOptions): Alert[] {
+export function alertsFromRegressions(
+  posture: ClusterPosture,
+  regressions: readonly Regression[],
+  options: AlertOptions,
+): Alert[] {
   const createdAt = options.now.toISOString();
   const link = clusterLink(options.linkBase, posture);
   const alerts: Alert[] = [];
@@ -167,7 +223,12 @@ export function alertsFromRegressions(posture: ClusterPosture, regressions: read
     if (!atLeast(regression.severity, options.minSeverity)) continue;
     const finding = findingOf(posture, regression.checkId);
     // Accepted risk pages nobody (the regression is still recorded in history).
-    if (regression.kind === 'privilege-gained' ? principalExempted(posture, regression.checkId, regression.principalId ?? '') : finding?.exempted) continue;
+    if (
+      regression.kind === 'privilege-gained'
+        ? principalExempted(posture, regression.checkId, regression.principalId ?? '')
+        : finding?.exempted
+    )
+      continue;
     const text =
       regression.kind === 'privilege-gained'
         ? privilegeAlertText(posture, regression, finding)
@@ -184,7 +245,8 @@ export function alertsFromRegressions(posture: ClusterPosture, regressions: read
       title: text.title,
       before: text.before,
       after: text.after,
-      remediation: text.remediation || `See check ${regression.checkId} in \`aks-identity-auditor checks\`.`,
+      remediation:
+        text.remediation || `See check ${regression.checkId} in \`aks-identity-auditor checks\`.`,
       createdAt,
     };
     if (text.principal) alert.principal = text.principal;
@@ -213,7 +275,10 @@ export function alertCleared(
     if (capabilities.length === 0 || !accessIsComplete) return false;
     const key = principalKey(alert.principalId);
     return !(posture.privilegedPrincipals ?? []).some(
-      (p) => p?.principalId && principalKey(p.principalId) === key && p.capabilities.some((c) => capabilities.includes(c)),
+      (p) =>
+        p?.principalId &&
+        principalKey(p.principalId) === key &&
+        p.capabilities.some((c) => capabilities.includes(c)),
     );
   }
   if (!finding) return false;

@@ -44,7 +44,11 @@ export function validateClusterName(value: string | undefined): string {
 }
 
 /** The managed cluster resource id the three path segments address. */
-export function clusterIdFromSegments(subscriptionId: string, resourceGroup: string, clusterName: string): string {
+export function clusterIdFromSegments(
+  subscriptionId: string,
+  resourceGroup: string,
+  clusterName: string,
+): string {
   const sub = validateSubscriptionId(subscriptionId);
   const rg = validateResourceGroup(resourceGroup);
   const name = validateClusterName(clusterName);
@@ -53,7 +57,8 @@ export function clusterIdFromSegments(subscriptionId: string, resourceGroup: str
 
 export function parseSeverity(value: string, what: string): Severity {
   const severity = severityOf(value);
-  if (!severity) throw new InputError(`${what} must be one of ${SEVERITIES.join(', ')}, got ${describe(value)}`);
+  if (!severity)
+    throw new InputError(`${what} must be one of ${SEVERITIES.join(', ')}, got ${describe(value)}`);
   return severity;
 }
 
@@ -62,7 +67,9 @@ const CLUSTER_STATUSES: readonly ClusterStatus[] = ['pass', 'fail', 'error'];
 export function parseClusterStatus(value: string, what: string): ClusterStatus {
   const lower = value.toLowerCase();
   if (!(CLUSTER_STATUSES as readonly string[]).includes(lower)) {
-    throw new InputError(`${what} must be one of ${CLUSTER_STATUSES.join(', ')}, got ${describe(value)}`);
+    throw new InputError(
+      `${what} must be one of ${CLUSTER_STATUSES.join(', ')}, got ${describe(value)}`,
+    );
   }
   return lower as ClusterStatus;
 }
@@ -76,10 +83,13 @@ export function parsePageSize(value: string, what: string, max = 1000): number {
 
 /** An ISO 8601 timestamp with a date and time (`2026-11-22T02:00:00Z`); anything else is refused. */
 export function parseIsoTime(value: string, what: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  const iso =
+    /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
   const time = iso.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(time)) {
-    throw new InputError(`${what} must be an ISO 8601 time such as 2026-11-22T02:00:00Z, got ${describe(value)}`);
+    throw new InputError(
+      `${what} must be an ISO 8601 time such as 2026-11-22T02:00:00Z, got ${describe(value)}`,
+    );
   }
   return new Date(time);
 }

@@ -67,9 +67,13 @@ let catalogue: Catalogue | undefined;
  */
 function load(): Catalogue {
   if (catalogue) return catalogue;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const file = require('./data/builtin-roles.json') as CatalogueFile & { roles: RawRole[]; source: BuiltinRoleSource };
-  if (!file || !Array.isArray(file.roles)) throw new Error('builtin-roles.json must hold a "roles" array of role definitions');
+
+  const file = require('./data/builtin-roles.json') as CatalogueFile & {
+    roles: RawRole[];
+    source: BuiltinRoleSource;
+  };
+  if (!file || !Array.isArray(file.roles))
+    throw new Error('builtin-roles.json must hold a "roles" array of role definitions');
   catalogue = {
     raw: new Map(file.roles.map((r) => [r.guid.toLowerCase(), r])),
     built: new Map(),

@@ -108,7 +108,14 @@ const semantics = grammar.createSemantics().addOperation<unknown>('tree', {
     const [source, name] = attribute.tree() as [string, string];
     const op = operator.tree() as { quantifier?: string; operator: string };
     const v = value.tree() as { values: string[]; list: boolean };
-    const comparison: Comparison = { kind: 'comparison', source, attribute: name, operator: op.operator, values: v.values, list: v.list };
+    const comparison: Comparison = {
+      kind: 'comparison',
+      source,
+      attribute: name,
+      operator: op.operator,
+      values: v.values,
+      list: v.list,
+    };
     if (op.quantifier !== undefined) comparison.quantifier = op.quantifier;
     return comparison;
   },

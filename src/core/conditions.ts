@@ -23,7 +23,8 @@ export const ROLE_ASSIGNMENT_WRITE = 'Microsoft.Authorization/roleAssignments/wr
  * A set of role-definition guids (lower-case): the listed ones (`only`), or every role except
  * the listed ones (`allExcept`). Closed under union, intersection and complement.
  */
-export type RoleSet = { kind: 'only'; guids: ReadonlySet<string> } | { kind: 'allExcept'; guids: ReadonlySet<string> };
+export type RoleSet =
+  { kind: 'only'; guids: ReadonlySet<string> } | { kind: 'allExcept'; guids: ReadonlySet<string> };
 
 export type ConditionReading =
   /** No condition on the grant. */
@@ -63,7 +64,10 @@ class OutsideForm extends Error {}
  * Reads a grant's condition. `conditionVersion` 1.0 (the storage-only legacy syntax) and unknown
  * versions are not evaluated; a missing version is read as 2.0, as ARM does.
  */
-export function readCondition(condition: string | undefined | null, conditionVersion?: string | null): ConditionReading {
+export function readCondition(
+  condition: string | undefined | null,
+  conditionVersion?: string | null,
+): ConditionReading {
   if (condition === undefined || condition === null || condition.trim() === '') return NO_CONDITION;
   const version = (conditionVersion ?? '').trim();
   // An estate repeats a few condition texts (the portal templates) over many grants; parsing
@@ -83,9 +87,14 @@ const READING_CACHE_LIMIT = 10_000;
 const readings = new Map<string, ConditionReading>();
 
 function read(condition: string, version: string): ConditionReading {
-  if (version !== '' && version !== '2.0') return { kind: 'not-evaluated', reason: `condition version ${version} is not evaluated` };
+  if (version !== '' && version !== '2.0')
+    return { kind: 'not-evaluated', reason: `condition version ${version} is not evaluated` };
   const parsed = parseCondition(condition);
-  if (!parsed.ok) return { kind: 'not-evaluated', reason: `the condition could not be parsed (${parsed.message})` };
+  if (!parsed.ok)
+    return {
+      kind: 'not-evaluated',
+      reason: `the condition could not be parsed (${parsed.message})`,
+    };
   const mentions = { principalIds: new Set<string>(), principalTypes: new Set<string>() };
   let bounds: Bounds;
   try {
@@ -95,7 +104,10 @@ function read(condition: string, version: string): ConditionReading {
     throw error;
   }
   if (isAll(bounds.possible)) {
-    return { kind: 'not-evaluated', reason: 'the condition does not limit which roles can be assigned' };
+    return {
+      kind: 'not-evaluated',
+      reason: 'the condition does not limit which roles can be assigned',
+    };
   }
   return {
     kind: 'constrained',
@@ -112,18 +124,27 @@ export function roleSetHas(set: RoleSet, guid: string): boolean {
 }
 
 /** For a finding's detail: `only 2 roles (…)` / `every role except 3 (…)`. */
-export function describeRoleSet(set: RoleSet, nameOf: (guid: string) => string | undefined = () => undefined): string {
+export function describeRoleSet(
+  set: RoleSet,
+  nameOf: (guid: string) => string | undefined = () => undefined,
+): string {
   const names = [...set.guids].map((g) => nameOf(g) ?? g).sort();
   if (set.kind === 'only') return names.length === 0 ? 'no role' : `only ${names.join(', ')}`;
   return names.length === 0 ? 'every role' : `every role except ${names.join(', ')}`;
 }
 
-function evaluate(node: ConditionNode, mentions: { principalIds: Set<string>; principalTypes: Set<string> }): Bounds {
+function evaluate(
+  node: ConditionNode,
+  mentions: { principalIds: Set<string>; principalTypes: Set<string> },
+): Bounds {
   switch (node.kind) {
     case 'and': {
       const l = evaluate(node.left, mentions);
       const r = evaluate(node.right, mentions);
-      return { certain: intersect(l.certain, r.certain), possible: intersect(l.possible, r.possible) };
+      return {
+        certain: intersect(l.certain, r.certain),
+        possible: intersect(l.possible, r.possible),
+      };
     }
     case 'or': {
       const l = evaluate(node.left, mentions);
@@ -147,11 +168,19 @@ function evaluate(node: ConditionNode, mentions: { principalIds: Set<string>; pr
   }
 }
 
-function compare(node: Comparison, mentions: { principalIds: Set<string>; principalTypes: Set<string> }): Bounds {
+function compare(
+  node: Comparison,
+  mentions: { principalIds: Set<string>; principalTypes: Set<string> },
+): Bounds {
   const source = node.source.toLowerCase();
   const attribute = node.attribute.toLowerCase();
-  if (!attribute.startsWith(ROLE_ASSIGNMENT_ATTRIBUTE_PREFIX) || (source !== 'request' && source !== 'resource')) {
-    throw new OutsideForm(`the condition tests @${node.source}[${node.attribute}], which is not evaluated`);
+  if (
+    !attribute.startsWith(ROLE_ASSIGNMENT_ATTRIBUTE_PREFIX) ||
+    (source !== 'request' && source !== 'resource')
+  ) {
+    throw new OutsideForm(
+      `the condition tests @${node.source}[${node.attribute}], which is not evaluated`,
+    );
   }
   const name = attribute.slice(ROLE_ASSIGNMENT_ATTRIBUTE_PREFIX.length);
   if (source === 'resource') {
@@ -162,7 +191,10 @@ function compare(node: Comparison, mentions: { principalIds: Set<string>; princi
   }
   const operator = operatorOf(node);
   if (name === ROLE_DEFINITION_ID) {
-    if (operator === undefined) throw new OutsideForm(`the operator ${describeOperator(node)} on the role definition id is not evaluated`);
+    if (operator === undefined)
+      throw new OutsideForm(
+        `the operator ${describeOperator(node)} on the role definition id is not evaluated`,
+      );
     const guids = new Set<string>();
     for (const value of node.values) {
       const guid = lastSegment(value).toLowerCase();
@@ -175,17 +207,29 @@ function compare(node: Comparison, mentions: { principalIds: Set<string>; princi
   if (name === PRINCIPAL_ID || name === PRINCIPAL_TYPE) {
     if (operator !== undefined && !operator.negated) {
       const into = name === PRINCIPAL_ID ? mentions.principalIds : mentions.principalTypes;
-      for (const value of node.values) into.add(name === PRINCIPAL_ID ? value.toLowerCase() : value);
+      for (const value of node.values)
+        into.add(name === PRINCIPAL_ID ? value.toLowerCase() : value);
     }
     // Depends on whom the holder assigns to, which the holder chooses: maybe, for every role.
     return { certain: NONE, possible: ALL };
   }
-  throw new OutsideForm(`the condition tests @${node.source}[${node.attribute}], which is not evaluated`);
+  throw new OutsideForm(
+    `the condition tests @${node.source}[${node.attribute}], which is not evaluated`,
+  );
 }
 
 const EQUALS_OPERATORS = new Set(['guidequals', 'stringequals', 'stringequalsignorecase']);
-const NOT_EQUALS_OPERATORS = new Set(['guidnotequals', 'stringnotequals', 'stringnotequalsignorecase']);
-const QUANTIFIERS = new Set(['foranyofanyvalues', 'forallofanyvalues', 'foranyofallvalues', 'forallofallvalues']);
+const NOT_EQUALS_OPERATORS = new Set([
+  'guidnotequals',
+  'stringnotequals',
+  'stringnotequalsignorecase',
+]);
+const QUANTIFIERS = new Set([
+  'foranyofanyvalues',
+  'forallofanyvalues',
+  'foranyofallvalues',
+  'forallofallvalues',
+]);
 
 interface EqualityOperator {
   negated: boolean;
@@ -236,12 +280,16 @@ function isAll(set: RoleSet): boolean {
 }
 
 function complement(set: RoleSet): RoleSet {
-  return set.kind === 'only' ? { kind: 'allExcept', guids: set.guids } : { kind: 'only', guids: set.guids };
+  return set.kind === 'only'
+    ? { kind: 'allExcept', guids: set.guids }
+    : { kind: 'only', guids: set.guids };
 }
 
 function intersect(a: RoleSet, b: RoleSet): RoleSet {
-  if (a.kind === 'only' && b.kind === 'only') return { kind: 'only', guids: new Set([...a.guids].filter((g) => b.guids.has(g))) };
-  if (a.kind === 'only') return { kind: 'only', guids: new Set([...a.guids].filter((g) => !b.guids.has(g))) };
+  if (a.kind === 'only' && b.kind === 'only')
+    return { kind: 'only', guids: new Set([...a.guids].filter((g) => b.guids.has(g))) };
+  if (a.kind === 'only')
+    return { kind: 'only', guids: new Set([...a.guids].filter((g) => !b.guids.has(g))) };
   if (b.kind === 'only') return intersect(b, a);
   return { kind: 'allExcept', guids: new Set([...a.guids, ...b.guids]) };
 }

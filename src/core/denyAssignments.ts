@@ -30,7 +30,10 @@ export interface DenyIndex {
    * one predicate over control-plane actions, or undefined when no covering deny applies to
    * that principal.
    */
-  forCluster(clusterId: string, subscriptionId: string): ((principalId: string) => ((action: string) => boolean) | undefined) | undefined;
+  forCluster(
+    clusterId: string,
+    subscriptionId: string,
+  ): ((principalId: string) => ((action: string) => boolean) | undefined) | undefined;
 }
 
 const key = (id: string | undefined) => (id ?? '').trim().toLowerCase();
@@ -39,7 +42,10 @@ const key = (id: string | undefined) => (id ?? '').trim().toLowerCase();
  * The groups each principal is known to belong to (transitively: `members` are expanded), from
  * directory data; a group without `members` has unknown membership and is absent from the result.
  */
-function knownMemberships(directory: Directory | undefined): { groupsOf: Map<string, Set<string>>; knownGroups: Set<string> } {
+function knownMemberships(directory: Directory | undefined): {
+  groupsOf: Map<string, Set<string>>;
+  knownGroups: Set<string>;
+} {
   const groupsOf = new Map<string, Set<string>>();
   const knownGroups = new Set<string>();
   for (const principal of directory?.principals ?? []) {
@@ -57,7 +63,11 @@ function knownMemberships(directory: Directory | undefined): { groupsOf: Map<str
 }
 
 /** Whether the deny's principal list names the principal (itself, Everyone, or a known group of it). */
-function names(list: readonly DenyPrincipal[], principal: string, groups: Set<string> | undefined): boolean {
+function names(
+  list: readonly DenyPrincipal[],
+  principal: string,
+  groups: Set<string> | undefined,
+): boolean {
   for (const p of list) {
     const id = key(p.id);
     if (id === EVERYONE || id === principal || groups?.has(id)) return true;
@@ -66,7 +76,11 @@ function names(list: readonly DenyPrincipal[], principal: string, groups: Set<st
 }
 
 /** A listed principal that may be a group whose members are unknown (so the principal may be one). */
-function hasUnknownGroup(list: readonly DenyPrincipal[], principal: string, knownGroups: Set<string>): boolean {
+function hasUnknownGroup(
+  list: readonly DenyPrincipal[],
+  principal: string,
+  knownGroups: Set<string>,
+): boolean {
   return list.some((p) => {
     const id = key(p.id);
     if (id === principal || id === EVERYONE || knownGroups.has(id)) return false;
@@ -76,7 +90,10 @@ function hasUnknownGroup(list: readonly DenyPrincipal[], principal: string, know
   });
 }
 
-export function buildDenyIndex(denies: readonly DenyAssignment[] | undefined, directory?: Directory): DenyIndex {
+export function buildDenyIndex(
+  denies: readonly DenyAssignment[] | undefined,
+  directory?: Directory,
+): DenyIndex {
   if (!denies || denies.length === 0) return { forCluster: () => undefined };
   const { groupsOf, knownGroups } = knownMemberships(directory);
 
@@ -91,7 +108,8 @@ export function buildDenyIndex(denies: readonly DenyAssignment[] | undefined, di
   for (const deny of denies) {
     const scope = normaliseScope(deny.scope);
     if (!isNormalisedManagementGroupScope(scope)) add(byScope, scope, deny);
-    else if (key(deny.listedInSubscriptionId) !== '') add(byListing, key(deny.listedInSubscriptionId), deny);
+    else if (key(deny.listedInSubscriptionId) !== '')
+      add(byListing, key(deny.listedInSubscriptionId), deny);
     // else: a management group whose subscriptions are unknown: not applied.
   }
 
@@ -111,7 +129,8 @@ export function buildDenyIndex(denies: readonly DenyAssignment[] | undefined, di
           if (!deny.doNotApplyToChildScopes || scope === clusterKey) covering.push(deny);
         }
       }
-      for (const deny of byListing.get(key(subscriptionId)) ?? []) if (!deny.doNotApplyToChildScopes) covering.push(deny);
+      for (const deny of byListing.get(key(subscriptionId)) ?? [])
+        if (!deny.doNotApplyToChildScopes) covering.push(deny);
       if (covering.length === 0) return undefined;
       return (principalId) => {
         const principal = key(principalId);
@@ -126,6 +145,8 @@ export function buildDenyIndex(denies: readonly DenyAssignment[] | undefined, di
 /** Union over the deny's permission blocks of (`actions` minus that block's `notActions`). */
 export function deniesAction(deny: DenyAssignment, action: string): boolean {
   return deny.permissions.some(
-    (block) => block.actions.some((p) => actionMatches(p, action)) && !block.notActions.some((p) => actionMatches(p, action)),
+    (block) =>
+      block.actions.some((p) => actionMatches(p, action)) &&
+      !block.notActions.some((p) => actionMatches(p, action)),
   );
 }

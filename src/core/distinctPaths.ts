@@ -26,7 +26,10 @@ export function dedupePrincipals(principals: readonly PrincipalAccess[]): Princi
       byKey.set(key, { entry: { ...p }, held: new Set(p.capabilities) });
     }
   }
-  return [...byKey.values()].map(({ entry, held }) => ({ ...entry, capabilities: CAPABILITIES.filter((c) => held.has(c)) }));
+  return [...byKey.values()].map(({ entry, held }) => ({
+    ...entry,
+    capabilities: CAPABILITIES.filter((c) => held.has(c)),
+  }));
 }
 
 function keyPart(value: string | undefined): string {
@@ -69,7 +72,8 @@ function dedupedView(view: AccessView): DedupedView {
     let ambiguousKeys = false;
     for (const p of view.privileged) {
       rawScopes.add(p.scope ?? '');
-      if ((p.principalId ?? '').includes('|') || (p.roleDefinitionId ?? '').includes('|')) ambiguousKeys = true;
+      if ((p.principalId ?? '').includes('|') || (p.roleDefinitionId ?? '').includes('|'))
+        ambiguousKeys = true;
     }
     deduped = {
       principals: dedupeSharedEntries(view.privileged),
@@ -103,20 +107,28 @@ function dedupeSharedEntries(entries: readonly PrincipalAccess[]): PrincipalAcce
       continue;
     }
     const key = dedupeKey(p);
-    const first = positions.find((i) => dedupeKey(kept[i]!) === key);
+    const first = positions.find((i) => dedupeKey(kept[i]) === key);
     if (first === undefined) {
       positions.push(kept.length);
       kept.push(p);
       continue;
     }
     let held = heldAt.get(first);
-    if (held === undefined) heldAt.set(first, (held = new Set(kept[first]!.capabilities)));
+    if (held === undefined) heldAt.set(first, (held = new Set(kept[first].capabilities)));
     for (const c of p.capabilities) held.add(c);
   }
   return kept.map((p, i) => {
     const held = heldAt.get(i);
-    if (held === undefined && Object.isFrozen(p) && Object.isFrozen(p.capabilities) && isCanonical(p.capabilities)) return p;
-    const capabilities = CAPABILITIES.filter((c) => (held ? held.has(c) : p.capabilities.includes(c)));
+    if (
+      held === undefined &&
+      Object.isFrozen(p) &&
+      Object.isFrozen(p.capabilities) &&
+      isCanonical(p.capabilities)
+    )
+      return p;
+    const capabilities = CAPABILITIES.filter((c) =>
+      held ? held.has(c) : p.capabilities.includes(c),
+    );
     return Object.freeze({ ...p, capabilities: Object.freeze(capabilities) as Capability[] });
   });
 }

@@ -18,7 +18,10 @@ export class InputError extends Error {
 
 /** A dependency (store, ARM, a channel) is unreachable: the HTTP API answers 503. */
 export class DependencyError extends Error {
-  constructor(message: string, readonly dependency: string) {
+  constructor(
+    message: string,
+    readonly dependency: string,
+  ) {
     super(message);
     this.name = 'DependencyError';
   }
@@ -26,7 +29,10 @@ export class DependencyError extends Error {
 
 /** The addressed thing (a cluster) is not known: the HTTP API answers 404. */
 export class NotFoundError extends Error {
-  constructor(message: string, readonly code: string = 'NotFound') {
+  constructor(
+    message: string,
+    readonly code: string = 'NotFound',
+  ) {
     super(message);
     this.name = 'NotFoundError';
   }

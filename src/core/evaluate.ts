@@ -22,7 +22,11 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
   try {
     outcome = check.evaluate(input);
   } catch (error) {
-    outcome = { status: 'error', detail: `The check could not be evaluated: ${errorMessage(error)}`, principals: check.category === 'access' ? [] : undefined };
+    outcome = {
+      status: 'error',
+      detail: `The check could not be evaluated: ${errorMessage(error)}`,
+      principals: check.category === 'access' ? [] : undefined,
+    };
   }
   let remediation: string;
   try {
@@ -42,7 +46,13 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
   return finding;
 }
 
-export function evaluateCluster(cluster: Cluster, access: ClusterAccess, index: AccessIndex, now: Date, estate?: Readonly<Estate>): ClusterPosture {
+export function evaluateCluster(
+  cluster: Cluster,
+  access: ClusterAccess,
+  index: AccessIndex,
+  now: Date,
+  estate?: Readonly<Estate>,
+): ClusterPosture {
   const input: CheckInput = { cluster, access, index };
   if (estate) input.estate = estate;
   const findings = CHECKS.map((check) => runCheck(check, input));
@@ -98,7 +108,13 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
         unresolved: [],
       };
     }
-    postures.push(applyExemptions(evaluateCluster(cluster, access, index, options.now, estate), options.exemptions ?? [], options.now));
+    postures.push(
+      applyExemptions(
+        evaluateCluster(cluster, access, index, options.now, estate),
+        options.exemptions ?? [],
+        options.now,
+      ),
+    );
   }
   return postures;
 }
@@ -109,7 +125,11 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
  * known privileged principals are kept: emptying them would make the next successful read look
  * like every principal had just gained access.
  */
-export function unreadablePosture(stored: ClusterPosture, reason: string, now: Date): ClusterPosture {
+export function unreadablePosture(
+  stored: ClusterPosture,
+  reason: string,
+  now: Date,
+): ClusterPosture {
   const cluster: Cluster = {
     ...PLACEHOLDER_CLUSTER,
     id: stored.id,

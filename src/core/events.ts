@@ -57,13 +57,14 @@ export interface EventEnvelope {
 const MAX_ID = 256;
 const MAX_SUBJECT = 2048;
 const MAX_TEXT = 256;
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// eslint-disable-next-line no-control-regex
+
 const CONTROL_GLOBAL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const RESOURCE_EVENT_TYPE = /^microsoft\.resources\.resource(write|delete|action)(success|failure|cancel)$/i;
+const RESOURCE_EVENT_TYPE =
+  /^microsoft\.resources\.resource(write|delete|action)(success|failure|cancel)$/i;
 
 export const CLAIM = {
   upnUri: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
@@ -76,7 +77,8 @@ export function describeValue(value: unknown, max = 80): string {
   if (value === undefined) return 'nothing';
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text =
+      typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
   }
@@ -100,7 +102,12 @@ function cleanText(value: unknown): string | undefined {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 /** A malformed event: the message names the id and the problem; both are kept apart too. */
@@ -148,10 +155,18 @@ export function callerFrom(data: Record<string, unknown>): Caller {
 
 function evidenceFrom(data: Record<string, unknown>): ArmEventEvidence | undefined {
   const authorization = isRecord(data.authorization) ? data.authorization : undefined;
-  const raw = authorization && isRecord(authorization.evidence) ? authorization.evidence : undefined;
+  const raw =
+    authorization && isRecord(authorization.evidence) ? authorization.evidence : undefined;
   if (!raw) return undefined;
   const evidence: ArmEventEvidence = {};
-  for (const key of ['role', 'roleAssignmentScope', 'roleAssignmentId', 'roleDefinitionId', 'principalId', 'principalType'] as const) {
+  for (const key of [
+    'role',
+    'roleAssignmentScope',
+    'roleAssignmentId',
+    'roleDefinitionId',
+    'principalId',
+    'principalType',
+  ] as const) {
     const value = cleanText(raw[key]);
     if (value) evidence[key] = value;
   }
@@ -161,8 +176,13 @@ function evidenceFrom(data: Record<string, unknown>): ArmEventEvidence | undefin
 function timeOf(id: string, value: unknown): string {
   if (value === undefined || value === null || value === '') fail(id, 'time is missing');
   // The SDK has already turned the time string into a Date (an Invalid Date when unparseable).
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) fail(id, `time ${value instanceof Date ? '(unparseable)' : describeValue(value)} is not a valid date`);
+  const date =
+    value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime()))
+    fail(
+      id,
+      `time ${value instanceof Date ? '(unparseable)' : describeValue(value)} is not a valid date`,
+    );
   return date.toISOString();
 }
 
@@ -182,26 +202,44 @@ export function validateArmEvent(envelope: EventEnvelope): ArmEvent {
       describeValue(envelope.id),
     );
   }
-  if (typeof envelope.type !== 'string' || envelope.type.trim() === '' || envelope.type.length > MAX_TEXT || CONTROL.test(envelope.type)) {
+  if (
+    typeof envelope.type !== 'string' ||
+    envelope.type.trim() === '' ||
+    envelope.type.length > MAX_TEXT ||
+    CONTROL.test(envelope.type)
+  ) {
     fail(id, `type ${describeValue(envelope.type)} is not a valid event type`);
   }
   const type = envelope.type.trim();
   const time = timeOf(id, envelope.time);
-  if (typeof envelope.subject !== 'string' || envelope.subject.trim() === '') fail(id, 'subject (the target resource id) is missing');
+  if (typeof envelope.subject !== 'string' || envelope.subject.trim() === '')
+    fail(id, 'subject (the target resource id) is missing');
   const subject = envelope.subject.trim();
-  if (subject.length > MAX_SUBJECT || CONTROL.test(subject)) fail(id, `subject ${describeValue(subject)} is not a resource id`);
+  if (subject.length > MAX_SUBJECT || CONTROL.test(subject))
+    fail(id, `subject ${describeValue(subject)} is not a resource id`);
 
   const isResourceEvent = RESOURCE_EVENT_TYPE.test(type);
   if (envelope.data !== undefined && envelope.data !== null && !isRecord(envelope.data)) {
-    fail(id, `data must be a JSON object, got ${envelope.data instanceof Uint8Array ? 'binary data' : describeValue(envelope.data)}`);
+    fail(
+      id,
+      `data must be a JSON object, got ${envelope.data instanceof Uint8Array ? 'binary data' : describeValue(envelope.data)}`,
+    );
   }
   const data: Record<string, unknown> = isRecord(envelope.data) ? envelope.data : {};
   if (isResourceEvent && !isRecord(envelope.data)) fail(id, `data is missing for ${type}`);
 
   let operationName = '';
   if (isResourceEvent) {
-    if (typeof data.operationName !== 'string' || data.operationName.trim() === '' || data.operationName.length > MAX_TEXT || CONTROL.test(data.operationName)) {
-      fail(id, `data.operationName ${describeValue(data.operationName)} is missing or not an operation name`);
+    if (
+      typeof data.operationName !== 'string' ||
+      data.operationName.trim() === '' ||
+      data.operationName.length > MAX_TEXT ||
+      CONTROL.test(data.operationName)
+    ) {
+      fail(
+        id,
+        `data.operationName ${describeValue(data.operationName)} is missing or not an operation name`,
+      );
     }
     operationName = data.operationName.trim();
   }
@@ -214,8 +252,13 @@ export function validateArmEvent(envelope: EventEnvelope): ArmEvent {
     const s = subscriptionOf(envelope.source);
     if (s) named.push([envelope.schema === 'cloudevents' ? 'source' : 'topic', s]);
   }
-  if (data.subscriptionId !== undefined && data.subscriptionId !== null && data.subscriptionId !== '') {
-    if (typeof data.subscriptionId !== 'string') fail(id, `data.subscriptionId ${describeValue(data.subscriptionId)} is not a string`);
+  if (
+    data.subscriptionId !== undefined &&
+    data.subscriptionId !== null &&
+    data.subscriptionId !== ''
+  ) {
+    if (typeof data.subscriptionId !== 'string')
+      fail(id, `data.subscriptionId ${describeValue(data.subscriptionId)} is not a string`);
     named.push(['data.subscriptionId', data.subscriptionId.trim().toLowerCase()]);
   }
   if (typeof data.resourceUri === 'string') {
@@ -225,7 +268,10 @@ export function validateArmEvent(envelope: EventEnvelope): ArmEvent {
   const subscriptionId = named[0]?.[1];
   for (const [field, value] of named) {
     if (value !== subscriptionId) {
-      fail(id, `${named[0][0]} names subscription ${describeValue(subscriptionId)} but ${field} names ${describeValue(value)}`);
+      fail(
+        id,
+        `${named[0][0]} names subscription ${describeValue(subscriptionId)} but ${field} names ${describeValue(value)}`,
+      );
     }
   }
 
@@ -286,14 +332,24 @@ type Parsed = { ok: true; segments: string[] } | { ok: false; problem: string };
 
 /** Strictly split a resource id into segments; refuses empty, `.`/`..` and odd characters. */
 export function splitUntrustedResourceId(id: string): Parsed {
-  if (!id.startsWith('/')) return { ok: false, problem: `${describeValue(id)} does not start with '/'` };
+  if (!id.startsWith('/'))
+    return { ok: false, problem: `${describeValue(id)} does not start with '/'` };
   const body = id.endsWith('/') && id.length > 1 ? id.slice(1, -1) : id.slice(1);
   if (body === '') return { ok: true, segments: [] };
   const segments = body.split('/');
   for (const segment of segments) {
-    if (segment === '') return { ok: false, problem: `${describeValue(id)} has an empty path segment` };
-    if (segment === '.' || segment === '..') return { ok: false, problem: `${describeValue(id)} has a relative path segment '${segment}'` };
-    if (!SEGMENT.test(segment)) return { ok: false, problem: `${describeValue(id)} has a path segment with characters no Azure resource id uses` };
+    if (segment === '')
+      return { ok: false, problem: `${describeValue(id)} has an empty path segment` };
+    if (segment === '.' || segment === '..')
+      return {
+        ok: false,
+        problem: `${describeValue(id)} has a relative path segment '${segment}'`,
+      };
+    if (!SEGMENT.test(segment))
+      return {
+        ok: false,
+        problem: `${describeValue(id)} has a path segment with characters no Azure resource id uses`,
+      };
   }
   return { ok: true, segments };
 }
@@ -316,12 +372,18 @@ function clusterIdFromSegments(segments: string[]): string | undefined {
 }
 
 /** The parts of a managed-cluster id (for alerts about clusters the store may not know). */
-export function untrustedClusterIdParts(clusterId: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+export function untrustedClusterIdParts(
+  clusterId: string,
+): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
   const parsed = splitUntrustedResourceId(clusterId);
   if (!parsed.ok || parsed.segments.length !== 8) return undefined;
   const canonical = clusterIdFromSegments(parsed.segments);
   if (!canonical) return undefined;
-  return { subscriptionId: parsed.segments[1].toLowerCase(), resourceGroup: parsed.segments[3], name: parsed.segments[7] };
+  return {
+    subscriptionId: parsed.segments[1].toLowerCase(),
+    resourceGroup: parsed.segments[3],
+    name: parsed.segments[7],
+  };
 }
 
 /** A known id spelt as stored when one matches case-insensitively, else the given one. */
@@ -341,9 +403,12 @@ const OPERATIONS = {
   adminCredential: 'microsoft.containerservice/managedclusters/listclusteradmincredential/action',
   // The older access-profile API hands out the same static cluster-admin kubeconfig (docs/access.md
   // `admin-credential`); its `clusterAdmin` profile is the same escape hatch.
-  accessProfileCredential: 'microsoft.containerservice/managedclusters/accessprofiles/listcredential/action',
-  federatedCredentialWrite: 'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write',
-  federatedCredentialDelete: 'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/delete',
+  accessProfileCredential:
+    'microsoft.containerservice/managedclusters/accessprofiles/listcredential/action',
+  federatedCredentialWrite:
+    'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write',
+  federatedCredentialDelete:
+    'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/delete',
 } as const;
 
 const EXPECTED_TYPE: Record<string, string> = {
@@ -366,9 +431,8 @@ const EXPECTED_TYPE: Record<string, string> = {
  * (`infra/modules/routedOperations.json`, written by `npm run generate:infra`; a test fails when
  * the two differ). Route a new operation by adding it to EXPECTED_TYPE and the switch below.
  */
-export const ROUTED_OPERATIONS: ReadonlyArray<{ operationName: string; eventType: string }> = Object.entries(EXPECTED_TYPE).map(
-  ([operationName, eventType]) => ({ operationName, eventType }),
-);
+export const ROUTED_OPERATIONS: ReadonlyArray<{ operationName: string; eventType: string }> =
+  Object.entries(EXPECTED_TYPE).map(([operationName, eventType]) => ({ operationName, eventType }));
 
 function watchedKnownClusters(ctx: RouteContext, watched: ReadonlySet<string>): string[] {
   return ctx.knownClusterIds.filter((id) => {
@@ -378,7 +442,11 @@ function watchedKnownClusters(ctx: RouteContext, watched: ReadonlySet<string>): 
 }
 
 function uniqueSubscriptions(clusterIds: readonly string[]): string[] {
-  return [...new Set(clusterIds.map((id) => subscriptionOf(id)).filter((s): s is string => s !== undefined))].sort();
+  return [
+    ...new Set(
+      clusterIds.map((id) => subscriptionOf(id)).filter((s): s is string => s !== undefined),
+    ),
+  ].sort();
 }
 
 /**
@@ -393,20 +461,35 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
   // The subscription check comes first: nothing about an unwatched subscription is looked at.
   const subjectSubscription = subscriptionOf(event.subject);
   for (const s of [subjectSubscription, event.subscriptionId]) {
-    if (s !== undefined && !watched.has(s)) return { kind: 'rejected', reason: `subscription ${describeValue(s)} is not watched` };
+    if (s !== undefined && !watched.has(s))
+      return { kind: 'rejected', reason: `subscription ${describeValue(s)} is not watched` };
   }
 
   const typeMatch = RESOURCE_EVENT_TYPE.exec(type);
-  if (!typeMatch) return { kind: 'ignored', reason: `event type ${describeValue(event.type)} is not an ARM resource event` };
+  if (!typeMatch)
+    return {
+      kind: 'ignored',
+      reason: `event type ${describeValue(event.type)} is not an ARM resource event`,
+    };
   if (typeMatch[2] !== 'success') {
-    return { kind: 'ignored', reason: `the operation did not succeed (${event.type}); nothing changed` };
+    return {
+      kind: 'ignored',
+      reason: `the operation did not succeed (${event.type}); nothing changed`,
+    };
   }
 
   const operation = event.operationName.toLowerCase();
   const expectedType = EXPECTED_TYPE[operation];
-  if (!expectedType) return { kind: 'ignored', reason: `operation ${describeValue(event.operationName)} does not affect cluster identity posture` };
+  if (!expectedType)
+    return {
+      kind: 'ignored',
+      reason: `operation ${describeValue(event.operationName)} does not affect cluster identity posture`,
+    };
   if (expectedType !== type) {
-    return { kind: 'ignored', reason: `operation ${describeValue(event.operationName)} does not match event type ${describeValue(event.type)}` };
+    return {
+      kind: 'ignored',
+      reason: `operation ${describeValue(event.operationName)} does not match event type ${describeValue(event.type)}`,
+    };
   }
 
   const parsed = splitUntrustedResourceId(event.subject);
@@ -416,7 +499,13 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
   switch (operation) {
     case OPERATIONS.roleAssignmentWrite:
     case OPERATIONS.roleAssignmentDelete:
-      return routeRoleAssignment(event, segments, operation === OPERATIONS.roleAssignmentWrite, ctx, watched);
+      return routeRoleAssignment(
+        event,
+        segments,
+        operation === OPERATIONS.roleAssignmentWrite,
+        ctx,
+        watched,
+      );
     case OPERATIONS.roleDefinitionWrite:
     case OPERATIONS.roleDefinitionDelete:
       return routeRoleDefinition(event, segments, watched);
@@ -430,30 +519,60 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
     case OPERATIONS.accessProfileCredential:
       return routeCluster(event, segments, operation, ctx);
     default:
-      return { kind: 'ignored', reason: `operation ${describeValue(event.operationName)} is not routed` };
+      return {
+        kind: 'ignored',
+        reason: `operation ${describeValue(event.operationName)} is not routed`,
+      };
   }
 }
 
-function splitExtension(segments: string[], namespace: string, type: string): { scope: string[]; name: string } | undefined {
+function splitExtension(
+  segments: string[],
+  namespace: string,
+  type: string,
+): { scope: string[]; name: string } | undefined {
   const n = segments.length;
-  if (n < 4 || !eq(segments[n - 4], 'providers') || !eq(segments[n - 3], namespace) || !eq(segments[n - 2], type)) return undefined;
+  if (
+    n < 4 ||
+    !eq(segments[n - 4], 'providers') ||
+    !eq(segments[n - 3], namespace) ||
+    !eq(segments[n - 2], type)
+  )
+    return undefined;
   return { scope: segments.slice(0, n - 4), name: segments[n - 1] };
 }
 
-type ScopeShape = { kind: 'tenant' } | { kind: 'subscription'; subscriptionId: string } | { kind: 'unknown' };
+type ScopeShape =
+  { kind: 'tenant' } | { kind: 'subscription'; subscriptionId: string } | { kind: 'unknown' };
 
 function scopeShape(scope: string[]): ScopeShape {
   if (scope.length === 0) return { kind: 'tenant' };
-  if (scope.length === 4 && eq(scope[0], 'providers') && eq(scope[1], 'microsoft.management') && eq(scope[2], 'managementgroups')) {
+  if (
+    scope.length === 4 &&
+    eq(scope[0], 'providers') &&
+    eq(scope[1], 'microsoft.management') &&
+    eq(scope[2], 'managementgroups')
+  ) {
     return { kind: 'tenant' };
   }
-  if (scope.length >= 2 && eq(scope[0], 'subscriptions')) return { kind: 'subscription', subscriptionId: scope[1].toLowerCase() };
+  if (scope.length >= 2 && eq(scope[0], 'subscriptions'))
+    return { kind: 'subscription', subscriptionId: scope[1].toLowerCase() };
   return { kind: 'unknown' };
 }
 
-function routeRoleAssignment(event: ArmEvent, segments: string[], isWrite: boolean, ctx: RouteContext, watched: ReadonlySet<string>): Route {
+function routeRoleAssignment(
+  event: ArmEvent,
+  segments: string[],
+  isWrite: boolean,
+  ctx: RouteContext,
+  watched: ReadonlySet<string>,
+): Route {
   const split = splitExtension(segments, 'microsoft.authorization', 'roleassignments');
-  if (!split) return { kind: 'rejected', reason: `subject ${describeValue(event.subject)} is not a role assignment id` };
+  if (!split)
+    return {
+      kind: 'rejected',
+      reason: `subject ${describeValue(event.subject)} is not a role assignment id`,
+    };
   const shape = scopeShape(split.scope);
   const scope = '/' + split.scope.join('/');
   let clusterIds: string[];
@@ -461,27 +580,59 @@ function routeRoleAssignment(event: ArmEvent, segments: string[], isWrite: boole
     // A management group's hierarchy is not in the id: every watched cluster may be under it.
     clusterIds = watchedKnownClusters(ctx, watched);
   } else if (shape.kind === 'subscription') {
-    if (!watched.has(shape.subscriptionId)) return { kind: 'rejected', reason: `subscription ${describeValue(shape.subscriptionId)} is not watched` };
+    if (!watched.has(shape.subscriptionId))
+      return {
+        kind: 'rejected',
+        reason: `subscription ${describeValue(shape.subscriptionId)} is not watched`,
+      };
     clusterIds = watchedKnownClusters(ctx, watched).filter((id) => scopeCovers(scope, id));
   } else {
-    return { kind: 'rejected', reason: `role assignment scope ${describeValue(scope)} is not a tenant, management group or subscription scope` };
+    return {
+      kind: 'rejected',
+      reason: `role assignment scope ${describeValue(scope)} is not a tenant, management group or subscription scope`,
+    };
   }
-  if (clusterIds.length === 0) return { kind: 'ignored', reason: `no known cluster under scope ${describeValue(scope)}` };
-  const route: Route = { kind: 'evaluate', clusterIds, subscriptionIds: uniqueSubscriptions(clusterIds), roleAssignmentId: event.subject };
+  if (clusterIds.length === 0)
+    return { kind: 'ignored', reason: `no known cluster under scope ${describeValue(scope)}` };
+  const route: Route = {
+    kind: 'evaluate',
+    clusterIds,
+    subscriptionIds: uniqueSubscriptions(clusterIds),
+    roleAssignmentId: event.subject,
+  };
   if (isWrite) route.signal = 'privileged-role-granted';
   return route;
 }
 
-function routeRoleDefinition(event: ArmEvent, segments: string[], watched: ReadonlySet<string>): Route {
+function routeRoleDefinition(
+  event: ArmEvent,
+  segments: string[],
+  watched: ReadonlySet<string>,
+): Route {
   const split = splitExtension(segments, 'microsoft.authorization', 'roledefinitions');
-  if (!split) return { kind: 'rejected', reason: `subject ${describeValue(event.subject)} is not a role definition id` };
-  if (!GUID.test(split.name)) return { kind: 'rejected', reason: `role definition name ${describeValue(split.name)} is not a GUID` };
+  if (!split)
+    return {
+      kind: 'rejected',
+      reason: `subject ${describeValue(event.subject)} is not a role definition id`,
+    };
+  if (!GUID.test(split.name))
+    return {
+      kind: 'rejected',
+      reason: `role definition name ${describeValue(split.name)} is not a GUID`,
+    };
   const shape = scopeShape(split.scope);
   if (shape.kind === 'unknown') {
-    return { kind: 'rejected', reason: `role definition scope ${describeValue('/' + split.scope.join('/'))} is not a tenant, management group or subscription scope` };
+    return {
+      kind: 'rejected',
+      reason: `role definition scope ${describeValue('/' + split.scope.join('/'))} is not a tenant, management group or subscription scope`,
+    };
   }
   // A custom role may be assignable in any watched subscription: all of them are read.
-  return { kind: 'evaluate-role', roleDefinitionGuid: split.name.toLowerCase(), subscriptionIds: [...watched].sort() };
+  return {
+    kind: 'evaluate-role',
+    roleDefinitionGuid: split.name.toLowerCase(),
+    subscriptionIds: [...watched].sort(),
+  };
 }
 
 /**
@@ -489,7 +640,11 @@ function routeRoleDefinition(event: ArmEvent, segments: string[], watched: Reado
  * which clusters it concerns is known only from the credential (its issuer, read again) and, after
  * a delete, from the stored postures; a credential may trust a cluster of any watched subscription.
  */
-function routeFederatedCredential(event: ArmEvent, segments: string[], watched: ReadonlySet<string>): Route {
+function routeFederatedCredential(
+  event: ArmEvent,
+  segments: string[],
+  watched: ReadonlySet<string>,
+): Route {
   if (
     segments.length !== 10 ||
     !eq(segments[0], 'subscriptions') ||
@@ -499,16 +654,31 @@ function routeFederatedCredential(event: ArmEvent, segments: string[], watched: 
     !eq(segments[6], 'userassignedidentities') ||
     !eq(segments[8], 'federatedidentitycredentials')
   ) {
-    return { kind: 'rejected', reason: `subject ${describeValue(event.subject)} is not a federated identity credential id` };
+    return {
+      kind: 'rejected',
+      reason: `subject ${describeValue(event.subject)} is not a federated identity credential id`,
+    };
   }
-  return { kind: 'evaluate-federation', identityId: `/${segments.slice(0, 8).join('/')}`, subscriptionIds: [...watched].sort() };
+  return {
+    kind: 'evaluate-federation',
+    identityId: `/${segments.slice(0, 8).join('/')}`,
+    subscriptionIds: [...watched].sort(),
+  };
 }
 
-function routeCluster(event: ArmEvent, segments: string[], operation: string, ctx: RouteContext): Route {
+function routeCluster(
+  event: ArmEvent,
+  segments: string[],
+  operation: string,
+  ctx: RouteContext,
+): Route {
   const clusterId = clusterIdFromSegments(segments);
   const rest = segments.slice(8).map((s) => s.toLowerCase());
   const subscriptionId = segments[1]?.toLowerCase();
-  const notCluster: Route = { kind: 'rejected', reason: `subject ${describeValue(event.subject)} does not match operation ${describeValue(event.operationName)}` };
+  const notCluster: Route = {
+    kind: 'rejected',
+    reason: `subject ${describeValue(event.subject)} does not match operation ${describeValue(event.operationName)}`,
+  };
   if (!clusterId || !subscriptionId) return notCluster;
   const id = asKnown(clusterId, ctx.knownClusterIds);
   switch (operation) {
@@ -523,15 +693,23 @@ function routeCluster(event: ArmEvent, segments: string[], operation: string, ct
       return { kind: 'deleted', clusterId: id, subscriptionId };
     case OPERATIONS.adminCredential:
       // Action events name the resource; tolerate the action appended as a last segment.
-      if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'listclusteradmincredential')) return notCluster;
+      if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'listclusteradmincredential'))
+        return notCluster;
       return { kind: 'admin-credential', clusterId: id, subscriptionId };
     case OPERATIONS.accessProfileCredential:
       if (rest.length < 2 || rest[0] !== 'accessprofiles') return notCluster;
-      if (rest[1] !== 'clusteradmin') return { kind: 'ignored', reason: `access profile ${describeValue(segments[9])} is not the cluster-admin profile` };
+      if (rest[1] !== 'clusteradmin')
+        return {
+          kind: 'ignored',
+          reason: `access profile ${describeValue(segments[9])} is not the cluster-admin profile`,
+        };
       if (rest.length > 3 || (rest.length === 3 && rest[2] !== 'listcredential')) return notCluster;
       return { kind: 'admin-credential', clusterId: id, subscriptionId };
     default:
-      return { kind: 'ignored', reason: `operation ${describeValue(event.operationName)} is not routed` };
+      return {
+        kind: 'ignored',
+        reason: `operation ${describeValue(event.operationName)} is not routed`,
+      };
   }
 }
 
@@ -559,7 +737,9 @@ export function clustersWithRole(estate: Estate, roleDefinitionGuid: string): st
       access.assignments.some((a) => a.assignment.roleDefinitionGuid.toLowerCase() === guid) ||
       access.unresolved.some((a) => a.roleDefinitionGuid.toLowerCase() === guid);
     const heldByIdentity = identities.some((p) =>
-      index.assignmentsOfPrincipal(p).some((a) => a.assignment.roleDefinitionGuid.toLowerCase() === guid),
+      index
+        .assignmentsOfPrincipal(p)
+        .some((a) => a.assignment.roleDefinitionGuid.toLowerCase() === guid),
     );
     if (overCluster || heldByIdentity) matches.push(cluster.id);
   }
@@ -574,6 +754,12 @@ export function assignmentPrincipal(estate: Estate, roleAssignmentId: string): s
   const wanted = normaliseScope(roleAssignmentId);
   const name = wanted.slice(wanted.lastIndexOf('/') + 1);
   const exact = estate.roleAssignments.find((a) => normaliseScope(a.id) === wanted);
-  const match = exact ?? (GUID.test(name) ? estate.roleAssignments.find((a) => normaliseScope(a.id).endsWith(`/${name}`) || a.id.toLowerCase() === name) : undefined);
+  const match =
+    exact ??
+    (GUID.test(name)
+      ? estate.roleAssignments.find(
+          (a) => normaliseScope(a.id).endsWith(`/${name}`) || a.id.toLowerCase() === name,
+        )
+      : undefined);
   return match?.principalId;
 }

@@ -43,7 +43,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OWNER = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const SUBSCRIPTION_SCOPE = /^\/subscriptions\/[0-9a-f-]{36}(\/resourcegroups\/[^/]+(\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)?)?$/i;
+const SUBSCRIPTION_SCOPE =
+  /^\/subscriptions\/[0-9a-f-]{36}(\/resourcegroups\/[^/]+(\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)?)?$/i;
 const MANAGEMENT_GROUP_SCOPE = /^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/i;
 
 export type ScopeKind = 'cluster' | 'resourceGroup' | 'subscription' | 'managementGroup';
@@ -75,22 +76,45 @@ export interface ValidationContext {
 }
 
 /** Field names as people write them, in the order they are checked. */
-const FIELDS = ['id', 'checkId', 'scope', 'principalIds', 'reason', 'owner', 'ticket', 'expiresOn'] as const;
+const FIELDS = [
+  'id',
+  'checkId',
+  'scope',
+  'principalIds',
+  'reason',
+  'owner',
+  'ticket',
+  'expiresOn',
+] as const;
 
 /**
  * An exemption from untrusted input (CLI flags, a YAML file, an HTTP body), or an InputError
  * naming the entry and the field. Unknown fields are refused: a typo (`expires`) must not
  * silently create an exemption without what the person meant.
  */
-export function validateExemption(input: unknown, context: ValidationContext, where = 'exemption'): Exemption {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError(`${where}: must be an object`);
+export function validateExemption(
+  input: unknown,
+  context: ValidationContext,
+  where = 'exemption',
+): Exemption {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new InputError(`${where}: must be an object`);
   const raw = input as Record<string, unknown>;
   const label = typeof raw.id === 'string' && raw.id ? `${where} ${JSON.stringify(raw.id)}` : where;
   const fail = (field: string, problem: string): never => {
     throw new InputError(`${label}: ${field} ${problem}`);
   };
-  const known = new Set<string>([...FIELDS, 'createdBy', 'createdAt', 'revokedAt', 'revokedBy', 'revokeReason', 'expiredRecordedAt']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) fail(key, `is not a field of an exemption (fields: ${FIELDS.join(', ')})`);
+  const known = new Set<string>([
+    ...FIELDS,
+    'createdBy',
+    'createdAt',
+    'revokedAt',
+    'revokedBy',
+    'revokeReason',
+    'expiredRecordedAt',
+  ]);
+  for (const key of Object.keys(raw))
+    if (!known.has(key)) fail(key, `is not a field of an exemption (fields: ${FIELDS.join(', ')})`);
   const text = (field: string, required: boolean): string | undefined => {
     const value = raw[field];
     if (value === undefined || value === null || value === '') {
@@ -98,22 +122,32 @@ export function validateExemption(input: unknown, context: ValidationContext, wh
       return undefined;
     }
     if (typeof value !== 'string') return fail(field, 'must be a string');
-    if (value.trim() !== value || value.length > 1024) fail(field, 'must have no leading or trailing spaces and at most 1024 characters');
+    if (value.trim() !== value || value.length > 1024)
+      fail(field, 'must have no leading or trailing spaces and at most 1024 characters');
     return value;
   };
   const id = text('id', true)!;
   if (!ID.test(id)) fail('id', 'must be 1–64 letters, digits, "-" or "_"');
   const checkId = text('checkId', true)!;
-  if (!context.checkIds.includes(checkId)) fail('checkId', `${JSON.stringify(checkId)} is not a check id (see \`aks-identity-auditor checks\`)`);
+  if (!context.checkIds.includes(checkId))
+    fail(
+      'checkId',
+      `${JSON.stringify(checkId)} is not a check id (see \`aks-identity-auditor checks\`)`,
+    );
   const scope = text('scope', true)!;
   if (!scopeKind(scope)) {
-    fail('scope', 'must be an Azure resource id of a cluster, resource group, subscription or management group');
+    fail(
+      'scope',
+      'must be an Azure resource id of a cluster, resource group, subscription or management group',
+    );
   }
   let principalIds: string[] | undefined;
   if (raw.principalIds !== undefined && raw.principalIds !== null) {
-    if (!Array.isArray(raw.principalIds) || raw.principalIds.length === 0) fail('principalIds', 'must be a non-empty list of object ids');
+    if (!Array.isArray(raw.principalIds) || raw.principalIds.length === 0)
+      fail('principalIds', 'must be a non-empty list of object ids');
     principalIds = (raw.principalIds as unknown[]).map((value) => {
-      if (typeof value !== 'string' || !GUID.test(value)) return fail('principalIds', `${JSON.stringify(value)} is not an object id (a GUID)`);
+      if (typeof value !== 'string' || !GUID.test(value))
+        return fail('principalIds', `${JSON.stringify(value)} is not an object id (a GUID)`);
       return value.toLowerCase();
     });
   }
@@ -124,7 +158,8 @@ export function validateExemption(input: unknown, context: ValidationContext, wh
   const expiresOn = parseTime(raw.expiresOn, 'expiresOn', fail, true)!;
   const createdAt = parseTime(raw.createdAt, 'createdAt', fail, false);
   const from = createdAt ? new Date(createdAt) : context.now;
-  if (!context.allowPastExpiry && new Date(expiresOn) <= context.now) fail('expiresOn', 'is in the past');
+  if (!context.allowPastExpiry && new Date(expiresOn) <= context.now)
+    fail('expiresOn', 'is in the past');
   if (new Date(expiresOn).getTime() - from.getTime() > EXEMPTION_MAX_DAYS * DAY_MS) {
     fail('expiresOn', `is more than ${EXEMPTION_MAX_DAYS} days after the exemption was created`);
   }
@@ -143,11 +178,22 @@ export function validateExemption(input: unknown, context: ValidationContext, wh
   return exemption;
 }
 
-function parseTime(value: unknown, field: string, fail: (field: string, problem: string) => never, required: boolean): string | undefined {
-  if (value === undefined || value === null || value === '') return required ? fail(field, 'is required (an ISO date such as 2027-03-31T00:00:00Z)') : undefined;
+function parseTime(
+  value: unknown,
+  field: string,
+  fail: (field: string, problem: string) => never,
+  required: boolean,
+): string | undefined {
+  if (value === undefined || value === null || value === '')
+    return required
+      ? fail(field, 'is required (an ISO date such as 2027-03-31T00:00:00Z)')
+      : undefined;
   const text = value instanceof Date ? value.toISOString() : value;
   if (typeof text !== 'string' || !ISO_TIME.test(text) || Number.isNaN(Date.parse(text))) {
-    return fail(field, `${JSON.stringify(String(value)).slice(0, 60)} is not an ISO date such as 2027-03-31T00:00:00Z`);
+    return fail(
+      field,
+      `${JSON.stringify(String(value)).slice(0, 60)} is not an ISO date such as 2027-03-31T00:00:00Z`,
+    );
   }
   return new Date(text).toISOString();
 }
@@ -160,7 +206,11 @@ export function exemptionState(exemption: Exemption, now: Date): ExemptionState 
 }
 
 /** Active exemptions expiring within `days` (the nightly digest's list), soonest first. */
-export function expiringSoon(exemptions: readonly Exemption[], now: Date, days = EXEMPTION_WARNING_DAYS): Exemption[] {
+export function expiringSoon(
+  exemptions: readonly Exemption[],
+  now: Date,
+  days = EXEMPTION_WARNING_DAYS,
+): Exemption[] {
   const until = now.getTime() + days * DAY_MS;
   return exemptions
     .filter((e) => exemptionState(e, now) === 'active' && new Date(e.expiresOn).getTime() <= until)
@@ -175,7 +225,11 @@ export function expiringSoon(exemptions: readonly Exemption[], now: Date, days =
 export type SubscriptionAncestry = (subscriptionId: string) => readonly string[] | undefined;
 
 /** Whether the exemption's scope covers the cluster (whole path segments, case-insensitively). */
-export function exemptionCovers(exemption: Pick<Exemption, 'scope'>, clusterId: string, ancestry?: SubscriptionAncestry): boolean {
+export function exemptionCovers(
+  exemption: Pick<Exemption, 'scope'>,
+  clusterId: string,
+  ancestry?: SubscriptionAncestry,
+): boolean {
   const scope = normaliseScopeId(exemption.scope);
   const cluster = normaliseScopeId(clusterId);
   if (scopeKind(scope) === 'managementGroup') {
@@ -204,18 +258,24 @@ export function applyExemptions(
   now: Date,
   ancestry?: SubscriptionAncestry,
 ): ClusterPosture {
-  const active = exemptions.filter((e) => exemptionState(e, now) === 'active' && exemptionCovers(e, posture.id, ancestry));
+  const active = exemptions.filter(
+    (e) => exemptionState(e, now) === 'active' && exemptionCovers(e, posture.id, ancestry),
+  );
   if (!posture.findings.some((f) => active.some((e) => e.checkId === f.checkId))) return posture;
   const findings = posture.findings.map((finding) => {
     const matching = active.filter((e) => e.checkId === finding.checkId);
     if (matching.length === 0) return finding;
     const whole = matching.some((e) => !e.principalIds);
     const ids = new Set(matching.flatMap((e) => e.principalIds ?? []));
-    const principals = finding.principals?.map((p) => (whole || ids.has(p.principalId.toLowerCase()) ? { ...p, exempted: true } : p));
+    const principals = finding.principals?.map((p) =>
+      whole || ids.has(p.principalId.toLowerCase()) ? { ...p, exempted: true } : p,
+    );
     const updated: Finding = { ...finding, exemptions: matching.map(exemptionRef) };
     if (principals) updated.principals = principals;
     const failing = failingPrincipals(updated);
-    updated.exempted = finding.status === 'fail' && (whole || (failing.length > 0 && failing.every((p) => p.exempted)));
+    updated.exempted =
+      finding.status === 'fail' &&
+      (whole || (failing.length > 0 && failing.every((p) => p.exempted)));
     return updated;
   });
   const counted = findings.filter((f) => !f.exempted);
@@ -223,7 +283,12 @@ export function applyExemptions(
 }
 
 function exemptionRef(exemption: Exemption): ExemptionRef {
-  const ref: ExemptionRef = { id: exemption.id, reason: exemption.reason, owner: exemption.owner, expiresOn: exemption.expiresOn };
+  const ref: ExemptionRef = {
+    id: exemption.id,
+    reason: exemption.reason,
+    owner: exemption.owner,
+    expiresOn: exemption.expiresOn,
+  };
   if (exemption.ticket) ref.ticket = exemption.ticket;
   if (exemption.principalIds) ref.principalIds = [...exemption.principalIds];
   return ref;
@@ -235,11 +300,22 @@ export function countedFindings(findings: readonly Finding[]): Finding[] {
 }
 
 /** Whether a principal of a finding is exempted (privilege gains of exempted principals page nobody). */
-export function principalExempted(posture: ClusterPosture, checkId: string, principalId: string): boolean {
+export function principalExempted(
+  posture: ClusterPosture,
+  checkId: string,
+  principalId: string,
+): boolean {
   const finding = posture.findings.find((f) => f.checkId === checkId);
   if (finding?.exempted) return true;
   const id = principalId.toLowerCase();
-  return posture.findings.some((f) => f.principals?.some((p) => p.principalId.toLowerCase() === id && p.exempted && (f.checkId === checkId || f.checkId === 'cluster-admin-paths')));
+  return posture.findings.some((f) =>
+    f.principals?.some(
+      (p) =>
+        p.principalId.toLowerCase() === id &&
+        p.exempted &&
+        (f.checkId === checkId || f.checkId === 'cluster-admin-paths'),
+    ),
+  );
 }
 
 /**
@@ -247,7 +323,11 @@ export function principalExempted(posture: ClusterPosture, checkId: string, prin
  * exempted, which still fails now and is no longer exempted because an exemption it listed has
  * expired. Each yields one `exemption-expired` regression at the check's severity.
  */
-export function expiredExemptionFindings(before: ClusterPosture | undefined, after: ClusterPosture, now: Date): Array<{ finding: Finding; exemption: ExemptionRef }> {
+export function expiredExemptionFindings(
+  before: ClusterPosture | undefined,
+  after: ClusterPosture,
+  now: Date,
+): Array<{ finding: Finding; exemption: ExemptionRef }> {
   if (!before) return [];
   const result: Array<{ finding: Finding; exemption: ExemptionRef }> = [];
   for (const finding of after.findings) {

@@ -45,7 +45,9 @@ export function issuerKey(issuer: string | undefined): string {
  * `system:serviceaccount:<namespace>:<name>`, or undefined for any other subject. Entra compares
  * subjects exactly, so only the exact prefix can ever match a cluster's token.
  */
-export function serviceAccountOf(subject: string | undefined): { namespace: string; name: string } | undefined {
+export function serviceAccountOf(
+  subject: string | undefined,
+): { namespace: string; name: string } | undefined {
   if (typeof subject !== 'string' || !subject.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
   const rest = subject.slice(SERVICE_ACCOUNT_PREFIX.length);
   const colon = rest.indexOf(':');
@@ -54,14 +56,20 @@ export function serviceAccountOf(subject: string | undefined): { namespace: stri
 }
 
 /** The credentials that a cluster with this issuer can use: same issuer, a service-account subject. */
-export function credentialsForIssuer(credentials: readonly FederatedCredential[], issuer: string): FederatedCredential[] {
+export function credentialsForIssuer(
+  credentials: readonly FederatedCredential[],
+  issuer: string,
+): FederatedCredential[] {
   const wanted = issuerKey(issuer);
   if (wanted === '') return [];
   return byIssuer(credentials).get(wanted) ?? [];
 }
 
 // Grouped once per list: an estate of thousands of clusters asks once per cluster.
-const groupedByIssuer = new WeakMap<readonly FederatedCredential[], Map<string, FederatedCredential[]>>();
+const groupedByIssuer = new WeakMap<
+  readonly FederatedCredential[],
+  Map<string, FederatedCredential[]>
+>();
 
 function byIssuer(credentials: readonly FederatedCredential[]): Map<string, FederatedCredential[]> {
   let grouped = groupedByIssuer.get(credentials);
@@ -99,7 +107,8 @@ function field(obj: Json, key: string): unknown {
   return properties?.[key] ?? obj[key];
 }
 
-const IDENTITY_OF_CREDENTIAL = /^(.*\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+))\/federatedidentitycredentials\/[^/]+\/?$/i;
+const IDENTITY_OF_CREDENTIAL =
+  /^(.*\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+))\/federatedidentitycredentials\/[^/]+\/?$/i;
 
 /**
  * One entry of `federated-credentials.json` (docs/contracts.md): a managed identity's credential in
@@ -116,10 +125,14 @@ export function normaliseFederatedCredential(raw: unknown, where: string): Feder
   if (!subject) throw new InputError(`${where}: entry has no "subject"`);
   const principalId = text(raw.principalId) ?? text(field(raw, 'principalId'));
   if (!principalId) {
-    throw new InputError(`${where}: entry has no "principalId" (add the identity's principal id to each credential, see the README's export loop)`);
+    throw new InputError(
+      `${where}: entry has no "principalId" (add the identity's principal id to each credential, see the README's export loop)`,
+    );
   }
   const audiencesRaw = field(raw, 'audiences');
-  const audiences = Array.isArray(audiencesRaw) ? audiencesRaw.filter((a): a is string => typeof a === 'string') : undefined;
+  const audiences = Array.isArray(audiencesRaw)
+    ? audiencesRaw.filter((a): a is string => typeof a === 'string')
+    : undefined;
   const identityMatch = IDENTITY_OF_CREDENTIAL.exec(id);
   const credential: FederatedCredential = {
     id,
@@ -153,13 +166,20 @@ export function clustersTrustedBy(
 ): string[] {
   const wanted = idKey(identityResourceId);
   const issuers = new Set(
-    (estate.federatedCredentials ?? []).filter((c) => idKey(c.identity.resourceId) === wanted && serviceAccountOf(c.subject)).map((c) => issuerKey(c.issuer)),
+    (estate.federatedCredentials ?? [])
+      .filter((c) => idKey(c.identity.resourceId) === wanted && serviceAccountOf(c.subject))
+      .map((c) => issuerKey(c.issuer)),
   );
-  return estate.clusters.filter((c) => c.oidcIssuerEnabled === true && issuers.has(issuerKey(c.oidcIssuerUrl))).map((c) => c.id);
+  return estate.clusters
+    .filter((c) => c.oidcIssuerEnabled === true && issuers.has(issuerKey(c.oidcIssuerUrl)))
+    .map((c) => c.id);
 }
 
 /** Whether a stored posture's `workload-identity-federation` finding lists a grant of this managed identity. */
-export function postureLinksIdentity(posture: Pick<ClusterPosture, 'findings'>, identityResourceId: string): boolean {
+export function postureLinksIdentity(
+  posture: Pick<ClusterPosture, 'findings'>,
+  identityResourceId: string,
+): boolean {
   const wanted = idKey(identityResourceId);
   const finding = posture.findings?.find((f) => f.checkId === 'workload-identity-federation');
   return (finding?.principals ?? []).some((p) => idKey(p.federatedIdentity) === wanted);

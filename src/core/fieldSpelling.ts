@@ -21,11 +21,14 @@ export function readFieldPlain(obj: Json | null | undefined, key: string): unkno
   if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
   const wanted = key.replace(/_/g, '').toLowerCase();
   for (const k in obj) {
-    if (Object.prototype.hasOwnProperty.call(obj, k) && k.replace(/_/g, '').toLowerCase() === wanted) return obj[k];
+    if (
+      Object.prototype.hasOwnProperty.call(obj, k) &&
+      k.replace(/_/g, '').toLowerCase() === wanted
+    )
+      return obj[k];
   }
   return undefined;
 }
-
 
 /** The spelling-independent form of a key: `enableRBAC`, `enableRbac`, `enable_rbac` → `enablerbac`. */
 const foldedKeys = new Map<string, string>();
@@ -52,7 +55,10 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * almost every key without folding it (and is part of the lookup's contract: see `Shape.spellingOf`).
  */
 function couldSpell(k: string, wanted: string): boolean {
-  return (k.length === wanted.length || (k.length > wanted.length && k.indexOf('_') !== -1)) && fold(k) === wanted;
+  return (
+    (k.length === wanted.length || (k.length > wanted.length && k.indexOf('_') !== -1)) &&
+    fold(k) === wanted
+  );
 }
 
 /** The first own enumerable key of `obj`, in for…in order, that spells `key`; the reference lookup. */

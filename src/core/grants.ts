@@ -26,14 +26,20 @@ const ROLE_ASSIGNMENT_WRITE: Capability = 'role-assignment-write';
 
 /** The estate's roles, and the answers of its constrained-delegation conditions per Azure-RBAC setting. */
 export interface Roles extends RoleCatalogue {
-  conditionAnswers: { withoutAzureRbac: WeakMap<ConditionReading, boolean>; withAzureRbac: WeakMap<ConditionReading, boolean> };
+  conditionAnswers: {
+    withoutAzureRbac: WeakMap<ConditionReading, boolean>;
+    withAzureRbac: WeakMap<ConditionReading, boolean>;
+  };
 }
 
 /**
  * The estate's roles (`byGuid`), and behind them `builtins` (the shipped catalogue, built on
  * demand): the estate's definition wins on a guid clash.
  */
-export function roleCatalogue(byGuid: ReadonlyMap<string, RoleDefinition>, builtins?: RoleCatalogue): Roles {
+export function roleCatalogue(
+  byGuid: ReadonlyMap<string, RoleDefinition>,
+  builtins?: RoleCatalogue,
+): Roles {
   return {
     lookup: (guid) => byGuid.get(guid) ?? builtins?.lookup(guid),
     all: function* () {
@@ -45,9 +51,22 @@ export function roleCatalogue(byGuid: ReadonlyMap<string, RoleDefinition>, built
 }
 
 /** A grant's capabilities over a cluster: its role's, less what its condition rules out. */
-export function grantCapabilities(a: RoleAssignment, role: RoleDefinition, azureRbac: boolean, roles: Roles): Capability[] {
-  const answers = azureRbac ? roles.conditionAnswers.withAzureRbac : roles.conditionAnswers.withoutAzureRbac;
-  return conditionedCapabilities(a, roleCapabilities(role, azureRbac), roles, (r) => roleCapabilities(r, azureRbac), answers);
+export function grantCapabilities(
+  a: RoleAssignment,
+  role: RoleDefinition,
+  azureRbac: boolean,
+  roles: Roles,
+): Capability[] {
+  const answers = azureRbac
+    ? roles.conditionAnswers.withAzureRbac
+    : roles.conditionAnswers.withoutAzureRbac;
+  return conditionedCapabilities(
+    a,
+    roleCapabilities(role, azureRbac),
+    roles,
+    (r) => roleCapabilities(r, azureRbac),
+    answers,
+  );
 }
 
 /**
@@ -63,24 +82,37 @@ export function conditionedCapabilities(
   capabilitiesOf: (role: RoleDefinition) => readonly Capability[],
   answers: WeakMap<ConditionReading, boolean>,
 ): Capability[] {
-  if (assignment.condition === undefined || !capabilities.includes(ROLE_ASSIGNMENT_WRITE)) return capabilities;
+  if (assignment.condition === undefined || !capabilities.includes(ROLE_ASSIGNMENT_WRITE))
+    return capabilities;
   const reading = readCondition(assignment.condition, assignment.conditionVersion);
   if (reading.kind !== 'constrained') return capabilities;
   // Readings are shared per distinct condition text: one answer per text and cluster view.
   let reaches = answers.get(reading);
   if (reaches === undefined) {
-    reaches = canAssignPrivilegedRole(reading.assignableRoles, (g) => catalogue.lookup(g), catalogue.all(), capabilitiesOf);
+    reaches = canAssignPrivilegedRole(
+      reading.assignableRoles,
+      (g) => catalogue.lookup(g),
+      catalogue.all(),
+      capabilitiesOf,
+    );
     answers.set(reading, reaches);
   }
-  return reaches ? capabilities : (Object.freeze(capabilities.filter((c) => c !== ROLE_ASSIGNMENT_WRITE)) as Capability[]);
+  return reaches
+    ? capabilities
+    : (Object.freeze(capabilities.filter((c) => c !== ROLE_ASSIGNMENT_WRITE)) as Capability[]);
 }
 
 /** `eligible` and `condition` of a listed grant; nothing for an active grant without a condition. */
-export function grantMarks(assignment: RoleAssignment): Pick<PrincipalAccess, 'eligible' | 'condition'> {
+export function grantMarks(
+  assignment: RoleAssignment,
+): Pick<PrincipalAccess, 'eligible' | 'condition'> {
   const marks: Pick<PrincipalAccess, 'eligible' | 'condition'> = {};
   if (assignment.eligible === true) marks.eligible = true;
   if (assignment.condition !== undefined) {
-    marks.condition = readCondition(assignment.condition, assignment.conditionVersion).kind === 'constrained' ? 'constrained' : 'not-evaluated';
+    marks.condition =
+      readCondition(assignment.condition, assignment.conditionVersion).kind === 'constrained'
+        ? 'constrained'
+        : 'not-evaluated';
   }
   return marks;
 }
@@ -97,10 +129,17 @@ const GIVEN_BY: Partial<Record<Capability, readonly string[]>> = {
 };
 
 /** The capabilities left when `denied` actions are removed: one survives if an action giving it is allowed and not denied. */
-export function capabilitiesUnderDeny(role: RoleDefinition, capabilities: readonly Capability[], denied: (action: string) => boolean): Capability[] {
+export function capabilitiesUnderDeny(
+  role: RoleDefinition,
+  capabilities: readonly Capability[],
+  denied: (action: string) => boolean,
+): Capability[] {
   return capabilities.filter((capability) => {
     const actions = GIVEN_BY[capability];
-    return actions === undefined || actions.some((action) => allowsAction(role, action) && !denied(action));
+    return (
+      actions === undefined ||
+      actions.some((action) => allowsAction(role, action) && !denied(action))
+    );
   });
 }
 
@@ -113,7 +152,11 @@ export function withDenies(
   assignments: readonly ResolvedAssignment[],
   principalOf: (resolved: ResolvedAssignment) => PrincipalAccess | undefined,
   deniedFor: (principalId: string) => ((action: string) => boolean) | undefined,
-  makePrincipal: (a: RoleAssignment, role: RoleDefinition, capabilities: Capability[]) => PrincipalAccess,
+  makePrincipal: (
+    a: RoleAssignment,
+    role: RoleDefinition,
+    capabilities: Capability[],
+  ) => PrincipalAccess,
 ): { assignments: ResolvedAssignment[]; privileged: PrincipalAccess[] } {
   const out: ResolvedAssignment[] = [];
   const privileged: PrincipalAccess[] = [];
@@ -121,12 +164,18 @@ export function withDenies(
     let kept = resolved;
     let principal = principalOf(resolved);
     const role = resolved.role;
-    const denied = principal !== undefined && role !== undefined ? deniedFor(resolved.assignment.principalId) : undefined;
+    const denied =
+      principal !== undefined && role !== undefined
+        ? deniedFor(resolved.assignment.principalId)
+        : undefined;
     if (denied !== undefined && role !== undefined) {
       const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, denied);
       if (capabilities.length !== resolved.capabilities.length) {
         kept = Object.freeze({ assignment: resolved.assignment, role, capabilities });
-        principal = capabilities.length > 0 ? makePrincipal(resolved.assignment, role, capabilities) : undefined;
+        principal =
+          capabilities.length > 0
+            ? makePrincipal(resolved.assignment, role, capabilities)
+            : undefined;
       }
     }
     out.push(kept);

@@ -19,7 +19,9 @@ function isType(p: DirectoryPrincipal | undefined, type: string): boolean {
  * path over one of them (as the access index computes it, any scope), and every id in their
  * `adminGroupObjectIDs`. Ids as first met, each once.
  */
-export function privilegedGroupIds(estate: Pick<Estate, 'clusters' | 'roleAssignments' | 'roleDefinitions' | 'failures'>): string[] {
+export function privilegedGroupIds(
+  estate: Pick<Estate, 'clusters' | 'roleAssignments' | 'roleDefinitions' | 'failures'>,
+): string[] {
   const ids = new Map<string, string>();
   const add = (id: string | undefined) => {
     const key = principalKey(id);
@@ -34,7 +36,8 @@ export function privilegedGroupIds(estate: Pick<Estate, 'clusters' | 'roleAssign
     } catch {
       continue;
     }
-    for (const p of privileged) if ((p.principalType ?? '').trim().toLowerCase() === 'group') add(p.principalId);
+    for (const p of privileged)
+      if ((p.principalType ?? '').trim().toLowerCase() === 'group') add(p.principalId);
   }
   return [...ids.values()];
 }
@@ -46,7 +49,10 @@ export function privilegedGroupIds(estate: Pick<Estate, 'clusters' | 'roleAssign
  * are left out (they are not people). Undefined when the group's membership is unknown.
  * `byId` is the directory's index (`directoryIndex`).
  */
-export function groupMembersOf(group: DirectoryPrincipal, byId: ReadonlyMap<string, DirectoryPrincipal>): GroupMembers | undefined {
+export function groupMembersOf(
+  group: DirectoryPrincipal,
+  byId: ReadonlyMap<string, DirectoryPrincipal>,
+): GroupMembers | undefined {
   if (!Array.isArray(group.members)) return undefined;
   const users = new Map<string, GroupMemberUser>();
   const seenGroups = new Set<string>([principalKey(group.id)]);
@@ -72,14 +78,20 @@ export function groupMembersOf(group: DirectoryPrincipal, byId: ReadonlyMap<stri
     if (member?.userPrincipalName) user.userPrincipalName = member.userPrincipalName;
     users.set(key, user);
   }
-  const listed = [...users.values()].sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+  const listed = [...users.values()].sort((a, b) =>
+    (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id),
+  );
   return { count: Math.max(listed.length, group.memberCount ?? 0), users: listed };
 }
 
 /** Each group of the directory with known membership → its members, computed once per directory. */
 const membersByDirectory = new WeakMap<Directory, Map<string, GroupMembers | undefined>>();
 
-export function membersOfPrincipal(directory: Directory, byId: ReadonlyMap<string, DirectoryPrincipal>, entry: DirectoryPrincipal): GroupMembers | undefined {
+export function membersOfPrincipal(
+  directory: Directory,
+  byId: ReadonlyMap<string, DirectoryPrincipal>,
+  entry: DirectoryPrincipal,
+): GroupMembers | undefined {
   if (!isType(entry, 'group') || !Array.isArray(entry.members)) return undefined;
   let cache = membersByDirectory.get(directory);
   if (!cache) membersByDirectory.set(directory, (cache = new Map()));
@@ -92,7 +104,9 @@ export function membersOfPrincipal(directory: Directory, byId: ReadonlyMap<strin
 export function memberLabel(user: GroupMemberUser): string {
   const name = user.displayName ?? user.userPrincipalName ?? user.id;
   const upn = user.displayName && user.userPrincipalName ? ` (${user.userPrincipalName})` : '';
-  const flags = [user.guest ? 'guest' : undefined, user.enabled ? undefined : 'disabled'].filter(Boolean);
+  const flags = [user.guest ? 'guest' : undefined, user.enabled ? undefined : 'disabled'].filter(
+    Boolean,
+  );
   return `${name}${upn}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`;
 }
 

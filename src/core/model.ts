@@ -338,7 +338,8 @@ export interface ClusterPosture {
   regressions?: Regression[];
 }
 
-export type RegressionKind = 'check-failed' | 'privilege-gained' | 'severity-rose' | 'exemption-expired';
+export type RegressionKind =
+  'check-failed' | 'privilege-gained' | 'severity-rose' | 'exemption-expired';
 
 export interface Regression {
   kind: RegressionKind;

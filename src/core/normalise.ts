@@ -23,7 +23,14 @@ import {
   type Json,
   type ShapeMemo,
 } from './fieldSpelling';
-import type { Addon, Cluster, Permission, RoleAssignment, RoleDefinition, UserAssignedIdentity } from './model';
+import type {
+  Addon,
+  Cluster,
+  Permission,
+  RoleAssignment,
+  RoleDefinition,
+  UserAssignedIdentity,
+} from './model';
 import { namesFromExport } from './principals';
 import { parseResourceId } from './resourceId';
 import { roleDefinitionGuid } from './roleGuid';
@@ -88,7 +95,9 @@ class Doc {
 
   /** Under `properties` only (undefined when there are none). */
   nested(key: string): unknown {
-    return this.properties ? readShapedField(this.properties, this.propertiesShape, key) : undefined;
+    return this.properties
+      ? readShapedField(this.properties, this.propertiesShape, key)
+      : undefined;
   }
 }
 
@@ -99,7 +108,8 @@ class Doc {
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
@@ -137,11 +147,17 @@ function toText(value: unknown): string | undefined {
 /** An array of strings, or undefined when absent or null. Blank entries are kept out. */
 function toStringArray(value: unknown, where: string, field: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new InputError(`${where}: "${field}" is ${describe(value)}, expected an array of strings`);
+  if (!Array.isArray(value))
+    throw new InputError(
+      `${where}: "${field}" is ${describe(value)}, expected an array of strings`,
+    );
   const out: string[] = [];
   for (const item of value) {
     if (item === null || item === undefined) continue;
-    if (typeof item !== 'string') throw new InputError(`${where}: "${field}" contains ${describe(item)}, expected strings only`);
+    if (typeof item !== 'string')
+      throw new InputError(
+        `${where}: "${field}" contains ${describe(item)}, expected strings only`,
+      );
     if (!isBlank(item)) out.push(item);
   }
   return out;
@@ -158,7 +174,8 @@ function userAssignedIdentity(resourceId: string, details: Json | undefined): Us
 }
 
 function requireObject(raw: unknown, where: string): Json {
-  if (!isObject(raw)) throw new InputError(`${where}: entry has no "id" (it is ${describe(raw)}, not an object)`);
+  if (!isObject(raw))
+    throw new InputError(`${where}: entry has no "id" (it is ${describe(raw)}, not an object)`);
   return raw;
 }
 
@@ -203,8 +220,13 @@ function incompleteReason(doc: Doc): string | undefined {
     return `"properties" is ${describe(hasProperties)}: the cluster's configuration was not returned`;
   }
   if (CONFIGURATION_FIELDS.some((f) => doc.field(f) !== undefined)) return undefined;
-  if (doc.properties) return 'the cluster document has "properties" but no recognisable cluster configuration in it';
-  if (doc.top('type') !== undefined || doc.top('identity') !== undefined || doc.top('location') !== undefined) {
+  if (doc.properties)
+    return 'the cluster document has "properties" but no recognisable cluster configuration in it';
+  if (
+    doc.top('type') !== undefined ||
+    doc.top('identity') !== undefined ||
+    doc.top('location') !== undefined
+  ) {
     return 'the cluster document has no "properties": its configuration was not returned';
   }
   return 'the cluster document has no recognisable cluster configuration';
@@ -215,8 +237,16 @@ function normaliseAadProfile(doc: Doc): Cluster['aadProfile'] {
   if (!aad) return null;
   const where = doc.where;
   const managed = toBoolean(readField(aad, 'managed'), where, 'aadProfile.managed');
-  const enableAzureRbac = toBoolean(readField(aad, 'enableAzureRbac'), where, 'aadProfile.enableAzureRBAC');
-  const adminGroupObjectIds = toStringArray(readField(aad, 'adminGroupObjectIds'), where, 'aadProfile.adminGroupObjectIDs');
+  const enableAzureRbac = toBoolean(
+    readField(aad, 'enableAzureRbac'),
+    where,
+    'aadProfile.enableAzureRBAC',
+  );
+  const adminGroupObjectIds = toStringArray(
+    readField(aad, 'adminGroupObjectIds'),
+    where,
+    'aadProfile.adminGroupObjectIDs',
+  );
   const out: NonNullable<Cluster['aadProfile']> = {};
   if (managed !== undefined) out.managed = managed;
   if (enableAzureRbac !== undefined) out.enableAzureRbac = enableAzureRbac;
@@ -240,13 +270,18 @@ function normaliseUserAssignedIdentities(value: unknown, where: string): UserAss
       if (typeof item === 'string' && item.trim() !== '') out.push({ resourceId: item });
       else if (isObject(item)) {
         const resourceId = toText(readField(item, 'resourceId')) ?? toText(readField(item, 'id'));
-        if (!resourceId) throw new InputError(`${where}: "identity.userAssignedIdentities" has an entry without a resource id`);
+        if (!resourceId)
+          throw new InputError(
+            `${where}: "identity.userAssignedIdentities" has an entry without a resource id`,
+          );
         out.push(userAssignedIdentity(resourceId, item));
       }
     }
     return out;
   }
-  throw new InputError(`${where}: "identity.userAssignedIdentities" is ${describe(value)}, expected an object`);
+  throw new InputError(
+    `${where}: "identity.userAssignedIdentities" is ${describe(value)}, expected an object`,
+  );
 }
 
 function normaliseIdentity(doc: Doc): Cluster['identity'] {
@@ -255,7 +290,10 @@ function normaliseIdentity(doc: Doc): Cluster['identity'] {
   if (!isObject(identity)) return null;
   const type = toText(readField(identity, 'type'));
   const principalId = toText(readField(identity, 'principalId'));
-  const userAssignedIdentities = normaliseUserAssignedIdentities(readField(identity, 'userAssignedIdentities'), doc.where);
+  const userAssignedIdentities = normaliseUserAssignedIdentities(
+    readField(identity, 'userAssignedIdentities'),
+    doc.where,
+  );
   const out = {} as NonNullable<Cluster['identity']>;
   if (type !== undefined) out.type = type;
   if (principalId !== undefined) out.principalId = principalId;
@@ -279,8 +317,16 @@ function normaliseKubeletIdentity(doc: Doc): Cluster['kubeletIdentity'] {
 function normaliseApiServerAccess(doc: Doc): Cluster['apiServerAccess'] {
   const profile = doc.object('apiServerAccessProfile');
   if (!profile) return null;
-  const enablePrivateCluster = toBoolean(readField(profile, 'enablePrivateCluster'), doc.where, 'apiServerAccessProfile.enablePrivateCluster');
-  const authorizedIpRanges = toStringArray(readField(profile, 'authorizedIpRanges'), doc.where, 'apiServerAccessProfile.authorizedIPRanges');
+  const enablePrivateCluster = toBoolean(
+    readField(profile, 'enablePrivateCluster'),
+    doc.where,
+    'apiServerAccessProfile.enablePrivateCluster',
+  );
+  const authorizedIpRanges = toStringArray(
+    readField(profile, 'authorizedIpRanges'),
+    doc.where,
+    'apiServerAccessProfile.authorizedIPRanges',
+  );
   const out: NonNullable<Cluster['apiServerAccess']> = {};
   if (enablePrivateCluster !== undefined) out.enablePrivateCluster = enablePrivateCluster;
   if (authorizedIpRanges !== undefined) out.authorizedIpRanges = authorizedIpRanges;
@@ -290,10 +336,18 @@ function normaliseApiServerAccess(doc: Doc): Cluster['apiServerAccess'] {
 function normaliseDefender(doc: Doc): boolean | undefined {
   const security = doc.object('securityProfile');
   const monitoring = readObject(readObject(security, 'defender'), 'securityMonitoring');
-  const enabled = toBoolean(readField(monitoring, 'enabled'), doc.where, 'securityProfile.defender.securityMonitoring.enabled');
+  const enabled = toBoolean(
+    readField(monitoring, 'enabled'),
+    doc.where,
+    'securityProfile.defender.securityMonitoring.enabled',
+  );
   if (enabled !== undefined) return enabled;
   // API versions before 2022 (preview) spelt it `securityProfile.azureDefender.enabled`.
-  return toBoolean(readField(readObject(security, 'azureDefender'), 'enabled'), doc.where, 'securityProfile.azureDefender.enabled');
+  return toBoolean(
+    readField(readObject(security, 'azureDefender'), 'enabled'),
+    doc.where,
+    'securityProfile.azureDefender.enabled',
+  );
 }
 
 function configValue(value: unknown): string | undefined {
@@ -322,7 +376,11 @@ function normaliseAddons(doc: Doc): Record<string, Addon> {
       }
     }
     // An add-on profile that does not say it is enabled is not enabled (ARM requires the flag).
-    addons[key] = { enabled: toBoolean(readField(p, 'enabled'), doc.where, `addonProfiles.${name}.enabled`) === true, config };
+    addons[key] = {
+      enabled:
+        toBoolean(readField(p, 'enabled'), doc.where, `addonProfiles.${name}.enabled`) === true,
+      config,
+    };
   }
   return addons;
 }
@@ -366,26 +424,43 @@ export function normaliseCluster(raw: unknown, where: string): Cluster {
   cluster.addons = normaliseAddons(doc);
   const security = doc.object('securityProfile');
   // Every value is read (and may throw) before any is set, in this order.
-  const disableLocalAccounts = toBoolean(doc.field('disableLocalAccounts'), where, 'disableLocalAccounts');
+  const disableLocalAccounts = toBoolean(
+    doc.field('disableLocalAccounts'),
+    where,
+    'disableLocalAccounts',
+  );
   const enableRbac = toBoolean(doc.field('enableRbac'), where, 'enableRBAC');
-  const servicePrincipalClientId = toText(readField(doc.object('servicePrincipalProfile'), 'clientId'));
-  const oidcIssuerEnabled = toBoolean(readField(doc.object('oidcIssuerProfile'), 'enabled'), where, 'oidcIssuerProfile.enabled');
+  const servicePrincipalClientId = toText(
+    readField(doc.object('servicePrincipalProfile'), 'clientId'),
+  );
+  const oidcIssuerEnabled = toBoolean(
+    readField(doc.object('oidcIssuerProfile'), 'enabled'),
+    where,
+    'oidcIssuerProfile.enabled',
+  );
   const workloadIdentityEnabled = toBoolean(
     readField(readObject(security, 'workloadIdentity'), 'enabled'),
     where,
     'securityProfile.workloadIdentity.enabled',
   );
-  const podIdentityEnabled = toBoolean(readField(doc.object('podIdentityProfile'), 'enabled'), where, 'podIdentityProfile.enabled');
+  const podIdentityEnabled = toBoolean(
+    readField(doc.object('podIdentityProfile'), 'enabled'),
+    where,
+    'podIdentityProfile.enabled',
+  );
   const defenderSecurityMonitoringEnabled = normaliseDefender(doc);
   if (disableLocalAccounts !== undefined) cluster.disableLocalAccounts = disableLocalAccounts;
   if (enableRbac !== undefined) cluster.enableRbac = enableRbac;
-  if (servicePrincipalClientId !== undefined) cluster.servicePrincipalClientId = servicePrincipalClientId;
+  if (servicePrincipalClientId !== undefined)
+    cluster.servicePrincipalClientId = servicePrincipalClientId;
   if (oidcIssuerEnabled !== undefined) cluster.oidcIssuerEnabled = oidcIssuerEnabled;
   const oidcIssuerUrl = toText(readField(doc.object('oidcIssuerProfile'), 'issuerUrl'));
   if (oidcIssuerUrl !== undefined) cluster.oidcIssuerUrl = oidcIssuerUrl;
-  if (workloadIdentityEnabled !== undefined) cluster.workloadIdentityEnabled = workloadIdentityEnabled;
+  if (workloadIdentityEnabled !== undefined)
+    cluster.workloadIdentityEnabled = workloadIdentityEnabled;
   if (podIdentityEnabled !== undefined) cluster.podIdentityEnabled = podIdentityEnabled;
-  if (defenderSecurityMonitoringEnabled !== undefined) cluster.defenderSecurityMonitoringEnabled = defenderSecurityMonitoringEnabled;
+  if (defenderSecurityMonitoringEnabled !== undefined)
+    cluster.defenderSecurityMonitoringEnabled = defenderSecurityMonitoringEnabled;
   return cluster;
 }
 
@@ -438,7 +513,8 @@ function flatAssignmentPlan(shape: Shape): FlatAssignmentPlan | null {
       principalName: planField(shape, 'principalName'),
       principalDisplayName: planField(shape, 'principalDisplayName'),
     };
-    const flat = planField(shape, 'properties') === false && Object.values(plan).every((v) => v !== undefined);
+    const flat =
+      planField(shape, 'properties') === false && Object.values(plan).every((v) => v !== undefined);
     known = flat ? (plan as FlatAssignmentPlan) : null;
     flatAssignmentPlans.set(shape, known);
   }
@@ -458,7 +534,11 @@ function absentField(obj: Json, key: string): unknown {
  * (`properties.*`). `listedInSubscriptionId` is the subscription whose listing returned it, when
  * known (see `RoleAssignment.listedInSubscriptionId`).
  */
-export function normaliseRoleAssignment(raw: unknown, where: string, listedInSubscriptionId?: string): RoleAssignment {
+export function normaliseRoleAssignment(
+  raw: unknown,
+  where: string,
+  listedInSubscriptionId?: string,
+): RoleAssignment {
   const obj = requireObject(raw, where);
   const shape = shapeOf(obj, ASSIGNMENT_DOCS.top);
   const plan = shape === undefined ? null : flatAssignmentPlan(shape);
@@ -480,7 +560,9 @@ export function normaliseRoleAssignment(raw: unknown, where: string, listedInSub
       plan.roleDefinitionName ? obj.roleDefinitionName : absentField(obj, 'roleDefinitionName'),
       plan.condition ? obj.condition : absentField(obj, 'condition'),
       plan.principalName ? obj.principalName : absentField(obj, 'principalName'),
-      plan.principalDisplayName ? obj.principalDisplayName : absentField(obj, 'principalDisplayName'),
+      plan.principalDisplayName
+        ? obj.principalDisplayName
+        : absentField(obj, 'principalDisplayName'),
     );
   }
   const doc = new Doc(obj, where, ASSIGNMENT_DOCS, shape);
@@ -518,13 +600,15 @@ function buildAssignment(
   // The scope is also the id without its `/providers/Microsoft.Authorization/roleAssignments/{name}`
   // tail; older ARM listings omit `properties.scope`.
   let scope = toText(rawScope);
-  if (scope === undefined && ASSIGNMENT_SUFFIX.test(id.trim())) scope = id.trim().replace(ASSIGNMENT_SUFFIX, '') || '/';
+  if (scope === undefined && ASSIGNMENT_SUFFIX.test(id.trim()))
+    scope = id.trim().replace(ASSIGNMENT_SUFFIX, '') || '/';
   if (scope === undefined) throw new InputError(`${where}: entry has no "scope"`);
 
   const principalId = toText(rawPrincipalId);
   if (principalId === undefined) throw new InputError(`${where}: entry has no "principalId"`);
   const roleDefinitionId = toText(rawRoleDefinitionId);
-  if (roleDefinitionId === undefined) throw new InputError(`${where}: entry has no "roleDefinitionId"`);
+  if (roleDefinitionId === undefined)
+    throw new InputError(`${where}: entry has no "roleDefinitionId"`);
 
   const assignment: RoleAssignment = {
     id,
@@ -540,9 +624,14 @@ function buildAssignment(
   const condition = toText(rawCondition);
   if (condition !== undefined) assignment.condition = condition;
   if (rawPrincipalName != null || rawPrincipalDisplayName != null) {
-    const names = namesFromExport(assignment.principalType, rawPrincipalName, rawPrincipalDisplayName);
+    const names = namesFromExport(
+      assignment.principalType,
+      rawPrincipalName,
+      rawPrincipalDisplayName,
+    );
     if (names.displayName !== undefined) assignment.displayName = names.displayName;
-    if (names.userPrincipalName !== undefined) assignment.userPrincipalName = names.userPrincipalName;
+    if (names.userPrincipalName !== undefined)
+      assignment.userPrincipalName = names.userPrincipalName;
   }
   if (listedInSubscriptionId != null) {
     const listedIn = subscriptionKey(listedInSubscriptionId);
@@ -568,10 +657,15 @@ function subscriptionKey(subscriptionId: string): string {
 
 function normalisePermissions(value: unknown, where: string): Permission[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new InputError(`${where}: "permissions" is ${describe(value)}, expected an array`);
+  if (!Array.isArray(value))
+    throw new InputError(`${where}: "permissions" is ${describe(value)}, expected an array`);
   return value.map((block, i) => {
-    if (!isObject(block)) throw new InputError(`${where}: "permissions[${i}]" is ${describe(block)}, expected an object`);
-    const list = (key: string) => toStringArray(readField(block, key), where, `permissions[${i}].${key}`) ?? [];
+    if (!isObject(block))
+      throw new InputError(
+        `${where}: "permissions[${i}]" is ${describe(block)}, expected an object`,
+      );
+    const list = (key: string) =>
+      toStringArray(readField(block, key), where, `permissions[${i}].${key}`) ?? [];
     return {
       actions: list('actions'),
       notActions: list('notActions'),
@@ -594,7 +688,8 @@ export function normaliseRoleDefinition(raw: unknown, where: string): RoleDefini
   // ARM puts BuiltInRole/CustomRole in `properties.type`; the top-level `type` is the resource
   // type (`Microsoft.Authorization/roleDefinitions`) and must not be read as the role type.
   const roleTypeText = toText(doc.field('roleType')) ?? toText(doc.nested('type'));
-  const roleType: RoleDefinition['roleType'] = roleTypeText?.trim().toLowerCase() === 'builtinrole' ? 'BuiltInRole' : 'CustomRole';
+  const roleType: RoleDefinition['roleType'] =
+    roleTypeText?.trim().toLowerCase() === 'builtinrole' ? 'BuiltInRole' : 'CustomRole';
 
   const definition: RoleDefinition = {
     id,

@@ -17,7 +17,8 @@ function isObject(value: unknown): value is Json {
 /** A field under `properties` (ARM REST) or at the top level (SDK). */
 function field(obj: Json, key: string): unknown {
   const properties = obj.properties;
-  if (isObject(properties) && properties[key] !== undefined && properties[key] !== null) return properties[key];
+  if (isObject(properties) && properties[key] !== undefined && properties[key] !== null)
+    return properties[key];
   return obj[key];
 }
 
@@ -30,13 +31,21 @@ function text(value: unknown): string | undefined {
  * scope, principal, role and condition fields. The instance's status and end date are not
  * judged: every instance listed counts (over-reporting is the safe side).
  */
-export function normaliseEligibility(raw: unknown, where: string, listedInSubscriptionId?: string): RoleAssignment {
+export function normaliseEligibility(
+  raw: unknown,
+  where: string,
+  listedInSubscriptionId?: string,
+): RoleAssignment {
   const assignment = normaliseRoleAssignment(raw, where, listedInSubscriptionId);
   assignment.eligible = true;
   // ARM names the role only in `expandedProperties` (as `az` names it in `roleDefinitionName`).
   const expanded = isObject(raw) ? field(raw, 'expandedProperties') : undefined;
-  const roleName = isObject(expanded) && isObject(expanded.roleDefinition) ? text(expanded.roleDefinition.displayName) : undefined;
-  if (assignment.roleDefinitionName === undefined && roleName !== undefined) assignment.roleDefinitionName = roleName;
+  const roleName =
+    isObject(expanded) && isObject(expanded.roleDefinition)
+      ? text(expanded.roleDefinition.displayName)
+      : undefined;
+  if (assignment.roleDefinitionName === undefined && roleName !== undefined)
+    assignment.roleDefinitionName = roleName;
   const conditionVersion = isObject(raw) ? text(field(raw, 'conditionVersion')) : undefined;
   if (conditionVersion !== undefined) assignment.conditionVersion = conditionVersion;
   return assignment;
@@ -59,7 +68,12 @@ function permissions(value: unknown, where: string): Permission[] {
   return value.map((block, i) => {
     if (!isObject(block)) throw new InputError(`${where}: "permissions[${i}]" is not an object`);
     const list = (key: string) => strings(block[key], where, `permissions[${i}].${key}`);
-    return { actions: list('actions'), notActions: list('notActions'), dataActions: list('dataActions'), notDataActions: list('notDataActions') };
+    return {
+      actions: list('actions'),
+      notActions: list('notActions'),
+      dataActions: list('dataActions'),
+      notDataActions: list('notDataActions'),
+    };
   });
 }
 
@@ -77,12 +91,17 @@ function principals(value: unknown, where: string, name: string): DenyPrincipal[
 const DENY_SUFFIX = /\/providers\/microsoft\.authorization\/denyassignments\/[^/]+\/*$/i;
 
 /** One deny assignment. Its scope is `properties.scope`, or its id without the deny-assignment tail. */
-export function normaliseDenyAssignment(raw: unknown, where: string, listedInSubscriptionId?: string): DenyAssignment {
+export function normaliseDenyAssignment(
+  raw: unknown,
+  where: string,
+  listedInSubscriptionId?: string,
+): DenyAssignment {
   if (!isObject(raw)) throw new InputError(`${where}: entry is not an object`);
   const id = text(raw.id);
   if (id === undefined) throw new InputError(`${where}: entry has no "id"`);
   let scope = text(field(raw, 'scope'));
-  if (scope === undefined && DENY_SUFFIX.test(id.trim())) scope = id.trim().replace(DENY_SUFFIX, '') || '/';
+  if (scope === undefined && DENY_SUFFIX.test(id.trim()))
+    scope = id.trim().replace(DENY_SUFFIX, '') || '/';
   if (scope === undefined) throw new InputError(`${where}: entry has no "scope"`);
   const childScopes = field(raw, 'doNotApplyToChildScopes');
   if (childScopes !== undefined && childScopes !== null && typeof childScopes !== 'boolean') {

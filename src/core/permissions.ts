@@ -93,7 +93,8 @@ export function allowsAction(role: RoleDefinition, action: string): boolean {
 export function allowsDataAction(role: RoleDefinition, dataAction: string): boolean {
   const lower = dataAction.toLowerCase();
   for (const block of blocks(role)) {
-    if (anyMatches(block.dataActions, lower) && !anyMatches(block.notDataActions, lower)) return true;
+    if (anyMatches(block.dataActions, lower) && !anyMatches(block.notDataActions, lower))
+      return true;
   }
   return false;
 }
@@ -142,7 +143,8 @@ export function grantsUnrestrictedManagedClustersDataWildcard(role: RoleDefiniti
     const dataActions = block.dataActions ?? [];
     if (!dataActions.some((p) => typeof p === 'string' && coversAllUnder(p, prefix))) continue;
     const notDataActions = block.notDataActions ?? [];
-    if (!notDataActions.some((p) => typeof p === 'string' && touchesAnythingUnder(p, prefix))) return true;
+    if (!notDataActions.some((p) => typeof p === 'string' && touchesAnythingUnder(p, prefix)))
+      return true;
   }
   return false;
 }
@@ -181,7 +183,10 @@ const capabilityCache = new WeakMap<RoleDefinition, CachedCapabilities>();
 
 function computeCapabilities(role: RoleDefinition): CachedCapabilities {
   const held = new Set<Capability>();
-  if (allowsAction(role, ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL) || allowsAction(role, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL)) {
+  if (
+    allowsAction(role, ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL) ||
+    allowsAction(role, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL)
+  ) {
     held.add('admin-credential');
   }
   if (allowsAction(role, ACTION_MANAGED_CLUSTER_WRITE)) held.add('cluster-write');

@@ -80,7 +80,10 @@ export interface GroupMemberDirectory {
  * The same source, with every estate it reads passed through `map` (progress lines, data from
  * another service added): kind, watched subscriptions and health are the source's own.
  */
-export function mappedEstateSource(source: EstateSource, map: (estate: Estate) => Promise<Estate> | Estate): EstateSource {
+export function mappedEstateSource(
+  source: EstateSource,
+  map: (estate: Estate) => Promise<Estate> | Estate,
+): EstateSource {
   return {
     kind: source.kind,
     watchedSubscriptions: () => source.watchedSubscriptions(),
@@ -216,7 +219,12 @@ export interface PostureStore {
    * any more or another run holds an unexpired claim. An expired claim (a run that crashed
    * before recording its send) can be taken again.
    */
-  claimAlert(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined>;
+  claimAlert(
+    clusterId: string,
+    dedupeKey: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<OutboxAlert | undefined>;
   /** Whether the event id was marked processed within the last 48 hours (a redelivery to skip). */
   isEventProcessed(eventId: string, at: Date): Promise<boolean>;
   /**
@@ -265,5 +273,8 @@ export interface ExemptionStore {
   /** A new id; refused (InputError) when the id exists already. */
   insert(exemption: Exemption, change: ExemptionChange): Promise<Exemption>;
   /** Change under the ETag: `apply` returns the new state, or undefined for no change. */
-  update(id: string, apply: (current: Exemption) => { exemption: Exemption; change: ExemptionChange } | undefined): Promise<Exemption>;
+  update(
+    id: string,
+    apply: (current: Exemption) => { exemption: Exemption; change: ExemptionChange } | undefined,
+  ): Promise<Exemption>;
 }

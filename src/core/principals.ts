@@ -7,7 +7,14 @@
  */
 import { InputError } from './errors';
 import { membersOfPrincipal } from './groupMembers';
-import type { Directory, DirectoryPrincipal, Estate, GroupMembers, PrincipalAccess, RoleAssignment } from './model';
+import type {
+  Directory,
+  DirectoryPrincipal,
+  Estate,
+  GroupMembers,
+  PrincipalAccess,
+  RoleAssignment,
+} from './model';
 import { parseResourceId } from './resourceId';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,7 +38,11 @@ function text(value: unknown): string | undefined {
  * older apps, a URI-like name. `principalDisplayName` (portal and some SDK exports) is always
  * the display name. With no `principalType`, a `principalName` with `@` is taken for a UPN.
  */
-export function namesFromExport(principalType: string | undefined, principalName: unknown, principalDisplayName: unknown): PrincipalNames {
+export function namesFromExport(
+  principalType: string | undefined,
+  principalName: unknown,
+  principalDisplayName: unknown,
+): PrincipalNames {
   const names: PrincipalNames = {};
   const displayName = text(principalDisplayName);
   if (displayName !== undefined) names.displayName = displayName;
@@ -60,7 +71,10 @@ const ODATA_TYPES: Record<string, string> = {
 
 /** `#microsoft.graph.servicePrincipal` → `ServicePrincipal`; `users` in an `@odata.context` → `User`. */
 function typeFromGraphName(name: string): string | undefined {
-  const key = name.toLowerCase().replace(/^#?microsoft\.graph\./, '').replace(/s$/, '');
+  const key = name
+    .toLowerCase()
+    .replace(/^#?microsoft\.graph\./, '')
+    .replace(/s$/, '');
   return ODATA_TYPES[key];
 }
 
@@ -71,7 +85,8 @@ function typeFromGraphName(name: string): string | undefined {
  */
 function directoryType(obj: Record<string, unknown>): string | undefined {
   const odata = text(obj['@odata.type']);
-  if (odata !== undefined) return typeFromGraphName(odata) ?? odata.replace(/^#?microsoft\.graph\./i, '');
+  if (odata !== undefined)
+    return typeFromGraphName(odata) ?? odata.replace(/^#?microsoft\.graph\./i, '');
   const given = text(obj.principalType) ?? text(obj.objectType);
   if (given !== undefined) return typeFromGraphName(given) ?? given;
   const context = text(obj['@odata.context']);
@@ -89,16 +104,23 @@ function directoryType(obj: Record<string, unknown>): string | undefined {
 function optionalBoolean(value: unknown, where: string, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
+    return value.trim().toLowerCase() === 'true';
   throw new InputError(`${where}: "${field}" is ${JSON.stringify(value)}, expected true or false`);
 }
 
 /** Group members as ids: plain ids, or directory objects (`transitiveMembers` output) with an `id`. */
 function memberIds(value: unknown, where: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new InputError(`${where}: "members" is not an array (expected member ids)`);
+  if (!Array.isArray(value))
+    throw new InputError(`${where}: "members" is not an array (expected member ids)`);
   return value.map((member, i) => {
-    const id = typeof member === 'string' ? text(member) : member && typeof member === 'object' ? text((member as Record<string, unknown>).id) : undefined;
+    const id =
+      typeof member === 'string'
+        ? text(member)
+        : member && typeof member === 'object'
+          ? text((member as Record<string, unknown>).id)
+          : undefined;
     if (id === undefined) throw new InputError(`${where}: "members[${i}]" has no id`);
     return id;
   });
@@ -106,7 +128,8 @@ function memberIds(value: unknown, where: string): string[] | undefined {
 
 /** One entry of `principals.json` (docs/contracts.md). `where` (e.g. `principals.json[2]`) prefixes every error. */
 export function normaliseDirectoryPrincipal(raw: unknown, where: string): DirectoryPrincipal {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: entry is not an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InputError(`${where}: entry is not an object`);
   const obj = raw as Record<string, unknown>;
   // `objectId` is how `az ad` spelt the id before it moved to Microsoft Graph.
   const id = text(obj.id) ?? text(obj.objectId);
@@ -164,17 +187,36 @@ export function applyDirectory(estate: Estate): Estate {
   const byId = directoryIndex(directory);
   const roleAssignments = estate.roleAssignments.map((a) => {
     const entry = byId.get(principalKey(a.principalId));
-    return withDirectoryAnswer(a, entry, directory.complete, entry && membersOfPrincipal(directory, byId, entry));
+    return withDirectoryAnswer(
+      a,
+      entry,
+      directory.complete,
+      entry && membersOfPrincipal(directory, byId, entry),
+    );
   });
   return { ...estate, roleAssignments };
 }
 
-function withDirectoryAnswer(a: RoleAssignment, entry: DirectoryPrincipal | undefined, complete: boolean, members: GroupMembers | undefined): RoleAssignment {
+function withDirectoryAnswer(
+  a: RoleAssignment,
+  entry: DirectoryPrincipal | undefined,
+  complete: boolean,
+  members: GroupMembers | undefined,
+): RoleAssignment {
   if (entry === undefined) return complete && a.deleted !== true ? { ...a, deleted: true } : a;
   const displayName = entry.displayName ?? a.displayName;
   const userPrincipalName = entry.userPrincipalName ?? a.userPrincipalName;
-  const principalType = isKnownType(a.principalType) ? a.principalType : (entry.principalType ?? a.principalType);
-  if (displayName === a.displayName && userPrincipalName === a.userPrincipalName && principalType === a.principalType && a.deleted === undefined && members === a.members) return a;
+  const principalType = isKnownType(a.principalType)
+    ? a.principalType
+    : (entry.principalType ?? a.principalType);
+  if (
+    displayName === a.displayName &&
+    userPrincipalName === a.userPrincipalName &&
+    principalType === a.principalType &&
+    a.deleted === undefined &&
+    members === a.members
+  )
+    return a;
   const named: RoleAssignment = { ...a, principalType };
   delete named.deleted;
   if (displayName !== undefined) named.displayName = displayName;
@@ -204,7 +246,8 @@ export interface NamedPrincipal extends PrincipalNames {
 export function principalName(p: PrincipalNames): string | undefined {
   const displayName = text(p.displayName);
   const upn = text(p.userPrincipalName);
-  if (displayName && upn && displayName.toLowerCase() !== upn.toLowerCase()) return `${displayName} (${upn})`;
+  if (displayName && upn && displayName.toLowerCase() !== upn.toLowerCase())
+    return `${displayName} (${upn})`;
   return displayName ?? upn;
 }
 
@@ -227,7 +270,9 @@ export function principalLabel(p: NamedPrincipal): string {
 export function describePrincipal(p: NamedPrincipal): string {
   const name = principalName(p);
   const deleted = p.deleted === true ? ' (deleted)' : '';
-  return name === undefined ? `${principalIdentity(p)}${deleted}` : `${name}${deleted} · ${principalIdentity(p)}`;
+  return name === undefined
+    ? `${principalIdentity(p)}${deleted}`
+    : `${name}${deleted} · ${principalIdentity(p)}`;
 }
 
 /**
@@ -261,7 +306,9 @@ export function describeGrant(p: Grant): string {
   const name = principalName(p);
   const deleted = p.deleted === true ? ' (deleted)' : '';
   const grant = `${p.roleName} at ${scopeLabel(p.scope)}`;
-  return name === undefined ? `${principalIdentity(p)}${deleted} · ${grant}` : `${name}${deleted} · ${grant} · ${principalIdentity(p)}`;
+  return name === undefined
+    ? `${principalIdentity(p)}${deleted} · ${grant}`
+    : `${name}${deleted} · ${grant} · ${principalIdentity(p)}`;
 }
 
 /**
@@ -271,7 +318,8 @@ export function describeGrant(p: Grant): string {
 export function namesOf(
   p: PrincipalNames & { deleted?: boolean; members?: GroupMembers },
 ): Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> {
-  const names: Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> = {};
+  const names: Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> =
+    {};
   if (p.displayName !== undefined) names.displayName = p.displayName;
   if (p.userPrincipalName !== undefined) names.userPrincipalName = p.userPrincipalName;
   if (p.deleted === true) names.deleted = true;

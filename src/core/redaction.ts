@@ -28,9 +28,15 @@ const VALUE = String.raw`(?:%(?!(?:25)?26)[0-9A-Fa-f]{2}|[^&\s"'<>;,\\%])+`;
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // A connection string's SAS token holds `&` between its parameters: it goes whole, to the `;`.
   [/(SharedAccessSignature\s*=\s*)[^;\s"']+/gi, `$1${REDACTED}`],
-  [/((?<![A-Za-z])(?:AccountKey|AccessKey|SharedAccessKey|Password)\s*=\s*)[^;\s"']+/gi, `$1${REDACTED}`],
+  [
+    /((?<![A-Za-z])(?:AccountKey|AccessKey|SharedAccessKey|Password)\s*=\s*)[^;\s"']+/gi,
+    `$1${REDACTED}`,
+  ],
   // `sig` is distinctive enough to be caught after any non-letter or percent escape (`%3Fsig`).
-  [new RegExp(String.raw`((?:(?<![A-Za-z])|(?<=%[0-9A-Fa-f]{2}))sig${EQUALS})${VALUE}`, 'gi'), `$1${REDACTED}`],
+  [
+    new RegExp(String.raw`((?:(?<![A-Za-z])|(?<=%[0-9A-Fa-f]{2}))sig${EQUALS})${VALUE}`, 'gi'),
+    `$1${REDACTED}`,
+  ],
   [new RegExp(String.raw`(${QUERY_SEPARATOR}code${EQUALS})${VALUE}`, 'gi'), `$1${REDACTED}`],
   [/(x-functions-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi, `$1${REDACTED}`],
   [/(\bBearer\s+)[A-Za-z0-9\-._~+/]{16,}=*/g, `$1${REDACTED}`],

@@ -8,7 +8,16 @@
  * it had just gained everything. That knowledge is the {@link PostureMemory}: the store keeps it
  * next to the posture and hands it back to `diffPostures`; `rememberPosture` advances it.
  */
-import { CAPABILITIES, SEVERITIES, type Capability, type ClusterPosture, type FindingStatus, type PrincipalAccess, type Regression, type Severity } from './model';
+import {
+  CAPABILITIES,
+  SEVERITIES,
+  type Capability,
+  type ClusterPosture,
+  type FindingStatus,
+  type PrincipalAccess,
+  type Regression,
+  type Severity,
+} from './model';
 import { expiredExemptionFindings } from './exemptions';
 import { severityRank } from './report';
 
@@ -49,7 +58,9 @@ export const PRIVILEGE_CHECK_BY_CAPABILITY: Readonly<Record<Capability, string>>
  * and cluster-write) is one regression, filed under the most serious check it touches.
  */
 export function privilegeCheckId(gained: readonly Capability[]): string {
-  return gained.includes('admin-credential') ? PRIVILEGE_CHECK_BY_CAPABILITY['admin-credential'] : PRIVILEGE_CHECK_BY_CAPABILITY['cluster-write'];
+  return gained.includes('admin-credential')
+    ? PRIVILEGE_CHECK_BY_CAPABILITY['admin-credential']
+    : PRIVILEGE_CHECK_BY_CAPABILITY['cluster-write'];
 }
 
 /** The capabilities whose gain files under `checkId` (empty for a check that is not about privilege). */
@@ -71,11 +82,15 @@ export function principalKey(principalId: string): string {
 
 /** Whether the posture's privileged principals are complete (no access check that lists them is `error`). */
 export function accessComplete(posture: ClusterPosture): boolean {
-  return !posture.findings.some((f) => ACCESS_COMPLETENESS_CHECKS.includes(f.checkId) && f.status === 'error');
+  return !posture.findings.some(
+    (f) => ACCESS_COMPLETENESS_CHECKS.includes(f.checkId) && f.status === 'error',
+  );
 }
 
 /** Capabilities per lower-cased principal id, the union over that principal's assignments. */
-export function capabilitiesByPrincipal(principals: readonly PrincipalAccess[]): Map<string, Set<Capability>> {
+export function capabilitiesByPrincipal(
+  principals: readonly PrincipalAccess[],
+): Map<string, Set<Capability>> {
   const result = new Map<string, Set<Capability>>();
   for (const p of principals) {
     if (!p || typeof p.principalId !== 'string' || p.principalId.trim() === '') continue;
@@ -125,7 +140,12 @@ export function rememberPosture(posture: ClusterPosture, previous?: PostureMemor
     principals[id] = ordered([...(principals[id] ?? []), ...caps]);
   }
   for (const [id, caps] of Object.entries(principals)) if (caps.length === 0) delete principals[id];
-  const memory: PostureMemory = { version: 1, checks, principals, principalsKnown: (previous?.principalsKnown ?? false) || complete };
+  const memory: PostureMemory = {
+    version: 1,
+    checks,
+    principals,
+    principalsKnown: (previous?.principalsKnown ?? false) || complete,
+  };
   if (previous?.catalogueVersion !== undefined) memory.catalogueVersion = previous.catalogueVersion;
   return memory;
 }
@@ -133,7 +153,10 @@ export function rememberPosture(posture: ClusterPosture, previous?: PostureMemor
 /** Whether local accounts are enabled per the posture, else per the last known status; unknown counts as enabled (fail closed). */
 export function localAccountsEnabled(posture: ClusterPosture, memory?: PostureMemory): boolean {
   const finding = posture.findings.find((f) => f.checkId === LOCAL_ACCOUNTS_CHECK);
-  const status = finding && finding.status !== 'error' ? finding.status : memory?.checks[LOCAL_ACCOUNTS_CHECK]?.status;
+  const status =
+    finding && finding.status !== 'error'
+      ? finding.status
+      : memory?.checks[LOCAL_ACCOUNTS_CHECK]?.status;
   return status === undefined ? true : status === 'fail';
 }
 
@@ -151,7 +174,11 @@ export function localAccountsEnabled(posture: ClusterPosture, memory?: PostureMe
  * An `error` finding is never a regression; a check never known before (new to the catalogue,
  * or `error` since the baseline) sets its own baseline.
  */
-export function diffPostures(before: ClusterPosture | undefined, after: ClusterPosture, memory?: PostureMemory): Regression[] {
+export function diffPostures(
+  before: ClusterPosture | undefined,
+  after: ClusterPosture,
+  memory?: PostureMemory,
+): Regression[] {
   if (!before) return [];
   const known = memory ?? rememberPosture(before);
   const regressions: Regression[] = [];
@@ -161,9 +188,21 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
     const previous = known.checks[finding.checkId];
     if (!previous) continue;
     if (previous.status === 'pass' || previous.status === 'not-applicable') {
-      regressions.push({ kind: 'check-failed', checkId: finding.checkId, before: previous.status, after: 'fail', severity: finding.severity });
+      regressions.push({
+        kind: 'check-failed',
+        checkId: finding.checkId,
+        before: previous.status,
+        after: 'fail',
+        severity: finding.severity,
+      });
     } else if (severityRank(finding.severity) < severityRank(previous.severity)) {
-      regressions.push({ kind: 'severity-rose', checkId: finding.checkId, before: previous.severity, after: finding.severity, severity: finding.severity });
+      regressions.push({
+        kind: 'severity-rose',
+        checkId: finding.checkId,
+        before: previous.severity,
+        after: finding.severity,
+        severity: finding.severity,
+      });
     }
   }
 
@@ -171,9 +210,12 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
     const severity: Severity = localAccountsEnabled(after, known) ? 'critical' : 'high';
     const firstSpelling = new Map<string, string>();
     for (const p of after.privilegedPrincipals ?? []) {
-      if (p?.principalId && !firstSpelling.has(principalKey(p.principalId))) firstSpelling.set(principalKey(p.principalId), p.principalId.trim());
+      if (p?.principalId && !firstSpelling.has(principalKey(p.principalId)))
+        firstSpelling.set(principalKey(p.principalId), p.principalId.trim());
     }
-    const activelyHeld = capabilitiesByPrincipal((after.privilegedPrincipals ?? []).filter((p) => p?.eligible !== true));
+    const activelyHeld = capabilitiesByPrincipal(
+      (after.privilegedPrincipals ?? []).filter((p) => p?.eligible !== true),
+    );
     for (const [id, held] of capabilitiesByPrincipal(after.privilegedPrincipals ?? [])) {
       // The memory holds what was eligible too: activating an eligibility (same principal, role
       // and scope) adds nothing it could not already do, so it is not a gain.
@@ -195,7 +237,11 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
   }
   // An accepted risk whose exemption lapsed while the finding still fails pages once, at the
   // check's severity: nothing else would, as the check was failing all along.
-  for (const { finding, exemption } of expiredExemptionFindings(before, after, new Date(after.evaluatedAt))) {
+  for (const { finding, exemption } of expiredExemptionFindings(
+    before,
+    after,
+    new Date(after.evaluatedAt),
+  )) {
     regressions.push({
       kind: 'exemption-expired',
       checkId: finding.checkId,
@@ -208,17 +254,22 @@ export function diffPostures(before: ClusterPosture | undefined, after: ClusterP
 }
 
 function oneLower(severity: Severity): Severity {
-  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)]!;
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)];
 }
 
 /** The failing check ids of a posture, sorted (the estate view and history rows). */
 export function failingCheckIds(posture: ClusterPosture): string[] {
-  return posture.findings.filter((f) => f.status === 'fail').map((f) => f.checkId).sort();
+  return posture.findings
+    .filter((f) => f.status === 'fail')
+    .map((f) => f.checkId)
+    .sort();
 }
 
 function principalsFingerprint(posture: ClusterPosture): string {
   return JSON.stringify(
-    [...capabilitiesByPrincipal(posture.privilegedPrincipals ?? [])].map(([id, caps]) => [id, ordered(caps)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    [...capabilitiesByPrincipal(posture.privilegedPrincipals ?? [])]
+      .map(([id, caps]) => [id, ordered(caps)])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
   );
 }
 
@@ -240,7 +291,11 @@ export function postureChanged(before: ClusterPosture | undefined, after: Cluste
 export function worstFailingSeverity(posture: ClusterPosture): Severity | undefined {
   let worst: Severity | undefined;
   for (const f of posture.findings) {
-    if (f.status === 'fail' && (worst === undefined || severityRank(f.severity) < severityRank(worst))) worst = f.severity;
+    if (
+      f.status === 'fail' &&
+      (worst === undefined || severityRank(f.severity) < severityRank(worst))
+    )
+      worst = f.severity;
   }
   return worst;
 }

@@ -1,7 +1,14 @@
 /**
  * The JSON report of docs/contracts.md, and severity ordering for `--fail-on` and alert thresholds.
  */
-import { SEVERITIES, type ClusterPosture, type EstateSourceKind, type Report, type Severity, type SourceFailure } from './model';
+import {
+  SEVERITIES,
+  type ClusterPosture,
+  type EstateSourceKind,
+  type Report,
+  type Severity,
+  type SourceFailure,
+} from './model';
 
 /** 0 = critical … 4 = info (lower is more severe); an unknown severity ranks after info. */
 export function severityRank(severity: Severity): number {
@@ -26,16 +33,27 @@ export function parseSeverity(text: string | undefined | null): Severity | undef
 
 /** Whether some cluster has a failing finding at `min` or above (the `--fail-on` exit code). */
 export function hasFailingAtLeast(postures: readonly ClusterPosture[], min: Severity): boolean {
-  return postures.some((p) => p.findings.some((f) => f.status === 'fail' && !f.exempted && atLeast(f.severity, min)));
+  return postures.some((p) =>
+    p.findings.some((f) => f.status === 'fail' && !f.exempted && atLeast(f.severity, min)),
+  );
 }
 
-export function buildReport(postures: ClusterPosture[], source: EstateSourceKind, generatedAt: Date, failures: SourceFailure[] = []): Report {
-  const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+export function buildReport(
+  postures: ClusterPosture[],
+  source: EstateSourceKind,
+  generatedAt: Date,
+  failures: SourceFailure[] = [],
+): Report {
+  const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<
+    Severity,
+    number
+  >;
   let failing = 0;
   for (const posture of postures) {
     if (posture.status === 'fail') failing += 1;
     for (const finding of posture.findings) {
-      if (finding.status === 'fail' && !finding.exempted && finding.severity in findingsBySeverity) findingsBySeverity[finding.severity] += 1;
+      if (finding.status === 'fail' && !finding.exempted && finding.severity in findingsBySeverity)
+        findingsBySeverity[finding.severity] += 1;
     }
   }
   return {

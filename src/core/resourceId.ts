@@ -22,7 +22,10 @@ export interface ResourceIdParts {
  * resource group; a management group id has no subscription).
  */
 export function parseResourceId(id: string): ResourceIdParts {
-  const segments = id.trim().split('/').filter((s) => s !== '');
+  const segments = id
+    .trim()
+    .split('/')
+    .filter((s) => s !== '');
   const parts: ResourceIdParts = {};
   let i = 0;
   if (segments[i]?.toLowerCase() === 'subscriptions' && segments[i + 1] !== undefined) {
@@ -36,7 +39,7 @@ export function parseResourceId(id: string): ResourceIdParts {
   // `providers/{namespace}/{type}/{name}[/{childType}/{childName}…]`; an extension resource
   // (a role assignment on a cluster) starts again at a later `providers`, and the innermost wins.
   while (i < segments.length) {
-    if (segments[i]!.toLowerCase() === 'providers' && segments[i + 1] !== undefined) {
+    if (segments[i].toLowerCase() === 'providers' && segments[i + 1] !== undefined) {
       parts.provider = segments[i + 1];
       delete parts.type;
       delete parts.name;
@@ -44,7 +47,7 @@ export function parseResourceId(id: string): ResourceIdParts {
       continue;
     }
     if (parts.provider === undefined) break;
-    const type = segments[i]!;
+    const type = segments[i];
     parts.type = parts.type === undefined ? type : `${parts.type}/${type}`;
     const name = segments[i + 1];
     if (name === undefined) {
@@ -68,11 +71,16 @@ export interface ClusterIdParts {
 export function clusterIdParts(id: string): ClusterIdParts {
   const parts = parseResourceId(id);
   const isCluster =
-    parts.provider?.toLowerCase() === 'microsoft.containerservice' && parts.type?.toLowerCase() === 'managedclusters';
+    parts.provider?.toLowerCase() === 'microsoft.containerservice' &&
+    parts.type?.toLowerCase() === 'managedclusters';
   if (!isCluster || !parts.subscriptionId || !parts.resourceGroup || !parts.name) {
     throw new InputError(`not a managed cluster resource id: "${oneLine(id)}"`);
   }
-  return { subscriptionId: parts.subscriptionId.toLowerCase(), resourceGroup: parts.resourceGroup, name: parts.name };
+  return {
+    subscriptionId: parts.subscriptionId.toLowerCase(),
+    resourceGroup: parts.resourceGroup,
+    name: parts.name,
+  };
 }
 
 /** Keeps an echoed user value on one line and short, so the error message stays one line. */

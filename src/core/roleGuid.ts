@@ -15,9 +15,11 @@
 export function roleDefinitionGuidPlain(id: string): string {
   let end = id.length;
   while (end > 0 && (id.charCodeAt(end - 1) === 47 || id.charCodeAt(end - 1) <= 32)) end--;
-  return id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
+  return id
+    .slice(id.lastIndexOf('/', end - 1) + 1, end)
+    .trim()
+    .toLowerCase();
 }
-
 
 /**
  * The guids met so far, lower-cased, in an open-addressing table keyed by a hash of the id's last
@@ -27,7 +29,9 @@ export function roleDefinitionGuidPlain(id: string): string {
  */
 const GUID_TABLE_SIZE = 1 << 13;
 const GUID_TABLE_MASK = GUID_TABLE_SIZE - 1;
-const guidTable: Array<string | undefined> = new Array<string | undefined>(GUID_TABLE_SIZE).fill(undefined);
+const guidTable: Array<string | undefined> = new Array<string | undefined>(GUID_TABLE_SIZE).fill(
+  undefined,
+);
 let guidsKnown = 0;
 /** Half the table at most, so probes stay short; past it guids are still right, only not shared. */
 const MAX_GUIDS_KNOWN = GUID_TABLE_SIZE >> 1;
@@ -122,5 +126,8 @@ function unknownGuid(id: string, start: number, end: number, hash: number): stri
 
 /** The general case: the segment after the last `/` before `end`, trimmed and lower-cased. */
 function guidFromSegment(id: string, end: number): string {
-  return id.slice(id.lastIndexOf('/', end - 1) + 1, end).trim().toLowerCase();
+  return id
+    .slice(id.lastIndexOf('/', end - 1) + 1, end)
+    .trim()
+    .toLowerCase();
 }

@@ -40,7 +40,13 @@ function isWellFormed(lower: string): boolean {
   if (n === 0 || lower.charCodeAt(0) !== SLASH) return false;
   if (n === 1) return true;
   const last = lower.charCodeAt(n - 1);
-  return last !== SLASH && last > 32 && lower.indexOf('//') === -1 && lower.indexOf(' /') === -1 && lower.indexOf('/ ') === -1;
+  return (
+    last !== SLASH &&
+    last > 32 &&
+    lower.indexOf('//') === -1 &&
+    lower.indexOf(' /') === -1 &&
+    lower.indexOf('/ ') === -1
+  );
 }
 
 /**
@@ -83,7 +89,10 @@ export function isManagementGroupScope(scope: string): boolean {
 
 /** As `isManagementGroupScope`, for a scope already passed through `normaliseScope`. */
 export function isNormalisedManagementGroupScope(normalised: string): boolean {
-  return normalised.length > MANAGEMENT_GROUP_PREFIX.length && normalised.startsWith(MANAGEMENT_GROUP_PREFIX);
+  return (
+    normalised.length > MANAGEMENT_GROUP_PREFIX.length &&
+    normalised.startsWith(MANAGEMENT_GROUP_PREFIX)
+  );
 }
 
 /**
@@ -113,7 +122,11 @@ export function ancestorScopes(resourceId: string): string[] {
       if (i > segments.length) break;
       ascending.push(prefix(segments, i));
     }
-  } else if (segments[0] === 'providers' && segments[1] === 'microsoft.management' && segments.length >= 4) {
+  } else if (
+    segments[0] === 'providers' &&
+    segments[1] === 'microsoft.management' &&
+    segments.length >= 4
+  ) {
     ascending.push(prefix(segments, 4));
   }
 

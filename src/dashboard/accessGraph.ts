@@ -69,7 +69,8 @@ function lastSegment(id: string): string {
 
 /** A scope in words: its kind and its own name (`resource group rg-prod`). */
 export function describeScope(scope: string, clusterId: string): { label: string; kind: string } {
-  if (normaliseScope(scope) === normaliseScope(clusterId)) return { label: 'this cluster', kind: 'cluster' };
+  if (normaliseScope(scope) === normaliseScope(clusterId))
+    return { label: 'this cluster', kind: 'cluster' };
   switch (scopeKind(scope)) {
     case 'root':
       return { label: '/', kind: 'root (every subscription)' };
@@ -106,7 +107,10 @@ function edgePath(from: GraphNode, to: GraphNode): string {
 }
 
 /** The picture for the grants of one cluster; an empty picture (only the cluster) when nobody holds a capability. */
-export function layoutAccessGraph(grants: readonly ReportPrincipal[], cluster: { id: string; name: string }): AccessGraph {
+export function layoutAccessGraph(
+  grants: readonly ReportPrincipal[],
+  cluster: { id: string; name: string },
+): AccessGraph {
   const principalOrder: string[] = [];
   const principals = new Map<string, ReportPrincipal>();
   for (const grant of grants) {
@@ -116,7 +120,11 @@ export function layoutAccessGraph(grants: readonly ReportPrincipal[], cluster: {
       principalOrder.push(key);
     }
   }
-  principalOrder.sort((a, b) => principalLabel(principals.get(a)!).localeCompare(principalLabel(principals.get(b)!)) || a.localeCompare(b));
+  principalOrder.sort(
+    (a, b) =>
+      principalLabel(principals.get(a)!).localeCompare(principalLabel(principals.get(b)!)) ||
+      a.localeCompare(b),
+  );
   const shown = new Set(principalOrder.slice(0, MAX_GRAPH_PRINCIPALS));
   const kept = grants.filter((g) => shown.has(g.principalId.toLowerCase()));
 
@@ -144,13 +152,18 @@ export function layoutAccessGraph(grants: readonly ReportPrincipal[], cluster: {
       column: 0,
       kind: 'principal',
       label: shorten(name, LABEL_CHARS[0]),
-      sublabel: shorten(`${p.deleted === true ? 'deleted · ' : ''}${p.principalType || 'Principal'} · ${p.principalId}`, LABEL_CHARS[0] + 6),
+      sublabel: shorten(
+        `${p.deleted === true ? 'deleted · ' : ''}${p.principalType || 'Principal'} · ${p.principalId}`,
+        LABEL_CHARS[0] + 6,
+      ),
       title: `${name} — ${p.principalType || 'Principal'} ${p.principalId}${p.userPrincipalName ? ` (${p.userPrincipalName})` : ''}`,
       marks: p.deleted === true ? ['deleted'] : [],
     });
   }
   const scopeNodes = new Map<string, string>();
-  for (const grant of [...kept].sort((a, b) => a.roleName.localeCompare(b.roleName) || a.scope.localeCompare(b.scope))) {
+  for (const grant of [...kept].sort(
+    (a, b) => a.roleName.localeCompare(b.roleName) || a.scope.localeCompare(b.scope),
+  )) {
     const scopeKey = `s:${normaliseScope(grant.scope)}`;
     const roleKey = `r:${(grant.roleDefinitionId || grant.roleName).toLowerCase()}@${normaliseScope(grant.scope)}`;
     const scope = describeScope(grant.scope, cluster.id);
@@ -160,7 +173,10 @@ export function layoutAccessGraph(grants: readonly ReportPrincipal[], cluster: {
       column: 1,
       kind: 'role',
       label: shorten(roleName, LABEL_CHARS[1]),
-      sublabel: shorten([...roleMarks(grant), `at ${scope.kind} ${scope.label}`].join(' · '), LABEL_CHARS[1] + 6),
+      sublabel: shorten(
+        [...roleMarks(grant), `at ${scope.kind} ${scope.label}`].join(' · '),
+        LABEL_CHARS[1] + 6,
+      ),
       title: `${roleName} at ${grant.scope}`,
       marks: roleMarks(grant),
     });
@@ -180,7 +196,15 @@ export function layoutAccessGraph(grants: readonly ReportPrincipal[], cluster: {
     link(roleKey, scopeKey, grant.eligible === true);
     link(scopeKey, 'c:cluster', false);
   }
-  add({ key: 'c:cluster', column: 3, kind: 'cluster', label: shorten(cluster.name, LABEL_CHARS[3]), sublabel: 'cluster', title: cluster.id, marks: [] });
+  add({
+    key: 'c:cluster',
+    column: 3,
+    kind: 'cluster',
+    label: shorten(cluster.name, LABEL_CHARS[3]),
+    sublabel: 'cluster',
+    title: cluster.id,
+    marks: [],
+  });
 
   const rows = Math.max(...columns.map((c) => c.length), 1);
   const height = rows * ROW + 2 * PAD;

@@ -6,7 +6,15 @@
  * optional fields of the report's principals (docs/contracts.md, JSON report): they are shown
  * when the posture carries them and said to be unknown when it does not.
  */
-import { CAPABILITIES, SEVERITIES, type ClusterPosture, type Finding, type FindingStatus, type PrincipalAccess, type Severity } from '../core/model';
+import {
+  CAPABILITIES,
+  SEVERITIES,
+  type ClusterPosture,
+  type Finding,
+  type FindingStatus,
+  type PrincipalAccess,
+  type Severity,
+} from '../core/model';
 import { principalKey } from '../core/regressions';
 
 /** A member of a group, as the directory reports it. */
@@ -40,7 +48,12 @@ export interface FindingGroup {
   errors: number;
 }
 
-const STATUS_ORDER: Readonly<Record<FindingStatus, number>> = { fail: 0, error: 1, pass: 2, 'not-applicable': 3 };
+const STATUS_ORDER: Readonly<Record<FindingStatus, number>> = {
+  fail: 0,
+  error: 1,
+  pass: 2,
+  'not-applicable': 3,
+};
 
 /** Findings grouped by severity, most severe first; severities without findings are left out. */
 export function findingGroups(findings: readonly Finding[]): FindingGroup[] {
@@ -48,7 +61,10 @@ export function findingGroups(findings: readonly Finding[]): FindingGroup[] {
     const group = findings
       .map((finding, order) => ({ finding, order }))
       .filter(({ finding }) => finding.severity === severity)
-      .sort((a, b) => STATUS_ORDER[a.finding.status] - STATUS_ORDER[b.finding.status] || a.order - b.order)
+      .sort(
+        (a, b) =>
+          STATUS_ORDER[a.finding.status] - STATUS_ORDER[b.finding.status] || a.order - b.order,
+      )
       .map(({ finding }) => finding);
     return {
       severity,
@@ -72,7 +88,13 @@ export interface Holding {
   members?: { count: number; users: MemberView[] };
 }
 
-export type Mark = 'eligible' | 'condition-constrained' | 'condition-not-evaluated' | 'approved' | 'exempted' | 'deleted';
+export type Mark =
+  | 'eligible'
+  | 'condition-constrained'
+  | 'condition-not-evaluated'
+  | 'approved'
+  | 'exempted'
+  | 'deleted';
 
 export const MARK_WORDS: Readonly<Record<Mark, string>> = Object.freeze({
   eligible: 'eligible (PIM)',
@@ -89,7 +111,11 @@ export interface CapabilityHolders {
 }
 
 function grantKey(p: Pick<PrincipalAccess, 'principalId' | 'roleDefinitionId' | 'scope'>): string {
-  return [principalKey(p.principalId), (p.roleDefinitionId ?? '').toLowerCase(), (p.scope ?? '').toLowerCase()].join('|');
+  return [
+    principalKey(p.principalId),
+    (p.roleDefinitionId ?? '').toLowerCase(),
+    (p.scope ?? '').toLowerCase(),
+  ].join('|');
 }
 
 /**
@@ -111,14 +137,18 @@ export function mergedGrants(posture: ClusterPosture): ReportPrincipal[] {
       byGrant.set(key, { ...principal, capabilities: [...(principal.capabilities ?? [])] });
       continue;
     }
-    for (const capability of principal.capabilities ?? []) if (!known.capabilities.includes(capability)) known.capabilities.push(capability);
+    for (const capability of principal.capabilities ?? [])
+      if (!known.capabilities.includes(capability)) known.capabilities.push(capability);
     for (const [field, value] of Object.entries(principal)) {
       const record = known as unknown as Record<string, unknown>;
       if (record[field] === undefined && value !== undefined) record[field] = value;
     }
   }
   // Names and members are the principal's, not the assignment's: share them across its grants.
-  const identity = new Map<string, Pick<ReportPrincipal, 'displayName' | 'userPrincipalName' | 'members' | 'deleted'>>();
+  const identity = new Map<
+    string,
+    Pick<ReportPrincipal, 'displayName' | 'userPrincipalName' | 'members' | 'deleted'>
+  >();
   for (const grant of byGrant.values()) {
     const key = principalKey(grant.principalId);
     const seen = identity.get(key) ?? {};

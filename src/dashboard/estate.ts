@@ -11,7 +11,14 @@ import { SEVERITIES, type ClusterStatus, type Severity } from '../core/model';
 import type { PostureSummary } from '../core/ports';
 import { atLeast, severityRank } from '../core/report';
 
-export const SORT_KEYS = ['name', 'status', 'score', 'failing', 'regressions', 'evaluated'] as const;
+export const SORT_KEYS = [
+  'name',
+  'status',
+  'score',
+  'failing',
+  'regressions',
+  'evaluated',
+] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export type SortDirection = 'asc' | 'desc';
 
@@ -54,19 +61,24 @@ export function parseEstateQuery(values: Record<string, string | undefined>): Es
   };
   const subscriptionId = given('subscriptionId');
   if (subscriptionId !== undefined && !SUBSCRIPTION.test(subscriptionId)) {
-    throw new InputError(`subscriptionId must be a subscription id (a GUID), got ${describe(subscriptionId)}`);
+    throw new InputError(
+      `subscriptionId must be a subscription id (a GUID), got ${describe(subscriptionId)}`,
+    );
   }
   const text = given('q');
-  if (text !== undefined && text.length > MAX_TEXT) throw new InputError(`q must be at most ${MAX_TEXT} characters`);
+  if (text !== undefined && text.length > MAX_TEXT)
+    throw new InputError(`q must be at most ${MAX_TEXT} characters`);
   const sortValue = given('sort') ?? 'score';
   if (!(SORT_KEYS as readonly string[]).includes(sortValue)) {
     throw new InputError(`sort must be one of ${SORT_KEYS.join(', ')}, got ${describe(sortValue)}`);
   }
   const sort = sortValue as SortKey;
   const directionValue = given('dir') ?? DEFAULT_DIRECTION[sort];
-  if (directionValue !== 'asc' && directionValue !== 'desc') throw new InputError(`dir must be asc or desc, got ${describe(directionValue)}`);
+  if (directionValue !== 'asc' && directionValue !== 'desc')
+    throw new InputError(`dir must be asc or desc, got ${describe(directionValue)}`);
   const pageValue = given('page') ?? '1';
-  if (!/^\d{1,6}$/.test(pageValue) || Number(pageValue) < 1) throw new InputError(`page must be a whole number from 1, got ${describe(pageValue)}`);
+  if (!/^\d{1,6}$/.test(pageValue) || Number(pageValue) < 1)
+    throw new InputError(`page must be a whole number from 1, got ${describe(pageValue)}`);
   const status = given('status');
   const severity = given('severity');
   return {
@@ -96,11 +108,23 @@ export function failingBySeverity(failingCheckIds: readonly string[]): Record<Se
   return counts;
 }
 
-export function matchesQuery(summary: PostureSummary, query: Pick<EstateQuery, 'subscriptionId' | 'status' | 'severity' | 'text'>): boolean {
-  if (query.subscriptionId !== undefined && summary.subscriptionId.toLowerCase() !== query.subscriptionId) return false;
+export function matchesQuery(
+  summary: PostureSummary,
+  query: Pick<EstateQuery, 'subscriptionId' | 'status' | 'severity' | 'text'>,
+): boolean {
+  if (
+    query.subscriptionId !== undefined &&
+    summary.subscriptionId.toLowerCase() !== query.subscriptionId
+  )
+    return false;
   if (query.status !== undefined && summary.status !== query.status) return false;
-  if (query.severity !== undefined && (summary.worstSeverity === undefined || !atLeast(summary.worstSeverity, query.severity))) return false;
-  if (query.text !== undefined && !summary.name.toLowerCase().includes(query.text.toLowerCase())) return false;
+  if (
+    query.severity !== undefined &&
+    (summary.worstSeverity === undefined || !atLeast(summary.worstSeverity, query.severity))
+  )
+    return false;
+  if (query.text !== undefined && !summary.name.toLowerCase().includes(query.text.toLowerCase()))
+    return false;
   return true;
 }
 
@@ -109,7 +133,9 @@ const STATUS_ORDER: Readonly<Record<ClusterStatus, number>> = { fail: 0, error: 
 
 /** 0 when nothing fails, up to 5 when a critical check fails. */
 function failingWeight(row: EstateRow): number {
-  return row.summary.worstSeverity ? SEVERITIES.length - severityRank(row.summary.worstSeverity) : 0;
+  return row.summary.worstSeverity
+    ? SEVERITIES.length - severityRank(row.summary.worstSeverity)
+    : 0;
 }
 
 function compareRows(key: SortKey): (a: EstateRow, b: EstateRow) => number {
@@ -161,8 +187,18 @@ export function estateTable(
     });
   const compare = compareRows(query.sort);
   const sign = query.direction === 'asc' ? 1 : -1;
-  rows.sort((a, b) => sign * compare(a, b) || a.summary.name.localeCompare(b.summary.name) || a.summary.id.localeCompare(b.summary.id));
+  rows.sort(
+    (a, b) =>
+      sign * compare(a, b) ||
+      a.summary.name.localeCompare(b.summary.name) ||
+      a.summary.id.localeCompare(b.summary.id),
+  );
   const pageCount = Math.max(1, Math.ceil(rows.length / pageSize));
   const page = Math.min(query.page, pageCount);
-  return { rows: rows.slice((page - 1) * pageSize, page * pageSize), matching: rows.length, page, pageCount };
+  return {
+    rows: rows.slice((page - 1) * pageSize, page * pageSize),
+    matching: rows.length,
+    page,
+    pageCount,
+  };
 }

@@ -6,11 +6,26 @@
 import { InputError } from '../core/errors';
 import type { ClusterPosture } from '../core/model';
 import type { HistoryEntry, PostureStore, PostureSummary } from '../core/ports';
-import { checkQuery, getCluster, getClusterHistory, listRegressions, type ClusterSegments, type QueryValues, type RegressionView } from '../usecases/queries';
+import {
+  checkQuery,
+  getCluster,
+  getClusterHistory,
+  listRegressions,
+  type ClusterSegments,
+  type QueryValues,
+  type RegressionView,
+} from '../usecases/queries';
 import { layoutAccessGraph } from './accessGraph';
 import { CAPABILITY_WORDS } from '../core/alerts';
 import { capabilityHolders, findingGroups, MARK_WORDS, marksOf, mergedGrants } from './clusterView';
-import { DEFAULT_DIRECTION, estateTable, parseEstateQuery, SORT_KEYS, type EstateQuery, type SortKey } from './estate';
+import {
+  DEFAULT_DIRECTION,
+  estateTable,
+  parseEstateQuery,
+  SORT_KEYS,
+  type EstateQuery,
+  type SortKey,
+} from './estate';
 import { Links, renderPage, type LinkParams } from './render';
 import { layoutScoreChart } from './scoreChart';
 
@@ -45,12 +60,16 @@ async function allSummaries(store: PostureStore): Promise<PostureSummary[]> {
  * (recent alerts that paged) whose check still fails in the cluster's latest posture. Real-time
  * signals (a credential fetch) are events, not states, and are not counted.
  */
-export function openRegressionCounts(regressions: readonly RegressionView[], summaries: readonly PostureSummary[]): Map<string, number> {
+export function openRegressionCounts(
+  regressions: readonly RegressionView[],
+  summaries: readonly PostureSummary[],
+): Map<string, number> {
   const failing = new Map(summaries.map((s) => [s.id.toLowerCase(), new Set(s.failingCheckIds)]));
   const counts = new Map<string, number>();
   for (const regression of regressions) {
     const key = regression.clusterId.toLowerCase();
-    if (!REGRESSION_KINDS.includes(regression.kind) || !failing.get(key)?.has(regression.checkId)) continue;
+    if (!REGRESSION_KINDS.includes(regression.kind) || !failing.get(key)?.has(regression.checkId))
+      continue;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -83,12 +102,19 @@ export async function estatePage(store: PostureStore, request: PageRequest): Pro
   checkQuery(request.query, ['subscriptionId', 'status', 'severity', 'q', 'sort', 'dir', 'page']);
   const query = parseEstateQuery(request.query);
   const links = linksOf(request.query);
-  const [summaries, recent] = await Promise.all([allSummaries(store), listRegressions(store, {}, request.now)]);
+  const [summaries, recent] = await Promise.all([
+    allSummaries(store),
+    listRegressions(store, {}, request.now),
+  ]);
   const live = summaries.filter((s) => !s.deleted);
   const table = estateTable(live, openRegressionCounts(recent.regressions, live), query);
   const columns = SORT_KEYS.map((key) => {
     const active = query.sort === key;
-    const direction = active ? (query.direction === 'asc' ? 'desc' : 'asc') : DEFAULT_DIRECTION[key];
+    const direction = active
+      ? query.direction === 'asc'
+        ? 'desc'
+        : 'asc'
+      : DEFAULT_DIRECTION[key];
     return {
       key,
       label: COLUMN_LABELS[key],
@@ -96,48 +122,75 @@ export async function estatePage(store: PostureStore, request: PageRequest): Pro
       ariaSort: active ? (query.direction === 'asc' ? 'ascending' : 'descending') : undefined,
     };
   });
-  const filtered = query.subscriptionId !== undefined || query.status !== undefined || query.severity !== undefined || query.text !== undefined;
-  return renderPage('estate', { title: 'Estate', page: 'estate', links, now: request.now }, {
-    query,
-    table,
-    columns,
-    filtered,
-    clearHref: links.estate(),
-    previousHref: table.page > 1 ? links.estate(estateParams(query, { page: table.page - 1 })) : undefined,
-    nextHref: table.page < table.pageCount ? links.estate(estateParams(query, { page: table.page + 1 })) : undefined,
-    subscriptions: [...new Set(live.map((s) => s.subscriptionId.toLowerCase()))].sort(),
-    totals: {
-      clusters: live.length,
-      fail: live.filter((s) => s.status === 'fail').length,
-      error: live.filter((s) => s.status === 'error').length,
-      pass: live.filter((s) => s.status === 'pass').length,
+  const filtered =
+    query.subscriptionId !== undefined ||
+    query.status !== undefined ||
+    query.severity !== undefined ||
+    query.text !== undefined;
+  return renderPage(
+    'estate',
+    { title: 'Estate', page: 'estate', links, now: request.now },
+    {
+      query,
+      table,
+      columns,
+      filtered,
+      clearHref: links.estate(),
+      previousHref:
+        table.page > 1 ? links.estate(estateParams(query, { page: table.page - 1 })) : undefined,
+      nextHref:
+        table.page < table.pageCount
+          ? links.estate(estateParams(query, { page: table.page + 1 }))
+          : undefined,
+      subscriptions: [...new Set(live.map((s) => s.subscriptionId.toLowerCase()))].sort(),
+      totals: {
+        clusters: live.length,
+        fail: live.filter((s) => s.status === 'fail').length,
+        error: live.filter((s) => s.status === 'error').length,
+        pass: live.filter((s) => s.status === 'pass').length,
+      },
     },
-  });
+  );
 }
 
-export async function clusterPage(store: PostureStore, segments: ClusterSegments, request: PageRequest): Promise<string> {
+export async function clusterPage(
+  store: PostureStore,
+  segments: ClusterSegments,
+  request: PageRequest,
+): Promise<string> {
   checkQuery(request.query, []);
   const posture = await getCluster(store, segments);
   const history = await getClusterHistory(store, segments, { pageSize: String(HISTORY_POINTS) });
-  return renderClusterPage(posture, history.history, { links: linksOf(request.query), now: request.now });
+  return renderClusterPage(posture, history.history, {
+    links: linksOf(request.query),
+    now: request.now,
+  });
 }
 
 /** The cluster page for a posture and its history (newest first). */
-export function renderClusterPage(posture: ClusterPosture, history: readonly HistoryEntry[], frame: { links: Links; now: Date }): string {
+export function renderClusterPage(
+  posture: ClusterPosture,
+  history: readonly HistoryEntry[],
+  frame: { links: Links; now: Date },
+): string {
   const grants = mergedGrants(posture);
-  return renderPage('cluster', { title: posture.name, page: 'cluster', ...frame }, {
-    posture,
-    groups: findingGroups(posture.findings),
-    capabilities: capabilityHolders(grants),
-    graph: layoutAccessGraph(grants, posture),
-    chart: history.length > 0 ? layoutScoreChart(history) : undefined,
-    history,
-    capabilityWords: CAPABILITY_WORDS,
-    markWords: MARK_WORDS,
-    marksOf,
-    jsonHref: frame.links.clusterJson(posture),
-    regressionsHref: frame.links.regressions(),
-  });
+  return renderPage(
+    'cluster',
+    { title: posture.name, page: 'cluster', ...frame },
+    {
+      posture,
+      groups: findingGroups(posture.findings),
+      capabilities: capabilityHolders(grants),
+      graph: layoutAccessGraph(grants, posture),
+      chart: history.length > 0 ? layoutScoreChart(history) : undefined,
+      history,
+      capabilityWords: CAPABILITY_WORDS,
+      markWords: MARK_WORDS,
+      marksOf,
+      jsonHref: frame.links.clusterJson(posture),
+      regressionsHref: frame.links.regressions(),
+    },
+  );
 }
 
 /** The windows the regressions page offers, in days. */
@@ -148,17 +201,23 @@ export async function regressionsPage(store: PostureStore, request: PageRequest)
   const daysValue = request.query.days?.trim() || '7';
   const days = Number(daysValue);
   if (!(REGRESSION_WINDOWS as readonly number[]).includes(days) || !/^\d+$/.test(daysValue)) {
-    throw new InputError(`days must be one of ${REGRESSION_WINDOWS.join(', ')}, got ${JSON.stringify(daysValue.slice(0, 20))}`);
+    throw new InputError(
+      `days must be one of ${REGRESSION_WINDOWS.join(', ')}, got ${JSON.stringify(daysValue.slice(0, 20))}`,
+    );
   }
   const links = linksOf(request.query);
   const since = new Date(request.now.getTime() - days * 24 * 3600 * 1000);
   const result = await listRegressions(store, { since: since.toISOString() }, request.now);
-  return renderPage('regressions', { title: 'Regressions', page: 'regressions', links, now: request.now }, {
-    days,
-    windows: REGRESSION_WINDOWS,
-    since: result.since,
-    regressions: result.regressions,
-  });
+  return renderPage(
+    'regressions',
+    { title: 'Regressions', page: 'regressions', links, now: request.now },
+    {
+      days,
+      windows: REGRESSION_WINDOWS,
+      since: result.since,
+      regressions: result.regressions,
+    },
+  );
 }
 
 export interface ErrorPage {
@@ -168,5 +227,9 @@ export interface ErrorPage {
 }
 
 export function errorPage(error: ErrorPage, request: PageRequest): string {
-  return renderPage('error', { title: error.title, page: 'error', links: linksOf(request.query), now: request.now }, { error });
+  return renderPage(
+    'error',
+    { title: error.title, page: 'error', links: linksOf(request.query), now: request.now },
+    { error },
+  );
 }

@@ -24,12 +24,16 @@ export const DASHBOARD_PATH = '/api/dashboard';
  * Bidirectional formatting characters (LRM/RLM/ALM, embeddings, overrides, isolates) and other
  * control characters except tab and newline.
  */
-const HIDDEN_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const HIDDEN_CHARACTERS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Makes control and bidirectional formatting characters visible (`⟨U+202E⟩`). */
 export function revealHidden(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
-  return text.replace(HIDDEN_CHARACTERS, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+  return text.replace(
+    HIDDEN_CHARACTERS,
+    (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`,
+  );
 }
 
 const eta = new Eta({
@@ -62,7 +66,11 @@ export function asset(name: string): Asset | undefined {
   let loaded = assets.get(name);
   if (!loaded) {
     const body = readFileSync(join(DASHBOARD_DIR, 'assets', name), 'utf8');
-    loaded = { body, contentType, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
+    loaded = {
+      body,
+      contentType,
+      version: createHash('sha256').update(body).digest('hex').slice(0, 12),
+    };
     assets.set(name, loaded);
   }
   return loaded;
@@ -132,7 +140,9 @@ export class Links {
 
   /** The cluster's JSON document in the HTTP API. */
   clusterJson(segments: { subscriptionId: string; resourceGroup: string; name: string }): string {
-    const path = [segments.subscriptionId, segments.resourceGroup, segments.name].map((s) => encodeURIComponent(s)).join('/');
+    const path = [segments.subscriptionId, segments.resourceGroup, segments.name]
+      .map((s) => encodeURIComponent(s))
+      .join('/');
     return this.href(`/api/clusters/${path}`);
   }
 }
@@ -155,7 +165,9 @@ export interface PageFrame {
 export function formatTime(iso: string | undefined): string {
   if (!iso) return 'never';
   const time = Date.parse(iso);
-  return Number.isNaN(time) ? iso : `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(time)
+    ? iso
+    : `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** How long ago, in the largest whole unit (`5 min ago`, `3 h ago`, `2 days ago`). */
@@ -174,9 +186,16 @@ export function renderPage(view: string, frame: PageFrame, model: object): strin
   return eta.render(`./${view}`, {
     ...model,
     frame,
-    navigation: NAVIGATION.map((n) => ({ ...n, href: n.page === 'estate' ? frame.links.estate() : frame.links.regressions() })),
+    navigation: NAVIGATION.map((n) => ({
+      ...n,
+      href: n.page === 'estate' ? frame.links.estate() : frame.links.regressions(),
+    })),
     time: (iso: string | undefined) => formatTime(iso),
     age: (iso: string | undefined) => formatAge(iso, frame.now),
-    assets: { css: assetHref('dashboard.css'), js: assetHref('dashboard.js'), icon: assetHref('favicon.svg') },
+    assets: {
+      css: assetHref('dashboard.css'),
+      js: assetHref('dashboard.js'),
+      icon: assetHref('favicon.svg'),
+    },
   });
 }

@@ -57,13 +57,16 @@ export function layoutScoreChart(history: readonly HistoryEntry[]): ScoreChart {
   const times = entries.map((e) => Date.parse(e.evaluatedAt));
   const first = Math.min(...times);
   const last = Math.max(...times);
-  const byTime = entries.length > 1 && Number.isFinite(first) && Number.isFinite(last) && last > first;
+  const byTime =
+    entries.length > 1 && Number.isFinite(first) && Number.isFinite(last) && last > first;
   const xOf = (index: number): number => {
     if (entries.length === 1) return LEFT + plotWidth / 2;
-    if (byTime && Number.isFinite(times[index])) return LEFT + ((times[index] - first) / (last - first)) * plotWidth;
+    if (byTime && Number.isFinite(times[index]))
+      return LEFT + ((times[index] - first) / (last - first)) * plotWidth;
     return LEFT + (index / (entries.length - 1)) * plotWidth;
   };
-  const yOf = (score: number): number => TOP + (1 - Math.max(0, Math.min(100, score)) / 100) * plotHeight;
+  const yOf = (score: number): number =>
+    TOP + (1 - Math.max(0, Math.min(100, score)) / 100) * plotHeight;
   const points: ChartPoint[] = entries.map((entry, index) => ({
     x: round(xOf(index)),
     y: round(yOf(entry.score)),
@@ -71,15 +74,21 @@ export function layoutScoreChart(history: readonly HistoryEntry[]): ScoreChart {
     score: entry.score,
     status: entry.status,
     regressions: (entry.regressions ?? []).map(
-      (r) => `${r.kind} ${r.checkId}${r.principalId ? ` (${r.principalId})` : ''}: ${r.before} → ${r.after}`,
+      (r) =>
+        `${r.kind} ${r.checkId}${r.principalId ? ` (${r.principalId})` : ''}: ${r.before} → ${r.after}`,
     ),
     deleted: entry.deleted === true,
   }));
   const axis: ScoreChart['axis'] = [];
-  if (points.length === 1) axis.push({ x: points[0].x, label: dayLabel(points[0].evaluatedAt), anchor: 'middle' });
+  if (points.length === 1)
+    axis.push({ x: points[0].x, label: dayLabel(points[0].evaluatedAt), anchor: 'middle' });
   if (points.length > 1) {
     axis.push({ x: LEFT, label: dayLabel(points[0].evaluatedAt), anchor: 'start' });
-    axis.push({ x: CHART_WIDTH - RIGHT, label: dayLabel(points[points.length - 1].evaluatedAt), anchor: 'end' });
+    axis.push({
+      x: CHART_WIDTH - RIGHT,
+      label: dayLabel(points[points.length - 1].evaluatedAt),
+      anchor: 'end',
+    });
   }
   return {
     width: CHART_WIDTH,

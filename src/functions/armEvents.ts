@@ -13,7 +13,9 @@ export async function armEvents(event: EventGridEvent, context: InvocationContex
   try {
     const results = await runtime.handleTriggerEvent(event);
     for (const result of results) {
-      context.log(`event ${result.id} ${result.operationName ?? result.type}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
+      context.log(
+        `event ${result.id} ${result.operationName ?? result.type}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+      );
     }
   } catch (error) {
     if (error instanceof InputError) {
@@ -24,4 +26,8 @@ export async function armEvents(event: EventGridEvent, context: InvocationContex
   }
 }
 
-export const armEventsFunction = defineFunction({ trigger: 'eventGrid', name: 'armEvents', handler: armEvents });
+export const armEventsFunction = defineFunction({
+  trigger: 'eventGrid',
+  name: 'armEvents',
+  handler: armEvents,
+});

@@ -7,17 +7,27 @@ import { defineFunction } from './registry';
  * A subscription audit that failed every retry lands in the poison queue. Its clusters must not
  * keep a stale `pass`: they are recorded as `error`, visible in the API, and the failure logged.
  */
-export async function auditSubscriptionPoison(message: unknown, context: InvocationContext): Promise<void> {
+export async function auditSubscriptionPoison(
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   let subscriptionId: string;
   try {
     ({ subscriptionId } = parseSubscriptionMessage(message));
   } catch (error) {
-    context.error(`poison message that is not a subscription audit request: ${(error as Error).message}`);
+    context.error(
+      `poison message that is not a subscription audit request: ${(error as Error).message}`,
+    );
     return;
   }
   const runtime = await getRuntime();
-  const marked = await runtime.recordSubscriptionFailure(subscriptionId, `the audit of subscription ${subscriptionId} failed after every retry (poison queue)`);
-  context.error(`subscription ${subscriptionId}: audit failed after every retry; ${marked} cluster(s) marked error`);
+  const marked = await runtime.recordSubscriptionFailure(
+    subscriptionId,
+    `the audit of subscription ${subscriptionId} failed after every retry (poison queue)`,
+  );
+  context.error(
+    `subscription ${subscriptionId}: audit failed after every retry; ${marked} cluster(s) marked error`,
+  );
 }
 
 export const auditSubscriptionPoisonFunction = defineFunction({

@@ -5,7 +5,13 @@
  * (docs/contracts.md). The stylesheet, script and icon are anonymous: they hold no data.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { clusterPage, errorPage, estatePage, regressionsPage, type PageRequest } from '../dashboard/pages';
+import {
+  clusterPage,
+  errorPage,
+  estatePage,
+  regressionsPage,
+  type PageRequest,
+} from '../dashboard/pages';
 import { asset, securityHeaders } from '../dashboard/render';
 import { getRuntime } from '../runtime';
 import type { QueryValues } from '../usecases/queries';
@@ -22,20 +28,35 @@ const TITLES: Record<number, string> = {
 };
 
 /** Renders a page; a failure becomes an HTML error page with the status the JSON API would answer. */
-async function page(request: HttpRequest, context: InvocationContext, render: (page: PageRequest) => Promise<string>): Promise<HttpResponseInit> {
+async function page(
+  request: HttpRequest,
+  context: InvocationContext,
+  render: (page: PageRequest) => Promise<string>,
+): Promise<HttpResponseInit> {
   let query: QueryValues = {};
   let now = new Date();
   try {
     query = queryOf(request);
     const runtime = await getRuntime();
     now = runtime.clock.now();
-    return { status: 200, body: await render({ query, now }), headers: { ...securityHeaders(HTML), 'cache-control': 'no-store' } };
+    return {
+      status: 200,
+      body: await render({ query, now }),
+      headers: { ...securityHeaders(HTML), 'cache-control': 'no-store' },
+    };
   } catch (error) {
     const answer = classifyError(context, error);
     // A key the page was opened with is kept only when it is the one value of `code`.
     const safeQuery = typeof query.code === 'string' ? { code: query.code } : {};
-    const body = errorPage({ status: answer.status, title: TITLES[answer.status] ?? 'Error', message: answer.message }, { query: safeQuery, now });
-    return { status: answer.status, body, headers: { ...securityHeaders(HTML), 'cache-control': 'no-store' } };
+    const body = errorPage(
+      { status: answer.status, title: TITLES[answer.status] ?? 'Error', message: answer.message },
+      { query: safeQuery, now },
+    );
+    return {
+      status: answer.status,
+      body,
+      headers: { ...securityHeaders(HTML), 'cache-control': 'no-store' },
+    };
   }
 }
 
@@ -45,7 +66,8 @@ export const dashboardFunction = defineFunction({
   methods: ['GET'],
   authLevel: 'function',
   route: 'dashboard',
-  handler: (request, context) => page(request, context, async (p) => estatePage((await getRuntime()).store, p)),
+  handler: (request, context) =>
+    page(request, context, async (p) => estatePage((await getRuntime()).store, p)),
 });
 
 export const dashboardClusterFunction = defineFunction({
@@ -54,7 +76,10 @@ export const dashboardClusterFunction = defineFunction({
   methods: ['GET'],
   authLevel: 'function',
   route: 'dashboard/clusters/{subscriptionId}/{resourceGroup}/{clusterName}',
-  handler: (request, context) => page(request, context, async (p) => clusterPage((await getRuntime()).store, segmentsOf(request), p)),
+  handler: (request, context) =>
+    page(request, context, async (p) =>
+      clusterPage((await getRuntime()).store, segmentsOf(request), p),
+    ),
 });
 
 export const dashboardRegressionsFunction = defineFunction({
@@ -63,16 +88,25 @@ export const dashboardRegressionsFunction = defineFunction({
   methods: ['GET'],
   authLevel: 'function',
   route: 'dashboard/regressions',
-  handler: (request, context) => page(request, context, async (p) => regressionsPage((await getRuntime()).store, p)),
+  handler: (request, context) =>
+    page(request, context, async (p) => regressionsPage((await getRuntime()).store, p)),
 });
 
 /** `GET /api/dashboard/assets/{file}`: the stylesheet, script and icon (cached: their URLs carry a content hash). */
 export async function dashboardAssetHandler(request: HttpRequest): Promise<HttpResponseInit> {
   const found = asset(request.params.file ?? '');
   if (!found) {
-    return { status: 404, body: 'no such asset', headers: { ...securityHeaders('text/plain; charset=utf-8'), 'cache-control': 'no-store' } };
+    return {
+      status: 404,
+      body: 'no such asset',
+      headers: { ...securityHeaders('text/plain; charset=utf-8'), 'cache-control': 'no-store' },
+    };
   }
-  return { status: 200, body: found.body, headers: { ...securityHeaders(found.contentType), 'cache-control': 'public, max-age=86400' } };
+  return {
+    status: 200,
+    body: found.body,
+    headers: { ...securityHeaders(found.contentType), 'cache-control': 'public, max-age=86400' },
+  };
 }
 
 export const dashboardAssetFunction = defineFunction({
@@ -84,4 +118,9 @@ export const dashboardAssetFunction = defineFunction({
   handler: dashboardAssetHandler,
 });
 
-export const DASHBOARD_FUNCTIONS = [dashboardFunction, dashboardClusterFunction, dashboardRegressionsFunction, dashboardAssetFunction];
+export const DASHBOARD_FUNCTIONS = [
+  dashboardFunction,
+  dashboardClusterFunction,
+  dashboardRegressionsFunction,
+  dashboardAssetFunction,
+];

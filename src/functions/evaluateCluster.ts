@@ -5,7 +5,10 @@ import { queryOf, respond, segmentsOf } from './http';
 import { defineFunction } from './registry';
 
 /** `POST …/evaluate`: re-read live state now, record it, deliver its alerts, return the new posture. */
-export async function evaluateCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function evaluateCluster(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return evaluateClusterNow(runtime.auditDeps(), segmentsOf(request), queryOf(request));

@@ -2,7 +2,12 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { CHECKS } from '../core/checks';
 import { InputError } from '../core/errors';
 import { getRuntime } from '../runtime';
-import { addExemption, listExemptionsQuery, revokeExemption, type ExemptionDeps } from '../usecases/exemptions';
+import {
+  addExemption,
+  listExemptionsQuery,
+  revokeExemption,
+  type ExemptionDeps,
+} from '../usecases/exemptions';
 import { queryOf, respond } from './http';
 import { defineFunction } from './registry';
 
@@ -29,24 +34,69 @@ async function jsonBody(request: HttpRequest): Promise<unknown> {
 }
 
 /** `GET /api/exemptions` (filters: clusterId, checkId, expiringWithinDays, all). */
-export async function listExemptionsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return respond(context, async () => ({ exemptions: await listExemptionsQuery(await exemptionDeps(), queryOf(request)) }));
+export async function listExemptionsHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(context, async () => ({
+    exemptions: await listExemptionsQuery(await exemptionDeps(), queryOf(request)),
+  }));
 }
 
 /** `POST /api/exemptions`: create; the signed-in identity is recorded as `createdBy`. */
-export async function createExemptionHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return respond(context, async () => addExemption(await exemptionDeps(), await jsonBody(request), callerOf(request)), 201);
+export async function createExemptionHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(
+    context,
+    async () => addExemption(await exemptionDeps(), await jsonBody(request), callerOf(request)),
+    201,
+  );
 }
 
 /** `DELETE /api/exemptions/{id}`: revoke (it stays in history); `?reason=` is recorded. */
-export async function revokeExemptionHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function revokeExemptionHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const query = queryOf(request);
-    for (const name of Object.keys(query)) if (name !== 'reason' && name !== 'code') throw new InputError(`unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: reason)`);
-    return revokeExemption(await exemptionDeps(), request.params.id ?? '', callerOf(request), query.reason);
+    for (const name of Object.keys(query))
+      if (name !== 'reason' && name !== 'code')
+        throw new InputError(
+          `unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: reason)`,
+        );
+    return revokeExemption(
+      await exemptionDeps(),
+      request.params.id ?? '',
+      callerOf(request),
+      query.reason,
+    );
   });
 }
 
-export const listExemptionsFunction = defineFunction({ trigger: 'http', name: 'listExemptions', methods: ['GET'], authLevel: 'function', route: 'exemptions', handler: listExemptionsHttp });
-export const createExemptionFunction = defineFunction({ trigger: 'http', name: 'createExemption', methods: ['POST'], authLevel: 'function', route: 'exemptions', handler: createExemptionHttp });
-export const revokeExemptionFunction = defineFunction({ trigger: 'http', name: 'revokeExemption', methods: ['DELETE'], authLevel: 'function', route: 'exemptions/{id}', handler: revokeExemptionHttp });
+export const listExemptionsFunction = defineFunction({
+  trigger: 'http',
+  name: 'listExemptions',
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'exemptions',
+  handler: listExemptionsHttp,
+});
+export const createExemptionFunction = defineFunction({
+  trigger: 'http',
+  name: 'createExemption',
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'exemptions',
+  handler: createExemptionHttp,
+});
+export const revokeExemptionFunction = defineFunction({
+  trigger: 'http',
+  name: 'revokeExemption',
+  methods: ['DELETE'],
+  authLevel: 'function',
+  route: 'exemptions/{id}',
+  handler: revokeExemptionHttp,
+});

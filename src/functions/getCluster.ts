@@ -5,7 +5,10 @@ import { queryOf, respond, segmentsOf } from './http';
 import { defineFunction } from './registry';
 
 /** `GET /api/clusters/{sub}/{rg}/{name}`: the latest posture document. */
-export async function getCluster(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getCluster(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return getClusterPosture(runtime.store, segmentsOf(request), queryOf(request));

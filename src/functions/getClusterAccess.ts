@@ -5,7 +5,10 @@ import { queryOf, respond, segmentsOf } from './http';
 import { defineFunction } from './registry';
 
 /** `GET …/access`: who holds which privileged capability, through which role and scope. */
-export async function getClusterAccess(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getClusterAccess(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return clusterAccess(runtime.store, segmentsOf(request), queryOf(request));

@@ -5,7 +5,10 @@ import { queryOf, respond, segmentsOf } from './http';
 import { defineFunction } from './registry';
 
 /** `GET …/history`: evaluations, newest first, with the regressions each found. */
-export async function getClusterHistory(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getClusterHistory(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return clusterHistory(runtime.store, segmentsOf(request), queryOf(request));

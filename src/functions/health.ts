@@ -5,7 +5,10 @@ import { errorResponse, json } from './http';
 import { defineFunction } from './registry';
 
 /** `GET /api/health` (anonymous): store and source reachability, disabled channels; 503 when any is wrong. */
-export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function health(
+  _request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const runtime = await getRuntime();
     const report = await checkHealth(runtime.store, runtime.source, runtime.settings.disabled);

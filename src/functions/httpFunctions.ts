@@ -4,7 +4,11 @@
  */
 import { DASHBOARD_FUNCTIONS } from './dashboard';
 import { evaluateClusterFunction } from './evaluateCluster';
-import { createExemptionFunction, listExemptionsFunction, revokeExemptionFunction } from './exemptions';
+import {
+  createExemptionFunction,
+  listExemptionsFunction,
+  revokeExemptionFunction,
+} from './exemptions';
 import { getClusterFunction } from './getCluster';
 import { getClusterAccessFunction } from './getClusterAccess';
 import { getClusterHistoryFunction } from './getClusterHistory';

@@ -5,7 +5,10 @@ import { queryOf, respond } from './http';
 import { defineFunction } from './registry';
 
 /** `GET /api/clusters`: the estate summary, filtered and paged. */
-export async function listClusters(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function listClusters(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return listClusterSummaries(runtime.store, queryOf(request));

@@ -5,7 +5,10 @@ import { queryOf, respond } from './http';
 import { defineFunction } from './registry';
 
 /** `GET /api/regressions?since=ISO`: recent regressions and their alert delivery state. */
-export async function listRegressions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function listRegressions(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const runtime = await getRuntime();
     return recentRegressions(runtime.store, queryOf(request), runtime.clock.now());

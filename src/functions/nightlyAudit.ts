@@ -19,6 +19,11 @@ export const nightlyAuditFunction = defineFunction({
   schedule: '%AUDIT_SCHEDULE%',
   // A run that failed as a whole (store or ARM down at 02:00) is tried again within the hour
   // instead of leaving the estate unaudited until the next night.
-  retry: { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { minutes: 5 }, maximumInterval: { minutes: 30 } },
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 3,
+    minimumInterval: { minutes: 5 },
+    maximumInterval: { minutes: 30 },
+  },
   handler: nightlyAudit,
 });

@@ -98,7 +98,9 @@ export function registerFunctions(definitions: readonly FunctionDefinition[]): v
 }
 
 /** The handler, with any error it throws redacted in place (same object, so its type is kept). */
-export function redactingErrors<A extends unknown[], R>(handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+export function redactingErrors<A extends unknown[], R>(
+  handler: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await handler(...args);

@@ -16,7 +16,13 @@ import type { HttpFunctionDefinition } from '../functions/registry';
 import { HTTP_FUNCTIONS } from '../functions/httpFunctions';
 import type { Runtime } from '../runtime';
 import { runNightlyAudit } from '../usecases/fanOut';
-import { refuseContentType, refuseHost, refuseKey, refuseOrigin, type Refusal } from './requestGuard';
+import {
+  refuseContentType,
+  refuseHost,
+  refuseKey,
+  refuseOrigin,
+  type Refusal,
+} from './requestGuard';
 import { compileRoute, matchRoute, requestPath, type CompiledRoute } from './routes';
 
 /** Event Grid batches are at most 1 MB; anything larger is refused before parsing. */
@@ -45,11 +51,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // One route can carry several functions, one per method (GET and POST /api/exemptions).
   const byRoute = new Map<string, HttpFunctionDefinition[]>();
   for (const f of HTTP_FUNCTIONS) byRoute.set(f.route, [...(byRoute.get(f.route) ?? []), f]);
-  const routes: CompiledRoute<HttpFunctionDefinition[]>[] = [...byRoute].map(([route, definitions]) => compileRoute(route, definitions));
+  const routes: CompiledRoute<HttpFunctionDefinition[]>[] = [...byRoute].map(
+    ([route, definitions]) => compileRoute(route, definitions),
+  );
   const server = createServer((req, res) => {
     handle(options, routes, req, res).catch((error: Error) => {
       options.log(`local host: unexpected error: ${error.stack ?? error.message}`);
-      if (!res.headersSent) send(res, 500, { error: { code: 'InternalError', message: 'internal error' } });
+      if (!res.headersSent)
+        send(res, 500, { error: { code: 'InternalError', message: 'internal error' } });
       else res.end();
     });
   });
@@ -105,7 +114,11 @@ async function handle(
   // Before anything else: not from a browser page of another site, not through a rebound name.
   const refused = refuseHost(req.headers) ?? refuseOrigin(req.headers);
   if (refused) return refuse(res, req, refused);
-  const guarded = { method: (req.method ?? 'GET').toUpperCase(), headers: req.headers, query: url.searchParams };
+  const guarded = {
+    method: (req.method ?? 'GET').toUpperCase(),
+    headers: req.headers,
+    query: url.searchParams,
+  };
   // Route on the path as sent: URL parsing resolves `.` and `..` segments (percent-encoded ones
   // too), which would let `…/{clusterName}/%2e%2e/access` reach another route or cluster.
   const path = requestPath(req.url ?? '/');
@@ -117,21 +130,37 @@ async function handle(
   }
   const match = matchRoute(routes, path.slice('/api/'.length));
   if (match === 'bad-encoding') {
-    return send(res, 400, { error: { code: 'BadInput', message: 'a path segment is not valid percent-encoding' } });
+    return send(res, 400, {
+      error: { code: 'BadInput', message: 'a path segment is not valid percent-encoding' },
+    });
   }
   if (!match) return send(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
   const method = guarded.method;
   const definition = match.target.find((d) => (d.methods as string[]).includes(method));
-  const keyRefused = (definition ?? match.target[0]).authLevel === 'function' ? refuseKey(guarded, options.localKey) : undefined;
+  const keyRefused =
+    (definition ?? match.target[0]).authLevel === 'function'
+      ? refuseKey(guarded, options.localKey)
+      : undefined;
   if (keyRefused) return refuse(res, req, keyRefused);
   if (!definition) {
     const allow = match.target.flatMap((d) => d.methods).join(', ');
-    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } }, { allow });
+    return send(
+      res,
+      405,
+      { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` } },
+      { allow },
+    );
   }
   const typeRefused = method === 'GET' ? undefined : refuseContentType(req.headers, false);
   if (typeRefused) return refuse(res, req, typeRefused);
   const body = await readBody(req);
-  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'request body is over 1 MB' } }, { connection: 'close' });
+  if (body === 'too-large')
+    return send(
+      res,
+      413,
+      { error: { code: 'TooLarge', message: 'request body is over 1 MB' } },
+      { connection: 'close' },
+    );
   const request = new HttpRequest({
     method,
     url: `http://localhost${path}${url.search}`,
@@ -144,36 +173,73 @@ async function handle(
   await writeResponse(res, response);
 }
 
-async function eventGridWebhook(options: LocalHostOptions, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function eventGridWebhook(
+  options: LocalHostOptions,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const functionName = url.searchParams.get('functionName');
   if (functionName !== 'armEvents') {
-    return send(res, 404, { error: { code: 'NotFound', message: `no Event Grid function ${JSON.stringify(functionName ?? '')}` } });
+    return send(res, 404, {
+      error: {
+        code: 'NotFound',
+        message: `no Event Grid function ${JSON.stringify(functionName ?? '')}`,
+      },
+    });
   }
-  const keyRefused = refuseKey({ method, headers: req.headers, query: url.searchParams }, options.localKey);
+  const keyRefused = refuseKey(
+    { method, headers: req.headers, query: url.searchParams },
+    options.localKey,
+  );
   if (keyRefused) return refuse(res, req, keyRefused);
   if (method === 'OPTIONS') {
     // CloudEvents webhook abuse protection: echo the origin back to allow delivery.
     const origin = req.headers['webhook-request-origin'];
     if (typeof origin !== 'string' || origin.length === 0) {
-      return send(res, 400, { error: { code: 'BadInput', message: 'WebHook-Request-Origin header is missing' } });
+      return send(res, 400, {
+        error: { code: 'BadInput', message: 'WebHook-Request-Origin header is missing' },
+      });
     }
-    res.writeHead(200, { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' });
+    res.writeHead(200, {
+      'WebHook-Allowed-Origin': origin,
+      'WebHook-Allowed-Rate': '*',
+      Allow: 'POST, OPTIONS',
+    });
     return void res.end();
   }
   if (method !== 'POST') {
-    return send(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed on the Event Grid webhook` } }, { allow: 'POST, OPTIONS' });
+    return send(
+      res,
+      405,
+      {
+        error: {
+          code: 'MethodNotAllowed',
+          message: `${method} is not allowed on the Event Grid webhook`,
+        },
+      },
+      { allow: 'POST, OPTIONS' },
+    );
   }
   // Event Grid always posts JSON; a browser's form or text/plain post never reaches the router.
   const typeRefused = refuseContentType(req.headers, true);
   if (typeRefused) return refuse(res, req, typeRefused);
   const body = await readBody(req);
-  if (body === 'too-large') return send(res, 413, { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } }, { connection: 'close' });
+  if (body === 'too-large')
+    return send(
+      res,
+      413,
+      { error: { code: 'TooLarge', message: 'an Event Grid batch is at most 1 MB' } },
+      { connection: 'close' },
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    return send(res, 400, { error: { code: 'BadInput', message: `request body is not JSON: ${(error as Error).message}` } });
+    return send(res, 400, {
+      error: { code: 'BadInput', message: `request body is not JSON: ${(error as Error).message}` },
+    });
   }
   let outcome: Awaited<ReturnType<Runtime['handleEventBatch']>>;
   try {
@@ -187,7 +253,9 @@ async function eventGridWebhook(options: LocalHostOptions, url: URL, req: Incomi
     return send(res, 200, { validationResponse: outcome.validationResponse });
   }
   for (const result of outcome.events) {
-    options.log(`event ${result.id ?? '(no id)'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
+    options.log(
+      `event ${result.id ?? '(no id)'}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+    );
   }
   return send(res, 200, outcome);
 }
@@ -198,7 +266,9 @@ function invocationContext(functionName: string, log: (line: string) => void): I
     functionName,
     logHandler: (level, ...args) => {
       if (level === 'trace' || level === 'debug') return;
-      log(`[${functionName}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+      log(
+        `[${functionName}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+      );
     },
   });
 }
@@ -243,7 +313,12 @@ async function writeResponse(res: ServerResponse, response: HttpResponseInit): P
   const headers: Record<string, string> = {};
   const init = response.headers;
   if (init) {
-    const entries = init instanceof Headers ? [...init.entries()] : Array.isArray(init) ? init : Object.entries(init);
+    const entries =
+      init instanceof Headers
+        ? [...init.entries()]
+        : Array.isArray(init)
+          ? init
+          : Object.entries(init);
     for (const [name, value] of entries) headers[name.toLowerCase()] = String(value);
   }
   let payload: string | Buffer | undefined;
@@ -265,8 +340,17 @@ function refuse(res: ServerResponse, req: IncomingMessage, refusal: Refusal): vo
   send(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...extraHeaders,
+  });
   res.end(JSON.stringify(body, null, 2));
 }
 

@@ -34,7 +34,10 @@ export interface GuardedRequest {
 function isLoopbackHostname(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
   if (name === 'localhost' || name === '[::1]') return true;
-  return /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(name) && name.split('.').every((octet) => Number(octet) <= 255);
+  return (
+    /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(name) &&
+    name.split('.').every((octet) => Number(octet) <= 255)
+  );
 }
 
 /** The hostname part of a `Host` header value (`name`, `name:port`, `[v6]:port`), or undefined if malformed. */
@@ -60,10 +63,18 @@ export function refuseHost(headers: IncomingHttpHeaders): Refusal | undefined {
  * called; 403 otherwise, `null` (sandboxed frames, files) included.
  */
 export function refuseOrigin(headers: IncomingHttpHeaders): Refusal | undefined {
-  const refusal = (why: string): Refusal => ({ status: 403, code: 'CrossOriginRefused', message: `cross-site request refused: ${why}` });
+  const refusal = (why: string): Refusal => ({
+    status: 403,
+    code: 'CrossOriginRefused',
+    message: `cross-site request refused: ${why}`,
+  });
   if (headers['sec-fetch-site'] === 'cross-site') return refusal('Sec-Fetch-Site is cross-site');
   const origin = headers.origin;
-  if (origin === undefined || origin.toLowerCase() === `http://${(headers.host ?? '').toLowerCase()}`) return undefined;
+  if (
+    origin === undefined ||
+    origin.toLowerCase() === `http://${(headers.host ?? '').toLowerCase()}`
+  )
+    return undefined;
   return refusal(`Origin ${JSON.stringify(origin.slice(0, 100))} is not this host`);
 }
 
@@ -82,7 +93,10 @@ function isJson(type: string): boolean {
  * which Event Grid always calls with JSON); otherwise only a declared non-JSON type is refused
  * (`curl -X POST …/evaluate` sends none).
  */
-export function refuseContentType(headers: IncomingHttpHeaders, required: boolean): Refusal | undefined {
+export function refuseContentType(
+  headers: IncomingHttpHeaders,
+  required: boolean,
+): Refusal | undefined {
   const type = mediaType(headers['content-type']);
   if (type === undefined ? !required : isJson(type)) return undefined;
   return {
@@ -97,7 +111,10 @@ function digest(value: string): Buffer {
 }
 
 /** With a local key configured: 401 unless `x-functions-key` or `?code=` carries it (compared in constant time). */
-export function refuseKey(request: GuardedRequest, localKey: string | undefined): Refusal | undefined {
+export function refuseKey(
+  request: GuardedRequest,
+  localKey: string | undefined,
+): Refusal | undefined {
   if (!localKey) return undefined;
   const header = request.headers['x-functions-key'];
   const given = (Array.isArray(header) ? header[0] : header) ?? request.query.get('code') ?? '';
@@ -105,6 +122,7 @@ export function refuseKey(request: GuardedRequest, localKey: string | undefined)
   return {
     status: 401,
     code: 'Unauthorized',
-    message: 'this local host requires its key (AUDIT_LOCAL_KEY): send it as the x-functions-key header or the code query parameter',
+    message:
+      'this local host requires its key (AUDIT_LOCAL_KEY): send it as the x-functions-key header or the code query parameter',
   };
 }

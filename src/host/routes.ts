@@ -30,7 +30,10 @@ export function compileRoute<T>(template: string, target: T): CompiledRoute<T> {
  * tolerated, an empty segment inside the path is not collapsed (it matches no literal, and as
  * a parameter it reaches the handler's validation as an empty value).
  */
-export function matchRoute<T>(routes: CompiledRoute<T>[], path: string): RouteMatch<T> | 'bad-encoding' | undefined {
+export function matchRoute<T>(
+  routes: CompiledRoute<T>[],
+  path: string,
+): RouteMatch<T> | 'bad-encoding' | undefined {
   const raw = path.split('/');
   if (raw[0] === '') raw.shift();
   if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
@@ -63,7 +66,9 @@ export function matchRoute<T>(routes: CompiledRoute<T>[], path: string): RouteMa
  * the route parameters (and their validation) see.
  */
 export function requestPath(target: string): string {
-  const rest = target.startsWith('/') ? target : target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
+  const rest = target.startsWith('/')
+    ? target
+    : target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
   const end = rest.search(/[?#]/);
   const path = end === -1 ? rest : rest.slice(0, end);
   return path.startsWith('/') ? path : `/${path}`;

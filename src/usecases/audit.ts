@@ -46,7 +46,9 @@ export async function runAudit(deps: AuditDeps, options: AuditOptions = {}): Pro
     options.subscriptionIds ? { subscriptionIds: options.subscriptionIds } : undefined,
   );
   for (const failure of estate.failures) {
-    deps.log?.(`source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`);
+    deps.log?.(
+      `source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`,
+    );
   }
   const exemptions = deps.exemptions ? await deps.exemptions() : [];
   const postures = evaluateEstate(estate, { now, clusterIds: options.clusterIds, exemptions });
@@ -59,7 +61,14 @@ export async function runAudit(deps: AuditDeps, options: AuditOptions = {}): Pro
       });
       posture.regressions = recorded.regressions;
     }
-    postures.push(...(await recordUnreadableClusters({ ...deps, store: deps.store }, estate.failures, postures, options)));
+    postures.push(
+      ...(await recordUnreadableClusters(
+        { ...deps, store: deps.store },
+        estate.failures,
+        postures,
+        options,
+      )),
+    );
   }
   const report = buildReport(postures, deps.source.kind, now, estate.failures);
   if (deps.store && deps.notifiers) {
@@ -83,22 +92,32 @@ export async function recordUnreadableClusters(
   evaluated: ClusterPosture[],
   options: Pick<AuditOptions, 'clusterIds' | 'sourceEventId'> = {},
 ): Promise<ClusterPosture[]> {
-  const listingFailures = failures.filter((f) => f.part === 'clusters' || f.part === 'subscriptions');
+  const listingFailures = failures.filter(
+    (f) => f.part === 'clusters' || f.part === 'subscriptions',
+  );
   if (listingFailures.length === 0) return [];
   const now = deps.clock.now();
   const seen = new Set(evaluated.map((p) => p.id.toLowerCase()));
-  const only = options.clusterIds ? new Set(options.clusterIds.map((id) => id.toLowerCase())) : undefined;
+  const only = options.clusterIds
+    ? new Set(options.clusterIds.map((id) => id.toLowerCase()))
+    : undefined;
   const result: ClusterPosture[] = [];
   for (const id of await deps.store.knownClusterIds()) {
     const lower = id.toLowerCase();
     if (seen.has(lower) || (only && !only.has(lower))) continue;
     const failure = listingFailures.find(
-      (f) => f.subscriptionId === '*' || lower.startsWith(`/subscriptions/${f.subscriptionId.toLowerCase()}/`),
+      (f) =>
+        f.subscriptionId === '*' ||
+        lower.startsWith(`/subscriptions/${f.subscriptionId.toLowerCase()}/`),
     );
     if (!failure) continue;
     const stored = await deps.store.getPosture(id);
     if (!stored) continue;
-    const posture = unreadablePosture(stored, `the ${failure.part} of subscription ${failure.subscriptionId} could not be read: ${failure.message}`, now);
+    const posture = unreadablePosture(
+      stored,
+      `the ${failure.part} of subscription ${failure.subscriptionId} could not be read: ${failure.message}`,
+      now,
+    );
     const recorded = await deps.store.recordEvaluation(posture, {
       sourceEventId: options.sourceEventId,
       minAlertSeverity: deps.minAlertSeverity,

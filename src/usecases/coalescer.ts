@@ -63,7 +63,8 @@ export class Coalescer<TRequest, TResult> {
     options: CoalescerOptions = {},
   ) {
     const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
-    if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`windowMs must be a non-negative number, got ${windowMs}`);
+    if (!Number.isFinite(windowMs) || windowMs < 0)
+      throw new RangeError(`windowMs must be a non-negative number, got ${windowMs}`);
     this.windowMs = windowMs;
     this.timer = options.timer ?? systemTimer;
   }

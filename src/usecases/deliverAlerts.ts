@@ -18,7 +18,13 @@
  *   warning is logged, so the outbox does not grow forever; the API still shows them and that
  *   nobody was told. (Locally the console channel is always configured.)
  */
-import { SEVERITIES, type Alert, type AlertDelivery, type ChannelName, type ChannelState } from '../core/model';
+import {
+  SEVERITIES,
+  type Alert,
+  type AlertDelivery,
+  type ChannelName,
+  type ChannelState,
+} from '../core/model';
 import type { Clock, Notifier, OutboxAlert, PostureStore } from '../core/ports';
 
 export interface DeliverDeps {
@@ -73,7 +79,10 @@ type Outcome = { ok: true } | { ok: false; error: string };
  */
 const inFlight = new WeakMap<PostureStore, Promise<unknown>>();
 
-export async function deliverPendingAlerts(deps: DeliverDeps, options: DeliverOptions): Promise<AlertDelivery[]> {
+export async function deliverPendingAlerts(
+  deps: DeliverDeps,
+  options: DeliverOptions,
+): Promise<AlertDelivery[]> {
   const previous = inFlight.get(deps.store) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => deliver(deps, options));
   inFlight.set(deps.store, run);
@@ -91,7 +100,8 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
   const claimLeaseMs = Math.max(1, options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
   const timeoutMs = Math.max(1, options.channelTimeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS);
   const now = deps.clock.now();
-  const isDue = (row: OutboxAlert) => row.attempts === 0 || !(now.getTime() - Date.parse(row.updatedAt) < retryAfterMs);
+  const isDue = (row: OutboxAlert) =>
+    row.attempts === 0 || !(now.getTime() - Date.parse(row.updatedAt) < retryAfterMs);
 
   const pending = await deps.store.listAlerts({ state: 'pending' });
   const candidates = pending
@@ -104,7 +114,9 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
   if (due.length === 0) return [];
 
   const notifiers = uniqueChannels(deps.notifiers);
-  const outcomes = new Map<string, Map<ChannelName, Outcome>>(due.map((row) => [row.alert.dedupeKey, new Map()]));
+  const outcomes = new Map<string, Map<ChannelName, Outcome>>(
+    due.map((row) => [row.alert.dedupeKey, new Map()]),
+  );
 
   if (notifiers.length === 0) {
     log(
@@ -116,18 +128,30 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
   for (const notifier of notifiers) {
     const targets = due.filter((row) => row.channels[notifier.channel] !== 'sent');
     if (targets.length === 0) continue;
-    const record = (row: OutboxAlert, outcome: Outcome) => outcomes.get(row.alert.dedupeKey)?.set(notifier.channel, outcome);
+    const record = (row: OutboxAlert, outcome: Outcome) =>
+      outcomes.get(row.alert.dedupeKey)?.set(notifier.channel, outcome);
     if (options.digest) {
-      const outcome = await attempt(notifier, targets.map((row) => row.alert), true, timeoutMs);
+      const outcome = await attempt(
+        notifier,
+        targets.map((row) => row.alert),
+        true,
+        timeoutMs,
+      );
       for (const row of targets) record(row, outcome);
-      if (!outcome.ok) log(`alerts: ${notifier.channel} failed for a digest of ${targets.length} alert(s): ${outcome.error}`);
+      if (!outcome.ok)
+        log(
+          `alerts: ${notifier.channel} failed for a digest of ${targets.length} alert(s): ${outcome.error}`,
+        );
       continue;
     }
     let consecutiveFailures = 0;
     let lastError = '';
     for (const row of targets) {
       if (consecutiveFailures >= CONSECUTIVE_FAILURES_TO_PAUSE_CHANNEL) {
-        record(row, { ok: false, error: `not attempted in this run after ${consecutiveFailures} failures in a row (${lastError})` });
+        record(row, {
+          ok: false,
+          error: `not attempted in this run after ${consecutiveFailures} failures in a row (${lastError})`,
+        });
         continue;
       }
       const outcome = await attempt(notifier, [row.alert], false, timeoutMs);
@@ -137,7 +161,9 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
       } else {
         consecutiveFailures += 1;
         lastError = outcome.error;
-        log(`alerts: ${notifier.channel} failed for alert ${row.alert.dedupeKey}: ${outcome.error}`);
+        log(
+          `alerts: ${notifier.channel} failed for alert ${row.alert.dedupeKey}: ${outcome.error}`,
+        );
       }
     }
   }
@@ -154,7 +180,9 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
       else if (outcome) {
         channels[channel] = 'failed';
         // Notifiers name themselves (`teams: …`); others get the channel name in front.
-        errors.push(outcome.error.startsWith(`${channel}:`) ? outcome.error : `${channel}: ${outcome.error}`);
+        errors.push(
+          outcome.error.startsWith(`${channel}:`) ? outcome.error : `${channel}: ${outcome.error}`,
+        );
       } else if (!configured.includes(channel) && channels[channel] !== 'sent') {
         // Not configured (now): nobody was told through it, and nobody will be.
         channels[channel] = 'skipped';
@@ -162,17 +190,32 @@ async function deliver(deps: DeliverDeps, options: DeliverOptions): Promise<Aler
     }
     const attempts = row.attempts + 1;
     const everyChannelSent = configured.every((channel) => channels[channel] === 'sent');
-    const state: OutboxAlert['state'] = everyChannelSent ? 'sent' : attempts >= maxAttempts ? 'failed' : 'pending';
+    const state: OutboxAlert['state'] = everyChannelSent
+      ? 'sent'
+      : attempts >= maxAttempts
+        ? 'failed'
+        : 'pending';
     // Recording the attempt releases the claim: a row left pending is retried by the next due run.
-    const update: Partial<OutboxAlert> = { state, attempts, channels, updatedAt: now.toISOString(), claimedUntil: undefined };
+    const update: Partial<OutboxAlert> = {
+      state,
+      attempts,
+      channels,
+      updatedAt: now.toISOString(),
+      claimedUntil: undefined,
+    };
     if (errors.length) update.lastError = errors.join('; ').slice(0, MAX_ERROR_CHARS);
-    if (state === 'failed') log(`alerts: alert ${row.alert.dedupeKey} marked failed after ${attempts} attempt(s): ${update.lastError ?? ''}`);
+    if (state === 'failed')
+      log(
+        `alerts: alert ${row.alert.dedupeKey} marked failed after ${attempts} attempt(s): ${update.lastError ?? ''}`,
+      );
     try {
       await deps.store.updateAlert(row.alert.clusterId, row.alert.dedupeKey, update);
     } catch (error) {
       // What was sent stays sent; the row stays pending and the next run may repeat the
       // channels recorded here. Better a duplicate than a lost alert.
-      log(`alerts: could not record the delivery of alert ${row.alert.dedupeKey}: ${(error as Error)?.message ?? String(error)}`);
+      log(
+        `alerts: could not record the delivery of alert ${row.alert.dedupeKey}: ${(error as Error)?.message ?? String(error)}`,
+      );
     }
     deliveries.push({ dedupeKey: row.alert.dedupeKey, severity: row.alert.severity, channels });
   }
@@ -196,20 +239,33 @@ async function claimDue(
 ): Promise<OutboxAlert[]> {
   const claimed: OutboxAlert[] = [];
   for (const row of candidates) {
-    const current = await store.claimAlert(row.alert.clusterId, row.alert.dedupeKey, options.leaseMs, options.now);
+    const current = await store.claimAlert(
+      row.alert.clusterId,
+      row.alert.dedupeKey,
+      options.leaseMs,
+      options.now,
+    );
     if (!current) continue;
     if (options.isDue(current)) {
       claimed.push(current);
       continue;
     }
     // Give it back untouched (its updatedAt times the retry) rather than hold it for the lease.
-    await store.updateAlert(row.alert.clusterId, row.alert.dedupeKey, { updatedAt: current.updatedAt, claimedUntil: undefined });
+    await store.updateAlert(row.alert.clusterId, row.alert.dedupeKey, {
+      updatedAt: current.updatedAt,
+      claimedUntil: undefined,
+    });
   }
   return claimed;
 }
 
 /** One channel call, aborted (and failed) after `timeoutMs`. */
-async function attempt(notifier: Notifier, alerts: Alert[], digest: boolean, timeoutMs: number): Promise<Outcome> {
+async function attempt(
+  notifier: Notifier,
+  alerts: Alert[],
+  digest: boolean,
+  timeoutMs: number,
+): Promise<Outcome> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -231,7 +287,13 @@ async function attempt(notifier: Notifier, alerts: Alert[], digest: boolean, tim
 }
 
 function isDeliverable(row: OutboxAlert, log: (line: string) => void): boolean {
-  if (row?.alert && typeof row.alert.clusterId === 'string' && typeof row.alert.dedupeKey === 'string' && row.alert.dedupeKey) return true;
+  if (
+    row?.alert &&
+    typeof row.alert.clusterId === 'string' &&
+    typeof row.alert.dedupeKey === 'string' &&
+    row.alert.dedupeKey
+  )
+    return true;
   log('alerts: an outbox row without a cluster id or dedupe key was ignored');
   return false;
 }

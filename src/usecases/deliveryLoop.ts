@@ -37,7 +37,9 @@ export function startDeliveryLoop(
         await run();
       } catch (error) {
         // The rows stay pending; the next run tries again.
-        options.log(`alerts: delivery run failed: ${error instanceof Error ? error.message : String(error)}`);
+        options.log(
+          `alerts: delivery run failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     })().finally(() => {
       running = undefined;

@@ -9,12 +9,21 @@
  */
 import { privilegedGroupIds } from '../core/groupMembers';
 import type { DirectoryPrincipal, Estate } from '../core/model';
-import { mappedEstateSource, type EstateSource, type GroupMemberDirectory, type PrincipalDirectory } from '../core/ports';
+import {
+  mappedEstateSource,
+  type EstateSource,
+  type GroupMemberDirectory,
+  type PrincipalDirectory,
+} from '../core/ports';
 import { applyDirectory, directoryIndex, principalIdsOf, principalKey } from '../core/principals';
 
 export type LiveDirectory = PrincipalDirectory & Partial<GroupMemberDirectory>;
 
-export function withDirectory(source: EstateSource, directory: LiveDirectory, log?: (line: string) => void): EstateSource {
+export function withDirectory(
+  source: EstateSource,
+  directory: LiveDirectory,
+  log?: (line: string) => void,
+): EstateSource {
   return mappedEstateSource(source, (estate) => nameEstate(estate, directory, log));
 }
 
@@ -28,7 +37,11 @@ function messageOf(error: unknown): string {
  * group. A lookup that fails leaves the estate unnamed with a `directory` failure; a member
  * listing that fails leaves that membership unknown (the group is listed as a group).
  */
-export async function nameEstate(estate: Estate, directory: LiveDirectory, log?: (line: string) => void): Promise<Estate> {
+export async function nameEstate(
+  estate: Estate,
+  directory: LiveDirectory,
+  log?: (line: string) => void,
+): Promise<Estate> {
   if (estate.directory) return estate;
   const ids = principalIdsOf({ roleAssignments: estate.roleAssignments });
   const known = new Set(ids.map(principalKey));
@@ -47,11 +60,23 @@ export async function nameEstate(estate: Estate, directory: LiveDirectory, log?:
   } catch (error) {
     const message = `${directory.name} could not be read: ${messageOf(error)}`;
     log?.(`directory: ${message}`);
-    return { ...estate, failures: [...estate.failures, { subscriptionId: '*', part: 'directory', message }] };
+    return {
+      ...estate,
+      failures: [...estate.failures, { subscriptionId: '*', part: 'directory', message }],
+    };
   }
-  const named = applyDirectory({ ...estate, directory: { source: directory.name, principals, complete: true } });
+  const named = applyDirectory({
+    ...estate,
+    directory: { source: directory.name, principals, complete: true },
+  });
   if (!directory.transitiveUsers) return named;
-  return expandGroups(estate, named, principals, directory as PrincipalDirectory & GroupMemberDirectory, log);
+  return expandGroups(
+    estate,
+    named,
+    principals,
+    directory as PrincipalDirectory & GroupMemberDirectory,
+    log,
+  );
 }
 
 /** One member listing per group with a cluster-admin path (or admin group) that the directory knows as a group. */
@@ -65,7 +90,10 @@ async function expandGroups(
   const byId = directoryIndex({ source: directory.name, principals, complete: true });
   const groups = privilegedGroupIds(named)
     .map((id) => byId.get(principalKey(id)))
-    .filter((p): p is DirectoryPrincipal => p !== undefined && (p.principalType ?? '').toLowerCase() === 'group');
+    .filter(
+      (p): p is DirectoryPrincipal =>
+        p !== undefined && (p.principalType ?? '').toLowerCase() === 'group',
+    );
   if (groups.length === 0) return named;
   const expanded = new Map<string, DirectoryPrincipal>();
   const users = new Map<string, DirectoryPrincipal>();
@@ -76,7 +104,8 @@ async function expandGroups(
       const entry: DirectoryPrincipal = { ...group, members: listing.users.map((u) => u.id) };
       if (!listing.complete) entry.memberCount = listing.count;
       expanded.set(principalKey(group.id), entry);
-      for (const u of listing.users) if (!byId.has(principalKey(u.id))) users.set(principalKey(u.id), u);
+      for (const u of listing.users)
+        if (!byId.has(principalKey(u.id))) users.set(principalKey(u.id), u);
     } catch (error) {
       // One line for the run: a missing permission refuses every group alike.
       const message = `${directory.name} could not list group members (groups are shown as groups): ${messageOf(error)}`;
@@ -87,5 +116,9 @@ async function expandGroups(
   }
   const withMembers = principals.map((p) => expanded.get(principalKey(p.id)) ?? p);
   withMembers.push(...users.values());
-  return applyDirectory({ ...estate, failures, directory: { source: directory.name, principals: withMembers, complete: true } });
+  return applyDirectory({
+    ...estate,
+    failures,
+    directory: { source: directory.name, principals: withMembers, complete: true },
+  });
 }

@@ -5,7 +5,15 @@
  */
 import { parse, stringify } from 'yaml';
 import { InputError } from '../core/errors';
-import { EXEMPTION_WARNING_DAYS, exemptionCovers, exemptionState, expiringSoon, validateExemption, type Exemption, type ExemptionState } from '../core/exemptions';
+import {
+  EXEMPTION_WARNING_DAYS,
+  exemptionCovers,
+  exemptionState,
+  expiringSoon,
+  validateExemption,
+  type Exemption,
+  type ExemptionState,
+} from '../core/exemptions';
 import type { Alert } from '../core/model';
 import type { Clock, ExemptionStore, Notifier } from '../core/ports';
 
@@ -17,26 +25,60 @@ export interface ExemptionDeps {
 }
 
 /** Fields a person writes; two entries with the same values are the same exemption. */
-const CONTENT_FIELDS = ['id', 'checkId', 'scope', 'principalIds', 'reason', 'owner', 'ticket', 'expiresOn'] as const;
+const CONTENT_FIELDS = [
+  'id',
+  'checkId',
+  'scope',
+  'principalIds',
+  'reason',
+  'owner',
+  'ticket',
+  'expiresOn',
+] as const;
 
 function sameContent(a: Exemption, b: Exemption): boolean {
-  return CONTENT_FIELDS.every((field) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null));
+  return CONTENT_FIELDS.every(
+    (field) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null),
+  );
 }
 
-export async function addExemption(deps: ExemptionDeps, input: unknown, by: string): Promise<Exemption> {
+export async function addExemption(
+  deps: ExemptionDeps,
+  input: unknown,
+  by: string,
+): Promise<Exemption> {
   const now = deps.clock.now();
   const exemption = validateExemption(input, { now, checkIds: deps.checkIds });
-  if (exemption.createdAt || exemption.revokedAt) throw new InputError(`exemption ${JSON.stringify(exemption.id)}: createdAt and revokedAt are set by the auditor`);
+  if (exemption.createdAt || exemption.revokedAt)
+    throw new InputError(
+      `exemption ${JSON.stringify(exemption.id)}: createdAt and revokedAt are set by the auditor`,
+    );
   const stored: Exemption = { ...exemption, createdBy: by, createdAt: now.toISOString() };
   return deps.store.insert(stored, { action: 'created', by, at: now.toISOString() });
 }
 
-export async function revokeExemption(deps: ExemptionDeps, id: string, by: string, reason?: string): Promise<Exemption> {
+export async function revokeExemption(
+  deps: ExemptionDeps,
+  id: string,
+  by: string,
+  reason?: string,
+): Promise<Exemption> {
   const now = deps.clock.now().toISOString();
   return deps.store.update(id, (current) => {
-    if (current.revokedAt) throw new InputError(`exemption ${JSON.stringify(id)} was already revoked at ${current.revokedAt} by ${current.revokedBy ?? 'unknown'}`);
-    const exemption: Exemption = { ...current, revokedAt: now, revokedBy: by, ...(reason ? { revokeReason: reason } : {}) };
-    return { exemption, change: { action: 'revoked', by, at: now, ...(reason ? { detail: reason } : {}) } };
+    if (current.revokedAt)
+      throw new InputError(
+        `exemption ${JSON.stringify(id)} was already revoked at ${current.revokedAt} by ${current.revokedBy ?? 'unknown'}`,
+      );
+    const exemption: Exemption = {
+      ...current,
+      revokedAt: now,
+      revokedBy: by,
+      ...(reason ? { revokeReason: reason } : {}),
+    };
+    return {
+      exemption,
+      change: { action: 'revoked', by, at: now, ...(reason ? { detail: reason } : {}) },
+    };
   });
 }
 
@@ -50,31 +92,55 @@ export interface ExemptionListFilter {
 
 export type ListedExemption = Exemption & { state: ExemptionState };
 
-export async function listExemptions(deps: ExemptionDeps, filter: ExemptionListFilter = {}): Promise<ListedExemption[]> {
+export async function listExemptions(
+  deps: ExemptionDeps,
+  filter: ExemptionListFilter = {},
+): Promise<ListedExemption[]> {
   const now = deps.clock.now();
-  const until = filter.expiringWithinDays !== undefined ? now.getTime() + filter.expiringWithinDays * 24 * 3600 * 1000 : undefined;
+  const until =
+    filter.expiringWithinDays !== undefined
+      ? now.getTime() + filter.expiringWithinDays * 24 * 3600 * 1000
+      : undefined;
   return (await deps.store.list())
     .map((e) => ({ ...e, state: exemptionState(e, now) }))
     .filter((e) => filter.all || e.state === 'active')
     .filter((e) => !filter.checkId || e.checkId === filter.checkId)
     .filter((e) => !filter.clusterId || exemptionCovers(e, filter.clusterId))
-    .filter((e) => until === undefined || (e.state === 'active' && new Date(e.expiresOn).getTime() <= until));
+    .filter(
+      (e) =>
+        until === undefined || (e.state === 'active' && new Date(e.expiresOn).getTime() <= until),
+    );
 }
 
 /** The HTTP listing: query values validated here (an unknown name is refused, never ignored). */
-export async function listExemptionsQuery(deps: ExemptionDeps, query: Record<string, string | undefined>): Promise<ListedExemption[]> {
+export async function listExemptionsQuery(
+  deps: ExemptionDeps,
+  query: Record<string, string | undefined>,
+): Promise<ListedExemption[]> {
   const allowed = ['clusterId', 'checkId', 'expiringWithinDays', 'all', 'code'];
   for (const name of Object.keys(query)) {
-    if (!allowed.includes(name)) throw new InputError(`unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: clusterId, checkId, expiringWithinDays, all)`);
+    if (!allowed.includes(name))
+      throw new InputError(
+        `unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: clusterId, checkId, expiringWithinDays, all)`,
+      );
   }
   const days = query.expiringWithinDays;
-  if (days !== undefined && (!/^\d{1,3}$/.test(days) || Number(days) > 365)) throw new InputError('expiringWithinDays must be a whole number of days from 0 to 365');
-  if (query.all !== undefined && query.all !== 'true' && query.all !== 'false') throw new InputError('all must be true or false');
-  return listExemptions(deps, { clusterId: query.clusterId, checkId: query.checkId, expiringWithinDays: days === undefined ? undefined : Number(days), all: query.all === 'true' });
+  if (days !== undefined && (!/^\d{1,3}$/.test(days) || Number(days) > 365))
+    throw new InputError('expiringWithinDays must be a whole number of days from 0 to 365');
+  if (query.all !== undefined && query.all !== 'true' && query.all !== 'false')
+    throw new InputError('all must be true or false');
+  return listExemptions(deps, {
+    clusterId: query.clusterId,
+    checkId: query.checkId,
+    expiringWithinDays: days === undefined ? undefined : Number(days),
+    all: query.all === 'true',
+  });
 }
 
 /** Active exemptions, for evaluations. */
-export async function activeExemptions(deps: Pick<ExemptionDeps, 'store' | 'clock'>): Promise<Exemption[]> {
+export async function activeExemptions(
+  deps: Pick<ExemptionDeps, 'store' | 'clock'>,
+): Promise<Exemption[]> {
   const now = deps.clock.now();
   return (await deps.store.list()).filter((e) => exemptionState(e, now) === 'active');
 }
@@ -83,7 +149,14 @@ export async function activeExemptions(deps: Pick<ExemptionDeps, 'store' | 'cloc
 export async function exportExemptions(deps: ExemptionDeps): Promise<string> {
   const exemptions = (await deps.store.list()).map((e) => {
     const entry: Record<string, unknown> = {};
-    for (const field of [...CONTENT_FIELDS, 'createdBy', 'createdAt', 'revokedAt', 'revokedBy', 'revokeReason'] as const) {
+    for (const field of [
+      ...CONTENT_FIELDS,
+      'createdBy',
+      'createdAt',
+      'revokedAt',
+      'revokedBy',
+      'revokeReason',
+    ] as const) {
       if (e[field] !== undefined) entry[field] = e[field];
     }
     return entry;
@@ -115,7 +188,11 @@ export interface ImportPlan {
  * entry identical to the stored one left alone (even after it expired, so an exported file always
  * re-imports). Everything is validated first; `dryRun` returns the plan without writing.
  */
-export async function importExemptions(deps: ExemptionDeps, text: string, options: { where: string; by: string; dryRun?: boolean }): Promise<ImportPlan> {
+export async function importExemptions(
+  deps: ExemptionDeps,
+  text: string,
+  options: { where: string; by: string; dryRun?: boolean },
+): Promise<ImportPlan> {
   const now = deps.clock.now();
   const entries = parseExemptionsFile(text, options.where);
   const stored = new Map((await deps.store.list()).map((e) => [e.id, e]));
@@ -126,15 +203,26 @@ export async function importExemptions(deps: ExemptionDeps, text: string, option
     const where = `${options.where} entry ${index + 1}`;
     const id = (entry as { id?: unknown })?.id;
     const existing = typeof id === 'string' ? stored.get(id) : undefined;
-    const candidate = validateExemption(entry, { now, checkIds: deps.checkIds, allowPastExpiry: existing !== undefined }, where);
-    if (seen.has(candidate.id)) throw new InputError(`${where} ${JSON.stringify(candidate.id)}: id is duplicated in the file`);
+    const candidate = validateExemption(
+      entry,
+      { now, checkIds: deps.checkIds, allowPastExpiry: existing !== undefined },
+      where,
+    );
+    if (seen.has(candidate.id))
+      throw new InputError(
+        `${where} ${JSON.stringify(candidate.id)}: id is duplicated in the file`,
+      );
     seen.add(candidate.id);
     if (existing && sameContent(existing, candidate)) {
       plan.unchanged.push(candidate.id);
       return;
     }
-    if (existing?.revokedAt) throw new InputError(`${where} ${JSON.stringify(candidate.id)}: id was revoked; give the new exemption a new id`);
-    if (existing && new Date(candidate.expiresOn) <= now) throw new InputError(`${where} ${JSON.stringify(candidate.id)}: expiresOn is in the past`);
+    if (existing?.revokedAt)
+      throw new InputError(
+        `${where} ${JSON.stringify(candidate.id)}: id was revoked; give the new exemption a new id`,
+      );
+    if (existing && new Date(candidate.expiresOn) <= now)
+      throw new InputError(`${where} ${JSON.stringify(candidate.id)}: expiresOn is in the past`);
     (existing ? plan.updated : plan.created).push(candidate.id);
     writes.push({ kind: existing ? 'update' : 'create', exemption: candidate });
   });
@@ -142,10 +230,17 @@ export async function importExemptions(deps: ExemptionDeps, text: string, option
   const at = now.toISOString();
   for (const write of writes) {
     if (write.kind === 'create') {
-      await deps.store.insert({ ...write.exemption, createdBy: options.by, createdAt: at }, { action: 'created', by: options.by, at, detail: `imported from ${options.where}` });
+      await deps.store.insert(
+        { ...write.exemption, createdBy: options.by, createdAt: at },
+        { action: 'created', by: options.by, at, detail: `imported from ${options.where}` },
+      );
     } else {
       await deps.store.update(write.exemption.id, (current) => ({
-        exemption: { ...write.exemption, createdBy: current.createdBy, createdAt: current.createdAt },
+        exemption: {
+          ...write.exemption,
+          createdBy: current.createdBy,
+          createdAt: current.createdAt,
+        },
         change: { action: 'updated', by: options.by, at, detail: `imported from ${options.where}` },
       }));
     }
@@ -154,12 +249,21 @@ export async function importExemptions(deps: ExemptionDeps, text: string, option
 }
 
 /** Records `expired` in the history of each exemption that passed its expiry (once each). */
-export async function recordExpiries(deps: Pick<ExemptionDeps, 'store' | 'clock'>): Promise<string[]> {
+export async function recordExpiries(
+  deps: Pick<ExemptionDeps, 'store' | 'clock'>,
+): Promise<string[]> {
   const now = deps.clock.now();
-  const expired = (await deps.store.list()).filter((e) => exemptionState(e, now) === 'expired' && !e.expiredRecordedAt);
+  const expired = (await deps.store.list()).filter(
+    (e) => exemptionState(e, now) === 'expired' && !e.expiredRecordedAt,
+  );
   for (const e of expired) {
     await deps.store.update(e.id, (current) =>
-      current.expiredRecordedAt ? undefined : { exemption: { ...current, expiredRecordedAt: now.toISOString() }, change: { action: 'expired', by: 'auditor', at: now.toISOString() } },
+      current.expiredRecordedAt
+        ? undefined
+        : {
+            exemption: { ...current, expiredRecordedAt: now.toISOString() },
+            change: { action: 'expired', by: 'auditor', at: now.toISOString() },
+          },
     );
   }
   return expired.map((e) => e.id);
@@ -169,20 +273,34 @@ export async function recordExpiries(deps: Pick<ExemptionDeps, 'store' | 'clock'
  * The nightly run's part: record the expiries, and send every channel one reminder listing the
  * exemptions that expire within 14 days (their findings will count, and page, again).
  */
-export async function nightlyExemptionDuties(deps: Pick<ExemptionDeps, 'store' | 'clock'> & { notifiers?: Notifier[]; log?: (line: string) => void }): Promise<Exemption[]> {
+export async function nightlyExemptionDuties(
+  deps: Pick<ExemptionDeps, 'store' | 'clock'> & {
+    notifiers?: Notifier[];
+    log?: (line: string) => void;
+  },
+): Promise<Exemption[]> {
   await recordExpiries(deps);
   const now = deps.clock.now();
   const soon = expiringSoon(await deps.store.list(), now);
   if (soon.length === 0 || !deps.notifiers?.length) return soon;
   const reminder = expiringReminder(soon, now);
   for (const notifier of deps.notifiers) {
-    await notifier.send([reminder], { digest: true }).catch((error: unknown) => deps.log?.(`exemptions: the ${notifier.channel} reminder failed: ${error instanceof Error ? error.message : String(error)}`));
+    await notifier
+      .send([reminder], { digest: true })
+      .catch((error: unknown) =>
+        deps.log?.(
+          `exemptions: the ${notifier.channel} reminder failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
   }
   return soon;
 }
 
 export function expiringReminder(soon: readonly Exemption[], now: Date): Alert {
-  const lines = soon.map((e) => `${e.id}: ${e.checkId} at ${e.scope}${e.principalIds ? ` for ${e.principalIds.join(', ')}` : ''}, owner ${e.owner}, expires ${e.expiresOn} (${e.reason})`);
+  const lines = soon.map(
+    (e) =>
+      `${e.id}: ${e.checkId} at ${e.scope}${e.principalIds ? ` for ${e.principalIds.join(', ')}` : ''}, owner ${e.owner}, expires ${e.expiresOn} (${e.reason})`,
+  );
   return {
     dedupeKey: `exemptions-expiring|${now.toISOString().slice(0, 10)}`,
     clusterId: '',

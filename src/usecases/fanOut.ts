@@ -33,10 +33,19 @@ export function parseSubscriptionMessage(message: unknown): { subscriptionId: st
       throw new InputError('audit queue message is not JSON');
     }
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { subscriptionId?: unknown }).subscriptionId !== 'string') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { subscriptionId?: unknown }).subscriptionId !== 'string'
+  ) {
     throw new InputError('audit queue message has no "subscriptionId" string');
   }
-  return { subscriptionId: validateSubscriptionId((value as { subscriptionId: string }).subscriptionId, 'audit queue message subscriptionId') };
+  return {
+    subscriptionId: validateSubscriptionId(
+      (value as { subscriptionId: string }).subscriptionId,
+      'audit queue message subscriptionId',
+    ),
+  };
 }
 
 export interface NightlyDeps extends AuditDeps {
@@ -52,7 +61,13 @@ export interface NightlyDeps extends AuditDeps {
 export async function runNightlyAudit(deps: NightlyDeps): Promise<string> {
   const now = deps.clock.now();
   await deps.store.purgeExpired(now, deps.historyDays);
-  if (deps.exemptionStore) await nightlyExemptionDuties({ store: deps.exemptionStore, clock: deps.clock, notifiers: deps.notifiers, log: deps.log });
+  if (deps.exemptionStore)
+    await nightlyExemptionDuties({
+      store: deps.exemptionStore,
+      clock: deps.clock,
+      notifiers: deps.notifiers,
+      log: deps.log,
+    });
   const watched = await deps.source.watchedSubscriptions();
   if (deps.queue && watched.length > (deps.fanOutThreshold ?? FAN_OUT_THRESHOLD)) {
     await deps.queue.enqueue(watched);
@@ -62,8 +77,14 @@ export async function runNightlyAudit(deps: NightlyDeps): Promise<string> {
   return `nightly audit: ${summaryLine(report.summary.clusters, report.summary.failing, failures.length)}`;
 }
 
-export async function runSubscriptionAudit(deps: AuditDeps & { store: PostureStore }, subscriptionId: string): Promise<string> {
-  const { report, failures } = await runAudit(deps, { subscriptionIds: [subscriptionId], digest: true });
+export async function runSubscriptionAudit(
+  deps: AuditDeps & { store: PostureStore },
+  subscriptionId: string,
+): Promise<string> {
+  const { report, failures } = await runAudit(deps, {
+    subscriptionIds: [subscriptionId],
+    digest: true,
+  });
   return `subscription ${subscriptionId}: ${summaryLine(report.summary.clusters, report.summary.failing, failures.length)}`;
 }
 

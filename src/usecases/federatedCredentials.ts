@@ -12,7 +12,12 @@
  */
 import { clustersTrustedBy, issuerKey, postureLinksIdentity } from '../core/federation';
 import type { Estate } from '../core/model';
-import type { ApplicationCredentials, EstateSource, ManagedIdentityCredentials, PostureStore } from '../core/ports';
+import type {
+  ApplicationCredentials,
+  EstateSource,
+  ManagedIdentityCredentials,
+  PostureStore,
+} from '../core/ports';
 
 export interface FederationReaders {
   managedIdentities: ManagedIdentityCredentials;
@@ -24,7 +29,10 @@ export interface FederationReaders {
 export const APPLICATIONS_NOT_READ =
   'app registrations were not read (AUDIT_DIRECTORY=none); set AUDIT_DIRECTORY=graph to include their federated credentials';
 
-export function withFederatedCredentials(source: EstateSource, readers: FederationReaders): EstateSource {
+export function withFederatedCredentials(
+  source: EstateSource,
+  readers: FederationReaders,
+): EstateSource {
   return {
     kind: source.kind,
     watchedSubscriptions: () => source.watchedSubscriptions(),
@@ -33,7 +41,9 @@ export function withFederatedCredentials(source: EstateSource, readers: Federati
       // An event said these identities' credentials changed: what was read of them is stale.
       for (const id of filter?.changedIdentities ?? []) readers.managedIdentities.invalidate(id);
       const estate = await source.readEstate(filter);
-      return estate.federatedCredentials !== undefined ? estate : addFederatedCredentials(estate, await source.watchedSubscriptions(), readers);
+      return estate.federatedCredentials !== undefined
+        ? estate
+        : addFederatedCredentials(estate, await source.watchedSubscriptions(), readers);
     },
   };
 }
@@ -48,7 +58,11 @@ export function clusterIssuers(estate: Pick<Estate, 'clusters'>): string[] {
   return [...byKey.values()];
 }
 
-export async function addFederatedCredentials(estate: Estate, watched: readonly string[], readers: FederationReaders): Promise<Estate> {
+export async function addFederatedCredentials(
+  estate: Estate,
+  watched: readonly string[],
+  readers: FederationReaders,
+): Promise<Estate> {
   const issuers = clusterIssuers(estate);
   if (issuers.length === 0) return { ...estate, federatedCredentials: [] };
   const managed = await readers.managedIdentities.read(watched);
@@ -86,11 +100,13 @@ export async function clustersOfFederations<T extends { identityId: string }>(
   for (const clusterId of await store.knownClusterIds()) {
     const posture = await store.getPosture(clusterId);
     if (!posture) continue;
-    for (const f of federations) if (postureLinksIdentity(posture, f.identityId)) linked.get(f)!.push(clusterId);
+    for (const f of federations)
+      if (postureLinksIdentity(posture, f.identityId)) linked.get(f)!.push(clusterId);
   }
   return federations.map((f) => {
     const seen = new Map<string, string>();
-    for (const id of [...clustersTrustedBy(estate, f.identityId), ...linked.get(f)!]) if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
+    for (const id of [...clustersTrustedBy(estate, f.identityId), ...linked.get(f)!])
+      if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
     return { ...f, clusterIds: [...seen.values()] };
   });
 }

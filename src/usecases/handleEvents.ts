@@ -56,7 +56,10 @@ export interface EventResult {
   regressions: EventRegression[];
 }
 
-export type EvaluateFn = (estate: Estate, options: { now: Date; clusterIds?: string[]; exemptions?: readonly Exemption[] }) => ClusterPosture[];
+export type EvaluateFn = (
+  estate: Estate,
+  options: { now: Date; clusterIds?: string[]; exemptions?: readonly Exemption[] },
+) => ClusterPosture[];
 
 export interface HandleEventsDeps {
   source: EstateSource;
@@ -116,12 +119,18 @@ export interface EvaluationCoalescer {
   submit(...requests: EvaluationRequest[]): Promise<EvaluationResult>;
 }
 
-type EvaluationDeps = Pick<HandleEventsDeps, 'source' | 'store' | 'evaluate' | 'clock' | 'log' | 'minAlertSeverity' | 'linkBase' | 'exemptions'>;
+type EvaluationDeps = Pick<
+  HandleEventsDeps,
+  'source' | 'store' | 'evaluate' | 'clock' | 'log' | 'minAlertSeverity' | 'linkBase' | 'exemptions'
+>;
 
 const key = (id: string) => normaliseScope(id);
 
 /** A coalescer of evaluations for a runtime to keep across invocations (default window 1500 ms). */
-export function createEvaluationCoalescer(deps: EvaluationDeps, options: CoalescerOptions = {}): Coalescer<EvaluationRequest, EvaluationResult> {
+export function createEvaluationCoalescer(
+  deps: EvaluationDeps,
+  options: CoalescerOptions = {},
+): Coalescer<EvaluationRequest, EvaluationResult> {
   return new Coalescer((requests) => evaluateRequests(deps, requests), options);
 }
 
@@ -129,23 +138,41 @@ export function createEvaluationCoalescer(deps: EvaluationDeps, options: Coalesc
  * Read the estate once for every request of a window, resolve role routes against it, evaluate
  * each affected cluster once, record each posture once.
  */
-export async function evaluateRequests(deps: EvaluationDeps, requests: EvaluationRequest[]): Promise<EvaluationResult> {
+export async function evaluateRequests(
+  deps: EvaluationDeps,
+  requests: EvaluationRequest[],
+): Promise<EvaluationResult> {
   const now = deps.clock.now();
-  const watched = new Set(requests.flatMap((r) => r.watchedSubscriptions.map((s) => s.toLowerCase())));
+  const watched = new Set(
+    requests.flatMap((r) => r.watchedSubscriptions.map((s) => s.toLowerCase())),
+  );
   const excluded = new Set(requests.flatMap((r) => r.excludedClusterIds.map(key)));
   const federations = requests.flatMap((r) => r.federations ?? []);
   const needsEveryWatched = requests.some((r) => r.roles.length > 0) || federations.length > 0;
-  const subscriptionIds = [...new Set(requests.flatMap((r) => r.subscriptionIds.map((s) => s.toLowerCase())))]
+  const subscriptionIds = [
+    ...new Set(requests.flatMap((r) => r.subscriptionIds.map((s) => s.toLowerCase()))),
+  ]
     .filter((s) => watched.has(s))
     .sort();
-  const result: EvaluationResult = { clusters: new Map(), roleClusters: new Map(), grantees: new Map(), failures: [] };
+  const result: EvaluationResult = {
+    clusters: new Map(),
+    roleClusters: new Map(),
+    grantees: new Map(),
+    failures: [],
+  };
   if (!needsEveryWatched && subscriptionIds.length === 0) return result;
 
-  const changedIdentities = federations.length > 0 ? { changedIdentities: federations.map((f) => f.identityId) } : {};
-  const estate = await deps.source.readEstate({ subscriptionIds: needsEveryWatched ? [...watched].sort() : subscriptionIds, ...changedIdentities });
+  const changedIdentities =
+    federations.length > 0 ? { changedIdentities: federations.map((f) => f.identityId) } : {};
+  const estate = await deps.source.readEstate({
+    subscriptionIds: needsEveryWatched ? [...watched].sort() : subscriptionIds,
+    ...changedIdentities,
+  });
   result.failures = estate.failures;
   for (const failure of estate.failures) {
-    deps.log?.(`source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`);
+    deps.log?.(
+      `source: could not read ${failure.part} of subscription ${failure.subscriptionId}: ${failure.message}`,
+    );
   }
 
   // Who wrote the grant a principal gained by: stored on its alert, in the posture's transaction.
@@ -162,7 +189,10 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
   for (const request of requests) {
     for (const role of request.roles) {
       const ids = clustersWithRole(estate, role.roleDefinitionGuid);
-      result.roleClusters.set(role.roleDefinitionGuid, ids.map(key).filter((k) => !excluded.has(k)));
+      result.roleClusters.set(
+        role.roleDefinitionGuid,
+        ids.map(key).filter((k) => !excluded.has(k)),
+      );
       for (const id of ids) want(id, role.eventId);
     }
     for (const grant of request.grants) {
@@ -172,14 +202,23 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
       grantedBy[principal.toLowerCase()] ??= grant.caller;
     }
   }
-  for (const { identityId, eventId, clusterIds } of federations.length ? await clustersOfFederations(deps.store, estate, federations) : []) {
-    result.roleClusters.set(key(identityId), clusterIds.map(key).filter((k) => !excluded.has(k)));
+  for (const { identityId, eventId, clusterIds } of federations.length
+    ? await clustersOfFederations(deps.store, estate, federations)
+    : []) {
+    result.roleClusters.set(
+      key(identityId),
+      clusterIds.map(key).filter((k) => !excluded.has(k)),
+    );
     for (const id of clusterIds) want(id, eventId);
   }
   if (wanted.size === 0) return result;
 
   const exemptions = deps.exemptions ? await deps.exemptions() : [];
-  const postures = deps.evaluate(estate, { now, clusterIds: [...wanted.values()].map((w) => w.clusterId), exemptions });
+  const postures = deps.evaluate(estate, {
+    now,
+    clusterIds: [...wanted.values()].map((w) => w.clusterId),
+    exemptions,
+  });
   for (const posture of postures) {
     const k = key(posture.id);
     const asked = wanted.get(k);
@@ -198,15 +237,26 @@ export async function evaluateRequests(deps: EvaluationDeps, requests: Evaluatio
   const missing = [...wanted.entries()].filter(([k]) => !result.clusters.has(k));
   if (missing.length > 0 && estate.failures.length > 0) {
     const unreadable = await recordUnreadableClusters(
-      { store: deps.store, clock: deps.clock, minAlertSeverity: deps.minAlertSeverity, linkBase: deps.linkBase },
+      {
+        store: deps.store,
+        clock: deps.clock,
+        minAlertSeverity: deps.minAlertSeverity,
+        linkBase: deps.linkBase,
+      },
       estate.failures,
       postures,
-      { clusterIds: missing.map(([, asked]) => asked.clusterId), sourceEventId: missing[0][1].eventId },
+      {
+        clusterIds: missing.map(([, asked]) => asked.clusterId),
+        sourceEventId: missing[0][1].eventId,
+      },
     );
     for (const posture of unreadable) {
       const k = key(posture.id);
       if (!wanted.has(k)) continue;
-      result.clusters.set(k, { posture, recorded: { baseline: false, regressions: posture.regressions ?? [], alerts: [] } });
+      result.clusters.set(k, {
+        posture,
+        recorded: { baseline: false, regressions: posture.regressions ?? [], alerts: [] },
+      });
     }
   }
   return result;
@@ -240,11 +290,16 @@ interface Routed {
   route: Exclude<Route, { kind: 'ignored' } | { kind: 'rejected' }>;
 }
 
-export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps): Promise<EventResult[]> {
+export async function handleArmEvents(
+  events: ArmEvent[],
+  deps: HandleEventsDeps,
+): Promise<EventResult[]> {
   if (events.length === 0) return [];
   const now = deps.clock.now();
   const log = deps.log ?? (() => undefined);
-  const watchedSubscriptions = (await deps.source.watchedSubscriptions()).map((s) => s.toLowerCase());
+  const watchedSubscriptions = (await deps.source.watchedSubscriptions()).map((s) =>
+    s.toLowerCase(),
+  );
   const knownClusterIds = await deps.store.knownClusterIds();
 
   const results: EventResult[] = [];
@@ -281,9 +336,11 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
   };
   for (const { event, route } of routed) {
     if (route.kind === 'evaluate') {
-      for (const clusterId of route.clusterIds) request.clusters.push({ clusterId, eventId: event.id });
+      for (const clusterId of route.clusterIds)
+        request.clusters.push({ clusterId, eventId: event.id });
       request.subscriptionIds.push(...route.subscriptionIds);
-      if (route.signal && route.roleAssignmentId) request.grants.push({ roleAssignmentId: route.roleAssignmentId, caller: event.caller });
+      if (route.signal && route.roleAssignmentId)
+        request.grants.push({ roleAssignmentId: route.roleAssignmentId, caller: event.caller });
     } else if (route.kind === 'evaluate-role') {
       request.roles.push({ roleDefinitionGuid: route.roleDefinitionGuid, eventId: event.id });
     } else if (route.kind === 'evaluate-federation') {
@@ -302,7 +359,10 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
 
   let evaluation: EvaluationResult | undefined;
   let failure: unknown;
-  const needsEvaluation = request.clusters.length > 0 || request.roles.length > 0 || (request.federations ?? []).length > 0;
+  const needsEvaluation =
+    request.clusters.length > 0 ||
+    request.roles.length > 0 ||
+    (request.federations ?? []).length > 0;
   if (needsEvaluation) {
     try {
       evaluation = deps.coalescer
@@ -328,7 +388,11 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
       case 'admin-credential': {
         const current = evaluation?.clusters.get(key(route.clusterId));
         if (current) describeEvaluated(result, [current]);
-        const localAccountsEnabled = await localAccountsState(deps.store, route.clusterId, current?.posture);
+        const localAccountsEnabled = await localAccountsState(
+          deps.store,
+          route.clusterId,
+          current?.posture,
+        );
         const signal: RealTimeSignal = {
           signal: 'admin-credential-retrieved',
           clusterId: current?.posture.id ?? route.clusterId,
@@ -349,11 +413,18 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
         const keys =
           route.kind === 'evaluate'
             ? route.clusterIds.map(key)
-            : (evaluation.roleClusters.get(route.kind === 'evaluate-role' ? route.roleDefinitionGuid : key(route.identityId)) ?? []);
-        const evaluated = keys.map((k) => evaluation!.clusters.get(k)).filter((c): c is EvaluatedCluster => c !== undefined);
+            : (evaluation.roleClusters.get(
+                route.kind === 'evaluate-role' ? route.roleDefinitionGuid : key(route.identityId),
+              ) ?? []);
+        const evaluated = keys
+          .map((k) => evaluation.clusters.get(k))
+          .filter((c): c is EvaluatedCluster => c !== undefined);
         describeEvaluated(result, evaluated);
         if (route.kind !== 'evaluate') {
-          const what = route.kind === 'evaluate-role' ? `an assignment of role definition ${route.roleDefinitionGuid}` : `an issuer a federated credential of ${route.identityId} trusts (or trusted)`;
+          const what =
+            route.kind === 'evaluate-role'
+              ? `an assignment of role definition ${route.roleDefinitionGuid}`
+              : `an issuer a federated credential of ${route.identityId} trusts (or trusted)`;
           if (keys.length === 0) {
             result.outcome = 'ignored';
             result.reason = `no cluster has ${what}`;
@@ -365,7 +436,9 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
         const notFound = keys.length - evaluated.length;
         result.reason =
           `re-evaluated ${plural(evaluated.length, 'cluster')}` +
-          (notFound ? `; ${plural(notFound, 'cluster')} not found in the current state (deleted, or not yet visible)` : '');
+          (notFound
+            ? `; ${plural(notFound, 'cluster')} not found in the current state (deleted, or not yet visible)`
+            : '');
         if (route.signal === 'privileged-role-granted' && route.roleAssignmentId) {
           const grantee = evaluation.grantees.get(key(route.roleAssignmentId));
           raisePrivilegedRoleGranted(event, result, evaluated, grantee);
@@ -392,7 +465,9 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
     const message = `re-evaluation for event(s) ${ids.join(', ') || routed.map((r) => r.event.id).join(', ')} failed: ${messageOf(failure)}`;
     log(message);
     if (failure instanceof InputError) throw failure;
-    const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).length > 0);
+    const unevaluated = routed.filter(
+      (r) => subscriptionsNeeded(r.route, watchedSubscriptions).length > 0,
+    );
     await markProcessed(deps.store, routed, unevaluated, now, messageOf(failure), log);
     if (failure instanceof DependencyError) throw failure;
     throw new DependencyError(message, 'source');
@@ -402,11 +477,21 @@ export async function handleArmEvents(events: ArmEvent[], deps: HandleEventsDeps
   // the retries, 5xx) leaves its clusters `error`: an event about them was not really
   // evaluated — a new Owner grant would go unnoticed until the nightly audit.
   const unread = unreadSubscriptions(evaluation?.failures ?? []);
-  const unevaluated = routed.filter((r) => subscriptionsNeeded(r.route, watchedSubscriptions).some((s) => unread.has(s) || unread.has('*')));
-  const why = describeUnread(evaluation?.failures ?? [], new Set(unevaluated.flatMap((r) => subscriptionsNeeded(r.route, watchedSubscriptions))));
+  const unevaluated = routed.filter((r) =>
+    subscriptionsNeeded(r.route, watchedSubscriptions).some(
+      (s) => unread.has(s) || unread.has('*'),
+    ),
+  );
+  const why = describeUnread(
+    evaluation?.failures ?? [],
+    new Set(unevaluated.flatMap((r) => subscriptionsNeeded(r.route, watchedSubscriptions))),
+  );
   await markProcessed(deps.store, routed, unevaluated, now, why, log);
   if (unevaluated.length > 0) {
-    throw new DependencyError(`event(s) ${unevaluated.map((r) => r.event.id).join(', ')} could not be evaluated: ${why}`, 'source');
+    throw new DependencyError(
+      `event(s) ${unevaluated.map((r) => r.event.id).join(', ')} could not be evaluated: ${why}`,
+      'source',
+    );
   }
   return results;
 }
@@ -465,16 +550,32 @@ async function confirmDelete(
 }
 
 /** Parts an evaluation cannot do without: an event needing them is not evaluated without them. */
-const ESSENTIAL_PARTS: ReadonlySet<SourceFailure['part']> = new Set(['clusters', 'roleAssignments']);
+const ESSENTIAL_PARTS: ReadonlySet<SourceFailure['part']> = new Set([
+  'clusters',
+  'roleAssignments',
+]);
 
 /** Lower-cased subscriptions (`*` = all) whose clusters or role assignments could not be read. */
 function unreadSubscriptions(failures: SourceFailure[]): Set<string> {
-  return new Set(failures.filter((f) => ESSENTIAL_PARTS.has(f.part)).map((f) => f.subscriptionId.toLowerCase()));
+  return new Set(
+    failures.filter((f) => ESSENTIAL_PARTS.has(f.part)).map((f) => f.subscriptionId.toLowerCase()),
+  );
 }
 
 function describeUnread(failures: SourceFailure[], subscriptions: Set<string>): string {
-  const relevant = failures.filter((f) => ESSENTIAL_PARTS.has(f.part) && (f.subscriptionId === '*' || subscriptions.has(f.subscriptionId.toLowerCase())));
-  return [...new Set(relevant.map((f) => `the ${f.part === 'clusters' ? 'clusters' : 'role assignments'} of subscription ${f.subscriptionId} could not be read: ${f.message}`))].join('; ');
+  const relevant = failures.filter(
+    (f) =>
+      ESSENTIAL_PARTS.has(f.part) &&
+      (f.subscriptionId === '*' || subscriptions.has(f.subscriptionId.toLowerCase())),
+  );
+  return [
+    ...new Set(
+      relevant.map(
+        (f) =>
+          `the ${f.part === 'clusters' ? 'clusters' : 'role assignments'} of subscription ${f.subscriptionId} could not be read: ${f.message}`,
+      ),
+    ),
+  ].join('; ');
 }
 
 /**
@@ -493,13 +594,18 @@ async function markProcessed(
   log: (line: string) => void,
 ): Promise<void> {
   const skipped = new Set(unevaluated.map((r) => r.event.id));
-  for (const { event } of unevaluated) log(`event ${event.id}: not evaluated (${why}); left unprocessed so that its redelivery is evaluated`);
+  for (const { event } of unevaluated)
+    log(
+      `event ${event.id}: not evaluated (${why}); left unprocessed so that its redelivery is evaluated`,
+    );
   for (const { event } of routed) {
     if (skipped.has(event.id)) continue;
     try {
       await store.markEventProcessed(event.id, at);
     } catch (error) {
-      log(`event ${event.id}: processed, but could not be marked so (${messageOf(error)}); a redelivery will be processed again without paging twice`);
+      log(
+        `event ${event.id}: processed, but could not be marked so (${messageOf(error)}); a redelivery will be processed again without paging twice`,
+      );
     }
   }
 }
@@ -507,7 +613,8 @@ async function markProcessed(
 function describeEvaluated(result: EventResult, evaluated: EvaluatedCluster[]): void {
   for (const { posture, recorded } of evaluated) {
     if (!result.clusters.includes(posture.id)) result.clusters.push(posture.id);
-    for (const regression of recorded.regressions) result.regressions.push({ clusterId: posture.id, ...regression });
+    for (const regression of recorded.regressions)
+      result.regressions.push({ clusterId: posture.id, ...regression });
   }
 }
 
@@ -516,10 +623,17 @@ function describeEvaluated(result: EventResult, evaluated: EvaluatedCluster[]): 
  * It pages ONCE: the store wrote the regression's alert with who granted it (`grantedBy`), in
  * the posture's transaction; here the signal is only reported.
  */
-function raisePrivilegedRoleGranted(event: ArmEvent, result: EventResult, evaluated: EvaluatedCluster[], grantee: string | undefined): void {
+function raisePrivilegedRoleGranted(
+  event: ArmEvent,
+  result: EventResult,
+  evaluated: EvaluatedCluster[],
+  grantee: string | undefined,
+): void {
   for (const { posture, recorded } of evaluated) {
     const gained = recorded.regressions.some(
-      (r) => r.kind === 'privilege-gained' && (grantee === undefined || (r.principalId ?? '').toLowerCase() === grantee.toLowerCase()),
+      (r) =>
+        r.kind === 'privilege-gained' &&
+        (grantee === undefined || (r.principalId ?? '').toLowerCase() === grantee.toLowerCase()),
     );
     if (!gained) continue;
     result.signals.push({
@@ -533,7 +647,11 @@ function raisePrivilegedRoleGranted(event: ArmEvent, result: EventResult, evalua
 }
 
 /** Whether local accounts are enabled: per the current posture, else the stored one, else unknown. */
-async function localAccountsState(store: PostureStore, clusterId: string, current: ClusterPosture | undefined): Promise<boolean | undefined> {
+async function localAccountsState(
+  store: PostureStore,
+  clusterId: string,
+  current: ClusterPosture | undefined,
+): Promise<boolean | undefined> {
   const fromPosture = (posture: ClusterPosture | undefined) => {
     const status = posture?.findings.find((f) => f.checkId === 'local-accounts-disabled')?.status;
     return status === 'fail' ? true : status === 'pass' ? false : undefined;
@@ -548,8 +666,14 @@ async function localAccountsState(store: PostureStore, clusterId: string, curren
 }
 
 function callerText(caller: Caller): string {
-  const who = caller.name ?? (caller.appId ? `application ${caller.appId}` : undefined) ?? (caller.objectId ? `object ${caller.objectId}` : 'an unknown caller');
-  const ids = [caller.objectId && caller.name ? `object id ${caller.objectId}` : undefined, caller.appId && caller.name ? `app id ${caller.appId}` : undefined]
+  const who =
+    caller.name ??
+    (caller.appId ? `application ${caller.appId}` : undefined) ??
+    (caller.objectId ? `object ${caller.objectId}` : 'an unknown caller');
+  const ids = [
+    caller.objectId && caller.name ? `object id ${caller.objectId}` : undefined,
+    caller.appId && caller.name ? `app id ${caller.appId}` : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
   return ids ? `${who} (${ids})` : who;
@@ -565,10 +689,17 @@ function adminCredentialAlert(
   const parts = untrustedClusterIdParts(signal.clusterId);
   const name = posture?.name ?? parts?.name ?? signal.clusterId;
   const resourceGroup = posture?.resourceGroup ?? parts?.resourceGroup ?? '';
-  const subscriptionId = posture?.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(signal.clusterId) ?? '';
+  const subscriptionId =
+    posture?.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(signal.clusterId) ?? '';
   const check = checkById('admin-credential-access');
   const remediation = check
-    ? check.remediation({ ...PLACEHOLDER_CLUSTER, id: signal.clusterId, name, resourceGroup, subscriptionId })
+    ? check.remediation({
+        ...PLACEHOLDER_CLUSTER,
+        id: signal.clusterId,
+        name,
+        resourceGroup,
+        subscriptionId,
+      })
     : `az aks update --resource-group ${resourceGroup} --name ${name} --disable-local-accounts`;
   const before =
     signal.localAccountsEnabled === true

@@ -12,7 +12,13 @@ import {
 } from '../core/azureNames';
 import { InputError, NotFoundError } from '../core/errors';
 import type { Caller, Capability, ClusterPosture, PrincipalAccess } from '../core/model';
-import type { Health, HistoryEntry, OutboxAlert, PostureStore, PostureSummary } from '../core/ports';
+import type {
+  Health,
+  HistoryEntry,
+  OutboxAlert,
+  PostureStore,
+  PostureSummary,
+} from '../core/ports';
 import { runAudit, type AuditDeps } from './audit';
 import { describePrincipal, namesOf } from '../core/principals';
 
@@ -32,13 +38,19 @@ export function checkQuery(query: QueryValues, allowed: string[]): void {
   for (const name of Object.keys(query)) {
     if (!allowed.includes(name) && !ALWAYS_ALLOWED.includes(name)) {
       const known = allowed.length ? allowed.join(', ') : 'none';
-      throw new InputError(`unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: ${known})`);
+      throw new InputError(
+        `unknown query parameter ${JSON.stringify(name.slice(0, 40))} (accepted: ${known})`,
+      );
     }
   }
 }
 
 export function clusterIdOf(segments: ClusterSegments): string {
-  return clusterIdFromSegments(segments.subscriptionId, segments.resourceGroup, segments.clusterName);
+  return clusterIdFromSegments(
+    segments.subscriptionId,
+    segments.resourceGroup,
+    segments.clusterName,
+  );
 }
 
 export interface ClusterList {
@@ -49,7 +61,8 @@ export interface ClusterList {
 export async function listClusters(store: PostureStore, query: QueryValues): Promise<ClusterList> {
   checkQuery(query, ['subscriptionId', 'status', 'severity', 'pageSize', 'continuationToken']);
   const filter = {
-    subscriptionId: query.subscriptionId !== undefined ? clusterSubscription(query.subscriptionId) : undefined,
+    subscriptionId:
+      query.subscriptionId !== undefined ? clusterSubscription(query.subscriptionId) : undefined,
     status: query.status !== undefined ? parseClusterStatus(query.status, 'status') : undefined,
     severity: query.severity !== undefined ? parseSeverity(query.severity, 'severity') : undefined,
   };
@@ -65,7 +78,11 @@ function clusterSubscription(value: string): string {
   return clusterIdFromSegments(value, 'x', 'x').split('/')[2];
 }
 
-export async function getCluster(store: PostureStore, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterPosture> {
+export async function getCluster(
+  store: PostureStore,
+  segments: ClusterSegments,
+  query: QueryValues = {},
+): Promise<ClusterPosture> {
   checkQuery(query, []);
   const id = clusterIdOf(segments);
   const posture = await store.getPosture(id);
@@ -79,12 +96,19 @@ export interface ClusterHistory {
   continuationToken?: string;
 }
 
-export async function getClusterHistory(store: PostureStore, segments: ClusterSegments, query: QueryValues): Promise<ClusterHistory> {
+export async function getClusterHistory(
+  store: PostureStore,
+  segments: ClusterSegments,
+  query: QueryValues,
+): Promise<ClusterHistory> {
   checkQuery(query, ['pageSize', 'continuationToken']);
   // Every value is checked before the store is asked anything (400 wins over 404).
   const pageSize = query.pageSize !== undefined ? parsePageSize(query.pageSize, 'pageSize') : 50;
   const posture = await getCluster(store, segments);
-  const page = await store.getHistory(posture.id, { pageSize, continuationToken: query.continuationToken });
+  const page = await store.getHistory(posture.id, {
+    pageSize,
+    continuationToken: query.continuationToken,
+  });
   return { clusterId: posture.id, history: page.items, continuationToken: page.continuationToken };
 }
 
@@ -107,7 +131,12 @@ export interface PrincipalCapabilities {
  */
 export interface FederatedReach {
   serviceAccount: string;
-  identity: { principalId: string; displayName?: string; federatedIdentity?: string; description: string };
+  identity: {
+    principalId: string;
+    displayName?: string;
+    federatedIdentity?: string;
+    description: string;
+  };
   grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
 }
 
@@ -121,7 +150,11 @@ export interface ClusterAccessView {
 }
 
 /** Who holds which privileged capability over the cluster, grouped by principal. */
-export async function getClusterAccess(store: PostureStore, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterAccessView> {
+export async function getClusterAccess(
+  store: PostureStore,
+  segments: ClusterSegments,
+  query: QueryValues = {},
+): Promise<ClusterAccessView> {
   checkQuery(query, []);
   const posture = await getCluster(store, segments);
   return accessView(posture);
@@ -133,13 +166,27 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
     const key = grant.principalId.toLowerCase();
     let entry = byPrincipal.get(key);
     if (!entry) {
-      entry = { principalId: grant.principalId, principalType: grant.principalType, ...namesOf(grant), description: '', capabilities: [], grants: [] };
+      entry = {
+        principalId: grant.principalId,
+        principalType: grant.principalType,
+        ...namesOf(grant),
+        description: '',
+        capabilities: [],
+        grants: [],
+      };
       byPrincipal.set(key, entry);
     }
     // A name given by any grant of the principal is its name (the export may name only some).
-    if (entry.displayName === undefined && grant.displayName !== undefined) entry.displayName = grant.displayName;
-    if (entry.userPrincipalName === undefined && grant.userPrincipalName !== undefined) entry.userPrincipalName = grant.userPrincipalName;
-    entry.grants.push({ roleName: grant.roleName, roleDefinitionId: grant.roleDefinitionId, scope: grant.scope, capabilities: grant.capabilities });
+    if (entry.displayName === undefined && grant.displayName !== undefined)
+      entry.displayName = grant.displayName;
+    if (entry.userPrincipalName === undefined && grant.userPrincipalName !== undefined)
+      entry.userPrincipalName = grant.userPrincipalName;
+    entry.grants.push({
+      roleName: grant.roleName,
+      roleDefinitionId: grant.roleDefinitionId,
+      scope: grant.scope,
+      capabilities: grant.capabilities,
+    });
     for (const capability of grant.capabilities) {
       if (!entry.capabilities.includes(capability)) entry.capabilities.push(capability);
     }
@@ -149,7 +196,11 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
     clusterId: posture.id,
     evaluatedAt: posture.evaluatedAt,
     localAccountsEnabled:
-      localAccounts?.status === 'fail' ? true : localAccounts?.status === 'pass' ? false : 'unknown',
+      localAccounts?.status === 'fail'
+        ? true
+        : localAccounts?.status === 'pass'
+          ? false
+          : 'unknown',
     principals: [...byPrincipal.values()]
       .map((entry) => ({ ...entry, description: describePrincipal(entry) }))
       .sort((a, b) => a.principalId.localeCompare(b.principalId)),
@@ -166,13 +217,22 @@ function reachIntoAzure(posture: ClusterPosture): FederatedReach[] {
       const key = `${serviceAccount}|${grant.principalId.toLowerCase()}`;
       let entry = byAccount.get(key);
       if (!entry) {
-        const identity: FederatedReach['identity'] = { principalId: grant.principalId, ...namesOf(grant), description: describePrincipal(grant) };
+        const identity: FederatedReach['identity'] = {
+          principalId: grant.principalId,
+          ...namesOf(grant),
+          description: describePrincipal(grant),
+        };
         delete (identity as { members?: unknown }).members;
         if (grant.federatedIdentity) identity.federatedIdentity = grant.federatedIdentity;
         entry = { serviceAccount, identity, grants: [] };
         byAccount.set(key, entry);
       }
-      entry.grants.push({ roleName: grant.roleName, roleDefinitionId: grant.roleDefinitionId, scope: grant.scope, capabilities: grant.capabilities });
+      entry.grants.push({
+        roleName: grant.roleName,
+        roleDefinitionId: grant.roleDefinitionId,
+        scope: grant.scope,
+        capabilities: grant.capabilities,
+      });
     }
   }
   return [...byAccount.values()].sort((a, b) => a.serviceAccount.localeCompare(b.serviceAccount));
@@ -196,13 +256,25 @@ export interface RegressionView {
   /** Who acted, for a real-time signal (a credential fetch, a role grant). */
   caller?: Caller;
   detectedAt: string;
-  delivery: { state: OutboxAlert['state']; attempts: number; channels: OutboxAlert['channels']; lastError?: string };
+  delivery: {
+    state: OutboxAlert['state'];
+    attempts: number;
+    channels: OutboxAlert['channels'];
+    lastError?: string;
+  };
 }
 
 /** Recent regressions (those that page, i.e. at or above ALERT_MIN_SEVERITY) with their delivery state. */
-export async function listRegressions(store: PostureStore, query: QueryValues, now: Date): Promise<{ since: string; regressions: RegressionView[] }> {
+export async function listRegressions(
+  store: PostureStore,
+  query: QueryValues,
+  now: Date,
+): Promise<{ since: string; regressions: RegressionView[] }> {
   checkQuery(query, ['since']);
-  const since = query.since !== undefined ? parseIsoTime(query.since, 'since') : new Date(now.getTime() - 7 * 24 * 3600 * 1000);
+  const since =
+    query.since !== undefined
+      ? parseIsoTime(query.since, 'since')
+      : new Date(now.getTime() - 7 * 24 * 3600 * 1000);
   const alerts = await store.listAlerts({ since });
   const regressions = alerts
     .map((row): RegressionView => ({
@@ -221,14 +293,23 @@ export async function listRegressions(store: PostureStore, query: QueryValues, n
       principalName: (row.alert.principal as { displayName?: string } | undefined)?.displayName,
       caller: row.alert.caller,
       detectedAt: row.alert.createdAt,
-      delivery: { state: row.state, attempts: row.attempts, channels: row.channels, lastError: row.lastError },
+      delivery: {
+        state: row.state,
+        attempts: row.attempts,
+        channels: row.channels,
+        lastError: row.lastError,
+      },
     }))
     .sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
   return { since: since.toISOString(), regressions };
 }
 
 /** Re-evaluate one cluster now from live (or snapshot) state, record it, deliver its alerts. */
-export async function evaluateClusterNow(deps: AuditDeps & { store: PostureStore }, segments: ClusterSegments, query: QueryValues = {}): Promise<ClusterPosture> {
+export async function evaluateClusterNow(
+  deps: AuditDeps & { store: PostureStore },
+  segments: ClusterSegments,
+  query: QueryValues = {},
+): Promise<ClusterPosture> {
   checkQuery(query, []);
   const id = clusterIdOf(segments);
   const subscriptionId = id.split('/')[2];
@@ -236,9 +317,14 @@ export async function evaluateClusterNow(deps: AuditDeps & { store: PostureStore
   if (!watched.includes(subscriptionId)) {
     throw new NotFoundError(`subscription ${subscriptionId} is not watched by this auditor`);
   }
-  const { report } = await runAudit(deps, { subscriptionIds: [subscriptionId], clusterIds: [id], digest: false });
+  const { report } = await runAudit(deps, {
+    subscriptionIds: [subscriptionId],
+    clusterIds: [id],
+    digest: false,
+  });
   const posture = report.clusters.find((c) => c.id.toLowerCase() === id.toLowerCase());
-  if (!posture) throw new NotFoundError(`cluster ${id} was not found in subscription ${subscriptionId}`);
+  if (!posture)
+    throw new NotFoundError(`cluster ${id} was not found in subscription ${subscriptionId}`);
   return posture;
 }
 

@@ -1,5 +1,19 @@
-import { CLUSTER_ID, CLUSTER_NAME, RESOURCE_GROUP, SUBSCRIPTION, rawCluster, rawClusterWithoutProperties } from '../fixtures/checks/clusters';
-import { RG_SCOPE, ROLES, SUB_SCOPE, armAssignment, azAssignment, azCustomRole } from '../fixtures/checks/access';
+import {
+  CLUSTER_ID,
+  CLUSTER_NAME,
+  RESOURCE_GROUP,
+  SUBSCRIPTION,
+  rawCluster,
+  rawClusterWithoutProperties,
+} from '../fixtures/checks/clusters';
+import {
+  RG_SCOPE,
+  ROLES,
+  SUB_SCOPE,
+  armAssignment,
+  azAssignment,
+  azCustomRole,
+} from '../fixtures/checks/access';
 import { evaluateCheck } from '../fixtures/checks/harness';
 
 const ALICE = 'a11ce000-0000-4000-8000-000000000001';
@@ -14,7 +28,12 @@ function check(raw: unknown, fixture: Parameters<typeof evaluateCheck>[2] = {}) 
 
 describe('admin-credential-access', () => {
   it('fails when local accounts are on and a user holds Contributor at the resource group, listing the principal', () => {
-    const assignment = azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE });
+    const assignment = azAssignment({
+      principalId: ALICE,
+      principalType: 'User',
+      role: ROLES.contributor,
+      scope: RG_SCOPE,
+    });
     const { outcome, remediation } = check(LOCAL_ON, { assignments: [assignment] });
     expect(outcome.status).toBe('fail');
     expect(outcome.principals).toEqual([
@@ -28,44 +47,68 @@ describe('admin-credential-access', () => {
     ]);
     expect(outcome.detail).toContain(ALICE);
     expect(outcome.detail).toContain('Contributor');
-    expect(remediation).toBe(`az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-local-accounts`);
+    expect(remediation).toBe(
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-local-accounts`,
+    );
   });
 
   it('passes when local accounts are disabled, still listing who holds the credential action', () => {
-    const assignment = azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE });
+    const assignment = azAssignment({
+      principalId: ALICE,
+      principalType: 'User',
+      role: ROLES.contributor,
+      scope: RG_SCOPE,
+    });
     const { outcome } = check(LOCAL_OFF, { assignments: [assignment] });
     expect(outcome.status).toBe('pass');
     expect(outcome.principals).toHaveLength(1);
-    expect(outcome.principals![0]!.principalId).toBe(ALICE);
+    expect(outcome.principals![0].principalId).toBe(ALICE);
     expect(outcome.detail).toMatch(/disabled/);
   });
 
   it('treats an absent disableLocalAccounts as local accounts enabled', () => {
     const raw = rawCluster('arm', { disableLocalAccounts: undefined });
-    const { outcome } = check(raw, { assignments: [azAssignment({ principalId: ALICE, role: ROLES.owner, scope: SUB_SCOPE })] });
+    const { outcome } = check(raw, {
+      assignments: [azAssignment({ principalId: ALICE, role: ROLES.owner, scope: SUB_SCOPE })],
+    });
     expect(outcome.status).toBe('fail');
   });
 
   it('passes with no principal listed when only readers are assigned', () => {
-    const { outcome } = check(LOCAL_ON, { assignments: [azAssignment({ principalId: ALICE, role: ROLES.reader, scope: RG_SCOPE })] });
+    const { outcome } = check(LOCAL_ON, {
+      assignments: [azAssignment({ principalId: ALICE, role: ROLES.reader, scope: RG_SCOPE })],
+    });
     expect(outcome.status).toBe('pass');
     expect(outcome.principals).toEqual([]);
   });
 
   it('passes when nobody at all is assigned', () => {
-    expect(check(LOCAL_ON).outcome).toEqual(expect.objectContaining({ status: 'pass', principals: [] }));
+    expect(check(LOCAL_ON).outcome).toEqual(
+      expect.objectContaining({ status: 'pass', principals: [] }),
+    );
   });
 
   it('fails for the AKS Cluster Admin Role at the cluster itself, in ARM shape', () => {
-    const assignment = armAssignment({ principalId: PLATFORM_GROUP, principalType: 'Group', role: ROLES.aksClusterAdminRole, scope: CLUSTER_ID });
-    const { outcome } = check(rawCluster('arm', { disableLocalAccounts: false }), { assignments: [assignment] });
+    const assignment = armAssignment({
+      principalId: PLATFORM_GROUP,
+      principalType: 'Group',
+      role: ROLES.aksClusterAdminRole,
+      scope: CLUSTER_ID,
+    });
+    const { outcome } = check(rawCluster('arm', { disableLocalAccounts: false }), {
+      assignments: [assignment],
+    });
     expect(outcome.status).toBe('fail');
-    expect(outcome.principals!.map((p) => p.capabilities)).toEqual([expect.arrayContaining(['admin-credential'])]);
+    expect(outcome.principals!.map((p) => p.capabilities)).toEqual([
+      expect.arrayContaining(['admin-credential']),
+    ]);
   });
 
   it('ignores a Contributor on a sibling resource group whose name merely starts the same', () => {
     const sibling = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}2`;
-    const { outcome } = check(LOCAL_ON, { assignments: [azAssignment({ principalId: ALICE, role: ROLES.contributor, scope: sibling })] });
+    const { outcome } = check(LOCAL_ON, {
+      assignments: [azAssignment({ principalId: ALICE, role: ROLES.contributor, scope: sibling })],
+    });
     expect(outcome.status).toBe('pass');
     expect(outcome.principals).toEqual([]);
   });
@@ -77,27 +120,45 @@ describe('admin-credential-access', () => {
       actions: ['Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action'],
     });
     const { outcome } = check(LOCAL_ON, {
-      assignments: [azAssignment({ principalId: PLATFORM_GROUP, role: CUSTOM_GUID, scope: RG_SCOPE })],
+      assignments: [
+        azAssignment({ principalId: PLATFORM_GROUP, role: CUSTOM_GUID, scope: RG_SCOPE }),
+      ],
       definitions: [role],
     });
     expect(outcome.status).toBe('fail');
-    expect(outcome.principals![0]!.roleName).toBe('Cluster profile reader');
+    expect(outcome.principals![0].roleName).toBe('Cluster profile reader');
   });
 
   it('lists every holder: several principals through several scopes', () => {
     const { outcome } = check(LOCAL_ON, {
       assignments: [
-        azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE }),
+        azAssignment({
+          principalId: ALICE,
+          principalType: 'User',
+          role: ROLES.contributor,
+          scope: RG_SCOPE,
+        }),
         azAssignment({ principalId: PLATFORM_GROUP, role: ROLES.owner, scope: SUB_SCOPE }),
-        azAssignment({ principalId: 'dddd0000-0000-4000-8000-000000000001', role: ROLES.reader, scope: SUB_SCOPE }),
+        azAssignment({
+          principalId: 'dddd0000-0000-4000-8000-000000000001',
+          role: ROLES.reader,
+          scope: SUB_SCOPE,
+        }),
       ],
     });
     expect(outcome.status).toBe('fail');
-    expect(outcome.principals!.map((p) => p.principalId).sort()).toEqual([ALICE, PLATFORM_GROUP].sort());
+    expect(outcome.principals!.map((p) => p.principalId).sort()).toEqual(
+      [ALICE, PLATFORM_GROUP].sort(),
+    );
   });
 
   describe('unresolved role definitions', () => {
-    const unresolved = azAssignment({ principalId: PLATFORM_GROUP, role: CUSTOM_GUID, scope: RG_SCOPE, roleName: 'Mystery role' });
+    const unresolved = azAssignment({
+      principalId: PLATFORM_GROUP,
+      role: CUSTOM_GUID,
+      scope: RG_SCOPE,
+      roleName: 'Mystery role',
+    });
 
     it('is error when local accounts are on and only an unresolved assignment covers the cluster, with the export hint', () => {
       const { outcome } = check(LOCAL_ON, { assignments: [unresolved] });
@@ -109,7 +170,15 @@ describe('admin-credential-access', () => {
 
     it('still fails when a resolved assignment already fails, mentioning the unresolved one', () => {
       const { outcome } = check(LOCAL_ON, {
-        assignments: [unresolved, azAssignment({ principalId: ALICE, principalType: 'User', role: ROLES.contributor, scope: RG_SCOPE })],
+        assignments: [
+          unresolved,
+          azAssignment({
+            principalId: ALICE,
+            principalType: 'User',
+            role: ROLES.contributor,
+            scope: RG_SCOPE,
+          }),
+        ],
       });
       expect(outcome.status).toBe('fail');
       expect(outcome.detail).toContain(CUSTOM_GUID);
@@ -121,15 +190,23 @@ describe('admin-credential-access', () => {
     });
 
     it('resolves once the custom role is exported', () => {
-      const role = azCustomRole({ guid: CUSTOM_GUID, roleName: 'Mystery role', actions: ['Microsoft.ContainerService/managedClusters/read'] });
-      expect(check(LOCAL_ON, { assignments: [unresolved], definitions: [role] }).outcome.status).toBe('pass');
+      const role = azCustomRole({
+        guid: CUSTOM_GUID,
+        roleName: 'Mystery role',
+        actions: ['Microsoft.ContainerService/managedClusters/read'],
+      });
+      expect(
+        check(LOCAL_ON, { assignments: [unresolved], definitions: [role] }).outcome.status,
+      ).toBe('pass');
     });
   });
 
   it('is error when the role assignments of the subscription could not be read', () => {
     const { outcome } = check(LOCAL_ON, {
       assignments: [azAssignment({ principalId: ALICE, role: ROLES.contributor, scope: RG_SCOPE })],
-      failures: [{ subscriptionId: SUBSCRIPTION, part: 'roleAssignments', message: 'AuthorizationFailed' }],
+      failures: [
+        { subscriptionId: SUBSCRIPTION, part: 'roleAssignments', message: 'AuthorizationFailed' },
+      ],
     });
     expect(outcome.status).toBe('error');
     expect(outcome.detail).toContain('AuthorizationFailed');

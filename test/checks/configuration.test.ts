@@ -1,11 +1,21 @@
 import { CHECKS } from '../../src/core/checks';
 import type { FindingStatus } from '../../src/core/model';
-import { CLUSTER_NAME, RESOURCE_GROUP, SHAPES, rawCluster, rawClusterWithoutProperties, type Changes, type Shape } from '../fixtures/checks/clusters';
+import {
+  CLUSTER_NAME,
+  RESOURCE_GROUP,
+  SHAPES,
+  rawCluster,
+  rawClusterWithoutProperties,
+  type Changes,
+  type Shape,
+} from '../fixtures/checks/clusters';
 import { evaluateCheck } from '../fixtures/checks/harness';
 
 type Case = [description: string, changes: Changes, expected: FindingStatus];
 
-const CONFIGURATION_CHECK_IDS = CHECKS.filter((c) => c.category === 'configuration').map((c) => c.id);
+const CONFIGURATION_CHECK_IDS = CHECKS.filter((c) => c.category === 'configuration').map(
+  (c) => c.id,
+);
 
 /** docs/access.md "Cluster configuration", one field at a time, absent and null included. */
 const CASES: Record<string, Case[]> = {
@@ -13,7 +23,11 @@ const CASES: Record<string, Case[]> = {
     ['managed integration', {}, 'pass'],
     ['aadProfile null', { aadProfile: null }, 'fail'],
     ['aadProfile absent', { aadProfile: undefined }, 'fail'],
-    ['legacy server/client app integration', { aadManaged: false, aadServerAppId: '22222222-2222-4222-8222-222222222222' }, 'fail'],
+    [
+      'legacy server/client app integration',
+      { aadManaged: false, aadServerAppId: '22222222-2222-4222-8222-222222222222' },
+      'fail',
+    ],
     ['managed absent', { aadManaged: undefined }, 'fail'],
     ['managed null', { aadManaged: null }, 'fail'],
   ],
@@ -45,17 +59,57 @@ const CASES: Record<string, Case[]> = {
   ],
   'managed-identity': [
     ['user-assigned', {}, 'pass'],
-    ['system-assigned', { identity: { type: 'SystemAssigned', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } }, 'pass'],
-    ['type in lower case', { identityType: 'systemassigned', identityPrincipalId: 'c0c0c0c0-0000-4000-8000-000000000009' }, 'pass'],
-    ['service principal (identity null)', { identity: null, servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' } }, 'fail'],
-    ['service principal (identity absent)', { identity: undefined, servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' } }, 'fail'],
+    [
+      'system-assigned',
+      { identity: { type: 'SystemAssigned', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } },
+      'pass',
+    ],
+    [
+      'type in lower case',
+      {
+        identityType: 'systemassigned',
+        identityPrincipalId: 'c0c0c0c0-0000-4000-8000-000000000009',
+      },
+      'pass',
+    ],
+    [
+      'service principal (identity null)',
+      {
+        identity: null,
+        servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' },
+      },
+      'fail',
+    ],
+    [
+      'service principal (identity absent)',
+      {
+        identity: undefined,
+        servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' },
+      },
+      'fail',
+    ],
     ['type None', { identity: { type: 'None' } }, 'fail'],
   ],
   'user-assigned-control-plane-identity': [
     ['user-assigned', {}, 'pass'],
-    ['system-assigned', { identity: { type: 'SystemAssigned', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } }, 'fail'],
-    ['system-assigned in upper case', { identity: { type: 'SYSTEMASSIGNED', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } }, 'fail'],
-    ['service principal', { identity: null, servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' } }, 'not-applicable'],
+    [
+      'system-assigned',
+      { identity: { type: 'SystemAssigned', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } },
+      'fail',
+    ],
+    [
+      'system-assigned in upper case',
+      { identity: { type: 'SYSTEMASSIGNED', principalId: 'c0c0c0c0-0000-4000-8000-000000000009' } },
+      'fail',
+    ],
+    [
+      'service principal',
+      {
+        identity: null,
+        servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' },
+      },
+      'not-applicable',
+    ],
   ],
   'oidc-issuer-enabled': [
     ['enabled', {}, 'pass'],
@@ -77,8 +131,16 @@ const CASES: Record<string, Case[]> = {
   ],
   'api-server-access-restricted': [
     ['authorised ranges', {}, 'pass'],
-    ['private cluster without ranges', { apiServerAccessProfile: { enablePrivateCluster: true } }, 'pass'],
-    ['private cluster even with 0.0.0.0/0', { enablePrivateCluster: true, authorizedIpRanges: ['0.0.0.0/0'] }, 'pass'],
+    [
+      'private cluster without ranges',
+      { apiServerAccessProfile: { enablePrivateCluster: true } },
+      'pass',
+    ],
+    [
+      'private cluster even with 0.0.0.0/0',
+      { enablePrivateCluster: true, authorizedIpRanges: ['0.0.0.0/0'] },
+      'pass',
+    ],
     ['public, empty ranges', { authorizedIpRanges: [] }, 'fail'],
     ['public, ranges null', { authorizedIpRanges: null }, 'fail'],
     ['public, ranges absent', { authorizedIpRanges: undefined }, 'fail'],
@@ -95,21 +157,91 @@ const CASES: Record<string, Case[]> = {
   ],
   'azure-policy-addon': [
     ['enabled', {}, 'pass'],
-    ['enabled, key spelled azurePolicy', { addonProfiles: { azurePolicy: { enabled: true, config: null } } }, 'pass'],
-    ['enabled, key spelled AZUREPOLICY', { addonProfiles: { AZUREPOLICY: { enabled: true } } }, 'pass'],
-    ['present but disabled', { addonProfiles: { azurepolicy: { enabled: false, config: null } } }, 'fail'],
-    ['absent', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } } } }, 'fail'],
+    [
+      'enabled, key spelled azurePolicy',
+      { addonProfiles: { azurePolicy: { enabled: true, config: null } } },
+      'pass',
+    ],
+    [
+      'enabled, key spelled AZUREPOLICY',
+      { addonProfiles: { AZUREPOLICY: { enabled: true } } },
+      'pass',
+    ],
+    [
+      'present but disabled',
+      { addonProfiles: { azurepolicy: { enabled: false, config: null } } },
+      'fail',
+    ],
+    [
+      'absent',
+      {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'true' } },
+        },
+      },
+      'fail',
+    ],
     ['addonProfiles null', { addonProfiles: null }, 'fail'],
     ['addonProfiles absent', { addonProfiles: undefined }, 'fail'],
   ],
   'keyvault-secret-rotation': [
     ['rotation on', {}, 'pass'],
-    ['rotation "True"', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'True' } } } }, 'pass'],
-    ['lower-case add-on key', { addonProfiles: { azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true' } } } }, 'pass'],
-    ['rotation "false"', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'false' } } } }, 'fail'],
-    ['rotation absent', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { rotationPollInterval: '2m' } } } }, 'fail'],
-    ['config null', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: null } } }, 'fail'],
-    ['add-on disabled', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: false, config: { enableSecretRotation: 'false' } } } }, 'not-applicable'],
+    [
+      'rotation "True"',
+      {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'True' } },
+        },
+      },
+      'pass',
+    ],
+    [
+      'lower-case add-on key',
+      {
+        addonProfiles: {
+          azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true' } },
+        },
+      },
+      'pass',
+    ],
+    [
+      'rotation "false"',
+      {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: {
+            enabled: true,
+            config: { enableSecretRotation: 'false' },
+          },
+        },
+      },
+      'fail',
+    ],
+    [
+      'rotation absent',
+      {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: { enabled: true, config: { rotationPollInterval: '2m' } },
+        },
+      },
+      'fail',
+    ],
+    [
+      'config null',
+      { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: null } } },
+      'fail',
+    ],
+    [
+      'add-on disabled',
+      {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: {
+            enabled: false,
+            config: { enableSecretRotation: 'false' },
+          },
+        },
+      },
+      'not-applicable',
+    ],
     ['add-on absent', { addonProfiles: { azurepolicy: { enabled: true } } }, 'not-applicable'],
     ['addonProfiles null', { addonProfiles: null }, 'not-applicable'],
   ],
@@ -137,7 +269,6 @@ describe('configuration checks', () => {
         });
       });
     }
-
   });
 });
 
@@ -162,46 +293,95 @@ describe('configuration check details and remediation', () => {
   });
 
   it.each([
-    ['local-accounts-disabled', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-local-accounts`],
-    ['entra-id-integration', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-aad --aad-admin-group-object-ids <group-object-id>`],
-    ['admin-group-configured', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --aad-admin-group-object-ids <group-object-id>`],
-    ['managed-identity', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-managed-identity`],
-    ['user-assigned-control-plane-identity', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-managed-identity --assign-identity <identity-resource-id>`],
-    ['oidc-issuer-enabled', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-oidc-issuer`],
-    ['workload-identity-enabled', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-oidc-issuer --enable-workload-identity`],
-    ['pod-identity-disabled', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-pod-identity`],
-    ['api-server-access-restricted', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --api-server-authorized-ip-ranges <cidr>`],
+    [
+      'local-accounts-disabled',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-local-accounts`,
+    ],
+    [
+      'entra-id-integration',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-aad --aad-admin-group-object-ids <group-object-id>`,
+    ],
+    [
+      'admin-group-configured',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --aad-admin-group-object-ids <group-object-id>`,
+    ],
+    [
+      'managed-identity',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-managed-identity`,
+    ],
+    [
+      'user-assigned-control-plane-identity',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-managed-identity --assign-identity <identity-resource-id>`,
+    ],
+    [
+      'oidc-issuer-enabled',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-oidc-issuer`,
+    ],
+    [
+      'workload-identity-enabled',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-oidc-issuer --enable-workload-identity`,
+    ],
+    [
+      'pod-identity-disabled',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --disable-pod-identity`,
+    ],
+    [
+      'api-server-access-restricted',
+      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --api-server-authorized-ip-ranges <cidr>`,
+    ],
     ['defender-enabled', `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-defender`],
-    ['azure-policy-addon', `az aks enable-addons --addons azure-policy -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME}`],
-    ['keyvault-secret-rotation', `az aks addon update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --addon azure-keyvault-secrets-provider --enable-secret-rotation`],
+    [
+      'azure-policy-addon',
+      `az aks enable-addons --addons azure-policy -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME}`,
+    ],
+    [
+      'keyvault-secret-rotation',
+      `az aks addon update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --addon azure-keyvault-secrets-provider --enable-secret-rotation`,
+    ],
   ])('%s remediation is `%s`', (id, expected) => {
     expect(evaluateCheck(id, rawCluster('arm')).remediation).toBe(expected);
   });
 
   it('azure-rbac-authorization adds --enable-aad only when managed Entra integration is off', () => {
-    expect(evaluateCheck('azure-rbac-authorization', rawCluster('az', { aadAzureRbac: false })).remediation).toBe(
-      `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-azure-rbac`,
-    );
-    expect(evaluateCheck('azure-rbac-authorization', rawCluster('az', { aadProfile: null })).remediation).toBe(
+    expect(
+      evaluateCheck('azure-rbac-authorization', rawCluster('az', { aadAzureRbac: false }))
+        .remediation,
+    ).toBe(`az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-azure-rbac`);
+    expect(
+      evaluateCheck('azure-rbac-authorization', rawCluster('az', { aadProfile: null })).remediation,
+    ).toBe(
       `az aks update -g ${RESOURCE_GROUP} -n ${CLUSTER_NAME} --enable-aad --enable-azure-rbac`,
     );
   });
 
   it('kubernetes-rbac-enabled says the cluster must be recreated', () => {
-    const { outcome, remediation } = evaluateCheck('kubernetes-rbac-enabled', rawCluster('az', { enableRbac: false }));
+    const { outcome, remediation } = evaluateCheck(
+      'kubernetes-rbac-enabled',
+      rawCluster('az', { enableRbac: false }),
+    );
     expect(outcome.detail).toMatch(/recreat/);
     expect(remediation).toMatch(/^az aks create -g rg-prod -n <new-cluster-name>/);
   });
 
   it('api-server-access-restricted names 0.0.0.0/0 when it is what opens the API server', () => {
-    const { outcome } = evaluateCheck('api-server-access-restricted', rawCluster('arm', { authorizedIpRanges: ['0.0.0.0/0'] }));
+    const { outcome } = evaluateCheck(
+      'api-server-access-restricted',
+      rawCluster('arm', { authorizedIpRanges: ['0.0.0.0/0'] }),
+    );
     expect(outcome.detail).toContain('0.0.0.0/0');
   });
 
   it('keyvault-secret-rotation reports the configured value', () => {
     const { outcome } = evaluateCheck(
       'keyvault-secret-rotation',
-      rawCluster('arm', { addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: 'false' } } } }),
+      rawCluster('arm', {
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: {
+            enabled: true,
+            config: { enableSecretRotation: 'false' },
+          },
+        },
+      }),
     );
     expect(outcome.detail).toContain('"false"');
   });
@@ -209,13 +389,20 @@ describe('configuration check details and remediation', () => {
   it('managed-identity names the service principal client id', () => {
     const { outcome } = evaluateCheck(
       'managed-identity',
-      rawCluster('az', { identity: null, servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' } }),
+      rawCluster('az', {
+        identity: null,
+        servicePrincipalProfile: { clientId: '33333333-3333-4333-8333-333333333333' },
+      }),
     );
     expect(outcome.detail).toContain('33333333-3333-4333-8333-333333333333');
   });
 
   it('entra-id-integration tells legacy integration from none', () => {
-    expect(evaluateCheck('entra-id-integration', rawCluster('az', { aadProfile: null })).outcome.detail).toMatch(/no Microsoft Entra ID integration/);
-    expect(evaluateCheck('entra-id-integration', rawCluster('az', { aadManaged: false })).outcome.detail).toMatch(/legacy/);
+    expect(
+      evaluateCheck('entra-id-integration', rawCluster('az', { aadProfile: null })).outcome.detail,
+    ).toMatch(/no Microsoft Entra ID integration/);
+    expect(
+      evaluateCheck('entra-id-integration', rawCluster('az', { aadManaged: false })).outcome.detail,
+    ).toMatch(/legacy/);
   });
 });

@@ -7,8 +7,12 @@ const ROLE_GUID = 'cc000000-0000-4000-8000-000000000001';
 
 function withCustomRole(actions: string[], scope = RG_SCOPE, notActions: string[] = []) {
   return evaluateCheck('custom-role-wildcards', rawCluster('arm'), {
-    assignments: [azAssignment({ principalId: GROUP, role: ROLE_GUID, scope, roleName: 'AKS operators' })],
-    definitions: [azCustomRole({ guid: ROLE_GUID, roleName: 'AKS operators', actions, notActions })],
+    assignments: [
+      azAssignment({ principalId: GROUP, role: ROLE_GUID, scope, roleName: 'AKS operators' }),
+    ],
+    definitions: [
+      azCustomRole({ guid: ROLE_GUID, roleName: 'AKS operators', actions, notActions }),
+    ],
   });
 }
 
@@ -19,20 +23,34 @@ describe('custom-role-wildcards', () => {
     ['Microsoft.ContainerService/managedClusters/*'],
     ['microsoft.containerservice/MANAGEDCLUSTERS/*'],
   ])('fails for a custom role with action %s assigned over the cluster', (wildcard) => {
-    const { outcome, remediation } = withCustomRole(['Microsoft.Resources/subscriptions/resourceGroups/read', wildcard]);
+    const { outcome, remediation } = withCustomRole([
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      wildcard,
+    ]);
     expect(outcome.status).toBe('fail');
     expect(outcome.detail).toContain('AKS operators');
     expect(outcome.detail).toContain(wildcard);
-    expect(outcome.principals).toEqual([expect.objectContaining({ principalId: GROUP, roleName: 'AKS operators', scope: RG_SCOPE })]);
+    expect(outcome.principals).toEqual([
+      expect.objectContaining({ principalId: GROUP, roleName: 'AKS operators', scope: RG_SCOPE }),
+    ]);
     expect(remediation).toMatch(/^az role definition update --role-definition /);
   });
 
   it('fails even when notActions carve out part of the wildcard: the wildcard still grows', () => {
-    expect(withCustomRole(['Microsoft.ContainerService/*'], RG_SCOPE, ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action']).outcome.status).toBe('fail');
+    expect(
+      withCustomRole(['Microsoft.ContainerService/*'], RG_SCOPE, [
+        'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+      ]).outcome.status,
+    ).toBe('fail');
   });
 
   it.each([
-    [['Microsoft.ContainerService/managedClusters/read', 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action']],
+    [
+      [
+        'Microsoft.ContainerService/managedClusters/read',
+        'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+      ],
+    ],
     [['Microsoft.Compute/*']],
     [['Microsoft.ContainerService/managedClusters/agentPools/*']],
   ])('passes for a custom role with actions %j', (actions) => {
@@ -43,7 +61,9 @@ describe('custom-role-wildcards', () => {
 
   it('passes for the built-in Contributor role, whose `*` is Microsoft’s to maintain', () => {
     const { outcome } = evaluateCheck('custom-role-wildcards', rawCluster('az'), {
-      assignments: [azAssignment({ principalId: GROUP, role: ROLES.contributor, scope: SUB_SCOPE })],
+      assignments: [
+        azAssignment({ principalId: GROUP, role: ROLES.contributor, scope: SUB_SCOPE }),
+      ],
     });
     expect(outcome.status).toBe('pass');
   });

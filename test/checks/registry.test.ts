@@ -1,4 +1,9 @@
-import { CHECKS, PLACEHOLDER_CLUSTER, catalogueRemediation, checkById } from '../../src/core/checks';
+import {
+  CHECKS,
+  PLACEHOLDER_CLUSTER,
+  catalogueRemediation,
+  checkById,
+} from '../../src/core/checks';
 import type { Cluster } from '../../src/core/model';
 
 /** docs/access.md, in catalogue order, with severities and categories: a public contract. */
@@ -37,13 +42,17 @@ describe('check registry', () => {
     expect(checkById('LOCAL-ACCOUNTS-DISABLED')).toBeUndefined();
   });
 
-  it.each(CATALOGUE.map(([id]) => id))('%s has a title, rationale and learn.microsoft.com references', (id) => {
-    const check = checkById(id)!;
-    expect(check.title.length).toBeGreaterThan(10);
-    expect(check.rationale.length).toBeGreaterThan(30);
-    expect(check.references.length).toBeGreaterThan(0);
-    for (const ref of check.references) expect(ref).toMatch(/^https:\/\/learn\.microsoft\.com\/azure\//);
-  });
+  it.each(CATALOGUE.map(([id]) => id))(
+    '%s has a title, rationale and learn.microsoft.com references',
+    (id) => {
+      const check = checkById(id)!;
+      expect(check.title.length).toBeGreaterThan(10);
+      expect(check.rationale.length).toBeGreaterThan(30);
+      expect(check.references.length).toBeGreaterThan(0);
+      for (const ref of check.references)
+        expect(ref).toMatch(/^https:\/\/learn\.microsoft\.com\/azure\//);
+    },
+  );
 
   it('catalogue remediations are az commands with placeholders for the cluster', () => {
     for (const check of CHECKS) {
@@ -60,17 +69,26 @@ describe('check registry', () => {
   });
 
   it('quotes resource group and cluster names the shell would otherwise interpret', () => {
-    const cluster: Cluster = { ...PLACEHOLDER_CLUSTER, resourceGroup: "rg (prod) team's", name: 'aks-prod' };
+    const cluster: Cluster = {
+      ...PLACEHOLDER_CLUSTER,
+      resourceGroup: "rg (prod) team's",
+      name: 'aks-prod',
+    };
     expect(checkById('local-accounts-disabled')!.remediation(cluster)).toBe(
       `az aks update -g 'rg (prod) team'\\''s' -n aks-prod --disable-local-accounts`,
     );
   });
 
   it('deletes several assignments in one command', () => {
-    const ids = ['/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a', '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/b'];
-    expect(checkById('control-plane-identity-least-privilege')!.remediation(PLACEHOLDER_CLUSTER, { assignmentIds: ids })).toBe(
-      `az role assignment delete --ids ${ids.join(' ')}`,
-    );
+    const ids = [
+      '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a',
+      '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/b',
+    ];
+    expect(
+      checkById('control-plane-identity-least-privilege')!.remediation(PLACEHOLDER_CLUSTER, {
+        assignmentIds: ids,
+      }),
+    ).toBe(`az role assignment delete --ids ${ids.join(' ')}`);
   });
 
   it('is frozen: the catalogue cannot be altered at run time', () => {

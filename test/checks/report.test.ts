@@ -1,19 +1,50 @@
 import type { ClusterPosture, Finding, FindingStatus, Severity } from '../../src/core/model';
-import { atLeast, buildReport, hasFailingAtLeast, parseSeverity, severityRank } from '../../src/core/report';
+import {
+  atLeast,
+  buildReport,
+  hasFailingAtLeast,
+  parseSeverity,
+  severityRank,
+} from '../../src/core/report';
 
 function finding(checkId: string, status: FindingStatus, severity: Severity): Finding {
   return { checkId, status, severity, title: checkId, detail: '', remediation: 'az …' };
 }
 
-function posture(id: string, status: ClusterPosture['status'], findings: Finding[]): ClusterPosture {
-  return { id, name: id, subscriptionId: 's', resourceGroup: 'rg', status, score: 0, findings, privilegedPrincipals: [], evaluatedAt: '2026-11-22T02:00:00.000Z' };
+function posture(
+  id: string,
+  status: ClusterPosture['status'],
+  findings: Finding[],
+): ClusterPosture {
+  return {
+    id,
+    name: id,
+    subscriptionId: 's',
+    resourceGroup: 'rg',
+    status,
+    score: 0,
+    findings,
+    privilegedPrincipals: [],
+    evaluatedAt: '2026-11-22T02:00:00.000Z',
+  };
 }
 
 describe('buildReport', () => {
   const postures = [
-    posture('a', 'fail', [finding('x', 'fail', 'critical'), finding('y', 'fail', 'low'), finding('z', 'pass', 'high')]),
-    posture('b', 'fail', [finding('x', 'fail', 'high'), finding('y', 'error', 'medium'), finding('w', 'fail', 'high')]),
-    posture('c', 'error', [finding('x', 'error', 'critical'), finding('y', 'not-applicable', 'low')]),
+    posture('a', 'fail', [
+      finding('x', 'fail', 'critical'),
+      finding('y', 'fail', 'low'),
+      finding('z', 'pass', 'high'),
+    ]),
+    posture('b', 'fail', [
+      finding('x', 'fail', 'high'),
+      finding('y', 'error', 'medium'),
+      finding('w', 'fail', 'high'),
+    ]),
+    posture('c', 'error', [
+      finding('x', 'error', 'critical'),
+      finding('y', 'not-applicable', 'low'),
+    ]),
     posture('d', 'pass', [finding('x', 'pass', 'critical')]),
   ];
   const report = buildReport(postures, 'snapshot', new Date('2026-11-22T02:00:00Z'));
@@ -43,17 +74,19 @@ describe('buildReport', () => {
 
   it('answers --fail-on from failing findings only', () => {
     expect(hasFailingAtLeast(postures, 'critical')).toBe(true);
-    expect(hasFailingAtLeast([postures[1]!], 'critical')).toBe(false);
-    expect(hasFailingAtLeast([postures[1]!], 'high')).toBe(true);
-    expect(hasFailingAtLeast([postures[2]!, postures[3]!], 'info')).toBe(false);
+    expect(hasFailingAtLeast([postures[1]], 'critical')).toBe(false);
+    expect(hasFailingAtLeast([postures[1]], 'high')).toBe(true);
+    expect(hasFailingAtLeast([postures[2], postures[3]], 'info')).toBe(false);
   });
 });
 
 describe('severity helpers', () => {
   it('ranks critical first', () => {
-    expect(['info', 'critical', 'low', 'high', 'medium'].sort((a, b) => severityRank(a as Severity) - severityRank(b as Severity))).toEqual([
-      'critical', 'high', 'medium', 'low', 'info',
-    ]);
+    expect(
+      ['info', 'critical', 'low', 'high', 'medium'].sort(
+        (a, b) => severityRank(a as Severity) - severityRank(b as Severity),
+      ),
+    ).toEqual(['critical', 'high', 'medium', 'low', 'info']);
   });
 
   it.each([

@@ -27,7 +27,9 @@ describe('score', () => {
 
   it('adds deductions up and never goes below 0', () => {
     expect(scoreFindings([f('fail', 'high'), f('fail', 'medium'), f('fail', 'low')])).toBe(65);
-    expect(scoreFindings([f('fail', 'critical'), f('fail', 'critical'), f('fail', 'critical')])).toBe(0);
+    expect(
+      scoreFindings([f('fail', 'critical'), f('fail', 'critical'), f('fail', 'critical')]),
+    ).toBe(0);
   });
 
   it('documents the deductions', () => {
@@ -37,10 +39,14 @@ describe('score', () => {
 
 describe('cluster status', () => {
   it('is fail when any finding fails, even next to errors', () => {
-    expect(clusterStatus([f('pass', 'low'), f('error', 'critical'), f('fail', 'info')])).toBe('fail');
+    expect(clusterStatus([f('pass', 'low'), f('error', 'critical'), f('fail', 'info')])).toBe(
+      'fail',
+    );
   });
   it('is error when nothing fails but something errs', () => {
-    expect(clusterStatus([f('pass', 'low'), f('error', 'low'), f('not-applicable', 'high')])).toBe('error');
+    expect(clusterStatus([f('pass', 'low'), f('error', 'low'), f('not-applicable', 'high')])).toBe(
+      'error',
+    );
   });
   it('is pass when everything passes or does not apply', () => {
     expect(clusterStatus([f('pass', 'low'), f('not-applicable', 'high')])).toBe('pass');
@@ -60,7 +66,9 @@ describe('score and status properties', () => {
         const score = scoreFindings(findings);
         expect(score).toBeGreaterThanOrEqual(0);
         expect(score).toBeLessThanOrEqual(100);
-        const deducting = findings.filter((x) => (x.status === 'fail' || x.status === 'error') && x.severity !== 'info');
+        const deducting = findings.filter(
+          (x) => (x.status === 'fail' || x.status === 'error') && x.severity !== 'info',
+        );
         expect(score === 100).toBe(deducting.length === 0);
       }),
     );

@@ -25,7 +25,12 @@ const arm = useArmFake(
     fake.addCluster({ subscriptionId: SUB_A, resourceGroup: 'rg-a', name: 'aks-a' });
     fake.addCluster({ subscriptionId: SUB_B, resourceGroup: 'rg-b', name: 'aks-b' });
     for (const sub of [SUB_A, SUB_B]) {
-      fake.addRoleAssignment({ scope: `/subscriptions/${sub}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.reader, principalId: '33333333-3333-4333-8333-333333333333', principalType: 'Group' });
+      fake.addRoleAssignment({
+        scope: `/subscriptions/${sub}`,
+        roleDefinitionId: BUILTIN_ROLE_GUIDS.reader,
+        principalId: '33333333-3333-4333-8333-333333333333',
+        principalType: 'Group',
+      });
     }
   },
   { expectedToken: STATIC_TEST_TOKEN },
@@ -35,7 +40,9 @@ const arm = useArmFake(
 function noCredential(): TokenCredential {
   return new ChainedTokenCredential({
     getToken: async () => {
-      throw new CredentialUnavailableError('EnvironmentCredential is unavailable. No underlying credential could be used.');
+      throw new CredentialUnavailableError(
+        'EnvironmentCredential is unavailable. No underlying credential could be used.',
+      );
     },
   });
 }
@@ -48,25 +55,41 @@ function liveAudit(args: string[], credential: TokenCredential = staticTestCrede
         credential,
         subscriptionIds,
         endpoint: arm().endpoint,
-        clientOptions: { agent: arm().agent, retry: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 2 } },
+        clientOptions: {
+          agent: arm().agent,
+          retry: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 2 },
+        },
       }),
   };
   return run(['audit', ...args], { auditDeps: { sources } });
 }
 
 describe('audit --subscription with no credential', () => {
-  it.each([[[]], [['--fail-on', 'high']], [['--format', 'sarif']]])('exits 2 with one actionable line and no report (%j)', async (extra) => {
-    const { code, stdout, stderr } = await liveAudit(['--subscription', SUB_A, ...extra], noCredential());
-    expect(code).toBe(2);
-    expect(stdout.text).toBe('');
-    expect(stderr.lines).toHaveLength(1);
-    expect(stderr.lines[0]).toMatch(new RegExp(`^aks-identity-auditor: nothing could be read from subscription ${SUB_A}: managed clusters could not be listed: no Azure credential could get a token: run \`az login\``));
-    expect(stderr.lines[0]).toContain('AZURE_CLIENT_ID');
-    expect(stderr.lines[0]).not.toContain(STATIC_TEST_TOKEN);
-  });
+  it.each([[[]], [['--fail-on', 'high']], [['--format', 'sarif']]])(
+    'exits 2 with one actionable line and no report (%j)',
+    async (extra) => {
+      const { code, stdout, stderr } = await liveAudit(
+        ['--subscription', SUB_A, ...extra],
+        noCredential(),
+      );
+      expect(code).toBe(2);
+      expect(stdout.text).toBe('');
+      expect(stderr.lines).toHaveLength(1);
+      expect(stderr.lines[0]).toMatch(
+        new RegExp(
+          `^aks-identity-auditor: nothing could be read from subscription ${SUB_A}: managed clusters could not be listed: no Azure credential could get a token: run \`az login\``,
+        ),
+      );
+      expect(stderr.lines[0]).toContain('AZURE_CLIENT_ID');
+      expect(stderr.lines[0]).not.toContain(STATIC_TEST_TOKEN);
+    },
+  );
 
   it('says "any of the N subscriptions" when several were asked for', async () => {
-    const { code, stderr } = await liveAudit(['--subscription', `${SUB_A},${SUB_B}`], noCredential());
+    const { code, stderr } = await liveAudit(
+      ['--subscription', `${SUB_A},${SUB_B}`],
+      noCredential(),
+    );
     expect(code).toBe(2);
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.lines[0]).toContain('nothing could be read from any of the 2 subscriptions: ');
@@ -85,14 +108,23 @@ describe('audit --subscription with no credential', () => {
 describe('a partial read', () => {
   it('lists each failure on stderr and in the report; the clusters read are evaluated', async () => {
     arm().failSubscription(SUB_B, 500);
-    const { code, stdout, stderr } = await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'json']);
+    const { code, stdout, stderr } = await liveAudit([
+      '--subscription',
+      `${SUB_A},${SUB_B}`,
+      '--format',
+      'json',
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout.text);
     expect(report.clusters.map((c: { name: string }) => c.name)).toEqual(['aks-a']);
     const failures = report.failures as { subscriptionId: string; part: string; message: string }[];
     expect(failures.slice(0, 2)).toEqual([
       { subscriptionId: SUB_B, part: 'clusters', message: expect.stringContaining('HTTP 500') },
-      { subscriptionId: SUB_B, part: 'roleAssignments', message: expect.stringContaining('HTTP 500') },
+      {
+        subscriptionId: SUB_B,
+        part: 'roleAssignments',
+        message: expect.stringContaining('HTTP 500'),
+      },
     ]);
     expect(failures.every((f) => f.subscriptionId === SUB_B)).toBe(true);
     // Each failure once on stderr, and nothing else there.
@@ -102,34 +134,69 @@ describe('a partial read', () => {
 
   it('trips --fail-on whatever the findings, naming what could not be read', async () => {
     arm().failSubscription(SUB_B, 500);
-    const { code, stderr } = await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'json', '--fail-on', 'critical']);
+    const { code, stderr } = await liveAudit([
+      '--subscription',
+      `${SUB_A},${SUB_B}`,
+      '--format',
+      'json',
+      '--fail-on',
+      'critical',
+    ]);
     expect(code).toBe(1);
     expect(stderr.lines.at(-1)).toMatch(
-      new RegExp(`^--fail-on critical: \\d+ parts of the estate could not be read \\(clusters of subscription ${SUB_B}, roleAssignments of subscription ${SUB_B}`),
+      new RegExp(
+        `^--fail-on critical: \\d+ parts of the estate could not be read \\(clusters of subscription ${SUB_B}, roleAssignments of subscription ${SUB_B}`,
+      ),
     );
   });
 
   it('marks the SARIF run unsuccessful, with a notification per failure', async () => {
     arm().failSubscription(SUB_B, 500);
-    const { stdout } = await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'sarif']);
+    const { stdout } = await liveAudit([
+      '--subscription',
+      `${SUB_A},${SUB_B}`,
+      '--format',
+      'sarif',
+    ]);
     const invocation = JSON.parse(stdout.text).runs[0].invocations[0];
     expect(invocation.executionSuccessful).toBe(false);
-    const report = JSON.parse((await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'json'])).stdout.text);
-    expect(invocation.toolExecutionNotifications.map((n: { level: string; properties: { part: string } }) => [n.level, n.properties.part])).toEqual(
-      report.failures.map((f: { part: string }) => ['error', f.part]),
+    const report = JSON.parse(
+      (await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'json'])).stdout.text,
     );
-    expect(invocation.toolExecutionNotifications[0].message.text).toContain(`Could not read clusters of subscription ${SUB_B}`);
+    expect(
+      invocation.toolExecutionNotifications.map(
+        (n: { level: string; properties: { part: string } }) => [n.level, n.properties.part],
+      ),
+    ).toEqual(report.failures.map((f: { part: string }) => ['error', f.part]));
+    expect(invocation.toolExecutionNotifications[0].message.text).toContain(
+      `Could not read clusters of subscription ${SUB_B}`,
+    );
   });
 
   it('a complete read is a successful SARIF run', async () => {
-    const { code, stdout } = await liveAudit(['--subscription', `${SUB_A},${SUB_B}`, '--format', 'sarif']);
+    const { code, stdout } = await liveAudit([
+      '--subscription',
+      `${SUB_A},${SUB_B}`,
+      '--format',
+      'sarif',
+    ]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout.text).runs[0].invocations[0]).toEqual({ executionSuccessful: true, endTimeUtc: expect.any(String) });
+    expect(JSON.parse(stdout.text).runs[0].invocations[0]).toEqual({
+      executionSuccessful: true,
+      endTimeUtc: expect.any(String),
+    });
   });
 
   it('zero clusters read successfully is an answer, not a failure', async () => {
     arm().state.clusters.splice(0);
-    const { code, stdout, stderr } = await liveAudit(['--subscription', SUB_A, '--format', 'json', '--fail-on', 'info']);
+    const { code, stdout, stderr } = await liveAudit([
+      '--subscription',
+      SUB_A,
+      '--format',
+      'json',
+      '--fail-on',
+      'info',
+    ]);
     expect(code).toBe(0);
     expect(stderr.text).toBe('');
     expect(JSON.parse(stdout.text)).toMatchObject({ clusters: [], failures: [] });
@@ -151,9 +218,13 @@ describe('--fail-on counts error findings', () => {
   function hardenedWithUnexportedRole(): string {
     const estate = join(dir, 'estate');
     mkdirSync(estate);
-    const sample = (file: string) => JSON.parse(readFileSync(join(ROOT, 'samples', 'estate', file), 'utf8'));
-    const clusters = sample('clusters.json').filter((c: { name: string }) => c.name === 'aks-payments-prod');
-    const scope = '/subscriptions/00000000-0000-4000-a000-000000000001/resourceGroups/rg-payments-prod';
+    const sample = (file: string) =>
+      JSON.parse(readFileSync(join(ROOT, 'samples', 'estate', file), 'utf8'));
+    const clusters = sample('clusters.json').filter(
+      (c: { name: string }) => c.name === 'aks-payments-prod',
+    );
+    const scope =
+      '/subscriptions/00000000-0000-4000-a000-000000000001/resourceGroups/rg-payments-prod';
     const assignments = [
       ...sample('role-assignments.json'),
       {
@@ -161,12 +232,16 @@ describe('--fail-on counts error findings', () => {
         principalId: '00000000-0000-4000-c000-000000000004',
         principalName: 'grp-payments-sre',
         principalType: 'Group',
-        roleDefinitionId: '/subscriptions/00000000-0000-4000-a000-000000000001/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-4000-f000-0000000000ff',
+        roleDefinitionId:
+          '/subscriptions/00000000-0000-4000-a000-000000000001/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-4000-f000-0000000000ff',
         roleDefinitionName: 'Contoso Payments Operator',
         scope,
       },
     ];
-    writeFileSync(join(estate, 'federated-credentials.json'), readFileSync(join(ROOT, 'samples', 'estate', 'federated-credentials.json')));
+    writeFileSync(
+      join(estate, 'federated-credentials.json'),
+      readFileSync(join(ROOT, 'samples', 'estate', 'federated-credentials.json')),
+    );
     writeFileSync(join(estate, 'clusters.json'), JSON.stringify(clusters));
     writeFileSync(join(estate, 'role-assignments.json'), JSON.stringify(assignments));
     return estate;
@@ -174,15 +249,36 @@ describe('--fail-on counts error findings', () => {
 
   it('an error at or above the threshold exits 1 and names the finding', async () => {
     const estate = hardenedWithUnexportedRole();
-    const { code, stdout, stderr } = await run(['audit', '--snapshot', estate, '--format', 'json', '--fail-on', 'medium'], { cwd: ROOT });
-    const findings = JSON.parse(stdout.text).clusters[0].findings as { checkId: string; status: string }[];
-    expect(findings.filter((f) => f.status !== 'pass' && f.status !== 'not-applicable')).toEqual([expect.objectContaining({ checkId: 'custom-role-wildcards', status: 'error' })]);
+    const { code, stdout, stderr } = await run(
+      ['audit', '--snapshot', estate, '--format', 'json', '--fail-on', 'medium'],
+      { cwd: ROOT },
+    );
+    const findings = JSON.parse(stdout.text).clusters[0].findings as {
+      checkId: string;
+      status: string;
+    }[];
+    expect(findings.filter((f) => f.status !== 'pass' && f.status !== 'not-applicable')).toEqual([
+      expect.objectContaining({ checkId: 'custom-role-wildcards', status: 'error' }),
+    ]);
     expect(code).toBe(1);
-    expect(stderr.lines).toEqual(['--fail-on medium: 1 finding at or above medium: aks-payments-prod custom-role-wildcards (medium, error: not evaluated)']);
+    expect(stderr.lines).toEqual([
+      '--fail-on medium: 1 finding at or above medium: aks-payments-prod custom-role-wildcards (medium, error: not evaluated)',
+    ]);
   });
 
   it('an error below the threshold does not trip it', async () => {
-    const { code, stderr } = await run(['audit', '--snapshot', hardenedWithUnexportedRole(), '--format', 'json', '--fail-on', 'high'], { cwd: ROOT });
+    const { code, stderr } = await run(
+      [
+        'audit',
+        '--snapshot',
+        hardenedWithUnexportedRole(),
+        '--format',
+        'json',
+        '--fail-on',
+        'high',
+      ],
+      { cwd: ROOT },
+    );
     expect(stderr.text).toBe('');
     expect(code).toBe(0);
   });

@@ -7,7 +7,10 @@ import { Readable } from 'node:stream';
 
 export class Capture {
   text = '';
-  constructor(readonly isTTY = false, readonly columns?: number) {}
+  constructor(
+    readonly isTTY = false,
+    readonly columns?: number,
+  ) {}
   write(chunk: string): boolean {
     this.text += chunk;
     return true;
@@ -57,12 +60,22 @@ export function cluster(name: string, overrides: Partial<Cluster> = {}): Cluster
     subscriptionId: SUB,
     resourceGroup: `rg-${name}`,
     location: 'westeurope',
-    aadProfile: { managed: true, enableAzureRbac: true, adminGroupObjectIds: ['0a0a0a0a-0000-0000-0000-000000000001'] },
+    aadProfile: {
+      managed: true,
+      enableAzureRbac: true,
+      adminGroupObjectIds: ['0a0a0a0a-0000-0000-0000-000000000001'],
+    },
     disableLocalAccounts: true,
     enableRbac: true,
     identity: {
       type: 'UserAssigned',
-      userAssignedIdentities: [{ resourceId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id', principalId: '0b0b0b0b-0000-0000-0000-000000000002' }],
+      userAssignedIdentities: [
+        {
+          resourceId:
+            '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id',
+          principalId: '0b0b0b0b-0000-0000-0000-000000000002',
+        },
+      ],
     },
     kubeletIdentity: { objectId: '0c0c0c0c-0000-0000-0000-000000000003' },
     oidcIssuerEnabled: true,
@@ -77,9 +90,21 @@ export function cluster(name: string, overrides: Partial<Cluster> = {}): Cluster
 }
 
 /** A hardened cluster and one with local accounts on (high) and no Defender (low). */
-export function fakeEstate(clusters: Cluster[] = [cluster('aks-good'), cluster('aks-weak', { disableLocalAccounts: false, defenderSecurityMonitoringEnabled: false })]): Estate {
+export function fakeEstate(
+  clusters: Cluster[] = [
+    cluster('aks-good'),
+    cluster('aks-weak', { disableLocalAccounts: false, defenderSecurityMonitoringEnabled: false }),
+  ],
+): Estate {
   // Everything read (no federated credential exists): a finding is `error` only when a test makes it so.
-  return { source: 'snapshot', clusters, roleAssignments: [], roleDefinitions: [], failures: [], federatedCredentials: [] };
+  return {
+    source: 'snapshot',
+    clusters,
+    roleAssignments: [],
+    roleDefinitions: [],
+    failures: [],
+    federatedCredentials: [],
+  };
 }
 
 export function memorySource(estate: Estate): EstateSource {
@@ -92,7 +117,9 @@ export function memorySource(estate: Estate): EstateSource {
 }
 
 /** Sources that record what they were asked for and serve `estate`. */
-export function recordingSources(estate: Estate = fakeEstate()): SourceFactory & { calls: string[] } {
+export function recordingSources(
+  estate: Estate = fakeEstate(),
+): SourceFactory & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,

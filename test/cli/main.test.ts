@@ -14,23 +14,37 @@ afterEach(() => {
 
 const audit = (args: string[], options: Parameters<typeof run>[1] = {}) => {
   const sources = recordingSources();
-  return run(['audit', ...args], { ...options, auditDeps: { sources, ...options.auditDeps } }).then((result) => ({ ...result, sources }));
+  return run(['audit', ...args], { ...options, auditDeps: { sources, ...options.auditDeps } }).then(
+    (result) => ({ ...result, sources }),
+  );
 };
 
 describe('usage errors exit 2 with exactly one line on stderr', () => {
   it.each([
     [[], /^aks-identity-auditor: missing command/],
     [['audti'], /^aks-identity-auditor: unknown command 'audti' \(Did you mean audit\?\)$/],
-    [['audit', '--frmat', 'json'], /^aks-identity-auditor: unknown option '--frmat' \(Did you mean --format\?\)$/],
-    [['audit', '--format', 'xml'], /^aks-identity-auditor: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, markdown, sarif\.$/],
-    [['audit', '--fail-on', 'urgent'], /argument 'urgent' is invalid\. Allowed choices are critical, high, medium, low, info\.$/],
+    [
+      ['audit', '--frmat', 'json'],
+      /^aks-identity-auditor: unknown option '--frmat' \(Did you mean --format\?\)$/,
+    ],
+    [
+      ['audit', '--format', 'xml'],
+      /^aks-identity-auditor: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, markdown, sarif\.$/,
+    ],
+    [
+      ['audit', '--fail-on', 'urgent'],
+      /argument 'urgent' is invalid\. Allowed choices are critical, high, medium, low, info\.$/,
+    ],
     [['audit', '--output'], /^aks-identity-auditor: option '--output <file>' argument missing$/],
     [['audit', 'extra'], /too many arguments/],
     [['checks', '--format', 'sarif'], /Allowed choices are table, json, markdown\.$/],
-    [['serve', '--port', 'http'], /^aks-identity-auditor: option '--port <port>' argument 'http' is invalid\. expected a port number from 1 to 65535\.$/],
+    [
+      ['serve', '--port', 'http'],
+      /^aks-identity-auditor: option '--port <port>' argument 'http' is invalid\. expected a port number from 1 to 65535\.$/,
+    ],
     [['event'], /missing required argument 'file'/],
   ])('%j', async (argv, message) => {
-    const { code, stdout, stderr } = await run(argv as string[]);
+    const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(2);
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.lines[0]).toMatch(message);
@@ -40,7 +54,9 @@ describe('usage errors exit 2 with exactly one line on stderr', () => {
   it('--snapshot and --subscription together', async () => {
     const { code, stderr } = await audit(['--snapshot', 'x', '--subscription', SUB]);
     expect(code).toBe(2);
-    expect(stderr.lines).toEqual(['aks-identity-auditor: audit: --snapshot and --subscription cannot be combined']);
+    expect(stderr.lines).toEqual([
+      'aks-identity-auditor: audit: --snapshot and --subscription cannot be combined',
+    ]);
   });
 
   it('a malformed --subscription names the flag', async () => {
@@ -52,13 +68,19 @@ describe('usage errors exit 2 with exactly one line on stderr', () => {
   });
 
   it('a malformed setting names the setting', async () => {
-    const { code, stderr } = await audit(['--snapshot', 'x'], { env: { ALERT_MIN_SEVERITY: 'urgent' } });
+    const { code, stderr } = await audit(['--snapshot', 'x'], {
+      env: { ALERT_MIN_SEVERITY: 'urgent' },
+    });
     expect(code).toBe(2);
-    expect(stderr.lines).toEqual(["aks-identity-auditor: ALERT_MIN_SEVERITY: 'urgent' is not a severity (one of critical, high, medium, low, info)"]);
+    expect(stderr.lines).toEqual([
+      "aks-identity-auditor: ALERT_MIN_SEVERITY: 'urgent' is not a severity (one of critical, high, medium, low, info)",
+    ]);
   });
 
   it('a secret setting is not echoed', async () => {
-    const { code, stderr } = await audit([], { env: { ALERT_TEAMS_WEBHOOK_URL: 'http://hooks.example/sig=SECRET' } });
+    const { code, stderr } = await audit([], {
+      env: { ALERT_TEAMS_WEBHOOK_URL: 'http://hooks.example/sig=SECRET' },
+    });
     expect(code).toBe(2);
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.text).not.toContain('SECRET');
@@ -70,14 +92,24 @@ describe('help and version exit 0', () => {
     const { code, stdout, stderr } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout.text).toContain('Usage: aks-identity-auditor');
-    for (const command of ['audit', 'checks', 'serve', 'event']) expect(stdout.text).toContain(command);
+    for (const command of ['audit', 'checks', 'serve', 'event'])
+      expect(stdout.text).toContain(command);
     expect(stderr.text).toBe('');
   });
 
   it('audit --help lists the options', async () => {
     const { code, stdout } = await run(['audit', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--snapshot', '--subscription', '--format', '--output', '--fail-on', '--store', '--notify']) expect(stdout.text).toContain(flag);
+    for (const flag of [
+      '--snapshot',
+      '--subscription',
+      '--format',
+      '--output',
+      '--fail-on',
+      '--store',
+      '--notify',
+    ])
+      expect(stdout.text).toContain(flag);
   });
 
   it('help audit', async () => {
@@ -89,7 +121,9 @@ describe('help and version exit 0', () => {
   it('--version prints the package version', async () => {
     const { code, stdout } = await run(['--version']);
     expect(code).toBe(0);
-    expect(stdout.text.trim()).toBe(JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version);
+    expect(stdout.text.trim()).toBe(
+      JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,
+    );
   });
 });
 
@@ -119,7 +153,9 @@ describe('checks', () => {
 
   it('colours the table on a TTY only', async () => {
     expect((await run(['checks'], { stdoutTTY: true })).stdout.text).toMatch(ANSI);
-    expect((await run(['checks'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout.text).not.toMatch(ANSI);
+    expect(
+      (await run(['checks'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout.text,
+    ).not.toMatch(ANSI);
   });
 });
 
@@ -131,7 +167,9 @@ describe('audit', () => {
     const report = JSON.parse(stdout.text);
     expect(report.clusters).toHaveLength(2);
     for (const c of report.clusters) {
-      expect(c.findings.map((f: { checkId: string }) => f.checkId).sort()).toEqual(CHECKS.map((check) => check.id).sort());
+      expect(c.findings.map((f: { checkId: string }) => f.checkId).sort()).toEqual(
+        CHECKS.map((check) => check.id).sort(),
+      );
     }
   });
 
@@ -142,7 +180,13 @@ describe('audit', () => {
 
   it('--subscription audits those subscriptions live, lower-cased', async () => {
     const other = '11111111-2222-3333-4444-555555555555';
-    const { code, sources, stdout } = await audit(['--subscription', SUB.toUpperCase(), `${other},${SUB}`, '--format', 'json']);
+    const { code, sources, stdout } = await audit([
+      '--subscription',
+      SUB.toUpperCase(),
+      `${other},${SUB}`,
+      '--format',
+      'json',
+    ]);
     expect(code).toBe(0);
     expect(sources.calls).toEqual([`azure:${SUB},${other}`]);
     expect(JSON.parse(stdout.text).source).toBe('azure');
@@ -154,15 +198,26 @@ describe('audit', () => {
   });
 
   it('AUDIT_SNAPSHOT_DIR selects a snapshot, and a flag wins over it', async () => {
-    expect((await audit(['--format', 'json'], { env: { AUDIT_SNAPSHOT_DIR: '/exports' } })).sources.calls).toEqual(['snapshot:/exports']);
-    expect((await audit(['--subscription', SUB, '--format', 'json'], { env: { AUDIT_SNAPSHOT_DIR: '/exports' } })).sources.calls).toEqual([`azure:${SUB}`]);
+    expect(
+      (await audit(['--format', 'json'], { env: { AUDIT_SNAPSHOT_DIR: '/exports' } })).sources
+        .calls,
+    ).toEqual(['snapshot:/exports']);
+    expect(
+      (
+        await audit(['--subscription', SUB, '--format', 'json'], {
+          env: { AUDIT_SNAPSHOT_DIR: '/exports' },
+        })
+      ).sources.calls,
+    ).toEqual([`azure:${SUB}`]);
   });
 
   it('without snapshot or subscriptions audits the bundled sample and says so on stderr', async () => {
     const { code, sources, stderr, stdout } = await audit(['--format', 'json']);
     expect(code).toBe(0);
     expect(sources.calls).toEqual([`snapshot:${join(__dirname, '..', '..', 'samples', 'estate')}`]);
-    expect(stderr.lines).toEqual(['auditing the bundled sample estate (no subscriptions configured)']);
+    expect(stderr.lines).toEqual([
+      'auditing the bundled sample estate (no subscriptions configured)',
+    ]);
     expect(() => JSON.parse(stdout.text)).not.toThrow();
   });
 
@@ -183,10 +238,20 @@ describe('audit', () => {
     });
 
     it('exits 0 when nothing fails', async () => {
-      const sources = { ...recordingSources(), snapshot: () => memorySource(fakeEstate([cluster('aks-good')])) };
-      const { code, stdout } = await run(['audit', '--snapshot', 'x', '--format', 'json', '--fail-on', 'info'], { auditDeps: { sources } });
+      const sources = {
+        ...recordingSources(),
+        snapshot: () => memorySource(fakeEstate([cluster('aks-good')])),
+      };
+      const { code, stdout } = await run(
+        ['audit', '--snapshot', 'x', '--format', 'json', '--fail-on', 'info'],
+        { auditDeps: { sources } },
+      );
       // Nothing fails and nothing is unevaluated: `--fail-on` counts both.
-      expect(JSON.parse(stdout.text).clusters[0].findings.filter((f: { status: string }) => f.status === 'fail' || f.status === 'error')).toEqual([]);
+      expect(
+        JSON.parse(stdout.text).clusters[0].findings.filter(
+          (f: { status: string }) => f.status === 'fail' || f.status === 'error',
+        ),
+      ).toEqual([]);
       expect(code).toBe(0);
     });
   });
@@ -194,14 +259,23 @@ describe('audit', () => {
   describe('--output', () => {
     it('writes the report to the file and nothing to stdout', async () => {
       const file = join(dir, 'report.json');
-      const { code, stdout } = await audit(['--snapshot', 'x', '--format', 'json', '--output', file]);
+      const { code, stdout } = await audit([
+        '--snapshot',
+        'x',
+        '--format',
+        'json',
+        '--output',
+        file,
+      ]);
       expect(code).toBe(0);
       expect(stdout.text).toBe('');
       expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(1);
     });
 
     it('resolves a relative file against the working directory', async () => {
-      await audit(['--snapshot', 'x', '--format', 'markdown', '--output', 'report.md'], { cwd: dir });
+      await audit(['--snapshot', 'x', '--format', 'markdown', '--output', 'report.md'], {
+        cwd: dir,
+      });
       expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# AKS identity audit/);
     });
 
@@ -215,24 +289,32 @@ describe('audit', () => {
       const file = join(dir, 'missing', 'report.json');
       const { code, stderr } = await audit(['--snapshot', 'x', '--output', file]);
       expect(code).toBe(2);
-      expect(stderr.lines).toEqual([`aks-identity-auditor: --output ${file}: cannot write the report (ENOENT)`]);
+      expect(stderr.lines).toEqual([
+        `aks-identity-auditor: --output ${file}: cannot write the report (ENOENT)`,
+      ]);
       expect(existsSync(file)).toBe(false);
     });
 
     it('still applies --fail-on', async () => {
-      expect((await audit(['--snapshot', 'x', '--output', join(dir, 'r.json'), '--fail-on', 'high'])).code).toBe(1);
+      expect(
+        (await audit(['--snapshot', 'x', '--output', join(dir, 'r.json'), '--fail-on', 'high']))
+          .code,
+      ).toBe(1);
     });
   });
 
   describe('colour and progress', () => {
     it('colours the table only on a TTY without NO_COLOR', async () => {
       expect((await audit(['--snapshot', 'x'], { stdoutTTY: true })).stdout.text).toMatch(ANSI);
-      expect((await audit(['--snapshot', 'x'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout.text).not.toMatch(ANSI);
+      expect(
+        (await audit(['--snapshot', 'x'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout.text,
+      ).not.toMatch(ANSI);
       expect((await audit(['--snapshot', 'x'])).stdout.text).not.toMatch(ANSI);
     });
 
     it('keeps the table within 100 columns', async () => {
-      for (const line of (await audit(['--snapshot', 'x'])).stdout.text.split('\n')) expect([...line].length).toBeLessThanOrEqual(100);
+      for (const line of (await audit(['--snapshot', 'x'])).stdout.text.split('\n'))
+        expect([...line].length).toBeLessThanOrEqual(100);
     });
 
     it('shows progress on stderr only when stderr is a TTY', async () => {
@@ -243,7 +325,6 @@ describe('audit', () => {
       expect(piped.stderr.text).toBe('');
     });
   });
-
 
   it('--store passes the opened store to the audit and closes it', async () => {
     const events: string[] = [];
@@ -265,15 +346,32 @@ describe('audit', () => {
   });
 
   it('an unexpected error exits 2 with its message only', async () => {
-    const failing = { ...recordingSources(), snapshot: () => ({ ...memorySource(fakeEstate()), readEstate: async () => Promise.reject(new Error('socket hang up')) }) };
-    const { code, stderr } = await run(['audit', '--snapshot', 'x'], { auditDeps: { sources: failing } });
+    const failing = {
+      ...recordingSources(),
+      snapshot: () => ({
+        ...memorySource(fakeEstate()),
+        readEstate: async () => Promise.reject(new Error('socket hang up')),
+      }),
+    };
+    const { code, stderr } = await run(['audit', '--snapshot', 'x'], {
+      auditDeps: { sources: failing },
+    });
     expect(code).toBe(2);
     expect(stderr.lines).toEqual(['aks-identity-auditor: socket hang up']);
   });
 
   it('DEBUG adds the stack of an unexpected error', async () => {
-    const failing = { ...recordingSources(), snapshot: () => ({ ...memorySource(fakeEstate()), readEstate: async () => Promise.reject(new Error('socket hang up')) }) };
-    const { code, stderr } = await run(['audit', '--snapshot', 'x'], { auditDeps: { sources: failing }, env: { DEBUG: '1' } });
+    const failing = {
+      ...recordingSources(),
+      snapshot: () => ({
+        ...memorySource(fakeEstate()),
+        readEstate: async () => Promise.reject(new Error('socket hang up')),
+      }),
+    };
+    const { code, stderr } = await run(['audit', '--snapshot', 'x'], {
+      auditDeps: { sources: failing },
+      env: { DEBUG: '1' },
+    });
     expect(code).toBe(2);
     expect(stderr.lines[0]).toBe('aks-identity-auditor: socket hang up');
     expect(stderr.text).toMatch(/\n\s+at /);

@@ -18,7 +18,10 @@ afterEach(() => {
 
 describe('audit --snapshot samples/estate', () => {
   it('--format json has every check exactly once per cluster', async () => {
-    const { code, stdout, stderr } = await run(['audit', '--snapshot', 'samples/estate', '--format', 'json'], { cwd: ROOT });
+    const { code, stdout, stderr } = await run(
+      ['audit', '--snapshot', 'samples/estate', '--format', 'json'],
+      { cwd: ROOT },
+    );
     expect(stderr.text).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout.text);
@@ -34,31 +37,59 @@ describe('audit --snapshot samples/estate', () => {
   });
 
   it('names people: the JSON carries displayName and userPrincipalName, the table the name beside the id', async () => {
-    const json = JSON.parse((await run(['audit', '--snapshot', 'samples/estate', '--format', 'json'], { cwd: ROOT })).stdout.text);
+    const json = JSON.parse(
+      (await run(['audit', '--snapshot', 'samples/estate', '--format', 'json'], { cwd: ROOT }))
+        .stdout.text,
+    );
     const checkout = json.clusters.find((c: { name: string }) => c.name === 'aks-checkout-prod');
-    const alice = checkout.privilegedPrincipals.find((p: { principalId: string }) => p.principalId === '00000000-0000-4000-b000-000000000001');
-    expect(alice).toMatchObject({ principalType: 'User', displayName: 'Alice Smith', userPrincipalName: 'alice@contoso.example', roleName: 'Contributor' });
-    const group = checkout.privilegedPrincipals.find((p: { principalId: string }) => p.principalId === '00000000-0000-4000-c000-000000000007');
+    const alice = checkout.privilegedPrincipals.find(
+      (p: { principalId: string }) => p.principalId === '00000000-0000-4000-b000-000000000001',
+    );
+    expect(alice).toMatchObject({
+      principalType: 'User',
+      displayName: 'Alice Smith',
+      userPrincipalName: 'alice@contoso.example',
+      roleName: 'Contributor',
+    });
+    const group = checkout.privilegedPrincipals.find(
+      (p: { principalId: string }) => p.principalId === '00000000-0000-4000-c000-000000000007',
+    );
     expect(group).toMatchObject({ principalType: 'Group', displayName: 'grp-checkout-oncall' });
-    const table = (await run(['audit', '--snapshot', 'samples/estate'], { cwd: ROOT, env: { COLUMNS: '200' } })).stdout.text.replace(/[│\s]+/g, ' ');
-    expect(table).toContain('Alice Smith (alice@contoso.example) · Contributor at rg-prod · User 00000000-0000-4000-b000-000000000001');
+    const table = (
+      await run(['audit', '--snapshot', 'samples/estate'], { cwd: ROOT, env: { COLUMNS: '200' } })
+    ).stdout.text.replace(/[│\s]+/g, ' ');
+    expect(table).toContain(
+      'Alice Smith (alice@contoso.example) · Contributor at rg-prod · User 00000000-0000-4000-b000-000000000001',
+    );
   });
 
   it('the sample has something to report: --fail-on info exits 1', async () => {
-    const { code } = await run(['audit', '--snapshot', 'samples/estate', '--format', 'json', '--fail-on', 'info'], { cwd: ROOT });
+    const { code } = await run(
+      ['audit', '--snapshot', 'samples/estate', '--format', 'json', '--fail-on', 'info'],
+      { cwd: ROOT },
+    );
     expect(code).toBe(1);
   });
 
   it('--format sarif points results at the snapshot file and its lines', async () => {
-    const { code, stdout } = await run(['audit', '--snapshot', 'samples/estate', '--format', 'sarif'], { cwd: ROOT });
+    const { code, stdout } = await run(
+      ['audit', '--snapshot', 'samples/estate', '--format', 'sarif'],
+      { cwd: ROOT },
+    );
     expect(code).toBe(0);
     const sarif = JSON.parse(stdout.text);
     const rules = sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id);
     for (const check of CHECKS) expect(rules).toContain(check.id);
-    const results = sarif.runs[0].results as { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[];
+    const results = sarif.runs[0].results as {
+      locations: {
+        physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+      }[];
+    }[];
     expect(results.length).toBeGreaterThan(0);
     for (const result of results) {
-      expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(relative(ROOT, join(SAMPLE, 'clusters.json')).split('\\').join('/'));
+      expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(
+        relative(ROOT, join(SAMPLE, 'clusters.json')).split('\\').join('/'),
+      );
       expect(result.locations[0].physicalLocation.region.startLine).toBeGreaterThanOrEqual(1);
     }
     expect(results.some((r) => r.locations[0].physicalLocation.region.startLine > 1)).toBe(true);
@@ -66,8 +97,12 @@ describe('audit --snapshot samples/estate', () => {
 
   it('gives the same SARIF fingerprints on two runs', async () => {
     const prints = async () =>
-      JSON.parse((await run(['audit', '--snapshot', 'samples/estate', '--format', 'sarif'], { cwd: ROOT })).stdout.text).runs[0].results.map(
-        (r: { partialFingerprints: { primaryLocationLineHash: string } }) => r.partialFingerprints.primaryLocationLineHash,
+      JSON.parse(
+        (await run(['audit', '--snapshot', 'samples/estate', '--format', 'sarif'], { cwd: ROOT }))
+          .stdout.text,
+      ).runs[0].results.map(
+        (r: { partialFingerprints: { primaryLocationLineHash: string } }) =>
+          r.partialFingerprints.primaryLocationLineHash,
       );
     expect(await prints()).toEqual(await prints());
   });
@@ -78,7 +113,10 @@ describe('audit --snapshot samples/estate', () => {
   });
 
   it('--format markdown renders', async () => {
-    const { code, stdout } = await run(['audit', '--snapshot', 'samples/estate', '--format', 'markdown'], { cwd: ROOT });
+    const { code, stdout } = await run(
+      ['audit', '--snapshot', 'samples/estate', '--format', 'markdown'],
+      { cwd: ROOT },
+    );
     expect(code).toBe(0);
     expect(stdout.text).toMatch(/^# AKS identity audit/);
   });
@@ -86,7 +124,9 @@ describe('audit --snapshot samples/estate', () => {
   it('audit without a source reads the bundled sample', async () => {
     const { code, stderr, stdout } = await run(['audit', '--format', 'json'], { cwd: dir });
     expect(code).toBe(0);
-    expect(stderr.lines).toEqual(['auditing the bundled sample estate (no subscriptions configured)']);
+    expect(stderr.lines).toEqual([
+      'auditing the bundled sample estate (no subscriptions configured)',
+    ]);
     expect(JSON.parse(stdout.text).clusters.length).toBeGreaterThan(0);
   });
 });
@@ -114,7 +154,10 @@ describe('broken snapshots exit 2 with one line naming the file', () => {
   });
 
   it('an entry without an id', async () => {
-    writeFileSync(join(dir, 'clusters.json'), JSON.stringify([{ name: 'aks-no-id', resourceGroup: 'rg' }]));
+    writeFileSync(
+      join(dir, 'clusters.json'),
+      JSON.stringify([{ name: 'aks-no-id', resourceGroup: 'rg' }]),
+    );
     writeFileSync(join(dir, 'role-assignments.json'), '[]');
     const { code, stderr } = await audit();
     expect(code).toBe(2);

@@ -22,7 +22,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function audit(...flags: string[]): Promise<{ report: Report; stderr: string }> {
-  const { code, stdout, stderr } = await run(['audit', '--snapshot', join(dir, 'estate'), '--format', 'json', ...flags], { env });
+  const { code, stdout, stderr } = await run(
+    ['audit', '--snapshot', join(dir, 'estate'), '--format', 'json', ...flags],
+    { env },
+  );
   expect(code).toBe(0);
   return { report: JSON.parse(stdout.text) as Report, stderr: stderr.text };
 }
@@ -36,19 +39,37 @@ describe('audit --store and --notify', () => {
     for (const cluster of baseline.report.clusters) expect(cluster.regressions).toEqual([]);
     expect(baseline.report.alerts).toBeUndefined();
 
-    execFileSync(process.execPath, [join(repo, 'samples', 'make-regression.js'), join(dir, 'estate')]);
+    execFileSync(process.execPath, [
+      join(repo, 'samples', 'make-regression.js'),
+      join(dir, 'estate'),
+    ]);
 
     const after = await audit('--store', '--notify');
     const regressions = payments(after.report).regressions!;
     expect(regressions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail', severity: 'high' }),
-        expect.objectContaining({ kind: 'check-failed', checkId: 'admin-credential-access', severity: 'critical' }),
-        expect.objectContaining({ kind: 'privilege-gained', principalId: '00000000-0000-4000-b000-000000000004', severity: 'critical' }),
+        expect.objectContaining({
+          kind: 'check-failed',
+          checkId: 'local-accounts-disabled',
+          before: 'pass',
+          after: 'fail',
+          severity: 'high',
+        }),
+        expect.objectContaining({
+          kind: 'check-failed',
+          checkId: 'admin-credential-access',
+          severity: 'critical',
+        }),
+        expect.objectContaining({
+          kind: 'privilege-gained',
+          principalId: '00000000-0000-4000-b000-000000000004',
+          severity: 'critical',
+        }),
       ]),
     );
     // Only aks-payments-prod changed.
-    for (const cluster of after.report.clusters.filter((c) => c.name !== 'aks-payments-prod')) expect(cluster.regressions).toEqual([]);
+    for (const cluster of after.report.clusters.filter((c) => c.name !== 'aks-payments-prod'))
+      expect(cluster.regressions).toEqual([]);
     // Alerts at or above the default minimum (high) were delivered on the console channel, once each.
     const alerts = after.report.alerts!;
     expect(alerts.length).toBeGreaterThanOrEqual(3);
@@ -57,7 +78,9 @@ describe('audit --store and --notify', () => {
       expect(alert.channels.console).toBe('sent');
     }
     expect(after.stderr).toContain('aks-payments-prod');
-    expect(after.stderr).toContain('az aks update -g rg-payments-prod -n aks-payments-prod --disable-local-accounts');
+    expect(after.stderr).toContain(
+      'az aks update -g rg-payments-prod -n aks-payments-prod --disable-local-accounts',
+    );
 
     // Nothing changed since: no regression, and nothing is paged again.
     const quiet = await audit('--store', '--notify');

@@ -17,13 +17,12 @@ import { CLUSTERS, REPO_ROOT, startTestRuntime, type TestRuntime } from '../help
 
 // These names exist in the browser, where page.evaluate runs the callbacks below; the test
 // program itself is type-checked against Node's library, which has no DOM.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+
 declare const window: any;
 declare const document: any;
 declare function getComputedStyle(element: any): any;
 type Document = any;
 type HTMLLinkElement = any;
-type Element = any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
@@ -44,14 +43,30 @@ beforeAll(async () => {
   await t.runtime.auditNow({ notify: false });
   clock.advance(24 * 3600 * 1000);
   // The walk-through's regression: local accounts re-enabled and a new Contributor on aks-payments-prod.
-  execFileSync(process.execPath, [join(REPO_ROOT, 'samples', 'make-regression.js'), t.snapshotDir], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'samples', 'make-regression.js'), t.snapshotDir],
+    { stdio: 'ignore' },
+  );
   await t.runtime.auditNow({ notify: true });
   clock.advance(5 * 60 * 1000);
-  keyed = await startLocalHost({ runtime: t.runtime, port: 0, log: () => undefined, localKey: KEY });
+  keyed = await startLocalHost({
+    runtime: t.runtime,
+    port: 0,
+    log: () => undefined,
+    localKey: KEY,
+  });
   open = await startLocalHost({ runtime: t.runtime, port: 0, log: () => undefined });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route('**/*', (route) => {
@@ -79,11 +94,13 @@ async function newPage(width = 1280): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize({ width, height: 900 });
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      consoleErrors.push(`${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
-    if (!leftLoopback.includes(request.url())) consoleErrors.push(`request failed: ${request.url()}`);
+    if (!leftLoopback.includes(request.url()))
+      consoleErrors.push(`request failed: ${request.url()}`);
   });
   return page;
 }
@@ -96,14 +113,37 @@ const estateUrl = (query = '') => `${keyed.url}/api/dashboard?code=${KEY}${query
  * that bypasses CSP (the strict context above proves the page works under it).
  */
 async function expectAccessible(strict: Page): Promise<void> {
-  const axeContext = await browser.newContext({ bypassCSP: true, viewport: strict.viewportSize() ?? undefined });
+  const axeContext = await browser.newContext({
+    bypassCSP: true,
+    viewport: strict.viewportSize() ?? undefined,
+  });
   const page = await axeContext.newPage();
   await page.goto(strict.url());
   await page.addScriptTag({ path: require.resolve('axe-core') });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: object,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+      },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
   });
   await axeContext.close();
   expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
@@ -119,7 +159,8 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-const clusterNames = (page: Page) => page.locator('table.estate tbody th.cluster > a bdi').allTextContents();
+const clusterNames = (page: Page) =>
+  page.locator('table.estate tbody th.cluster > a bdi').allTextContents();
 
 describe('the dashboard in a browser', () => {
   it('shows the estate, filters it with the form and sorts it with the column links (the key carried throughout)', async () => {
@@ -127,7 +168,11 @@ describe('the dashboard in a browser', () => {
     await page.goto(estateUrl());
     expect(await page.locator('h1').textContent()).toBe('Estate');
     expect(await clusterNames(page)).toHaveLength(7);
-    expect(await page.locator('link[rel=stylesheet]').evaluate((l) => (l as HTMLLinkElement).sheet !== null)).toBe(true);
+    expect(
+      await page
+        .locator('link[rel=stylesheet]')
+        .evaluate((l) => (l as HTMLLinkElement).sheet !== null),
+    ).toBe(true);
     await expectAccessible(page);
     await screenshots(page, 'estate');
 
@@ -135,7 +180,11 @@ describe('the dashboard in a browser', () => {
     await page.selectOption('#f-status', 'fail');
     await Promise.all([page.waitForURL(/status=fail/), page.click('button[type=submit]')]);
     expect(await clusterNames(page)).toContain('aks-payments-prod');
-    expect(new Set(await page.locator('table.estate tbody td[data-label=Status] .status').allTextContents())).toEqual(new Set(['fail']));
+    expect(
+      new Set(
+        await page.locator('table.estate tbody td[data-label=Status] .status').allTextContents(),
+      ),
+    ).toEqual(new Set(['fail']));
     expect(new URL(page.url()).searchParams.get('code')).toBe(KEY);
 
     await page.click('text=Clear filters');
@@ -158,12 +207,17 @@ describe('the dashboard in a browser', () => {
   it('opens a cluster from the estate: findings, access picture, history chart with the regression marked, copy button', async () => {
     const page = await newPage();
     await page.goto(estateUrl('&q=payments'));
-    await Promise.all([page.waitForURL(/\/api\/dashboard\/clusters\//), page.click('a >> text=aks-payments-prod')]);
+    await Promise.all([
+      page.waitForURL(/\/api\/dashboard\/clusters\//),
+      page.click('a >> text=aks-payments-prod'),
+    ]);
     expect(new URL(page.url()).searchParams.get('code')).toBe(KEY);
     expect(await page.locator('h1 bdi').textContent()).toBe('aks-payments-prod');
 
     // The regression: local accounts now fail, and the new Contributor is in the picture.
-    expect(await page.locator('details.finding-fail summary code.check').allTextContents()).toContain('local-accounts-disabled');
+    expect(
+      await page.locator('details.finding-fail summary code.check').allTextContents(),
+    ).toContain('local-accounts-disabled');
     const graph = page.locator('svg.access-graph');
     await graph.waitFor();
     expect(await graph.boundingBox()).toMatchObject({ width: expect.any(Number) });
@@ -176,13 +230,17 @@ describe('the dashboard in a browser', () => {
     const chart = page.locator('svg.score-chart');
     expect(await chart.locator('.point, .regression-mark').count()).toBe(2);
     expect(await chart.locator('.regression-mark').count()).toBe(1);
-    expect(await chart.locator('.regression-mark title').textContent()).toContain('local-accounts-disabled');
+    expect(await chart.locator('.regression-mark title').textContent()).toContain(
+      'local-accounts-disabled',
+    );
 
     // Progressive enhancement: the script shows the copy buttons and reports the copy.
     const copy = page.locator('details[open] button.copy').first();
     expect(await copy.isVisible()).toBe(true);
     await copy.click();
-    await page.waitForFunction(() => (document.querySelector('details[open] .copy-status')?.textContent ?? '') !== '');
+    await page.waitForFunction(
+      () => (document.querySelector('details[open] .copy-status')?.textContent ?? '') !== '',
+    );
 
     await expectAccessible(page);
     await screenshots(page, 'cluster');
@@ -199,13 +257,20 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${keyed.url}/api/dashboard/regressions?code=${KEY}`);
     const items = page.locator('li.regression');
     expect(await items.count()).toBeGreaterThan(0);
-    expect(await page.locator('li.regression h2').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('aks-payments-prod')]));
-    expect(await page.locator('li.regression .delivery').first().textContent()).toMatch(/sent|failed|pending|skipped/);
+    expect(await page.locator('li.regression h2').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('aks-payments-prod')]),
+    );
+    expect(await page.locator('li.regression .delivery').first().textContent()).toMatch(
+      /sent|failed|pending|skipped/,
+    );
     await expectAccessible(page);
     await screenshots(page, 'regressions');
     await page.selectOption('#f-days', '30');
     await Promise.all([page.waitForURL(/days=30/), page.click('button[type=submit]')]);
-    await Promise.all([page.waitForURL(/aks-payments-prod/), page.locator('li.regression dd a').first().click()]);
+    await Promise.all([
+      page.waitForURL(/aks-payments-prod/),
+      page.locator('li.regression dd a').first().click(),
+    ]);
     expect(await page.locator('h1 bdi').textContent()).toMatch(/^aks-/);
     await page.close();
   });
@@ -216,7 +281,9 @@ describe('the dashboard in a browser', () => {
     expect(alert).toBeDefined();
     const link = new URL(alert!.alert.link!);
     expect(link.searchParams.has('code')).toBe(false);
-    expect(link.pathname).toBe(`/api/dashboard/clusters/${CLUSTERS.paymentsProd.subscriptionId}/rg-payments-prod/aks-payments-prod`);
+    expect(link.pathname).toBe(
+      `/api/dashboard/clusters/${CLUSTERS.paymentsProd.subscriptionId}/rg-payments-prod/aks-payments-prod`,
+    );
     const page = await newPage();
     await page.goto(`${open.url}${link.pathname}`);
     expect(await page.locator('h1 bdi').textContent()).toBe('aks-payments-prod');
@@ -234,7 +301,9 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-q');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    const outline = await page.evaluate(
+      () => getComputedStyle(document.activeElement).outlineStyle,
+    );
     expect(outline).not.toBe('none');
     await page.close();
   });

@@ -1,6 +1,11 @@
 /** The estate table: query parsing, filters, server-side sort and paging (pure). */
 import type { PostureSummary } from '../../src/core/ports';
-import { estateTable, failingBySeverity, parseEstateQuery, type EstateQuery } from '../../src/dashboard/estate';
+import {
+  estateTable,
+  failingBySeverity,
+  parseEstateQuery,
+  type EstateQuery,
+} from '../../src/dashboard/estate';
 import { openRegressionCounts } from '../../src/dashboard/pages';
 import type { RegressionView } from '../../src/usecases/queries';
 
@@ -23,10 +28,28 @@ function summary(name: string, fields: Partial<PostureSummary> = {}): PostureSum
 }
 
 const ESTATE = [
-  summary('aks-a', { status: 'fail', score: 60, failingCheckIds: ['local-accounts-disabled', 'defender-enabled'], worstSeverity: 'high', evaluatedAt: '2026-11-21T00:00:00.000Z' }),
-  summary('aks-b', { status: 'fail', score: 40, failingCheckIds: ['kubernetes-rbac-enabled'], worstSeverity: 'critical', subscriptionId: SUB_B }),
+  summary('aks-a', {
+    status: 'fail',
+    score: 60,
+    failingCheckIds: ['local-accounts-disabled', 'defender-enabled'],
+    worstSeverity: 'high',
+    evaluatedAt: '2026-11-21T00:00:00.000Z',
+  }),
+  summary('aks-b', {
+    status: 'fail',
+    score: 40,
+    failingCheckIds: ['kubernetes-rbac-enabled'],
+    worstSeverity: 'critical',
+    subscriptionId: SUB_B,
+  }),
   summary('aks-c', { status: 'pass', score: 100, evaluatedAt: '2026-11-22T00:00:00.000Z' }),
-  summary('aks-d', { status: 'error', score: 80, failingCheckIds: ['defender-enabled'], worstSeverity: 'low', subscriptionId: SUB_B }),
+  summary('aks-d', {
+    status: 'error',
+    score: 80,
+    failingCheckIds: ['defender-enabled'],
+    worstSeverity: 'low',
+    subscriptionId: SUB_B,
+  }),
   summary('aks-gone', { deleted: true, status: 'fail', score: 0 }),
 ];
 
@@ -35,11 +58,24 @@ const names = (table: ReturnType<typeof estateTable>) => table.rows.map((r) => r
 
 describe('parseEstateQuery', () => {
   it('defaults to the worst score first, page 1, no filters', () => {
-    expect(query()).toEqual({ sort: 'score', direction: 'asc', page: 1, subscriptionId: undefined, status: undefined, severity: undefined, text: undefined });
+    expect(query()).toEqual({
+      sort: 'score',
+      direction: 'asc',
+      page: 1,
+      subscriptionId: undefined,
+      status: undefined,
+      severity: undefined,
+      text: undefined,
+    });
   });
 
   it('treats empty form values as "any"', () => {
-    expect(query({ subscriptionId: '', status: '', severity: ' ', q: '' })).toMatchObject({ subscriptionId: undefined, status: undefined, severity: undefined, text: undefined });
+    expect(query({ subscriptionId: '', status: '', severity: ' ', q: '' })).toMatchObject({
+      subscriptionId: undefined,
+      status: undefined,
+      severity: undefined,
+      text: undefined,
+    });
   });
 
   it('uses the column default direction when only the sort is given', () => {
@@ -75,19 +111,49 @@ describe('estateTable', () => {
   });
 
   it('filters by subscription, status, severity at or above, and name text (case-insensitive)', () => {
-    expect(names(estateTable(ESTATE, none, query({ subscriptionId: SUB_B })))).toEqual(['aks-b', 'aks-d']);
+    expect(names(estateTable(ESTATE, none, query({ subscriptionId: SUB_B })))).toEqual([
+      'aks-b',
+      'aks-d',
+    ]);
     expect(names(estateTable(ESTATE, none, query({ status: 'fail' })))).toEqual(['aks-b', 'aks-a']);
-    expect(names(estateTable(ESTATE, none, query({ severity: 'high' })))).toEqual(['aks-b', 'aks-a']);
-    expect(names(estateTable(ESTATE, none, query({ severity: 'low' })))).toEqual(['aks-b', 'aks-a', 'aks-d']);
+    expect(names(estateTable(ESTATE, none, query({ severity: 'high' })))).toEqual([
+      'aks-b',
+      'aks-a',
+    ]);
+    expect(names(estateTable(ESTATE, none, query({ severity: 'low' })))).toEqual([
+      'aks-b',
+      'aks-a',
+      'aks-d',
+    ]);
     expect(names(estateTable(ESTATE, none, query({ q: 'AKS-C' })))).toEqual(['aks-c']);
     expect(estateTable(ESTATE, none, query({ q: 'nothing' })).matching).toBe(0);
   });
 
   it('sorts every column both ways, ties broken by name', () => {
-    expect(names(estateTable(ESTATE, none, query({ sort: 'name', dir: 'desc' })))).toEqual(['aks-d', 'aks-c', 'aks-b', 'aks-a']);
-    expect(names(estateTable(ESTATE, none, query({ sort: 'status' })))).toEqual(['aks-a', 'aks-b', 'aks-d', 'aks-c']);
-    expect(names(estateTable(ESTATE, none, query({ sort: 'failing' })))).toEqual(['aks-b', 'aks-a', 'aks-d', 'aks-c']);
-    expect(names(estateTable(ESTATE, none, query({ sort: 'evaluated' })))).toEqual(['aks-c', 'aks-a', 'aks-b', 'aks-d']);
+    expect(names(estateTable(ESTATE, none, query({ sort: 'name', dir: 'desc' })))).toEqual([
+      'aks-d',
+      'aks-c',
+      'aks-b',
+      'aks-a',
+    ]);
+    expect(names(estateTable(ESTATE, none, query({ sort: 'status' })))).toEqual([
+      'aks-a',
+      'aks-b',
+      'aks-d',
+      'aks-c',
+    ]);
+    expect(names(estateTable(ESTATE, none, query({ sort: 'failing' })))).toEqual([
+      'aks-b',
+      'aks-a',
+      'aks-d',
+      'aks-c',
+    ]);
+    expect(names(estateTable(ESTATE, none, query({ sort: 'evaluated' })))).toEqual([
+      'aks-c',
+      'aks-a',
+      'aks-b',
+      'aks-d',
+    ]);
     const open = new Map([[ESTATE[3].id.toLowerCase(), 2]]);
     expect(names(estateTable(ESTATE, open, query({ sort: 'regressions' })))[0]).toBe('aks-d');
   });
@@ -101,7 +167,14 @@ describe('estateTable', () => {
   });
 
   it('counts failing checks by the catalogue severity; an unknown check counts as critical', () => {
-    expect(failingBySeverity(['kubernetes-rbac-enabled', 'local-accounts-disabled', 'defender-enabled', 'no-such-check'])).toEqual({
+    expect(
+      failingBySeverity([
+        'kubernetes-rbac-enabled',
+        'local-accounts-disabled',
+        'defender-enabled',
+        'no-such-check',
+      ]),
+    ).toEqual({
       critical: 2,
       high: 1,
       medium: 0,
@@ -133,7 +206,11 @@ describe('openRegressionCounts', () => {
     const counts = openRegressionCounts(
       [
         view({}),
-        view({ kind: 'privilege-gained', checkId: 'defender-enabled', clusterId: ESTATE[0].id.toUpperCase() }),
+        view({
+          kind: 'privilege-gained',
+          checkId: 'defender-enabled',
+          clusterId: ESTATE[0].id.toUpperCase(),
+        }),
         view({ checkId: 'entra-id-integration' }),
         view({ kind: 'admin-credential-retrieved', checkId: 'local-accounts-disabled' }),
       ],

@@ -20,15 +20,25 @@ describe('the generated check reference', () => {
     const text = formatCheckReference(checkCatalogue());
     const sections = [...text.matchAll(/^## (\S+)$/gm)].map((m) => m[1]);
     expect(sections).toEqual(CHECKS.map((check) => check.id));
-    for (const check of CHECKS) expect(text).toContain(`| [\`${check.id}\`](#${check.id}) | ${check.severity} |`);
+    for (const check of CHECKS)
+      expect(text).toContain(`| [\`${check.id}\`](#${check.id}) | ${check.severity} |`);
   });
 
   it('shows the az fix, and the Bicep and Terraform forms where a check has them', () => {
     const text = formatCheckReference(CATALOGUE);
-    const local = text.slice(text.indexOf('## local-accounts-disabled'), text.indexOf('## admin-credential-access'));
-    expect(local).toContain('az aks update -g <resource-group> -n <cluster-name> --disable-local-accounts');
-    expect(local).toContain('Bicep (`Microsoft.ContainerService/managedClusters`): `properties.disableLocalAccounts: true`');
-    expect(local).toContain('Terraform (`azurerm_kubernetes_cluster`): `local_account_disabled = true`');
+    const local = text.slice(
+      text.indexOf('## local-accounts-disabled'),
+      text.indexOf('## admin-credential-access'),
+    );
+    expect(local).toContain(
+      'az aks update -g <resource-group> -n <cluster-name> --disable-local-accounts',
+    );
+    expect(local).toContain(
+      'Bicep (`Microsoft.ContainerService/managedClusters`): `properties.disableLocalAccounts: true`',
+    );
+    expect(local).toContain(
+      'Terraform (`azurerm_kubernetes_cluster`): `local_account_disabled = true`',
+    );
     const access = text.slice(text.indexOf('## admin-credential-access'));
     expect(access.split('## ')[1]).not.toContain('Terraform');
   });
@@ -40,10 +50,13 @@ describe('the generated check reference', () => {
 });
 
 describe('check metadata people apply in their own tooling', () => {
-  it.each(CHECKS.map((check) => [check.id, check] as const))('%s says when it fails', (_id, check) => {
-    expect(check.failsWhen.trim().length).toBeGreaterThan(10);
-    expect(check.failsWhen.trim()).toMatch(/\.$/);
-  });
+  it.each(CHECKS.map((check) => [check.id, check] as const))(
+    '%s says when it fails',
+    (_id, check) => {
+      expect(check.failsWhen.trim().length).toBeGreaterThan(10);
+      expect(check.failsWhen.trim()).toMatch(/\.$/);
+    },
+  );
 
   it('every Bicep form names a property of the managed cluster resource and every Terraform form an argument', () => {
     const withIac = CHECKS.filter((check) => check.infrastructureAsCode);
@@ -56,9 +69,15 @@ describe('check metadata people apply in their own tooling', () => {
   });
 
   it('the catalogue JSON carries failsWhen, bicep and terraform', () => {
-    const json = JSON.parse(formatCatalogueJson(checkCatalogue())) as { checks: Record<string, unknown>[] };
+    const json = JSON.parse(formatCatalogueJson(checkCatalogue())) as {
+      checks: Record<string, unknown>[];
+    };
     const local = json.checks.find((check) => check.id === 'local-accounts-disabled')!;
-    expect(local).toMatchObject({ failsWhen: '`disableLocalAccounts` is not `true`.', bicep: 'properties.disableLocalAccounts: true', terraform: 'local_account_disabled = true' });
+    expect(local).toMatchObject({
+      failsWhen: '`disableLocalAccounts` is not `true`.',
+      bicep: 'properties.disableLocalAccounts: true',
+      terraform: 'local_account_disabled = true',
+    });
     const groups = json.checks.find((check) => check.id === 'privileged-access-via-groups')!;
     expect(groups).not.toHaveProperty('bicep');
   });
@@ -68,7 +87,11 @@ describe('check metadata people apply in their own tooling', () => {
       schemaVersion: 1 as const,
       generatedAt: '2026-11-22T02:00:00.000Z',
       source: 'snapshot' as const,
-      summary: { clusters: 1, failing: 1, findingsBySeverity: { critical: 0, high: 1, medium: 0, low: 0, info: 0 } },
+      summary: {
+        clusters: 1,
+        failing: 1,
+        findingsBySeverity: { critical: 0, high: 1, medium: 0, low: 0, info: 0 },
+      },
       clusters: [
         {
           id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks`,
@@ -78,12 +101,23 @@ describe('check metadata people apply in their own tooling', () => {
           status: 'fail' as const,
           score: 80,
           findings: [
-            { checkId: 'local-accounts-disabled', status: 'fail' as const, severity: 'high' as const, title: 't', detail: 'd', remediation: 'az aks update -g rg -n aks --disable-local-accounts' },
+            {
+              checkId: 'local-accounts-disabled',
+              status: 'fail' as const,
+              severity: 'high' as const,
+              title: 't',
+              detail: 'd',
+              remediation: 'az aks update -g rg -n aks --disable-local-accounts',
+            },
           ],
         },
       ],
     };
-    const finding = (JSON.parse(formatJson(report as never)) as { clusters: { findings: Record<string, unknown>[] }[] }).clusters[0].findings[0];
+    const finding = (
+      JSON.parse(formatJson(report as never)) as {
+        clusters: { findings: Record<string, unknown>[] }[];
+      }
+    ).clusters[0].findings[0];
     expect(finding).toMatchObject({
       remediation: 'az aks update -g rg -n aks --disable-local-accounts',
       remediationBicep: 'properties.disableLocalAccounts: true',

@@ -17,8 +17,10 @@ import { Capture } from '../cli/harness';
 
 const REPO = resolve(__dirname, '..', '..');
 const SAMPLE_CLUSTERS = 7;
-const PAYMENTS_PATH = '/api/clusters/00000000-0000-4000-a000-000000000001/rg-payments-prod/aks-payments-prod';
-const CHECKOUT_ID = '/subscriptions/00000000-0000-4000-a000-000000000001/resourcegroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-checkout-prod';
+const PAYMENTS_PATH =
+  '/api/clusters/00000000-0000-4000-a000-000000000001/rg-payments-prod/aks-payments-prod';
+const CHECKOUT_ID =
+  '/subscriptions/00000000-0000-4000-a000-000000000001/resourcegroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-checkout-prod';
 
 const temporary: string[] = [];
 function tempDir(label: string): string {
@@ -32,7 +34,11 @@ afterAll(() => {
 });
 
 /** A CommandContext as `main` builds it, with captured streams. */
-function commandContext(env: Record<string, string>, stdout = new Capture(), stderr = new Capture()): CommandContext {
+function commandContext(
+  env: Record<string, string>,
+  stdout = new Capture(),
+  stderr = new Capture(),
+): CommandContext {
   return {
     stdout,
     stderr,
@@ -128,7 +134,9 @@ describe('serve', () => {
     expect(after.body.evaluatedAt >= before.body.evaluatedAt).toBe(true);
     expect(after.body.status).toBe('pass');
     const paymentsHistory = await getJson(`${second.url}${PAYMENTS_PATH}/history`);
-    expect(paymentsHistory.body.history.map((h: any) => h.evaluatedAt)).toEqual([before.body.evaluatedAt]);
+    expect(paymentsHistory.body.history.map((h: any) => h.evaluatedAt)).toEqual([
+      before.body.evaluatedAt,
+    ]);
     expect(second.stderr.text).not.toContain('=== ALERT ===');
 
     await second.stop();
@@ -146,26 +154,50 @@ describe('event', () => {
   async function run(argv: string[], env: Record<string, string>, stdin: string[] = []) {
     const stdout = new Capture();
     const stderr = new Capture();
-    const code = await main(argv, { stdout, stderr, stdin: Readable.from(stdin), env, cwd: REPO, clock: { now: () => new Date() } });
+    const code = await main(argv, {
+      stdout,
+      stderr,
+      stdin: Readable.from(stdin),
+      env,
+      cwd: REPO,
+      clock: { now: () => new Date() },
+    });
     return { code, stdout, stderr };
   }
 
   it('processes a sample event against a snapshot and prints { events } per docs/contracts.md', async () => {
     const snapshot = snapshotCopy();
-    const { code, stdout, stderr } = await run(['event', 'samples/events/cluster-write.json', '--snapshot', snapshot], { AUDIT_DATA_DIR: tempDir('event') });
+    const { code, stdout, stderr } = await run(
+      ['event', 'samples/events/cluster-write.json', '--snapshot', snapshot],
+      { AUDIT_DATA_DIR: tempDir('event') },
+    );
     expect(stderr.text).toBe('');
     expect(code).toBe(0);
     const out = JSON.parse(stdout.text);
     expect(Object.keys(out)).toEqual(['events']);
     expect(out.events).toHaveLength(1);
     const [event] = out.events;
-    expect(Object.keys(event).sort()).toEqual(['clusters', 'id', 'operationName', 'outcome', 'reason', 'regressions', 'signals', 'subject', 'type'].sort());
+    expect(Object.keys(event).sort()).toEqual(
+      [
+        'clusters',
+        'id',
+        'operationName',
+        'outcome',
+        'reason',
+        'regressions',
+        'signals',
+        'subject',
+        'type',
+      ].sort(),
+    );
     expect(event).toMatchObject({
       id: '00000000-0000-4000-8000-0000000e0002',
       type: 'Microsoft.Resources.ResourceWriteSuccess',
       operationName: 'Microsoft.ContainerService/managedClusters/write',
       outcome: 'evaluated',
-      clusters: ['/subscriptions/00000000-0000-4000-a000-000000000001/resourcegroups/rg-payments-prod/providers/Microsoft.ContainerService/managedClusters/aks-payments-prod'],
+      clusters: [
+        '/subscriptions/00000000-0000-4000-a000-000000000001/resourcegroups/rg-payments-prod/providers/Microsoft.ContainerService/managedClusters/aks-payments-prod',
+      ],
       signals: [],
       regressions: [],
     });
@@ -174,7 +206,10 @@ describe('event', () => {
   it('records with --store semantics: a change to the snapshot between two events is a regression', async () => {
     const snapshot = snapshotCopy();
     const env = { AUDIT_DATA_DIR: tempDir('event-regression') };
-    const first = await run(['event', 'samples/events/cluster-write.json', '--snapshot', snapshot], env);
+    const first = await run(
+      ['event', 'samples/events/cluster-write.json', '--snapshot', snapshot],
+      env,
+    );
     expect(first.code).toBe(0);
 
     const clustersFile = join(snapshot, 'clusters.json');
@@ -182,14 +217,23 @@ describe('event', () => {
     clusters.find((c: any) => c.name === 'aks-payments-prod').disableLocalAccounts = false;
     writeFileSync(clustersFile, JSON.stringify(clusters, null, 2));
 
-    const event = JSON.parse(readFileSync(join(REPO, 'samples', 'events', 'cluster-write.json'), 'utf8'));
+    const event = JSON.parse(
+      readFileSync(join(REPO, 'samples', 'events', 'cluster-write.json'), 'utf8'),
+    );
     event[0].id = '00000000-0000-4000-8000-0000000e0099';
     const second = await run(['event', '-', '--snapshot', snapshot], env, [JSON.stringify(event)]);
     expect(second.code).toBe(0);
     const [result] = JSON.parse(second.stdout.text).events;
     expect(result.outcome).toBe('evaluated');
     expect(result.regressions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'check-failed',
+          checkId: 'local-accounts-disabled',
+          before: 'pass',
+          after: 'fail',
+        }),
+      ]),
     );
     // The console channel prints the page on the CLI's stderr, never on stdout.
     expect(second.stderr.text).toContain('=== ALERT ===');
@@ -205,14 +249,24 @@ describe('event', () => {
   it('reads - from stdin (a CloudEvents admin-credential fetch pages on stderr)', async () => {
     const snapshot = snapshotCopy();
     const text = readFileSync(join(REPO, 'samples', 'events', 'admin-credential.json'), 'utf8');
-    const { code, stdout, stderr } = await run(['event', '-', '--snapshot', snapshot], { AUDIT_DATA_DIR: tempDir('event-stdin') }, [text]);
+    const { code, stdout, stderr } = await run(
+      ['event', '-', '--snapshot', snapshot],
+      { AUDIT_DATA_DIR: tempDir('event-stdin') },
+      [text],
+    );
     expect(code).toBe(0);
     const [event] = JSON.parse(stdout.text).events;
     expect(event.outcome).toBe('evaluated');
-    expect(event.operationName).toBe('Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action');
+    expect(event.operationName).toBe(
+      'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+    );
     expect(event.clusters).toEqual([CHECKOUT_ID]);
     expect(event.signals).toEqual([
-      expect.objectContaining({ signal: 'admin-credential-retrieved', clusterId: CHECKOUT_ID, caller: expect.objectContaining({ ipAddress: expect.any(String) }) }),
+      expect.objectContaining({
+        signal: 'admin-credential-retrieved',
+        clusterId: CHECKOUT_ID,
+        caller: expect.objectContaining({ ipAddress: expect.any(String) }),
+      }),
     ]);
     expect(stderr.text).toContain('=== ALERT ===');
   });
@@ -221,7 +275,9 @@ describe('event', () => {
     const dir = tempDir('malformed');
     const file = join(dir, 'broken-event.json');
     writeFileSync(file, '[{"id": "x", "eventType": ');
-    const { code, stdout, stderr } = await run(['event', file, '--snapshot', snapshotCopy()], { AUDIT_DATA_DIR: tempDir('event-bad') });
+    const { code, stdout, stderr } = await run(['event', file, '--snapshot', snapshotCopy()], {
+      AUDIT_DATA_DIR: tempDir('event-bad'),
+    });
     expect(code).toBe(2);
     expect(stdout.text).toBe('');
     expect(stderr.lines).toHaveLength(1);
@@ -230,7 +286,9 @@ describe('event', () => {
   });
 
   it('a missing file exits 2 with one stderr line naming the file', async () => {
-    const { code, stderr } = await run(['event', 'no-such-event.json'], { AUDIT_DATA_DIR: tempDir('event-missing') });
+    const { code, stderr } = await run(['event', 'no-such-event.json'], {
+      AUDIT_DATA_DIR: tempDir('event-missing'),
+    });
     expect(code).toBe(2);
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.lines[0]).toContain('no-such-event.json');
@@ -244,7 +302,9 @@ describe('@azure/functions registration', () => {
     try {
       jest.isolateModules(load);
       const warnings = warn.mock.calls.map((call) => String(call[0]));
-      const skipped = warnings.map((w) => /register function "([^"]+)"/.exec(w)?.[1]).filter((n): n is string => n !== undefined);
+      const skipped = warnings
+        .map((w) => /register function "([^"]+)"/.exec(w)?.[1])
+        .filter((n): n is string => n !== undefined);
       return { skipped: skipped.sort(), warnings };
     } finally {
       warn.mockRestore();

@@ -82,20 +82,40 @@ beforeAll(async () => {
     name: CLUSTER,
     properties: {
       disableLocalAccounts: false,
-      aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [ADMIN_GROUP], tenantId: '00000000-0000-4000-8000-00000000aaaa' },
+      aadProfile: {
+        managed: true,
+        enableAzureRBAC: true,
+        adminGroupObjectIDs: [ADMIN_GROUP],
+        tenantId: '00000000-0000-4000-8000-00000000aaaa',
+      },
     },
   });
   arm.addCluster({ subscriptionId: SUB_DEV, resourceGroup: 'rg-dev', name: 'aks-dev' });
   // The access that exists before anything happens: the baseline.
-  arm.addRoleAssignment({ scope: CLUSTER_ID, roleDefinitionId: BUILTIN_ROLE_GUIDS.aksRbacClusterAdmin, principalId: ADMIN_GROUP, principalType: 'Group' });
-  arm.addRoleAssignment({ scope: CLUSTER_ID, roleDefinitionId: BUILTIN_ROLE_GUIDS.aksRbacReader, principalId: PLATFORM_GROUP, principalType: 'Group' });
+  arm.addRoleAssignment({
+    scope: CLUSTER_ID,
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.aksRbacClusterAdmin,
+    principalId: ADMIN_GROUP,
+    principalType: 'Group',
+  });
+  arm.addRoleAssignment({
+    scope: CLUSTER_ID,
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.aksRbacReader,
+    principalId: PLATFORM_GROUP,
+    principalType: 'Group',
+  });
   arm.addRoleAssignment({
     scope: `/subscriptions/${SUB_PROD}/resourceGroups/${RG}`,
     roleDefinitionId: BUILTIN_ROLE_GUIDS.contributor,
     principalId: PIPELINE_SP,
     principalType: 'ServicePrincipal',
   });
-  arm.addRoleAssignment({ scope: `/subscriptions/${SUB_DEV}`, roleDefinitionId: BUILTIN_ROLE_GUIDS.reader, principalId: PLATFORM_GROUP, principalType: 'Group' });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SUB_DEV}`,
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.reader,
+    principalId: PLATFORM_GROUP,
+    principalType: 'Group',
+  });
 
   const settings = loadSettings({
     AUDIT_SUBSCRIPTION_IDS: `${SUB_PROD},${SUB_DEV}`,
@@ -132,7 +152,9 @@ afterAll(async () => {
  * answers before the card goes out. Waits (polling, no fixed sleep) until `n` cards arrived.
  */
 async function cardsReceived(n: number): Promise<void> {
-  const settled = async () => teams.received.length >= n && (await runtime.store.listAlerts({ state: 'pending' })).length === 0;
+  const settled = async () =>
+    teams.received.length >= n &&
+    (await runtime.store.listAlerts({ state: 'pending' })).length === 0;
   for (let i = 0; i < 400 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 25));
   expect(teams.received).toHaveLength(n);
 }
@@ -144,7 +166,10 @@ async function getJson(path: string): Promise<{ status: number; body: any }> {
   return { status: response.status, body: await response.json() };
 }
 
-async function postEvents(events: unknown, headers: Record<string, string> = { 'aeg-event-type': 'Notification' }): Promise<{ status: number; body: any }> {
+async function postEvents(
+  events: unknown,
+  headers: Record<string, string> = { 'aeg-event-type': 'Notification' },
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${host.url}${WEBHOOK}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -160,7 +185,12 @@ function clusterPath(id: string): string {
 
 // --- Events as ARM's system topic sends them ---
 
-function armEventData(operationName: string, resourceUri: string, method: string, subscriptionId: string): Record<string, unknown> {
+function armEventData(
+  operationName: string,
+  resourceUri: string,
+  method: string,
+  subscriptionId: string,
+): Record<string, unknown> {
   return {
     authorization: {
       scope: resourceUri,
@@ -199,7 +229,13 @@ function armEventData(operationName: string, resourceUri: string, method: string
   };
 }
 
-function eventGridEvent(id: string, eventType: string, operationName: string, subject: string, method: string): Record<string, unknown> {
+function eventGridEvent(
+  id: string,
+  eventType: string,
+  operationName: string,
+  subject: string,
+  method: string,
+): Record<string, unknown> {
   const subscriptionId = subject.split('/')[2];
   return {
     id,
@@ -213,7 +249,13 @@ function eventGridEvent(id: string, eventType: string, operationName: string, su
   };
 }
 
-function cloudEvent(id: string, type: string, operationName: string, subject: string, method: string): Record<string, unknown> {
+function cloudEvent(
+  id: string,
+  type: string,
+  operationName: string,
+  subject: string,
+  method: string,
+): Record<string, unknown> {
   const subscriptionId = subject.split('/')[2];
   return {
     id,
@@ -227,13 +269,19 @@ function cloudEvent(id: string, type: string, operationName: string, subject: st
 }
 
 const ROLE_ASSIGNMENT_WRITE = 'Microsoft.Authorization/roleAssignments/write';
-const ADMIN_CREDENTIAL = 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action';
+const ADMIN_CREDENTIAL =
+  'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action';
 
 function cardText(card: unknown): string {
   return JSON.stringify(card);
 }
 
-const expectedCaller = { name: CALLER.upn, objectId: CALLER.objectId, appId: CALLER.appId, ipAddress: CALLER.ip };
+const expectedCaller = {
+  name: CALLER.upn,
+  objectId: CALLER.objectId,
+  appId: CALLER.appId,
+  ipAddress: CALLER.ip,
+};
 
 describe('a live ARM change reaches Teams through the Event Grid webhook', () => {
   let baselineEvaluatedAt: string;
@@ -248,9 +296,16 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
   });
 
   it('answers the Event Grid subscription validation handshake', async () => {
-    const validation = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'events', 'eventgrid-subscription-validation.json'), 'utf8'));
+    const validation = JSON.parse(
+      readFileSync(
+        join(__dirname, '..', 'fixtures', 'events', 'eventgrid-subscription-validation.json'),
+        'utf8',
+      ),
+    );
     const code = validation[0].data.validationCode;
-    const { status, body } = await postEvents(validation, { 'aeg-event-type': 'SubscriptionValidation' });
+    const { status, body } = await postEvents(validation, {
+      'aeg-event-type': 'SubscriptionValidation',
+    });
     expect(status).toBe(200);
     expect(body).toEqual({ validationResponse: code });
   });
@@ -265,7 +320,9 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     const { status, body } = await getJson(clusterPath(CLUSTER_ID));
     expect(status).toBe(200);
     baselineEvaluatedAt = body.evaluatedAt;
-    expect(body.findings.find((f: any) => f.checkId === 'local-accounts-disabled').status).toBe('fail');
+    expect(body.findings.find((f: any) => f.checkId === 'local-accounts-disabled').status).toBe(
+      'fail',
+    );
     expect(JSON.stringify(body)).not.toContain(NEW_USER);
 
     const regressions = await getJson('/api/regressions');
@@ -296,15 +353,28 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(status).toBe(200);
     expect(body.events).toHaveLength(1);
     const [result] = body.events;
-    expect(result).toMatchObject({ id: grantEventId, outcome: 'evaluated', operationName: ROLE_ASSIGNMENT_WRITE });
+    expect(result).toMatchObject({
+      id: grantEventId,
+      outcome: 'evaluated',
+      operationName: ROLE_ASSIGNMENT_WRITE,
+    });
     // Only the cluster under the assignment's scope: not the one in the other subscription.
     expect(result.clusters).toEqual([CLUSTER_ID]);
     const gained = result.regressions.filter((r: any) => r.kind === 'privilege-gained');
     expect(gained).toEqual([
-      expect.objectContaining({ clusterId: CLUSTER_ID, kind: 'privilege-gained', principalId: NEW_USER, severity: 'critical' }),
+      expect.objectContaining({
+        clusterId: CLUSTER_ID,
+        kind: 'privilege-gained',
+        principalId: NEW_USER,
+        severity: 'critical',
+      }),
     ]);
     expect(result.signals).toEqual([
-      expect.objectContaining({ signal: 'privileged-role-granted', clusterId: CLUSTER_ID, caller: expectedCaller }),
+      expect.objectContaining({
+        signal: 'privileged-role-granted',
+        clusterId: CLUSTER_ID,
+        caller: expectedCaller,
+      }),
     ]);
 
     // The posture over HTTP: the new principal holds admin-credential through Contributor.
@@ -318,7 +388,9 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
 
     const access = await getJson(`${clusterPath(CLUSTER_ID)}/access`);
     expect(access.body.localAccountsEnabled).toBe(true);
-    expect(access.body.principals.find((p: any) => p.principalId === NEW_USER).capabilities).toContain('admin-credential');
+    expect(
+      access.body.principals.find((p: any) => p.principalId === NEW_USER).capabilities,
+    ).toContain('admin-credential');
 
     // History, newest first: the event's evaluation with its regression, then the baseline.
     const history = await getJson(`${clusterPath(CLUSTER_ID)}/history`);
@@ -328,7 +400,13 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(latest.evaluatedAt > baseline.evaluatedAt).toBe(true);
     expect(latest.sourceEventId).toBe(grantEventId);
     expect(latest.regressions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'privilege-gained', principalId: NEW_USER, severity: 'critical' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'privilege-gained',
+          principalId: NEW_USER,
+          severity: 'critical',
+        }),
+      ]),
     );
     expect(baseline.regressions).toEqual([]);
 
@@ -349,17 +427,34 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
         kind: 'privilege-gained',
         principalId: NEW_USER,
         severity: 'critical',
-        delivery: expect.objectContaining({ state: 'sent', channels: expect.objectContaining({ teams: 'sent' }) }),
+        delivery: expect.objectContaining({
+          state: 'sent',
+          channels: expect.objectContaining({ teams: 'sent' }),
+        }),
       }),
     ]);
   });
 
   it('the same event delivered again is a duplicate and pages nobody', async () => {
     advance(1);
-    const event = eventGridEvent(grantEventId, 'Microsoft.Resources.ResourceWriteSuccess', ROLE_ASSIGNMENT_WRITE, newAssignmentId, 'PUT');
+    const event = eventGridEvent(
+      grantEventId,
+      'Microsoft.Resources.ResourceWriteSuccess',
+      ROLE_ASSIGNMENT_WRITE,
+      newAssignmentId,
+      'PUT',
+    );
     const { status, body } = await postEvents([event]);
     expect(status).toBe(200);
-    expect(body.events).toEqual([expect.objectContaining({ id: grantEventId, outcome: 'duplicate', clusters: [], regressions: [], signals: [] })]);
+    expect(body.events).toEqual([
+      expect.objectContaining({
+        id: grantEventId,
+        outcome: 'duplicate',
+        clusters: [],
+        regressions: [],
+        signals: [],
+      }),
+    ]);
     expect(teams.received).toHaveLength(1);
     const history = await getJson(`${clusterPath(CLUSTER_ID)}/history`);
     expect(history.body.history).toHaveLength(2);
@@ -368,13 +463,30 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
   it('a fetch of the cluster-admin kubeconfig pages at critical with who and from where', async () => {
     advance(5);
     const id = 'e2e00000-0000-4000-8000-000000000002';
-    const event = eventGridEvent(id, 'Microsoft.Resources.ResourceActionSuccess', ADMIN_CREDENTIAL, CLUSTER_ID, 'POST');
+    const event = eventGridEvent(
+      id,
+      'Microsoft.Resources.ResourceActionSuccess',
+      ADMIN_CREDENTIAL,
+      CLUSTER_ID,
+      'POST',
+    );
     const { status, body } = await postEvents([event]);
     expect(status).toBe(200);
     const [result] = body.events;
-    expect(result).toMatchObject({ id, outcome: 'evaluated', operationName: ADMIN_CREDENTIAL, clusters: [CLUSTER_ID], regressions: [] });
+    expect(result).toMatchObject({
+      id,
+      outcome: 'evaluated',
+      operationName: ADMIN_CREDENTIAL,
+      clusters: [CLUSTER_ID],
+      regressions: [],
+    });
     expect(result.signals).toEqual([
-      expect.objectContaining({ signal: 'admin-credential-retrieved', clusterId: CLUSTER_ID, caller: expectedCaller, localAccountsEnabled: true }),
+      expect.objectContaining({
+        signal: 'admin-credential-retrieved',
+        clusterId: CLUSTER_ID,
+        caller: expectedCaller,
+        localAccountsEnabled: true,
+      }),
     ]);
 
     await cardsReceived(2);
@@ -385,9 +497,15 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     expect(card.toLowerCase()).toContain('critical');
 
     const regressions = await getJson('/api/regressions');
-    const fetched = regressions.body.regressions.filter((r: any) => r.kind === 'admin-credential-retrieved');
+    const fetched = regressions.body.regressions.filter(
+      (r: any) => r.kind === 'admin-credential-retrieved',
+    );
     expect(fetched).toEqual([
-      expect.objectContaining({ clusterId: CLUSTER_ID, severity: 'critical', delivery: expect.objectContaining({ state: 'sent' }) }),
+      expect.objectContaining({
+        clusterId: CLUSTER_ID,
+        severity: 'critical',
+        delivery: expect.objectContaining({ state: 'sent' }),
+      }),
     ]);
   });
 
@@ -409,13 +527,25 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
       name: SECOND_ASSIGNMENT_NAME,
     });
     const id = 'e2e00000-0000-4000-8000-000000000003';
-    const event = cloudEvent(id, 'Microsoft.Resources.ResourceWriteSuccess', ROLE_ASSIGNMENT_WRITE, assignment.id, 'PUT');
-    const { status, body } = await postEvents([event], { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' });
+    const event = cloudEvent(
+      id,
+      'Microsoft.Resources.ResourceWriteSuccess',
+      ROLE_ASSIGNMENT_WRITE,
+      assignment.id,
+      'PUT',
+    );
+    const { status, body } = await postEvents([event], {
+      'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+    });
     expect(status).toBe(200);
     const [result] = body.events;
     expect(result).toMatchObject({ id, outcome: 'evaluated', clusters: [CLUSTER_ID] });
-    expect(result.regressions).toEqual([expect.objectContaining({ kind: 'privilege-gained', principalId: SECOND_USER })]);
-    expect(result.signals).toEqual([expect.objectContaining({ signal: 'privileged-role-granted', caller: expectedCaller })]);
+    expect(result.regressions).toEqual([
+      expect.objectContaining({ kind: 'privilege-gained', principalId: SECOND_USER }),
+    ]);
+    expect(result.signals).toEqual([
+      expect.objectContaining({ signal: 'privileged-role-granted', caller: expectedCaller }),
+    ]);
 
     await cardsReceived(3);
     expect(cardText(teams.received[2])).toContain(SECOND_USER);
@@ -424,9 +554,19 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
   it('refuses an event aimed at a subscription it does not watch, and pages nobody', async () => {
     const id = 'e2e00000-0000-4000-8000-000000000004';
     const foreign = `/subscriptions/${SUB_FOREIGN}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${CLUSTER}`;
-    const { status, body } = await postEvents([eventGridEvent(id, 'Microsoft.Resources.ResourceActionSuccess', ADMIN_CREDENTIAL, foreign, 'POST')]);
+    const { status, body } = await postEvents([
+      eventGridEvent(
+        id,
+        'Microsoft.Resources.ResourceActionSuccess',
+        ADMIN_CREDENTIAL,
+        foreign,
+        'POST',
+      ),
+    ]);
     expect(status).toBe(200);
-    expect(body.events).toEqual([expect.objectContaining({ id, outcome: 'rejected', clusters: [] })]);
+    expect(body.events).toEqual([
+      expect.objectContaining({ id, outcome: 'rejected', clusters: [] }),
+    ]);
     expect(teams.received).toHaveLength(3);
   });
 
@@ -442,15 +582,30 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
     // Role assignments of the subscription cannot be listed, whatever the retries (Retry-After 0
     // makes the SDK's retries immediate).
     const outage = arm.fault({
-      match: new RegExp(`/subscriptions/${SUB_PROD}/providers/Microsoft\\.Authorization/roleAssignments(\\?|$)`, 'i'),
+      match: new RegExp(
+        `/subscriptions/${SUB_PROD}/providers/Microsoft\\.Authorization/roleAssignments(\\?|$)`,
+        'i',
+      ),
       status: 503,
       retryAfterSeconds: 0,
     });
     const fetchId = 'e2e00000-0000-4000-8000-000000000005';
     const grantId = 'e2e00000-0000-4000-8000-000000000006';
     const batch = [
-      eventGridEvent(fetchId, 'Microsoft.Resources.ResourceActionSuccess', ADMIN_CREDENTIAL, CLUSTER_ID, 'POST'),
-      eventGridEvent(grantId, 'Microsoft.Resources.ResourceWriteSuccess', ROLE_ASSIGNMENT_WRITE, assignment.id, 'PUT'),
+      eventGridEvent(
+        fetchId,
+        'Microsoft.Resources.ResourceActionSuccess',
+        ADMIN_CREDENTIAL,
+        CLUSTER_ID,
+        'POST',
+      ),
+      eventGridEvent(
+        grantId,
+        'Microsoft.Resources.ResourceWriteSuccess',
+        ROLE_ASSIGNMENT_WRITE,
+        assignment.id,
+        'PUT',
+      ),
     ];
 
     const during = await postEvents(batch);
@@ -471,7 +626,9 @@ describe('a live ARM change reaches Teams through the Event Grid webhook', () =>
       [fetchId, 'evaluated'],
       [grantId, 'evaluated'],
     ]);
-    expect(after.body.events[1].regressions).toEqual([expect.objectContaining({ kind: 'privilege-gained', principalId: OUTAGE_USER })]);
+    expect(after.body.events[1].regressions).toEqual([
+      expect.objectContaining({ kind: 'privilege-gained', principalId: OUTAGE_USER }),
+    ]);
     // One card for the grant; none again for the fetch.
     await cardsReceived(5);
     expect(cardText(teams.received[4])).toContain(OUTAGE_USER);

@@ -54,10 +54,13 @@ describe('Coalescer', () => {
   it('leading edge: the first request after a quiet spell runs at once (next tick), sharing the run with its tick', async () => {
     const timer = new ManualTimer();
     const runs: string[][] = [];
-    const coalescer = new Coalescer(async (requests: string[]) => {
-      runs.push(requests);
-      return `evaluated ${[...new Set(requests)].sort().join(',')}`;
-    }, { windowMs: 1500, timer });
+    const coalescer = new Coalescer(
+      async (requests: string[]) => {
+        runs.push(requests);
+        return `evaluated ${[...new Set(requests)].sort().join(',')}`;
+      },
+      { windowMs: 1500, timer },
+    );
 
     const a = coalescer.submit('c1');
     const b = coalescer.submit('c2', 'c1');
@@ -73,10 +76,13 @@ describe('Coalescer', () => {
     const timer = new ManualTimer();
     const gates = [deferred<string>(), deferred<string>()];
     const runs: string[][] = [];
-    const coalescer = new Coalescer(async (requests: string[]) => {
-      runs.push(requests);
-      return gates[runs.length - 1].promise;
-    }, { windowMs: 1500, timer });
+    const coalescer = new Coalescer(
+      async (requests: string[]) => {
+        runs.push(requests);
+        return gates[runs.length - 1].promise;
+      },
+      { windowMs: 1500, timer },
+    );
 
     const first = coalescer.submit('c1');
     timer.advance(0);
@@ -109,10 +115,13 @@ describe('Coalescer', () => {
     const timer = new ManualTimer();
     const gate = deferred<number>();
     const runs: number[][] = [];
-    const coalescer = new Coalescer(async (r: number[]) => {
-      runs.push(r);
-      return runs.length === 1 ? gate.promise : r.length;
-    }, { windowMs: 100, timer });
+    const coalescer = new Coalescer(
+      async (r: number[]) => {
+        runs.push(r);
+        return runs.length === 1 ? gate.promise : r.length;
+      },
+      { windowMs: 100, timer },
+    );
     void coalescer.submit(1);
     timer.advance(0);
     await settle();
@@ -143,11 +152,14 @@ describe('Coalescer', () => {
   it('a failed run rejects every caller of its run, and the next run goes afresh', async () => {
     const timer = new ManualTimer();
     let calls = 0;
-    const coalescer = new Coalescer(async () => {
-      calls++;
-      if (calls === 1) throw new Error('store down');
-      return 'ok';
-    }, { windowMs: 5, timer });
+    const coalescer = new Coalescer(
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('store down');
+        return 'ok';
+      },
+      { windowMs: 5, timer },
+    );
     const a = coalescer.submit('x');
     const b = coalescer.submit('y');
     timer.advance(0);
@@ -191,11 +203,18 @@ describe('Coalescer', () => {
 
   it('with the system timer, requests of the same tick share one run and the process waits for it', async () => {
     const runs: string[][] = [];
-    const coalescer = new Coalescer(async (r: string[]) => {
-      runs.push(r);
-      return r.length;
-    }, { windowMs: 0 });
-    const results = await Promise.all([coalescer.submit('a'), coalescer.submit('b'), coalescer.submit('c')]);
+    const coalescer = new Coalescer(
+      async (r: string[]) => {
+        runs.push(r);
+        return r.length;
+      },
+      { windowMs: 0 },
+    );
+    const results = await Promise.all([
+      coalescer.submit('a'),
+      coalescer.submit('b'),
+      coalescer.submit('c'),
+    ]);
     expect(results).toEqual([3, 3, 3]);
     expect(runs).toEqual([['a', 'b', 'c']]);
   });

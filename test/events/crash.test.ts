@@ -81,38 +81,75 @@ async function world() {
   arm.state.clusters.splice(0);
   arm.state.roleAssignments.splice(0);
   arm.addSubscription(SUB, 'production');
-  arm.addCluster({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod', properties: { disableLocalAccounts: false } });
+  arm.addCluster({
+    subscriptionId: SUB,
+    resourceGroup: 'rg-prod',
+    name: 'aks-prod',
+    properties: { disableLocalAccounts: false },
+  });
   const clock = new SteppedClock(Date.parse('2026-11-22T10:16:00.000Z'));
-  const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('crash'), clock });
+  const store = await TableStore.create({
+    connectionString: azurite.connectionString,
+    allowInsecureConnection: true,
+    tablePrefix: uniqueTablePrefix('crash'),
+    clock,
+  });
   const source = new ArmEstateSource({
     credential: staticTestCredential(),
     subscriptionIds: [SUB],
     endpoint: arm.endpoint,
     clientOptions: { agent: arm.agent, retry: { maxRetries: 0 } },
   });
-  const deps = (over: PostureStore = store): HandleEventsDeps => ({ source, store: over, evaluate: evaluateEstate, clock, log: () => undefined, minAlertSeverity: 'high' });
+  const deps = (over: PostureStore = store): HandleEventsDeps => ({
+    source,
+    store: over,
+    evaluate: evaluateEstate,
+    clock,
+    log: () => undefined,
+    minAlertSeverity: 'high',
+  });
   const write = fixtureEvent('eventgrid-cluster-write.json');
-  await handleArmEvents(await eventsFrom({ ...write, id: 'baseline', subject: CLUSTER, data: { ...(write.data as object), resourceUri: CLUSTER } }), deps());
+  await handleArmEvents(
+    await eventsFrom({
+      ...write,
+      id: 'baseline',
+      subject: CLUSTER,
+      data: { ...(write.data as object), resourceUri: CLUSTER },
+    }),
+    deps(),
+  );
   clock.advance(60_000);
   return { store, clock, deps };
 }
 
 function grantOwnerToBob(): void {
-  arm.addRoleAssignment({ scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`, principalId: BOB, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, name: RA_NAME });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+    principalId: BOB,
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+    name: RA_NAME,
+  });
 }
 
 describe('a process killed while handling an event', () => {
   it('killed before the admin-credential page is written: the redelivery writes it, once', async () => {
     const w = await world();
     const fetch = await eventsFrom(fixtureEvent('eventgrid-admin-credential.json'));
-    await expect(handleArmEvents(fetch, w.deps(dyingStore(w.store, 'enqueueAlerts', 'before')))).rejects.toBeInstanceOf(ProcessKilled);
+    await expect(
+      handleArmEvents(fetch, w.deps(dyingStore(w.store, 'enqueueAlerts', 'before'))),
+    ).rejects.toBeInstanceOf(ProcessKilled);
     expect(await w.store.listAlerts({})).toEqual([]);
 
     const [redelivered] = await handleArmEvents(fetch, w.deps());
     expect(redelivered.outcome).toBe('evaluated');
-    const pages = (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved');
+    const pages = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.kind === 'admin-credential-retrieved',
+    );
     expect(pages).toHaveLength(1);
-    expect(pages[0]).toMatchObject({ state: 'pending', alert: { severity: 'critical', clusterId: CLUSTER } });
+    expect(pages[0]).toMatchObject({
+      state: 'pending',
+      alert: { severity: 'critical', clusterId: CLUSTER },
+    });
     // Now it is processed: a further redelivery is a duplicate.
     expect((await handleArmEvents(fetch, w.deps()))[0].outcome).toBe('duplicate');
   });
@@ -120,7 +157,9 @@ describe('a process killed while handling an event', () => {
   it('killed after the page is written but before the event is marked: the redelivery does not page again', async () => {
     const w = await world();
     const fetch = await eventsFrom(fixtureEvent('eventgrid-admin-credential.json'));
-    await expect(handleArmEvents(fetch, w.deps(dyingStore(w.store, 'enqueueAlerts', 'after')))).rejects.toBeInstanceOf(ProcessKilled);
+    await expect(
+      handleArmEvents(fetch, w.deps(dyingStore(w.store, 'enqueueAlerts', 'after'))),
+    ).rejects.toBeInstanceOf(ProcessKilled);
     expect(await w.store.listAlerts({})).toHaveLength(1);
     const [redelivered] = await handleArmEvents(fetch, w.deps());
     expect(redelivered.outcome).toBe('evaluated');
@@ -131,12 +170,16 @@ describe('a process killed while handling an event', () => {
     const w = await world();
     grantOwnerToBob();
     const grant = await eventsFrom(fixtureEvent('eventgrid-role-assignment-write.json'));
-    await expect(handleArmEvents(grant, w.deps(dyingStore(w.store, 'recordEvaluation', 'before')))).rejects.toThrow(/killed before recordEvaluation/);
+    await expect(
+      handleArmEvents(grant, w.deps(dyingStore(w.store, 'recordEvaluation', 'before'))),
+    ).rejects.toThrow(/killed before recordEvaluation/);
     expect(await w.store.listAlerts({})).toEqual([]);
 
     const [redelivered] = await handleArmEvents(grant, w.deps());
     expect(redelivered.outcome).toBe('evaluated');
-    const pages = (await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB);
+    const pages = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.principal?.principalId === BOB,
+    );
     expect(pages).toHaveLength(1);
     expect(pages[0].alert.caller).toMatchObject({ name: 'alice@contoso.example' });
   });
@@ -145,28 +188,44 @@ describe('a process killed while handling an event', () => {
     const w = await world();
     grantOwnerToBob();
     const grant = await eventsFrom(fixtureEvent('eventgrid-role-assignment-write.json'));
-    await expect(handleArmEvents(grant, w.deps(dyingStore(w.store, 'recordEvaluation', 'after')))).rejects.toThrow(/killed after recordEvaluation/);
-    const written = (await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB);
+    await expect(
+      handleArmEvents(grant, w.deps(dyingStore(w.store, 'recordEvaluation', 'after'))),
+    ).rejects.toThrow(/killed after recordEvaluation/);
+    const written = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.principal?.principalId === BOB,
+    );
     expect(written).toHaveLength(1);
-    expect(written[0].alert.caller).toMatchObject({ name: 'alice@contoso.example', ipAddress: '203.0.113.24' });
+    expect(written[0].alert.caller).toMatchObject({
+      name: 'alice@contoso.example',
+      ipAddress: '203.0.113.24',
+    });
 
     const [redelivered] = await handleArmEvents(grant, w.deps());
     expect(redelivered.outcome).toBe('evaluated');
-    expect((await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB)).toHaveLength(1);
+    expect(
+      (await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB),
+    ).toHaveLength(1);
     const history = await w.store.getHistory(CLUSTER, {});
-    expect(history.items.filter((h) => h.regressions.some((r) => r.principalId === BOB))).toHaveLength(1);
+    expect(
+      history.items.filter((h) => h.regressions.some((r) => r.principalId === BOB)),
+    ).toHaveLength(1);
   });
 
   it('the event is marked processed only after its products are stored, and a failed mark is not a failed event', async () => {
     const w = await world();
     grantOwnerToBob();
     const grant = await eventsFrom(fixtureEvent('eventgrid-role-assignment-write.json'));
-    const [result] = await handleArmEvents(grant, w.deps(dyingStore(w.store, 'markEventProcessed', 'before')));
+    const [result] = await handleArmEvents(
+      grant,
+      w.deps(dyingStore(w.store, 'markEventProcessed', 'before')),
+    );
     expect(result.outcome).toBe('evaluated');
     expect(await w.store.isEventProcessed(grant[0].id, w.clock.now())).toBe(false);
     const [again] = await handleArmEvents(grant, w.deps());
     expect(again.outcome).toBe('evaluated');
-    expect((await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB)).toHaveLength(1);
+    expect(
+      (await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB),
+    ).toHaveLength(1);
     expect(await w.store.isEventProcessed(grant[0].id, w.clock.now())).toBe(true);
   });
 });

@@ -40,12 +40,17 @@ describe('parseEventBatch', () => {
     });
     // Claims beyond who-and-where (aio, uti, rh, …) are not carried.
     expect(JSON.stringify(event)).not.toMatch(/fake-(aio|rh|uti)-value/);
-    expect(routeEvent(event, ctx)).toMatchObject({ kind: 'evaluate', clusterIds: [CLUSTER], signal: 'privileged-role-granted' });
+    expect(routeEvent(event, ctx)).toMatchObject({
+      kind: 'evaluate',
+      clusterIds: [CLUSTER],
+      signal: 'privileged-role-granted',
+    });
   });
 
   it('parses the same event in CloudEvents 1.0 to the same ArmEvent but for id and schema', async () => {
     const [grid] = (await parseEventBatch(fixture('eventgrid-role-assignment-write.json'))).events;
-    const [cloud] = (await parseEventBatch(fixture('cloudevents-role-assignment-write.json'))).events;
+    const [cloud] = (await parseEventBatch(fixture('cloudevents-role-assignment-write.json')))
+      .events;
     expect(cloud.schema).toBe('cloudevents');
     expect({ ...cloud, id: '', schema: '' }).toEqual({ ...grid, id: '', schema: '' });
   });
@@ -56,7 +61,11 @@ describe('parseEventBatch', () => {
     const fromString = await parseEventBatch(JSON.stringify([single]));
     expect(fromObject.events).toHaveLength(1);
     expect(fromString.events).toEqual(fromObject.events);
-    expect(routeEvent(fromObject.events[0], ctx)).toEqual({ kind: 'admin-credential', clusterId: CLUSTER, subscriptionId: SUB });
+    expect(routeEvent(fromObject.events[0], ctx)).toEqual({
+      kind: 'admin-credential',
+      clusterId: CLUSTER,
+      subscriptionId: SUB,
+    });
   });
 
   it('recognises the subscription validation handshake', async () => {
@@ -84,7 +93,11 @@ describe('parseEventBatch', () => {
       { ...goodCloud, id: 'string-data', data: 'hello' },
       { ...goodCloud, id: 'binary-data', data: undefined, data_base64: 'aGVsbG8=' },
       { ...good, id: 'no-operation', data: { ...(good.data as object), operationName: undefined } },
-      { ...good, id: 'other-sub-topic', topic: '/subscriptions/99999999-9999-4999-8999-999999999999' },
+      {
+        ...good,
+        id: 'other-sub-topic',
+        topic: '/subscriptions/99999999-9999-4999-8999-999999999999',
+      },
       { id: 'neither', hello: 'world' },
       42,
       null,
@@ -123,7 +136,10 @@ describe('parseEventBatch', () => {
   });
 
   it('mixes both schemas in one batch', async () => {
-    const batch = await parseEventBatch([...fixture('eventgrid-cluster-write.json'), ...fixture('cloudevents-role-assignment-write.json')]);
+    const batch = await parseEventBatch([
+      ...fixture('eventgrid-cluster-write.json'),
+      ...fixture('cloudevents-role-assignment-write.json'),
+    ]);
     expect(batch.events.map((e) => e.schema)).toEqual(['eventgrid', 'cloudevents']);
   });
 
@@ -140,7 +156,9 @@ describe('parseFunctionTriggerEvent', () => {
   it('takes the one event the Functions host hands over (eventTime as a string)', async () => {
     const [raw] = fixture('eventgrid-admin-credential.json');
     const event = await parseFunctionTriggerEvent(raw);
-    expect(event.operationName).toBe('Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action');
+    expect(event.operationName).toBe(
+      'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+    );
     expect(event.caller.ipAddress).toBe('203.0.113.24');
   });
 
@@ -152,7 +170,9 @@ describe('parseFunctionTriggerEvent', () => {
   it('a malformed event is an InputError naming the id and problem', async () => {
     const [raw] = fixture('eventgrid-cluster-write.json');
     await expect(parseFunctionTriggerEvent({ ...raw, subject: 5 })).rejects.toThrow(
-      new InputError(`event e7a1c2d3-0003-4000-8000-000000000003: event property 'subject should be a 'string', but is 'number'`),
+      new InputError(
+        `event e7a1c2d3-0003-4000-8000-000000000003: event property 'subject should be a 'string', but is 'number'`,
+      ),
     );
     await expect(parseFunctionTriggerEvent([raw])).rejects.toBeInstanceOf(InputError);
   });
@@ -165,24 +185,42 @@ describe('parseFunctionTriggerEvent', () => {
 
 describe('samples/events against the sample estate', () => {
   const SAMPLES = join(__dirname, '..', '..', 'samples');
-  const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, 'events', name), 'utf8')) as unknown;
+  const sample = (name: string) =>
+    JSON.parse(readFileSync(join(SAMPLES, 'events', name), 'utf8')) as unknown;
 
   it('every sample parses and routes to a sample cluster', async () => {
     const source = new SnapshotSource(join(SAMPLES, 'estate'));
     const estate = await source.readEstate();
-    const sampleCtx = { watchedSubscriptions: await source.watchedSubscriptions(), knownClusterIds: estate.clusters.map((c) => c.id) };
+    const sampleCtx = {
+      watchedSubscriptions: await source.watchedSubscriptions(),
+      knownClusterIds: estate.clusters.map((c) => c.id),
+    };
     const byName = (name: string) => estate.clusters.find((c) => c.name === name)!.id;
 
     const routes: Record<string, unknown> = {};
-    for (const name of ['role-assignment-write.json', 'cluster-write.json', 'admin-credential.json']) {
+    for (const name of [
+      'role-assignment-write.json',
+      'cluster-write.json',
+      'admin-credential.json',
+    ]) {
       const batch = await parseEventBatch(sample(name));
       expect(batch.rejected).toEqual([]);
       expect(batch.events).toHaveLength(1);
       routes[name] = routeEvent(batch.events[0], sampleCtx);
     }
-    expect(routes['role-assignment-write.json']).toMatchObject({ kind: 'evaluate', clusterIds: [byName('aks-payments-prod')], signal: 'privileged-role-granted' });
-    expect(routes['cluster-write.json']).toMatchObject({ kind: 'evaluate', clusterIds: [byName('aks-payments-prod')] });
-    expect(routes['admin-credential.json']).toMatchObject({ kind: 'admin-credential', clusterId: byName('aks-checkout-prod') });
+    expect(routes['role-assignment-write.json']).toMatchObject({
+      kind: 'evaluate',
+      clusterIds: [byName('aks-payments-prod')],
+      signal: 'privileged-role-granted',
+    });
+    expect(routes['cluster-write.json']).toMatchObject({
+      kind: 'evaluate',
+      clusterIds: [byName('aks-payments-prod')],
+    });
+    expect(routes['admin-credential.json']).toMatchObject({
+      kind: 'admin-credential',
+      clusterId: byName('aks-checkout-prod'),
+    });
   });
 });
 
@@ -198,6 +236,8 @@ describe('parseEventBatch: ids with colons', () => {
   it('keep the id and the problem apart', async () => {
     const [raw] = fixture('eventgrid-cluster-write.json');
     const batch = await parseEventBatch({ ...raw, id: 'urn:evt:1', eventTime: 'soon' });
-    expect(batch.rejected).toEqual([{ id: 'urn:evt:1', reason: 'time "soon" is not a valid date' }]);
+    expect(batch.rejected).toEqual([
+      { id: 'urn:evt:1', reason: 'time "soon" is not a valid date' },
+    ]);
   });
 });

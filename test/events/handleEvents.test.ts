@@ -14,7 +14,12 @@ import { evaluateEstate } from '../../src/core/evaluate';
 import type { ArmEvent } from '../../src/core/events';
 import type { Estate } from '../../src/core/model';
 import type { EstateFilter, EstateSource } from '../../src/core/ports';
-import { createEvaluationCoalescer, handleArmEvents, type EvaluateFn, type HandleEventsDeps } from '../../src/usecases/handleEvents';
+import {
+  createEvaluationCoalescer,
+  handleArmEvents,
+  type EvaluateFn,
+  type HandleEventsDeps,
+} from '../../src/usecases/handleEvents';
 import type { WindowTimer } from '../../src/usecases/coalescer';
 import { startAzurite, uniqueTablePrefix, type TestAzurite } from '../helpers/azurite';
 
@@ -35,18 +40,33 @@ function cluster(id: string, overrides: Record<string, unknown> = {}) {
     name: id.split('/').pop(),
     resourceGroup: id.split('/')[4],
     location: 'westeurope',
-    aadProfile: { managed: true, enableAzureRbac: true, adminGroupObjectIds: ['a0a0a0a0-0000-4000-8000-000000000001'] },
+    aadProfile: {
+      managed: true,
+      enableAzureRbac: true,
+      adminGroupObjectIds: ['a0a0a0a0-0000-4000-8000-000000000001'],
+    },
     disableLocalAccounts: false,
     enableRbac: true,
     identity: { type: 'SystemAssigned', principalId: 'c0c0c0c0-0000-4000-8000-000000000001' },
-    identityProfile: { kubeletidentity: { objectId: 'b1b1b1b1-0000-4000-8000-000000000001', clientId: 'b2b2b2b2-0000-4000-8000-000000000001' } },
+    identityProfile: {
+      kubeletidentity: {
+        objectId: 'b1b1b1b1-0000-4000-8000-000000000001',
+        clientId: 'b2b2b2b2-0000-4000-8000-000000000001',
+      },
+    },
     oidcIssuerProfile: { enabled: true },
     securityProfile: { workloadIdentity: { enabled: true } },
     ...overrides,
   };
 }
 
-function assignment(name: string, scope: string, principalId: string, roleGuid: string, roleName: string) {
+function assignment(
+  name: string,
+  scope: string,
+  principalId: string,
+  roleGuid: string,
+  roleName: string,
+) {
   return {
     id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
     name,
@@ -57,7 +77,6 @@ function assignment(name: string, scope: string, principalId: string, roleGuid: 
     roleDefinitionName: roleName,
   };
 }
-
 
 /** The snapshot source, counting reads: the real adapter, observed. */
 class CountingSource implements EstateSource {
@@ -109,7 +128,11 @@ interface World {
   logs: string[];
   clock: SteppedClock;
   deps: HandleEventsDeps;
-  writeEstate(estate: { clusters?: unknown[]; assignments?: unknown[]; definitions?: unknown[] }): void;
+  writeEstate(estate: {
+    clusters?: unknown[];
+    assignments?: unknown[];
+    definitions?: unknown[];
+  }): void;
 }
 
 const worlds: World[] = [];
@@ -117,17 +140,36 @@ afterEach(() => {
   for (const w of worlds.splice(0)) rmSync(w.dir, { recursive: true, force: true });
 });
 
-async function world(initial: { clusters?: unknown[]; assignments?: unknown[]; definitions?: unknown[] } = {}): Promise<World> {
+async function world(
+  initial: { clusters?: unknown[]; assignments?: unknown[]; definitions?: unknown[] } = {},
+): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'aia-events-'));
   const writeEstate: World['writeEstate'] = ({ clusters, assignments, definitions }) => {
     if (clusters) writeFileSync(join(dir, 'clusters.json'), JSON.stringify(clusters));
     if (assignments) writeFileSync(join(dir, 'role-assignments.json'), JSON.stringify(assignments));
     if (definitions) writeFileSync(join(dir, 'role-definitions.json'), JSON.stringify(definitions));
   };
-  writeEstate({ clusters: [cluster(CLUSTER), cluster(CLUSTER_DEV)], assignments: [assignment('reader-everyone', `/subscriptions/${SUB}`, 'e0e0e0e0-0000-4000-8000-00000000000e', READER, 'Reader')], ...initial });
+  writeEstate({
+    clusters: [cluster(CLUSTER), cluster(CLUSTER_DEV)],
+    assignments: [
+      assignment(
+        'reader-everyone',
+        `/subscriptions/${SUB}`,
+        'e0e0e0e0-0000-4000-8000-00000000000e',
+        READER,
+        'Reader',
+      ),
+    ],
+    ...initial,
+  });
   const source = new CountingSource(new SnapshotSource(dir));
   const clock = new SteppedClock(Date.parse('2026-11-22T10:16:00.000Z'));
-  const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('ev'), clock });
+  const store = await TableStore.create({
+    connectionString: azurite.connectionString,
+    allowInsecureConnection: true,
+    tablePrefix: uniqueTablePrefix('ev'),
+    clock,
+  });
   const evaluated: string[][] = [];
   const evaluate: EvaluateFn = (estate, options) => {
     const postures = evaluateEstate(estate, options);
@@ -143,7 +185,15 @@ async function world(initial: { clusters?: unknown[]; assignments?: unknown[]; d
     logs,
     clock,
     writeEstate,
-    deps: { source, store, evaluate, clock, log: (line) => logs.push(line), minAlertSeverity: 'high', linkBase: 'http://localhost:7071' },
+    deps: {
+      source,
+      store,
+      evaluate,
+      clock,
+      log: (line) => logs.push(line),
+      minAlertSeverity: 'high',
+      linkBase: 'http://localhost:7071',
+    },
   };
   worlds.push(w);
   return w;
@@ -153,7 +203,11 @@ async function world(initial: { clusters?: unknown[]; assignments?: unknown[]; d
 async function baseline(w: World): Promise<void> {
   const [write] = fixtureEvents('eventgrid-cluster-write.json');
   const results = await handleArmEvents(
-    await eventsFrom(withId(write, 'baseline-prod'), { ...withId(write, 'baseline-dev'), subject: CLUSTER_DEV, data: { ...(write.data as object), resourceUri: CLUSTER_DEV } }),
+    await eventsFrom(withId(write, 'baseline-prod'), {
+      ...withId(write, 'baseline-dev'),
+      subject: CLUSTER_DEV,
+      data: { ...(write.data as object), resourceUri: CLUSTER_DEV },
+    }),
     w.deps,
   );
   expect(results.map((r) => r.outcome)).toEqual(['evaluated', 'evaluated']);
@@ -166,7 +220,10 @@ async function baseline(w: World): Promise<void> {
 describe('handleArmEvents', () => {
   it('a new cluster write evaluates it and records the baseline, paging nobody', async () => {
     const w = await world();
-    const results = await handleArmEvents(await eventsFrom(...fixtureEvents('eventgrid-cluster-write.json')), w.deps);
+    const results = await handleArmEvents(
+      await eventsFrom(...fixtureEvents('eventgrid-cluster-write.json')),
+      w.deps,
+    );
     expect(results).toEqual([
       {
         id: 'e7a1c2d3-0003-4000-8000-000000000003',
@@ -180,20 +237,37 @@ describe('handleArmEvents', () => {
         regressions: [],
       },
     ]);
-    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([CLUSTER.toLowerCase()]);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([
+      CLUSTER.toLowerCase(),
+    ]);
     expect(await w.store.listAlerts({})).toEqual([]);
   });
 
   it('a Contributor granted at the resource group: one regression, the signal, and ONE alert that names who granted it', async () => {
     const w = await world();
     await baseline(w);
-    w.writeEstate({ assignments: [assignment(RA_ID, `/subscriptions/${SUB}/resourceGroups/rg-prod`, BOB, CONTRIBUTOR, 'Contributor')] });
+    w.writeEstate({
+      assignments: [
+        assignment(
+          RA_ID,
+          `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+          BOB,
+          CONTRIBUTOR,
+          'Contributor',
+        ),
+      ],
+    });
 
-    const [result] = await handleArmEvents(await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write.json')), w.deps);
+    const [result] = await handleArmEvents(
+      await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write.json')),
+      w.deps,
+    );
     expect(result.outcome).toBe('evaluated');
     expect(result.clusters).toEqual([CLUSTER]);
     expect(result.regressions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ clusterId: CLUSTER, kind: 'privilege-gained', principalId: BOB })]),
+      expect.arrayContaining([
+        expect.objectContaining({ clusterId: CLUSTER, kind: 'privilege-gained', principalId: BOB }),
+      ]),
     );
     expect(result.signals).toEqual([
       {
@@ -213,7 +287,9 @@ describe('handleArmEvents', () => {
     expect(w.evaluated).toEqual([[CLUSTER]]);
 
     const pending = await w.store.listAlerts({ state: 'pending' });
-    const bobAlerts = pending.filter((a) => a.alert.kind === 'privilege-gained' && a.alert.principal?.principalId === BOB);
+    const bobAlerts = pending.filter(
+      (a) => a.alert.kind === 'privilege-gained' && a.alert.principal?.principalId === BOB,
+    );
     expect(bobAlerts.length).toBeGreaterThan(0);
     // Pages once: no separate privileged-role-granted alert; the regression alert carries the caller.
     expect(pending.filter((a) => a.alert.kind === 'privileged-role-granted')).toEqual([]);
@@ -225,13 +301,28 @@ describe('handleArmEvents', () => {
     const w = await world();
     await baseline(w);
     const events = await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write.json'));
-    w.writeEstate({ assignments: [assignment(RA_ID, `/subscriptions/${SUB}/resourceGroups/rg-prod`, BOB, CONTRIBUTOR, 'Contributor')] });
+    w.writeEstate({
+      assignments: [
+        assignment(
+          RA_ID,
+          `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+          BOB,
+          CONTRIBUTOR,
+          'Contributor',
+        ),
+      ],
+    });
     await handleArmEvents(events, w.deps);
     const alertsBefore = await w.store.listAlerts({});
     w.evaluated.length = 0;
 
     const [again] = await handleArmEvents(events, w.deps);
-    expect(again).toMatchObject({ outcome: 'duplicate', clusters: [], signals: [], regressions: [] });
+    expect(again).toMatchObject({
+      outcome: 'duplicate',
+      clusters: [],
+      signals: [],
+      regressions: [],
+    });
     expect(w.evaluated).toEqual([]);
     expect((await w.store.listAlerts({})).length).toBe(alertsBefore.length);
   });
@@ -244,9 +335,16 @@ describe('handleArmEvents', () => {
     expect(result.outcome).toBe('evaluated');
     expect(result.clusters).toEqual([CLUSTER]);
     expect(result.signals).toEqual([
-      expect.objectContaining({ signal: 'admin-credential-retrieved', clusterId: CLUSTER, localAccountsEnabled: true, eventId: fetch.id }),
+      expect.objectContaining({
+        signal: 'admin-credential-retrieved',
+        clusterId: CLUSTER,
+        localAccountsEnabled: true,
+        eventId: fetch.id,
+      }),
     ]);
-    const alerts = (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved');
+    const alerts = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.kind === 'admin-credential-retrieved',
+    );
     expect(alerts).toHaveLength(1);
     const [{ alert }] = alerts;
     expect(alert).toMatchObject({
@@ -267,12 +365,19 @@ describe('handleArmEvents', () => {
     // Redelivery: duplicate, no second page. Another fetch: another page.
     await handleArmEvents(await eventsFrom(fetch), w.deps);
     await handleArmEvents(await eventsFrom(withId(fetch, 'second-fetch')), w.deps);
-    expect((await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved')).toHaveLength(2);
+    expect(
+      (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved'),
+    ).toHaveLength(2);
   });
 
   it('an admin-credential fetch on a cluster with local accounts disabled says so', async () => {
-    const w = await world({ clusters: [cluster(CLUSTER, { disableLocalAccounts: true }), cluster(CLUSTER_DEV)] });
-    const [result] = await handleArmEvents(await eventsFrom(...fixtureEvents('eventgrid-admin-credential.json')), w.deps);
+    const w = await world({
+      clusters: [cluster(CLUSTER, { disableLocalAccounts: true }), cluster(CLUSTER_DEV)],
+    });
+    const [result] = await handleArmEvents(
+      await eventsFrom(...fixtureEvents('eventgrid-admin-credential.json')),
+      w.deps,
+    );
     expect(result.signals[0].localAccountsEnabled).toBe(false);
   });
 
@@ -280,9 +385,18 @@ describe('handleArmEvents', () => {
     const w = await world();
     const [write] = fixtureEvents('eventgrid-cluster-write.json');
     const foreign = CLUSTER.replace(SUB, OTHER);
-    const events = await eventsFrom({ ...write, subject: foreign, topic: `/subscriptions/${OTHER}`, data: { ...(write.data as object), subscriptionId: OTHER, resourceUri: foreign } });
+    const events = await eventsFrom({
+      ...write,
+      subject: foreign,
+      topic: `/subscriptions/${OTHER}`,
+      data: { ...(write.data as object), subscriptionId: OTHER, resourceUri: foreign },
+    });
     const [result] = await handleArmEvents(events, w.deps);
-    expect(result).toMatchObject({ outcome: 'rejected', reason: `subscription "${OTHER}" is not watched`, clusters: [] });
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      reason: `subscription "${OTHER}" is not watched`,
+      clusters: [],
+    });
     expect(w.source.reads).toEqual([]);
     expect(await w.store.knownClusterIds()).toEqual([]);
   });
@@ -294,7 +408,11 @@ describe('handleArmEvents', () => {
       await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write-failure.json'), {
         ...withId(write, 'storage-write'),
         subject: `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/st1`,
-        data: { ...(write.data as object), operationName: 'Microsoft.Storage/storageAccounts/write', resourceUri: undefined },
+        data: {
+          ...(write.data as object),
+          operationName: 'Microsoft.Storage/storageAccounts/write',
+          resourceUri: undefined,
+        },
       }),
       w.deps,
     );
@@ -302,7 +420,9 @@ describe('handleArmEvents', () => {
     expect(results[0].reason).toMatch(/did not succeed/);
     expect(results[1].reason).toMatch(/does not affect/);
     expect(w.source.reads).toEqual([]);
-    expect(w.logs).toContain('events: 0 handled, 2 ignored, 0 duplicate, 0 rejected; 0 clusters re-evaluated');
+    expect(w.logs).toContain(
+      'events: 0 handled, 2 ignored, 0 duplicate, 0 rejected; 0 clusters re-evaluated',
+    );
   });
 
   it('a burst is coalesced: one estate read, each cluster evaluated once, every event reports its clusters', async () => {
@@ -313,7 +433,15 @@ describe('handleArmEvents', () => {
     const burst = [
       ...Array.from({ length: 12 }, (_, i) => withId(roleWrite, `burst-role-${i}`)),
       ...Array.from({ length: 5 }, (_, i) => withId(clusterWrite, `burst-cluster-${i}`)),
-      { ...withId(clusterWrite, 'burst-pool'), subject: `${CLUSTER_DEV}/agentPools/np1`, data: { ...(clusterWrite.data as object), operationName: 'Microsoft.ContainerService/managedClusters/agentPools/write', resourceUri: `${CLUSTER_DEV}/agentPools/np1` } },
+      {
+        ...withId(clusterWrite, 'burst-pool'),
+        subject: `${CLUSTER_DEV}/agentPools/np1`,
+        data: {
+          ...(clusterWrite.data as object),
+          operationName: 'Microsoft.ContainerService/managedClusters/agentPools/write',
+          resourceUri: `${CLUSTER_DEV}/agentPools/np1`,
+        },
+      },
     ];
     const results = await handleArmEvents(await eventsFrom(...burst), w.deps);
     expect(w.source.reads).toHaveLength(1);
@@ -328,7 +456,11 @@ describe('handleArmEvents', () => {
     const w = await world();
     await baseline(w);
     const callbacks: Array<() => void> = [];
-    const timer: WindowTimer = { set: (cb) => callbacks.push(cb), clear: () => undefined, now: () => 0 };
+    const timer: WindowTimer = {
+      set: (cb) => callbacks.push(cb),
+      clear: () => undefined,
+      now: () => 0,
+    };
     const coalescer = createEvaluationCoalescer(w.deps, { windowMs: 1500, timer });
     // Observe the real coalescer: resolve once both invocations have queued their request.
     let submitted = 0;
@@ -344,7 +476,14 @@ describe('handleArmEvents', () => {
     const deps = { ...w.deps, coalescer: observed };
     const [write] = fixtureEvents('eventgrid-cluster-write.json');
     const first = handleArmEvents(await eventsFrom(withId(write, 'invocation-1')), deps);
-    const second = handleArmEvents(await eventsFrom({ ...withId(write, 'invocation-2'), subject: CLUSTER_DEV, data: { ...(write.data as object), resourceUri: CLUSTER_DEV } }), deps);
+    const second = handleArmEvents(
+      await eventsFrom({
+        ...withId(write, 'invocation-2'),
+        subject: CLUSTER_DEV,
+        data: { ...(write.data as object), resourceUri: CLUSTER_DEV },
+      }),
+      deps,
+    );
     await queued;
     expect(coalescer.pending).toBe(2);
     expect(w.source.reads).toHaveLength(0);
@@ -363,7 +502,8 @@ describe('handleArmEvents', () => {
       const [write] = fixtureEvents('eventgrid-cluster-write.json');
       const [del] = fixtureEvents('eventgrid-cluster-delete.json');
       w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
-      const batch = order === 'write-first' ? [withId(write, 'w1'), del] : [del, withId(write, 'w1')];
+      const batch =
+        order === 'write-first' ? [withId(write, 'w1'), del] : [del, withId(write, 'w1')];
       const results = await handleArmEvents(await eventsFrom(...batch), w.deps);
       const deleteResult = results.find((r) => r.operationName.endsWith('/delete'))!;
       const writeResult = results.find((r) => r.operationName.endsWith('/write'))!;
@@ -373,7 +513,9 @@ describe('handleArmEvents', () => {
       // The delete was confirmed by reading the cluster's subscription: nothing to evaluate there.
       expect(w.evaluated.flat()).toEqual([]);
       // Deleted: gone from the estate view, its history kept with the deletion as newest entry.
-      expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([CLUSTER_DEV.toLowerCase()]);
+      expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([
+        CLUSTER_DEV.toLowerCase(),
+      ]);
       const history = await w.store.getHistory(CLUSTER, {});
       expect(history.items[0]).toMatchObject({ deleted: true, sourceEventId: del.id });
       expect(history.items.length).toBeGreaterThan(1);
@@ -387,10 +529,15 @@ describe('handleArmEvents', () => {
     // Delivered late: sent before the baseline evaluation; the cluster is gone by now, yet the
     // stored evaluation saw it after the delete happened.
     w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
-    const [late] = await handleArmEvents(await eventsFrom({ ...del, id: 'late-delete', eventTime: '2026-11-22T10:00:00.000Z' }), w.deps);
+    const [late] = await handleArmEvents(
+      await eventsFrom({ ...del, id: 'late-delete', eventTime: '2026-11-22T10:00:00.000Z' }),
+      w.deps,
+    );
     expect(late.outcome).toBe('ignored');
     expect(late.reason).toMatch(/older than the stored evaluation/);
-    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase()).sort()).toEqual([CLUSTER, CLUSTER_DEV].map((id) => id.toLowerCase()).sort());
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase()).sort()).toEqual(
+      [CLUSTER, CLUSTER_DEV].map((id) => id.toLowerCase()).sort(),
+    );
   });
 
   it('a delete of a cluster that still exists (read now) is not confirmed: the cluster is re-evaluated, not hidden', async () => {
@@ -401,7 +548,9 @@ describe('handleArmEvents', () => {
     expect(result.outcome).toBe('ignored');
     expect(result.reason).toMatch(/still exists/);
     expect(result.clusters).toEqual([CLUSTER]);
-    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(CLUSTER.toLowerCase());
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(
+      CLUSTER.toLowerCase(),
+    );
     // Later events about it are still evaluated.
     const [write] = fixtureEvents('eventgrid-cluster-write.json');
     const [after] = await handleArmEvents(await eventsFrom(withId(write, 'after-delete')), w.deps);
@@ -414,22 +563,32 @@ describe('handleArmEvents', () => {
     w.source.down = new Error('ARM is unreachable');
     const [del] = await eventsFrom(...fixtureEvents('eventgrid-cluster-delete.json'));
     await expect(handleArmEvents([del], w.deps)).rejects.toThrow(/ARM is unreachable/);
-    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(CLUSTER.toLowerCase());
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toContain(
+      CLUSTER.toLowerCase(),
+    );
     expect(await w.store.isEventProcessed(del.id, w.clock.now())).toBe(false);
     // Redelivered once ARM answers, with the cluster gone: marked deleted.
     w.source.down = undefined;
     w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
     const [redelivered] = await handleArmEvents([del], w.deps);
     expect(redelivered.reason).toMatch(/marked deleted/);
-    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([CLUSTER_DEV.toLowerCase()]);
+    expect((await w.store.knownClusterIds()).map((id) => id.toLowerCase())).toEqual([
+      CLUSTER_DEV.toLowerCase(),
+    ]);
   });
 
   it('a late write after the delete finds nothing to evaluate (current state decides)', async () => {
     const w = await world();
     await baseline(w);
     w.writeEstate({ clusters: [cluster(CLUSTER_DEV)] });
-    await handleArmEvents(await eventsFrom(...fixtureEvents('eventgrid-cluster-delete.json')), w.deps);
-    const [late] = await handleArmEvents(await eventsFrom(withId(fixtureEvents('eventgrid-cluster-write.json')[0], 'late-write')), w.deps);
+    await handleArmEvents(
+      await eventsFrom(...fixtureEvents('eventgrid-cluster-delete.json')),
+      w.deps,
+    );
+    const [late] = await handleArmEvents(
+      await eventsFrom(withId(fixtureEvents('eventgrid-cluster-write.json')[0], 'late-write')),
+      w.deps,
+    );
     expect(late).toMatchObject({ outcome: 'evaluated', clusters: [] });
     expect(late.reason).toMatch(/not found in the current state/);
   });
@@ -441,33 +600,94 @@ describe('handleArmEvents', () => {
       roleName: 'AKS Operator (custom)',
       roleType: 'CustomRole',
       assignableScopes: [`/subscriptions/${SUB}`],
-      permissions: [{ actions: ['Microsoft.ContainerService/managedClusters/read'], notActions: [], dataActions: [], notDataActions: [] }],
+      permissions: [
+        {
+          actions: ['Microsoft.ContainerService/managedClusters/read'],
+          notActions: [],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
     };
     const w = await world({
-      assignments: [assignment('1b2c3d4e-0000-4000-8000-000000000001', `/subscriptions/${SUB}/resourceGroups/rg-dev`, BOB, CUSTOM_ROLE, 'AKS Operator (custom)')],
+      assignments: [
+        assignment(
+          '1b2c3d4e-0000-4000-8000-000000000001',
+          `/subscriptions/${SUB}/resourceGroups/rg-dev`,
+          BOB,
+          CUSTOM_ROLE,
+          'AKS Operator (custom)',
+        ),
+      ],
       definitions: [custom],
     });
     await baseline(w);
     w.writeEstate({
-      definitions: [{ ...custom, permissions: [{ ...custom.permissions[0], actions: ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'] }] }],
+      definitions: [
+        {
+          ...custom,
+          permissions: [
+            {
+              ...custom.permissions[0],
+              actions: [
+                'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+              ],
+            },
+          ],
+        },
+      ],
     });
     const [write] = fixtureEvents('eventgrid-role-assignment-write.json');
     const subject = custom.id;
     const [result] = await handleArmEvents(
-      await eventsFrom({ ...withId(write, 'role-def-write'), subject, data: { ...(write.data as object), operationName: 'Microsoft.Authorization/roleDefinitions/write', resourceUri: subject } }),
+      await eventsFrom({
+        ...withId(write, 'role-def-write'),
+        subject,
+        data: {
+          ...(write.data as object),
+          operationName: 'Microsoft.Authorization/roleDefinitions/write',
+          resourceUri: subject,
+        },
+      }),
       w.deps,
     );
     expect(result.outcome).toBe('evaluated');
     expect(result.clusters).toEqual([CLUSTER_DEV]);
-    expect(result.regressions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'privilege-gained', principalId: BOB, clusterId: CLUSTER_DEV })]));
+    expect(result.regressions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'privilege-gained',
+          principalId: BOB,
+          clusterId: CLUSTER_DEV,
+        }),
+      ]),
+    );
   });
 
   it('a role definition nobody is assigned is ignored', async () => {
-    const w = await world({ assignments: [assignment('1b2c3d4e-0000-4000-8000-000000000002', `/subscriptions/${SUB}`, BOB, READER, 'Reader')] });
+    const w = await world({
+      assignments: [
+        assignment(
+          '1b2c3d4e-0000-4000-8000-000000000002',
+          `/subscriptions/${SUB}`,
+          BOB,
+          READER,
+          'Reader',
+        ),
+      ],
+    });
     const [write] = fixtureEvents('eventgrid-role-assignment-write.json');
     const subject = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${CUSTOM_ROLE}`;
     const [result] = await handleArmEvents(
-      await eventsFrom({ ...withId(write, 'unused-role'), subject, data: { ...(write.data as object), operationName: 'Microsoft.Authorization/roleDefinitions/write', resourceUri: subject } }),
+      await eventsFrom({
+        ...withId(write, 'unused-role'),
+        subject,
+        data: {
+          ...(write.data as object),
+          operationName: 'Microsoft.Authorization/roleDefinitions/write',
+          resourceUri: subject,
+        },
+      }),
       w.deps,
     );
     expect(result).toMatchObject({ outcome: 'ignored', clusters: [] });
@@ -482,7 +702,15 @@ describe('handleArmEvents', () => {
       await baseline(w);
       w.writeEstate({
         clusters: [cluster(CLUSTER, { disableLocalAccounts: true }), cluster(CLUSTER_DEV)],
-        assignments: [assignment(RA_ID, `/subscriptions/${SUB}/resourceGroups/rg-prod`, BOB, CONTRIBUTOR, 'Contributor')],
+        assignments: [
+          assignment(
+            RA_ID,
+            `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+            BOB,
+            CONTRIBUTOR,
+            'Contributor',
+          ),
+        ],
       });
       const batch = [roleWrite, cloudRoleWrite, withId(roleWrite, 'copy')];
       await handleArmEvents(await eventsFrom(...(reverse ? batch.reverse() : batch)), w.deps);
@@ -500,13 +728,28 @@ describe('handleArmEvents', () => {
     w.writeEstate({
       assignments: [
         assignment(RA_ID, `/subscriptions/${SUB}/resourceGroups/rg-prod`, CAROL, READER, 'Reader'),
-        assignment('1b2c3d4e-0000-4000-8000-000000000003', `/subscriptions/${SUB}/resourceGroups/rg-prod`, BOB, CONTRIBUTOR, 'Contributor'),
+        assignment(
+          '1b2c3d4e-0000-4000-8000-000000000003',
+          `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+          BOB,
+          CONTRIBUTOR,
+          'Contributor',
+        ),
       ],
     });
-    const [result] = await handleArmEvents(await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write.json')), w.deps);
-    expect(result.regressions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'privilege-gained', principalId: BOB })]));
+    const [result] = await handleArmEvents(
+      await eventsFrom(...fixtureEvents('eventgrid-role-assignment-write.json')),
+      w.deps,
+    );
+    expect(result.regressions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'privilege-gained', principalId: BOB }),
+      ]),
+    );
     expect(result.signals).toEqual([]);
-    const bobAlerts = (await w.store.listAlerts({})).filter((a) => a.alert.principal?.principalId === BOB);
+    const bobAlerts = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.principal?.principalId === BOB,
+    );
     expect(bobAlerts.length).toBeGreaterThan(0);
     for (const a of bobAlerts) expect(a.alert.caller).toBeUndefined();
   });
@@ -517,7 +760,11 @@ describe('handleArmEvents', () => {
     const [write] = fixtureEvents('eventgrid-role-assignment-write.json');
     const subject = `/providers/Microsoft.Management/managementGroups/mg-contoso/providers/Microsoft.Authorization/roleAssignments/${RA_ID}`;
     const [result] = await handleArmEvents(
-      await eventsFrom({ ...withId(write, 'mg-write'), subject, data: { ...(write.data as object), resourceUri: subject } }),
+      await eventsFrom({
+        ...withId(write, 'mg-write'),
+        subject,
+        data: { ...(write.data as object), resourceUri: subject },
+      }),
       w.deps,
     );
     expect([...result.clusters].sort()).toEqual([CLUSTER, CLUSTER_DEV].sort());
@@ -536,9 +783,17 @@ describe('handleArmEvents', () => {
     await baseline(w);
     w.source.down = new Error('ARM is unreachable');
     const [write] = fixtureEvents('eventgrid-cluster-write.json');
-    const batch = await eventsFrom(...fixtureEvents('eventgrid-admin-credential.json'), { ...withId(write, 'dev-write'), subject: CLUSTER_DEV, data: { ...(write.data as object), resourceUri: CLUSTER_DEV } });
-    await expect(handleArmEvents(batch, w.deps)).rejects.toThrow(/re-evaluation for event\(s\) .*dev-write.* failed: ARM is unreachable/);
-    const [page] = (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved');
+    const batch = await eventsFrom(...fixtureEvents('eventgrid-admin-credential.json'), {
+      ...withId(write, 'dev-write'),
+      subject: CLUSTER_DEV,
+      data: { ...(write.data as object), resourceUri: CLUSTER_DEV },
+    });
+    await expect(handleArmEvents(batch, w.deps)).rejects.toThrow(
+      /re-evaluation for event\(s\) .*dev-write.* failed: ARM is unreachable/,
+    );
+    const [page] = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.kind === 'admin-credential-retrieved',
+    );
     // Local-account state comes from the stored posture when the current one cannot be read.
     expect(page.alert.before).toMatch(/local accounts are enabled/);
     expect(w.logs.some((l) => l.includes('ARM is unreachable'))).toBe(true);
@@ -549,14 +804,23 @@ describe('handleArmEvents', () => {
     const again = await handleArmEvents(batch, w.deps);
     expect(again.map((r) => r.outcome)).toEqual(['evaluated', 'evaluated']);
     expect(again[1].clusters).toEqual([CLUSTER_DEV]);
-    expect((await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved')).toHaveLength(1);
+    expect(
+      (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved'),
+    ).toHaveLength(1);
   });
 
   it('rejected and ignored events read nothing from the source', async () => {
     const w = await world();
     const [write] = fixtureEvents('eventgrid-cluster-write.json');
     const hostile = `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod/../../../../../../subscriptions/${OTHER}`;
-    const results = await handleArmEvents(await eventsFrom({ ...withId(write, 'hostile'), subject: hostile, data: { ...(write.data as object), resourceUri: hostile } }), w.deps);
+    const results = await handleArmEvents(
+      await eventsFrom({
+        ...withId(write, 'hostile'),
+        subject: hostile,
+        data: { ...(write.data as object), resourceUri: hostile },
+      }),
+      w.deps,
+    );
     expect(results[0]).toMatchObject({ outcome: 'rejected', clusters: [] });
     expect(results[0].reason).toMatch(/relative path segment/);
     expect(w.source.reads).toEqual([]);

@@ -35,7 +35,6 @@ const OTHER_CLUSTER = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-other/provi
 const BOB = 'b0b00000-0000-4000-8000-000000000002';
 const PIPELINE = '0d0d0d0d-0000-4000-8000-0000000000d1';
 
-
 function fixtureEvent(name: string): Record<string, unknown> {
   return (JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>[])[0];
 }
@@ -60,7 +59,10 @@ async function eventsFrom(...raw: unknown[]): Promise<ArmEvent[]> {
 }
 
 /** Only the role-assignment listing of SUB: clusters and the other subscription still read fine. */
-const ROLE_ASSIGNMENT_LISTING_OF_SUB = new RegExp(`^GET /subscriptions/${SUB}/providers/Microsoft\\.Authorization/roleAssignments(\\?|$)`, 'i');
+const ROLE_ASSIGNMENT_LISTING_OF_SUB = new RegExp(
+  `^GET /subscriptions/${SUB}/providers/Microsoft\\.Authorization/roleAssignments(\\?|$)`,
+  'i',
+);
 
 let azurite: TestAzurite;
 let arm: ArmFake;
@@ -86,26 +88,57 @@ async function world(): Promise<World> {
   arm.addSubscription(SUB, 'production');
   arm.addSubscription(OTHER_SUB, 'other');
   // Local accounts enabled: a new Owner can fetch the static admin kubeconfig (critical).
-  arm.addCluster({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod', properties: { disableLocalAccounts: false } });
+  arm.addCluster({
+    subscriptionId: SUB,
+    resourceGroup: 'rg-prod',
+    name: 'aks-prod',
+    properties: { disableLocalAccounts: false },
+  });
   arm.addCluster({ subscriptionId: OTHER_SUB, resourceGroup: 'rg-other', name: 'aks-other' });
   // A deployment pipeline that can already fetch it: the check fails from the baseline on, so
   // the new grant's only page is its privilege-gained alert.
-  arm.addRoleAssignment({ scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`, principalId: PIPELINE, principalType: 'ServicePrincipal', roleDefinitionId: BUILTIN_ROLE_GUIDS.contributor });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+    principalId: PIPELINE,
+    principalType: 'ServicePrincipal',
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.contributor,
+  });
 
   const clock = new SteppedClock(Date.parse('2026-11-22T10:16:00.000Z'));
-  const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('outage'), clock });
+  const store = await TableStore.create({
+    connectionString: azurite.connectionString,
+    allowInsecureConnection: true,
+    tablePrefix: uniqueTablePrefix('outage'),
+    clock,
+  });
   const source = new ArmEstateSource({
     credential: staticTestCredential(),
     subscriptionIds: [SUB, OTHER_SUB],
     endpoint: arm.endpoint,
     // Retried like in Azure, without the waits: the fault is permanent, retries cannot help.
-    clientOptions: { agent: arm.agent, retry: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 2 } },
+    clientOptions: {
+      agent: arm.agent,
+      retry: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 2 },
+    },
   });
   const logs: string[] = [];
-  const deps: HandleEventsDeps = { source, store, evaluate: evaluateEstate, clock, log: (line) => logs.push(line), minAlertSeverity: 'high' };
+  const deps: HandleEventsDeps = {
+    source,
+    store,
+    evaluate: evaluateEstate,
+    clock,
+    log: (line) => logs.push(line),
+    minAlertSeverity: 'high',
+  };
 
   // The baseline of both clusters pages nobody.
-  const baseline = await handleArmEvents(await eventsFrom(clusterWrite('baseline-prod', CLUSTER), clusterWrite('baseline-other', OTHER_CLUSTER)), deps);
+  const baseline = await handleArmEvents(
+    await eventsFrom(
+      clusterWrite('baseline-prod', CLUSTER),
+      clusterWrite('baseline-other', OTHER_CLUSTER),
+    ),
+    deps,
+  );
   expect(baseline.map((r) => r.outcome)).toEqual(['evaluated', 'evaluated']);
   expect(await store.listAlerts({})).toEqual([]);
   clock.advance(60_000);
@@ -113,7 +146,12 @@ async function world(): Promise<World> {
 }
 
 function grantOwnerToBob(): void {
-  arm.addRoleAssignment({ scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`, principalId: BOB, roleDefinitionId: BUILTIN_ROLE_GUIDS.owner, name: RA_NAME });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`,
+    principalId: BOB,
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+    name: RA_NAME,
+  });
 }
 
 describe('an ARM outage while an event is handled', () => {
@@ -133,12 +171,25 @@ describe('an ARM outage while an event is handled', () => {
     const [result] = await handleArmEvents(grant, w.deps);
     expect(result.outcome).toBe('evaluated');
     expect(result.clusters).toEqual([CLUSTER]);
-    expect(result.regressions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'privilege-gained', principalId: BOB, clusterId: CLUSTER })]));
-    expect(result.signals).toEqual([expect.objectContaining({ signal: 'privileged-role-granted', clusterId: CLUSTER, eventId: grant[0].id })]);
+    expect(result.regressions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'privilege-gained', principalId: BOB, clusterId: CLUSTER }),
+      ]),
+    );
+    expect(result.signals).toEqual([
+      expect.objectContaining({
+        signal: 'privileged-role-granted',
+        clusterId: CLUSTER,
+        eventId: grant[0].id,
+      }),
+    ]);
 
     const alerts = await w.store.listAlerts({});
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ state: 'pending', alert: { kind: 'privilege-gained', principal: expect.objectContaining({ principalId: BOB }) } });
+    expect(alerts[0]).toMatchObject({
+      state: 'pending',
+      alert: { kind: 'privilege-gained', principal: expect.objectContaining({ principalId: BOB }) },
+    });
 
     // Once evaluated it is remembered: a third delivery is the duplicate.
     const [third] = await handleArmEvents(grant, w.deps);
@@ -158,7 +209,8 @@ describe('an ARM outage while an event is handled', () => {
 
     await expect(handleArmEvents(batch, w.deps)).rejects.toThrow(DependencyError);
     // The page about the fetch is in the outbox before the failure is reported.
-    const adminPages = async () => (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved');
+    const adminPages = async () =>
+      (await w.store.listAlerts({})).filter((a) => a.alert.kind === 'admin-credential-retrieved');
     expect(await adminPages()).toHaveLength(1);
 
     outage.remove();
@@ -170,7 +222,11 @@ describe('an ARM outage while an event is handled', () => {
       // Read and recorded the first time: the redelivery of it is a duplicate.
       ['other-write', 'duplicate'],
     ]);
-    expect(results[1].regressions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'privilege-gained', principalId: BOB })]));
+    expect(results[1].regressions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'privilege-gained', principalId: BOB }),
+      ]),
+    );
     // The fetch's dedupe key carries its event id: its redelivery does not page a second time.
     expect(await adminPages()).toHaveLength(1);
   });

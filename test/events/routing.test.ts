@@ -38,7 +38,11 @@ function event(overrides: Partial<ArmEvent> = {}): ArmEvent {
 }
 
 function roleWrite(subject: string, extra: Partial<ArmEvent> = {}): ArmEvent {
-  return event({ subject, operationName: 'Microsoft.Authorization/roleAssignments/write', ...extra });
+  return event({
+    subject,
+    operationName: 'Microsoft.Authorization/roleAssignments/write',
+    ...extra,
+  });
 }
 
 function expectKind<K extends Route['kind']>(route: Route, kind: K): Extract<Route, { kind: K }> {
@@ -48,7 +52,10 @@ function expectKind<K extends Route['kind']>(route: Route, kind: K): Extract<Rou
 
 describe('routeEvent: role assignments', () => {
   it('a write at a resource group re-evaluates the known clusters under it, not those of a look-alike group', () => {
-    const route = expectKind(routeEvent(roleWrite(`/subscriptions/${SUB}/resourceGroups/rg-prod/${RA}`), ctx), 'evaluate');
+    const route = expectKind(
+      routeEvent(roleWrite(`/subscriptions/${SUB}/resourceGroups/rg-prod/${RA}`), ctx),
+      'evaluate',
+    );
     expect(route.clusterIds).toEqual([CLUSTER]);
     expect(route.subscriptionIds).toEqual([SUB]);
     expect(route.signal).toBe('privileged-role-granted');
@@ -58,7 +65,13 @@ describe('routeEvent: role assignments', () => {
   it('matches case-insensitively (resourcegroups / RESOURCEGROUPS, operation name in any case)', () => {
     const subject = `/subscriptions/${SUB.toUpperCase()}/resourcegroups/RG-PROD/${RA.toLowerCase()}`;
     const route = expectKind(
-      routeEvent(roleWrite(subject, { operationName: 'MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE', type: 'microsoft.resources.resourcewritesuccess' }), ctx),
+      routeEvent(
+        roleWrite(subject, {
+          operationName: 'MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE',
+          type: 'microsoft.resources.resourcewritesuccess',
+        }),
+        ctx,
+      ),
       'evaluate',
     );
     expect(route.clusterIds).toEqual([CLUSTER]);
@@ -91,20 +104,32 @@ describe('routeEvent: role assignments', () => {
   });
 
   it('a management-group or root scope means every WATCHED known cluster', () => {
-    for (const subject of [`/providers/Microsoft.Management/managementGroups/mg-corp/${RA}`, `/${RA}`]) {
-      const route = expectKind(routeEvent(roleWrite(subject, { subscriptionId: SUB }), ctx), 'evaluate');
+    for (const subject of [
+      `/providers/Microsoft.Management/managementGroups/mg-corp/${RA}`,
+      `/${RA}`,
+    ]) {
+      const route = expectKind(
+        routeEvent(roleWrite(subject, { subscriptionId: SUB }), ctx),
+        'evaluate',
+      );
       expect(route.clusterIds.sort()).toEqual([CLUSTER, CLUSTER_RG2, CLUSTER_SUB2].sort());
       expect(route.subscriptionIds).toEqual([SUB, SUB2].sort());
     }
   });
 
   it('a scope with no known cluster under it is ignored with the reason', () => {
-    const route = expectKind(routeEvent(roleWrite(`/subscriptions/${SUB}/resourceGroups/rg-empty/${RA}`), ctx), 'ignored');
+    const route = expectKind(
+      routeEvent(roleWrite(`/subscriptions/${SUB}/resourceGroups/rg-empty/${RA}`), ctx),
+      'ignored',
+    );
     expect(route.reason).toMatch(/no known cluster under scope/);
   });
 
   it('a role assignment at a scope that is neither tenant, management group nor subscription is rejected', () => {
-    const route = routeEvent(roleWrite(`/providers/Microsoft.Management/managementGroups/mg/subscriptions/${OTHER}/${RA}`), ctx);
+    const route = routeEvent(
+      roleWrite(`/providers/Microsoft.Management/managementGroups/mg/subscriptions/${OTHER}/${RA}`),
+      ctx,
+    );
     expect(route.kind).toBe('rejected');
   });
 
@@ -118,19 +143,33 @@ describe('routeEvent: role definitions', () => {
     const guid = 'AAAAAAAA-1111-4222-8333-444444444444';
     for (const [type, op] of [
       ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Authorization/roleDefinitions/write'],
-      ['Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.Authorization/roleDefinitions/delete'],
+      [
+        'Microsoft.Resources.ResourceDeleteSuccess',
+        'Microsoft.Authorization/roleDefinitions/delete',
+      ],
     ]) {
       const route = routeEvent(
-        event({ type, operationName: op, subject: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}` }),
+        event({
+          type,
+          operationName: op,
+          subject: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+        }),
         ctx,
       );
-      expect(route).toEqual({ kind: 'evaluate-role', roleDefinitionGuid: guid.toLowerCase(), subscriptionIds: [SUB, SUB2].sort() });
+      expect(route).toEqual({
+        kind: 'evaluate-role',
+        roleDefinitionGuid: guid.toLowerCase(),
+        subscriptionIds: [SUB, SUB2].sort(),
+      });
     }
   });
 
   it('a role definition name that is not a GUID is rejected', () => {
     const route = routeEvent(
-      event({ operationName: 'Microsoft.Authorization/roleDefinitions/write', subject: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/not-a-guid` }),
+      event({
+        operationName: 'Microsoft.Authorization/roleDefinitions/write',
+        subject: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/not-a-guid`,
+      }),
       ctx,
     );
     expect(route.kind).toBe('rejected');
@@ -139,19 +178,31 @@ describe('routeEvent: role definitions', () => {
 
 describe('routeEvent: managed clusters', () => {
   it('a cluster write re-evaluates that cluster, spelt as stored', () => {
-    const subject = CLUSTER.replace('resourceGroups', 'resourcegroups').replace('managedClusters', 'MANAGEDCLUSTERS');
-    expect(routeEvent(event({ subject }), ctx)).toEqual({ kind: 'evaluate', clusterIds: [CLUSTER], subscriptionIds: [SUB] });
+    const subject = CLUSTER.replace('resourceGroups', 'resourcegroups').replace(
+      'managedClusters',
+      'MANAGEDCLUSTERS',
+    );
+    expect(routeEvent(event({ subject }), ctx)).toEqual({
+      kind: 'evaluate',
+      clusterIds: [CLUSTER],
+      subscriptionIds: [SUB],
+    });
   });
 
   it('a write of a cluster not yet known re-evaluates it (a new cluster)', () => {
     const subject = `/subscriptions/${SUB}/resourcegroups/rg-new/providers/Microsoft.ContainerService/managedClusters/aks-new`;
     const route = expectKind(routeEvent(event({ subject }), ctx), 'evaluate');
-    expect(route.clusterIds).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-new/providers/Microsoft.ContainerService/managedClusters/aks-new`]);
+    expect(route.clusterIds).toEqual([
+      `/subscriptions/${SUB}/resourceGroups/rg-new/providers/Microsoft.ContainerService/managedClusters/aks-new`,
+    ]);
   });
 
   it('an agent-pool write re-evaluates its cluster', () => {
     const route = routeEvent(
-      event({ subject: `${CLUSTER}/agentPools/nodepool1`, operationName: 'Microsoft.ContainerService/managedClusters/agentPools/write' }),
+      event({
+        subject: `${CLUSTER}/agentPools/nodepool1`,
+        operationName: 'Microsoft.ContainerService/managedClusters/agentPools/write',
+      }),
       ctx,
     );
     expect(route).toEqual({ kind: 'evaluate', clusterIds: [CLUSTER], subscriptionIds: [SUB] });
@@ -159,7 +210,10 @@ describe('routeEvent: managed clusters', () => {
 
   it('a cluster delete routes to deleted', () => {
     const route = routeEvent(
-      event({ type: 'Microsoft.Resources.ResourceDeleteSuccess', operationName: 'Microsoft.ContainerService/managedClusters/delete' }),
+      event({
+        type: 'Microsoft.Resources.ResourceDeleteSuccess',
+        operationName: 'Microsoft.ContainerService/managedClusters/delete',
+      }),
       ctx,
     );
     expect(route).toEqual({ kind: 'deleted', clusterId: CLUSTER, subscriptionId: SUB });
@@ -167,16 +221,28 @@ describe('routeEvent: managed clusters', () => {
 
   it('listClusterAdminCredential success is the admin-credential signal', () => {
     const route = routeEvent(
-      event({ type: 'Microsoft.Resources.ResourceActionSuccess', operationName: 'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action' }),
+      event({
+        type: 'Microsoft.Resources.ResourceActionSuccess',
+        operationName:
+          'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+      }),
       ctx,
     );
     expect(route).toEqual({ kind: 'admin-credential', clusterId: CLUSTER, subscriptionId: SUB });
   });
 
   it('the access-profile clusterAdmin credential is the same signal; other profiles are ignored', () => {
-    const base = { type: 'Microsoft.Resources.ResourceActionSuccess', operationName: 'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action' };
-    expect(routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterAdmin` }), ctx).kind).toBe('admin-credential');
-    expect(routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterUser` }), ctx).kind).toBe('ignored');
+    const base = {
+      type: 'Microsoft.Resources.ResourceActionSuccess',
+      operationName:
+        'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action',
+    };
+    expect(
+      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterAdmin` }), ctx).kind,
+    ).toBe('admin-credential');
+    expect(
+      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterUser` }), ctx).kind,
+    ).toBe('ignored');
   });
 
   it('a subject that does not match the operation is rejected', () => {
@@ -188,16 +254,39 @@ describe('routeEvent: managed clusters', () => {
 
 describe('routeEvent: ignored', () => {
   it('failures and cancellations are ignored with the reason', () => {
-    for (const type of ['Microsoft.Resources.ResourceWriteFailure', 'Microsoft.Resources.ResourceWriteCancel', 'Microsoft.Resources.ResourceActionFailure']) {
+    for (const type of [
+      'Microsoft.Resources.ResourceWriteFailure',
+      'Microsoft.Resources.ResourceWriteCancel',
+      'Microsoft.Resources.ResourceActionFailure',
+    ]) {
       const route = expectKind(routeEvent(event({ type }), ctx), 'ignored');
       expect(route.reason).toMatch(/did not succeed/);
     }
   });
 
   it('other operations and unknown event types are ignored', () => {
-    expect(routeEvent(event({ operationName: 'Microsoft.Storage/storageAccounts/write', subject: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }), ctx).kind).toBe('ignored');
-    expect(routeEvent(event({ type: 'Microsoft.Storage.BlobCreated', operationName: '' }), ctx).kind).toBe('ignored');
-    expect(routeEvent(event({ operationName: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action', type: 'Microsoft.Resources.ResourceActionSuccess' }), ctx).kind).toBe('ignored');
+    expect(
+      routeEvent(
+        event({
+          operationName: 'Microsoft.Storage/storageAccounts/write',
+          subject: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`,
+        }),
+        ctx,
+      ).kind,
+    ).toBe('ignored');
+    expect(
+      routeEvent(event({ type: 'Microsoft.Storage.BlobCreated', operationName: '' }), ctx).kind,
+    ).toBe('ignored');
+    expect(
+      routeEvent(
+        event({
+          operationName:
+            'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+          type: 'Microsoft.Resources.ResourceActionSuccess',
+        }),
+        ctx,
+      ).kind,
+    ).toBe('ignored');
   });
 
   it('an operation paired with the wrong event type is ignored', () => {
@@ -208,8 +297,14 @@ describe('routeEvent: ignored', () => {
 
 describe('routeEvent: nothing outside the watched subscriptions', () => {
   it('a subject in an unwatched subscription is rejected, whatever the operation', () => {
-    for (const op of ['Microsoft.ContainerService/managedClusters/write', 'Microsoft.Storage/storageAccounts/write']) {
-      const route = expectKind(routeEvent(event({ subject: CLUSTER_OTHER, operationName: op }), ctx), 'rejected');
+    for (const op of [
+      'Microsoft.ContainerService/managedClusters/write',
+      'Microsoft.Storage/storageAccounts/write',
+    ]) {
+      const route = expectKind(
+        routeEvent(event({ subject: CLUSTER_OTHER, operationName: op }), ctx),
+        'rejected',
+      );
       expect(route.reason).toBe(`subscription "${OTHER}" is not watched`);
     }
   });
@@ -220,26 +315,51 @@ describe('routeEvent: nothing outside the watched subscriptions', () => {
   });
 
   it('an event naming an unwatched subscription elsewhere is rejected', () => {
-    const route = routeEvent(roleWrite(`/providers/Microsoft.Management/managementGroups/mg/${RA}`, { subscriptionId: OTHER }), ctx);
+    const route = routeEvent(
+      roleWrite(`/providers/Microsoft.Management/managementGroups/mg/${RA}`, {
+        subscriptionId: OTHER,
+      }),
+      ctx,
+    );
     expect(route.kind).toBe('rejected');
   });
 
   it.each([
-    [`/subscriptions/${OTHER}/../${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`],
-    [`/subscriptions/${SUB}/../${OTHER}/resourceGroups/rg-x/providers/Microsoft.ContainerService/managedClusters/aks-x`],
-    [`/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod/../../../../../../subscriptions/${OTHER}`],
-    [`/subscriptions/${SUB}/resourceGroups/rg%2Fprod/providers/Microsoft.ContainerService/managedClusters/aks-prod`],
-    [`/subscriptions/${SUB}//resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`],
-    [`/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks prod`],
-    [`/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod?x=/subscriptions/${OTHER}`],
-    [`/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/.`],
-    [`subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`],
+    [
+      `/subscriptions/${OTHER}/../${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+    ],
+    [
+      `/subscriptions/${SUB}/../${OTHER}/resourceGroups/rg-x/providers/Microsoft.ContainerService/managedClusters/aks-x`,
+    ],
+    [
+      `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod/../../../../../../subscriptions/${OTHER}`,
+    ],
+    [
+      `/subscriptions/${SUB}/resourceGroups/rg%2Fprod/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+    ],
+    [
+      `/subscriptions/${SUB}//resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+    ],
+    [
+      `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks prod`,
+    ],
+    [
+      `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod?x=/subscriptions/${OTHER}`,
+    ],
+    [
+      `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/.`,
+    ],
+    [
+      `subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+    ],
   ])('hostile subject %s is rejected, never evaluated', (subject) => {
     expect(routeEvent(event({ subject }), ctx).kind).toBe('rejected');
   });
 
   it('nothing is watched: everything with a subscription is rejected', () => {
-    expect(routeEvent(event(), { watchedSubscriptions: [], knownClusterIds: [CLUSTER] }).kind).toBe('rejected');
+    expect(routeEvent(event(), { watchedSubscriptions: [], knownClusterIds: [CLUSTER] }).kind).toBe(
+      'rejected',
+    );
   });
 });
 
@@ -253,7 +373,11 @@ describe('splitUntrustedResourceId / untrustedClusterIdParts', () => {
   });
 
   it('names the parts of a cluster id', () => {
-    expect(untrustedClusterIdParts(CLUSTER)).toEqual({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'aks-prod' });
+    expect(untrustedClusterIdParts(CLUSTER)).toEqual({
+      subscriptionId: SUB,
+      resourceGroup: 'rg-prod',
+      name: 'aks-prod',
+    });
     expect(untrustedClusterIdParts(`${CLUSTER}/agentPools/np`)).toBeUndefined();
   });
 });
@@ -267,11 +391,18 @@ describe('validateArmEvent', () => {
     claims: {
       'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn': 'alice@contoso.example',
       name: 'Alice Operator',
-      'http://schemas.microsoft.com/identity/claims/objectidentifier': 'a11ce000-0000-4000-8000-000000000001',
+      'http://schemas.microsoft.com/identity/claims/objectidentifier':
+        'a11ce000-0000-4000-8000-000000000001',
       appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
     },
     httpRequest: { clientIpAddress: '203.0.113.24', method: 'PUT' },
-    authorization: { evidence: { role: 'Owner', principalType: 'User', principalId: 'a11ce0000000400080000000000000001' } },
+    authorization: {
+      evidence: {
+        role: 'Owner',
+        principalType: 'User',
+        principalId: 'a11ce0000000400080000000000000001',
+      },
+    },
   };
   const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
     id: 'evt-1',
@@ -301,17 +432,25 @@ describe('validateArmEvent', () => {
         appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
         ipAddress: '203.0.113.24',
       },
-      evidence: { role: 'Owner', principalType: 'User', principalId: 'a11ce0000000400080000000000000001' },
+      evidence: {
+        role: 'Owner',
+        principalType: 'User',
+        principalId: 'a11ce0000000400080000000000000001',
+      },
     });
   });
 
   it('a service principal caller has an app id and object id, no name', () => {
-    const e = validateArmEvent(envelope({ data: { ...data, claims: { appid: 'app-1', oid: 'oid-1' } } }));
+    const e = validateArmEvent(
+      envelope({ data: { ...data, claims: { appid: 'app-1', oid: 'oid-1' } } }),
+    );
     expect(e.caller).toEqual({ appId: 'app-1', objectId: 'oid-1', ipAddress: '203.0.113.24' });
   });
 
   it('strips control characters from claims so a log line stays one line', () => {
-    const e = validateArmEvent(envelope({ data: { ...data, claims: { name: 'eve\nevent x: evaluated' } } }));
+    const e = validateArmEvent(
+      envelope({ data: { ...data, claims: { name: 'eve\nevent x: evaluated' } } }),
+    );
     expect(e.caller.name).toBe('eveevent x: evaluated');
   });
 
@@ -324,10 +463,26 @@ describe('validateArmEvent', () => {
     ['data that is a string', { data: 'nope' }, /event evt-1: data must be a JSON object/],
     ['binary data', { data: new Uint8Array([1, 2]) }, /binary data/],
     ['no data on a resource event', { data: undefined }, /data is missing/],
-    ['no operation name', { data: { ...data, operationName: undefined } }, /event evt-1: data.operationName/],
-    ['a topic in another subscription', { source: `/subscriptions/${OTHER}` }, /subject names subscription .* but topic names/],
-    ['data.subscriptionId of another subscription', { data: { ...data, subscriptionId: OTHER } }, /but data.subscriptionId names/],
-    ['data.resourceUri in another subscription', { data: { ...data, resourceUri: CLUSTER_OTHER } }, /but data.resourceUri names/],
+    [
+      'no operation name',
+      { data: { ...data, operationName: undefined } },
+      /event evt-1: data.operationName/,
+    ],
+    [
+      'a topic in another subscription',
+      { source: `/subscriptions/${OTHER}` },
+      /subject names subscription .* but topic names/,
+    ],
+    [
+      'data.subscriptionId of another subscription',
+      { data: { ...data, subscriptionId: OTHER } },
+      /but data.subscriptionId names/,
+    ],
+    [
+      'data.resourceUri in another subscription',
+      { data: { ...data, resourceUri: CLUSTER_OTHER } },
+      /but data.resourceUri names/,
+    ],
   ];
   it.each(problems)('refuses %s with one line naming the id', (_what, overrides, message) => {
     let error: unknown;
@@ -342,7 +497,9 @@ describe('validateArmEvent', () => {
   });
 
   it('accepts a non-ARM event type without an operation name (it routes to ignored)', () => {
-    const e = validateArmEvent(envelope({ type: 'Microsoft.Storage.BlobCreated', data: { url: 'x' } }));
+    const e = validateArmEvent(
+      envelope({ type: 'Microsoft.Storage.BlobCreated', data: { url: 'x' } }),
+    );
     expect(e.operationName).toBe('');
     expect(routeEvent(e, ctx).kind).toBe('ignored');
   });
@@ -350,37 +507,78 @@ describe('validateArmEvent', () => {
 
 describe('routeEvent: property — no sender-chosen subject evaluates outside the watched subscriptions', () => {
   const segment = fc.oneof(
-    fc.constantFrom('subscriptions', 'SUBSCRIPTIONS', SUB, OTHER, SUB2.toUpperCase(), 'resourceGroups', 'resourcegroups', 'rg-prod', 'providers',
-      'Microsoft.ContainerService', 'managedClusters', 'aks-prod', 'agentPools', 'Microsoft.Authorization', 'roleAssignments',
-      'roleDefinitions', 'Microsoft.Management', 'managementGroups', '7f2a4c1e-3b5d-4e6f-8a9b-0c1d2e3f4a5b', '..', '.', '', '%2F', 'a b'),
+    fc.constantFrom(
+      'subscriptions',
+      'SUBSCRIPTIONS',
+      SUB,
+      OTHER,
+      SUB2.toUpperCase(),
+      'resourceGroups',
+      'resourcegroups',
+      'rg-prod',
+      'providers',
+      'Microsoft.ContainerService',
+      'managedClusters',
+      'aks-prod',
+      'agentPools',
+      'Microsoft.Authorization',
+      'roleAssignments',
+      'roleDefinitions',
+      'Microsoft.Management',
+      'managementGroups',
+      '7f2a4c1e-3b5d-4e6f-8a9b-0c1d2e3f4a5b',
+      '..',
+      '.',
+      '',
+      '%2F',
+      'a b',
+    ),
     fc.string({ maxLength: 6 }),
   );
   const subject = fc.array(segment, { maxLength: 12 }).map((parts) => '/' + parts.join('/'));
   const operation = fc.constantFrom(
-    'Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete',
-    'Microsoft.Authorization/roleDefinitions/write', 'Microsoft.ContainerService/managedClusters/write',
-    'Microsoft.ContainerService/managedClusters/agentPools/write', 'Microsoft.ContainerService/managedClusters/delete',
+    'Microsoft.Authorization/roleAssignments/write',
+    'Microsoft.Authorization/roleAssignments/delete',
+    'Microsoft.Authorization/roleDefinitions/write',
+    'Microsoft.ContainerService/managedClusters/write',
+    'Microsoft.ContainerService/managedClusters/agentPools/write',
+    'Microsoft.ContainerService/managedClusters/delete',
     'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
   );
-  const type = fc.constantFrom('Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess', 'Microsoft.Resources.ResourceActionSuccess');
+  const type = fc.constantFrom(
+    'Microsoft.Resources.ResourceWriteSuccess',
+    'Microsoft.Resources.ResourceDeleteSuccess',
+    'Microsoft.Resources.ResourceActionSuccess',
+  );
 
   it('every routed cluster and subscription is watched', () => {
     const watched = new Set([SUB, SUB2]);
     fc.assert(
-      fc.property(subject, operation, type, fc.option(fc.constantFrom(SUB, OTHER), { nil: undefined }), (s, op, t, sub) => {
-        const route = routeEvent(event({ subject: s, operationName: op, type: t, subscriptionId: sub }), ctx);
-        const subOf = (id: string) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase() ?? '';
-        if (route.kind === 'evaluate') {
-          for (const id of route.clusterIds) expect(watched.has(subOf(id))).toBe(true);
-          for (const id of route.subscriptionIds) expect(watched.has(id)).toBe(true);
-        } else if (route.kind === 'deleted' || route.kind === 'admin-credential') {
-          expect(watched.has(subOf(route.clusterId))).toBe(true);
-          expect(watched.has(route.subscriptionId)).toBe(true);
-        } else if (route.kind === 'evaluate-role') {
-          for (const id of route.subscriptionIds) expect(watched.has(id)).toBe(true);
-        }
-        if (sub === OTHER) expect(route.kind === 'rejected' || route.kind === 'ignored').toBe(true);
-      }),
+      fc.property(
+        subject,
+        operation,
+        type,
+        fc.option(fc.constantFrom(SUB, OTHER), { nil: undefined }),
+        (s, op, t, sub) => {
+          const route = routeEvent(
+            event({ subject: s, operationName: op, type: t, subscriptionId: sub }),
+            ctx,
+          );
+          const subOf = (id: string) =>
+            /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase() ?? '';
+          if (route.kind === 'evaluate') {
+            for (const id of route.clusterIds) expect(watched.has(subOf(id))).toBe(true);
+            for (const id of route.subscriptionIds) expect(watched.has(id)).toBe(true);
+          } else if (route.kind === 'deleted' || route.kind === 'admin-credential') {
+            expect(watched.has(subOf(route.clusterId))).toBe(true);
+            expect(watched.has(route.subscriptionId)).toBe(true);
+          } else if (route.kind === 'evaluate-role') {
+            for (const id of route.subscriptionIds) expect(watched.has(id)).toBe(true);
+          }
+          if (sub === OTHER)
+            expect(route.kind === 'rejected' || route.kind === 'ignored').toBe(true);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -20,7 +20,11 @@ const CLUSTER = `${RG}/providers/Microsoft.ContainerService/managedClusters/aks-
 const MG = '/providers/Microsoft.Management/managementGroups/mg-platform';
 const BREAKGLASS = '11111111-1111-4111-8111-111111111111';
 const DAVE = '22222222-2222-4222-8222-222222222222';
-const CHECK_IDS = ['cluster-admin-paths', 'local-accounts-disabled', 'privileged-access-via-groups'];
+const CHECK_IDS = [
+  'cluster-admin-paths',
+  'local-accounts-disabled',
+  'privileged-access-via-groups',
+];
 const ctx = { now: NOW, checkIds: CHECK_IDS };
 
 function valid(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -55,10 +59,18 @@ function refused(input: unknown, field: string, context = ctx): string {
 
 describe('validateExemption', () => {
   it('accepts the documented example and normalises times and principal ids', () => {
-    const e = validateExemption(valid({ principalIds: [BREAKGLASS.toUpperCase()], expiresOn: '2027-03-31' }), ctx);
+    const e = validateExemption(
+      valid({ principalIds: [BREAKGLASS.toUpperCase()], expiresOn: '2027-03-31' }),
+      ctx,
+    );
     expect(e).toEqual({
-      id: 'breakglass-owner', checkId: 'cluster-admin-paths', scope: RG, principalIds: [BREAKGLASS],
-      reason: 'Break-glass account, reviewed quarterly', owner: 'platform-team@contoso.example', ticket: 'SEC-1234',
+      id: 'breakglass-owner',
+      checkId: 'cluster-admin-paths',
+      scope: RG,
+      principalIds: [BREAKGLASS],
+      reason: 'Break-glass account, reviewed quarterly',
+      owner: 'platform-team@contoso.example',
+      ticket: 'SEC-1234',
       expiresOn: '2027-03-31T00:00:00.000Z',
     });
   });
@@ -69,7 +81,11 @@ describe('validateExemption', () => {
     ['checkId', { checkId: 'no-such-check' }, 'is not a check id'],
     ['scope', { scope: 'rg-prod' }, 'must be an Azure resource id'],
     ['scope', { scope: '/subscriptions/not-a-guid' }, 'must be an Azure resource id'],
-    ['scope', { scope: `${RG}/providers/Microsoft.Storage/storageAccounts/x` }, 'must be an Azure resource id'],
+    [
+      'scope',
+      { scope: `${RG}/providers/Microsoft.Storage/storageAccounts/x` },
+      'must be an Azure resource id',
+    ],
     ['reason', { reason: undefined }, 'reason is required'],
     ['reason', { reason: '  padded ' }, 'leading or trailing'],
     ['owner', { owner: undefined }, 'owner is required'],
@@ -81,26 +97,39 @@ describe('validateExemption', () => {
     ['principalIds', { principalIds: [] }, 'non-empty list'],
     ['principalIds', { principalIds: ['dave'] }, 'not an object id'],
     ['expires', { expires: '2027-01-01' }, 'is not a field'],
-  ])('refuses a bad %s with one message naming the entry and the field', (field, overrides, problem) => {
-    const message = refused(valid(overrides), field);
-    expect(message).toContain(problem);
-    expect(message.startsWith('entry 1 "')).toBe(typeof (overrides as { id?: string }).id !== 'string' || !!(overrides as { id?: string }).id);
-    expect(message.split('\n')).toHaveLength(1);
-  });
+  ])(
+    'refuses a bad %s with one message naming the entry and the field',
+    (field, overrides, problem) => {
+      const message = refused(valid(overrides), field);
+      expect(message).toContain(problem);
+      expect(message.startsWith('entry 1 "')).toBe(
+        typeof (overrides as { id?: string }).id !== 'string' ||
+          !!(overrides as { id?: string }).id,
+      );
+      expect(message.split('\n')).toHaveLength(1);
+    },
+  );
 
   it('accepts exactly 365 days ahead and refuses a non-object', () => {
-    expect(validateExemption(valid({ expiresOn: '2027-11-26T12:00:00Z' }), ctx).expiresOn).toBe('2027-11-26T12:00:00.000Z');
+    expect(validateExemption(valid({ expiresOn: '2027-11-26T12:00:00Z' }), ctx).expiresOn).toBe(
+      '2027-11-26T12:00:00.000Z',
+    );
     expect(() => validateExemption([], ctx)).toThrow(/must be an object/);
   });
 
   it('accepts a past expiry only when asked to (re-import of an exported, expired entry)', () => {
     const past = valid({ expiresOn: '2026-10-01T00:00:00Z', createdAt: '2026-09-01T00:00:00Z' });
     refused(past, 'expiresOn');
-    expect(validateExemption(past, { ...ctx, allowPastExpiry: true }).expiresOn).toBe('2026-10-01T00:00:00.000Z');
+    expect(validateExemption(past, { ...ctx, allowPastExpiry: true }).expiresOn).toBe(
+      '2026-10-01T00:00:00.000Z',
+    );
   });
 
   it('measures the 365 days from createdAt when given', () => {
-    refused(valid({ createdAt: '2026-01-01T00:00:00Z', expiresOn: '2027-01-02T00:00:01Z' }), 'expiresOn');
+    refused(
+      valid({ createdAt: '2026-01-01T00:00:00Z', expiresOn: '2027-01-02T00:00:01Z' }),
+      'expiresOn',
+    );
   });
 });
 
@@ -131,9 +160,21 @@ describe('scopes', () => {
 
   it('a management group covers every cluster without ancestry (snapshot) and only its subscriptions with it (live)', () => {
     expect(exemptionCovers({ scope: MG }, CLUSTER)).toBe(true);
-    const ancestry = (sub: string) => (sub === SUB ? ['/providers/Microsoft.Management/managementGroups/MG-Platform', '/providers/Microsoft.Management/managementGroups/root'] : []);
+    const ancestry = (sub: string) =>
+      sub === SUB
+        ? [
+            '/providers/Microsoft.Management/managementGroups/MG-Platform',
+            '/providers/Microsoft.Management/managementGroups/root',
+          ]
+        : [];
     expect(exemptionCovers({ scope: MG }, CLUSTER, ancestry)).toBe(true);
-    expect(exemptionCovers({ scope: MG }, CLUSTER.replace(SUB, '00000000-0000-4000-a000-000000000002'), ancestry)).toBe(false);
+    expect(
+      exemptionCovers(
+        { scope: MG },
+        CLUSTER.replace(SUB, '00000000-0000-4000-a000-000000000002'),
+        ancestry,
+      ),
+    ).toBe(false);
     expect(exemptionCovers({ scope: MG }, CLUSTER, () => undefined)).toBe(true);
   });
 });
@@ -150,34 +191,92 @@ describe('state and expiry', () => {
     const soon = exemption({ id: 'soon', expiresOn: '2026-12-10T12:00:00.000Z' });
     const sooner = exemption({ id: 'sooner', expiresOn: '2026-11-30T00:00:00.000Z' });
     const later = exemption({ id: 'later', expiresOn: '2026-12-10T12:00:00.001Z' });
-    const revoked = exemption({ id: 'revoked', expiresOn: '2026-11-30T00:00:00.000Z', revokedAt: NOW.toISOString() });
+    const revoked = exemption({
+      id: 'revoked',
+      expiresOn: '2026-11-30T00:00:00.000Z',
+      revokedAt: NOW.toISOString(),
+    });
     const expired = exemption({ id: 'expired', expiresOn: '2026-11-01T00:00:00.000Z' });
-    expect(expiringSoon([soon, later, revoked, expired, sooner], NOW).map((e) => e.id)).toEqual(['sooner', 'soon']);
+    expect(expiringSoon([soon, later, revoked, expired, sooner], NOW).map((e) => e.id)).toEqual([
+      'sooner',
+      'soon',
+    ]);
   });
 });
 
 function principal(id: string, extra: Partial<PrincipalAccess> = {}): PrincipalAccess {
-  return { principalId: id, principalType: 'User', roleName: 'Owner', roleDefinitionId: 'r', scope: RG, capabilities: ['cluster-write'], ...extra };
+  return {
+    principalId: id,
+    principalType: 'User',
+    roleName: 'Owner',
+    roleDefinitionId: 'r',
+    scope: RG,
+    capabilities: ['cluster-write'],
+    ...extra,
+  };
 }
 
-function finding(checkId: string, status: Finding['status'], principals?: PrincipalAccess[], severity: Finding['severity'] = 'high'): Finding {
-  return { checkId, status, severity, title: checkId, detail: '', remediation: '', ...(principals ? { principals } : {}) };
+function finding(
+  checkId: string,
+  status: Finding['status'],
+  principals?: PrincipalAccess[],
+  severity: Finding['severity'] = 'high',
+): Finding {
+  return {
+    checkId,
+    status,
+    severity,
+    title: checkId,
+    detail: '',
+    remediation: '',
+    ...(principals ? { principals } : {}),
+  };
 }
 
 function posture(findings: Finding[]): ClusterPosture {
-  return { id: CLUSTER, name: 'aks-prod', subscriptionId: SUB, resourceGroup: 'rg-prod', status: 'fail', score: 0, findings, privilegedPrincipals: [], evaluatedAt: NOW.toISOString() };
+  return {
+    id: CLUSTER,
+    name: 'aks-prod',
+    subscriptionId: SUB,
+    resourceGroup: 'rg-prod',
+    status: 'fail',
+    score: 0,
+    findings,
+    privilegedPrincipals: [],
+    evaluatedAt: NOW.toISOString(),
+  };
 }
 
 describe('applyExemptions', () => {
-  const paths = () => finding('cluster-admin-paths', 'fail', [principal(BREAKGLASS), principal('group', { principalType: 'Group', approved: true })]);
+  const paths = () =>
+    finding('cluster-admin-paths', 'fail', [
+      principal(BREAKGLASS),
+      principal('group', { principalType: 'Group', approved: true }),
+    ]);
 
   it('a finding whose every failing principal is exempted stops counting; its own status stays fail', () => {
-    const result = applyExemptions(posture([paths(), finding('local-accounts-disabled', 'pass')]), [exemption()], NOW);
+    const result = applyExemptions(
+      posture([paths(), finding('local-accounts-disabled', 'pass')]),
+      [exemption()],
+      NOW,
+    );
     const f = result.findings[0];
     expect(f.status).toBe('fail');
     expect(f.exempted).toBe(true);
-    expect(f.exemptions).toEqual([{ id: 'breakglass-owner', reason: 'Break-glass account, reviewed quarterly', owner: 'platform-team@contoso.example', ticket: 'SEC-1234', expiresOn: '2027-03-31T00:00:00.000Z', principalIds: [BREAKGLASS] }]);
-    expect(f.principals!.map((p) => [p.principalId, p.exempted === true])).toEqual([[BREAKGLASS, true], ['group', false]]);
+    expect(f.exemptions).toEqual([
+      {
+        id: 'breakglass-owner',
+        reason: 'Break-glass account, reviewed quarterly',
+        owner: 'platform-team@contoso.example',
+        ticket: 'SEC-1234',
+        expiresOn: '2027-03-31T00:00:00.000Z',
+        principalIds: [BREAKGLASS],
+      },
+    ]);
+    expect(f.principals!.map((p) => [p.principalId, p.exempted === true])).toEqual([
+      [BREAKGLASS, true],
+      ['group', false],
+    ]);
     expect(result.status).toBe('pass');
     expect(result.score).toBe(100);
   });
@@ -220,7 +319,11 @@ describe('applyExemptions', () => {
   });
 
   it('tells which principals are exempted, cluster-admin-paths exemptions counting for privilege gains', () => {
-    const result = applyExemptions(posture([paths(), finding('admin-credential-access', 'pass', [principal(BREAKGLASS)])]), [exemption()], NOW);
+    const result = applyExemptions(
+      posture([paths(), finding('admin-credential-access', 'pass', [principal(BREAKGLASS)])]),
+      [exemption()],
+      NOW,
+    );
     expect(principalExempted(result, 'admin-credential-access', BREAKGLASS)).toBe(true);
     expect(principalExempted(result, 'admin-credential-access', DAVE)).toBe(false);
   });
@@ -234,14 +337,22 @@ describe('expiredExemptionFindings', () => {
     const after = applyExemptions(posture([paths()]), [e], NOW);
     expect(after.findings[0].exempted).toBeUndefined();
     const lapsed = expiredExemptionFindings(before, after, NOW);
-    expect(lapsed.map((l) => [l.finding.checkId, l.exemption.id])).toEqual([['cluster-admin-paths', 'breakglass-owner']]);
+    expect(lapsed.map((l) => [l.finding.checkId, l.exemption.id])).toEqual([
+      ['cluster-admin-paths', 'breakglass-owner'],
+    ]);
     expect(expiredExemptionFindings(after, after, NOW)).toEqual([]);
   });
 
   it('reports nothing when the finding passes by then, was not exempted, or the exemption was revoked (not expired)', () => {
     const e = exemption();
     const before = applyExemptions(posture([paths()]), [e], NOW);
-    expect(expiredExemptionFindings(before, posture([finding('cluster-admin-paths', 'pass')]), new Date('2027-04-01T00:00:00Z'))).toEqual([]);
+    expect(
+      expiredExemptionFindings(
+        before,
+        posture([finding('cluster-admin-paths', 'pass')]),
+        new Date('2027-04-01T00:00:00Z'),
+      ),
+    ).toEqual([]);
     expect(expiredExemptionFindings(posture([paths()]), posture([paths()]), NOW)).toEqual([]);
     expect(expiredExemptionFindings(before, posture([paths()]), NOW)).toEqual([]);
   });

@@ -92,17 +92,32 @@ export async function startAcsEmailFake(options: AcsEmailFakeOptions = {}): Prom
     });
   });
 
-  function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  function reply(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const text = body === undefined ? '' : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      ...headers,
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   }
 
-  function authenticate(req: IncomingMessage, body: Buffer): { auth: 'hmac' | 'bearer' | 'none'; problem?: string } {
+  function authenticate(
+    req: IncomingMessage,
+    body: Buffer,
+  ): { auth: 'hmac' | 'bearer' | 'none'; problem?: string } {
     const authorization = req.headers.authorization ?? '';
     if (authorization.startsWith('Bearer ')) {
-      if (!options.bearerToken) return { auth: 'bearer', problem: 'bearer tokens not accepted by this fake' };
-      return authorization.slice(7) === options.bearerToken ? { auth: 'bearer' } : { auth: 'bearer', problem: 'wrong bearer token' };
+      if (!options.bearerToken)
+        return { auth: 'bearer', problem: 'bearer tokens not accepted by this fake' };
+      return authorization.slice(7) === options.bearerToken
+        ? { auth: 'bearer' }
+        : { auth: 'bearer', problem: 'wrong bearer token' };
     }
     const hmac = /^HMAC-SHA256 SignedHeaders=([^&]+)&Signature=(.+)$/.exec(authorization);
     if (!hmac) return { auth: 'none', problem: 'no Authorization header of a known scheme' };
@@ -110,24 +125,35 @@ export async function startAcsEmailFake(options: AcsEmailFakeOptions = {}): Prom
     const dateHeader = header(req, 'x-ms-date');
     const date = dateHeader ? Date.parse(dateHeader) : NaN;
     if (Number.isNaN(date)) return { auth: 'hmac', problem: 'missing or invalid x-ms-date' };
-    if (Math.abs(Date.now() - date) > MAX_CLOCK_SKEW_MS) return { auth: 'hmac', problem: 'x-ms-date too far from now' };
+    if (Math.abs(Date.now() - date) > MAX_CLOCK_SKEW_MS)
+      return { auth: 'hmac', problem: 'x-ms-date too far from now' };
     const contentHash = createHash('sha256').update(body).digest('base64');
-    if (header(req, 'x-ms-content-sha256') !== contentHash) return { auth: 'hmac', problem: 'x-ms-content-sha256 does not match the body' };
+    if (header(req, 'x-ms-content-sha256') !== contentHash)
+      return { auth: 'hmac', problem: 'x-ms-content-sha256 does not match the body' };
     const signedHeaders = hmac[1].split(';').map((h) => h.trim().toLowerCase());
     for (const required of ['x-ms-date', 'host', 'x-ms-content-sha256']) {
-      if (!signedHeaders.includes(required)) return { auth: 'hmac', problem: `${required} is not signed` };
+      if (!signedHeaders.includes(required))
+        return { auth: 'hmac', problem: `${required} is not signed` };
     }
     const values = signedHeaders.map((h) => header(req, h) ?? '');
     const stringToSign = `${(req.method ?? '').toUpperCase()}\n${req.url ?? ''}\n${values.join(';')}`;
-    const expected = createHmac('sha256', Buffer.from(options.accessKey, 'base64')).update(stringToSign, 'utf8').digest();
+    const expected = createHmac('sha256', Buffer.from(options.accessKey, 'base64'))
+      .update(stringToSign, 'utf8')
+      .digest();
     const given = Buffer.from(hmac[2], 'base64');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { auth: 'hmac', problem: 'signature mismatch' };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { auth: 'hmac', problem: 'signature mismatch' };
     return { auth: 'hmac' };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = new URL(req.url ?? '/', 'https://fake');
-    const record: RequestRecord = { method: req.method ?? '', path: url.pathname, status: 0, auth: 'none' };
+    const record: RequestRecord = {
+      method: req.method ?? '',
+      path: url.pathname,
+      status: 0,
+      auth: 'none',
+    };
     requests.push(record);
     const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
       record.status = status;
@@ -138,13 +164,23 @@ export async function startAcsEmailFake(options: AcsEmailFakeOptions = {}): Prom
     record.auth = auth;
     if (problem) {
       record.reason = problem;
-      return answer(401, { error: { code: 'Denied', message: 'Denied by the resource provider.' } });
+      return answer(401, {
+        error: { code: 'Denied', message: 'Denied by the resource provider.' },
+      });
     }
-    if (downStatus !== undefined) return answer(downStatus, { error: { code: 'ServiceUnavailable', message: 'The service is down (injected).' } });
+    if (downStatus !== undefined)
+      return answer(downStatus, {
+        error: { code: 'ServiceUnavailable', message: 'The service is down (injected).' },
+      });
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) {
       record.reason = 'no api-version';
-      return answer(400, { error: { code: 'MissingApiVersionParameter', message: 'The api-version query parameter is required.' } });
+      return answer(400, {
+        error: {
+          code: 'MissingApiVersionParameter',
+          message: 'The api-version query parameter is required.',
+        },
+      });
     }
 
     if (req.method === 'POST' && url.pathname === '/emails:send') {
@@ -152,8 +188,15 @@ export async function startAcsEmailFake(options: AcsEmailFakeOptions = {}): Prom
       if (fault) {
         return answer(
           fault.status,
-          { error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'Injected fault.' } },
-          fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+          {
+            error: {
+              code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+              message: 'Injected fault.',
+            },
+          },
+          fault.retryAfterSeconds !== undefined
+            ? { 'retry-after': String(fault.retryAfterSeconds) }
+            : {},
         );
       }
       const problemWithBody = validateMessage(body);
@@ -186,16 +229,23 @@ export async function startAcsEmailFake(options: AcsEmailFakeOptions = {}): Prom
     const match = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && match) {
       const operation = operations.get(decodeURIComponent(match[1]));
-      if (!operation) return answer(404, { error: { code: 'NotFound', message: 'Unknown operation.' } });
+      if (!operation)
+        return answer(404, { error: { code: 'NotFound', message: 'Unknown operation.' } });
       operation.polls += 1;
-      if (operation.polls <= runningPolls) return answer(200, { id: operation.id, status: 'Running' });
+      if (operation.polls <= runningPolls)
+        return answer(200, { id: operation.id, status: 'Running' });
       return answer(200, {
         id: operation.id,
         status: operation.outcome,
-        error: operation.outcome === 'Failed' ? { code: operation.errorCode, message: 'The email could not be delivered (injected).' } : null,
+        error:
+          operation.outcome === 'Failed'
+            ? { code: operation.errorCode, message: 'The email could not be delivered (injected).' }
+            : null,
       });
     }
-    return answer(404, { error: { code: 'NotFound', message: `No route ${req.method} ${url.pathname}` } });
+    return answer(404, {
+      error: { code: 'NotFound', message: `No route ${req.method} ${url.pathname}` },
+    });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -241,13 +291,17 @@ function validateMessage(body: Buffer): ValidMessage | string {
   } catch {
     return 'body is not JSON';
   }
-  if (typeof json?.senderAddress !== 'string' || !json.senderAddress.includes('@')) return 'senderAddress missing or not an address';
+  if (typeof json?.senderAddress !== 'string' || !json.senderAddress.includes('@'))
+    return 'senderAddress missing or not an address';
   const to = json?.recipients?.to;
   if (!Array.isArray(to) || to.length === 0) return 'recipients.to must be a non-empty array';
-  if (!to.every((r: any) => typeof r?.address === 'string' && r.address.includes('@'))) return 'recipients.to[].address must be addresses';
+  if (!to.every((r: any) => typeof r?.address === 'string' && r.address.includes('@')))
+    return 'recipients.to[].address must be addresses';
   const content = json?.content;
-  if (typeof content?.subject !== 'string' || content.subject === '') return 'content.subject is required';
-  if (typeof content.plainText !== 'string' && typeof content.html !== 'string') return 'content.plainText or content.html is required';
+  if (typeof content?.subject !== 'string' || content.subject === '')
+    return 'content.subject is required';
+  if (typeof content.plainText !== 'string' && typeof content.html !== 'string')
+    return 'content.plainText or content.html is required';
   return {
     senderAddress: json.senderAddress,
     to: to.map((r: any) => r.address),

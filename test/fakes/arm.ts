@@ -228,14 +228,23 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     identities: [],
     federatedCredentials: [],
   };
-  const fakeOptions = { pageSize: 100, resourceGraphPageSize: 1000, tenantId: '00000000-0000-4000-8000-00000000aaaa', ...options };
+  const fakeOptions = {
+    pageSize: 100,
+    resourceGraphPageSize: 1000,
+    tenantId: '00000000-0000-4000-8000-00000000aaaa',
+    ...options,
+  };
   const log: RecordedRequest[] = [];
   const faults: Array<FaultRule & { hits: number; removed: boolean }> = [];
 
   const requests: RequestLog = {
     log,
     count: (route, subscriptionId) =>
-      log.filter((r) => r.route === route && (subscriptionId === undefined || r.subscriptionId === subscriptionId.toLowerCase())).length,
+      log.filter(
+        (r) =>
+          r.route === route &&
+          (subscriptionId === undefined || r.subscriptionId === subscriptionId.toLowerCase()),
+      ).length,
     total: () => log.length,
     reset: () => void log.splice(0, log.length),
   };
@@ -248,7 +257,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       try {
         record = handle(req, res, Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
-        send(res, 500, armError('InternalServerError', `fake ARM failed: ${(error as Error).message}`));
+        send(
+          res,
+          500,
+          armError('InternalServerError', `fake ARM failed: ${(error as Error).message}`),
+        );
       }
       if (record) {
         record.status = res.statusCode;
@@ -262,7 +275,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const rawUrl = req.url ?? '/';
     const queryStart = rawUrl.indexOf('?');
     const path = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
-    const url = { search: queryStart < 0 ? '' : rawUrl.slice(queryStart), searchParams: new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1)) };
+    const url = {
+      search: queryStart < 0 ? '' : rawUrl.slice(queryStart),
+      searchParams: new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1)),
+    };
     const query = Object.fromEntries(url.searchParams.entries());
     const lower = path.toLowerCase();
     const method = (req.method ?? 'GET').toUpperCase();
@@ -275,29 +291,75 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       }
     }
     const route = routeOf(method, lower, body);
-    const record: RecordedRequest = { method, path, query, route, subscriptionId: subscriptionInPath(lower), status: 0, body };
+    const record: RecordedRequest = {
+      method,
+      path,
+      query,
+      route,
+      subscriptionId: subscriptionInPath(lower),
+      status: 0,
+      body,
+    };
 
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer (.+)$/i.exec(auth)?.[1];
-    if (!token || (fakeOptions.expectedToken !== undefined && token !== fakeOptions.expectedToken)) {
-      send(res, 401, armError('AuthenticationFailed', 'Authentication failed. The Authorization header is missing or not a bearer token.'));
+    if (
+      !token ||
+      (fakeOptions.expectedToken !== undefined && token !== fakeOptions.expectedToken)
+    ) {
+      send(
+        res,
+        401,
+        armError(
+          'AuthenticationFailed',
+          'Authentication failed. The Authorization header is missing or not a bearer token.',
+        ),
+      );
       return record;
     }
     if (path.includes('//')) {
-      send(res, 400, armError('InvalidRequestUri', `The request URI '${path}' has an empty path segment.`));
+      send(
+        res,
+        400,
+        armError('InvalidRequestUri', `The request URI '${path}' has an empty path segment.`),
+      );
       return record;
     }
     if (!query['api-version']) {
-      send(res, 400, armError('MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."));
+      send(
+        res,
+        400,
+        armError(
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        ),
+      );
       return record;
     }
-    const fault = faults.find((f) => !f.removed && (f.times === undefined || f.hits < f.times) && f.match.test(`${method} ${path}${url.search}`));
+    const fault = faults.find(
+      (f) =>
+        !f.removed &&
+        (f.times === undefined || f.hits < f.times) &&
+        f.match.test(`${method} ${path}${url.search}`),
+    );
     if (fault) {
       fault.hits++;
       const headers: Record<string, string> = {};
-      if (fault.status === 429 || fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds ?? 0);
-      const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 404 ? 'NotFound' : 'InternalServerError');
-      send(res, fault.status, armError(code, fault.message ?? `injected fault ${fault.status}`), headers);
+      if (fault.status === 429 || fault.retryAfterSeconds !== undefined)
+        headers['retry-after'] = String(fault.retryAfterSeconds ?? 0);
+      const code =
+        fault.code ??
+        (fault.status === 429
+          ? 'TooManyRequests'
+          : fault.status === 404
+            ? 'NotFound'
+            : 'InternalServerError');
+      send(
+        res,
+        fault.status,
+        armError(code, fault.message ?? `injected fault ${fault.status}`),
+        headers,
+      );
       return record;
     }
 
@@ -307,16 +369,34 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         sendPage(res, state.subscriptions.map(subscriptionResource), pageBase, query);
         break;
       case 'subscriptions.get': {
-        const found = state.subscriptions.find((s) => s.subscriptionId.toLowerCase() === record.subscriptionId);
+        const found = state.subscriptions.find(
+          (s) => s.subscriptionId.toLowerCase() === record.subscriptionId,
+        );
         if (found) send(res, 200, subscriptionResource(found));
-        else send(res, 404, armError('SubscriptionNotFound', `The subscription '${record.subscriptionId}' could not be found.`));
+        else
+          send(
+            res,
+            404,
+            armError(
+              'SubscriptionNotFound',
+              `The subscription '${record.subscriptionId}' could not be found.`,
+            ),
+          );
         break;
       }
       case 'managedClusters.list':
       case 'managedClusters.listByResourceGroup': {
         if (!knownSubscription(res, record.subscriptionId)) break;
-        const prefix = lower.replace(/\/providers\/microsoft\.containerservice\/managedclusters$/, '/');
-        sendPage(res, state.clusters.filter((c) => String(c.id).toLowerCase().startsWith(prefix)), pageBase, query);
+        const prefix = lower.replace(
+          /\/providers\/microsoft\.containerservice\/managedclusters$/,
+          '/',
+        );
+        sendPage(
+          res,
+          state.clusters.filter((c) => String(c.id).toLowerCase().startsWith(prefix)),
+          pageBase,
+          query,
+        );
         break;
       }
       case 'managedClusters.get': {
@@ -328,31 +408,57 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       case 'roleAssignments.listForSubscription':
       case 'roleAssignments.listForScope': {
         if (record.subscriptionId && !knownSubscription(res, record.subscriptionId)) break;
-        const scope = lower.replace(/\/providers\/microsoft\.authorization\/roleassignments$/, '') || '/';
+        const scope =
+          lower.replace(/\/providers\/microsoft\.authorization\/roleassignments$/, '') || '/';
         sendPage(res, assignmentsFor(scope, query['$filter']), pageBase, query);
         break;
       }
       case 'roleEligibilityScheduleInstances.listForScope': {
         if (record.subscriptionId && !knownSubscription(res, record.subscriptionId)) break;
-        const scope = lower.replace(/\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/, '') || '/';
-        sendPage(res, assignmentsFor(scope, query['$filter'], state.roleEligibilityScheduleInstances), pageBase, query);
+        const scope =
+          lower.replace(
+            /\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/,
+            '',
+          ) || '/';
+        sendPage(
+          res,
+          assignmentsFor(scope, query['$filter'], state.roleEligibilityScheduleInstances),
+          pageBase,
+          query,
+        );
         break;
       }
       case 'denyAssignments.listForSubscription': {
         if (!knownSubscription(res, record.subscriptionId)) break;
         const scope = lower.replace(/\/providers\/microsoft\.authorization\/denyassignments$/, '');
-        sendPage(res, assignmentsFor(scope, query['$filter'], state.denyAssignments), pageBase, query);
+        sendPage(
+          res,
+          assignmentsFor(scope, query['$filter'], state.denyAssignments),
+          pageBase,
+          query,
+        );
         break;
       }
       case 'roleDefinitions.get': {
         const guid = lower.split('/').pop() ?? '';
-        const found = state.roleDefinitions.find((d) => String(d.name ?? String(d.id).split('/').pop()).toLowerCase() === guid);
+        const found = state.roleDefinitions.find(
+          (d) => String(d.name ?? String(d.id).split('/').pop()).toLowerCase() === guid,
+        );
         if (found) send(res, 200, found);
-        else send(res, 404, armError('RoleDefinitionDoesNotExist', 'The specified role definition with ID \'' + guid + '\' does not exist.'));
+        else
+          send(
+            res,
+            404,
+            armError(
+              'RoleDefinitionDoesNotExist',
+              "The specified role definition with ID '" + guid + "' does not exist.",
+            ),
+          );
         break;
       }
       case 'roleDefinitions.list': {
-        const scope = lower.replace(/\/providers\/microsoft\.authorization\/roledefinitions$/, '') || '/';
+        const scope =
+          lower.replace(/\/providers\/microsoft\.authorization\/roledefinitions$/, '') || '/';
         sendPage(res, definitionsFor(scope, query['$filter']), pageBase, query);
         break;
       }
@@ -363,19 +469,41 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         break;
       case 'identities.listBySubscription':
         if (!knownSubscription(res, record.subscriptionId)) break;
-        sendPage(res, state.identities.filter((i) => String(i.id).toLowerCase().startsWith(`/subscriptions/${record.subscriptionId}/`)), pageBase, query);
+        sendPage(
+          res,
+          state.identities.filter((i) =>
+            String(i.id).toLowerCase().startsWith(`/subscriptions/${record.subscriptionId}/`),
+          ),
+          pageBase,
+          query,
+        );
         break;
       case 'federatedCredentials.list': {
         const identityId = lower.replace(/\/federatedidentitycredentials$/, '');
         if (!state.identities.some((i) => String(i.id).toLowerCase() === identityId)) {
-          send(res, 404, armError('ResourceNotFound', `The Resource '${identityId}' was not found.`));
+          send(
+            res,
+            404,
+            armError('ResourceNotFound', `The Resource '${identityId}' was not found.`),
+          );
           break;
         }
-        sendPage(res, state.federatedCredentials.filter((c) => String(c.id).toLowerCase().startsWith(`${identityId}/federatedidentitycredentials/`)), pageBase, query);
+        sendPage(
+          res,
+          state.federatedCredentials.filter((c) =>
+            String(c.id).toLowerCase().startsWith(`${identityId}/federatedidentitycredentials/`),
+          ),
+          pageBase,
+          query,
+        );
         break;
       }
       case 'resourceGraph.other':
-        send(res, 400, armError('BadRequest', 'the ARM fake does not understand this Resource Graph query'));
+        send(
+          res,
+          400,
+          armError('BadRequest', 'the ARM fake does not understand this Resource Graph query'),
+        );
         break;
       default:
         send(res, 404, armError('NotFound', `no route for ${method} ${path} in the ARM fake`));
@@ -384,8 +512,16 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   }
 
   function knownSubscription(res: ServerResponse, subscriptionId: string | undefined): boolean {
-    if (subscriptionId && state.subscriptions.some((s) => s.subscriptionId.toLowerCase() === subscriptionId)) return true;
-    send(res, 404, armError('SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`));
+    if (
+      subscriptionId &&
+      state.subscriptions.some((s) => s.subscriptionId.toLowerCase() === subscriptionId)
+    )
+      return true;
+    send(
+      res,
+      404,
+      armError('SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`),
+    );
     return false;
   }
 
@@ -397,7 +533,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       displayName: s.displayName ?? `subscription ${s.subscriptionId}`,
       state: s.state ?? 'Enabled',
       authorizationSource: 'RoleBased',
-      subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+      subscriptionPolicies: {
+        locationPlacementId: 'Public_2014-09-01',
+        quotaId: 'PayAsYouGo_2014-09-01',
+        spendingLimit: 'Off',
+      },
     };
   }
 
@@ -416,7 +556,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   }
 
   function containsSubscription(managementGroup: string, subscriptionId: string): boolean {
-    const entry = Object.entries(state.managementGroups).find(([name]) => name.toLowerCase() === managementGroup);
+    const entry = Object.entries(state.managementGroups).find(
+      ([name]) => name.toLowerCase() === managementGroup,
+    );
     return !entry || entry[1].some((s) => s.toLowerCase() === subscriptionId);
   }
 
@@ -425,7 +567,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
    * contain the subscription, the root) and below the scope; `atScope()` drops the ones below;
    * `principalId eq '…'` keeps one principal.
    */
-  function assignmentsFor(scope: string, filter: string | undefined, listed: ArmObject[] = state.roleAssignments): ArmObject[] {
+  function assignmentsFor(
+    scope: string,
+    filter: string | undefined,
+    listed: ArmObject[] = state.roleAssignments,
+  ): ArmObject[] {
     const sub = subscriptionInPath(scope);
     const atScopeOnly = /atscope\(\)/i.test(filter ?? '');
     const principal = /principalId\s+eq\s+'([^']+)'/i.exec(filter ?? '')?.[1]?.toLowerCase();
@@ -444,7 +590,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         applies = above || (!atScopeOnly && below);
       }
       if (!applies) return false;
-      return principal === undefined || String(a.properties?.principalId ?? '').toLowerCase() === principal;
+      return (
+        principal === undefined ||
+        String(a.properties?.principalId ?? '').toLowerCase() === principal
+      );
     });
   }
 
@@ -453,7 +602,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     const roleName = /roleName\s+eq\s+'([^']+)'/i.exec(filter ?? '')?.[1]?.toLowerCase();
     return state.roleDefinitions.filter((d) => {
       if (customOnly && d.properties?.type !== 'CustomRole') return false;
-      if (roleName !== undefined && String(d.properties?.roleName ?? '').toLowerCase() !== roleName) return false;
+      if (roleName !== undefined && String(d.properties?.roleName ?? '').toLowerCase() !== roleName)
+        return false;
       const assignable: string[] = d.properties?.assignableScopes ?? ['/'];
       // Definitions available at a scope: assignable there or at one of its ancestors.
       return assignable.some((a) => {
@@ -461,7 +611,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         if (s === '/') return true;
         if (managementGroupOfScope(s)) {
           const sub = subscriptionInPath(scope);
-          return sub !== undefined ? containsSubscription(managementGroupOfScope(s)!, sub) : scope === s;
+          return sub !== undefined
+            ? containsSubscription(managementGroupOfScope(s)!, sub)
+            : scope === s;
         }
         return scope === s || scope.startsWith(`${s}/`);
       });
@@ -473,14 +625,21 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
    * and answers with rows as objects (`resultFormat: objectArray`), paged with `$skipToken`.
    */
   function resourceGraph(res: ServerResponse, route: ArmRoute, body: ArmObject): void {
-    const subs: string[] | undefined = Array.isArray(body.subscriptions) ? body.subscriptions.map((s: string) => s.toLowerCase()) : undefined;
-    const inScope = (sub: string | undefined) => subs === undefined || (sub !== undefined && subs.includes(sub));
+    const subs: string[] | undefined = Array.isArray(body.subscriptions)
+      ? body.subscriptions.map((s: string) => s.toLowerCase())
+      : undefined;
+    const inScope = (sub: string | undefined) =>
+      subs === undefined || (sub !== undefined && subs.includes(sub));
     const opts: ArmObject = body.options ?? {};
     let rows: ArmObject[];
     if (route === 'resourceGraph.clusters') {
       rows = state.clusters
         .filter((c) => inScope(subscriptionInPath(String(c.id).toLowerCase())))
-        .map((c) => ({ ...c, type: 'microsoft.containerservice/managedclusters', ...graphColumns(String(c.id)) }));
+        .map((c) => ({
+          ...c,
+          type: 'microsoft.containerservice/managedclusters',
+          ...graphColumns(String(c.id)),
+        }));
     } else if (route === 'resourceGraph.roleAssignments') {
       const filter = String(opts.authorizationScopeFilter ?? 'AtScopeAndBelow');
       const withAbove = filter === 'AtScopeAboveAndBelow' || filter === 'AtScopeAndAbove';
@@ -492,9 +651,16 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           if (!withAbove) return false;
           if (s === '/' || s === '') return true;
           const mg = managementGroupOfScope(s);
-          return mg !== undefined && (subs === undefined || subs.some((x) => containsSubscription(mg, x)));
+          return (
+            mg !== undefined &&
+            (subs === undefined || subs.some((x) => containsSubscription(mg, x)))
+          );
         })
-        .map((a) => ({ ...a, type: 'microsoft.authorization/roleassignments', ...graphColumns(scopeOf(a)) }));
+        .map((a) => ({
+          ...a,
+          type: 'microsoft.authorization/roleassignments',
+          ...graphColumns(scopeOf(a)),
+        }));
     } else {
       rows = state.subscriptions
         .filter((s) => inScope(s.subscriptionId.toLowerCase()))
@@ -505,13 +671,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           subscriptionId: s.subscriptionId,
           tenantId: s.tenantId ?? fakeOptions.tenantId,
           properties: {
-            managementGroupAncestorsChain: [...managementGroupsOf(s.subscriptionId)].map((name) => ({ name, displayName: name })),
+            managementGroupAncestorsChain: [...managementGroupsOf(s.subscriptionId)].map(
+              (name) => ({ name, displayName: name }),
+            ),
           },
         }));
     }
     let offset = 0;
     if (opts.$skipToken) {
-      const decoded = JSON.parse(Buffer.from(String(opts.$skipToken), 'base64url').toString('utf8')) as { offset: number; query: string };
+      const decoded = JSON.parse(
+        Buffer.from(String(opts.$skipToken), 'base64url').toString('utf8'),
+      ) as { offset: number; query: string };
       if (decoded.query !== body.query) {
         send(res, 400, armError('BadRequest', 'the $skipToken belongs to another query'));
         return;
@@ -520,12 +690,25 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     } else if (typeof opts.$skip === 'number') {
       offset = opts.$skip;
     }
-    const top = Math.min(typeof opts.$top === 'number' ? opts.$top : 100, fakeOptions.resourceGraphPageSize);
+    const top = Math.min(
+      typeof opts.$top === 'number' ? opts.$top : 100,
+      fakeOptions.resourceGraphPageSize,
+    );
     const data = rows.slice(offset, offset + top);
-    const next = offset + top < rows.length
-      ? Buffer.from(JSON.stringify({ offset: offset + top, query: body.query })).toString('base64url')
-      : undefined;
-    send(res, 200, { totalRecords: rows.length, count: data.length, resultTruncated: 'false', ...(next ? { $skipToken: next } : {}), data, facets: [] });
+    const next =
+      offset + top < rows.length
+        ? Buffer.from(JSON.stringify({ offset: offset + top, query: body.query })).toString(
+            'base64url',
+          )
+        : undefined;
+    send(res, 200, {
+      totalRecords: rows.length,
+      count: data.length,
+      resultTruncated: 'false',
+      ...(next ? { $skipToken: next } : {}),
+      data,
+      facets: [],
+    });
   }
 
   function graphColumns(resourceId: string): ArmObject {
@@ -537,7 +720,12 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     };
   }
 
-  function sendPage(res: ServerResponse, items: ArmObject[], base: string, query: Record<string, string>): void {
+  function sendPage(
+    res: ServerResponse,
+    items: ArmObject[],
+    base: string,
+    query: Record<string, string>,
+  ): void {
     const offset = Number(query.$skipToken ?? 0) || 0;
     const size = Math.max(1, fakeOptions.pageSize);
     const value = items.slice(offset, offset + size);
@@ -569,7 +757,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return sub;
     },
     addCluster(input) {
-      const cluster = 'id' in input ? (input as ArmObject) : armCluster(input as ClusterInput);
+      const cluster = 'id' in input ? input : armCluster(input as ClusterInput);
       state.clusters.push(cluster);
       return cluster;
     },
@@ -585,7 +773,8 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       if (index >= 0) state.clusters.splice(index, 1);
     },
     addRoleAssignment(input) {
-      const assignment = 'properties' in input ? (input as ArmObject) : armRoleAssignment(input as RoleAssignmentInput);
+      const assignment =
+        'properties' in input ? input : armRoleAssignment(input as RoleAssignmentInput);
       state.roleAssignments.push(assignment);
       return assignment;
     },
@@ -597,7 +786,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const assignment = armRoleAssignment(input);
       const eligibility = {
         ...assignment,
-        id: assignment.id.replace(/roleAssignments\/([^/]+)$/, 'roleEligibilityScheduleInstances/$1'),
+        id: assignment.id.replace(
+          /roleAssignments\/([^/]+)$/,
+          'roleEligibilityScheduleInstances/$1',
+        ),
         type: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
         properties: { ...assignment.properties, status: 'Provisioned', memberType: 'Direct' },
       };
@@ -605,12 +797,12 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       return eligibility;
     },
     addDenyAssignment(input) {
-      const deny = 'properties' in input ? (input as ArmObject) : armDenyAssignment(input as DenyAssignmentInput);
+      const deny = 'properties' in input ? input : armDenyAssignment(input as DenyAssignmentInput);
       state.denyAssignments.push(deny);
       return deny;
     },
     addRoleDefinition(input) {
-      const definition = 'properties' in input ? (input as ArmObject) : armCustomRole(input as CustomRoleInput);
+      const definition = 'properties' in input ? input : armCustomRole(input as CustomRoleInput);
       state.roleDefinitions.push(definition);
       return definition;
     },
@@ -621,7 +813,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         name: input.name,
         type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
         location: 'westeurope',
-        properties: { tenantId: fakeOptions.tenantId, principalId: input.principalId ?? deterministicGuid(`${id}/principal`), clientId: deterministicGuid(`${id}/client`) },
+        properties: {
+          tenantId: fakeOptions.tenantId,
+          principalId: input.principalId ?? deterministicGuid(`${id}/principal`),
+          clientId: deterministicGuid(`${id}/client`),
+        },
       };
       state.identities.push(identity);
       return identity;
@@ -631,7 +827,11 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         id: `${input.identityId}/federatedIdentityCredentials/${input.name}`,
         name: input.name,
         type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
-        properties: { issuer: input.issuer, subject: input.subject, audiences: input.audiences ?? ['api://AzureADTokenExchange'] },
+        properties: {
+          issuer: input.issuer,
+          subject: input.subject,
+          audiences: input.audiences ?? ['api://AzureADTokenExchange'],
+        },
       };
       state.federatedCredentials.push(credential);
       return credential;
@@ -651,7 +851,12 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       };
     },
     failSubscription(subscriptionId, status = 500) {
-      return fake.fault({ match: new RegExp(`/subscriptions/${escapeRegExp(subscriptionId)}(/|$|\\?)`, 'i'), status, code: 'SubscriptionFault', message: `injected permanent failure of subscription ${subscriptionId}` });
+      return fake.fault({
+        match: new RegExp(`/subscriptions/${escapeRegExp(subscriptionId)}(/|$|\\?)`, 'i'),
+        status,
+        code: 'SubscriptionFault',
+        message: `injected permanent failure of subscription ${subscriptionId}`,
+      });
     },
     clearFaults() {
       faults.splice(0, faults.length);
@@ -669,25 +874,60 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
 function routeOf(method: string, lower: string, body: unknown): ArmRoute {
   if (method === 'POST' && lower === RG_API_MARKER) {
     const query = String((body as ArmObject | undefined)?.query ?? '').toLowerCase();
-    if (query.includes('microsoft.containerservice/managedclusters')) return 'resourceGraph.clusters';
-    if (query.includes('authorizationresources') && query.includes('microsoft.authorization/roleassignments')) return 'resourceGraph.roleAssignments';
-    if (query.includes('resourcecontainers') && query.includes('microsoft.resources/subscriptions')) return 'resourceGraph.subscriptions';
+    if (query.includes('microsoft.containerservice/managedclusters'))
+      return 'resourceGraph.clusters';
+    if (
+      query.includes('authorizationresources') &&
+      query.includes('microsoft.authorization/roleassignments')
+    )
+      return 'resourceGraph.roleAssignments';
+    if (query.includes('resourcecontainers') && query.includes('microsoft.resources/subscriptions'))
+      return 'resourceGraph.subscriptions';
     return 'resourceGraph.other';
   }
   if (method !== 'GET') return 'unknown';
   if (lower === '/subscriptions') return 'subscriptions.list';
   if (/^\/subscriptions\/[^/]+$/.test(lower)) return 'subscriptions.get';
-  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters$/.test(lower)) return 'managedClusters.list';
-  if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters$/.test(lower)) return 'managedClusters.listByResourceGroup';
-  if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/.test(lower)) return 'managedClusters.get';
-  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/roleassignments$/.test(lower)) return 'roleAssignments.listForSubscription';
-  if (/\/providers\/microsoft\.authorization\/roleassignments$/.test(lower)) return 'roleAssignments.listForScope';
-  if (/\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/.test(lower)) return 'roleEligibilityScheduleInstances.listForScope';
-  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/denyassignments$/.test(lower)) return 'denyAssignments.listForSubscription';
-  if (/\/providers\/microsoft\.authorization\/roledefinitions\/[^/]+$/.test(lower)) return 'roleDefinitions.get';
-  if (/\/providers\/microsoft\.authorization\/roledefinitions$/.test(lower)) return 'roleDefinitions.list';
-  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities$/.test(lower)) return 'identities.listBySubscription';
-  if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+\/federatedidentitycredentials$/.test(lower)) return 'federatedCredentials.list';
+  if (
+    /^\/subscriptions\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters$/.test(lower)
+  )
+    return 'managedClusters.list';
+  if (
+    /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters$/.test(
+      lower,
+    )
+  )
+    return 'managedClusters.listByResourceGroup';
+  if (
+    /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/.test(
+      lower,
+    )
+  )
+    return 'managedClusters.get';
+  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/roleassignments$/.test(lower))
+    return 'roleAssignments.listForSubscription';
+  if (/\/providers\/microsoft\.authorization\/roleassignments$/.test(lower))
+    return 'roleAssignments.listForScope';
+  if (/\/providers\/microsoft\.authorization\/roleeligibilityscheduleinstances$/.test(lower))
+    return 'roleEligibilityScheduleInstances.listForScope';
+  if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/denyassignments$/.test(lower))
+    return 'denyAssignments.listForSubscription';
+  if (/\/providers\/microsoft\.authorization\/roledefinitions\/[^/]+$/.test(lower))
+    return 'roleDefinitions.get';
+  if (/\/providers\/microsoft\.authorization\/roledefinitions$/.test(lower))
+    return 'roleDefinitions.list';
+  if (
+    /^\/subscriptions\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities$/.test(
+      lower,
+    )
+  )
+    return 'identities.listBySubscription';
+  if (
+    /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+\/federatedidentitycredentials$/.test(
+      lower,
+    )
+  )
+    return 'federatedCredentials.list';
   return 'unknown';
 }
 
@@ -696,7 +936,11 @@ function subscriptionInPath(lowerPath: string): string | undefined {
 }
 
 function scopeOf(assignment: ArmObject): string {
-  return String(assignment.properties?.scope ?? '').toLowerCase().replace(/\/+$/, '') || '/';
+  return (
+    String(assignment.properties?.scope ?? '')
+      .toLowerCase()
+      .replace(/\/+$/, '') || '/'
+  );
 }
 
 function managementGroupOfScope(lowerScope: string): string | undefined {
@@ -711,7 +955,12 @@ function armError(code: string, message: string): ArmObject {
   return { error: { code, message } };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -731,7 +980,14 @@ export function armCluster(input: ClusterInput): ArmObject {
     name: input.name,
     type: 'Microsoft.ContainerService/ManagedClusters',
     location: input.location ?? 'westeurope',
-    identity: input.identity === undefined ? { type: 'SystemAssigned', principalId: deterministicGuid(`${id}/identity`), tenantId: '00000000-0000-4000-8000-00000000aaaa' } : input.identity,
+    identity:
+      input.identity === undefined
+        ? {
+            type: 'SystemAssigned',
+            principalId: deterministicGuid(`${id}/identity`),
+            tenantId: '00000000-0000-4000-8000-00000000aaaa',
+          }
+        : input.identity,
     sku: { name: 'Base', tier: 'Standard' },
     properties: {
       provisioningState: 'Succeeded',
@@ -739,9 +995,19 @@ export function armCluster(input: ClusterInput): ArmObject {
       dnsPrefix: input.name,
       enableRBAC: true,
       disableLocalAccounts: true,
-      aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [deterministicGuid(`${id}/admins`)] },
-      oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-8000-00000000aaaa/${deterministicGuid(`${id}/issuer`)}/` },
-      securityProfile: { workloadIdentity: { enabled: true }, defender: { securityMonitoring: { enabled: true } } },
+      aadProfile: {
+        managed: true,
+        enableAzureRBAC: true,
+        adminGroupObjectIDs: [deterministicGuid(`${id}/admins`)],
+      },
+      oidcIssuerProfile: {
+        enabled: true,
+        issuerURL: `https://westeurope.oic.prod-aks.azure.com/00000000-0000-4000-8000-00000000aaaa/${deterministicGuid(`${id}/issuer`)}/`,
+      },
+      securityProfile: {
+        workloadIdentity: { enabled: true },
+        defender: { securityMonitoring: { enabled: true } },
+      },
       apiServerAccessProfile: { enablePrivateCluster: true },
       addonProfiles: { azurepolicy: { enabled: true, config: null } },
       identityProfile: {
@@ -758,7 +1024,9 @@ export function armCluster(input: ClusterInput): ArmObject {
 
 /** A role assignment in ARM REST shape. */
 export function armRoleAssignment(input: RoleAssignmentInput): ArmObject {
-  const name = input.name ?? deterministicGuid(`${input.scope}|${input.principalId}|${input.roleDefinitionId}`);
+  const name =
+    input.name ??
+    deterministicGuid(`${input.scope}|${input.principalId}|${input.roleDefinitionId}`);
   const scope = input.scope;
   let roleDefinitionId = input.roleDefinitionId;
   if (!roleDefinitionId.includes('/')) {
@@ -786,7 +1054,8 @@ export function armRoleAssignment(input: RoleAssignmentInput): ArmObject {
 /** A deny assignment in ARM REST shape. */
 export function armDenyAssignment(input: DenyAssignmentInput): ArmObject {
   const name = input.name ?? deterministicGuid(`deny|${input.scope}|${input.actions.join(',')}`);
-  const principal = (p: string | { id: string; type: string }) => (typeof p === 'string' ? { id: p, type: 'User' } : p);
+  const principal = (p: string | { id: string; type: string }) =>
+    typeof p === 'string' ? { id: p, type: 'User' } : p;
   return {
     id: `${input.scope === '/' ? '' : input.scope}/providers/Microsoft.Authorization/denyAssignments/${name}`,
     name,
@@ -794,10 +1063,19 @@ export function armDenyAssignment(input: DenyAssignmentInput): ArmObject {
     properties: {
       denyAssignmentName: input.denyAssignmentName ?? `deny ${name}`,
       description: 'created by a deployment stack',
-      permissions: [{ actions: input.actions, notActions: input.notActions ?? [], dataActions: [], notDataActions: [] }],
+      permissions: [
+        {
+          actions: input.actions,
+          notActions: input.notActions ?? [],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
       scope: input.scope,
       doNotApplyToChildScopes: input.doNotApplyToChildScopes ?? false,
-      principals: (input.principals ?? [{ id: '00000000-0000-0000-0000-000000000000', type: 'SystemDefined' }]).map(principal),
+      principals: (
+        input.principals ?? [{ id: '00000000-0000-0000-0000-000000000000', type: 'SystemDefined' }]
+      ).map(principal),
       excludePrincipals: (input.excludePrincipals ?? []).map(principal),
       isSystemProtected: true,
     },
@@ -856,7 +1134,8 @@ export function resetArmFake(fake: ArmFake): void {
   fake.state.denyAssignments.splice(0);
   fake.state.identities.splice(0);
   fake.state.federatedCredentials.splice(0);
-  for (const key of Object.keys(fake.state.managementGroups)) delete fake.state.managementGroups[key];
+  for (const key of Object.keys(fake.state.managementGroups))
+    delete fake.state.managementGroups[key];
   fake.options.pageSize = 100;
   fake.options.resourceGraphPageSize = 1000;
   fake.clearFaults();
@@ -867,7 +1146,10 @@ export function resetArmFake(fake: ArmFake): void {
  * A fake started once for the test file and emptied before each test, then given `setup`.
  * Returns its accessor (the fake exists only once `beforeAll` has run).
  */
-export function useArmFake(setup: (fake: ArmFake) => void = () => undefined, options: ArmFakeOptions = {}): () => ArmFake {
+export function useArmFake(
+  setup: (fake: ArmFake) => void = () => undefined,
+  options: ArmFakeOptions = {},
+): () => ArmFake {
   let fake: ArmFake | undefined;
   beforeAll(async () => {
     fake = await startArmFake(options);

@@ -18,7 +18,11 @@ export function staticTestCredential(token: string = STATIC_TEST_TOKEN): StaticT
     scopesRequested,
     async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
       scopesRequested.push(...(Array.isArray(scopes) ? scopes : [scopes]));
-      return { token, expiresOnTimestamp: Date.now() + 365 * 24 * 3600 * 1000, tokenType: 'Bearer' };
+      return {
+        token,
+        expiresOnTimestamp: Date.now() + 365 * 24 * 3600 * 1000,
+        tokenType: 'Bearer',
+      };
     },
   };
 }

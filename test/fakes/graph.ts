@@ -23,9 +23,14 @@ import { testCertificate } from './tls';
 export type GraphObject = Record<string, any>;
 
 export type GraphPermission = 'User.Read.All' | 'GroupMember.Read.All' | 'Application.Read.All';
-export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = ['User.Read.All', 'GroupMember.Read.All', 'Application.Read.All'];
+export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = [
+  'User.Read.All',
+  'GroupMember.Read.All',
+  'Application.Read.All',
+];
 
-export type GraphRoute = 'getByIds' | 'transitiveMembers' | 'applications' | 'servicePrincipalByAppId' | 'unknown';
+export type GraphRoute =
+  'getByIds' | 'transitiveMembers' | 'applications' | 'servicePrincipalByAppId' | 'unknown';
 
 export interface GraphFakeState {
   users: GraphObject[];
@@ -105,18 +110,34 @@ export async function startGraphFake(): Promise<GraphFake> {
     } catch {
       body = rawBody;
     }
-    const record: GraphRequest = { method, path, query, route, status: 0, headers: req.headers, body };
+    const record: GraphRequest = {
+      method,
+      path,
+      query,
+      route,
+      status: 0,
+      headers: req.headers,
+      body,
+    };
 
     if (!/^Bearer .+/i.test(req.headers.authorization ?? '')) {
       graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
       return record;
     }
-    const fault = faults.find((f) => (f.times === undefined || f.hits < f.times) && f.match.test(`${method} ${req.url}`));
+    const fault = faults.find(
+      (f) => (f.times === undefined || f.hits < f.times) && f.match.test(`${method} ${req.url}`),
+    );
     if (fault) {
       fault.hits++;
       const headers: Record<string, string> = {};
       if (fault.status === 429) headers['retry-after'] = String(fault.retryAfterSeconds ?? 0);
-      graphError(res, fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', `injected fault ${fault.status}`, headers);
+      graphError(
+        res,
+        fault.status,
+        fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+        `injected fault ${fault.status}`,
+        headers,
+      );
       return record;
     }
     if (route === 'unknown') {
@@ -124,7 +145,12 @@ export async function startGraphFake(): Promise<GraphFake> {
       return record;
     }
     if (!fake.permissions.has(PERMISSION_OF[route])) {
-      graphError(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      graphError(
+        res,
+        403,
+        'Authorization_RequestDenied',
+        'Insufficient privileges to complete the operation.',
+      );
       return record;
     }
     switch (route) {
@@ -139,9 +165,12 @@ export async function startGraphFake(): Promise<GraphFake> {
         break;
       case 'servicePrincipalByAppId': {
         const appId = /appId='([^']+)'/i.exec(path)?.[1]?.toLowerCase();
-        const found = state.servicePrincipals.find((sp) => String(sp.appId).toLowerCase() === appId);
+        const found = state.servicePrincipals.find(
+          (sp) => String(sp.appId).toLowerCase() === appId,
+        );
         if (found) send(res, 200, select(found, query.$select));
-        else graphError(res, 404, 'Request_ResourceNotFound', `Resource '${appId}' does not exist.`);
+        else
+          graphError(res, 404, 'Request_ResourceNotFound', `Resource '${appId}' does not exist.`);
         break;
       }
     }
@@ -151,21 +180,36 @@ export async function startGraphFake(): Promise<GraphFake> {
   function everyObject(): GraphObject[] {
     return [
       ...state.users.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...u })),
-      ...state.groups.map(({ members: _members, ...g }) => ({ '@odata.type': '#microsoft.graph.group', ...g })),
-      ...state.servicePrincipals.map((sp) => ({ '@odata.type': '#microsoft.graph.servicePrincipal', ...sp })),
+      ...state.groups.map(({ members: _members, ...g }) => ({
+        '@odata.type': '#microsoft.graph.group',
+        ...g,
+      })),
+      ...state.servicePrincipals.map((sp) => ({
+        '@odata.type': '#microsoft.graph.servicePrincipal',
+        ...sp,
+      })),
     ];
   }
 
   function getByIds(res: ServerResponse, body: unknown): void {
     const ids = (body as { ids?: unknown } | undefined)?.ids;
-    if (!Array.isArray(ids) || ids.length === 0) return graphError(res, 400, 'Request_BadRequest', 'ids is required');
-    if (ids.length > 1000) return graphError(res, 400, 'Request_BadRequest', 'ids must have at most 1000 entries');
+    if (!Array.isArray(ids) || ids.length === 0)
+      return graphError(res, 400, 'Request_BadRequest', 'ids is required');
+    if (ids.length > 1000)
+      return graphError(res, 400, 'Request_BadRequest', 'ids must have at most 1000 entries');
     const wanted = new Set(ids.map((id) => String(id).toLowerCase()));
     // Like Graph v1.0: users come back with the default property set only (no userType, accountEnabled).
     const value = everyObject()
       .filter((o) => wanted.has(String(o.id).toLowerCase()))
-      .map((o) => (o['@odata.type'] === '#microsoft.graph.user' ? pick(o, ['@odata.type', 'id', 'displayName', 'userPrincipalName', 'mail']) : o));
-    send(res, 200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value });
+      .map((o) =>
+        o['@odata.type'] === '#microsoft.graph.user'
+          ? pick(o, ['@odata.type', 'id', 'displayName', 'userPrincipalName', 'mail'])
+          : o,
+      );
+    send(res, 200, {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
+      value,
+    });
   }
 
   function transitiveUsers(groupId: string): GraphObject[] {
@@ -187,32 +231,69 @@ export async function startGraphFake(): Promise<GraphFake> {
     return [...users.values()];
   }
 
-  function transitiveMembers(req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): void {
-    const groupId = /^\/v1\.0\/groups\/([^/]+)\//i.exec(path)![1]!;
+  function transitiveMembers(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: Record<string, string>,
+  ): void {
+    const groupId = /^\/v1\.0\/groups\/([^/]+)\//i.exec(path)![1];
     if (!state.groups.some((g) => String(g.id).toLowerCase() === groupId.toLowerCase())) {
-      return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${groupId}' does not exist.`);
+      return graphError(
+        res,
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${groupId}' does not exist.`,
+      );
     }
     if (query.$count === 'true' && req.headers.consistencylevel !== 'eventual') {
-      return graphError(res, 400, 'Request_BadRequest', '$count requires the ConsistencyLevel: eventual header');
+      return graphError(
+        res,
+        400,
+        'Request_BadRequest',
+        '$count requires the ConsistencyLevel: eventual header',
+      );
     }
-    const users = transitiveUsers(groupId).map((u) => select({ '@odata.type': '#microsoft.graph.user', ...u }, query.$select));
+    const users = transitiveUsers(groupId).map((u) =>
+      select({ '@odata.type': '#microsoft.graph.user', ...u }, query.$select),
+    );
     sendPage(res, users, path, query, query.$count === 'true' ? users.length : undefined);
   }
 
-  function applications(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
-    const issuer = /federatedIdentityCredentials\/any\(f:f\/issuer eq '((?:[^']|'')*)'\)/i.exec(query.$filter ?? '')?.[1]?.replace(/''/g, "'");
-    if (issuer === undefined) return graphError(res, 400, 'Request_UnsupportedQuery', 'Unsupported query.');
+  function applications(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: Record<string, string>,
+  ): void {
+    const issuer = /federatedIdentityCredentials\/any\(f:f\/issuer eq '((?:[^']|'')*)'\)/i
+      .exec(query.$filter ?? '')?.[1]
+      ?.replace(/''/g, "'");
+    if (issuer === undefined)
+      return graphError(res, 400, 'Request_UnsupportedQuery', 'Unsupported query.');
     if (req.headers.consistencylevel !== 'eventual' || query.$count !== 'true') {
-      return graphError(res, 400, 'Request_UnsupportedQuery', 'Filter on federatedIdentityCredentials requires ConsistencyLevel: eventual and $count=true.');
+      return graphError(
+        res,
+        400,
+        'Request_UnsupportedQuery',
+        'Filter on federatedIdentityCredentials requires ConsistencyLevel: eventual and $count=true.',
+      );
     }
     // Graph compares the issuer exactly as stored.
     const apps = state.applications
-      .filter((a) => (a.federatedIdentityCredentials ?? []).some((f: GraphObject) => f.issuer === issuer))
+      .filter((a) =>
+        (a.federatedIdentityCredentials ?? []).some((f: GraphObject) => f.issuer === issuer),
+      )
       .map((a) => select(a, query.$select));
     sendPage(res, apps, '/v1.0/applications', query, apps.length);
   }
 
-  function sendPage(res: ServerResponse, items: GraphObject[], path: string, query: Record<string, string>, count: number | undefined): void {
+  function sendPage(
+    res: ServerResponse,
+    items: GraphObject[],
+    path: string,
+    query: Record<string, string>,
+    count: number | undefined,
+  ): void {
     const offset = Number(query.$skiptoken ?? 0) || 0;
     const top = Math.min(Number(query.$top ?? fake.pageSize) || fake.pageSize, fake.pageSize);
     const value = items.slice(offset, offset + top);
@@ -267,7 +348,8 @@ export async function startGraphFake(): Promise<GraphFake> {
 function routeOf(method: string, path: string): GraphRoute {
   if (method === 'POST' && /^\/v1\.0\/directoryObjects\/getByIds$/i.test(path)) return 'getByIds';
   if (method !== 'GET') return 'unknown';
-  if (/^\/v1\.0\/groups\/[^/]+\/transitiveMembers\/microsoft\.graph\.user$/i.test(path)) return 'transitiveMembers';
+  if (/^\/v1\.0\/groups\/[^/]+\/transitiveMembers\/microsoft\.graph\.user$/i.test(path))
+    return 'transitiveMembers';
   if (/^\/v1\.0\/applications$/i.test(path)) return 'applications';
   if (/^\/v1\.0\/servicePrincipals\(appId='[^']+'\)$/i.test(path)) return 'servicePrincipalByAppId';
   return 'unknown';
@@ -283,12 +365,38 @@ function select(o: GraphObject, $select: string | undefined): GraphObject {
   return pick(o, ['@odata.type', 'id', ...$select.split(',').map((k) => k.trim())]);
 }
 
-function graphError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  send(res, status, { error: { code, message, innerError: { 'request-id': '00000000-0000-4000-8000-000000000000' } } }, headers);
+function graphError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  send(
+    res,
+    status,
+    {
+      error: {
+        code,
+        message,
+        innerError: { 'request-id': '00000000-0000-4000-8000-000000000000' },
+      },
+    },
+    headers,
+  );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; odata.metadata=minimal', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; odata.metadata=minimal',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

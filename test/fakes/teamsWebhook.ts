@@ -72,22 +72,37 @@ export async function startTeamsWebhookFake(): Promise<TeamsWebhookFake> {
   function handle(req: IncomingMessage, res: ServerResponse, text: string) {
     const url = new URL(req.url ?? '/', 'https://fake');
     if (req.method !== 'POST' || url.pathname !== WORKFLOW_PATH) {
-      return answer(res, { status: 404, body: JSON.stringify({ error: { code: 'TriggerNotFound', message: 'No such workflow trigger.' } }) });
+      return answer(res, {
+        status: 404,
+        body: JSON.stringify({
+          error: { code: 'TriggerNotFound', message: 'No such workflow trigger.' },
+        }),
+      });
     }
     if (url.searchParams.get('sig') !== signature) {
       return answer(res, {
         status: 401,
-        body: JSON.stringify({ error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated.' } }),
+        body: JSON.stringify({
+          error: {
+            code: 'DirectApiAuthorizationRequired',
+            message: 'The request must be authenticated.',
+          },
+        }),
       });
     }
     const problem = validatePayload(text);
-    if (problem) return answer(res, { status: 400, body: JSON.stringify({ error: { code: 'InvalidRequestContent', message: problem } }) });
+    if (problem)
+      return answer(res, {
+        status: 400,
+        body: JSON.stringify({ error: { code: 'InvalidRequestContent', message: problem } }),
+      });
     if (hangs) {
       held.push(res);
       return;
     }
     const response = scripted.shift() ?? forever ?? { status: 202 };
-    if (response.status >= 200 && response.status < 300) received.push(JSON.parse(text).attachments[0].content);
+    if (response.status >= 200 && response.status < 300)
+      received.push(JSON.parse(text).attachments[0].content);
     answer(res, response);
   }
 
@@ -135,9 +150,11 @@ function validatePayload(text: string): string | undefined {
     return 'body is not JSON';
   }
   if (json?.type !== 'message') return "type must be 'message'";
-  if (!Array.isArray(json.attachments) || json.attachments.length !== 1) return 'exactly one attachment expected';
+  if (!Array.isArray(json.attachments) || json.attachments.length !== 1)
+    return 'exactly one attachment expected';
   const [attachment] = json.attachments;
-  if (attachment?.contentType !== 'application/vnd.microsoft.card.adaptive') return 'attachment contentType must be application/vnd.microsoft.card.adaptive';
+  if (attachment?.contentType !== 'application/vnd.microsoft.card.adaptive')
+    return 'attachment contentType must be application/vnd.microsoft.card.adaptive';
   const card = attachment.content;
   if (card?.type !== 'AdaptiveCard') return "attachment content type must be 'AdaptiveCard'";
   if (typeof card.version !== 'string') return 'AdaptiveCard version missing';

@@ -1,5 +1,11 @@
 /** Reports built directly from the model types: the formats are pure functions over them. */
-import { SEVERITIES, type ClusterPosture, type Finding, type Report, type Severity } from '../../src/core/model';
+import {
+  SEVERITIES,
+  type ClusterPosture,
+  type Finding,
+  type Report,
+  type Severity,
+} from '../../src/core/model';
 import type { CheckMeta } from '../../src/cli/formats';
 
 export const SUB = '00000000-1111-2222-3333-444444444444';
@@ -32,8 +38,10 @@ export const CATALOGUE: CheckMeta[] = [
     title: 'The control-plane identity holds no subscription-wide write role',
     severity: 'medium',
     category: 'access',
-    rationale: 'The control-plane identity needs network and node-resource-group rights, not the subscription.',
-    remediation: 'az role assignment delete --assignee <principal-id> --scope /subscriptions/<subscription-id>',
+    rationale:
+      'The control-plane identity needs network and node-resource-group rights, not the subscription.',
+    remediation:
+      'az role assignment delete --assignee <principal-id> --scope /subscriptions/<subscription-id>',
     references: [],
     failsWhen: 'It fails.',
   },
@@ -49,7 +57,12 @@ export const CATALOGUE: CheckMeta[] = [
   },
 ];
 
-export function finding(checkId: string, status: Finding['status'], severity: Severity, extra: Partial<Finding> = {}): Finding {
+export function finding(
+  checkId: string,
+  status: Finding['status'],
+  severity: Severity,
+  extra: Partial<Finding> = {},
+): Finding {
   return {
     checkId,
     status,
@@ -61,7 +74,13 @@ export function finding(checkId: string, status: Finding['status'], severity: Se
   };
 }
 
-export function cluster(name: string, resourceGroup: string, status: ClusterPosture['status'], findings: Finding[], extra: Partial<ClusterPosture> = {}): ClusterPosture {
+export function cluster(
+  name: string,
+  resourceGroup: string,
+  status: ClusterPosture['status'],
+  findings: Finding[],
+  extra: Partial<ClusterPosture> = {},
+): ClusterPosture {
   return {
     id: `/subscriptions/${SUB}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
     name,
@@ -86,7 +105,8 @@ export function sampleReport(): Report {
     displayName: 'Dave Jones',
     userPrincipalName: 'dave@contoso.example',
     roleName: 'Contributor',
-    roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
+    roleDefinitionId:
+      '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
     scope: `/subscriptions/${SUB}/resourceGroups/${LONG_RG}`,
     capabilities: ['admin-credential', 'cluster-write', 'role-assignment-write'] as const,
   };
@@ -116,8 +136,12 @@ export function sampleReport(): Report {
     finding('control-plane-identity-least-privilege', 'pass', 'medium'),
     finding('defender-enabled', 'fail', 'low', { detail: 'Defender | security monitoring is off' }),
   ]);
-  const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const c of [prod, dev, low]) for (const f of c.findings) if (f.status === 'fail') findingsBySeverity[f.severity] += 1;
+  const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<
+    Severity,
+    number
+  >;
+  for (const c of [prod, dev, low])
+    for (const f of c.findings) if (f.status === 'fail') findingsBySeverity[f.severity] += 1;
   return {
     schemaVersion: 1,
     generatedAt: '2026-11-22T02:00:00.000Z',

@@ -10,29 +10,79 @@ describe('json format', () => {
   });
 
   it('has the top-level keys in contract order', () => {
-    expect(Object.keys(JSON.parse(formatJson(sampleReport())))).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters', 'failures']);
+    expect(Object.keys(JSON.parse(formatJson(sampleReport())))).toEqual([
+      'schemaVersion',
+      'generatedAt',
+      'source',
+      'summary',
+      'clusters',
+      'failures',
+    ]);
   });
 
   it('adds alerts last when present', () => {
     const report = sampleReport();
-    report.alerts = [{ dedupeKey: 'k', severity: 'high', channels: { teams: 'sent', email: 'failed' } }];
+    report.alerts = [
+      { dedupeKey: 'k', severity: 'high', channels: { teams: 'sent', email: 'failed' } },
+    ];
     const parsed = JSON.parse(formatJson(report));
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'generatedAt', 'source', 'summary', 'clusters', 'failures', 'alerts']);
+    expect(Object.keys(parsed)).toEqual([
+      'schemaVersion',
+      'generatedAt',
+      'source',
+      'summary',
+      'clusters',
+      'failures',
+      'alerts',
+    ]);
     expect(Object.keys(parsed.alerts[0].channels)).toEqual(['email', 'teams']);
   });
 
   it('orders summary, cluster, finding and principal keys stably whatever the input order', () => {
     const report = sampleReport();
     const shuffled = JSON.parse(JSON.stringify(report), function (this: unknown, _key, value) {
-      return value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value;
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).reverse())
+        : value;
     });
     const parsed = JSON.parse(formatJson(shuffled));
     expect(Object.keys(parsed.summary)).toEqual(['clusters', 'failing', 'findingsBySeverity']);
-    expect(Object.keys(parsed.summary.findingsBySeverity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
-    expect(Object.keys(parsed.clusters[0]).slice(0, 7)).toEqual(['id', 'name', 'subscriptionId', 'resourceGroup', 'status', 'score', 'evaluatedAt']);
-    expect(Object.keys(parsed.clusters[0].findings[1])).toEqual(['checkId', 'status', 'severity', 'title', 'detail', 'remediation', 'remediationBicep', 'remediationTerraform', 'principals']);
+    expect(Object.keys(parsed.summary.findingsBySeverity)).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'info',
+    ]);
+    expect(Object.keys(parsed.clusters[0]).slice(0, 7)).toEqual([
+      'id',
+      'name',
+      'subscriptionId',
+      'resourceGroup',
+      'status',
+      'score',
+      'evaluatedAt',
+    ]);
+    expect(Object.keys(parsed.clusters[0].findings[1])).toEqual([
+      'checkId',
+      'status',
+      'severity',
+      'title',
+      'detail',
+      'remediation',
+      'remediationBicep',
+      'remediationTerraform',
+      'principals',
+    ]);
     expect(Object.keys(parsed.clusters[0].findings[1].principals[0])).toEqual([
-      'principalId', 'principalType', 'displayName', 'userPrincipalName', 'roleName', 'roleDefinitionId', 'scope', 'capabilities',
+      'principalId',
+      'principalType',
+      'displayName',
+      'userPrincipalName',
+      'roleName',
+      'roleDefinitionId',
+      'scope',
+      'capabilities',
     ]);
     expect(formatJson(shuffled)).toBe(formatJson(report));
   });
@@ -41,7 +91,9 @@ describe('json format', () => {
     const report = sampleReport();
     const parsed = JSON.parse(formatJson(report));
     for (const [i, c] of report.clusters.entries()) {
-      expect(parsed.clusters[i].findings.map((f: { checkId: string }) => f.checkId)).toEqual(c.findings.map((f) => f.checkId));
+      expect(parsed.clusters[i].findings.map((f: { checkId: string }) => f.checkId)).toEqual(
+        c.findings.map((f) => f.checkId),
+      );
     }
   });
 
@@ -54,10 +106,22 @@ describe('json format', () => {
   it('writes regressions when present', () => {
     const report = sampleReport();
     report.clusters[0].regressions = [
-      { kind: 'privilege-gained', checkId: 'admin-credential-access', principalId: 'p', before: 'none', after: 'admin-credential', severity: 'critical' },
+      {
+        kind: 'privilege-gained',
+        checkId: 'admin-credential-access',
+        principalId: 'p',
+        before: 'none',
+        after: 'admin-credential',
+        severity: 'critical',
+      },
     ];
     expect(Object.keys(JSON.parse(formatJson(report)).clusters[0].regressions[0])).toEqual([
-      'kind', 'checkId', 'principalId', 'before', 'after', 'severity',
+      'kind',
+      'checkId',
+      'principalId',
+      'before',
+      'after',
+      'severity',
     ]);
   });
 
@@ -78,6 +142,17 @@ describe('catalogue json', () => {
   it('lists every check with rationale, remediation and references', () => {
     const parsed = JSON.parse(formatCatalogueJson(CATALOGUE));
     expect(parsed.checks).toHaveLength(CATALOGUE.length);
-    expect(Object.keys(parsed.checks[0])).toEqual(['id', 'title', 'severity', 'category', 'rationale', 'failsWhen', 'remediation', 'bicep', 'terraform', 'references']);
+    expect(Object.keys(parsed.checks[0])).toEqual([
+      'id',
+      'title',
+      'severity',
+      'category',
+      'rationale',
+      'failsWhen',
+      'remediation',
+      'bicep',
+      'terraform',
+      'references',
+    ]);
   });
 });

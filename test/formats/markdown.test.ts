@@ -2,7 +2,11 @@ import { code, escapeText, formatMarkdown } from '../../src/cli/formats/markdown
 import { sampleReport } from './fixtures';
 
 /** Splits a GFM table row into cells the way GitHub does: on `|` not preceded by a backslash. */
-const cells = (row: string) => row.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/);
+const cells = (row: string) =>
+  row
+    .trim()
+    .replace(/^\||\|$/g, '')
+    .split(/(?<!\\)\|/);
 
 describe('markdown format', () => {
   it('starts with a title and a summary table by severity', () => {
@@ -35,7 +39,12 @@ describe('markdown format', () => {
     expect(text).toContain('## aks\\|pipe&lt;b&gt;: **fail**');
     expect(text).toContain('| [aks\\|pipe&lt;b&gt;](#cluster-3-aks-pipe-b) |');
     // Only code spans (the resource id), where HTML is not interpreted, keep the raw text.
-    expect(text.split('\n').filter((l) => l.includes('<b>')).every((l) => /`[^`]*<b>[^`]*`/.test(l))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.includes('<b>'))
+        .every((l) => /`[^`]*<b>[^`]*`/.test(l)),
+    ).toBe(true);
   });
 
   it('has a section per cluster with its failing and error findings', () => {
@@ -46,11 +55,15 @@ describe('markdown format', () => {
   });
 
   it('lists principals of failing access findings', () => {
-    expect(formatMarkdown(sampleReport())).toContain('| Dave Jones (dave@contoso.example) | `aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee` | User | Contributor |');
+    expect(formatMarkdown(sampleReport())).toContain(
+      '| Dave Jones (dave@contoso.example) | `aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee` | User | Contributor |',
+    );
   });
 
   it('folds passing checks away', () => {
-    expect(formatMarkdown(sampleReport())).toContain('<details><summary>Passing or not applicable (4)</summary>');
+    expect(formatMarkdown(sampleReport())).toContain(
+      '<details><summary>Passing or not applicable (4)</summary>',
+    );
   });
 
   it('links each summary row to a unique anchor', () => {

@@ -1,4 +1,11 @@
-import { buildSarif, EVALUATION_ERROR_RULE_ID, fingerprint, formatSarif, sarifLevel, SECURITY_SEVERITY } from '../../src/cli/formats/sarif';
+import {
+  buildSarif,
+  EVALUATION_ERROR_RULE_ID,
+  fingerprint,
+  formatSarif,
+  sarifLevel,
+  SECURITY_SEVERITY,
+} from '../../src/cli/formats/sarif';
 import { CATALOGUE, sampleReport } from './fixtures';
 
 type Json = Record<string, any>;
@@ -19,7 +26,10 @@ describe('sarif format', () => {
 
   it('has one rule per catalogue check, in catalogue order, plus the evaluation-error rule', () => {
     const rules = run(buildSarif(sampleReport(), options)).tool.driver.rules as Json[];
-    expect(rules.map((r) => r.id)).toEqual([...CATALOGUE.map((c) => c.id), EVALUATION_ERROR_RULE_ID]);
+    expect(rules.map((r) => r.id)).toEqual([
+      ...CATALOGUE.map((c) => c.id),
+      EVALUATION_ERROR_RULE_ID,
+    ]);
   });
 
   it('gives every rule the properties GitHub requires and shows', () => {
@@ -73,7 +83,8 @@ describe('sarif format', () => {
   it('points ruleIndex at the result rule', () => {
     const sarif = buildSarif(sampleReport(), options);
     const rules = run(sarif).tool.driver.rules as Json[];
-    for (const result of run(sarif).results as Json[]) expect(rules[result.ruleIndex].id).toBe(result.ruleId);
+    for (const result of run(sarif).results as Json[])
+      expect(rules[result.ruleIndex].id).toBe(result.ruleId);
   });
 
   it('gives every result a message, a physical location with a region, and a logical location', () => {
@@ -83,12 +94,17 @@ describe('sarif format', () => {
       const physical = result.locations[0].physicalLocation;
       expect(physical.artifactLocation.uri).toMatch(/^subscriptions\//);
       expect(physical.region.startLine).toBeGreaterThanOrEqual(1);
-      expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/^\/subscriptions\//);
+      expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toMatch(
+        /^\/subscriptions\//,
+      );
     }
   });
 
   it('uses the artifact the caller locates, with its line', () => {
-    const sarif = buildSarif(sampleReport(), { ...options, locate: () => ({ uri: 'samples/estate/clusters.json', line: 42 }) });
+    const sarif = buildSarif(sampleReport(), {
+      ...options,
+      locate: () => ({ uri: 'samples/estate/clusters.json', line: 42 }),
+    });
     const physical = (run(sarif).results as Json[])[0].locations[0].physicalLocation;
     expect(physical.artifactLocation.uri).toBe('samples/estate/clusters.json');
     expect(physical.region.startLine).toBe(42);
@@ -101,36 +117,59 @@ describe('sarif format', () => {
   });
 
   it('names the principals in the message of an access result', () => {
-    const result = (run(buildSarif(sampleReport(), options)).results as Json[]).find((r) => r.ruleId === 'admin-credential-access') as Json;
+    const result = (run(buildSarif(sampleReport(), options)).results as Json[]).find(
+      (r) => r.ruleId === 'admin-credential-access',
+    ) as Json;
     expect(result.message.text).toContain('Dave Jones (dave@contoso.example) · Contributor at');
     expect(result.message.text).toContain('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
     expect(result.properties.principalIds).toEqual(['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee']);
   });
 
   it('produces the same fingerprints on two runs', () => {
-    const first = (run(buildSarif(sampleReport(), options)).results as Json[]).map((r) => r.partialFingerprints.primaryLocationLineHash);
+    const first = (run(buildSarif(sampleReport(), options)).results as Json[]).map(
+      (r) => r.partialFingerprints.primaryLocationLineHash,
+    );
     const later = sampleReport();
     later.generatedAt = '2026-12-01T02:00:00.000Z';
     later.clusters.reverse();
-    const second = (run(buildSarif(later, options)).results as Json[]).map((r) => r.partialFingerprints.primaryLocationLineHash);
+    const second = (run(buildSarif(later, options)).results as Json[]).map(
+      (r) => r.partialFingerprints.primaryLocationLineHash,
+    );
     expect(new Set(second)).toEqual(new Set(first));
   });
 
   it('keeps every fingerprint when the holders of an access finding change (the alert in code scanning stays one alert)', () => {
     const hashes = (report: ReturnType<typeof sampleReport>) =>
-      (run(buildSarif(report, options)).results as Json[]).map((r) => `${r.ruleId} ${r.partialFingerprints.primaryLocationLineHash}`).sort();
+      (run(buildSarif(report, options)).results as Json[])
+        .map((r) => `${r.ruleId} ${r.partialFingerprints.primaryLocationLineHash}`)
+        .sort();
     const before = sampleReport();
     const after = sampleReport();
-    const access = after.clusters.flatMap((c) => c.findings).find((f) => f.checkId === 'admin-credential-access' && f.status === 'fail')!;
+    const access = after.clusters
+      .flatMap((c) => c.findings)
+      .find((f) => f.checkId === 'admin-credential-access' && f.status === 'fail')!;
     const [holder] = access.principals!;
     // Another principal gains the access, the first one's role and scope change, and the detail is reworded.
     access.principals = [
-      { ...holder, roleName: 'Owner', scope: `${holder.scope}/providers/x`, displayName: 'Dave J.' },
-      { ...holder, principalId: '11111111-2222-3333-4444-555555555555', displayName: 'Erin Example', userPrincipalName: 'erin@contoso.example' },
+      {
+        ...holder,
+        roleName: 'Owner',
+        scope: `${holder.scope}/providers/x`,
+        displayName: 'Dave J.',
+      },
+      {
+        ...holder,
+        principalId: '11111111-2222-3333-4444-555555555555',
+        displayName: 'Erin Example',
+        userPrincipalName: 'erin@contoso.example',
+      },
     ];
-    access.detail = 'Local accounts are enabled and 2 principals can fetch the cluster-admin credential';
+    access.detail =
+      'Local accounts are enabled and 2 principals can fetch the cluster-admin credential';
     const resultOf = (report: ReturnType<typeof sampleReport>) =>
-      (run(buildSarif(report, options)).results as Json[]).find((r) => r.ruleId === 'admin-credential-access') as Json;
+      (run(buildSarif(report, options)).results as Json[]).find(
+        (r) => r.ruleId === 'admin-credential-access',
+      ) as Json;
     // The result itself changed (it names the new holder) …
     expect(resultOf(after).message.text).toContain('Erin Example');
     expect(resultOf(before).message.text).not.toContain('Erin Example');
@@ -139,18 +178,29 @@ describe('sarif format', () => {
   });
 
   it('gives distinct results distinct fingerprints', () => {
-    const prints = (run(buildSarif(sampleReport(), options)).results as Json[]).map((r) => r.partialFingerprints.primaryLocationLineHash);
+    const prints = (run(buildSarif(sampleReport(), options)).results as Json[]).map(
+      (r) => r.partialFingerprints.primaryLocationLineHash,
+    );
     expect(new Set(prints).size).toBe(prints.length);
   });
 
   it('fingerprints ignore the case of the cluster id', () => {
-    expect(fingerprint('/subscriptions/A/resourceGroups/RG', 'x')).toBe(fingerprint('/subscriptions/a/resourcegroups/rg', 'x'));
+    expect(fingerprint('/subscriptions/A/resourceGroups/RG', 'x')).toBe(
+      fingerprint('/subscriptions/a/resourcegroups/rg', 'x'),
+    );
     expect(fingerprint('/a', 'x')).not.toBe(fingerprint('/a', 'y'));
   });
 
   it('adds a rule for a check the catalogue does not know', () => {
     const report = sampleReport();
-    report.clusters[0].findings.push({ checkId: 'new-check', status: 'fail', severity: 'high', title: 'New', detail: 'd', remediation: 'r' });
+    report.clusters[0].findings.push({
+      checkId: 'new-check',
+      status: 'fail',
+      severity: 'high',
+      title: 'New',
+      detail: 'd',
+      remediation: 'r',
+    });
     const sarif = buildSarif(report, options);
     const rules = run(sarif).tool.driver.rules as Json[];
     expect(rules.map((r) => r.id)).toContain('new-check');
@@ -160,7 +210,10 @@ describe('sarif format', () => {
 
   it('adds the information URI only when given', () => {
     expect(run(buildSarif(sampleReport(), options)).tool.driver.informationUri).toBeUndefined();
-    expect(run(buildSarif(sampleReport(), { ...options, informationUri: 'https://example.org' })).tool.driver.informationUri).toBe('https://example.org');
+    expect(
+      run(buildSarif(sampleReport(), { ...options, informationUri: 'https://example.org' })).tool
+        .driver.informationUri,
+    ).toBe('https://example.org');
   });
 
   it('has no results for an estate without failures', () => {

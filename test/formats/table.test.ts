@@ -2,7 +2,12 @@ import { boxTable, formatTable, visibleWidth, wrap } from '../../src/cli/formats
 import { formatCatalogueTable } from '../../src/cli/formats/catalogue';
 import { ANSI, CATALOGUE, cluster, finding, sampleReport, stripAnsi } from './fixtures';
 
-const widest = (text: string) => Math.max(...stripAnsi(text).split('\n').map((line) => [...line].length));
+const widest = (text: string) =>
+  Math.max(
+    ...stripAnsi(text)
+      .split('\n')
+      .map((line) => [...line].length),
+  );
 
 describe('table format', () => {
   it('keeps every line within 100 columns with long names, ids and scopes', () => {
@@ -15,11 +20,15 @@ describe('table format', () => {
   });
 
   it('fits a narrower terminal when asked', () => {
-    expect(widest(formatTable(sampleReport(), { color: false, width: 72 }))).toBeLessThanOrEqual(72);
+    expect(widest(formatTable(sampleReport(), { color: false, width: 72 }))).toBeLessThanOrEqual(
+      72,
+    );
   });
 
   it('never goes below 60 columns of layout', () => {
-    expect(widest(formatTable(sampleReport(), { color: false, width: 20 }))).toBeLessThanOrEqual(60);
+    expect(widest(formatTable(sampleReport(), { color: false, width: 20 }))).toBeLessThanOrEqual(
+      60,
+    );
   });
 
   it('writes no ANSI codes without colour', () => {
@@ -33,15 +42,21 @@ describe('table format', () => {
   it('does not truncate long words: the full resource group survives wrapping', () => {
     const text = stripAnsi(formatTable(sampleReport(), { color: false }));
     const joined = text.replace(/[│\s]+/g, '');
-    expect(joined).toContain('rg-platform-shared-services-production-westeurope-0001-with-a-very-long-name');
+    expect(joined).toContain(
+      'rg-platform-shared-services-production-westeurope-0001-with-a-very-long-name',
+    );
     expect(text).not.toContain('…');
   });
 
   it('starts with a summary line and ends with the final summary', () => {
     const lines = formatTable(sampleReport(), { color: false }).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^AKS identity audit — 3 clusters from a snapshot/);
-    expect(lines.some((l) => l.startsWith('Summary: 3 clusters — 1 pass, 2 fail, 0 could not'))).toBe(true);
-    expect(lines[lines.length - 1]).toBe('Failing findings by severity: critical 1 · high 1 · medium 0 · low 1 · info 0');
+    expect(
+      lines.some((l) => l.startsWith('Summary: 3 clusters — 1 pass, 2 fail, 0 could not')),
+    ).toBe(true);
+    expect(lines[lines.length - 1]).toBe(
+      'Failing findings by severity: critical 1 · high 1 · medium 0 · low 1 · info 0',
+    );
   });
 
   it('shows each cluster with status and score', () => {
@@ -84,25 +99,45 @@ describe('table format', () => {
       capabilities: ['admin-credential' as const],
     }));
     const report = sampleReport();
-    report.clusters = [cluster('aks', 'rg', 'fail', [finding('admin-credential-access', 'fail', 'critical', { principals: many })])];
+    report.clusters = [
+      cluster('aks', 'rg', 'fail', [
+        finding('admin-credential-access', 'fail', 'critical', { principals: many }),
+      ]),
+    ];
     expect(formatTable(report, { color: false, maxPrincipals: 3 })).toContain('+5 more');
   });
 
   it('says when every check of a cluster passes', () => {
-    expect(formatTable(sampleReport(), { color: false })).toContain('All 4 checks pass or do not apply (3 pass, 1 not applicable).');
+    expect(formatTable(sampleReport(), { color: false })).toContain(
+      'All 4 checks pass or do not apply (3 pass, 1 not applicable).',
+    );
   });
 
   it('handles an estate without clusters', () => {
     const report = sampleReport();
     report.clusters = [];
-    report.summary = { clusters: 0, failing: 0, findingsBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
+    report.summary = {
+      clusters: 0,
+      failing: 0,
+      findingsBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+    };
     expect(formatTable(report, { color: false })).toContain('No clusters found.');
   });
 
   it('shows regressions when the report carries them', () => {
     const report = sampleReport();
-    report.clusters[0].regressions = [{ kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail', severity: 'high' }];
-    expect(formatTable(report, { color: false })).toContain('Regression check-failed: local-accounts-disabled, pass → fail [high]');
+    report.clusters[0].regressions = [
+      {
+        kind: 'check-failed',
+        checkId: 'local-accounts-disabled',
+        before: 'pass',
+        after: 'fail',
+        severity: 'high',
+      },
+    ];
+    expect(formatTable(report, { color: false })).toContain(
+      'Regression check-failed: local-accounts-disabled, pass → fail [high]',
+    );
   });
 });
 
@@ -112,7 +147,10 @@ describe('wrap', () => {
   });
 
   it('breaks long words after a slash', () => {
-    expect(wrap('/subscriptions/abc/resourceGroups/rg', 20)).toEqual(['/subscriptions/abc/', 'resourceGroups/rg']);
+    expect(wrap('/subscriptions/abc/resourceGroups/rg', 20)).toEqual([
+      '/subscriptions/abc/',
+      'resourceGroups/rg',
+    ]);
   });
 
   it('hard-breaks words without break characters', () => {
@@ -151,13 +189,19 @@ describe('boxTable', () => {
   });
 
   it('pads by visible width, ignoring colour codes', () => {
-    const lines = boxTable(['\u001b[1mA\u001b[22m'], [[['\u001b[31mred\u001b[39m']]], [7]).split('\n');
+    const lines = boxTable(['\u001b[1mA\u001b[22m'], [[['\u001b[31mred\u001b[39m']]], [7]).split(
+      '\n',
+    );
     for (const line of lines) expect(visibleWidth(line)).toBe(9);
   });
 
   it('renders many long cells quickly (no per-character re-measuring)', () => {
     const cell = Array.from({ length: 400 }, (_, i) => `line ${i} `.padEnd(50, 'x'));
-    const lines = boxTable(['H'], Array.from({ length: 50 }, () => [cell]), [54]).split('\n');
+    const lines = boxTable(
+      ['H'],
+      Array.from({ length: 50 }, () => [cell]),
+      [54],
+    ).split('\n');
     expect(lines).toHaveLength(2 + 1 + 50 * 401);
   });
 });

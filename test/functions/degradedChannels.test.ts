@@ -15,7 +15,8 @@ import { createRuntime, loadAppSettings, setRuntime, type Runtime } from '../../
 import { startAzurite, type TestAzurite } from '../helpers/azurite';
 import { bodyOf, httpRequest, REPO_ROOT, SAMPLE_ESTATE, testContext } from '../helpers/runtime';
 
-const UNRESOLVED = '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';
+const UNRESOLVED =
+  '@Microsoft.KeyVault(SecretUri=https://kv-audit.vault.azure.net/secrets/teams-webhook-url)';
 
 let azurite: TestAzurite;
 let runtime: Runtime;
@@ -54,11 +55,27 @@ afterAll(async () => {
 describe('an unresolved Key Vault reference and a bad email recipient', () => {
   it('start the app with both channels disabled and logged once each, naming the setting', () => {
     expect(runtime.settings.disabled).toEqual([
-      { disables: 'email', setting: 'ALERT_EMAIL_TO', message: "ALERT_EMAIL_TO: 'bob' is not an email address" },
-      { disables: 'teams', setting: 'ALERT_TEAMS_WEBHOOK_URL', message: expect.stringMatching(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/) },
+      {
+        disables: 'email',
+        setting: 'ALERT_EMAIL_TO',
+        message: "ALERT_EMAIL_TO: 'bob' is not an email address",
+      },
+      {
+        disables: 'teams',
+        setting: 'ALERT_TEAMS_WEBHOOK_URL',
+        message: expect.stringMatching(/^ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/),
+      },
     ]);
-    expect(logs.filter((l) => l.startsWith('alerts: email channel disabled: ALERT_EMAIL_TO'))).toHaveLength(1);
-    expect(logs.filter((l) => l.startsWith('alerts: teams channel disabled: ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference'))).toHaveLength(1);
+    expect(
+      logs.filter((l) => l.startsWith('alerts: email channel disabled: ALERT_EMAIL_TO')),
+    ).toHaveLength(1);
+    expect(
+      logs.filter((l) =>
+        l.startsWith(
+          'alerts: teams channel disabled: ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference',
+        ),
+      ),
+    ).toHaveLength(1);
     expect(runtime.notifiers.map((n) => n.channel)).toEqual(['email', 'teams', 'console']);
   });
 
@@ -67,20 +84,28 @@ describe('an unresolved Key Vault reference and a bad email recipient', () => {
     expect(response.status).toBe(503);
     const body = bodyOf(response);
     expect(body).toMatchObject({ status: 'degraded', store: { ok: true }, source: { ok: true } });
-    expect(body.disabled.map((d: { setting: string }) => d.setting)).toEqual(['ALERT_EMAIL_TO', 'ALERT_TEAMS_WEBHOOK_URL']);
+    expect(body.disabled.map((d: { setting: string }) => d.setting)).toEqual([
+      'ALERT_EMAIL_TO',
+      'ALERT_TEAMS_WEBHOOK_URL',
+    ]);
   });
 
   it('evaluation and the API keep working; the console channel pages; the disabled channels are failed with the setting named', async () => {
     await runtime.auditNow();
     const clustersFile = join(snapshotDir, 'clusters.json');
-    const clusters = JSON.parse(readFileSync(clustersFile, 'utf8')) as Array<Record<string, unknown>>;
+    const clusters = JSON.parse(readFileSync(clustersFile, 'utf8')) as Array<
+      Record<string, unknown>
+    >;
     const cluster = clusters.find((c) => c.name === 'aks-payments-prod');
     if (!cluster) throw new Error('sample cluster aks-payments-prod is missing');
     cluster.disableLocalAccounts = false;
     writeFileSync(clustersFile, JSON.stringify(clusters, null, 2));
     await runtime.auditNow();
 
-    const list = await listClusters(httpRequest({ path: 'clusters' }), testContext('listClusters').context);
+    const list = await listClusters(
+      httpRequest({ path: 'clusters' }),
+      testContext('listClusters').context,
+    );
     expect(list.status).toBe(200);
     expect(bodyOf(list).clusters.length).toBeGreaterThan(0);
 
@@ -91,7 +116,9 @@ describe('an unresolved Key Vault reference and a bad email recipient', () => {
     for (const row of paged) {
       expect(row.channels).toMatchObject({ console: 'sent', email: 'failed', teams: 'failed' });
       expect(row.lastError).toMatch(/email: channel disabled at start-up: ALERT_EMAIL_TO/);
-      expect(row.lastError).toMatch(/teams: channel disabled at start-up: ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/);
+      expect(row.lastError).toMatch(
+        /teams: channel disabled at start-up: ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference/,
+      );
     }
   });
 });

@@ -16,7 +16,11 @@ interface Binding {
 }
 
 interface Registered {
-  metadata: { name: string; bindings: Record<string, Binding>; retryOptions?: Record<string, unknown> };
+  metadata: {
+    name: string;
+    bindings: Record<string, Binding>;
+    retryOptions?: Record<string, unknown>;
+  };
   handler: (...args: unknown[]) => unknown;
 }
 
@@ -42,7 +46,8 @@ function loadAsTheHostWould(): HostView {
           },
           getProgrammingModel: () => view.programmingModel,
           registerFunction: (metadata: Registered['metadata'], handler: Registered['handler']) => {
-            if (view.registered.has(metadata.name)) throw new Error(`function ${metadata.name} registered twice`);
+            if (view.registered.has(metadata.name))
+              throw new Error(`function ${metadata.name} registered twice`);
             view.registered.set(metadata.name, { metadata, handler });
             return { dispose: () => undefined };
           },
@@ -62,7 +67,9 @@ function loadAsTheHostWould(): HostView {
 
 /** The one trigger binding of a function (the host requires exactly one). */
 function triggerOf(registered: Registered): Binding {
-  const triggers = Object.values(registered.metadata.bindings).filter((b) => b.direction === 'in' && /Trigger$/.test(b.type));
+  const triggers = Object.values(registered.metadata.bindings).filter(
+    (b) => b.direction === 'in' && /Trigger$/.test(b.type),
+  );
   expect(triggers).toHaveLength(1);
   return triggers[0];
 }
@@ -72,7 +79,8 @@ const savedEnv = { ...process.env };
 
 beforeAll(() => {
   // The entry point validates the app settings at load: give it the defaults, nothing of this machine.
-  for (const name of Object.keys(process.env)) if (/^(AUDIT_|ALERT_|WEBSITE_)/.test(name)) delete process.env[name];
+  for (const name of Object.keys(process.env))
+    if (/^(AUDIT_|ALERT_|WEBSITE_)/.test(name)) delete process.env[name];
   view = loadAsTheHostWould();
 });
 afterAll(() => {
@@ -128,12 +136,21 @@ it.each([
   ['dashboardCluster', ['GET'], 'function', `dashboard/${CLUSTER}`],
   ['dashboardRegressions', ['GET'], 'function', 'dashboard/regressions'],
   ['dashboardAsset', ['GET'], 'anonymous', 'dashboard/assets/{file}'],
-])('HTTP %s: %j, auth level %s, route %s, answered through the http output', (name, methods, authLevel, route) => {
-  const registered = view.registered.get(name)!;
-  expect(triggerOf(registered)).toMatchObject({ type: 'httpTrigger', direction: 'in', methods, authLevel, route });
-  expect(registered.metadata.bindings.$return).toMatchObject({ type: 'http', direction: 'out' });
-  expect(registered.metadata.retryOptions).toBeUndefined();
-});
+])(
+  'HTTP %s: %j, auth level %s, route %s, answered through the http output',
+  (name, methods, authLevel, route) => {
+    const registered = view.registered.get(name)!;
+    expect(triggerOf(registered)).toMatchObject({
+      type: 'httpTrigger',
+      direction: 'in',
+      methods,
+      authLevel,
+      route,
+    });
+    expect(registered.metadata.bindings.$return).toMatchObject({ type: 'http', direction: 'out' });
+    expect(registered.metadata.retryOptions).toBeUndefined();
+  },
+);
 
 it('armEvents is an Event Grid trigger without a host retry policy (Event Grid redelivers)', () => {
   const registered = view.registered.get('armEvents')!;
@@ -143,13 +160,21 @@ it('armEvents is an Event Grid trigger without a host retry policy (Event Grid r
 
 it('deliverAlerts is the delivery loop in Azure: a timer every 30 s, no retry policy (the next tick retries)', () => {
   const registered = view.registered.get('deliverAlerts')!;
-  expect(triggerOf(registered)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '*/30 * * * * *' });
+  expect(triggerOf(registered)).toMatchObject({
+    type: 'timerTrigger',
+    direction: 'in',
+    schedule: '*/30 * * * * *',
+  });
   expect(registered.metadata.retryOptions).toBeUndefined();
 });
 
 it('nightlyAudit runs on the %AUDIT_SCHEDULE% app setting with an exponential retry policy', () => {
   const registered = view.registered.get('nightlyAudit')!;
-  expect(triggerOf(registered)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%AUDIT_SCHEDULE%' });
+  expect(triggerOf(registered)).toMatchObject({
+    type: 'timerTrigger',
+    direction: 'in',
+    schedule: '%AUDIT_SCHEDULE%',
+  });
   expect(triggerOf(registered).runOnStartup).toBeUndefined();
   expect(registered.metadata.retryOptions).toMatchObject({
     retryStrategy: 'exponentialBackoff',
@@ -162,11 +187,19 @@ it('nightlyAudit runs on the %AUDIT_SCHEDULE% app setting with an exponential re
 it.each([
   ['auditSubscription', AUDIT_QUEUE_NAME],
   ['auditSubscriptionPoison', `${AUDIT_QUEUE_NAME}-poison`],
-])('%s consumes queue %s over the AUDIT_STORAGE connection (retries: the queue\'s dequeue count)', (name, queueName) => {
-  const registered = view.registered.get(name)!;
-  expect(triggerOf(registered)).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName, connection: 'AUDIT_STORAGE' });
-  expect(registered.metadata.retryOptions).toBeUndefined();
-});
+])(
+  "%s consumes queue %s over the AUDIT_STORAGE connection (retries: the queue's dequeue count)",
+  (name, queueName) => {
+    const registered = view.registered.get(name)!;
+    expect(triggerOf(registered)).toMatchObject({
+      type: 'queueTrigger',
+      direction: 'in',
+      queueName,
+      connection: 'AUDIT_STORAGE',
+    });
+    expect(registered.metadata.retryOptions).toBeUndefined();
+  },
+);
 
 it('the fan-out queue is the one named in the documentation', () => {
   expect(AUDIT_QUEUE_NAME).toBe('audit-subscriptions');

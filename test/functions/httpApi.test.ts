@@ -41,7 +41,10 @@ afterAll(() => t?.close());
 type ClusterList = { clusters: PostureSummary[]; continuationToken?: string };
 
 async function list(query: Record<string, string>): Promise<HttpResponseInit> {
-  return listClusters(httpRequest({ path: 'clusters', query }), testContext('listClusters').context);
+  return listClusters(
+    httpRequest({ path: 'clusters', query }),
+    testContext('listClusters').context,
+  );
 }
 
 async function listOk(query: Record<string, string> = {}): Promise<ClusterList> {
@@ -50,27 +53,56 @@ async function listOk(query: Record<string, string> = {}): Promise<ClusterList> 
   return bodyOf<ClusterList>(response);
 }
 
-async function get(params: ClusterParams, query?: Record<string, string>): Promise<HttpResponseInit> {
-  return getCluster(httpRequest({ path: 'clusters/…', params, query }), testContext('getCluster').context);
+async function get(
+  params: ClusterParams,
+  query?: Record<string, string>,
+): Promise<HttpResponseInit> {
+  return getCluster(
+    httpRequest({ path: 'clusters/…', params, query }),
+    testContext('getCluster').context,
+  );
 }
 
-async function history(params: ClusterParams, query?: Record<string, string>): Promise<HttpResponseInit> {
-  return getClusterHistory(httpRequest({ path: 'clusters/…/history', params, query }), testContext('getClusterHistory').context);
+async function history(
+  params: ClusterParams,
+  query?: Record<string, string>,
+): Promise<HttpResponseInit> {
+  return getClusterHistory(
+    httpRequest({ path: 'clusters/…/history', params, query }),
+    testContext('getClusterHistory').context,
+  );
 }
 
-async function access(params: ClusterParams, query?: Record<string, string>): Promise<HttpResponseInit> {
-  return getClusterAccess(httpRequest({ path: 'clusters/…/access', params, query }), testContext('getClusterAccess').context);
+async function access(
+  params: ClusterParams,
+  query?: Record<string, string>,
+): Promise<HttpResponseInit> {
+  return getClusterAccess(
+    httpRequest({ path: 'clusters/…/access', params, query }),
+    testContext('getClusterAccess').context,
+  );
 }
 
 async function regressions(query?: Record<string, string>): Promise<HttpResponseInit> {
-  return listRegressions(httpRequest({ path: 'regressions', query }), testContext('listRegressions').context);
+  return listRegressions(
+    httpRequest({ path: 'regressions', query }),
+    testContext('listRegressions').context,
+  );
 }
 
-async function evaluate(params: ClusterParams, query?: Record<string, string>): Promise<HttpResponseInit> {
-  return evaluateCluster(httpRequest({ method: 'POST', path: 'clusters/…/evaluate', params, query }), testContext('evaluateCluster').context);
+async function evaluate(
+  params: ClusterParams,
+  query?: Record<string, string>,
+): Promise<HttpResponseInit> {
+  return evaluateCluster(
+    httpRequest({ method: 'POST', path: 'clusters/…/evaluate', params, query }),
+    testContext('evaluateCluster').context,
+  );
 }
 
-const ALL_NAMES = Object.values(CLUSTERS).map((c) => c.clusterName).sort();
+const ALL_NAMES = Object.values(CLUSTERS)
+  .map((c) => c.clusterName)
+  .sort();
 
 describe('GET /api/clusters (listClusters)', () => {
   it('lists all seven sample clusters with their summary columns', async () => {
@@ -88,12 +120,18 @@ describe('GET /api/clusters (listClusters)', () => {
     const checkout = body.clusters.find((c) => c.name === 'aks-checkout-prod')!;
     expect(checkout.status).toBe('fail');
     expect(checkout.worstSeverity).toBe('critical');
-    expect(checkout.failingCheckIds).toEqual(expect.arrayContaining(['local-accounts-disabled', 'admin-credential-access']));
+    expect(checkout.failingCheckIds).toEqual(
+      expect.arrayContaining(['local-accounts-disabled', 'admin-credential-access']),
+    );
   });
 
   it('filters by subscription (any case), status and severity', async () => {
     const prod = await listOk({ subscriptionId: PROD_SUB.toUpperCase() });
-    expect(prod.clusters.map((c) => c.name).sort()).toEqual(['aks-checkout-prod', 'aks-payments-prod', 'aks-search-prod2']);
+    expect(prod.clusters.map((c) => c.name).sort()).toEqual([
+      'aks-checkout-prod',
+      'aks-payments-prod',
+      'aks-search-prod2',
+    ]);
     const nonProd = await listOk({ subscriptionId: NONPROD_SUB });
     expect(nonProd.clusters).toHaveLength(4);
     expect(nonProd.clusters.every((c) => c.subscriptionId === NONPROD_SUB)).toBe(true);
@@ -118,8 +156,17 @@ describe('GET /api/clusters (listClusters)', () => {
     expect(critical).toEqual(expect.arrayContaining(['aks-checkout-prod', 'aks-data-dev']));
     expect(critical).not.toContain('aks-payments-prod');
 
-    const combined = await listOk({ subscriptionId: PROD_SUB, status: 'fail', severity: 'critical' });
-    expect(combined.clusters.every((c) => c.subscriptionId === PROD_SUB && c.status === 'fail' && c.worstSeverity === 'critical')).toBe(true);
+    const combined = await listOk({
+      subscriptionId: PROD_SUB,
+      status: 'fail',
+      severity: 'critical',
+    });
+    expect(
+      combined.clusters.every(
+        (c) =>
+          c.subscriptionId === PROD_SUB && c.status === 'fail' && c.worstSeverity === 'critical',
+      ),
+    ).toBe(true);
   });
 
   it('pages two at a time: the continuation token round-trips until exhausted, nothing lost or repeated', async () => {
@@ -144,12 +191,21 @@ describe('GET /api/clusters (listClusters)', () => {
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const body = await listOk({ subscriptionId: NONPROD_SUB, pageSize: '1', ...(token ? { continuationToken: token } : {}) });
+      const body = await listOk({
+        subscriptionId: NONPROD_SUB,
+        pageSize: '1',
+        ...(token ? { continuationToken: token } : {}),
+      });
       expect(body.clusters.length).toBeLessThanOrEqual(1);
       seen.push(...body.clusters.map((c) => c.name));
       token = body.continuationToken;
     } while (token);
-    expect(seen.sort()).toEqual(['aks-data-dev', 'aks-dev-shared', 'aks-legacy-batch', 'aks-sandbox-pods']);
+    expect(seen.sort()).toEqual([
+      'aks-data-dev',
+      'aks-dev-shared',
+      'aks-legacy-batch',
+      'aks-sandbox-pods',
+    ]);
   });
 
   it('accepts the `code` function-key parameter', async () => {
@@ -169,10 +225,16 @@ describe('GET /api/clusters (listClusters)', () => {
     ['a page size over the limit', { pageSize: '100000' }],
     ['a fractional page size', { pageSize: '2.5' }],
     ['a malformed continuation token', { continuationToken: 'not-a-token' }],
-    ['a base64 continuation token that is not ours', { continuationToken: Buffer.from('{"hello":"world"}').toString('base64url') }],
-    ['a continuation token of another query kind', { continuationToken: Buffer.from('{"k":"history:x","p":"a","r":"b"}').toString('base64url') }],
+    [
+      'a base64 continuation token that is not ours',
+      { continuationToken: Buffer.from('{"hello":"world"}').toString('base64url') },
+    ],
+    [
+      'a continuation token of another query kind',
+      { continuationToken: Buffer.from('{"k":"history:x","p":"a","r":"b"}').toString('base64url') },
+    ],
   ])('answers 400 with { error: { code, message } } for %s', async (_what, query) => {
-    const response = await list(query as Record<string, string>);
+    const response = await list(query);
     expect(response.status).toBe(400);
     const error = errorOf(response);
     expect(error.message.length).toBeGreaterThan(0);
@@ -199,7 +261,9 @@ describe('GET /api/clusters/{sub}/{rg}/{name} (getCluster)', () => {
   it('returns the posture document: every check of the catalogue exactly once', async () => {
     const response = await get(CLUSTERS.checkoutProd);
     expect(response.status).toBe(200);
-    expect(response.headers).toMatchObject({ 'content-type': expect.stringMatching(/^application\/json/) });
+    expect(response.headers).toMatchObject({
+      'content-type': expect.stringMatching(/^application\/json/),
+    });
     const posture = bodyOf<ClusterPosture>(response);
     expect(posture).toMatchObject({
       id: clusterIdOf(CLUSTERS.checkoutProd),
@@ -227,7 +291,11 @@ describe('GET /api/clusters/{sub}/{rg}/{name} (getCluster)', () => {
   });
 
   it('finds the cluster whatever the case of the segments', async () => {
-    const response = await get({ subscriptionId: PROD_SUB.toUpperCase(), resourceGroup: 'RG-PAYMENTS-PROD', clusterName: 'AKS-Payments-Prod' });
+    const response = await get({
+      subscriptionId: PROD_SUB.toUpperCase(),
+      resourceGroup: 'RG-PAYMENTS-PROD',
+      clusterName: 'AKS-Payments-Prod',
+    });
     expect(response.status).toBe(200);
     expect(bodyOf<ClusterPosture>(response).name).toBe('aks-payments-prod');
   });
@@ -245,7 +313,10 @@ describe('GET /api/clusters/{sub}/{rg}/{name} (getCluster)', () => {
     ['a cluster name of `..`', { ...CLUSTERS.paymentsProd, clusterName: '..' }],
     ['a resource group of `..`', { ...CLUSTERS.paymentsProd, resourceGroup: '..' }],
     ['a cluster name with a slash', { ...CLUSTERS.paymentsProd, clusterName: 'a/../b' }],
-    ['a resource group with a quote', { ...CLUSTERS.paymentsProd, resourceGroup: "rg' or '1' eq '1" }],
+    [
+      'a resource group with a quote',
+      { ...CLUSTERS.paymentsProd, resourceGroup: "rg' or '1' eq '1" },
+    ],
     ['a cluster name too long', { ...CLUSTERS.paymentsProd, clusterName: `a${'b'.repeat(63)}` }],
   ])('answers 400 for %s', async (_what, params) => {
     const response = await get(params);
@@ -272,12 +343,21 @@ describe('GET …/access (getClusterAccess)', () => {
     for (const principal of view.principals) {
       expect(principal.grants.length).toBeGreaterThan(0);
       for (const grant of principal.grants) {
-        expect(grant).toMatchObject({ roleName: expect.any(String), roleDefinitionId: expect.any(String), scope: expect.any(String) });
-        for (const capability of grant.capabilities) expect(principal.capabilities).toContain(capability);
+        expect(grant).toMatchObject({
+          roleName: expect.any(String),
+          roleDefinitionId: expect.any(String),
+          scope: expect.any(String),
+        });
+        for (const capability of grant.capabilities)
+          expect(principal.capabilities).toContain(capability);
       }
     }
     // alice is Contributor at rg-prod (samples/README.md): admin-credential through that grant.
-    const alice = view.principals.find((p) => p.grants.some((g) => g.roleName === 'Contributor' && /\/resourcegroups\/rg-prod$/i.test(g.scope)));
+    const alice = view.principals.find((p) =>
+      p.grants.some(
+        (g) => g.roleName === 'Contributor' && /\/resourcegroups\/rg-prod$/i.test(g.scope),
+      ),
+    );
     expect(alice).toBeDefined();
     expect(alice!.principalType).toBe('User');
     expect(alice!.capabilities).toContain('admin-credential');
@@ -288,13 +368,18 @@ describe('GET …/access (getClusterAccess)', () => {
     expect(payments.localAccountsEnabled).toBe(false);
     const search = bodyOf<ClusterAccessView>(await access(CLUSTERS.searchProd2));
     for (const principal of search.principals) {
-      for (const grant of principal.grants) expect(grant.scope).not.toMatch(/\/resourcegroups\/rg-prod$/i);
+      for (const grant of principal.grants)
+        expect(grant.scope).not.toMatch(/\/resourcegroups\/rg-prod$/i);
     }
   });
 
   it('answers 404 for an unknown cluster and 400 for a bad segment', async () => {
-    expect((await access({ ...CLUSTERS.paymentsProd, resourceGroup: 'rg-nowhere' })).status).toBe(404);
-    expect((await access({ ...CLUSTERS.paymentsProd, subscriptionId: 'not-a-guid' })).status).toBe(400);
+    expect((await access({ ...CLUSTERS.paymentsProd, resourceGroup: 'rg-nowhere' })).status).toBe(
+      404,
+    );
+    expect((await access({ ...CLUSTERS.paymentsProd, subscriptionId: 'not-a-guid' })).status).toBe(
+      400,
+    );
   });
 });
 
@@ -309,17 +394,25 @@ describe('GET /api/regressions (listRegressions), before any regression', () => 
     expect(Date.now() - since).toBeLessThan(8 * 24 * 3600 * 1000);
   });
 
-  it.each(['2026-11-22T02:00:00Z', '2026-11-22T02:00:00.123+01:00', '2026-11-22'])('parses since=%s', async (since) => {
-    const response = await regressions({ since });
-    expect(response.status).toBe(200);
-    expect(bodyOf<{ since: string }>(response).since).toBe(new Date(Date.parse(since)).toISOString());
-  });
+  it.each(['2026-11-22T02:00:00Z', '2026-11-22T02:00:00.123+01:00', '2026-11-22'])(
+    'parses since=%s',
+    async (since) => {
+      const response = await regressions({ since });
+      expect(response.status).toBe(200);
+      expect(bodyOf<{ since: string }>(response).since).toBe(
+        new Date(Date.parse(since)).toISOString(),
+      );
+    },
+  );
 
-  it.each(['yesterday', '1700000000', '2026-13-45T99:00:00Z', "2026-11-22' or '1' eq '1", ''])('answers 400 for since=%j', async (since) => {
-    const response = await regressions({ since });
-    expect(response.status).toBe(400);
-    expect(errorOf(response).code).toBe('BadInput');
-  });
+  it.each(['yesterday', '1700000000', '2026-13-45T99:00:00Z', "2026-11-22' or '1' eq '1", ''])(
+    'answers 400 for since=%j',
+    async (since) => {
+      const response = await regressions({ since });
+      expect(response.status).toBe(400);
+      expect(errorOf(response).code).toBe('BadInput');
+    },
+  );
 
   it('answers 400 for an unknown parameter', async () => {
     expect((await regressions({ until: '2026-11-22' })).status).toBe(400);
@@ -360,19 +453,32 @@ describe('a regression, seen through evaluate, history and regressions', () => {
     const posture = bodyOf<ClusterPosture>(response);
     expect(posture.id.toLowerCase()).toBe(clusterIdOf(CLUSTERS.paymentsProd).toLowerCase());
     expect(posture.status).toBe('fail');
-    expect(posture.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe('fail');
+    expect(posture.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe(
+      'fail',
+    );
     expect(posture.regressions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'check-failed', checkId: 'local-accounts-disabled', before: 'pass', after: 'fail' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'check-failed',
+          checkId: 'local-accounts-disabled',
+          before: 'pass',
+          after: 'fail',
+        }),
+      ]),
     );
   });
 
   it('GET reflects the new posture', async () => {
     const posture = bodyOf<ClusterPosture>(await get(CLUSTERS.paymentsProd));
     expect(posture.status).toBe('fail');
-    expect(posture.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe('fail');
+    expect(posture.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe(
+      'fail',
+    );
     const row = (await listOk({ status: 'pass' })).clusters.map((c) => c.name);
     expect(row).not.toContain('aks-payments-prod');
-    expect(bodyOf<ClusterAccessView>(await access(CLUSTERS.paymentsProd)).localAccountsEnabled).toBe(true);
+    expect(
+      bodyOf<ClusterAccessView>(await access(CLUSTERS.paymentsProd)).localAccountsEnabled,
+    ).toBe(true);
   });
 
   it('history has a newer entry first, carrying the regressions', async () => {
@@ -383,18 +489,25 @@ describe('a regression, seen through evaluate, history and regressions', () => {
     expect(latest.status).toBe('fail');
     expect(latest.failingCheckIds).toContain('local-accounts-disabled');
     expect(latest.regressions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'check-failed', checkId: 'local-accounts-disabled' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'check-failed', checkId: 'local-accounts-disabled' }),
+      ]),
     );
     expect(baseline).toEqual(before[0]);
   });
 
   it('history pages with a continuation token', async () => {
-    const first = bodyOf<{ history: HistoryEntry[]; continuationToken?: string }>(await history(CLUSTERS.paymentsProd, { pageSize: '1' }));
+    const first = bodyOf<{ history: HistoryEntry[]; continuationToken?: string }>(
+      await history(CLUSTERS.paymentsProd, { pageSize: '1' }),
+    );
     expect(first.history).toHaveLength(1);
     expect(first.history[0].status).toBe('fail');
     expect(first.continuationToken).toEqual(expect.any(String));
     const second = bodyOf<{ history: HistoryEntry[]; continuationToken?: string }>(
-      await history(CLUSTERS.paymentsProd, { pageSize: '1', continuationToken: first.continuationToken! }),
+      await history(CLUSTERS.paymentsProd, {
+        pageSize: '1',
+        continuationToken: first.continuationToken!,
+      }),
     );
     expect(second.history).toHaveLength(1);
     expect(second.history[0].status).toBe('pass');
@@ -414,18 +527,28 @@ describe('a regression, seen through evaluate, history and regressions', () => {
       after: expect.stringMatching(/failing/),
       dedupeKey: expect.any(String),
       detectedAt: expect.any(String),
-      delivery: { state: expect.stringMatching(/^(pending|sent|failed)$/), attempts: expect.any(Number), channels: expect.any(Object) },
+      delivery: {
+        state: expect.stringMatching(/^(pending|sent|failed)$/),
+        attempts: expect.any(Number),
+        channels: expect.any(Object),
+      },
     });
     // No channel is configured in this runtime: the outbox says so rather than keeping the alert pending forever.
     expect(local!.delivery.state).toBe('sent');
-    expect(Object.values(local!.delivery.channels).every((state) => state === 'skipped')).toBe(true);
+    expect(Object.values(local!.delivery.channels).every((state) => state === 'skipped')).toBe(
+      true,
+    );
     // Only regressions that page (ALERT_MIN_SEVERITY high) are listed.
-    expect(body.regressions.every((r) => r.severity === 'critical' || r.severity === 'high')).toBe(true);
+    expect(body.regressions.every((r) => r.severity === 'critical' || r.severity === 'high')).toBe(
+      true,
+    );
     // Newest first.
     const times = body.regressions.map((r) => r.detectedAt);
     expect([...times].sort().reverse()).toEqual(times);
     // A window that starts later than the regression leaves it out.
-    const later = bodyOf<{ regressions: RegressionView[] }>(await regressions({ since: new Date(Date.now() + 60_000).toISOString() }));
+    const later = bodyOf<{ regressions: RegressionView[] }>(
+      await regressions({ since: new Date(Date.now() + 60_000).toISOString() }),
+    );
     expect(later.regressions).toEqual([]);
   });
 
@@ -433,7 +556,11 @@ describe('a regression, seen through evaluate, history and regressions', () => {
     const unknown = await evaluate({ ...CLUSTERS.paymentsProd, clusterName: 'aks-ghost' });
     expect(unknown.status).toBe(404);
     expect(errorOf(unknown).code).toBe('NotFound');
-    const unwatched = await evaluate({ subscriptionId: '99999999-9999-4999-8999-999999999999', resourceGroup: 'rg-x', clusterName: 'aks-x' });
+    const unwatched = await evaluate({
+      subscriptionId: '99999999-9999-4999-8999-999999999999',
+      resourceGroup: 'rg-x',
+      clusterName: 'aks-x',
+    });
     expect(unwatched.status).toBe(404);
     expect(errorOf(unwatched).message).toMatch(/not watched/);
     // Neither left anything behind.
@@ -447,12 +574,18 @@ describe('a regression, seen through evaluate, history and regressions', () => {
   });
 
   it('re-evaluating with nothing changed adds no history and no new alert', async () => {
-    const historyBefore = bodyOf<{ history: HistoryEntry[] }>(await history(CLUSTERS.paymentsProd)).history;
+    const historyBefore = bodyOf<{ history: HistoryEntry[] }>(
+      await history(CLUSTERS.paymentsProd),
+    ).history;
     const alertsBefore = bodyOf<{ regressions: RegressionView[] }>(await regressions()).regressions;
     const response = await evaluate(CLUSTERS.paymentsProd);
     expect(response.status).toBe(200);
     expect(bodyOf<ClusterPosture>(response).regressions).toEqual([]);
-    expect(bodyOf<{ history: HistoryEntry[] }>(await history(CLUSTERS.paymentsProd)).history).toHaveLength(historyBefore.length);
-    expect(bodyOf<{ regressions: RegressionView[] }>(await regressions()).regressions).toHaveLength(alertsBefore.length);
+    expect(
+      bodyOf<{ history: HistoryEntry[] }>(await history(CLUSTERS.paymentsProd)).history,
+    ).toHaveLength(historyBefore.length);
+    expect(bodyOf<{ regressions: RegressionView[] }>(await regressions()).regressions).toHaveLength(
+      alertsBefore.length,
+    );
   });
 });

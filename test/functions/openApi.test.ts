@@ -9,9 +9,19 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import document from '../../src/functions/openapi.json';
 import { HTTP_FUNCTIONS } from '../../src/functions/httpFunctions';
-import { bodyOf, CLUSTERS, httpRequest, startTestRuntime, testContext, type TestRuntime } from '../helpers/runtime';
+import {
+  bodyOf,
+  CLUSTERS,
+  httpRequest,
+  startTestRuntime,
+  testContext,
+  type TestRuntime,
+} from '../helpers/runtime';
 
-type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: object }> }> };
+type Operation = {
+  operationId: string;
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+};
 const paths = document.paths as unknown as Record<string, Record<string, Operation>>;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -25,16 +35,23 @@ const routeOf = (path: string) => path.replace(/^\//, '');
 function operationFor(name: string): { path: string; method: string; operation: Operation } {
   for (const [path, item] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(item)) {
-      if (method !== 'parameters' && operation.operationId === name) return { path, method, operation };
+      if (method !== 'parameters' && operation.operationId === name)
+        return { path, method, operation };
     }
   }
-  throw new Error(`function ${name} is not documented in src/functions/openapi.json (add its path and operationId)`);
+  throw new Error(
+    `function ${name} is not documented in src/functions/openapi.json (add its path and operationId)`,
+  );
 }
 
 function expectDocumented(name: string, response: HttpResponseInit): void {
   const { operation } = operationFor(name);
   const documented = operation.responses[String(response.status)];
-  expect({ name, status: response.status, documented: documented !== undefined }).toEqual({ name, status: response.status, documented: true });
+  expect({ name, status: response.status, documented: documented !== undefined }).toEqual({
+    name,
+    status: response.status,
+    documented: true,
+  });
   const schema = documented.content?.['application/json']?.schema;
   expect(schema).toBeDefined();
   const validate = ajv.compile(rebase(schema!));
@@ -61,10 +78,16 @@ function handlerOf(name: string) {
   return definition;
 }
 
-async function call(name: string, init: Parameters<typeof httpRequest>[0] = {}): Promise<HttpResponseInit> {
+async function call(
+  name: string,
+  init: Parameters<typeof httpRequest>[0] = {},
+): Promise<HttpResponseInit> {
   const definition = handlerOf(name);
-  const response = await definition.handler(httpRequest({ method: definition.methods[0], ...init }), testContext(name).context);
-  return response as HttpResponseInit;
+  const response = await definition.handler(
+    httpRequest({ method: definition.methods[0], ...init }),
+    testContext(name).context,
+  );
+  return response;
 }
 
 const payments = CLUSTERS.paymentsProd;
@@ -74,14 +97,18 @@ describe('the OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     const documented = new Set<string>();
     for (const [path, item] of Object.entries(paths)) {
-      for (const method of Object.keys(item).filter((m) => m !== 'parameters')) documented.add(`${method.toUpperCase()} ${routeOf(path)}`);
+      for (const method of Object.keys(item).filter((m) => m !== 'parameters'))
+        documented.add(`${method.toUpperCase()} ${routeOf(path)}`);
     }
     const served = new Set(HTTP_FUNCTIONS.flatMap((f) => f.methods.map((m) => `${m} ${f.route}`)));
     expect([...served].sort()).toEqual([...documented].sort());
     for (const f of HTTP_FUNCTIONS) {
       const { operation } = operationFor(f.name);
       const anonymous = (operation as { security?: unknown[] }).security?.length === 0;
-      expect({ name: f.name, anonymous }).toEqual({ name: f.name, anonymous: f.authLevel === 'anonymous' });
+      expect({ name: f.name, anonymous }).toEqual({
+        name: f.name,
+        anonymous: f.authLevel === 'anonymous',
+      });
     }
   });
 
@@ -102,9 +129,17 @@ describe('real answers validate against the documented schemas', () => {
   it('listClusters: a page, a filtered page and a bad filter', async () => {
     expectDocumented('listClusters', await call('listClusters', { path: 'clusters', query: {} }));
     const page = await call('listClusters', { path: 'clusters', query: { pageSize: '2' } });
-    expect(bodyOf<{ clusters: unknown[]; continuationToken?: string }>(page).clusters).toHaveLength(2);
+    expect(bodyOf<{ clusters: unknown[]; continuationToken?: string }>(page).clusters).toHaveLength(
+      2,
+    );
     expectDocumented('listClusters', page);
-    expectDocumented('listClusters', await call('listClusters', { path: 'clusters', query: { status: 'fail', severity: 'critical' } }));
+    expectDocumented(
+      'listClusters',
+      await call('listClusters', {
+        path: 'clusters',
+        query: { status: 'fail', severity: 'critical' },
+      }),
+    );
     const bad = await call('listClusters', { path: 'clusters', query: { status: 'broken' } });
     expect(bad.status).toBe(400);
     expectDocumented('listClusters', bad);
@@ -123,8 +158,17 @@ describe('real answers validate against the documented schemas', () => {
   });
 
   it('listRegressions and health', async () => {
-    expectDocumented('listRegressions', await call('listRegressions', { path: 'regressions', query: { since: '2020-01-01T00:00:00Z' } }));
-    expectDocumented('listRegressions', await call('listRegressions', { path: 'regressions', query: { since: 'yesterday' } }));
+    expectDocumented(
+      'listRegressions',
+      await call('listRegressions', {
+        path: 'regressions',
+        query: { since: '2020-01-01T00:00:00Z' },
+      }),
+    );
+    expectDocumented(
+      'listRegressions',
+      await call('listRegressions', { path: 'regressions', query: { since: 'yesterday' } }),
+    );
     expectDocumented('health', await call('health', { path: 'health' }));
   });
 
@@ -137,24 +181,53 @@ describe('real answers validate against the documented schemas', () => {
       owner: 'platform@contoso.example',
       expiresOn: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString(),
     });
-    const headers = { 'content-type': 'application/json', 'x-ms-client-principal-name': 'erin@contoso.example' };
+    const headers = {
+      'content-type': 'application/json',
+      'x-ms-client-principal-name': 'erin@contoso.example',
+    };
     const created = await call('createExemption', { path: 'exemptions', body, headers });
     expect(created.status).toBe(201);
     expectDocumented('createExemption', created);
-    expect(bodyOf(created)).toMatchObject({ id: 'api-breakglass', createdBy: 'erin@contoso.example' });
+    expect(bodyOf(created)).toMatchObject({
+      id: 'api-breakglass',
+      createdBy: 'erin@contoso.example',
+    });
     const duplicate = await call('createExemption', { path: 'exemptions', body, headers });
     expect(duplicate.status).toBe(400);
     expectDocumented('createExemption', duplicate);
-    const invalid = await call('createExemption', { path: 'exemptions', body: '{"id":"x"', headers });
+    const invalid = await call('createExemption', {
+      path: 'exemptions',
+      body: '{"id":"x"',
+      headers,
+    });
     expect(invalid.status).toBe(400);
-    const listed = await call('listExemptions', { path: 'exemptions', query: { checkId: 'local-accounts-disabled' } });
+    const listed = await call('listExemptions', {
+      path: 'exemptions',
+      query: { checkId: 'local-accounts-disabled' },
+    });
     expectDocumented('listExemptions', listed);
-    expect(bodyOf<{ exemptions: { id: string }[] }>(listed).exemptions.map((e) => e.id)).toEqual(['api-breakglass']);
-    expectDocumented('listExemptions', await call('listExemptions', { path: 'exemptions', query: { expiringWithinDays: 'soon' } }));
-    const revoked = await call('revokeExemption', { path: 'exemptions/api-breakglass', params: { id: 'api-breakglass' }, query: { reason: 'done' }, headers });
+    expect(bodyOf<{ exemptions: { id: string }[] }>(listed).exemptions.map((e) => e.id)).toEqual([
+      'api-breakglass',
+    ]);
+    expectDocumented(
+      'listExemptions',
+      await call('listExemptions', { path: 'exemptions', query: { expiringWithinDays: 'soon' } }),
+    );
+    const revoked = await call('revokeExemption', {
+      path: 'exemptions/api-breakglass',
+      params: { id: 'api-breakglass' },
+      query: { reason: 'done' },
+      headers,
+    });
     expectDocumented('revokeExemption', revoked);
-    expect(bodyOf(revoked)).toMatchObject({ revokedBy: 'erin@contoso.example', revokeReason: 'done' });
-    const missing = await call('revokeExemption', { path: 'exemptions/nope', params: { id: 'nope' } });
+    expect(bodyOf(revoked)).toMatchObject({
+      revokedBy: 'erin@contoso.example',
+      revokeReason: 'done',
+    });
+    const missing = await call('revokeExemption', {
+      path: 'exemptions/nope',
+      params: { id: 'nope' },
+    });
     expect(missing.status).toBe(404);
     expectDocumented('revokeExemption', missing);
   });

@@ -16,7 +16,8 @@ const saved = { ...process.env };
 
 beforeEach(() => {
   setRuntime(undefined);
-  for (const name of Object.keys(process.env)) if (name.startsWith('AUDIT_')) delete process.env[name];
+  for (const name of Object.keys(process.env))
+    if (name.startsWith('AUDIT_')) delete process.env[name];
   process.env.AUDIT_STORAGE = SAS_CONNECTION;
 });
 afterEach(() => {
@@ -45,6 +46,8 @@ it('a trigger error is redacted before the Functions host logs it (message and s
   });
   const error = (await handler().catch((e: unknown) => e)) as Error;
   expect(error).toBeInstanceOf(Error);
-  expect(error.message).toBe('could not reach https://acct.queue.core.windows.net/q?sv=1&sig=[redacted]');
+  expect(error.message).toBe(
+    'could not reach https://acct.queue.core.windows.net/q?sv=1&sig=[redacted]',
+  );
   expect(error.stack).not.toContain(SIGNATURE);
 });

@@ -9,7 +9,16 @@ import { listClusters } from '../../src/functions/listClusters';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { startLocalHost } from '../../src/host/localHost';
-import { bodyOf, CLUSTERS, errorOf, httpRequest, SAMPLE_EVENTS, startTestRuntime, testContext, type TestRuntime } from '../helpers/runtime';
+import {
+  bodyOf,
+  CLUSTERS,
+  errorOf,
+  httpRequest,
+  SAMPLE_EVENTS,
+  startTestRuntime,
+  testContext,
+  type TestRuntime,
+} from '../helpers/runtime';
 
 let t: TestRuntime;
 
@@ -17,7 +26,9 @@ beforeAll(async () => {
   t = await startTestRuntime();
   await t.runtime.auditNow();
   // Sanity: it is healthy before the store goes away.
-  expect((await health(httpRequest({ path: 'health' }), testContext('health').context)).status).toBe(200);
+  expect(
+    (await health(httpRequest({ path: 'health' }), testContext('health').context)).status,
+  ).toBe(200);
   await t.azurite.stop();
 });
 afterAll(() => t?.close());
@@ -40,13 +51,19 @@ it('a query route answers 503 DependencyUnavailable and logs a warning, not an e
   expect(at('warning').length).toBeGreaterThan(0);
   expect(at('error')).toEqual([]);
 
-  const cluster = await getCluster(httpRequest({ params: CLUSTERS.paymentsProd }), testContext('getCluster').context);
+  const cluster = await getCluster(
+    httpRequest({ params: CLUSTERS.paymentsProd }),
+    testContext('getCluster').context,
+  );
   expect(cluster.status).toBe(503);
   expect(errorOf(cluster).code).toBe('DependencyUnavailable');
 });
 
 it('bad input is still 400 without touching the store', async () => {
-  const response = await listClusters(httpRequest({ path: 'clusters', query: { status: 'nope' } }), testContext('listClusters').context);
+  const response = await listClusters(
+    httpRequest({ path: 'clusters', query: { status: 'nope' } }),
+    testContext('listClusters').context,
+  );
   expect(response.status).toBe(400);
 });
 
@@ -60,7 +77,9 @@ it('the local Event Grid webhook answers 503 (so Event Grid retries), not 500', 
       body: readFileSync(join(SAMPLE_EVENTS, 'cluster-write.json'), 'utf8'),
     });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: { code: 'DependencyUnavailable', message: expect.any(String) } });
+    expect(await response.json()).toEqual({
+      error: { code: 'DependencyUnavailable', message: expect.any(String) },
+    });
   } finally {
     await host.close();
   }

@@ -13,7 +13,16 @@ import { armEvents } from '../../src/functions/armEvents';
 import { auditSubscription } from '../../src/functions/auditSubscription';
 import { auditSubscriptionPoison } from '../../src/functions/auditSubscriptionPoison';
 import { nightlyAudit } from '../../src/functions/nightlyAudit';
-import { clusterIdOf, CLUSTERS, NONPROD_SUB, PROD_SUB, SAMPLE_EVENTS, startTestRuntime, testContext, type TestRuntime } from '../helpers/runtime';
+import {
+  clusterIdOf,
+  CLUSTERS,
+  NONPROD_SUB,
+  PROD_SUB,
+  SAMPLE_EVENTS,
+  startTestRuntime,
+  testContext,
+  type TestRuntime,
+} from '../helpers/runtime';
 
 let t: TestRuntime;
 
@@ -23,7 +32,9 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 function sampleEvent(file: string): Record<string, any> {
-  const [event] = JSON.parse(readFileSync(join(SAMPLE_EVENTS, file), 'utf8')) as Array<Record<string, any>>;
+  const [event] = JSON.parse(readFileSync(join(SAMPLE_EVENTS, file), 'utf8')) as Array<
+    Record<string, any>
+  >;
   return event;
 }
 
@@ -31,7 +42,11 @@ function timer(isPastDue: boolean): Timer {
   return {
     isPastDue,
     schedule: { adjustForDST: false },
-    scheduleStatus: { last: '2026-11-21T02:00:00.000Z', next: '2026-11-23T02:00:00.000Z', lastUpdated: '2026-11-22T02:00:00.000Z' },
+    scheduleStatus: {
+      last: '2026-11-21T02:00:00.000Z',
+      next: '2026-11-23T02:00:00.000Z',
+      lastUpdated: '2026-11-22T02:00:00.000Z',
+    },
   };
 }
 
@@ -48,7 +63,9 @@ describe('nightlyAudit (timer)', () => {
     const { context, at } = testContext('nightlyAudit');
     await nightlyAudit(timer(true), context);
     expect(at('warning')).toEqual([expect.stringMatching(/late.*isPastDue/)]);
-    expect(at('information')).toEqual([expect.stringMatching(/^nightly audit: 7 cluster\(s\) evaluated, 6 failing$/)]);
+    expect(at('information')).toEqual([
+      expect.stringMatching(/^nightly audit: 7 cluster\(s\) evaluated, 6 failing$/),
+    ]);
     expect(await t.runtime.store.knownClusterIds()).toHaveLength(7);
   });
 
@@ -63,7 +80,11 @@ describe('nightlyAudit (timer)', () => {
 describe('armEvents (Event Grid trigger)', () => {
   it('logs a malformed event as a warning naming it, and does not throw (a retry cannot help)', async () => {
     const { context, at } = testContext('armEvents');
-    const malformed = { ...sampleEvent('cluster-write.json'), id: 'bad-event-1', subject: 42 } as unknown as EventGridEvent;
+    const malformed = {
+      ...sampleEvent('cluster-write.json'),
+      id: 'bad-event-1',
+      subject: 42,
+    } as unknown as EventGridEvent;
     await expect(armEvents(malformed, context)).resolves.toBeUndefined();
     expect(at('warning')).toEqual([expect.stringMatching(/^event bad-event-1 rejected: /)]);
     expect(at('error')).toEqual([]);
@@ -71,8 +92,12 @@ describe('armEvents (Event Grid trigger)', () => {
 
   it('warns for a value that is not an event at all', async () => {
     const { context, at } = testContext('armEvents');
-    await expect(armEvents('not an event' as unknown as EventGridEvent, context)).resolves.toBeUndefined();
-    await expect(armEvents([sampleEvent('cluster-write.json')] as unknown as EventGridEvent, context)).resolves.toBeUndefined();
+    await expect(
+      armEvents('not an event' as unknown as EventGridEvent, context),
+    ).resolves.toBeUndefined();
+    await expect(
+      armEvents([sampleEvent('cluster-write.json')] as unknown as EventGridEvent, context),
+    ).resolves.toBeUndefined();
     expect(at('warning')).toHaveLength(2);
   });
 
@@ -84,12 +109,20 @@ describe('armEvents (Event Grid trigger)', () => {
     const event = sampleEvent('cluster-write.json') as unknown as EventGridEvent;
     await armEvents(event, context);
     expect(at('warning')).toEqual([]);
-    expect(at('information')).toEqual([expect.stringMatching(/^event 00000000-0000-4000-8000-0000000e0002 Microsoft\.ContainerService\/managedClusters\/write: evaluated/)]);
+    expect(at('information')).toEqual([
+      expect.stringMatching(
+        /^event 00000000-0000-4000-8000-0000000e0002 Microsoft\.ContainerService\/managedClusters\/write: evaluated/,
+      ),
+    ]);
     const stored = await posture(clusterIdOf(CLUSTERS.paymentsProd));
-    expect(stored!.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe('fail');
+    expect(stored!.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe(
+      'fail',
+    );
     const [latest] = await historyOf(clusterIdOf(CLUSTERS.paymentsProd));
     expect(latest.sourceEventId).toBe('00000000-0000-4000-8000-0000000e0002');
-    expect(latest.regressions).toEqual(expect.arrayContaining([expect.objectContaining({ checkId: 'local-accounts-disabled' })]));
+    expect(latest.regressions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ checkId: 'local-accounts-disabled' })]),
+    );
   });
 
   it('acknowledges the same event again as a duplicate', async () => {
@@ -102,13 +135,20 @@ describe('armEvents (Event Grid trigger)', () => {
     const { context, at } = testContext('armEvents');
     await armEvents(sampleEvent('admin-credential.json') as unknown as EventGridEvent, context);
     expect(at('warning')).toEqual([]);
-    expect(at('information')).toEqual([expect.stringMatching(/listClusterAdminCredential\/action: evaluated \(cluster-admin credential retrieved by /)]);
+    expect(at('information')).toEqual([
+      expect.stringMatching(
+        /listClusterAdminCredential\/action: evaluated \(cluster-admin credential retrieved by /,
+      ),
+    ]);
   });
 
   it('refuses (and logs) an event about a subscription it does not watch, without throwing', async () => {
     const event = sampleEvent('cluster-write.json');
     const other = '99999999-9999-4999-8999-999999999999';
-    const foreign = JSON.parse(JSON.stringify(event).split(PROD_SUB).join(other)) as Record<string, any>;
+    const foreign = JSON.parse(JSON.stringify(event).split(PROD_SUB).join(other)) as Record<
+      string,
+      any
+    >;
     foreign.id = '00000000-0000-4000-8000-0000000e0f0f';
     const { context, at } = testContext('armEvents');
     await armEvents(foreign as unknown as EventGridEvent, context);
@@ -126,14 +166,21 @@ describe('auditSubscription (fan-out queue consumer)', () => {
 
     const { context, at } = testContext('auditSubscription');
     await auditSubscription({ subscriptionId: NONPROD_SUB }, context);
-    expect(at('information')).toEqual([`subscription ${NONPROD_SUB}: 4 cluster(s) evaluated, 4 failing`]);
+    expect(at('information')).toEqual([
+      `subscription ${NONPROD_SUB}: 4 cluster(s) evaluated, 4 failing`,
+    ]);
     const dev = await posture(clusterIdOf(CLUSTERS.devShared));
     expect(dev!.findings.find((f) => f.checkId === 'local-accounts-disabled')!.status).toBe('fail');
     expect(await historyOf(clusterIdOf(CLUSTERS.checkoutProd))).toEqual(prodBefore);
 
     const second = testContext('auditSubscription');
-    await auditSubscription(JSON.stringify({ subscriptionId: PROD_SUB.toUpperCase() }), second.context);
-    expect(second.at('information')).toEqual([`subscription ${PROD_SUB}: 3 cluster(s) evaluated, 3 failing`]);
+    await auditSubscription(
+      JSON.stringify({ subscriptionId: PROD_SUB.toUpperCase() }),
+      second.context,
+    );
+    expect(second.at('information')).toEqual([
+      `subscription ${PROD_SUB}: 3 cluster(s) evaluated, 3 failing`,
+    ]);
   });
 
   it.each([
@@ -158,7 +205,11 @@ describe('auditSubscriptionPoison', () => {
 
     const { context, at } = testContext('auditSubscriptionPoison');
     await auditSubscriptionPoison({ subscriptionId: PROD_SUB }, context);
-    expect(at('error')).toEqual([expect.stringMatching(new RegExp(`^subscription ${PROD_SUB}: .*3 cluster\\(s\\) marked error$`))]);
+    expect(at('error')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^subscription ${PROD_SUB}: .*3 cluster\\(s\\) marked error$`),
+      ),
+    ]);
 
     for (const params of [CLUSTERS.paymentsProd, CLUSTERS.checkoutProd, CLUSTERS.searchProd2]) {
       const stored = await posture(clusterIdOf(params));
@@ -166,7 +217,9 @@ describe('auditSubscriptionPoison', () => {
       expect(stored!.findings.every((f) => f.status === 'error')).toBe(true);
       expect(stored!.findings[0].detail).toMatch(/poison queue/);
     }
-    const summaries = (await t.runtime.store.listPostures({ status: 'error' }, {})).items.map((s) => s.name).sort();
+    const summaries = (await t.runtime.store.listPostures({ status: 'error' }, {})).items
+      .map((s) => s.name)
+      .sort();
     expect(summaries).toEqual(['aks-checkout-prod', 'aks-payments-prod', 'aks-search-prod2']);
     // The other subscription is untouched.
     expect((await posture(clusterIdOf(CLUSTERS.devShared)))!.status).toBe('fail');

@@ -19,14 +19,27 @@ function say(message: Record<string, unknown>): void {
 
 async function main(): Promise<void> {
   const azurite = await startEmbeddedAzurite({ dataDir: process.argv[2] });
-  const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
-  say({ event: 'ready', role: azurite.role(), pid: process.pid, ownerPid: azurite.ownerPid(), tableEndpoint: azurite.tableEndpoint });
+  const table = (name: string) =>
+    TableClient.fromConnectionString(azurite.connectionString, name, {
+      allowInsecureConnection: true,
+    });
+  say({
+    event: 'ready',
+    role: azurite.role(),
+    pid: process.pid,
+    ownerPid: azurite.ownerPid(),
+    tableEndpoint: azurite.tableEndpoint,
+  });
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, name, key] = line.trim().split(/\s+/);
     try {
       if (command === 'put') {
         await table(name).createTable();
-        await table(name).upsertEntity({ partitionKey: 'p', rowKey: key, at: new Date().toISOString() });
+        await table(name).upsertEntity({
+          partitionKey: 'p',
+          rowKey: key,
+          at: new Date().toISOString(),
+        });
         say({ event: 'put' });
       } else if (command === 'get') {
         const found = await table(name)

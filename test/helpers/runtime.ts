@@ -30,13 +30,41 @@ export const NONPROD_SUB = '00000000-0000-4000-a000-000000000002';
 
 /** Path segments of the sample clusters, as the HTTP routes take them. */
 export const CLUSTERS = {
-  paymentsProd: { subscriptionId: PROD_SUB, resourceGroup: 'rg-payments-prod', clusterName: 'aks-payments-prod' },
-  checkoutProd: { subscriptionId: PROD_SUB, resourceGroup: 'rg-prod', clusterName: 'aks-checkout-prod' },
-  searchProd2: { subscriptionId: PROD_SUB, resourceGroup: 'rg-prod2', clusterName: 'aks-search-prod2' },
-  legacyBatch: { subscriptionId: NONPROD_SUB, resourceGroup: 'rg-legacy', clusterName: 'aks-legacy-batch' },
-  devShared: { subscriptionId: NONPROD_SUB, resourceGroup: 'rg-dev', clusterName: 'aks-dev-shared' },
-  sandboxPods: { subscriptionId: NONPROD_SUB, resourceGroup: 'rg-sandbox', clusterName: 'aks-sandbox-pods' },
-  dataDev: { subscriptionId: NONPROD_SUB, resourceGroup: 'rg-data-dev', clusterName: 'aks-data-dev' },
+  paymentsProd: {
+    subscriptionId: PROD_SUB,
+    resourceGroup: 'rg-payments-prod',
+    clusterName: 'aks-payments-prod',
+  },
+  checkoutProd: {
+    subscriptionId: PROD_SUB,
+    resourceGroup: 'rg-prod',
+    clusterName: 'aks-checkout-prod',
+  },
+  searchProd2: {
+    subscriptionId: PROD_SUB,
+    resourceGroup: 'rg-prod2',
+    clusterName: 'aks-search-prod2',
+  },
+  legacyBatch: {
+    subscriptionId: NONPROD_SUB,
+    resourceGroup: 'rg-legacy',
+    clusterName: 'aks-legacy-batch',
+  },
+  devShared: {
+    subscriptionId: NONPROD_SUB,
+    resourceGroup: 'rg-dev',
+    clusterName: 'aks-dev-shared',
+  },
+  sandboxPods: {
+    subscriptionId: NONPROD_SUB,
+    resourceGroup: 'rg-sandbox',
+    clusterName: 'aks-sandbox-pods',
+  },
+  dataDev: {
+    subscriptionId: NONPROD_SUB,
+    resourceGroup: 'rg-data-dev',
+    clusterName: 'aks-data-dev',
+  },
 } as const;
 export type ClusterParams = { subscriptionId: string; resourceGroup: string; clusterName: string };
 
@@ -76,7 +104,11 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     // An empty environment: nothing of the machine running the tests leaks into the settings.
     const settings = loadSettings(
       {},
-      { AUDIT_STORAGE: azurite.connectionString, AUDIT_SNAPSHOT_DIR: snapshotDir, ...options.settings },
+      {
+        AUDIT_STORAGE: azurite.connectionString,
+        AUDIT_SNAPSHOT_DIR: snapshotDir,
+        ...options.settings,
+      },
     );
     const logs: string[] = [];
     runtime = await createRuntime(settings, {
@@ -89,7 +121,9 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     const installed = runtime;
     const clustersFile = join(snapshotDir, 'clusters.json');
     const editClusters = (edit: (clusters: Array<Record<string, unknown>>) => void) => {
-      const clusters = JSON.parse(readFileSync(clustersFile, 'utf8')) as Array<Record<string, unknown>>;
+      const clusters = JSON.parse(readFileSync(clustersFile, 'utf8')) as Array<
+        Record<string, unknown>
+      >;
       edit(clusters);
       writeFileSync(clustersFile, JSON.stringify(clusters, null, 2));
     };
@@ -149,10 +183,17 @@ export function testContext(functionName: string): TestContext {
     invocationId: `00000000-0000-4000-8000-${String(invocation).padStart(12, '0')}`,
     functionName,
     logHandler: (level, ...args) => {
-      logs.push({ level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+      logs.push({
+        level,
+        message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '),
+      });
     },
   });
-  return { context, logs, at: (level) => logs.filter((l) => l.level === level).map((l) => l.message) };
+  return {
+    context,
+    logs,
+    at: (level) => logs.filter((l) => l.level === level).map((l) => l.message),
+  };
 }
 
 export function httpRequest(init: {

@@ -24,7 +24,12 @@ beforeAll(async () => {
     runtimeOptions: { clock, agent: testCertificate().agent },
   });
   await t.runtime.auditNow({ notify: false });
-  host = await startLocalHost({ runtime: t.runtime, port: 0, log: () => undefined, deliveryIntervalMs: 50 });
+  host = await startLocalHost({
+    runtime: t.runtime,
+    port: 0,
+    log: () => undefined,
+    deliveryIntervalMs: 50,
+  });
 });
 afterAll(async () => {
   teams?.reset();
@@ -34,14 +39,19 @@ afterAll(async () => {
 });
 
 function sampleEvent(name: string, id: string): unknown[] {
-  const [event] = JSON.parse(readFileSync(join(SAMPLE_EVENTS, name), 'utf8')) as Array<Record<string, unknown>>;
+  const [event] = JSON.parse(readFileSync(join(SAMPLE_EVENTS, name), 'utf8')) as Array<
+    Record<string, unknown>
+  >;
   return [{ ...event, id }];
 }
 
 async function post(events: unknown[]): Promise<{ status: number; body: any }> {
   const response = await fetch(`${host.url}/runtime/webhooks/eventgrid?functionName=armEvents`, {
     method: 'POST',
-    headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-event-type': 'Notification' },
+    headers: {
+      'content-type': 'application/cloudevents-batch+json',
+      'aeg-event-type': 'Notification',
+    },
     body: JSON.stringify(events),
   });
   return { status: response.status, body: await response.json() };
@@ -51,7 +61,10 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
   for (let i = 0; i < 400 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 25));
 }
 
-const pagesOf = async (id: string) => (await t.runtime.store.listAlerts({})).filter((a) => a.alert.dedupeKey.endsWith(id.toLowerCase()));
+const pagesOf = async (id: string) =>
+  (await t.runtime.store.listAlerts({})).filter((a) =>
+    a.alert.dedupeKey.endsWith(id.toLowerCase()),
+  );
 
 describe('the delivery loop of the local host', () => {
   it('the webhook answers while Teams hangs: the page is stored pending, and delivered once Teams answers again', async () => {

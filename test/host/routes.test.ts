@@ -15,20 +15,35 @@ describe('matchRoute', () => {
   it('matches literals case-insensitively and decodes parameters', () => {
     expect(matchRoute(routes, 'clusters')).toEqual({ target: 'list', params: {} });
     expect(matchRoute(routes, 'CLUSTERS/')).toEqual({ target: 'list', params: {} });
-    expect(matchRoute(routes, 'clusters/s/rg%20(x)/n')).toEqual({ target: 'get', params: { subscriptionId: 's', resourceGroup: 'rg (x)', clusterName: 'n' } });
-    expect(matchRoute(routes, 'Clusters/s/r/n/History')).toEqual({ target: 'history', params: { subscriptionId: 's', resourceGroup: 'r', clusterName: 'n' } });
+    expect(matchRoute(routes, 'clusters/s/rg%20(x)/n')).toEqual({
+      target: 'get',
+      params: { subscriptionId: 's', resourceGroup: 'rg (x)', clusterName: 'n' },
+    });
+    expect(matchRoute(routes, 'Clusters/s/r/n/History')).toEqual({
+      target: 'history',
+      params: { subscriptionId: 's', resourceGroup: 'r', clusterName: 'n' },
+    });
     expect(matchRoute(routes, '%63lusters')).toEqual({ target: 'list', params: {} });
   });
 
   it('keeps an encoded slash inside its parameter', () => {
-    expect(matchRoute(routes, 'clusters/s/r/a%2Fb')).toEqual({ target: 'get', params: { subscriptionId: 's', resourceGroup: 'r', clusterName: 'a/b' } });
+    expect(matchRoute(routes, 'clusters/s/r/a%2Fb')).toEqual({
+      target: 'get',
+      params: { subscriptionId: 's', resourceGroup: 'r', clusterName: 'a/b' },
+    });
   });
 
   it('does not resolve dot segments or collapse empty ones', () => {
     expect(matchRoute(routes, 'clusters/s/r/n/../history')).toBeUndefined();
-    expect(matchRoute(routes, 'clusters/s/r/..')).toEqual({ target: 'get', params: { subscriptionId: 's', resourceGroup: 'r', clusterName: '..' } });
+    expect(matchRoute(routes, 'clusters/s/r/..')).toEqual({
+      target: 'get',
+      params: { subscriptionId: 's', resourceGroup: 'r', clusterName: '..' },
+    });
     expect(matchRoute(routes, 'clusters/s//r/n')).toBeUndefined();
-    expect(matchRoute(routes, 'clusters/s/r//history')).toEqual({ target: 'history', params: { subscriptionId: 's', resourceGroup: 'r', clusterName: '' } });
+    expect(matchRoute(routes, 'clusters/s/r//history')).toEqual({
+      target: 'history',
+      params: { subscriptionId: 's', resourceGroup: 'r', clusterName: '' },
+    });
   });
 
   it('reports bad percent-encoding, and no match for unknown paths', () => {

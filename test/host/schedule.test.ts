@@ -19,12 +19,17 @@ beforeAll(async () => {
   t.editClusters((clusters) => {
     const template = clusters.find((c) => c.name === 'aks-dev-shared')!;
     for (const subscriptionId of EXTRA_SUBSCRIPTIONS) {
-      const text = JSON.stringify(template).split('00000000-0000-4000-a000-000000000002').join(subscriptionId);
+      const text = JSON.stringify(template)
+        .split('00000000-0000-4000-a000-000000000002')
+        .join(subscriptionId);
       clusters.push(JSON.parse(text) as Record<string, unknown>);
     }
   });
   expect((await t.runtime.source.watchedSubscriptions()).length).toBeGreaterThan(FAN_OUT_THRESHOLD);
-  queue = await StorageSubscriptionQueue.create({ connectionString: t.azurite.connectionString }, AUDIT_QUEUE_NAME);
+  queue = await StorageSubscriptionQueue.create(
+    { connectionString: t.azurite.connectionString },
+    AUDIT_QUEUE_NAME,
+  );
 });
 afterAll(() => t?.close());
 
@@ -35,7 +40,9 @@ it('the Functions nightly run fans out past the threshold (the queue trigger aud
 });
 
 it('the local host’s scheduled run audits the whole estate itself and enqueues nothing', async () => {
-  expect(await scheduledAudit(t.runtime)).toBe('nightly audit: 12 cluster(s) evaluated, 11 failing');
+  expect(await scheduledAudit(t.runtime)).toBe(
+    'nightly audit: 12 cluster(s) evaluated, 11 failing',
+  );
   expect(await t.runtime.store.knownClusterIds()).toHaveLength(12);
   expect(await queue.receive()).toEqual([]);
 });
@@ -58,6 +65,8 @@ it('the schedule of a running local host runs that audit', async () => {
   } finally {
     await host.close();
   }
-  expect(log.filter((line) => line.startsWith('nightly audit'))[0]).toBe('nightly audit: 12 cluster(s) evaluated, 11 failing');
+  expect(log.filter((line) => line.startsWith('nightly audit'))[0]).toBe(
+    'nightly audit: 12 cluster(s) evaluated, 11 failing',
+  );
   expect(await queue.receive()).toEqual([]);
 });

@@ -8,7 +8,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import Parser = require('tree-sitter');
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Bicep = require('tree-sitter-bicep') as unknown;
 
 export type Node = Parser.SyntaxNode;
@@ -109,13 +108,26 @@ export function broken(path: string, from: string | RegExp, to: string): Project
   const text = SOURCES[path];
   if (text === undefined) throw new Error(`no source ${path}`);
   const replaced = text.replace(from, to);
-  if (replaced === text) throw new Error(`${path} does not contain ${String(from)}: the mutation would not break anything`);
+  if (replaced === text)
+    throw new Error(
+      `${path} does not contain ${String(from)}: the mutation would not break anything`,
+    );
   return project({ ...SOURCES, [path]: replaced });
 }
 
 export function parseFile(path: string, text: string): BicepFile {
   const root = parser.parse(text).rootNode;
-  const file: BicepFile = { path, text, root, targetScope: 'resourceGroup', params: new Map(), vars: new Map(), resources: [], modules: [], outputs: [] };
+  const file: BicepFile = {
+    path,
+    text,
+    root,
+    targetScope: 'resourceGroup',
+    params: new Map(),
+    vars: new Map(),
+    resources: [],
+    modules: [],
+    outputs: [],
+  };
   let decorators: Node[] = [];
   for (const child of root.namedChildren) {
     if (child.type === 'decorators') {
@@ -136,7 +148,9 @@ export function parseFile(path: string, text: string): BicepFile {
           node: child,
           secure: decoratorNames.includes('secure'),
           defaultValue: named.length > 2 ? named[named.length - 1] : undefined,
-          allowed: allowedArray ? allowedArray.namedChildren.map((n) => literal(n) ?? n.text) : undefined,
+          allowed: allowedArray
+            ? allowedArray.namedChildren.map((n) => literal(n) ?? n.text)
+            : undefined,
         });
         break;
       }
@@ -156,11 +170,21 @@ export function parseFile(path: string, text: string): BicepFile {
       }
       case 'module_declaration': {
         const target = posix.normalize(posix.join(posix.dirname(path), literal(named[1]) ?? ''));
-        file.modules.push({ symbol: named[0].text, target, body: bodyObject(named[named.length - 1]), node: child });
+        file.modules.push({
+          symbol: named[0].text,
+          target,
+          body: bodyObject(named[named.length - 1]),
+          node: child,
+        });
         break;
       }
       case 'output_declaration':
-        file.outputs.push({ name: named[0].text, value: named[named.length - 1], secure: decoratorNames.includes('secure'), node: child });
+        file.outputs.push({
+          name: named[0].text,
+          value: named[named.length - 1],
+          secure: decoratorNames.includes('secure'),
+          node: child,
+        });
         break;
     }
     decorators = [];
@@ -177,8 +201,12 @@ export function decoratorName(decorator: Node): string {
 /** The object literal of a resource or module body, through `if (…)` and `for … :`. */
 export function bodyObject(node: Node): Node {
   if (node.type === 'object') return node;
-  if (node.type === 'if_statement') return bodyObject(node.namedChildren[node.namedChildren.length - 1]);
-  if (node.type === 'for_statement') return bodyObject(node.childForFieldName('body') ?? node.namedChildren[node.namedChildren.length - 1]);
+  if (node.type === 'if_statement')
+    return bodyObject(node.namedChildren[node.namedChildren.length - 1]);
+  if (node.type === 'for_statement')
+    return bodyObject(
+      node.childForFieldName('body') ?? node.namedChildren[node.namedChildren.length - 1],
+    );
   return node;
 }
 
@@ -187,7 +215,8 @@ export function literal(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
   if (node.type === 'string') {
     const parts = node.namedChildren;
-    if (parts.some((p) => p.type !== 'string_content' && p.type !== 'escape_sequence')) return undefined;
+    if (parts.some((p) => p.type !== 'string_content' && p.type !== 'escape_sequence'))
+      return undefined;
     return parts.map((p) => (p.type === 'escape_sequence' ? p.text.slice(1) : p.text)).join('');
   }
   if (node.type === 'boolean' || node.type === 'number') return node.text;
@@ -200,11 +229,17 @@ export function propertyKey(property: Node): string {
   return key.type === 'string' ? (literal(key) ?? key.text) : key.text;
 }
 
-export function properties(object: Node | undefined): Array<{ key: string; value: Node; node: Node }> {
+export function properties(
+  object: Node | undefined,
+): Array<{ key: string; value: Node; node: Node }> {
   if (!object || object.type !== 'object') return [];
   return object.namedChildren
     .filter((p) => p.type === 'object_property')
-    .map((p) => ({ key: propertyKey(p), value: p.namedChildren[p.namedChildren.length - 1], node: p }));
+    .map((p) => ({
+      key: propertyKey(p),
+      value: p.namedChildren[p.namedChildren.length - 1],
+      node: p,
+    }));
 }
 
 /** `get(obj, 'properties.siteConfig.minTlsVersion')`. */
@@ -222,7 +257,8 @@ export function deref(file: BicepFile, node: Node | undefined): Node | undefined
   let current = node;
   for (let i = 0; current && i < 20; i++) {
     if (current.type === 'parenthesized_expression') current = current.namedChildren[0];
-    else if (current.type === 'identifier' && file.vars.has(current.text)) current = file.vars.get(current.text);
+    else if (current.type === 'identifier' && file.vars.has(current.text))
+      current = file.vars.get(current.text);
     else break;
   }
   return current;
@@ -231,7 +267,9 @@ export function deref(file: BicepFile, node: Node | undefined): Node | undefined
 export function strings(file: BicepFile, node: Node | undefined): string[] {
   const array = deref(file, node);
   if (!array || array.type !== 'array') return [];
-  return array.namedChildren.filter((n) => n.type !== 'comment').map((n) => literal(deref(file, n)) ?? `<${n.text}>`);
+  return array.namedChildren
+    .filter((n) => n.type !== 'comment')
+    .map((n) => literal(deref(file, n)) ?? `<${n.text}>`);
 }
 
 export function line(file: BicepFile, node: Node): string {
@@ -247,21 +285,39 @@ export function fileAt(p: Project, path: string): BicepFile | undefined {
   return p.files.find((f) => f.path === path);
 }
 
-export function resourcesOf(p: Project, type: string): Array<{ file: BicepFile; resource: Resource }> {
-  return p.files.flatMap((file) => file.resources.filter((r) => r.type.toLowerCase() === type.toLowerCase() && !r.existing).map((resource) => ({ file, resource })));
+export function resourcesOf(
+  p: Project,
+  type: string,
+): Array<{ file: BicepFile; resource: Resource }> {
+  return p.files.flatMap((file) =>
+    file.resources
+      .filter((r) => r.type.toLowerCase() === type.toLowerCase() && !r.existing)
+      .map((resource) => ({ file, resource })),
+  );
 }
 
 /** Every module call of `target` (a repository path), with the file it is in. */
 export function callersOf(p: Project, target: string): Array<{ file: BicepFile; module: Module }> {
-  return p.files.flatMap((file) => file.modules.filter((m) => m.target === target).map((module) => ({ file, module })));
+  return p.files.flatMap((file) =>
+    file.modules.filter((m) => m.target === target).map((module) => ({ file, module })),
+  );
 }
 
 /** `mod.outputs.name` → the output's file and value. */
-export function moduleOutput(p: Project, file: BicepFile, node: Node | undefined): { file: BicepFile; output: Output } | undefined {
+export function moduleOutput(
+  p: Project,
+  file: BicepFile,
+  node: Node | undefined,
+): { file: BicepFile; output: Output } | undefined {
   if (!node || node.type !== 'member_expression') return undefined;
   const inner = node.childForFieldName('object');
   const name = node.childForFieldName('property')?.text;
-  if (!inner || inner.type !== 'member_expression' || inner.childForFieldName('property')?.text !== 'outputs') return undefined;
+  if (
+    !inner ||
+    inner.type !== 'member_expression' ||
+    inner.childForFieldName('property')?.text !== 'outputs'
+  )
+    return undefined;
   const symbol = inner.childForFieldName('object')?.text;
   const module = file.modules.find((m) => m.symbol === symbol);
   const target = module && fileAt(p, module.target);
@@ -276,9 +332,13 @@ export function callName(call: Node): string {
   return fn.text;
 }
 
-
 /** Literal values an expression can take: literals, and params through @allowed, defaults and callers. */
-export function possibleValues(p: Project, file: BicepFile, node: Node | undefined, depth = 0): string[] {
+export function possibleValues(
+  p: Project,
+  file: BicepFile,
+  node: Node | undefined,
+  depth = 0,
+): string[] {
   const target = deref(file, node);
   if (!target || depth > 10) return [];
   const value = literal(target);
@@ -288,7 +348,13 @@ export function possibleValues(p: Project, file: BicepFile, node: Node | undefin
     const values = new Set<string>(param.allowed ?? []);
     for (const v of possibleValues(p, file, param.defaultValue, depth + 1)) values.add(v);
     for (const caller of callersOf(p, file.path)) {
-      for (const v of possibleValues(p, caller.file, get(caller.module.body, `params.${param.name}`), depth + 1)) values.add(v);
+      for (const v of possibleValues(
+        p,
+        caller.file,
+        get(caller.module.body, `params.${param.name}`),
+        depth + 1,
+      ))
+        values.add(v);
     }
     return [...values];
   }

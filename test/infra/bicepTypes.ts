@@ -41,7 +41,9 @@ interface TypeData {
 }
 
 export const TYPES_FILE = 'test/infra/bicep-types/types.json';
-export const DATA = JSON.parse(readFileSync(join(__dirname, 'bicep-types', 'types.json'), 'utf8')) as TypeData;
+export const DATA = JSON.parse(
+  readFileSync(join(__dirname, 'bicep-types', 'types.json'), 'utf8'),
+) as TypeData;
 const REQUIRED = 1;
 const READ_ONLY = 2;
 /** Keys of a resource body that are Bicep's, not the resource type's. */
@@ -66,7 +68,8 @@ function literalValues(type: TypeEntry): string[] | undefined {
     const values: string[] = [];
     for (const element of type.elements.map(resolve)) {
       const inner = literalValues(element);
-      if (inner === undefined) return element.$type === 'StringType' || element.$type === 'AnyType' ? undefined : values;
+      if (inner === undefined)
+        return element.$type === 'StringType' || element.$type === 'AnyType' ? undefined : values;
       values.push(...inner);
     }
     return values;
@@ -99,11 +102,28 @@ function kindOf(type: TypeEntry): Kind[] {
 function paramKind(file: BicepFile, name: string): { kind: Kind; allowed?: string[] } {
   const param = file.params.get(name);
   const declared = param?.node.namedChildren[1]?.text ?? '';
-  const kind: Kind = declared === 'string' ? 'string' : declared === 'int' ? 'int' : declared === 'bool' ? 'bool' : declared === 'object' ? 'object' : declared === 'array' ? 'array' : 'unknown';
+  const kind: Kind =
+    declared === 'string'
+      ? 'string'
+      : declared === 'int'
+        ? 'int'
+        : declared === 'bool'
+          ? 'bool'
+          : declared === 'object'
+            ? 'object'
+            : declared === 'array'
+              ? 'array'
+              : 'unknown';
   return { kind, allowed: param?.allowed };
 }
 
-function checkValue(ctx: Context, node: Node | undefined, type: TypeEntry, path: string, depth = 0): void {
+function checkValue(
+  ctx: Context,
+  node: Node | undefined,
+  type: TypeEntry,
+  path: string,
+  depth = 0,
+): void {
   if (!node || depth > 40) return;
   const value = deref(ctx.file, node) ?? node;
   if (value.type === 'ternary_expression') {
@@ -115,35 +135,52 @@ function checkValue(ctx: Context, node: Node | undefined, type: TypeEntry, path:
   if (type.$type === 'AnyType') return;
   const expected = kindOf(type);
   const mismatch = (actual: string): void => {
-    ctx.problems.push(`${ctx.at} ${path}: expected ${expected.join(' | ')}, got ${actual} (${value.text.slice(0, 60)})`);
+    ctx.problems.push(
+      `${ctx.at} ${path}: expected ${expected.join(' | ')}, got ${actual} (${value.text.slice(0, 60)})`,
+    );
   };
 
   if (value.type === 'identifier' && ctx.file.params.has(value.text)) {
     const { kind, allowed } = paramKind(ctx.file, value.text);
-    if (kind !== 'unknown' && !expected.includes(kind) && !expected.includes('unknown')) mismatch(`parameter ${value.text} of type ${kind}`);
+    if (kind !== 'unknown' && !expected.includes(kind) && !expected.includes('unknown'))
+      mismatch(`parameter ${value.text} of type ${kind}`);
     const accepted = literalValues(type);
-    if (accepted && allowed) for (const a of allowed) if (!accepted.includes(a)) ctx.problems.push(`${ctx.at} ${path}: parameter ${value.text} allows '${a}', not one of ${accepted.join(', ')}`);
+    if (accepted && allowed)
+      for (const a of allowed)
+        if (!accepted.includes(a))
+          ctx.problems.push(
+            `${ctx.at} ${path}: parameter ${value.text} allows '${a}', not one of ${accepted.join(', ')}`,
+          );
     return;
   }
 
   switch (value.type) {
     case 'string': {
-      if (!expected.includes('string') && !expected.includes('unknown')) return mismatch('a string');
+      if (!expected.includes('string') && !expected.includes('unknown'))
+        return mismatch('a string');
       const text = literal(value);
       if (text === undefined) return; // interpolated: a string of unknown content
       const accepted = literalValues(type);
-      if (accepted && !accepted.includes(text)) return void ctx.problems.push(`${ctx.at} ${path}: '${text}' is not one of ${accepted.join(', ')}`);
+      if (accepted && !accepted.includes(text))
+        return void ctx.problems.push(
+          `${ctx.at} ${path}: '${text}' is not one of ${accepted.join(', ')}`,
+        );
       const stringType = type.$type === 'StringType' ? type : undefined;
-      if (stringType?.minLength !== undefined && text.length < stringType.minLength) ctx.problems.push(`${ctx.at} ${path}: '${text}' is shorter than ${stringType.minLength}`);
-      if (stringType?.maxLength !== undefined && text.length > stringType.maxLength) ctx.problems.push(`${ctx.at} ${path}: '${text}' is longer than ${stringType.maxLength}`);
-      if (stringType?.pattern !== undefined && !new RegExp(stringType.pattern).test(text)) ctx.problems.push(`${ctx.at} ${path}: '${text}' does not match ${stringType.pattern}`);
+      if (stringType?.minLength !== undefined && text.length < stringType.minLength)
+        ctx.problems.push(`${ctx.at} ${path}: '${text}' is shorter than ${stringType.minLength}`);
+      if (stringType?.maxLength !== undefined && text.length > stringType.maxLength)
+        ctx.problems.push(`${ctx.at} ${path}: '${text}' is longer than ${stringType.maxLength}`);
+      if (stringType?.pattern !== undefined && !new RegExp(stringType.pattern).test(text))
+        ctx.problems.push(`${ctx.at} ${path}: '${text}' does not match ${stringType.pattern}`);
       return;
     }
     case 'number': {
       if (!expected.includes('int') && !expected.includes('unknown')) return mismatch('a number');
       const n = Number(value.text);
-      if (type.minValue !== undefined && n < type.minValue) ctx.problems.push(`${ctx.at} ${path}: ${n} is below ${type.minValue}`);
-      if (type.maxValue !== undefined && n > type.maxValue) ctx.problems.push(`${ctx.at} ${path}: ${n} is above ${type.maxValue}`);
+      if (type.minValue !== undefined && n < type.minValue)
+        ctx.problems.push(`${ctx.at} ${path}: ${n} is below ${type.minValue}`);
+      if (type.maxValue !== undefined && n > type.maxValue)
+        ctx.problems.push(`${ctx.at} ${path}: ${n} is above ${type.maxValue}`);
       return;
     }
     case 'boolean':
@@ -151,21 +188,37 @@ function checkValue(ctx: Context, node: Node | undefined, type: TypeEntry, path:
       return;
     case 'array': {
       if (!expected.includes('array') && !expected.includes('unknown')) return mismatch('an array');
-      const arrayType = type.$type === 'ArrayType' ? type : (type.elements as Ref[] | undefined)?.map(resolve).find((e) => e.$type === 'ArrayType');
+      const arrayType =
+        type.$type === 'ArrayType'
+          ? type
+          : (type.elements as Ref[] | undefined)?.map(resolve).find((e) => e.$type === 'ArrayType');
       if (!arrayType?.itemType) return;
-      value.namedChildren.filter((n) => n.type !== 'comment').forEach((item, i) => checkValue(ctx, item, resolve(arrayType.itemType as Ref), `${path}[${i}]`, depth + 1));
+      value.namedChildren
+        .filter((n) => n.type !== 'comment')
+        .forEach((item, i) =>
+          checkValue(ctx, item, resolve(arrayType.itemType as Ref), `${path}[${i}]`, depth + 1),
+        );
       return;
     }
     case 'for_statement': {
-      if (!expected.includes('array') && !expected.includes('unknown')) return mismatch('a for-loop array');
+      if (!expected.includes('array') && !expected.includes('unknown'))
+        return mismatch('a for-loop array');
       const arrayType = type.$type === 'ArrayType' ? type : undefined;
-      const body = value.childForFieldName('body') ?? value.namedChildren[value.namedChildren.length - 1];
-      if (arrayType?.itemType) checkValue(ctx, body, resolve(arrayType.itemType), `${path}[*]`, depth + 1);
+      const body =
+        value.childForFieldName('body') ?? value.namedChildren[value.namedChildren.length - 1];
+      if (arrayType?.itemType)
+        checkValue(ctx, body, resolve(arrayType.itemType), `${path}[*]`, depth + 1);
       return;
     }
     case 'object': {
-      if (!expected.includes('object') && !expected.includes('unknown')) return mismatch('an object');
-      const objectType = type.$type === 'UnionType' ? (type.elements as Ref[]).map(resolve).find((e) => e.$type === 'ObjectType' || e.$type === 'DiscriminatedObjectType') : type;
+      if (!expected.includes('object') && !expected.includes('unknown'))
+        return mismatch('an object');
+      const objectType =
+        type.$type === 'UnionType'
+          ? (type.elements as Ref[])
+              .map(resolve)
+              .find((e) => e.$type === 'ObjectType' || e.$type === 'DiscriminatedObjectType')
+          : type;
       if (objectType) checkObject(ctx, value, objectType, path, depth + 1);
       return;
     }
@@ -174,28 +227,47 @@ function checkValue(ctx: Context, node: Node | undefined, type: TypeEntry, path:
   }
 }
 
-function checkObject(ctx: Context, object: Node, type: TypeEntry, path: string, depth: number, options: { resourceBody?: boolean; existing?: boolean } = {}): void {
+function checkObject(
+  ctx: Context,
+  object: Node,
+  type: TypeEntry,
+  path: string,
+  depth: number,
+  options: { resourceBody?: boolean; existing?: boolean } = {},
+): void {
   let props = type.properties ?? {};
   if (type.$type === 'DiscriminatedObjectType') {
     const discriminator = type.discriminator ?? '';
-    const chosen = literal(deref(ctx.file, properties(object).find((p) => p.key === discriminator)?.value));
+    const chosen = literal(
+      deref(ctx.file, properties(object).find((p) => p.key === discriminator)?.value),
+    );
     const elements = type.elements as Record<string, Ref>;
     if (chosen === undefined) return; // decided by an expression: not known here
     const element = elements[chosen];
-    if (!element) return void ctx.problems.push(`${ctx.at} ${path}${path ? '.' : ''}${discriminator}: '${chosen}' is not one of ${Object.keys(elements).join(', ')}`);
+    if (!element)
+      return void ctx.problems.push(
+        `${ctx.at} ${path}${path ? '.' : ''}${discriminator}: '${chosen}' is not one of ${Object.keys(elements).join(', ')}`,
+      );
     props = { ...(type.baseProperties ?? {}), ...(resolve(element).properties ?? {}) };
   }
   const given = properties(object);
   for (const { key, value } of given) {
     const where = path ? `${path}.${key}` : key;
     if (options.resourceBody && BICEP_KEYS.has(key)) continue;
-    const prop = props[key] ?? Object.entries(props).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
+    const prop =
+      props[key] ??
+      Object.entries(props).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
     if (!prop) {
-      if (type.additionalProperties) checkValue(ctx, value, resolve(type.additionalProperties), where, depth + 1);
-      else ctx.problems.push(`${ctx.at} ${where}: not a property of this type (known: ${Object.keys(props).sort().join(', ')})`);
+      if (type.additionalProperties)
+        checkValue(ctx, value, resolve(type.additionalProperties), where, depth + 1);
+      else
+        ctx.problems.push(
+          `${ctx.at} ${where}: not a property of this type (known: ${Object.keys(props).sort().join(', ')})`,
+        );
       continue;
     }
-    if (prop.flags & READ_ONLY && !(prop.flags & REQUIRED) && !options.existing) ctx.problems.push(`${ctx.at} ${where}: read-only, cannot be set`);
+    if (prop.flags & READ_ONLY && !(prop.flags & REQUIRED) && !options.existing)
+      ctx.problems.push(`${ctx.at} ${where}: read-only, cannot be set`);
     if (!options.existing) checkValue(ctx, value, resolve(prop.type), where, depth + 1);
   }
   if (options.existing) return;
@@ -212,9 +284,12 @@ export function validate(p: Project): string[] {
   const problems: string[] = [];
   for (const file of p.files) {
     for (const resource of file.resources) {
-      const declared = literal(resource.node.namedChildren.filter((n) => n.type !== 'comment')[1]) ?? '';
+      const declared =
+        literal(resource.node.namedChildren.filter((n) => n.type !== 'comment')[1]) ?? '';
       const at = `${file.path}:${resource.node.startPosition.row + 1} ${resource.symbol} (${declared})`;
-      const key = Object.keys(DATA.resources).find((k) => k.toLowerCase() === declared.toLowerCase());
+      const key = Object.keys(DATA.resources).find(
+        (k) => k.toLowerCase() === declared.toLowerCase(),
+      );
       if (!key) {
         problems.push(
           `${at}: no type definitions for ${declared} in ${TYPES_FILE}; add them with \`node test/infra/bicep-types/refresh.js\` (from GitHub, or --from a checkout of Azure/bicep-types-az) and commit the file`,
@@ -223,9 +298,11 @@ export function validate(p: Project): string[] {
       }
       const resourceType = resolve(DATA.resources[key]);
       const body = resolve(resourceType.body as Ref);
-      checkObject({ file, at, problems }, resource.body, body, '', 0, { resourceBody: true, existing: resource.existing });
+      checkObject({ file, at, problems }, resource.body, body, '', 0, {
+        resourceBody: true,
+        existing: resource.existing,
+      });
     }
   }
   return problems;
 }
-

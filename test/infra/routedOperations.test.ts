@@ -10,9 +10,10 @@ import { ROUTED_OPERATIONS } from '../../src/core/events';
 
 const ROOT = join(__dirname, '..', '..');
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { routedOperationsFilter } = require('../../infra/scripts/generate-routed-operations.js') as {
-  routedOperationsFilter(routed: ReadonlyArray<{ operationName: string; eventType: string }>): unknown;
+  routedOperationsFilter(
+    routed: ReadonlyArray<{ operationName: string; eventType: string }>,
+  ): unknown;
 };
 
 /** The routing table of docs/events.md: each operation and the event type carrying it. */
@@ -33,7 +34,10 @@ const DOCUMENTED_ROUTES: Array<[string, string]> = [
   ['Microsoft.Authorization/roleEligibilityScheduleRequests/write', 'Write'],
   ['Microsoft.Authorization/roleAssignmentScheduleRequests/write', 'Write'],
   ['Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write', 'Write'],
-  ['Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete', 'Delete'],
+  [
+    'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete',
+    'Delete',
+  ],
   ['Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action', 'Action'],
   ['Microsoft.Compute/virtualMachineScaleSets/extensions/write', 'Write'],
 ];
@@ -55,14 +59,20 @@ const NOT_YET_ROUTED = new Set(
   ].map((o) => o.toLowerCase()),
 );
 
-const routed = new Map(ROUTED_OPERATIONS.map((r) => [r.operationName.toLowerCase(), r.eventType.toLowerCase()]));
+const routed = new Map(
+  ROUTED_OPERATIONS.map((r) => [r.operationName.toLowerCase(), r.eventType.toLowerCase()]),
+);
 
 describe('routed operations: router and Event Grid filter', () => {
   it('infra/modules/routedOperations.json is generated from ROUTED_OPERATIONS (else run `npm run generate:infra`)', () => {
-    const committed = JSON.parse(readFileSync(join(ROOT, 'infra', 'modules', 'routedOperations.json'), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(join(ROOT, 'infra', 'modules', 'routedOperations.json'), 'utf8'),
+    ) as unknown;
     const expected = routedOperationsFilter(ROUTED_OPERATIONS);
     if (JSON.stringify(committed) !== JSON.stringify(expected)) {
-      throw new Error('infra/modules/routedOperations.json is stale: run `npm run generate:infra` and commit the result');
+      throw new Error(
+        'infra/modules/routedOperations.json is stale: run `npm run generate:infra` and commit the result',
+      );
     }
   });
 
@@ -73,9 +83,14 @@ describe('routed operations: router and Event Grid filter', () => {
     expect(bicep).toContain('values: routed.operationNames');
   });
 
-  it.each(DOCUMENTED_ROUTES.filter(([op]) => !NOT_YET_ROUTED.has(op.toLowerCase())))('%s is routed, on %s Success events', (operation, verb) => {
-    expect(routed.get(operation.toLowerCase())).toBe(`microsoft.resources.resource${verb.toLowerCase()}success`);
-  });
+  it.each(DOCUMENTED_ROUTES.filter(([op]) => !NOT_YET_ROUTED.has(op.toLowerCase())))(
+    '%s is routed, on %s Success events',
+    (operation, verb) => {
+      expect(routed.get(operation.toLowerCase())).toBe(
+        `microsoft.resources.resource${verb.toLowerCase()}success`,
+      );
+    },
+  );
 
   it('routes nothing docs/events.md does not list', () => {
     const documented = new Set(DOCUMENTED_ROUTES.map(([op]) => op.toLowerCase()));

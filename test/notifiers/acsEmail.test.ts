@@ -9,8 +9,6 @@ import { startAcsEmailFake, type AcsEmailFake } from '../fakes/acsEmail';
 import { staticTestCredential, STATIC_TEST_TOKEN } from '../fakes/credential';
 import { testCertificate } from '../fakes/tls';
 
-
-
 // SDK retries without real waiting: the fake's faults are answered at once.
 const fastRetries = { retryOptions: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 } };
 
@@ -45,7 +43,9 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
     expect(email.senderAddress).toBe('DoNotReply@contoso.azurecomm.net');
     expect(email.to).toEqual(['oncall@contoso.com', 'sec@contoso.com']);
     expect(email.subject).toBe('[CRITICAL] aks-prod: local accounts re-enabled');
-    expect(email.plainText).toContain('az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts');
+    expect(email.plainText).toContain(
+      'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
+    );
     expect(email.html).toContain('<pre');
     // 202 then two `Running` polls then `Succeeded`: the notifier waited for the outcome.
     const polls = fake.requests.filter((r) => r.method === 'GET');
@@ -54,12 +54,22 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
   });
 
   it('sends one email per alert, or one digest', async () => {
-    const alerts = [alert(), alert({ dedupeKey: 'other', clusterName: 'aks-dev', clusterId: '/x/aks-dev', title: 'aks-dev: x' })];
+    const alerts = [
+      alert(),
+      alert({
+        dedupeKey: 'other',
+        clusterName: 'aks-dev',
+        clusterId: '/x/aks-dev',
+        title: 'aks-dev: x',
+      }),
+    ];
     await notifier.send(alerts, { digest: false });
     expect(fake.received).toHaveLength(2);
     fake.received.length = 0;
     await notifier.send(alerts, { digest: true });
-    expect(fake.received.map((e) => e.subject)).toEqual(['AKS identity digest: 2 regressions on 2 clusters']);
+    expect(fake.received.map((e) => e.subject)).toEqual([
+      'AKS identity digest: 2 regressions on 2 clusters',
+    ]);
   });
 
   it('rides out transient 429/503 through the SDK retries, sending once', async () => {
@@ -67,7 +77,9 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
     fake.failNext(1, 503);
     await notifier.send([alert()], { digest: false });
     expect(fake.received).toHaveLength(1);
-    expect(fake.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([429, 503, 202]);
+    expect(fake.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([
+      429, 503, 202,
+    ]);
   });
 
   it('fails with a one-line message naming the host when the service is down', async () => {
@@ -76,13 +88,18 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toBe(`email: Azure Communication Services at host ${new URL(fake.endpoint).host} failed: HTTP 503 ServiceUnavailable`);
+    expect(error?.message).toBe(
+      `email: Azure Communication Services at host ${new URL(fake.endpoint).host} failed: HTTP 503 ServiceUnavailable`,
+    );
     expect(fake.received).toHaveLength(0);
   });
 
   it('fails when the operation ends Failed', async () => {
     fake.failNextOperation('EmailDroppedAllRecipientsSuppressed');
-    const error = await notifier.send([alert()], { digest: false }).then(() => undefined, (e: Error) => e);
+    const error = await notifier.send([alert()], { digest: false }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message).toMatch(/^email: Azure Communication Services at host 127\.0\.0\.1:\d+/);
     expect(error?.message).toContain('EmailDroppedAllRecipientsSuppressed');
   });
@@ -101,7 +118,9 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/^email: Azure Communication Services at host 127\.0\.0\.1:\d+ refused the credentials .*: HTTP 401 Denied$/);
+    expect(error?.message).toMatch(
+      /^email: Azure Communication Services at host 127\.0\.0\.1:\d+ refused the credentials .*: HTTP 401 Denied$/,
+    );
     expect(error?.message).not.toContain(wrongKey);
     expect(error?.message).not.toContain(accessKey);
     expect(fake.requests.map((r) => r.reason)).toContain('signature mismatch');
@@ -124,7 +143,8 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
             policy: {
               name: 'tamper',
               sendRequest: (request, next) => {
-                if (typeof request.body === 'string') request.body = request.body.replace('oncall@', 'attacker@');
+                if (typeof request.body === 'string')
+                  request.body = request.body.replace('oncall@', 'attacker@');
                 return next(request);
               },
             },
@@ -133,7 +153,9 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
       },
     });
     await expect(tamper.send([alert()], { digest: false })).rejects.toThrow(/HTTP 401/);
-    expect(fake.requests.map((r) => r.reason)).toContain('x-ms-content-sha256 does not match the body');
+    expect(fake.requests.map((r) => r.reason)).toContain(
+      'x-ms-content-sha256 does not match the body',
+    );
   });
 });
 
@@ -169,16 +191,22 @@ describe('AcsEmailNotifier with an endpoint and a TokenCredential (managed ident
       pollIntervalMs: 5,
       clientOptions: fastRetries,
     });
-    await expect(notifier.send([alert()], { digest: false })).rejects.toThrow(/refused the credentials .*HTTP 401/);
+    await expect(notifier.send([alert()], { digest: false })).rejects.toThrow(
+      /refused the credentials .*HTTP 401/,
+    );
   });
 });
 
 describe('emailEndpointHost', () => {
   it('names the host of either form and never the key', () => {
-    expect(emailEndpointHost({ connectionString: 'endpoint=https://acs-prod.communication.azure.com/;accesskey=c2VjcmV0' })).toBe(
-      'acs-prod.communication.azure.com',
+    expect(
+      emailEndpointHost({
+        connectionString: 'endpoint=https://acs-prod.communication.azure.com/;accesskey=c2VjcmV0',
+      }),
+    ).toBe('acs-prod.communication.azure.com');
+    expect(emailEndpointHost({ connectionString: 'accesskey=c2VjcmV0' })).toBe(
+      'an unknown endpoint',
     );
-    expect(emailEndpointHost({ connectionString: 'accesskey=c2VjcmV0' })).toBe('an unknown endpoint');
   });
 
   it('an unparsable connection string is reported without its value', () => {

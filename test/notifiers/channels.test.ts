@@ -5,7 +5,12 @@
 import { randomBytes } from 'crypto';
 import { request } from 'https';
 import { Writable } from 'stream';
-import { AcsEmailNotifier, ConsoleNotifier, createNotifiers, TeamsWebhookNotifier } from '../../src/adapters/notifiers';
+import {
+  AcsEmailNotifier,
+  ConsoleNotifier,
+  createNotifiers,
+  TeamsWebhookNotifier,
+} from '../../src/adapters/notifiers';
 import { InputError } from '../../src/core/errors';
 import type { Alert } from '../../src/core/model';
 import { startTeamsWebhookFake, type TeamsWebhookFake } from '../fakes/teamsWebhook';
@@ -33,7 +38,11 @@ function alert(name: string): Alert {
 
 class Collect extends Writable {
   text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null) => void,
+  ): void {
     this.text += chunk.toString('utf8');
     done();
   }
@@ -55,7 +64,9 @@ describe('ConsoleNotifier', () => {
   it('fails when the stream does', async () => {
     const broken = new Writable({ write: (_c, _e, done) => done(new Error('EPIPE')) });
     broken.on('error', () => undefined);
-    await expect(new ConsoleNotifier(broken).send([alert('a')], { digest: false })).rejects.toThrow('console: could not write the alert: EPIPE');
+    await expect(new ConsoleNotifier(broken).send([alert('a')], { digest: false })).rejects.toThrow(
+      'console: could not write the alert: EPIPE',
+    );
   });
 });
 
@@ -64,10 +75,13 @@ describe('createNotifiers', () => {
 
   it('builds email, Teams and console in that order', () => {
     const notifiers = createNotifiers({
-      email: { connectionString: `endpoint=https://acs.example.communication.azure.com/;accesskey=${accessKey}` },
+      email: {
+        connectionString: `endpoint=https://acs.example.communication.azure.com/;accesskey=${accessKey}`,
+      },
       emailSender: 'DoNotReply@contoso.azurecomm.net',
       emailTo: ['oncall@contoso.com'],
-      teamsWebhookUrl: 'https://prod-00.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=abc',
+      teamsWebhookUrl:
+        'https://prod-00.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=abc',
       console: true,
     });
     expect(notifiers.map((n) => n.channel)).toEqual(['email', 'teams', 'console']);
@@ -78,7 +92,10 @@ describe('createNotifiers', () => {
   it('accepts the managed-identity form and nothing at all', () => {
     expect(
       createNotifiers({
-        email: { endpoint: 'https://acs.example.communication.azure.com', credential: staticTestCredential() },
+        email: {
+          endpoint: 'https://acs.example.communication.azure.com',
+          credential: staticTestCredential(),
+        },
         emailSender: 'DoNotReply@contoso.azurecomm.net',
         emailTo: ['oncall@contoso.com'],
       }).map((n) => n.channel),
@@ -87,13 +104,17 @@ describe('createNotifiers', () => {
   });
 
   it('names the missing setting', () => {
-    const email = { connectionString: `endpoint=https://acs.example.communication.azure.com/;accesskey=${accessKey}` };
+    const email = {
+      connectionString: `endpoint=https://acs.example.communication.azure.com/;accesskey=${accessKey}`,
+    };
     expect(() => createNotifiers({ email, emailTo: ['a@b.c'] })).toThrow(InputError);
     expect(() => createNotifiers({ email, emailTo: ['a@b.c'] })).toThrow(/^ALERT_EMAIL_SENDER/);
-    expect(() => createNotifiers({ email, emailSender: 'a@b.c', emailTo: [] })).toThrow(/^ALERT_EMAIL_TO/);
-    expect(() => createNotifiers({ teamsWebhookUrl: 'http://example.com/hook?sig=secret-sig' })).toThrow(
-      /^ALERT_TEAMS_WEBHOOK_URL: the webhook URL for host example\.com must use https$/,
+    expect(() => createNotifiers({ email, emailSender: 'a@b.c', emailTo: [] })).toThrow(
+      /^ALERT_EMAIL_TO/,
     );
+    expect(() =>
+      createNotifiers({ teamsWebhookUrl: 'http://example.com/hook?sig=secret-sig' }),
+    ).toThrow(/^ALERT_TEAMS_WEBHOOK_URL: the webhook URL for host example\.com must use https$/);
   });
 });
 
@@ -106,10 +127,18 @@ describe('the Teams webhook fake refuses what Workflows refuses', () => {
 
   function post(body: unknown): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = request(fake.url, { method: 'POST', agent: testCertificate().agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        fake.url,
+        {
+          method: 'POST',
+          agent: testCertificate().agent,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(typeof body === 'string' ? body : JSON.stringify(body));
     });
@@ -122,8 +151,22 @@ describe('the Teams webhook fake refuses what Workflows refuses', () => {
     ['not JSON', '{'],
     ['not a message', { type: 'card', attachments: [attachment] }],
     ['two attachments', { type: 'message', attachments: [attachment, attachment] }],
-    ['a legacy MessageCard', { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.teams.card.o365connector', content: card }] }],
-    ['no card body', { type: 'message', attachments: [{ ...attachment, content: { type: 'AdaptiveCard', version: '1.4' } }] }],
+    [
+      'a legacy MessageCard',
+      {
+        type: 'message',
+        attachments: [
+          { contentType: 'application/vnd.microsoft.teams.card.o365connector', content: card },
+        ],
+      },
+    ],
+    [
+      'no card body',
+      {
+        type: 'message',
+        attachments: [{ ...attachment, content: { type: 'AdaptiveCard', version: '1.4' } }],
+      },
+    ],
   ])('400 for %s', async (_label, body) => {
     expect(await post(body)).toBe(400);
     expect(fake.received).toHaveLength(0);

@@ -10,8 +10,6 @@ import {
 import { clusterId, localAccountsAlert, SUB } from './alertFixture';
 import type { Alert } from '../../src/core/model';
 
-
-
 function privilegeAlert(overrides: Partial<Alert> = {}): Alert {
   return {
     ...localAccountsAlert(),
@@ -19,16 +17,20 @@ function privilegeAlert(overrides: Partial<Alert> = {}): Alert {
     severity: 'high',
     kind: 'privilege-gained',
     checkId: 'admin-credential-access',
-    title: 'aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential over the cluster',
-    before: 'User 11111111-1111-1111-1111-111111111111 held no privileged capability over the cluster.',
-    after: 'User 11111111-1111-1111-1111-111111111111 now can fetch the static cluster-admin kubeconfig.',
+    title:
+      'aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential over the cluster',
+    before:
+      'User 11111111-1111-1111-1111-111111111111 held no privileged capability over the cluster.',
+    after:
+      'User 11111111-1111-1111-1111-111111111111 now can fetch the static cluster-admin kubeconfig.',
     principal: {
       principalId: '11111111-1111-1111-1111-111111111111',
       principalType: 'User',
       displayName: 'Dave Jones',
       userPrincipalName: 'dave@contoso.example',
       roleName: 'Contributor',
-      roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
+      roleDefinitionId:
+        '/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c',
       scope: `/subscriptions/${SUB}/resourceGroups/rg-prod`,
       capabilities: ['admin-credential', 'cluster-write'],
     },
@@ -50,7 +52,11 @@ function adminCredentialAlert(overrides: Partial<Alert> = {}): Alert {
     title: 'aks-dev: the static cluster-admin kubeconfig was fetched',
     before: 'Local accounts are enabled.',
     after: 'alice@contoso.com fetched the cluster-admin kubeconfig.',
-    caller: { name: 'alice@contoso.com', objectId: '22222222-2222-2222-2222-222222222222', ipAddress: '203.0.113.7' },
+    caller: {
+      name: 'alice@contoso.com',
+      objectId: '22222222-2222-2222-2222-222222222222',
+      ipAddress: '203.0.113.7',
+    },
     remediation: 'az aks update --resource-group rg-dev --name aks-dev --disable-local-accounts',
     link: 'https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-dev/aks-dev',
     ...overrides,
@@ -63,7 +69,8 @@ function cardTexts(node: unknown): string[] {
   const walk = (n: any) => {
     if (Array.isArray(n)) n.forEach(walk);
     else if (n && typeof n === 'object') {
-      if ((n.type === 'TextRun' || n.type === 'TextBlock') && typeof n.text === 'string') out.push(n.text);
+      if ((n.type === 'TextRun' || n.type === 'TextBlock') && typeof n.text === 'string')
+        out.push(n.text);
       Object.values(n).forEach(walk);
     }
   };
@@ -86,7 +93,9 @@ function findAll(node: unknown, predicate: (n: any) => boolean): any[] {
 
 describe('subject', () => {
   it('names severity, cluster and what happened for one alert', () => {
-    expect(renderSubject([localAccountsAlert()])).toBe('[CRITICAL] aks-prod: local accounts re-enabled');
+    expect(renderSubject([localAccountsAlert()])).toBe(
+      '[CRITICAL] aks-prod: local accounts re-enabled',
+    );
   });
 
   it('leads with the cluster name when the title does not', () => {
@@ -102,36 +111,50 @@ describe('subject', () => {
   });
 
   it('cannot be used to inject mail header lines', () => {
-    const subject = renderSubject([localAccountsAlert({ title: 'aks-prod: x\r\nBcc: victim@example.com' })]);
+    const subject = renderSubject([
+      localAccountsAlert({ title: 'aks-prod: x\r\nBcc: victim@example.com' }),
+    ]);
     expect(subject).not.toMatch(/[\r\n]/);
   });
 });
 
 describe('plain text', () => {
   it('carries no control characters from data (no forged lines, no terminal escapes)', () => {
-    const text = renderText([adminCredentialAlert({ caller: { name: 'eve\u001b]0;pwned\u0007\nSeverity: info', ipAddress: '198.51.100.1' } })]);
+    const text = renderText([
+      adminCredentialAlert({
+        caller: { name: 'eve\u001b]0;pwned\u0007\nSeverity: info', ipAddress: '198.51.100.1' },
+      }),
+    ]);
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text).not.toMatch(/^Severity: info/m);
   });
 
   it('carries what changed, who, the fix and the link', () => {
     const text = renderText([privilegeAlert()]);
-    expect(text).toContain('[HIGH] aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential');
+    expect(text).toContain(
+      '[HIGH] aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential',
+    );
     expect(text).toContain('Before:');
     expect(text).toContain('held no privileged capability');
     // The person by name, the id beside it (docs/access.md "Names").
     expect(text).toContain(
       'Who has the access: Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)',
     );
-    expect(text).toContain('    az role assignment delete --assignee 11111111-1111-1111-1111-111111111111');
-    expect(text).toContain('    az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts');
+    expect(text).toContain(
+      '    az role assignment delete --assignee 11111111-1111-1111-1111-111111111111',
+    );
+    expect(text).toContain(
+      '    az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
+    );
     expect(text).toContain('Details: https://auditor.example.net/api/dashboard/clusters/');
   });
 
   it('names the caller and IP of an admin credential retrieval', () => {
     const text = renderText([adminCredentialAlert()]);
     expect(text).toContain('Caller:');
-    expect(text).toContain('alice@contoso.com (object id 22222222-2222-2222-2222-222222222222) from 203.0.113.7');
+    expect(text).toContain(
+      'alice@contoso.com (object id 22222222-2222-2222-2222-222222222222) from 203.0.113.7',
+    );
   });
 
   it('lists a digest worst first, with counts', () => {
@@ -151,7 +174,12 @@ describe('HTML', () => {
       privilegeAlert({
         clusterName: hostile,
         title: `${hostile}: gained`,
-        principal: { ...privilegeAlert().principal!, principalId: hostile, roleName: hostile, scope: hostile },
+        principal: {
+          ...privilegeAlert().principal!,
+          principalId: hostile,
+          roleName: hostile,
+          scope: hostile,
+        },
         caller: { name: hostile, ipAddress: hostile },
         remediation: `az aks update --name ${hostile}`,
         before: hostile,
@@ -160,23 +188,33 @@ describe('HTML', () => {
     ]);
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;&amp;');
+    expect(html).toContain(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;&amp;',
+    );
   });
 
   it('renders the fix in a monospace block and the link as an anchor', () => {
     const html = renderHtml([localAccountsAlert()]);
-    expect(html).toMatch(/<pre[^>]*monospace[^>]*>az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts<\/pre>/);
-    expect(html).toContain('<a href="https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod">');
+    expect(html).toMatch(
+      /<pre[^>]*monospace[^>]*>az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts<\/pre>/,
+    );
+    expect(html).toContain(
+      '<a href="https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod">',
+    );
   });
 
   it('never links a non-http URL', () => {
     const html = renderHtml([localAccountsAlert({ link: 'javascript:alert(1)' })]);
     expect(html).not.toContain('javascript:');
-    expect(renderAdaptiveCard([localAccountsAlert({ link: 'javascript:alert(1)' })]).actions).toBeUndefined();
+    expect(
+      renderAdaptiveCard([localAccountsAlert({ link: 'javascript:alert(1)' })]).actions,
+    ).toBeUndefined();
   });
 
   it('escapes the basics', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
   });
 });
 
@@ -188,17 +226,27 @@ describe('Adaptive Card', () => {
     expect(Array.isArray(card.body)).toBe(true);
     const texts = cardTexts(card.body);
     expect(texts).toContain('HIGH ');
-    expect(texts).toContain('aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential over the cluster');
+    expect(texts).toContain(
+      'aks-prod: User 11111111-1111-1111-1111-111111111111 gained admin-credential over the cluster',
+    );
     expect(texts.some((t) => t.startsWith('aks-prod (resource group rg-prod'))).toBe(true);
-    expect(texts).toContain('User 11111111-1111-1111-1111-111111111111 held no privileged capability over the cluster.');
-    expect(texts).toContain('Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)');
+    expect(texts).toContain(
+      'User 11111111-1111-1111-1111-111111111111 held no privileged capability over the cluster.',
+    );
+    expect(texts).toContain(
+      'Dave Jones (dave@contoso.example) · Contributor at rg-prod · User 11111111-1111-1111-1111-111111111111 (admin-credential, cluster-write)',
+    );
     const monospace = findAll(card, (n) => n.fontType === 'Monospace').map((n) => n.text);
     expect(monospace).toEqual([
       `az role assignment delete --assignee 11111111-1111-1111-1111-111111111111 --role Contributor --scope /subscriptions/${SUB}/resourceGroups/rg-prod`,
       'az aks update --resource-group rg-prod --name aks-prod --disable-local-accounts',
     ]);
     expect(card.actions).toEqual([
-      { type: 'Action.OpenUrl', title: 'Open cluster posture', url: 'https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod' },
+      {
+        type: 'Action.OpenUrl',
+        title: 'Open cluster posture',
+        url: 'https://auditor.example.net/api/dashboard/clusters/00000000-0000-0000-0000-000000000001/rg-prod/aks-prod',
+      },
     ]);
   });
 
@@ -209,19 +257,27 @@ describe('Adaptive Card', () => {
   it('shows the caller and IP for admin-credential-retrieved', () => {
     const texts = cardTexts(renderAdaptiveCard([adminCredentialAlert()]));
     expect(texts).toContain('Caller: ');
-    expect(texts).toContain('alice@contoso.com (object id 22222222-2222-2222-2222-222222222222) from 203.0.113.7');
+    expect(texts).toContain(
+      'alice@contoso.com (object id 22222222-2222-2222-2222-222222222222) from 203.0.113.7',
+    );
   });
 
   it('puts data only in TextRuns, where Markdown is not interpreted', () => {
     const hostile = '[Reset your password](https://evil.example) **now**';
-    const card = renderAdaptiveCard([localAccountsAlert({ clusterName: hostile, title: hostile, after: hostile })]);
+    const card = renderAdaptiveCard([
+      localAccountsAlert({ clusterName: hostile, title: hostile, after: hostile }),
+    ]);
     const blocks = findAll(card, (n) => n.type === 'TextBlock').map((n) => n.text);
     for (const text of blocks) expect(text).not.toContain('evil.example');
     expect(cardTexts(card).some((t) => t.includes('evil.example'))).toBe(true);
   });
 
   it('a digest has a header, one section per alert and a link per cluster', () => {
-    const card = renderAdaptiveCard([localAccountsAlert(), privilegeAlert(), adminCredentialAlert()]);
+    const card = renderAdaptiveCard([
+      localAccountsAlert(),
+      privilegeAlert(),
+      adminCredentialAlert(),
+    ]);
     expect(cardTexts(card)[0]).toBe('AKS identity digest: 3 regressions on 2 clusters');
     expect(card.body.filter((e) => e.type === 'Container')).toHaveLength(3);
     expect(card.actions?.map((a) => a.title).sort()).toEqual(['Open aks-dev', 'Open aks-prod']);
@@ -229,7 +285,10 @@ describe('Adaptive Card', () => {
 
   it('a huge digest stays within what Teams accepts and says what it left out', () => {
     const many = Array.from({ length: 300 }, (_, i) =>
-      privilegeAlert({ dedupeKey: `k${i}`, principal: { ...privilegeAlert().principal!, principalId: `p-${i}` } }),
+      privilegeAlert({
+        dedupeKey: `k${i}`,
+        principal: { ...privilegeAlert().principal!, principalId: `p-${i}` },
+      }),
     );
     const card = renderAdaptiveCard(many);
     expect(JSON.stringify(teamsMessage(card)).length).toBeLessThan(28_000);

@@ -37,7 +37,9 @@ class StoreProcess {
       else this.lines.push(message);
     });
     child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   get pid(): number {
@@ -48,7 +50,10 @@ class StoreProcess {
     const queued = this.lines.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from process ${this.pid}; stderr: ${this.stderr}`)), PATIENCE_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer from process ${this.pid}; stderr: ${this.stderr}`)),
+        PATIENCE_MS,
+      );
       this.waiting.push((message) => {
         clearTimeout(timer);
         resolve(message);
@@ -68,10 +73,19 @@ const running: StoreProcess[] = [];
 const dirs: string[] = [];
 
 async function start(dataDir: string): Promise<{ process: StoreProcess; ready: Message }> {
-  const child = spawn(process.execPath, ['-r', join(REPO, 'test', 'helpers', 'registerTs.js'), join(REPO, 'test', 'helpers', 'embeddedStoreProcess.ts'), dataDir], {
-    cwd: REPO,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      join(REPO, 'test', 'helpers', 'registerTs.js'),
+      join(REPO, 'test', 'helpers', 'embeddedStoreProcess.ts'),
+      dataDir,
+    ],
+    {
+      cwd: REPO,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const started = new StoreProcess(child);
   running.push(started);
   const ready = await started.next();
@@ -85,7 +99,11 @@ function tempDataDir(): string {
   return dir;
 }
 
-const lockOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8')) as { pid: number; tableEndpoint?: string };
+const lockOf = (dataDir: string) =>
+  JSON.parse(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8')) as {
+    pid: number;
+    tableEndpoint?: string;
+  };
 
 async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + PATIENCE_MS;
@@ -96,7 +114,8 @@ async function until(condition: () => Promise<boolean>, what: string): Promise<v
 }
 
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of running)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await Promise.all(running.map((p) => p.exited));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -105,10 +124,17 @@ it('two processes share one Azurite; when the owner stops (SIGTERM) the other ta
   const dataDir = tempDataDir();
   const a = await start(dataDir);
   expect(a.ready).toMatchObject({ role: 'owner', ownerPid: a.process.pid });
-  expect(lockOf(dataDir)).toMatchObject({ pid: a.process.pid, tableEndpoint: a.ready.tableEndpoint });
+  expect(lockOf(dataDir)).toMatchObject({
+    pid: a.process.pid,
+    tableEndpoint: a.ready.tableEndpoint,
+  });
 
   const b = await start(dataDir);
-  expect(b.ready).toMatchObject({ role: 'client', ownerPid: a.process.pid, tableEndpoint: a.ready.tableEndpoint });
+  expect(b.ready).toMatchObject({
+    role: 'client',
+    ownerPid: a.process.pid,
+    tableEndpoint: a.ready.tableEndpoint,
+  });
 
   // A write by either is seen by the other: one store.
   await b.process.ask('put shared fromB');
@@ -122,7 +148,10 @@ it('two processes share one Azurite; when the owner stops (SIGTERM) the other ta
 
   // B takes over on the same endpoint, from the saved files: both writes are there.
   await until(async () => (await b.process.ask('role')).role === 'owner', 'the client took over');
-  expect(lockOf(dataDir)).toMatchObject({ pid: b.process.pid, tableEndpoint: a.ready.tableEndpoint });
+  expect(lockOf(dataDir)).toMatchObject({
+    pid: b.process.pid,
+    tableEndpoint: a.ready.tableEndpoint,
+  });
   expect(await b.process.ask('get shared fromA')).toEqual({ event: 'got', found: true });
   expect(await b.process.ask('get shared fromB')).toEqual({ event: 'got', found: true });
 
@@ -165,7 +194,12 @@ it('a lock whose live process does not answer at its endpoints is replaced', asy
   // This test process is alive, but nothing listens on port 1 (a reused pid, or an owner that hung up).
   writeFileSync(
     join(dataDir, LOCK_FILE_NAME),
-    JSON.stringify({ pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z', tableEndpoint: 'http://127.0.0.1:1/devstoreaccount1', queueEndpoint: 'http://127.0.0.1:1/devstoreaccount1' }),
+    JSON.stringify({
+      pid: process.pid,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      tableEndpoint: 'http://127.0.0.1:1/devstoreaccount1',
+      queueEndpoint: 'http://127.0.0.1:1/devstoreaccount1',
+    }),
   );
   const next = await startEmbeddedAzurite({ dataDir });
   try {

@@ -12,11 +12,17 @@ describe('embedded Azurite on disk', () => {
 
   it('keeps posture, history, alerts and queue messages across a restart', async () => {
     const first = await startEmbeddedAzurite({ dataDir });
-    const p = posture({ local: 'fail', principals: [grant('aaaaaaaa-0000-0000-0000-000000000001', ['admin-credential'])] });
+    const p = posture({
+      local: 'fail',
+      principals: [grant('aaaaaaaa-0000-0000-0000-000000000001', ['admin-credential'])],
+    });
     try {
       expect(first.tableEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
       expect(first.queueEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
-      const store = await TableStore.create({ connectionString: first.connectionString, allowInsecureConnection: true });
+      const store = await TableStore.create({
+        connectionString: first.connectionString,
+        allowInsecureConnection: true,
+      });
       await store.recordEvaluation(posture());
       await store.recordEvaluation(p);
       const queue = new QueueClient(first.connectionString, 'audit-subscriptions');
@@ -28,17 +34,24 @@ describe('embedded Azurite on disk', () => {
 
     const second = await startEmbeddedAzurite({ dataDir });
     try {
-      const store = await TableStore.create({ connectionString: second.connectionString, allowInsecureConnection: true });
+      const store = await TableStore.create({
+        connectionString: second.connectionString,
+        allowInsecureConnection: true,
+      });
       const stored = await store.getPosture(p.id);
       expect(stored).toEqual({ ...p, regressions: expect.any(Array) });
       expect(stored!.regressions).toHaveLength(2);
       expect((await store.getHistory(p.id, {})).items).toHaveLength(2);
       expect(await store.listAlerts({ state: 'pending' })).toHaveLength(2);
       // The restart remembers the regression: the same state again pages nobody.
-      expect((await store.recordEvaluation({ ...p, evaluatedAt: '2026-11-23T02:00:00.000Z' })).alerts).toEqual([]);
+      expect(
+        (await store.recordEvaluation({ ...p, evaluatedAt: '2026-11-23T02:00:00.000Z' })).alerts,
+      ).toEqual([]);
       const queue = new QueueClient(second.connectionString, 'audit-subscriptions');
       const received = await queue.receiveMessages({ numberOfMessages: 1 });
-      expect(received.receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString())).toEqual(['{"subscriptionId":"x"}']);
+      expect(
+        received.receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString()),
+      ).toEqual(['{"subscriptionId":"x"}']);
     } finally {
       await second.stop();
     }

@@ -1,5 +1,12 @@
 /** Postures built directly for the store tests (the store does not care how they were evaluated). */
-import type { Capability, ClusterPosture, Finding, FindingStatus, PrincipalAccess, Severity } from '../../src/core/model';
+import type {
+  Capability,
+  ClusterPosture,
+  Finding,
+  FindingStatus,
+  PrincipalAccess,
+  Severity,
+} from '../../src/core/model';
 
 export const SUB_A = '00000000-0000-0000-0000-00000000000a';
 export const SUB_B = '00000000-0000-0000-0000-00000000000b';
@@ -8,7 +15,12 @@ export function clusterId(name: string, subscriptionId = SUB_A, resourceGroup = 
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
 }
 
-export function grant(principalId: string, capabilities: Capability[], roleName = 'Contributor', principalType = 'Group'): PrincipalAccess {
+export function grant(
+  principalId: string,
+  capabilities: Capability[],
+  roleName = 'Contributor',
+  principalType = 'Group',
+): PrincipalAccess {
   return {
     principalId,
     principalType,
@@ -19,7 +31,12 @@ export function grant(principalId: string, capabilities: Capability[], roleName 
   };
 }
 
-export function finding(checkId: string, status: FindingStatus, severity: Severity, principals?: PrincipalAccess[]): Finding {
+export function finding(
+  checkId: string,
+  status: FindingStatus,
+  severity: Severity,
+  principals?: PrincipalAccess[],
+): Finding {
   const f: Finding = {
     checkId,
     status,
@@ -79,7 +96,11 @@ export function manyPrincipals(n: number, seed = 1): PrincipalAccess[] {
   for (let i = 0; i < n; i++) {
     const hex = ((i + 1) * 2654435761 * seed).toString(16).padStart(12, '0').slice(-12);
     result.push({
-      ...grant(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-4000-8000-${hex}`, i % 3 === 0 ? ['admin-credential', 'cluster-write'] : ['cluster-write'], `Custom role ${i}`),
+      ...grant(
+        `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4000-8000-${hex}`,
+        i % 3 === 0 ? ['admin-credential', 'cluster-write'] : ['cluster-write'],
+        `Custom role ${i}`,
+      ),
       scope: `/subscriptions/${SUB_A}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-big-${i}`,
     });
   }

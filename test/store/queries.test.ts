@@ -8,7 +8,12 @@ import { startAzurite, uniqueTablePrefix, type TestAzurite } from '../helpers/az
 import { clusterId, grant, manyPrincipals, posture, SUB_A, SUB_B } from './postures';
 
 let azurite: TestAzurite;
-const clock = { current: new Date('2026-11-22T02:00:00.000Z'), now() { return this.current; } };
+const clock = {
+  current: new Date('2026-11-22T02:00:00.000Z'),
+  now() {
+    return this.current;
+  },
+};
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -16,7 +21,12 @@ beforeAll(async () => {
 afterAll(() => azurite.stop());
 
 async function newStore(prefix = uniqueTablePrefix('q')): Promise<TableStore> {
-  return TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: prefix, clock });
+  return TableStore.create({
+    connectionString: azurite.connectionString,
+    allowInsecureConnection: true,
+    tablePrefix: prefix,
+    clock,
+  });
 }
 
 async function postureRow(store: TableStore, id: string) {
@@ -25,7 +35,10 @@ async function postureRow(store: TableStore, id: string) {
 
 async function rowKeys(store: TableStore, id: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const row of store.clusters.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${clusterPartitionKey(id)}`, select: ['RowKey'] } })) keys.push(row.rowKey!);
+  for await (const row of store.clusters.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${clusterPartitionKey(id)}`, select: ['RowKey'] },
+  }))
+    keys.push(row.rowKey!);
   return keys;
 }
 
@@ -41,7 +54,14 @@ describe('listPostures', () => {
         subscriptionId: i < 4 ? SUB_A : SUB_B,
         local: i % 2 === 0 ? 'fail' : 'pass',
         defender: i === 1 ? 'fail' : 'pass',
-        principals: i === 3 ? [grant('p1', ['cluster-write']), grant('P1', ['admin-credential']), grant('p2', ['cluster-write'])] : [],
+        principals:
+          i === 3
+            ? [
+                grant('p1', ['cluster-write']),
+                grant('P1', ['admin-credential']),
+                grant('p2', ['cluster-write']),
+              ]
+            : [],
       });
       postures.push(p);
       await store.recordEvaluation(p);
@@ -77,7 +97,11 @@ describe('listPostures', () => {
       evaluatedAt: '2026-11-22T02:00:00.000Z',
     });
     const zero = page.items.find((s) => s.name === 'aks-0')!;
-    expect(zero).toMatchObject({ status: 'fail', failingCheckIds: ['local-accounts-disabled'], worstSeverity: 'high' });
+    expect(zero).toMatchObject({
+      status: 'fail',
+      failingCheckIds: ['local-accounts-disabled'],
+      worstSeverity: 'high',
+    });
     expect(Object.keys(zero)).not.toContain('findings');
   });
 
@@ -93,18 +117,30 @@ describe('listPostures', () => {
       return out.sort();
     };
     const names = collect;
-    expect(await names({ subscriptionId: SUB_B.toUpperCase() })).toEqual(['aks-4', 'aks-5', 'aks-6']);
+    expect(await names({ subscriptionId: SUB_B.toUpperCase() })).toEqual([
+      'aks-4',
+      'aks-5',
+      'aks-6',
+    ]);
     expect(await names({ status: 'pass' })).toEqual(['aks-3', 'aks-5']);
     expect(await names({ severity: 'high' })).toEqual(['aks-0', 'aks-2', 'aks-4', 'aks-6']);
     expect(await names({ severity: 'low' })).toEqual(['aks-0', 'aks-1', 'aks-2', 'aks-4', 'aks-6']);
     expect(await names({ severity: 'critical' })).toEqual([]);
-    expect(await names({ subscriptionId: SUB_A, status: 'fail' })).toEqual(['aks-0', 'aks-1', 'aks-2']);
+    expect(await names({ subscriptionId: SUB_A, status: 'fail' })).toEqual([
+      'aks-0',
+      'aks-1',
+      'aks-2',
+    ]);
   });
 
   it('a filter value with quotes cannot inject', async () => {
     expect((await store.listPostures({ subscriptionId: "O'Brien" }, {})).items).toEqual([]);
-    expect((await store.listPostures({ subscriptionId: "x' or RowKey ne 'y" }, {})).items).toEqual([]);
-    expect((await store.listPostures({ status: "pass' or status ne 'x" as never }, {})).items).toEqual([]);
+    expect((await store.listPostures({ subscriptionId: "x' or RowKey ne 'y" }, {})).items).toEqual(
+      [],
+    );
+    expect(
+      (await store.listPostures({ status: "pass' or status ne 'x" as never }, {})).items,
+    ).toEqual([]);
   });
 
   it.each([
@@ -112,7 +148,9 @@ describe('listPostures', () => {
     Buffer.from('{"k":"postures"}').toString('base64url'),
     Buffer.from(JSON.stringify({ nextPartitionKey: 'x' })).toString('base64'),
   ])('a malformed continuation token is an InputError: %p', async (token) => {
-    await expect(store.listPostures({}, { continuationToken: token })).rejects.toBeInstanceOf(InputError);
+    await expect(store.listPostures({}, { continuationToken: token })).rejects.toBeInstanceOf(
+      InputError,
+    );
   });
 
   it('a token from another query is an InputError', async () => {
@@ -121,8 +159,12 @@ describe('listPostures', () => {
     await historyStore.recordEvaluation(posture({ name: 'aks-0', local: 'fail' }));
     const history = await historyStore.getHistory(postures[0].id, { pageSize: 1 });
     expect(history.continuationToken).toBeDefined();
-    await expect(store.listPostures({}, { continuationToken: history.continuationToken })).rejects.toBeInstanceOf(InputError);
-    await expect(store.getHistory(postures[1].id, { continuationToken: history.continuationToken })).rejects.toBeInstanceOf(InputError);
+    await expect(
+      store.listPostures({}, { continuationToken: history.continuationToken }),
+    ).rejects.toBeInstanceOf(InputError);
+    await expect(
+      store.getHistory(postures[1].id, { continuationToken: history.continuationToken }),
+    ).rejects.toBeInstanceOf(InputError);
   });
 
   it('a bad page size is an InputError', async () => {
@@ -137,7 +179,9 @@ describe('getHistory', () => {
     const id = posture().id;
     for (let i = 0; i < 5; i++) {
       clock.current = new Date(Date.UTC(2026, 10, 1 + i));
-      await store.recordEvaluation(posture({ score: 50 + i, evaluatedAt: clock.current.toISOString() }));
+      await store.recordEvaluation(
+        posture({ score: 50 + i, evaluatedAt: clock.current.toISOString() }),
+      );
     }
     const times: string[] = [];
     let token: string | undefined;
@@ -149,7 +193,9 @@ describe('getHistory', () => {
       token = page.continuationToken;
     } while (token);
     expect(sizes).toEqual([2, 2, 1]);
-    expect(times).toEqual([5, 4, 3, 2, 1].map((d) => new Date(Date.UTC(2026, 10, d)).toISOString()));
+    expect(times).toEqual(
+      [5, 4, 3, 2, 1].map((d) => new Date(Date.UTC(2026, 10, d)).toISOString()),
+    );
   });
 
   it('is empty for an unknown cluster', async () => {
@@ -165,7 +211,10 @@ describe('large postures', () => {
     expect(JSON.stringify(p.findings).length).toBeGreaterThan(64 * 1024);
     await store.recordEvaluation(p);
     expect(await store.getPosture(p.id)).toEqual({ ...p, regressions: [] });
-    expect(await postureRow(store, p.id)).toMatchObject({ payloadEncoding: 'json', payloadParts: 0 });
+    expect(await postureRow(store, p.id)).toMatchObject({
+      payloadEncoding: 'json',
+      payloadParts: 0,
+    });
     expect((await postureRow(store, p.id)).payload_count).toBeGreaterThan(2);
     expect((await store.listPostures({}, {})).items[0].privilegedPrincipalCount).toBe(200);
   });
@@ -178,7 +227,10 @@ describe('large postures', () => {
     expect(await store.getPosture(big.id)).toEqual({ ...big, regressions: [] });
     const parts = (await rowKeys(store, big.id)).filter((k) => k.startsWith('posture-part-'));
     expect(parts.length).toBeGreaterThanOrEqual(2);
-    expect(await postureRow(store, big.id)).toMatchObject({ payloadEncoding: 'json', payloadParts: parts.length });
+    expect(await postureRow(store, big.id)).toMatchObject({
+      payloadEncoding: 'json',
+      payloadParts: parts.length,
+    });
     const small = posture({ name: 'aks-huge', principals: manyPrincipals(3) });
     await store.recordEvaluation(small);
     expect(await store.getPosture(small.id)).toEqual({ ...small, regressions: [] });
@@ -215,7 +267,7 @@ describe('keys from odd ids', () => {
     const [alert] = await store.listAlerts({});
     expect(alert.alert.clusterId).toBe(id);
     await store.updateAlert(id, alert.alert.dedupeKey, { state: 'sent' });
-    expect((await store.listAlerts({ state: 'sent' }))).toHaveLength(1);
+    expect(await store.listAlerts({ state: 'sent' })).toHaveLength(1);
     expect((await store.listPostures({}, {})).items[0].resourceGroup).toBe(base.resourceGroup);
   });
 });
@@ -226,7 +278,9 @@ describe('events, deletion, retention, health', () => {
     const at = new Date('2026-11-22T23:59:59.000Z');
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(true);
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(false);
-    expect(await store.markEventProcessed('evt/1#?', new Date('2026-11-23T00:00:01.000Z'))).toBe(false);
+    expect(await store.markEventProcessed('evt/1#?', new Date('2026-11-23T00:00:01.000Z'))).toBe(
+      false,
+    );
     expect(await store.markEventProcessed('evt/2', at)).toBe(true);
     await expect(store.markEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
@@ -239,7 +293,9 @@ describe('events, deletion, retention, health', () => {
     expect(await store.isEventProcessed('evt/1#?', at)).toBe(false);
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(true);
     expect(await store.isEventProcessed('evt/1#?', at)).toBe(true);
-    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-24T23:00:00.000Z'))).toBe(true);
+    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-24T23:00:00.000Z'))).toBe(
+      true,
+    );
     expect(await store.isEventProcessed('evt/2', at)).toBe(false);
     await expect(store.isEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
@@ -253,14 +309,21 @@ describe('events, deletion, retention, health', () => {
     await store.markClusterDeleted(p.id, new Date('2026-11-25T00:00:05.000Z'), 'evt-del-again');
     const history = await store.getHistory(p.id, {});
     expect(history.items).toHaveLength(3);
-    expect(history.items[0]).toMatchObject({ deleted: true, evaluatedAt: '2026-11-25T00:00:00.000Z', sourceEventId: 'evt-del', regressions: [] });
+    expect(history.items[0]).toMatchObject({
+      deleted: true,
+      evaluatedAt: '2026-11-25T00:00:00.000Z',
+      sourceEventId: 'evt-del',
+      regressions: [],
+    });
     expect((await store.listPostures({}, {})).items).toEqual([]);
     expect(await store.knownClusterIds()).toEqual([]);
     expect((await store.getPosture(p.id))!.findings).toEqual(p.findings);
     const alerts = await store.listAlerts({});
     expect(alerts).toHaveLength(1); // the earlier regression's, not a deletion alert
     // Created again under the same id: a new baseline, no page.
-    const again = await store.recordEvaluation(posture({ local: 'fail', principals: [grant('x', ['admin-credential'])] }));
+    const again = await store.recordEvaluation(
+      posture({ local: 'fail', principals: [grant('x', ['admin-credential'])] }),
+    );
     expect(again).toEqual({ baseline: true, regressions: [], alerts: [] });
     expect(await store.knownClusterIds()).toEqual([p.id]);
     // Deleting an unknown cluster is a no-op.
@@ -279,7 +342,10 @@ describe('events, deletion, retention, health', () => {
     expect(await store.markEventProcessed('recent', daysAgo(1))).toBe(true);
     await store.purgeExpired(now, 400);
     const history = await store.getHistory(posture().id, {});
-    expect(history.items.map((h) => h.evaluatedAt)).toEqual([daysAgo(0).toISOString(), daysAgo(10).toISOString()]);
+    expect(history.items.map((h) => h.evaluatedAt)).toEqual([
+      daysAgo(0).toISOString(),
+      daysAgo(10).toISOString(),
+    ]);
     expect(await store.markEventProcessed('recent', now)).toBe(false);
     expect(await store.markEventProcessed('old', daysAgo(3))).toBe(true);
     expect(await store.getPosture(posture().id)).toBeDefined();
@@ -296,13 +362,18 @@ describe('events, deletion, retention, health', () => {
       });
     });
     const dead = new TableStore({
-      connectionString: azurite.connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`),
+      connectionString: azurite.connectionString.replace(
+        /TableEndpoint=[^;]+/,
+        `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+      ),
       allowInsecureConnection: true,
       clientOptions: { retryOptions: { maxRetries: 0 } },
     });
     const health = await dead.health();
     expect(health.ok).toBe(false);
     expect(health.detail).toMatch(/unreachable/);
-    await expect(dead.getPosture(clusterId('x'))).rejects.toMatchObject({ name: 'DependencyError' });
+    await expect(dead.getPosture(clusterId('x'))).rejects.toMatchObject({
+      name: 'DependencyError',
+    });
   });
 });

@@ -37,7 +37,9 @@ describe('key encoding', () => {
 
   it('maps resourcegroups/resourceGroups and a trailing slash to one partition', () => {
     const id = ODD_IDS[0];
-    expect(clusterPartitionKey(id.replace('resourceGroups', 'resourcegroups'))).toBe(clusterPartitionKey(id));
+    expect(clusterPartitionKey(id.replace('resourceGroups', 'resourcegroups'))).toBe(
+      clusterPartitionKey(id),
+    );
     expect(clusterPartitionKey(`${id}/`)).toBe(clusterPartitionKey(id));
   });
 
@@ -76,7 +78,12 @@ describe('key encoding', () => {
 
 describe('history row keys', () => {
   it('sort newest first', () => {
-    const times = ['2020-01-01T00:00:00.000Z', '2026-11-22T02:00:00.000Z', '2026-11-22T02:00:00.001Z', '1970-01-01T00:00:00.000Z'].map((t) => new Date(t));
+    const times = [
+      '2020-01-01T00:00:00.000Z',
+      '2026-11-22T02:00:00.000Z',
+      '2026-11-22T02:00:00.001Z',
+      '1970-01-01T00:00:00.000Z',
+    ].map((t) => new Date(t));
     const keys = times.map((t) => historyRowKey(t));
     const sorted = [...keys].sort();
     expect(sorted.map((k) => historyTimeOf(k)!.toISOString())).toEqual([
@@ -138,8 +145,16 @@ describe('chunking', () => {
 
 describe('continuation tokens', () => {
   it('round-trip for their own kind of query only', () => {
-    const token = encodeCursor({ kind: 'postures', nextPartitionKey: '1!8!abc', nextRowKey: '1!12!cG9zdHVyZQ--' });
-    expect(decodeCursor(token, 'postures')).toEqual({ kind: 'postures', nextPartitionKey: '1!8!abc', nextRowKey: '1!12!cG9zdHVyZQ--' });
+    const token = encodeCursor({
+      kind: 'postures',
+      nextPartitionKey: '1!8!abc',
+      nextRowKey: '1!12!cG9zdHVyZQ--',
+    });
+    expect(decodeCursor(token, 'postures')).toEqual({
+      kind: 'postures',
+      nextPartitionKey: '1!8!abc',
+      nextRowKey: '1!12!cG9zdHVyZQ--',
+    });
     expect(decodeCursor(token, 'history:x')).toBeUndefined();
   });
 

@@ -16,7 +16,13 @@ import {
   runSubscriptionAudit,
   subscriptionMessage,
 } from '../../src/usecases/fanOut';
-import { NONPROD_SUB, PROD_SUB, startTestRuntime, testContext, type TestRuntime } from '../helpers/runtime';
+import {
+  NONPROD_SUB,
+  PROD_SUB,
+  startTestRuntime,
+  testContext,
+  type TestRuntime,
+} from '../helpers/runtime';
 
 describe('parseSubscriptionMessage', () => {
   it.each([
@@ -65,7 +71,10 @@ describe('runNightlyAudit', () => {
 
   beforeAll(async () => {
     t = await startTestRuntime();
-    queue = await StorageSubscriptionQueue.create({ connectionString: t.azurite.connectionString }, AUDIT_QUEUE_NAME);
+    queue = await StorageSubscriptionQueue.create(
+      { connectionString: t.azurite.connectionString },
+      AUDIT_QUEUE_NAME,
+    );
   });
   afterAll(() => t?.close());
 
@@ -78,18 +87,23 @@ describe('runNightlyAudit', () => {
 
   it('above the threshold, enqueues one message per watched subscription and audits nothing itself', async () => {
     const line = await runNightlyAudit(deps({ fanOutThreshold: 1 }));
-    expect(line).toBe(`nightly audit: fanned out 2 subscription audits to the ${AUDIT_QUEUE_NAME} queue`);
+    expect(line).toBe(
+      `nightly audit: fanned out 2 subscription audits to the ${AUDIT_QUEUE_NAME} queue`,
+    );
     expect(await t.runtime.store.knownClusterIds()).toEqual([]);
 
     // On the wire: base64 of the JSON message, as the Functions queue trigger decodes by default.
     const raw = await rawMessages(t.azurite.connectionString);
-    expect(raw.map((text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8'))).sort(bySubscription)).toEqual([
-      { subscriptionId: PROD_SUB },
-      { subscriptionId: NONPROD_SUB },
-    ]);
+    expect(
+      raw
+        .map((text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8')))
+        .sort(bySubscription),
+    ).toEqual([{ subscriptionId: PROD_SUB }, { subscriptionId: NONPROD_SUB }]);
 
     const bodies = await queue.receive();
-    const messages = bodies.map((body) => JSON.parse(body) as { subscriptionId: string }).sort(bySubscription);
+    const messages = bodies
+      .map((body) => JSON.parse(body) as { subscriptionId: string })
+      .sort(bySubscription);
     expect(messages).toEqual([{ subscriptionId: PROD_SUB }, { subscriptionId: NONPROD_SUB }]);
     expect(await queue.receive()).toEqual([]);
 
@@ -97,7 +111,11 @@ describe('runNightlyAudit', () => {
     for (const body of bodies) {
       const { context, at } = testContext('auditSubscription');
       await auditSubscription(body, context);
-      expect(at('information')).toEqual([expect.stringMatching(/^subscription [0-9a-f-]{36}: \d cluster\(s\) evaluated, \d failing$/)]);
+      expect(at('information')).toEqual([
+        expect.stringMatching(
+          /^subscription [0-9a-f-]{36}: \d cluster\(s\) evaluated, \d failing$/,
+        ),
+      ]);
     }
     expect(await t.runtime.store.knownClusterIds()).toHaveLength(7);
   });
@@ -105,12 +123,16 @@ describe('runNightlyAudit', () => {
   it('at or below the threshold, audits the estate in the run and enqueues nothing', async () => {
     expect(FAN_OUT_THRESHOLD).toBeGreaterThanOrEqual(2);
     expect(await runNightlyAudit(deps())).toBe('nightly audit: 7 cluster(s) evaluated, 6 failing');
-    expect(await runNightlyAudit(deps({ fanOutThreshold: 2 }))).toBe('nightly audit: 7 cluster(s) evaluated, 6 failing');
+    expect(await runNightlyAudit(deps({ fanOutThreshold: 2 }))).toBe(
+      'nightly audit: 7 cluster(s) evaluated, 6 failing',
+    );
     expect(await queue.receive()).toEqual([]);
   });
 
   it('without a queue, audits in the run whatever the number of subscriptions', async () => {
-    expect(await runNightlyAudit(deps({ fanOutThreshold: 0, withQueue: false }))).toBe('nightly audit: 7 cluster(s) evaluated, 6 failing');
+    expect(await runNightlyAudit(deps({ fanOutThreshold: 0, withQueue: false }))).toBe(
+      'nightly audit: 7 cluster(s) evaluated, 6 failing',
+    );
     expect(await queue.receive()).toEqual([]);
   });
 
@@ -121,17 +143,36 @@ describe('runNightlyAudit', () => {
   });
 
   it('runSubscriptionAudit audits one subscription and says what it did', async () => {
-    expect(await runSubscriptionAudit(t.runtime.auditDeps(), PROD_SUB)).toBe(`subscription ${PROD_SUB}: 3 cluster(s) evaluated, 2 failing`);
-    expect(await runSubscriptionAudit(t.runtime.auditDeps(), '99999999-9999-4999-8999-999999999999')).toBe(
-      'subscription 99999999-9999-4999-8999-999999999999: 0 cluster(s) evaluated, 0 failing',
+    expect(await runSubscriptionAudit(t.runtime.auditDeps(), PROD_SUB)).toBe(
+      `subscription ${PROD_SUB}: 3 cluster(s) evaluated, 2 failing`,
     );
+    expect(
+      await runSubscriptionAudit(t.runtime.auditDeps(), '99999999-9999-4999-8999-999999999999'),
+    ).toBe('subscription 99999999-9999-4999-8999-999999999999: 0 cluster(s) evaluated, 0 failing');
   });
 
   it('recordSubscriptionFailure marks only that subscription’s known clusters, and none of an unknown one', async () => {
-    expect(await recordSubscriptionFailure(t.runtime.auditDeps(), '99999999-9999-4999-8999-999999999999', 'failed')).toBe(0);
-    expect(await recordSubscriptionFailure(t.runtime.auditDeps(), NONPROD_SUB, 'the audit failed after every retry')).toBe(4);
+    expect(
+      await recordSubscriptionFailure(
+        t.runtime.auditDeps(),
+        '99999999-9999-4999-8999-999999999999',
+        'failed',
+      ),
+    ).toBe(0);
+    expect(
+      await recordSubscriptionFailure(
+        t.runtime.auditDeps(),
+        NONPROD_SUB,
+        'the audit failed after every retry',
+      ),
+    ).toBe(4);
     const errors = (await t.runtime.store.listPostures({ status: 'error' }, {})).items;
-    expect(errors.map((s) => s.subscriptionId)).toEqual([NONPROD_SUB, NONPROD_SUB, NONPROD_SUB, NONPROD_SUB]);
+    expect(errors.map((s) => s.subscriptionId)).toEqual([
+      NONPROD_SUB,
+      NONPROD_SUB,
+      NONPROD_SUB,
+      NONPROD_SUB,
+    ]);
   });
 });
 

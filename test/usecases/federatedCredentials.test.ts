@@ -30,38 +30,100 @@ let identity: Record<string, any>;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  [arm, graph] = await Promise.all([startArmFake({ expectedToken: STATIC_TEST_TOKEN }), startGraphFake()]);
+  [arm, graph] = await Promise.all([
+    startArmFake({ expectedToken: STATIC_TEST_TOKEN }),
+    startGraphFake(),
+  ]);
   arm.addSubscription(SUB);
   arm.addSubscription(SHARED);
   const cluster = arm.addCluster({ subscriptionId: SUB, resourceGroup: 'rg-aks', name: 'aks-fed' });
   issuer = cluster.properties.oidcIssuerProfile.issuerURL as string;
   identity = arm.addIdentity({ subscriptionId: SHARED, resourceGroup: 'rg-id', name: 'id-batch' });
-  arm.addFederatedCredential({ identityId: identity.id, name: 'batch', issuer, subject: 'system:serviceaccount:batch:worker' });
-  arm.addRoleAssignment({ scope: `/subscriptions/${SHARED}`, principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: BUILTIN_ROLE_GUIDS.owner });
-  arm.addRoleAssignment({ scope: cluster.id, principalId: ONCALL, principalType: 'Group', roleDefinitionId: BUILTIN_ROLE_GUIDS.aksClusterAdminRole });
-  arm.addRoleAssignment({ scope: `/subscriptions/${SUB}/resourceGroups/rg-aks`, principalId: GONE, principalType: 'User', roleDefinitionId: BUILTIN_ROLE_GUIDS.reader });
+  arm.addFederatedCredential({
+    identityId: identity.id,
+    name: 'batch',
+    issuer,
+    subject: 'system:serviceaccount:batch:worker',
+  });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SHARED}`,
+    principalId: identity.properties.principalId,
+    principalType: 'ServicePrincipal',
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.owner,
+  });
+  arm.addRoleAssignment({
+    scope: cluster.id,
+    principalId: ONCALL,
+    principalType: 'Group',
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.aksClusterAdminRole,
+  });
+  arm.addRoleAssignment({
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-aks`,
+    principalId: GONE,
+    principalType: 'User',
+    roleDefinitionId: BUILTIN_ROLE_GUIDS.reader,
+  });
 });
 afterAll(() => Promise.all([arm.stop(), graph.stop()]));
 beforeEach(() => {
   graph.reset();
   logs.splice(0);
   graph.state.users.push(
-    { id: ALICE, displayName: 'Alice Smith', userPrincipalName: 'alice@contoso.example', userType: 'Member', accountEnabled: true },
-    { id: GUEST, displayName: 'Gita Rao', userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example', userType: 'Guest', accountEnabled: true },
-    { id: DISABLED, displayName: 'Dan Old', userPrincipalName: 'dan@contoso.example', userType: 'Member', accountEnabled: false },
+    {
+      id: ALICE,
+      displayName: 'Alice Smith',
+      userPrincipalName: 'alice@contoso.example',
+      userType: 'Member',
+      accountEnabled: true,
+    },
+    {
+      id: GUEST,
+      displayName: 'Gita Rao',
+      userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+      userType: 'Guest',
+      accountEnabled: true,
+    },
+    {
+      id: DISABLED,
+      displayName: 'Dan Old',
+      userPrincipalName: 'dan@contoso.example',
+      userType: 'Member',
+      accountEnabled: false,
+    },
   );
-  graph.state.groups.push({ id: ONCALL, displayName: 'grp-oncall', members: [ALICE, GUEST, DISABLED] });
+  graph.state.groups.push({
+    id: ONCALL,
+    displayName: 'grp-oncall',
+    members: [ALICE, GUEST, DISABLED],
+  });
   graph.state.servicePrincipals.push(
-    { id: identity.properties.principalId, displayName: 'id-batch', servicePrincipalType: 'ManagedIdentity' },
+    {
+      id: identity.properties.principalId,
+      displayName: 'id-batch',
+      servicePrincipalType: 'ManagedIdentity',
+    },
     { id: WEB_SP, appId: 'a1a1a1a1-0000-4000-8000-000000000001', displayName: 'web-frontend' },
   );
-  graph.state.applications.push({ id: 'app-1', appId: 'a1a1a1a1-0000-4000-8000-000000000001', displayName: 'web-frontend', federatedIdentityCredentials: [{ name: 'aks', issuer, subject: 'system:serviceaccount:web:frontend' }] });
+  graph.state.applications.push({
+    id: 'app-1',
+    appId: 'a1a1a1a1-0000-4000-8000-000000000001',
+    displayName: 'web-frontend',
+    federatedIdentityCredentials: [
+      { name: 'aks', issuer, subject: 'system:serviceaccount:web:frontend' },
+    ],
+  });
 });
 
 function source(directory: DirectoryMode) {
   return liveEstateSource(
     { subscriptionIds: [SUB, SHARED], sourceMode: 'arm', directory },
-    { credential: staticTestCredential(), armEndpoint: arm.endpoint, graphEndpoint: graph.endpoint, agent: arm.agent, log: (line) => logs.push(line) },
+    {
+      credential: staticTestCredential(),
+      armEndpoint: arm.endpoint,
+      graphEndpoint: graph.endpoint,
+      agent: arm.agent,
+      log: (line) => logs.push(line),
+    },
   );
 }
 
@@ -81,8 +143,12 @@ describe('live estate with AUDIT_DIRECTORY=graph', () => {
 
     const orphaned = finding(estate, 'orphaned-role-assignments');
     expect(orphaned.status).toBe('fail');
-    expect(orphaned.principals).toEqual([expect.objectContaining({ principalId: GONE, deleted: true, roleName: 'Reader' })]);
-    expect(orphaned.remediation).toMatch(/^az role assignment delete --ids \/subscriptions\/.*\/roleAssignments\//);
+    expect(orphaned.principals).toEqual([
+      expect.objectContaining({ principalId: GONE, deleted: true, roleName: 'Reader' }),
+    ]);
+    expect(orphaned.remediation).toMatch(
+      /^az role assignment delete --ids \/subscriptions\/.*\/roleAssignments\//,
+    );
 
     const groups = finding(estate, 'privileged-access-via-groups');
     const oncall = groups.principals!.find((p) => p.principalId === ONCALL)!;
@@ -90,9 +156,27 @@ describe('live estate with AUDIT_DIRECTORY=graph', () => {
     expect(oncall.members).toEqual({
       count: 3,
       users: [
-        { id: ALICE, displayName: 'Alice Smith', userPrincipalName: 'alice@contoso.example', guest: false, enabled: true },
-        { id: DISABLED, displayName: 'Dan Old', userPrincipalName: 'dan@contoso.example', guest: false, enabled: false },
-        { id: GUEST, displayName: 'Gita Rao', userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example', guest: true, enabled: true },
+        {
+          id: ALICE,
+          displayName: 'Alice Smith',
+          userPrincipalName: 'alice@contoso.example',
+          guest: false,
+          enabled: true,
+        },
+        {
+          id: DISABLED,
+          displayName: 'Dan Old',
+          userPrincipalName: 'dan@contoso.example',
+          guest: false,
+          enabled: false,
+        },
+        {
+          id: GUEST,
+          displayName: 'Gita Rao',
+          userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+          guest: true,
+          enabled: true,
+        },
       ],
     });
     // Members hold the group's access, but it is granted to a group: the check still passes.
@@ -102,16 +186,20 @@ describe('live estate with AUDIT_DIRECTORY=graph', () => {
     const wif = finding(estate, 'workload-identity-federation');
     expect(wif.status).toBe('fail');
     expect(wif.detail).toContain('system:serviceaccount:batch:worker → managed identity id-batch');
-    expect(estate.federatedCredentials?.find((c) => c.identity.kind === 'application')?.identity).toEqual(
-      expect.objectContaining({ displayName: 'web-frontend', principalId: WEB_SP }),
-    );
+    expect(
+      estate.federatedCredentials?.find((c) => c.identity.kind === 'application')?.identity,
+    ).toEqual(expect.objectContaining({ displayName: 'web-frontend', principalId: WEB_SP }));
   });
 
   it('degrades to "not known" with one log line per missing permission', async () => {
     graph.permissions.delete('GroupMember.Read.All');
     graph.permissions.delete('Application.Read.All');
     const estate = await source('graph').readEstate();
-    expect(finding(estate, 'privileged-access-via-groups').principals!.find((p) => p.principalId === ONCALL)!.members).toBeUndefined();
+    expect(
+      finding(estate, 'privileged-access-via-groups').principals!.find(
+        (p) => p.principalId === ONCALL,
+      )!.members,
+    ).toBeUndefined();
     expect(finding(estate, 'orphaned-role-assignments').status).toBe('fail');
     expect(logs.filter((l) => l.includes('GroupMember.Read.All'))).toHaveLength(1);
     expect(logs.filter((l) => l.includes('Application.Read.All'))).toHaveLength(1);
@@ -129,18 +217,31 @@ describe('an event about an identity', () => {
   it('re-reads that identity’s credentials, which the cache would otherwise keep', async () => {
     const live = source('none');
     await live.readEstate();
-    arm.addFederatedCredential({ identityId: identity.id, name: 'batch-2', issuer, subject: 'system:serviceaccount:batch:second' });
+    arm.addFederatedCredential({
+      identityId: identity.id,
+      name: 'batch-2',
+      issuer,
+      subject: 'system:serviceaccount:batch:second',
+    });
     const cached = await live.readEstate();
-    expect(cached.federatedCredentials?.map((c) => c.subject)).toEqual(['system:serviceaccount:batch:worker']);
+    expect(cached.federatedCredentials?.map((c) => c.subject)).toEqual([
+      'system:serviceaccount:batch:worker',
+    ]);
     const fresh = await live.readEstate({ changedIdentities: [identity.id] });
-    expect(fresh.federatedCredentials?.map((c) => c.subject).sort()).toEqual(['system:serviceaccount:batch:second', 'system:serviceaccount:batch:worker']);
+    expect(fresh.federatedCredentials?.map((c) => c.subject).sort()).toEqual([
+      'system:serviceaccount:batch:second',
+      'system:serviceaccount:batch:worker',
+    ]);
 
     // The /access view shows the reach: service account → identity → role at scope.
     const posture = evaluateEstate(fresh, { now: NOW }).find((p) => p.name === 'aks-fed')!;
     expect(accessView(posture).reachIntoAzure).toEqual([
       expect.objectContaining({
         serviceAccount: 'system:serviceaccount:batch:second',
-        identity: expect.objectContaining({ principalId: identity.properties.principalId, federatedIdentity: identity.id }),
+        identity: expect.objectContaining({
+          principalId: identity.properties.principalId,
+          federatedIdentity: identity.id,
+        }),
         grants: [expect.objectContaining({ roleName: 'Owner', scope: `/subscriptions/${SHARED}` })],
       }),
       expect.objectContaining({ serviceAccount: 'system:serviceaccount:batch:worker' }),

@@ -50,7 +50,11 @@ describe('checkHealth', () => {
   afterAll(() => azurite.stop());
 
   it('is ok with a reachable store and a readable snapshot', async () => {
-    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
+    const store = await TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix: uniqueTablePrefix('h'),
+    });
     const report = await checkHealth(store, new SnapshotSource(SAMPLE_ESTATE));
     expect(report).toEqual({
       status: 'ok',
@@ -62,47 +66,97 @@ describe('checkHealth', () => {
 
   it('is degraded, naming the store, when the store is on a closed port', async () => {
     const port = await closedPort();
-    const connectionString = azurite.connectionString.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, `TableEndpoint=http://127.0.0.1:${port}`);
+    const connectionString = azurite.connectionString.replace(
+      /TableEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+      `TableEndpoint=http://127.0.0.1:${port}`,
+    );
     expect(connectionString).toContain(`:${port}/`);
-    const store = new TableStore({ connectionString, allowInsecureConnection: true, clientOptions: { retryOptions: { maxRetries: 0 } } });
+    const store = new TableStore({
+      connectionString,
+      allowInsecureConnection: true,
+      clientOptions: { retryOptions: { maxRetries: 0 } },
+    });
     const report = await checkHealth(store, new SnapshotSource(SAMPLE_ESTATE));
     expect(report.status).toBe('degraded');
-    expect(report.store).toEqual({ ok: false, detail: expect.stringMatching(/Table Storage unreachable/) });
+    expect(report.store).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/Table Storage unreachable/),
+    });
     expect(report.source.ok).toBe(true);
   });
 
   it('is degraded, naming the folder, when the snapshot folder is gone', async () => {
-    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
+    const store = await TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix: uniqueTablePrefix('h'),
+    });
     const parent = mkdtempSync(join(tmpdir(), 'aks-auditor-gone-'));
     const gone = join(parent, 'nothing-here');
-    const report = await checkHealth(store, new SnapshotSource(gone)).finally(() => rmSync(parent, { recursive: true, force: true }));
+    const report = await checkHealth(store, new SnapshotSource(gone)).finally(() =>
+      rmSync(parent, { recursive: true, force: true }),
+    );
     expect(report.status).toBe('degraded');
     expect(report.store.ok).toBe(true);
-    expect(report.source).toEqual({ ok: false, detail: expect.stringContaining(gone), kind: 'snapshot' });
+    expect(report.source).toEqual({
+      ok: false,
+      detail: expect.stringContaining(gone),
+      kind: 'snapshot',
+    });
   });
 
   it.each([
-    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /clusters\.json: not valid JSON/],
+    [
+      'truncated',
+      (text: string) => text.slice(0, Math.floor(text.length / 2)),
+      /clusters\.json: not valid JSON/,
+    ],
     ['not an array', () => '{"clusters": 1}', /clusters\.json/],
   ])('is degraded, naming the file, when clusters.json is %s', async (_case, spoil, detail) => {
-    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
+    const store = await TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix: uniqueTablePrefix('h'),
+    });
     const dir = mkdtempSync(join(tmpdir(), 'aks-auditor-spoilt-'));
     try {
       cpSync(SAMPLE_ESTATE, dir, { recursive: true });
-      writeFileSync(join(dir, 'clusters.json'), spoil(readFileSync(join(dir, 'clusters.json'), 'utf8')));
+      writeFileSync(
+        join(dir, 'clusters.json'),
+        spoil(readFileSync(join(dir, 'clusters.json'), 'utf8')),
+      );
       const report = await checkHealth(store, new SnapshotSource(dir));
       expect(report.status).toBe('degraded');
-      expect(report.source).toEqual({ ok: false, detail: expect.stringMatching(detail), kind: 'snapshot' });
+      expect(report.source).toEqual({
+        ok: false,
+        detail: expect.stringMatching(detail),
+        kind: 'snapshot',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('is degraded, listing each disabled channel, when a channel setting could not be used', async () => {
-    const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('h') });
-    const disabled = [{ disables: 'teams', setting: 'ALERT_TEAMS_WEBHOOK_URL', message: 'ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference' }];
+    const store = await TableStore.create({
+      connectionString: azurite.connectionString,
+      allowInsecureConnection: true,
+      tablePrefix: uniqueTablePrefix('h'),
+    });
+    const disabled = [
+      {
+        disables: 'teams',
+        setting: 'ALERT_TEAMS_WEBHOOK_URL',
+        message: 'ALERT_TEAMS_WEBHOOK_URL: unresolved Key Vault reference',
+      },
+    ];
     const report = await checkHealth(store, new SnapshotSource(SAMPLE_ESTATE), disabled);
-    expect(report).toMatchObject({ status: 'degraded', store: { ok: true }, source: { ok: true }, disabled });
+    expect(report).toMatchObject({
+      status: 'degraded',
+      store: { ok: true },
+      source: { ok: true },
+      disabled,
+    });
   });
 
   it('turns a health probe that throws into a degraded report rather than an error', async () => {
@@ -113,19 +167,49 @@ describe('checkHealth', () => {
 });
 
 describe('refusals before the store is touched', () => {
-  const segments = { subscriptionId: PROD_SUB, resourceGroup: 'rg-prod', clusterName: 'aks-checkout-prod' };
+  const segments = {
+    subscriptionId: PROD_SUB,
+    resourceGroup: 'rg-prod',
+    clusterName: 'aks-checkout-prod',
+  };
 
   it.each([
     ['listClusters, unknown parameter', () => listClusters(untouchable, { top: '1' })],
-    ['listClusters, hostile status', () => listClusters(untouchable, { status: "pass' or '1' eq '1" })],
-    ['listClusters, hostile subscription', () => listClusters(untouchable, { subscriptionId: "' or ''='" })],
+    [
+      'listClusters, hostile status',
+      () => listClusters(untouchable, { status: "pass' or '1' eq '1" }),
+    ],
+    [
+      'listClusters, hostile subscription',
+      () => listClusters(untouchable, { subscriptionId: "' or ''='" }),
+    ],
     ['listClusters, page size', () => listClusters(untouchable, { pageSize: '1e3' })],
-    ['getCluster, bad subscription', () => getCluster(untouchable, { ...segments, subscriptionId: 'x' })],
+    [
+      'getCluster, bad subscription',
+      () => getCluster(untouchable, { ...segments, subscriptionId: 'x' }),
+    ],
     ['getCluster, parameter', () => getCluster(untouchable, segments, { expand: 'all' })],
-    ['getClusterHistory, page size', () => getClusterHistory(untouchable, segments, { pageSize: 'ten' })],
-    ['getClusterAccess, bad name', () => getClusterAccess(untouchable, { ...segments, clusterName: '-x' })],
+    [
+      'getClusterHistory, page size',
+      () => getClusterHistory(untouchable, segments, { pageSize: 'ten' }),
+    ],
+    [
+      'getClusterAccess, bad name',
+      () => getClusterAccess(untouchable, { ...segments, clusterName: '-x' }),
+    ],
     ['listRegressions, since', () => listRegressions(untouchable, { since: 'now' }, new Date())],
-    ['evaluateClusterNow, bad resource group', () => evaluateClusterNow({ store: untouchable, source: new SnapshotSource(SAMPLE_ESTATE), clock: { now: () => new Date() } }, { ...segments, resourceGroup: 'rg/..' })],
+    [
+      'evaluateClusterNow, bad resource group',
+      () =>
+        evaluateClusterNow(
+          {
+            store: untouchable,
+            source: new SnapshotSource(SAMPLE_ESTATE),
+            clock: { now: () => new Date() },
+          },
+          { ...segments, resourceGroup: 'rg/..' },
+        ),
+    ],
   ])('%s → InputError', async (_what, call) => {
     await expect(call()).rejects.toBeInstanceOf(InputError);
   });
@@ -133,19 +217,33 @@ describe('refusals before the store is touched', () => {
   it('evaluateClusterNow refuses a subscription the source does not watch (NotFound), before reading or recording', async () => {
     const source = new SnapshotSource(SAMPLE_ESTATE);
     await expect(
-      evaluateClusterNow({ store: untouchable, source, clock: { now: () => new Date() } }, { ...segments, subscriptionId: '99999999-9999-4999-8999-999999999999' }),
+      evaluateClusterNow(
+        { store: untouchable, source, clock: { now: () => new Date() } },
+        { ...segments, subscriptionId: '99999999-9999-4999-8999-999999999999' },
+      ),
     ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('clusterIdOf builds the resource id the segments address', () => {
-    expect(clusterIdOf({ subscriptionId: PROD_SUB.toUpperCase(), resourceGroup: 'rg-prod', clusterName: 'aks-checkout-prod' })).toBe(
+    expect(
+      clusterIdOf({
+        subscriptionId: PROD_SUB.toUpperCase(),
+        resourceGroup: 'rg-prod',
+        clusterName: 'aks-checkout-prod',
+      }),
+    ).toBe(
       `/subscriptions/${PROD_SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-checkout-prod`,
     );
   });
 });
 
 describe('accessView', () => {
-  const grant = (principalId: string, roleName: string, scope: string, capabilities: PrincipalAccess['capabilities']): PrincipalAccess => ({
+  const grant = (
+    principalId: string,
+    roleName: string,
+    scope: string,
+    capabilities: PrincipalAccess['capabilities'],
+  ): PrincipalAccess => ({
     principalId,
     principalType: 'User',
     roleName,
@@ -175,11 +273,26 @@ describe('accessView', () => {
 
   it('groups grants by principal (case-insensitively), unions capabilities, sorts principals', () => {
     const view = accessView(
-      posture([
-        grant('B-principal', 'Contributor', '/subscriptions/x/resourceGroups/rg', ['admin-credential', 'cluster-write']),
-        grant('a-principal', 'Owner', '/', ['admin-credential', 'cluster-write', 'role-assignment-write']),
-        grant('b-PRINCIPAL', 'AKS Cluster Admin Role', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c', ['admin-credential']),
-      ], 'fail'),
+      posture(
+        [
+          grant('B-principal', 'Contributor', '/subscriptions/x/resourceGroups/rg', [
+            'admin-credential',
+            'cluster-write',
+          ]),
+          grant('a-principal', 'Owner', '/', [
+            'admin-credential',
+            'cluster-write',
+            'role-assignment-write',
+          ]),
+          grant(
+            'b-PRINCIPAL',
+            'AKS Cluster Admin Role',
+            '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c',
+            ['admin-credential'],
+          ),
+        ],
+        'fail',
+      ),
     );
     expect(view.localAccountsEnabled).toBe(true);
     expect(view.principals.map((p) => p.principalId)).toEqual(['a-principal', 'B-principal']);

@@ -28,7 +28,12 @@ afterAll(async () => {
 
 it('an emptied role-assignments.json pages nobody, and restoring it pages nobody either', async () => {
   const clock = new SteppedClock(Date.parse('2026-11-26T02:00:00.000Z'));
-  const store = await TableStore.create({ connectionString: azurite.connectionString, allowInsecureConnection: true, tablePrefix: uniqueTablePrefix('unk'), clock });
+  const store = await TableStore.create({
+    connectionString: azurite.connectionString,
+    allowInsecureConnection: true,
+    tablePrefix: uniqueTablePrefix('unk'),
+    clock,
+  });
   const deps = { source: new SnapshotSource(dir), store, clock, minAlertSeverity: 'info' as const };
   await runAudit(deps);
   expect(await store.listAlerts({})).toEqual([]);
@@ -38,7 +43,9 @@ it('an emptied role-assignments.json pages nobody, and restoring it pages nobody
   clock.advance(3600_000);
   const { report } = await runAudit(deps);
   for (const cluster of report.clusters) {
-    expect(cluster.findings.find((f) => f.checkId === 'admin-credential-access')?.status).toBe('error');
+    expect(cluster.findings.find((f) => f.checkId === 'admin-credential-access')?.status).toBe(
+      'error',
+    );
   }
   expect(await store.listAlerts({})).toEqual([]);
 

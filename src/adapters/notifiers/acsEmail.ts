@@ -7,7 +7,11 @@
  * access key and tokens never appear in errors or logs: errors name the endpoint's host, the
  * HTTP status and the service's error code.
  */
-import { EmailClient, type EmailClientOptions, type EmailMessage } from '@azure/communication-email';
+import {
+  EmailClient,
+  type EmailClientOptions,
+  type EmailMessage,
+} from '@azure/communication-email';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'https';
 import { renderAlerts } from '../../core/alertRendering';
@@ -15,7 +19,8 @@ import type { Alert } from '../../core/model';
 import type { Notifier } from '../../core/ports';
 import { redactSecrets } from '../../core/redaction';
 
-export type AcsEmailConnection = { connectionString: string } | { endpoint: string; credential: TokenCredential };
+export type AcsEmailConnection =
+  { connectionString: string } | { endpoint: string; credential: TokenCredential };
 
 export interface AcsEmailNotifierOptions {
   connection: AcsEmailConnection;
@@ -58,8 +63,10 @@ export class AcsEmailNotifier implements Notifier {
   private readonly host: string;
 
   constructor(private readonly options: AcsEmailNotifierOptions) {
-    if (!options.sender) throw new Error('email: no sender address configured (ALERT_EMAIL_SENDER)');
-    if (!options.recipients?.length) throw new Error('email: no recipient configured (ALERT_EMAIL_TO)');
+    if (!options.sender)
+      throw new Error('email: no sender address configured (ALERT_EMAIL_SENDER)');
+    if (!options.recipients?.length)
+      throw new Error('email: no recipient configured (ALERT_EMAIL_TO)');
     this.host = emailEndpointHost(options.connection);
     const clientOptions: EmailClientOptions = {
       ...options.clientOptions,
@@ -69,10 +76,16 @@ export class AcsEmailNotifier implements Notifier {
       this.client =
         'connectionString' in options.connection
           ? new EmailClient(options.connection.connectionString, clientOptions)
-          : new EmailClient(options.connection.endpoint, options.connection.credential, clientOptions);
+          : new EmailClient(
+              options.connection.endpoint,
+              options.connection.credential,
+              clientOptions,
+            );
     } catch {
       // The SDK's parse error may quote the connection string; say what is wrong without it.
-      throw new Error('email: the Azure Communication Services connection is invalid (expected endpoint=https://…;accesskey=…; value not shown: it is a secret)');
+      throw new Error(
+        'email: the Azure Communication Services connection is invalid (expected endpoint=https://…;accesskey=…; value not shown: it is a secret)',
+      );
     }
   }
 
@@ -118,11 +131,12 @@ export class AcsEmailNotifier implements Notifier {
   private describe(error: unknown): string {
     const e = (error ?? {}) as RestErrorLike;
     const prefix = `email: Azure Communication Services at host ${this.host}`;
-    if (e.name === 'AbortError') return `${prefix} did not confirm the send within ${this.options.timeoutMs ?? 120_000} ms`;
+    if (e.name === 'AbortError')
+      return `${prefix} did not confirm the send within ${this.options.timeoutMs ?? 120_000} ms`;
     if (typeof e.statusCode === 'number') {
       const meaning =
         e.statusCode === 401 || e.statusCode === 403
-          ? 'refused the credentials (check the access key, or the managed identity\'s role on the resource)'
+          ? "refused the credentials (check the access key, or the managed identity's role on the resource)"
           : e.statusCode === 429
             ? 'throttled the request and the retries ran out'
             : e.statusCode >= 500
@@ -138,7 +152,10 @@ export class AcsEmailNotifier implements Notifier {
   /** Defence in depth: should any message ever echo the access key (or any other secret form), it is cut out. */
   private redact(text: string): string {
     const connection = this.options.connection;
-    const key = 'connectionString' in connection ? /(?:^|;)\s*accesskey\s*=\s*([^;]+)/i.exec(connection.connectionString)?.[1]?.trim() : undefined;
+    const key =
+      'connectionString' in connection
+        ? /(?:^|;)\s*accesskey\s*=\s*([^;]+)/i.exec(connection.connectionString)?.[1]?.trim()
+        : undefined;
     return redactSecrets(text, [key]);
   }
 }

@@ -18,7 +18,11 @@ export class ConsoleNotifier implements Notifier {
     for (const batch of batches) {
       const text = `\n=== ALERT ===\n${renderText(batch)}`;
       await new Promise<void>((resolve, reject) => {
-        this.out.write(text, (error?: Error | null) => (error ? reject(new Error(`console: could not write the alert: ${error.message}`)) : resolve()));
+        this.out.write(text, (error?: Error | null) =>
+          error
+            ? reject(new Error(`console: could not write the alert: ${error.message}`))
+            : resolve(),
+        );
       });
     }
   }

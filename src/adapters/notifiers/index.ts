@@ -12,10 +12,20 @@ import { AcsEmailNotifier, type AcsEmailNotifierOptions } from './acsEmail';
 import { ConsoleNotifier } from './console';
 import { TeamsWebhookNotifier, type TeamsWebhookNotifierOptions } from './teamsWebhook';
 
-export { AcsEmailNotifier, emailEndpointHost, type AcsEmailConnection, type AcsEmailNotifierOptions } from './acsEmail';
+export {
+  AcsEmailNotifier,
+  emailEndpointHost,
+  type AcsEmailConnection,
+  type AcsEmailNotifierOptions,
+} from './acsEmail';
 export { ConsoleNotifier } from './console';
 export { DisabledNotifier } from './disabled';
-export { TeamsWebhookNotifier, parseRetryAfter, webhookHost, type TeamsWebhookNotifierOptions } from './teamsWebhook';
+export {
+  TeamsWebhookNotifier,
+  parseRetryAfter,
+  webhookHost,
+  type TeamsWebhookNotifierOptions,
+} from './teamsWebhook';
 
 export interface NotifierSettings {
   email?: { connectionString: string } | { endpoint: string; credential: TokenCredential };
@@ -37,11 +47,15 @@ export function createNotifiers(settings: NotifierSettings): Notifier[] {
   const notifiers: Notifier[] = [];
   if (settings.email) {
     if (!settings.emailSender) {
-      throw new InputError('ALERT_EMAIL_SENDER: required when email alerts are configured (e.g. DoNotReply@<domain>.azurecomm.net)');
+      throw new InputError(
+        'ALERT_EMAIL_SENDER: required when email alerts are configured (e.g. DoNotReply@<domain>.azurecomm.net)',
+      );
     }
     const recipients = (settings.emailTo ?? []).map((a) => a.trim()).filter(Boolean);
     if (recipients.length === 0) {
-      throw new InputError('ALERT_EMAIL_TO: required when email alerts are configured (comma-separated addresses)');
+      throw new InputError(
+        'ALERT_EMAIL_TO: required when email alerts are configured (comma-separated addresses)',
+      );
     }
     notifiers.push(
       new AcsEmailNotifier({
@@ -56,10 +70,16 @@ export function createNotifiers(settings: NotifierSettings): Notifier[] {
   if (settings.teamsWebhookUrl) {
     let teams: TeamsWebhookNotifier;
     try {
-      teams = new TeamsWebhookNotifier({ ...settings.teamsOptions, webhookUrl: settings.teamsWebhookUrl, agent: settings.agent });
+      teams = new TeamsWebhookNotifier({
+        ...settings.teamsOptions,
+        webhookUrl: settings.teamsWebhookUrl,
+        agent: settings.agent,
+      });
     } catch (error) {
       // The notifier's message names the host at most, never the URL.
-      throw new InputError(`ALERT_TEAMS_WEBHOOK_URL: ${(error as Error).message.replace(/^teams: /, '')}`);
+      throw new InputError(
+        `ALERT_TEAMS_WEBHOOK_URL: ${(error as Error).message.replace(/^teams: /, '')}`,
+      );
     }
     notifiers.push(teams);
   }

@@ -81,10 +81,13 @@ export class TeamsWebhookNotifier implements Notifier {
     try {
       url = new URL(options.webhookUrl);
     } catch {
-      throw new Error('teams: the webhook URL is not a valid URL (value not shown: it is a secret)');
+      throw new Error(
+        'teams: the webhook URL is not a valid URL (value not shown: it is a secret)',
+      );
     }
     // The signature in the query must not travel in clear text.
-    if (url.protocol !== 'https:') throw new Error(`teams: the webhook URL for host ${this.host} must use https`);
+    if (url.protocol !== 'https:')
+      throw new Error(`teams: the webhook URL for host ${this.host} must use https`);
     this.url = url;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
@@ -97,14 +100,18 @@ export class TeamsWebhookNotifier implements Notifier {
   async send(alerts: Alert[], options: { digest: boolean; signal?: AbortSignal }): Promise<void> {
     if (alerts.length === 0) return;
     const batches = options.digest ? [alerts] : alerts.map((a) => [a]);
-    for (const batch of batches) await this.post(JSON.stringify(teamsMessage(renderAdaptiveCard(batch))), options.signal);
+    for (const batch of batches)
+      await this.post(JSON.stringify(teamsMessage(renderAdaptiveCard(batch))), options.signal);
   }
 
   private async post(body: string, signal: AbortSignal | undefined): Promise<void> {
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
       // Aborted (the delivery run's timeout): no further request, not even after a wait.
-      if (signal?.aborted) throw new Error(`teams: the webhook at host ${this.host} ${lastProblem || 'was not answered'}; aborted`);
+      if (signal?.aborted)
+        throw new Error(
+          `teams: the webhook at host ${this.host} ${lastProblem || 'was not answered'}; aborted`,
+        );
       let waitMs: number;
       try {
         const answer = await this.request(body, signal);
@@ -112,7 +119,9 @@ export class TeamsWebhookNotifier implements Notifier {
         lastProblem = `answered ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}${this.bodyHint(answer.body)}`;
         const retryable = answer.status === 429 || answer.status >= 500;
         if (!retryable) {
-          throw new FinalTeamsError(`teams: the webhook at host ${this.host} ${lastProblem}; not retried`);
+          throw new FinalTeamsError(
+            `teams: the webhook at host ${this.host} ${lastProblem}; not retried`,
+          );
         }
         const backoff = this.baseRetryWaitMs * 2 ** (attempt - 1);
         waitMs = parseRetryAfter(answer.retryAfter, this.now()) ?? backoff;
@@ -123,7 +132,9 @@ export class TeamsWebhookNotifier implements Notifier {
       }
       if (attempt < this.maxAttempts) await this.sleep(Math.min(waitMs, this.maxRetryWaitMs));
     }
-    throw new Error(`teams: the webhook at host ${this.host} ${lastProblem} after ${this.maxAttempts} attempt${this.maxAttempts === 1 ? '' : 's'}`);
+    throw new Error(
+      `teams: the webhook at host ${this.host} ${lastProblem} after ${this.maxAttempts} attempt${this.maxAttempts === 1 ? '' : 's'}`,
+    );
   }
 
   private request(body: string, signal: AbortSignal | undefined): Promise<Answer> {
@@ -133,7 +144,10 @@ export class TeamsWebhookNotifier implements Notifier {
         {
           method: 'POST',
           agent: this.options.agent,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+          },
           timeout: this.timeoutMs,
           signal,
         },

@@ -3,7 +3,12 @@
  * a lost race is 409/412), paged queries and batched deletes.
  */
 import { isRestError } from '@azure/core-rest-pipeline';
-import type { TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type {
+  TableClient,
+  TableEntity,
+  TableEntityResult,
+  TransactionAction,
+} from '@azure/data-tables';
 import { DependencyError, InputError, NotFoundError } from '../../core/errors';
 
 export type Entity = TableEntity<Record<string, unknown>>;
@@ -28,7 +33,12 @@ export function messageOf(error: unknown): string {
 
 /** An outage (no answer, 5xx, refused credentials) is the dependency's, not a bug here. */
 export function asDependencyError(error: unknown): unknown {
-  if (error instanceof InputError || error instanceof NotFoundError || error instanceof DependencyError) return error;
+  if (
+    error instanceof InputError ||
+    error instanceof NotFoundError ||
+    error instanceof DependencyError
+  )
+    return error;
   if (isRestError(error)) {
     const status = error.statusCode;
     if (status === undefined || status >= 500 || status === 401 || status === 403) {
@@ -49,15 +59,24 @@ export function stringOr(value: unknown, fallback: string): string {
 
 export function validTableName(name: string): string {
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(name)) {
-    throw new InputError(`table name ${JSON.stringify(name)} is not valid (3-63 letters and digits, starting with a letter)`);
+    throw new InputError(
+      `table name ${JSON.stringify(name)} is not valid (3-63 letters and digits, starting with a letter)`,
+    );
   }
   return name;
 }
 
 /** Every page of a query. */
-export async function queryAll(table: TableClient, filter: string, select?: string[]): Promise<EntityResult[]> {
+export async function queryAll(
+  table: TableClient,
+  filter: string,
+  select?: string[],
+): Promise<EntityResult[]> {
   const rows: EntityResult[] = [];
-  for await (const row of table.listEntities({ queryOptions: select ? { filter, select } : { filter } })) rows.push(row);
+  for await (const row of table.listEntities({
+    queryOptions: select ? { filter, select } : { filter },
+  }))
+    rows.push(row);
   return rows;
 }
 
@@ -73,7 +92,9 @@ export async function deleteRows(table: TableClient, rows: EntityResult[]): Prom
     for (let i = 0; i < rowKeys.length; i += TRANSACTION_LIMIT) {
       const batch = rowKeys.slice(i, i + TRANSACTION_LIMIT);
       try {
-        await table.submitTransaction(batch.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
+        await table.submitTransaction(
+          batch.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+        );
       } catch (error) {
         if (statusOf(error) !== 404) throw error;
         for (const rowKey of batch) {

@@ -35,7 +35,12 @@ export class EventsTable {
   async markProcessed(eventId: string, at: Date): Promise<boolean> {
     if (await this.isProcessed(eventId, at)) return false;
     try {
-      await this.table.createEntity({ partitionKey: eventPartitionKey(at), rowKey: eventRowKey(eventId), eventId, processedAt: at.toISOString() });
+      await this.table.createEntity({
+        partitionKey: eventPartitionKey(at),
+        rowKey: eventRowKey(eventId),
+        eventId,
+        processedAt: at.toISOString(),
+      });
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;
@@ -46,20 +51,24 @@ export class EventsTable {
   /** Processed event ids older than 48 hours. */
   async purgeExpired(now: Date): Promise<void> {
     const cutoff = new Date(now.getTime() - EVENT_RETENTION_MS);
-    const rows = await queryAll(this.table, odata`PartitionKey le ${eventPartitionKey(cutoff)} and processedAt lt ${cutoff.toISOString()}`, [
-      'PartitionKey',
-      'RowKey',
-    ]);
+    const rows = await queryAll(
+      this.table,
+      odata`PartitionKey le ${eventPartitionKey(cutoff)} and processedAt lt ${cutoff.toISOString()}`,
+      ['PartitionKey', 'RowKey'],
+    );
     await deleteRows(this.table, rows);
   }
 }
 
 function requireEventMark(eventId: string, at: Date): void {
-  if (typeof eventId !== 'string' || eventId.trim() === '') throw new InputError('an event needs an id');
+  if (typeof eventId !== 'string' || eventId.trim() === '')
+    throw new InputError('an event needs an id');
   if (Number.isNaN(at.getTime())) throw new InputError('the processing time is not a valid date');
 }
 
 /** The day an event processed at `at` is filed under, then the two days before it (redeliveries across midnight). */
 function eventPartitionsAround(at: Date): string[] {
-  return [0, 1, 2].map((daysBack) => eventPartitionKey(new Date(at.getTime() - daysBack * 24 * 3600 * 1000)));
+  return [0, 1, 2].map((daysBack) =>
+    eventPartitionKey(new Date(at.getTime() - daysBack * 24 * 3600 * 1000)),
+  );
 }

@@ -9,8 +9,25 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { DependencyError, InputError, NotFoundError } from '../../core/errors';
 import type { Alert } from '../../core/model';
 import type { Clock, OutboxAlert } from '../../core/ports';
-import { ALERT_END, ALERT_PREFIX, alertRowKey, clusterPartitionKey, joinChunks, layoutPayload, piecesAsProperties } from '../tableKeys';
-import { asDependencyError, deleteRows, isConflict, parseJson, queryAll, statusOf, stringOr, type Entity } from './common';
+import {
+  ALERT_END,
+  ALERT_PREFIX,
+  alertRowKey,
+  clusterPartitionKey,
+  joinChunks,
+  layoutPayload,
+  piecesAsProperties,
+} from '../tableKeys';
+import {
+  asDependencyError,
+  deleteRows,
+  isConflict,
+  parseJson,
+  queryAll,
+  statusOf,
+  stringOr,
+  type Entity,
+} from './common';
 
 export interface AlertRecord {
   alert: Alert;
@@ -31,13 +48,26 @@ export interface StoredAlert {
 }
 
 export function requireAlert(alert: Alert): void {
-  if (!alert || typeof alert.clusterId !== 'string' || !alert.clusterId.trim() || typeof alert.dedupeKey !== 'string' || !alert.dedupeKey) {
+  if (
+    !alert ||
+    typeof alert.clusterId !== 'string' ||
+    !alert.clusterId.trim() ||
+    typeof alert.dedupeKey !== 'string' ||
+    !alert.dedupeKey
+  ) {
     throw new InputError('an alert needs a clusterId and a dedupeKey');
   }
 }
 
 export function newAlertRecord(alert: Alert, now: Date): AlertRecord {
-  return { alert, state: 'pending', open: true, attempts: 0, channels: {}, updatedAt: now.toISOString() };
+  return {
+    alert,
+    state: 'pending',
+    open: true,
+    attempts: 0,
+    channels: {},
+    updatedAt: now.toISOString(),
+  };
 }
 
 export function alertEntity(partitionKey: string, rowKey: string, record: AlertRecord): Entity {
@@ -88,7 +118,8 @@ function alertRecordOf(row: Record<string, unknown>): AlertRecord {
   };
   if (typeof row.lastError === 'string' && row.lastError) record.lastError = row.lastError;
   if (typeof row.closedAt === 'string' && row.closedAt) record.closedAt = row.closedAt;
-  if (typeof row.claimedUntil === 'string' && row.claimedUntil) record.claimedUntil = row.claimedUntil;
+  if (typeof row.claimedUntil === 'string' && row.claimedUntil)
+    record.claimedUntil = row.claimedUntil;
   return record;
 }
 
@@ -190,7 +221,8 @@ export class Outbox {
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
         const current = await this.read(partitionKey, rowKey);
-        if (!current) throw new NotFoundError(`no alert ${dedupeKey} is stored for cluster ${clusterId}`);
+        if (!current)
+          throw new NotFoundError(`no alert ${dedupeKey} is stored for cluster ${clusterId}`);
         const record: AlertRecord = {
           ...current.record,
           alert: update.alert ?? current.record.alert,
@@ -199,10 +231,13 @@ export class Outbox {
           channels: update.channels ?? current.record.channels,
           lastError: update.lastError ?? current.record.lastError,
           updatedAt: update.updatedAt ?? this.clock.now().toISOString(),
-          claimedUntil: 'claimedUntil' in update ? update.claimedUntil : current.record.claimedUntil,
+          claimedUntil:
+            'claimedUntil' in update ? update.claimedUntil : current.record.claimedUntil,
         };
         try {
-          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', { etag: current.etag });
+          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', {
+            etag: current.etag,
+          });
           return;
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
@@ -211,11 +246,20 @@ export class Outbox {
     } catch (error) {
       throw asDependencyError(error);
     }
-    throw new DependencyError(`could not update alert ${dedupeKey}: it kept changing concurrently`, 'storage');
+    throw new DependencyError(
+      `could not update alert ${dedupeKey}: it kept changing concurrently`,
+      'storage',
+    );
   }
 
-  async claim(clusterId: string, dedupeKey: string, leaseMs: number, now: Date): Promise<OutboxAlert | undefined> {
-    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new InputError('a claim lease must be a positive number of milliseconds');
+  async claim(
+    clusterId: string,
+    dedupeKey: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<OutboxAlert | undefined> {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0)
+      throw new InputError('a claim lease must be a positive number of milliseconds');
     if (Number.isNaN(now.getTime())) throw new InputError('the claim time is not a valid date');
     const partitionKey = clusterPartitionKey(clusterId);
     const rowKey = alertRowKey(dedupeKey);
@@ -226,9 +270,14 @@ export class Outbox {
         const heldUntil = Date.parse(current.record.claimedUntil ?? '');
         if (heldUntil > now.getTime()) return undefined;
         // updatedAt is left alone: it times retries, and a claim is not a delivery attempt.
-        const record: AlertRecord = { ...current.record, claimedUntil: new Date(now.getTime() + leaseMs).toISOString() };
+        const record: AlertRecord = {
+          ...current.record,
+          claimedUntil: new Date(now.getTime() + leaseMs).toISOString(),
+        };
         try {
-          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', { etag: current.etag });
+          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', {
+            etag: current.etag,
+          });
           return outboxOf(record);
         } catch (error) {
           // 412: the row changed since it was read. Re-read to tell another run's claim (skip)

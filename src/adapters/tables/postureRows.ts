@@ -6,10 +6,21 @@
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { DependencyError } from '../../core/errors';
-import { SEVERITIES, type ClusterPosture, type ClusterStatus, type Regression, type Severity } from '../../core/model';
+import {
+  SEVERITIES,
+  type ClusterPosture,
+  type ClusterStatus,
+  type Regression,
+  type Severity,
+} from '../../core/model';
 import type { HistoryEntry, PostureSummary } from '../../core/ports';
 import type { CatalogueUpgrade } from '../../core/alertPolicy';
-import { capabilitiesByPrincipal, failingCheckIds, worstFailingSeverity, type PostureMemory } from '../../core/regressions';
+import {
+  capabilitiesByPrincipal,
+  failingCheckIds,
+  worstFailingSeverity,
+  type PostureMemory,
+} from '../../core/regressions';
 import { severityRank } from '../../core/report';
 import {
   decodePayload,
@@ -29,8 +40,17 @@ import { parseJson, stringOr, type Entity, type EntityResult } from './common';
 const TRANSACTION_BODY_BUDGET = 3.5 * 1024 * 1024;
 
 export const SUMMARY_COLUMNS = [
-  'clusterId', 'name', 'subscriptionId', 'resourceGroup', 'status', 'score', 'failingCheckIds', 'worstSeverity',
-  'privilegedPrincipalCount', 'evaluatedAt', 'deleted',
+  'clusterId',
+  'name',
+  'subscriptionId',
+  'resourceGroup',
+  'status',
+  'score',
+  'failingCheckIds',
+  'worstSeverity',
+  'privilegedPrincipalCount',
+  'evaluatedAt',
+  'deleted',
 ];
 
 /** The posture payload: the posture as recorded plus what the diff must remember (core/regressions). */
@@ -54,13 +74,19 @@ function entityBytes(entity: Entity): number {
 }
 
 /** The posture row with its ETag and the payload reassembled from it and its part rows. */
-export async function readPosture(table: TableClient, partitionKey: string, maxAttempts: number): Promise<StoredPosture | undefined> {
+export async function readPosture(
+  table: TableClient,
+  partitionKey: string,
+  maxAttempts: number,
+): Promise<StoredPosture | undefined> {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const rows: EntityResult[] = [];
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${POSTURE_ROW} and RowKey lt ${'posture.'}`;
     for await (const row of table.listEntities({ queryOptions: { filter } })) rows.push(row);
     const main = rows.find((r) => r.rowKey === POSTURE_ROW);
-    const parts = rows.filter((r) => r.rowKey?.startsWith(POSTURE_PART_PREFIX)).sort((a, b) => (a.rowKey! < b.rowKey! ? -1 : 1));
+    const parts = rows
+      .filter((r) => r.rowKey?.startsWith(POSTURE_PART_PREFIX))
+      .sort((a, b) => (a.rowKey! < b.rowKey! ? -1 : 1));
     if (!main) return undefined;
     const writeId = main.payloadWriteId;
     const expected = typeof main.payloadParts === 'number' ? main.payloadParts : 0;
@@ -70,7 +96,10 @@ export async function readPosture(table: TableClient, partitionKey: string, maxA
     if (current.length !== expected) continue;
     let text = joinChunks(main, 'payload');
     for (const part of current) text += joinChunks(part, 'payload');
-    const payload = parseJson<StoredPayload>(decodePayload(text, main.payloadEncoding), 'posture payload');
+    const payload = parseJson<StoredPayload>(
+      decodePayload(text, main.payloadEncoding),
+      'posture payload',
+    );
     return {
       etag: main.etag,
       posture: payload.posture,
@@ -80,7 +109,10 @@ export async function readPosture(table: TableClient, partitionKey: string, maxA
       summary: main,
     };
   }
-  throw new DependencyError(`the stored posture of partition ${partitionKey} kept changing while being read`, 'storage');
+  throw new DependencyError(
+    `the stored posture of partition ${partitionKey} kept changing while being read`,
+    'storage',
+  );
 }
 
 /** The posture row (insert or ETag-conditional replace) and its part rows (and deletion of stale ones). */
@@ -120,11 +152,15 @@ export function postureActions(
     return { row, parts };
   };
   let built = build('json');
-  const bytes = (b: typeof built) => [b.row, ...b.parts].reduce((sum, e) => sum + entityBytes(e), 0);
+  const bytes = (b: typeof built) =>
+    [b.row, ...b.parts].reduce((sum, e) => sum + entityBytes(e), 0);
   // Room is kept for the history and alert rows of the same transaction.
-  if (bytes(built) > TRANSACTION_BODY_BUDGET * 0.8 || built.parts.length > 40) built = build('gzip-base64');
+  if (bytes(built) > TRANSACTION_BODY_BUDGET * 0.8 || built.parts.length > 40)
+    built = build('gzip-base64');
   if (bytes(built) > TRANSACTION_BODY_BUDGET * 0.8 || built.parts.length > 40) {
-    throw new Error(`the posture of ${posture.id} is too large to store in one transaction even compressed`);
+    throw new Error(
+      `the posture of ${posture.id} is too large to store in one transaction even compressed`,
+    );
   }
   const actions: TransactionAction[] = [
     stored ? ['update', built.row, 'Replace', { etag: stored.etag }] : ['create', built.row],
@@ -176,10 +212,12 @@ export function summaryOf(row: EntityResult): PostureSummary {
     status: stringOr(row.status, 'error') as ClusterStatus,
     score: typeof row.score === 'number' ? row.score : 0,
     failingCheckIds: parseJson<string[]>(row.failingCheckIds ?? '[]', 'failing check ids'),
-    privilegedPrincipalCount: typeof row.privilegedPrincipalCount === 'number' ? row.privilegedPrincipalCount : 0,
+    privilegedPrincipalCount:
+      typeof row.privilegedPrincipalCount === 'number' ? row.privilegedPrincipalCount : 0,
     evaluatedAt: stringOr(row.evaluatedAt, ''),
   };
-  if (typeof worst === 'string' && (SEVERITIES as readonly string[]).includes(worst)) summary.worstSeverity = worst as Severity;
+  if (typeof worst === 'string' && (SEVERITIES as readonly string[]).includes(worst))
+    summary.worstSeverity = worst as Severity;
   if (row.deleted === true) summary.deleted = true;
   return summary;
 }
@@ -192,7 +230,8 @@ function regressionProperties(prefix: string, regressions: Regression[]): Record
   if (layout.parts.length > 0) {
     encoding = 'gzip-base64';
     layout = layoutPayload(encodePayload(json, encoding));
-    if (layout.parts.length > 0) throw new Error(`${regressions.length} regressions are too many to store in one history row`);
+    if (layout.parts.length > 0)
+      throw new Error(`${regressions.length} regressions are too many to store in one history row`);
   }
   return { [`${prefix}Encoding`]: encoding, ...piecesAsProperties(prefix, layout.main) };
 }
@@ -235,15 +274,22 @@ export function historyEntryOf(row: EntityResult): HistoryEntry {
     status: stringOr(row.status, 'error') as ClusterStatus,
     score: typeof row.score === 'number' ? row.score : 0,
     failingCheckIds: parseJson<string[]>(row.failingCheckIds ?? '[]', 'failing check ids'),
-    regressions: parseJson<Regression[]>(decodePayload(joinChunks(row, 'regressions'), row.regressionsEncoding), 'regressions'),
+    regressions: parseJson<Regression[]>(
+      decodePayload(joinChunks(row, 'regressions'), row.regressionsEncoding),
+      'regressions',
+    ),
   };
-  if (typeof row.sourceEventId === 'string' && row.sourceEventId) entry.sourceEventId = row.sourceEventId;
+  if (typeof row.sourceEventId === 'string' && row.sourceEventId)
+    entry.sourceEventId = row.sourceEventId;
   if (row.deleted === true) entry.deleted = true;
   if (typeof row.catalogueUpgradedTo === 'number') {
     entry.catalogueUpgraded = {
       from: typeof row.catalogueUpgradedFrom === 'number' ? row.catalogueUpgradedFrom : 1,
       to: row.catalogueUpgradedTo,
-      changes: parseJson<Regression[]>(decodePayload(joinChunks(row, 'catalogueChanges'), row.catalogueChangesEncoding), 'catalogue changes'),
+      changes: parseJson<Regression[]>(
+        decodePayload(joinChunks(row, 'catalogueChanges'), row.catalogueChangesEncoding),
+        'catalogue changes',
+      ),
     };
   }
   return entry;

@@ -3,16 +3,33 @@
  * [--store] [--notify]`: read the estate, evaluate it (the `runAudit` use case), print or write
  * the report, and turn `--fail-on` into the exit code.
  */
-import { alertChannels, lazyAzureCredential, liveEstateSource, openStorage, selectEstate } from '../../composition';
+import {
+  alertChannels,
+  lazyAzureCredential,
+  liveEstateSource,
+  openStorage,
+  selectEstate,
+} from '../../composition';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
-import { loadSettings, parseSubscriptionIds, type SettingOverrides, type Settings } from '../../config';
+import {
+  loadSettings,
+  parseSubscriptionIds,
+  type SettingOverrides,
+  type Settings,
+} from '../../config';
 import { SnapshotSource } from '../../adapters/snapshotSource';
 import { InputError } from '../../core/errors';
 import { SEVERITIES, type ClusterPosture, type Report, type Severity } from '../../core/model';
-import { mappedEstateSource, type EstateSource, type ExemptionStore, type Notifier, type PostureStore } from '../../core/ports';
+import {
+  mappedEstateSource,
+  type EstateSource,
+  type ExemptionStore,
+  type Notifier,
+  type PostureStore,
+} from '../../core/ports';
 import { CHECKS } from '../../core/checks';
 import { exemptionState, validateExemption, type Exemption } from '../../core/exemptions';
 import { activeExemptions, parseExemptionsFile } from '../../usecases/exemptions';
@@ -67,8 +84,15 @@ export const openConfiguredPersistence: OpenPersistence = async (settings, wants
   const credential = lazyAzureCredential(settings);
   const storage = await openStorage(settings, { credential });
   try {
-    const notifiers = wants.notify ? alertChannels(settings, { credential, console: true, consoleStream: wants.consoleStream }) : undefined;
-    return { store: storage.store, exemptions: storage.exemptions, notifiers, close: () => storage.close() };
+    const notifiers = wants.notify
+      ? alertChannels(settings, { credential, console: true, consoleStream: wants.consoleStream })
+      : undefined;
+    return {
+      store: storage.store,
+      exemptions: storage.exemptions,
+      notifiers,
+      close: () => storage.close(),
+    };
   } catch (error) {
     await storage.close();
     throw error;
@@ -84,32 +108,49 @@ export const defaultSourceFactory: SourceFactory = {
   snapshot: (dir) => new SnapshotSource(dir),
   azure: ({ subscriptionIds, settings }) => {
     // The Azure SDK is loaded on demand inside: only live audits need it.
-    return liveEstateSource(settings, { credential: lazyAzureCredential(settings)(), subscriptionIds });
+    return liveEstateSource(settings, {
+      credential: lazyAzureCredential(settings)(),
+      subscriptionIds,
+    });
   },
 };
 
-export const defaultAuditDeps: AuditCommandDeps = { sources: defaultSourceFactory, openPersistence: openConfiguredPersistence };
+export const defaultAuditDeps: AuditCommandDeps = {
+  sources: defaultSourceFactory,
+  openPersistence: openConfiguredPersistence,
+};
 
-export const BUNDLED_SAMPLE_NOTICE = 'auditing the bundled sample estate (no subscriptions configured)';
+export const BUNDLED_SAMPLE_NOTICE =
+  'auditing the bundled sample estate (no subscriptions configured)';
 
 /**
  * `--snapshot` / `--subscription` as the settings they override (flags win over settings; a
  * `--subscription` also sets any configured snapshot aside). The selection itself is the one
  * the local host and the Functions app use (`selectEstate`).
  */
-export function sourceOverrides(options: Pick<AuditCommandOptions, 'snapshot' | 'subscription'>, ctx: Pick<CommandContext, 'cwd'>): SettingOverrides {
+export function sourceOverrides(
+  options: Pick<AuditCommandOptions, 'snapshot' | 'subscription'>,
+  ctx: Pick<CommandContext, 'cwd'>,
+): SettingOverrides {
   if (options.snapshot !== undefined && options.subscription !== undefined) {
     throw new InputError('audit: --snapshot and --subscription cannot be combined');
   }
   if (options.subscription !== undefined) {
     const subscriptionIds = parseSubscriptionIds(options.subscription.join(','), '--subscription');
-    if (subscriptionIds.length === 0) throw new InputError('--subscription: no subscription id given');
+    if (subscriptionIds.length === 0)
+      throw new InputError('--subscription: no subscription id given');
     return { AUDIT_SUBSCRIPTION_IDS: subscriptionIds.join(','), AUDIT_SNAPSHOT_DIR: '' };
   }
-  return options.snapshot !== undefined ? { AUDIT_SNAPSHOT_DIR: resolve(ctx.cwd, options.snapshot) } : {};
+  return options.snapshot !== undefined
+    ? { AUDIT_SNAPSHOT_DIR: resolve(ctx.cwd, options.snapshot) }
+    : {};
 }
 
-export async function auditCommand(options: AuditCommandOptions, ctx: CommandContext, deps: AuditCommandDeps = defaultAuditDeps): Promise<number> {
+export async function auditCommand(
+  options: AuditCommandOptions,
+  ctx: CommandContext,
+  deps: AuditCommandDeps = defaultAuditDeps,
+): Promise<number> {
   const settings = loadSettings(ctx.env, sourceOverrides(options, ctx));
   const selection = selectEstate(settings, ctx);
   if (selection.kind === 'snapshot' && selection.bundledSample) ctx.warn(BUNDLED_SAMPLE_NOTICE);
@@ -120,13 +161,26 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
       : deps.sources.azure({ subscriptionIds: selection.subscriptionIds, settings });
   const wantsStore = Boolean(options.store || options.notify);
   // --notify delivers the alerts the store's outbox holds, so it implies --store.
-  const persistence = wantsStore ? await deps.openPersistence(settings, { notify: Boolean(options.notify), consoleStream: ctx.stderr }) : undefined;
+  const persistence = wantsStore
+    ? await deps.openPersistence(settings, {
+        notify: Boolean(options.notify),
+        consoleStream: ctx.stderr,
+      })
+    : undefined;
 
   let report: Report;
   try {
-    ctx.progress(selection.kind === 'snapshot' ? `reading the estate from ${selection.dir}…` : `reading ${selection.subscriptionIds.length} subscription(s) from Azure…`);
+    ctx.progress(
+      selection.kind === 'snapshot'
+        ? `reading the estate from ${selection.dir}…`
+        : `reading ${selection.subscriptionIds.length} subscription(s) from Azure…`,
+    );
     const result = await runAudit({
-      source: withProgress(source, ctx, selection.kind === 'azure' ? selection.subscriptionIds : []),
+      source: withProgress(
+        source,
+        ctx,
+        selection.kind === 'azure' ? selection.subscriptionIds : [],
+      ),
       clock: ctx.clock,
       store: persistence?.store,
       notifiers: options.notify ? persistence?.notifiers : undefined,
@@ -134,8 +188,11 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
       linkBase: settings.publicBaseUrl,
       log: (line) => ctx.warn(`warning: ${line}`),
       exemptions: async () => {
-        if (options.exemptions !== undefined) return exemptionsFromFile(resolve(ctx.cwd, options.exemptions), options.exemptions, ctx);
-        return persistence?.exemptions ? activeExemptions({ store: persistence.exemptions, clock: ctx.clock }) : [];
+        if (options.exemptions !== undefined)
+          return exemptionsFromFile(resolve(ctx.cwd, options.exemptions), options.exemptions, ctx);
+        return persistence?.exemptions
+          ? activeExemptions({ store: persistence.exemptions, clock: ctx.clock })
+          : [];
       },
     });
     report = result.report;
@@ -144,7 +201,8 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
   }
   ctx.progress(`evaluated ${report.summary.clusters} cluster(s)`);
 
-  const locate = selection.kind === 'snapshot' ? await snapshotLocator(selection.dir, ctx.cwd) : undefined;
+  const locate =
+    selection.kind === 'snapshot' ? await snapshotLocator(selection.dir, ctx.cwd) : undefined;
   const text = formatReport(report, options.format, {
     // A file never gets colour codes, whatever the terminal.
     color: options.output === undefined && ctx.colorStdout,
@@ -160,7 +218,9 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
     try {
       await writeFile(target, text, 'utf8');
     } catch (error) {
-      throw new InputError(`--output ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new InputError(
+        `--output ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     ctx.progress(`report written to ${target}`);
   } else {
@@ -177,19 +237,30 @@ export async function auditCommand(options: AuditCommandOptions, ctx: CommandCon
  * The exemptions of a reviewed file, for `audit --exemptions`: refused whole when an entry is
  * invalid; an expired entry is named on stderr and no longer applies (its finding counts again).
  */
-async function exemptionsFromFile(path: string, label: string, ctx: CommandContext): Promise<Exemption[]> {
+async function exemptionsFromFile(
+  path: string,
+  label: string,
+  ctx: CommandContext,
+): Promise<Exemption[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new InputError(`--exemptions ${label}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError(
+      `--exemptions ${label}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const now = ctx.clock.now();
   const checkIds = CHECKS.map((check) => check.id);
-  const entries = parseExemptionsFile(text, label).map((entry, i) => validateExemption(entry, { now, checkIds, allowPastExpiry: true }, `${label} entry ${i + 1}`));
+  const entries = parseExemptionsFile(text, label).map((entry, i) =>
+    validateExemption(entry, { now, checkIds, allowPastExpiry: true }, `${label} entry ${i + 1}`),
+  );
   for (const exemption of entries) {
     const state = exemptionState(exemption, now);
-    if (state !== 'active') ctx.warn(`exemption ${exemption.id} ${state === 'expired' ? `expired at ${exemption.expiresOn}` : 'is revoked'}: its findings count again`);
+    if (state !== 'active')
+      ctx.warn(
+        `exemption ${exemption.id} ${state === 'expired' ? `expired at ${exemption.expiresOn}` : 'is revoked'}: its findings count again`,
+      );
   }
   return entries.filter((e) => exemptionState(e, now) === 'active');
 }
@@ -199,11 +270,17 @@ async function exemptionsFromFile(path: string, label: string, ctx: CommandConte
  * of `subscriptionIds` that read nothing stops here (exit 2 with what to do), before anything is
  * evaluated or stored.
  */
-function withProgress(source: EstateSource, ctx: CommandContext, subscriptionIds: readonly string[]): EstateSource {
+function withProgress(
+  source: EstateSource,
+  ctx: CommandContext,
+  subscriptionIds: readonly string[],
+): EstateSource {
   return mappedEstateSource(source, (estate) => {
     const nothing = nothingReadReason(estate, subscriptionIds);
     if (nothing !== undefined) throw new InputError(nothing);
-    ctx.progress(`read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`);
+    ctx.progress(
+      `read ${estate.clusters.length} cluster(s) and ${estate.roleAssignments.length} role assignment(s); evaluating…`,
+    );
     return estate;
   });
 }
@@ -212,7 +289,10 @@ function withProgress(source: EstateSource, ctx: CommandContext, subscriptionIds
  * SARIF locations for a snapshot: the exported clusters.json, relative to the working directory
  * (the repository root in CI), and the line where each cluster's id appears in it.
  */
-export async function snapshotLocator(dir: string, cwd: string): Promise<((cluster: ClusterPosture) => SarifArtifact | undefined) | undefined> {
+export async function snapshotLocator(
+  dir: string,
+  cwd: string,
+): Promise<((cluster: ClusterPosture) => SarifArtifact | undefined) | undefined> {
   const file = join(dir, 'clusters.json');
   let text: string;
   try {
@@ -221,27 +301,43 @@ export async function snapshotLocator(dir: string, cwd: string): Promise<((clust
     return undefined;
   }
   const rel = relative(cwd, file);
-  const uri = rel.startsWith('..') || isAbsolute(rel) ? pathToFileURL(file).href : rel.split(sep).join('/');
+  const uri =
+    rel.startsWith('..') || isAbsolute(rel) ? pathToFileURL(file).href : rel.split(sep).join('/');
   return (cluster) => {
     const at = text.indexOf(JSON.stringify(cluster.id));
     return { uri, line: at === -1 ? 1 : text.slice(0, at).split('\n').length };
   };
 }
 
-export function registerAudit(program: Command, ctx: CommandContext, deps: AuditCommandDeps = defaultAuditDeps): void {
+export function registerAudit(
+  program: Command,
+  ctx: CommandContext,
+  deps: AuditCommandDeps = defaultAuditDeps,
+): void {
   program
     .command('audit')
     .description('evaluate the estate and print the report (read-only unless --store/--notify)')
     .option('--snapshot <dir>', 'read the estate from az CLI exports in DIR')
-    .option('--subscription <id...>', 'audit these subscriptions live (repeatable or comma-separated)')
-    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
+    .option(
+      '--subscription <id...>',
+      'audit these subscriptions live (repeatable or comma-separated)',
+    )
+    .addOption(
+      new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('table'),
+    )
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a failing or unevaluated finding at or above SEVERITY exists, or part of the estate could not be read').choices(SEVERITIES),
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a failing or unevaluated finding at or above SEVERITY exists, or part of the estate could not be read',
+      ).choices(SEVERITIES),
     )
     .option('--store', 'record posture and history; report regressions against the stored posture')
     .option('--notify', 'also send alerts for regressions (implies --store)')
-    .option('--exemptions <file>', 'apply the exemptions of FILE (YAML or JSON, as `exemptions export` writes) instead of the stored ones')
+    .option(
+      '--exemptions <file>',
+      'apply the exemptions of FILE (YAML or JSON, as `exemptions export` writes) instead of the stored ones',
+    )
     .action(async (options: AuditCommandOptions) => {
       ctx.setExitCode(await auditCommand(options, ctx, deps));
     });

@@ -1,7 +1,12 @@
 /** `checks [--format table|json|markdown]`: the check catalogue with severities and remediation. */
 import { Option, type Command } from 'commander';
 import { catalogueRemediation, CHECKS } from '../../core/checks';
-import { formatCatalogueJson, formatCatalogueTable, formatCheckReference, type CheckMeta } from '../formats';
+import {
+  formatCatalogueJson,
+  formatCatalogueTable,
+  formatCheckReference,
+  type CheckMeta,
+} from '../formats';
 import type { CommandContext } from '../main';
 
 export const CATALOGUE_FORMATS = ['table', 'json', 'markdown'] as const;
@@ -31,7 +36,10 @@ export function checkCatalogue(): CheckMeta[] {
   });
 }
 
-export function checksCommand(options: { format: (typeof CATALOGUE_FORMATS)[number] }, ctx: CommandContext): number {
+export function checksCommand(
+  options: { format: (typeof CATALOGUE_FORMATS)[number] },
+  ctx: CommandContext,
+): number {
   const catalogue = checkCatalogue();
   const text =
     options.format === 'json'
@@ -46,8 +54,12 @@ export function checksCommand(options: { format: (typeof CATALOGUE_FORMATS)[numb
 export function registerChecks(program: Command, ctx: CommandContext): void {
   program
     .command('checks')
-    .description('list the check catalogue with severities (json adds rationale, remediation and references; markdown is the reference in docs/checks.md)')
-    .addOption(new Option('--format <format>', 'output format').choices(CATALOGUE_FORMATS).default('table'))
+    .description(
+      'list the check catalogue with severities (json adds rationale, remediation and references; markdown is the reference in docs/checks.md)',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(CATALOGUE_FORMATS).default('table'),
+    )
     .action((options: { format: (typeof CATALOGUE_FORMATS)[number] }) => {
       ctx.setExitCode(checksCommand(options, ctx));
     });

@@ -11,16 +11,31 @@ import { InputError } from '../../core/errors';
 import { createRuntime } from '../../runtime';
 import type { CommandContext } from '../main';
 
-export async function eventCommand(file: string, options: { snapshot?: string }, ctx: CommandContext): Promise<number> {
-  const text = file === '-' ? await readStream(ctx.stdin) : await readInput(resolve(ctx.cwd, file), file);
+export async function eventCommand(
+  file: string,
+  options: { snapshot?: string },
+  ctx: CommandContext,
+): Promise<number> {
+  const text =
+    file === '-' ? await readStream(ctx.stdin) : await readInput(resolve(ctx.cwd, file), file);
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${file === '-' ? 'stdin' : file}: not JSON (${(error as Error).message})`);
+    throw new InputError(
+      `${file === '-' ? 'stdin' : file}: not JSON (${(error as Error).message})`,
+    );
   }
-  const settings = loadSettings(ctx.env, { AUDIT_SNAPSHOT_DIR: options.snapshot ? resolve(ctx.cwd, options.snapshot) : undefined });
-  const runtime = await createRuntime(settings, { log: (line) => ctx.progress(line), clock: ctx.clock, packageRoot: ctx.packageRoot, consoleAlerts: true, consoleStream: ctx.stderr });
+  const settings = loadSettings(ctx.env, {
+    AUDIT_SNAPSHOT_DIR: options.snapshot ? resolve(ctx.cwd, options.snapshot) : undefined,
+  });
+  const runtime = await createRuntime(settings, {
+    log: (line) => ctx.progress(line),
+    clock: ctx.clock,
+    packageRoot: ctx.packageRoot,
+    consoleAlerts: true,
+    consoleStream: ctx.stderr,
+  });
   try {
     ctx.progress(runtime.sourceDescription);
     const outcome = await runtime.handleEventBatch(body);
@@ -42,12 +57,15 @@ async function readInput(path: string, shown: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new InputError(`${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError(
+      `${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }

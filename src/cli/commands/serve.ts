@@ -18,7 +18,11 @@ export interface ServeOptions {
 export async function serveCommand(options: ServeOptions, ctx: CommandContext): Promise<number> {
   // PORT is 1–65535; port 0 (a free port chosen by the OS) exists only as an option.
   // Long-running, like the Functions app: a bad channel setting disables only that channel.
-  const settings = loadSettings(ctx.env, { PORT: options.port ? String(options.port) : undefined }, { onChannelProblem: 'disable' });
+  const settings = loadSettings(
+    ctx.env,
+    { PORT: options.port ? String(options.port) : undefined },
+    { onChannelProblem: 'disable' },
+  );
   const port = options.port ?? settings.port;
   const log = (line: string) => ctx.warn(line);
   const runtime = await createRuntime(settings, {
@@ -47,12 +51,20 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
   try {
     const report = await runtime.auditNow();
     log(`start-up audit: ${report.summary.clusters} cluster(s), ${report.summary.failing} failing`);
-    host = await startLocalHost({ runtime, port, schedule: settings.schedule, log, localKey: settings.localKey });
+    host = await startLocalHost({
+      runtime,
+      port,
+      schedule: settings.schedule,
+      log,
+      localKey: settings.localKey,
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  log(`listening on ${host.url}/api (Event Grid webhook: ${host.url}/runtime/webhooks/eventgrid?functionName=armEvents); nightly audit "${settings.schedule}" UTC`);
+  log(
+    `listening on ${host.url}/api (Event Grid webhook: ${host.url}/runtime/webhooks/eventgrid?functionName=armEvents); nightly audit "${settings.schedule}" UTC`,
+  );
   if (options.untilListening) {
     options.untilListening(host.url, stop);
     return 0;

@@ -3,14 +3,25 @@ import { createColors } from 'picocolors';
 import type { CheckMeta } from './common';
 import { boxTable, DEFAULT_TABLE_WIDTH, wrap } from './table';
 
-export function formatCatalogueTable(catalogue: readonly CheckMeta[], options: { color: boolean; width?: number }): string {
+export function formatCatalogueTable(
+  catalogue: readonly CheckMeta[],
+  options: { color: boolean; width?: number },
+): string {
   // The id column alone is 40 wide: below 90 columns the titles would have no room.
   const width = Math.max(90, options.width ?? DEFAULT_TABLE_WIDTH);
   const c = createColors(options.color);
   const columns = [40, 10, 15];
   columns.push(width - columns.reduce((a, b) => a + b, 0) - 5);
-  const rows = catalogue.map((check) => [check.id, check.severity, check.category, check.title].map((text, i) => wrap(text, columns[i] - 2)));
-  const table = boxTable(['Check', 'Severity', 'Category', 'Title'].map((h) => c.bold(h)), rows, columns);
+  const rows = catalogue.map((check) =>
+    [check.id, check.severity, check.category, check.title].map((text, i) =>
+      wrap(text, columns[i] - 2),
+    ),
+  );
+  const table = boxTable(
+    ['Check', 'Severity', 'Category', 'Title'].map((h) => c.bold(h)),
+    rows,
+    columns,
+  );
   return `${table}\n${catalogue.length} checks. \`checks --format json\` adds rationale, remediation and references.\n`;
 }
 
@@ -48,15 +59,32 @@ export function formatCheckReference(catalogue: readonly CheckMeta[]): string {
     '',
     '| id | severity | category | fails when |',
     '|---|---|---|---|',
-    ...catalogue.map((check) => `| [\`${check.id}\`](#${check.id}) | ${check.severity} | ${check.category} | ${cell(check.failsWhen)} |`),
+    ...catalogue.map(
+      (check) =>
+        `| [\`${check.id}\`](#${check.id}) | ${check.severity} | ${check.category} | ${cell(check.failsWhen)} |`,
+    ),
     '',
   ];
   for (const check of catalogue) {
-    lines.push(`## ${check.id}`, '', `**${check.title}** · severity ${check.severity} · ${check.category}`, '');
-    lines.push(`**Fails when:** ${check.failsWhen}`, '', `**Why:** ${check.rationale}`, '', '**Fix:**', '');
+    lines.push(
+      `## ${check.id}`,
+      '',
+      `**${check.title}** · severity ${check.severity} · ${check.category}`,
+      '',
+    );
+    lines.push(
+      `**Fails when:** ${check.failsWhen}`,
+      '',
+      `**Why:** ${check.rationale}`,
+      '',
+      '**Fix:**',
+      '',
+    );
     lines.push('```sh', check.remediation || '(depends on the finding: see its detail)', '```', '');
-    if (check.bicep) lines.push(`Bicep (\`Microsoft.ContainerService/managedClusters\`): \`${check.bicep}\``, '');
-    if (check.terraform) lines.push(`Terraform (\`azurerm_kubernetes_cluster\`): \`${check.terraform}\``, '');
+    if (check.bicep)
+      lines.push(`Bicep (\`Microsoft.ContainerService/managedClusters\`): \`${check.bicep}\``, '');
+    if (check.terraform)
+      lines.push(`Terraform (\`azurerm_kubernetes_cluster\`): \`${check.terraform}\``, '');
     lines.push('References:', '', ...check.references.map((url) => `- <${url}>`), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;

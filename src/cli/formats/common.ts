@@ -1,5 +1,11 @@
 /** Small pure helpers shared by the report formats. */
-import { SEVERITIES, type ClusterPosture, type Finding, type Report, type Severity } from '../../core/model';
+import {
+  SEVERITIES,
+  type ClusterPosture,
+  type Finding,
+  type Report,
+  type Severity,
+} from '../../core/model';
 import { describePrincipal, principalKey } from '../../core/principals';
 
 /** Metadata of one check, as the formats need it (the catalogue mapped at the CLI boundary). */
@@ -29,7 +35,12 @@ export function findingsToShow(findings: readonly Finding[]): Finding[] {
   const statusOrder = (f: Finding) => (f.status === 'fail' ? 0 : 1);
   return findings
     .filter((f) => f.status === 'fail' || f.status === 'error')
-    .sort((a, b) => statusOrder(a) - statusOrder(b) || severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId));
+    .sort(
+      (a, b) =>
+        statusOrder(a) - statusOrder(b) ||
+        severityRank(a.severity) - severityRank(b.severity) ||
+        a.checkId.localeCompare(b.checkId),
+    );
 }
 
 export function countByStatus(findings: readonly Finding[]): Record<Finding['status'], number> {
@@ -55,9 +66,15 @@ export function severityCounts(report: Report, separator = ' · '): string {
  */
 export function regressionPrincipal(cluster: ClusterPosture, principalId: string): string {
   const key = principalKey(principalId);
-  const grants = (cluster.privilegedPrincipals ?? []).filter((p) => principalKey(p.principalId) === key);
+  const grants = (cluster.privilegedPrincipals ?? []).filter(
+    (p) => principalKey(p.principalId) === key,
+  );
   const named = grants.find((g) => g.displayName || g.userPrincipalName);
-  return describePrincipal({ ...named, principalId, principalType: grants.find((g) => g.principalType)?.principalType });
+  return describePrincipal({
+    ...named,
+    principalId,
+    principalType: grants.find((g) => g.principalType)?.principalType,
+  });
 }
 
 /**
@@ -67,7 +84,10 @@ export function regressionPrincipal(cluster: ClusterPosture, principalId: string
 export function exemptionNote(finding: Finding): string | undefined {
   if (!finding.exemptions?.length) return undefined;
   const which = finding.exemptions
-    .map((e) => `${e.id} (${e.owner}, until ${e.expiresOn.slice(0, 10)}${e.principalIds ? `, for ${e.principalIds.length} principal(s)` : ''}): ${e.reason}`)
+    .map(
+      (e) =>
+        `${e.id} (${e.owner}, until ${e.expiresOn.slice(0, 10)}${e.principalIds ? `, for ${e.principalIds.length} principal(s)` : ''}): ${e.reason}`,
+    )
     .join('; ');
   return `${finding.exempted ? 'Exempted' : 'Partly exempted'} by ${which}`;
 }

@@ -4,7 +4,14 @@
  */
 import { checkById } from '../../core/checks';
 import { SEVERITIES } from '../../core/model';
-import type { AlertDelivery, ClusterPosture, Finding, PrincipalAccess, Regression, Report } from '../../core/model';
+import type {
+  AlertDelivery,
+  ClusterPosture,
+  Finding,
+  PrincipalAccess,
+  Regression,
+  Report,
+} from '../../core/model';
 
 export function formatJson(report: Report): string {
   return `${JSON.stringify(orderedReport(report), null, 2)}\n`;
@@ -19,10 +26,16 @@ export function orderedReport(report: Report): Record<string, unknown> {
     summary: {
       clusters: report.summary.clusters,
       failing: report.summary.failing,
-      findingsBySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, report.summary.findingsBySeverity[s] ?? 0])),
+      findingsBySeverity: Object.fromEntries(
+        SEVERITIES.map((s) => [s, report.summary.findingsBySeverity[s] ?? 0]),
+      ),
     },
     clusters: report.clusters.map(orderedCluster),
-    failures: (report.failures ?? []).map((f) => ({ subscriptionId: f.subscriptionId, part: f.part, message: f.message })),
+    failures: (report.failures ?? []).map((f) => ({
+      subscriptionId: f.subscriptionId,
+      part: f.part,
+      message: f.message,
+    })),
     alerts: report.alerts?.map(orderedAlert),
   });
 }
@@ -54,7 +67,16 @@ function orderedFinding(finding: Finding): Record<string, unknown> {
     remediationBicep: checkById(finding.checkId)?.infrastructureAsCode?.bicep,
     remediationTerraform: checkById(finding.checkId)?.infrastructureAsCode?.terraform,
     principals: finding.principals?.map(orderedPrincipal),
-    exemptions: finding.exemptions?.map((e) => compact({ id: e.id, reason: e.reason, owner: e.owner, ticket: e.ticket, expiresOn: e.expiresOn, principalIds: e.principalIds })),
+    exemptions: finding.exemptions?.map((e) =>
+      compact({
+        id: e.id,
+        reason: e.reason,
+        owner: e.owner,
+        ticket: e.ticket,
+        expiresOn: e.expiresOn,
+        principalIds: e.principalIds,
+      }),
+    ),
     exempted: finding.exempted,
   });
 }
@@ -78,7 +100,13 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
     members: principal.members && {
       count: principal.members.count,
       users: principal.members.users.map((u) =>
-        compact({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, guest: u.guest, enabled: u.enabled }),
+        compact({
+          id: u.id,
+          displayName: u.displayName,
+          userPrincipalName: u.userPrincipalName,
+          guest: u.guest,
+          enabled: u.enabled,
+        }),
       ),
     },
     serviceAccounts: principal.serviceAccounts && [...principal.serviceAccounts],
@@ -102,7 +130,9 @@ function orderedAlert(alert: AlertDelivery): Record<string, unknown> {
     dedupeKey: alert.dedupeKey,
     severity: alert.severity,
     channels: Object.fromEntries(
-      (['email', 'teams', 'console'] as const).filter((c) => alert.channels[c] !== undefined).map((c) => [c, alert.channels[c]]),
+      (['email', 'teams', 'console'] as const)
+        .filter((c) => alert.channels[c] !== undefined)
+        .map((c) => [c, alert.channels[c]]),
     ),
   };
 }

@@ -4,9 +4,22 @@
  * findings. Everything that comes from the estate is escaped: a `|` in a name would otherwise
  * end a table cell, and `<` would open HTML.
  */
-import { SEVERITIES, type ClusterPosture, type Finding, type PrincipalAccess, type Report } from '../../core/model';
+import {
+  SEVERITIES,
+  type ClusterPosture,
+  type Finding,
+  type PrincipalAccess,
+  type Report,
+} from '../../core/model';
 import { principalLabel } from '../../core/principals';
-import { clusterCounts, countByStatus, exemptionNote, findingsToShow, regressionPrincipal, severityRank } from './common';
+import {
+  clusterCounts,
+  countByStatus,
+  exemptionNote,
+  findingsToShow,
+  regressionPrincipal,
+  severityRank,
+} from './common';
 
 export function formatMarkdown(report: Report): string {
   const out: string[] = [];
@@ -19,7 +32,8 @@ export function formatMarkdown(report: Report): string {
   );
 
   out.push('| Severity | Failing findings |', '|---|---:|');
-  for (const severity of SEVERITIES) out.push(`| ${severity} | ${report.summary.findingsBySeverity[severity] ?? 0} |`);
+  for (const severity of SEVERITIES)
+    out.push(`| ${severity} | ${report.summary.findingsBySeverity[severity] ?? 0} |`);
   out.push('');
 
   if (report.clusters.length === 0) {
@@ -27,10 +41,15 @@ export function formatMarkdown(report: Report): string {
     return out.join('\n');
   }
 
-  out.push('| Cluster | Resource group | Subscription | Status | Score | Failing | Worst |', '|---|---|---|---|---:|---:|---|');
+  out.push(
+    '| Cluster | Resource group | Subscription | Status | Score | Failing | Worst |',
+    '|---|---|---|---|---:|---:|---|',
+  );
   report.clusters.forEach((cluster, index) => {
     const failing = cluster.findings.filter((f) => f.status === 'fail');
-    const worst = failing.map((f) => f.severity).sort((a, b) => severityRank(a) - severityRank(b))[0];
+    const worst = failing
+      .map((f) => f.severity)
+      .sort((a, b) => severityRank(a) - severityRank(b))[0];
     out.push(
       `| [${escapeText(cluster.name)}](#${anchor(cluster, index)}) | ${escapeText(cluster.resourceGroup)} | ${escapeText(cluster.subscriptionId)} | ` +
         `${statusText(cluster.status)} | ${cluster.score} | ${failing.length} | ${worst ?? '—'} |`,
@@ -45,44 +64,71 @@ export function formatMarkdown(report: Report): string {
 function clusterSection(cluster: ClusterPosture, index: number): string[] {
   const out: string[] = [];
   out.push(`<a id="${anchor(cluster, index)}"></a>`, '');
-  out.push(`## ${escapeText(cluster.name)}: ${statusText(cluster.status)}, score ${cluster.score}`, '');
+  out.push(
+    `## ${escapeText(cluster.name)}: ${statusText(cluster.status)}, score ${cluster.score}`,
+    '',
+  );
   out.push(`${code(cluster.id)}`, '');
   const counts = countByStatus(cluster.findings);
-  out.push(`${counts.fail} failing, ${counts.error} not evaluated, ${counts.pass} passing, ${counts['not-applicable']} not applicable.`, '');
+  out.push(
+    `${counts.fail} failing, ${counts.error} not evaluated, ${counts.pass} passing, ${counts['not-applicable']} not applicable.`,
+    '',
+  );
 
   const shown = findingsToShow(cluster.findings);
   if (shown.length > 0) {
     out.push('| Severity | Check | Finding | Remediation |', '|---|---|---|---|');
     for (const finding of shown) {
-      const severity = finding.status === 'error' ? 'error (not evaluated)' : `**${finding.severity}**`;
+      const severity =
+        finding.status === 'error' ? 'error (not evaluated)' : `**${finding.severity}**`;
       const exempted = exemptionNote(finding);
-      const text = exempted ? `${finding.detail || finding.title} ${exempted}` : finding.detail || finding.title;
-      out.push(`| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation ? code(finding.remediation) : ''} |`);
+      const text = exempted
+        ? `${finding.detail || finding.title} ${exempted}`
+        : finding.detail || finding.title;
+      out.push(
+        `| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation ? code(finding.remediation) : ''} |`,
+      );
     }
     out.push('');
-    for (const finding of shown.filter((f) => f.status === 'fail' && (f.principals?.length ?? 0) > 0)) {
+    for (const finding of shown.filter(
+      (f) => f.status === 'fail' && (f.principals?.length ?? 0) > 0,
+    )) {
       out.push(...principalsBlock(finding));
     }
   }
   if (cluster.regressions && cluster.regressions.length > 0) {
     out.push('**Regressions since the previous audit**', '');
     for (const r of cluster.regressions) {
-      const who = r.principalId ? ` ${escapeText(regressionPrincipal(cluster, r.principalId))}` : '';
-      out.push(`- ${r.severity} ${r.kind} ${code(r.checkId)}${who}: ${escapeText(r.before)} → ${escapeText(r.after)}`);
+      const who = r.principalId
+        ? ` ${escapeText(regressionPrincipal(cluster, r.principalId))}`
+        : '';
+      out.push(
+        `- ${r.severity} ${r.kind} ${code(r.checkId)}${who}: ${escapeText(r.before)} → ${escapeText(r.after)}`,
+      );
     }
     out.push('');
   }
-  const passing = cluster.findings.filter((f) => f.status === 'pass' || f.status === 'not-applicable');
+  const passing = cluster.findings.filter(
+    (f) => f.status === 'pass' || f.status === 'not-applicable',
+  );
   if (passing.length > 0) {
     out.push(`<details><summary>Passing or not applicable (${passing.length})</summary>`, '');
-    for (const f of passing) out.push(`- ${code(f.checkId)} ${f.status === 'pass' ? 'pass' : 'not applicable'}: ${escapeText(f.title)}`);
+    for (const f of passing)
+      out.push(
+        `- ${code(f.checkId)} ${f.status === 'pass' ? 'pass' : 'not applicable'}: ${escapeText(f.title)}`,
+      );
     out.push('', '</details>', '');
   }
   return out;
 }
 
 function principalsBlock(finding: Finding): string[] {
-  const out = [`Principals for ${code(finding.checkId)}:`, '', '| Principal | Id | Type | Role | Scope | Capabilities |', '|---|---|---|---|---|---|'];
+  const out = [
+    `Principals for ${code(finding.checkId)}:`,
+    '',
+    '| Principal | Id | Type | Role | Scope | Capabilities |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const p of finding.principals as PrincipalAccess[]) {
     out.push(
       `| ${escapeText(principalLabel(p))} | ${code(p.principalId)} | ${escapeText(p.principalType)} | ${escapeText(p.roleName)} | ${code(p.scope)} | ${escapeText(p.capabilities.join(', '))} |`,
@@ -98,7 +144,10 @@ function statusText(status: ClusterPosture['status']): string {
 
 /** An in-page anchor per cluster; the position keeps it unique where names repeat across subscriptions. */
 function anchor(cluster: ClusterPosture, index: number): string {
-  const slug = cluster.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = cluster.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return `cluster-${index + 1}-${slug}`;
 }
 

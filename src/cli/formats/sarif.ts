@@ -67,10 +67,22 @@ export function buildSarif(report: Report, options: SarifOptions): Record<string
   for (const cluster of report.clusters) {
     for (const finding of cluster.findings) {
       if (finding.status === 'fail') {
-        results.push(result(cluster, finding, finding.checkId, ruleIndex, sarifLevel(finding.severity), failMessage(cluster, finding), options));
+        results.push(
+          result(
+            cluster,
+            finding,
+            finding.checkId,
+            ruleIndex,
+            sarifLevel(finding.severity),
+            failMessage(cluster, finding),
+            options,
+          ),
+        );
       } else if (finding.status === 'error') {
         const message = `${cluster.name}: ${finding.checkId} could not be evaluated: ${finding.detail || finding.title}`;
-        results.push(result(cluster, finding, EVALUATION_ERROR_RULE_ID, ruleIndex, 'note', message, options));
+        results.push(
+          result(cluster, finding, EVALUATION_ERROR_RULE_ID, ruleIndex, 'note', message, options),
+        );
       }
     }
   }
@@ -109,7 +121,9 @@ function invocation(report: Report): Record<string, unknown> {
     endTimeUtc: report.generatedAt,
     toolExecutionNotifications: failures.map((f) => ({
       level: 'error',
-      message: { text: `Could not read ${f.part} of ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}` },
+      message: {
+        text: `Could not read ${f.part} of ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}`,
+      },
       properties: { subscriptionId: f.subscriptionId, part: f.part },
     })),
   };
@@ -156,7 +170,8 @@ function ruleCatalogue(report: Report, catalogue: readonly CheckMeta[]): Rule[] 
     title: 'A check could not be evaluated',
     rationale:
       'The data a check needs (the cluster configuration, the role assignments over it, or a role definition) could not be read, so the check was neither passed nor failed.',
-    remediation: 'Make sure the identity running the audit can read the cluster and the role assignments over it (Reader on the subscription), or that the snapshot includes them, then audit again.',
+    remediation:
+      'Make sure the identity running the audit can read the cluster and the role assignments over it (Reader on the subscription), or that the snapshot includes them, then audit again.',
     references: [],
     category: 'tool',
   });
@@ -164,8 +179,14 @@ function ruleCatalogue(report: Report, catalogue: readonly CheckMeta[]): Rule[] 
 }
 
 function ruleDescriptor(rule: Rule): Record<string, unknown> {
-  const references = rule.references.length > 0 ? `\n\nReferences:\n${rule.references.map((r) => `- ${r}`).join('\n')}` : '';
-  const markdownReferences = rule.references.length > 0 ? `\n\n**References**\n\n${rule.references.map((r) => `- <${r}>`).join('\n')}` : '';
+  const references =
+    rule.references.length > 0
+      ? `\n\nReferences:\n${rule.references.map((r) => `- ${r}`).join('\n')}`
+      : '';
+  const markdownReferences =
+    rule.references.length > 0
+      ? `\n\n**References**\n\n${rule.references.map((r) => `- <${r}>`).join('\n')}`
+      : '';
   const descriptor: Record<string, unknown> = {
     id: rule.id,
     name: pascalCase(rule.id),
@@ -199,7 +220,10 @@ function result(
 ): Record<string, unknown> {
   const artifact = options.locate?.(cluster) ?? { uri: encodeURI(cluster.id.replace(/^\/+/, '')) };
   const line = artifact.line && artifact.line > 0 ? artifact.line : 1;
-  const value = fingerprint(cluster.id, ruleId === EVALUATION_ERROR_RULE_ID ? `${EVALUATION_ERROR_RULE_ID}:${finding.checkId}` : ruleId);
+  const value = fingerprint(
+    cluster.id,
+    ruleId === EVALUATION_ERROR_RULE_ID ? `${EVALUATION_ERROR_RULE_ID}:${finding.checkId}` : ruleId,
+  );
   return {
     ruleId,
     ruleIndex: ruleIndex.get(ruleId),
@@ -211,7 +235,9 @@ function result(
           artifactLocation: { uri: artifact.uri },
           region: { startLine: line, startColumn: 1, endLine: line, endColumn: 1 },
         },
-        logicalLocations: [{ name: cluster.name, fullyQualifiedName: cluster.id, kind: 'resource' }],
+        logicalLocations: [
+          { name: cluster.name, fullyQualifiedName: cluster.id, kind: 'resource' },
+        ],
       },
     ],
     partialFingerprints: { primaryLocationLineHash: `${value}:1` },
@@ -231,7 +257,9 @@ function result(
       resourceGroup: cluster.resourceGroup,
       checkId: finding.checkId,
       severity: finding.severity,
-      ...(finding.principals && finding.principals.length > 0 ? { principalIds: finding.principals.map((p) => p.principalId) } : {}),
+      ...(finding.principals && finding.principals.length > 0
+        ? { principalIds: finding.principals.map((p) => p.principalId) }
+        : {}),
     },
   };
 }

@@ -9,7 +9,14 @@
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
 import { describeGrant } from '../../core/principals';
-import { clusterCounts, countByStatus, exemptionNote, findingsToShow, regressionPrincipal, severityCounts } from './common';
+import {
+  clusterCounts,
+  countByStatus,
+  exemptionNote,
+  findingsToShow,
+  regressionPrincipal,
+  severityCounts,
+} from './common';
 
 export interface TableOptions {
   /** ANSI colours; the CLI enables them only for a TTY without NO_COLOR. */
@@ -58,19 +65,36 @@ export function formatTable(report: Report, options: TableOptions): string {
   out.push(...wrap(`Failing findings by severity: ${severityCounts(report)}`, width));
   if (report.alerts && report.alerts.length > 0) {
     const sent = report.alerts.filter((a) => Object.values(a.channels).includes('sent')).length;
-    out.push(...wrap(`Alerts: ${plural(report.alerts.length, 'alert')}, ${sent} delivered on at least one channel.`, width));
+    out.push(
+      ...wrap(
+        `Alerts: ${plural(report.alerts.length, 'alert')}, ${sent} delivered on at least one channel.`,
+        width,
+      ),
+    );
   }
   return `${out.join('\n')}\n`;
 }
 
-function clusterSection(cluster: ClusterPosture, width: number, c: Colors, maxPrincipals: number): string[] {
+function clusterSection(
+  cluster: ClusterPosture,
+  width: number,
+  c: Colors,
+  maxPrincipals: number,
+): string[] {
   const lines: string[] = [];
   const status = statusLabel(cluster.status, c);
   const heading = `${cluster.name} · score ${cluster.score}/100`;
   // The label is 5 visible characters wide plus one space: 6 columns of indent for what follows.
-  lines.push(...wrap(heading, width - 6).map((line, i) => (i === 0 ? `${status} ${c.bold(line)}` : `${INDENT}${c.bold(line)}`)));
   lines.push(
-    ...wrap(`resource group ${cluster.resourceGroup} · subscription ${cluster.subscriptionId}`, width - 6).map((line) => `${INDENT}${c.dim(line)}`),
+    ...wrap(heading, width - 6).map((line, i) =>
+      i === 0 ? `${status} ${c.bold(line)}` : `${INDENT}${c.bold(line)}`,
+    ),
+  );
+  lines.push(
+    ...wrap(
+      `resource group ${cluster.resourceGroup} · subscription ${cluster.subscriptionId}`,
+      width - 6,
+    ).map((line) => `${INDENT}${c.dim(line)}`),
   );
 
   const counts = countByStatus(cluster.findings);
@@ -92,25 +116,41 @@ function clusterSection(cluster: ClusterPosture, width: number, c: Colors, maxPr
     lines.push(findingsTable(shown, width, c, maxPrincipals));
   }
   for (const regression of cluster.regressions ?? []) {
-    const who = regression.principalId ? ` (${regressionPrincipal(cluster, regression.principalId)})` : '';
+    const who = regression.principalId
+      ? ` (${regressionPrincipal(cluster, regression.principalId)})`
+      : '';
     lines.push(
-      ...wrap(`Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`, width - 6).map(
-        (line) => `${INDENT}${c.yellow(line)}`,
-      ),
+      ...wrap(
+        `Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`,
+        width - 6,
+      ).map((line) => `${INDENT}${c.yellow(line)}`),
     );
   }
   return lines;
 }
 
-function findingsTable(findings: Finding[], width: number, c: Colors, maxPrincipals: number): string {
+function findingsTable(
+  findings: Finding[],
+  width: number,
+  c: Colors,
+  maxPrincipals: number,
+): string {
   // Column widths include one space of padding each side; four vertical borders.
   const detailColumn = width - SEVERITY_COLUMN - CHECK_COLUMN - 4;
   const rows = findings.map((finding) => [
-    [finding.status === 'error' ? c.magenta('error') : severityColor(finding.severity, c)(finding.severity)],
+    [
+      finding.status === 'error'
+        ? c.magenta('error')
+        : severityColor(finding.severity, c)(finding.severity),
+    ],
     wrap(finding.checkId, CHECK_COLUMN - 2),
     findingText(finding, detailColumn - 2, c, maxPrincipals),
   ]);
-  return boxTable(['Severity', 'Check', 'Finding'].map((h) => c.bold(h)), rows, [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn]);
+  return boxTable(
+    ['Severity', 'Check', 'Finding'].map((h) => c.bold(h)),
+    rows,
+    [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn],
+  );
 }
 
 function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: number): string[] {
@@ -226,7 +266,8 @@ export function visibleWidth(text: string): number {
  * one space of padding each side); colour codes inside them are allowed.
  */
 export function boxTable(head: string[], rows: string[][][], widths: number[]): string {
-  const rule = (left: string, middle: string, right: string) => `${left}${widths.map((w) => '─'.repeat(w)).join(middle)}${right}`;
+  const rule = (left: string, middle: string, right: string) =>
+    `${left}${widths.map((w) => '─'.repeat(w)).join(middle)}${right}`;
   const render = (cells: string[][]) => {
     const height = Math.max(1, ...cells.map((lines) => lines.length));
     const out: string[] = [];

@@ -1,8 +1,16 @@
 import { accessQuery } from '../accessQuery';
 import type { ResolvedAssignment } from '../access';
-import { accessCheck, clusterArgs, count, describePrincipals, describeUnresolved, unresolvedOutcome } from './common';
+import {
+  accessCheck,
+  clusterArgs,
+  count,
+  describePrincipals,
+  describeUnresolved,
+  unresolvedOutcome,
+} from './common';
 
-const grantsAdminCredential = (r: ResolvedAssignment): boolean => r.capabilities.includes('admin-credential');
+const grantsAdminCredential = (r: ResolvedAssignment): boolean =>
+  r.capabilities.includes('admin-credential');
 
 export const adminCredentialAccess = accessCheck(
   {
@@ -35,9 +43,10 @@ export const adminCredentialAccess = accessCheck(
     const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
 
     if (!cluster.incomplete && cluster.disableLocalAccounts === true) {
-      const could = holders.length > 0
-        ? ` ${count(holders.length, 'assignment')} would allow fetching it if local accounts were re-enabled: ${describePrincipals(holders)}.`
-        : '';
+      const could =
+        holders.length > 0
+          ? ` ${count(holders.length, 'assignment')} would allow fetching it if local accounts were re-enabled: ${describePrincipals(holders)}.`
+          : '';
       return {
         status: 'pass',
         detail: `Local accounts are disabled, so the static admin kubeconfig cannot be fetched.${could}`,
@@ -74,6 +83,10 @@ export const adminCredentialAccess = accessCheck(
         holders,
       );
     }
-    return { status: 'pass', detail: 'No role assignment over the cluster allows fetching the admin credential.', principals: holders };
+    return {
+      status: 'pass',
+      detail: 'No role assignment over the cluster allows fetching the admin credential.',
+      principals: holders,
+    };
   },
 );

@@ -12,18 +12,25 @@ export const adminGroupConfigured = configurationCheck(
     failsWhen:
       'Managed Entra integration is on and `aadProfile.adminGroupObjectIDs` is empty or null (not applicable without managed Entra integration).',
     infrastructureAsCode: {
-      bicep: 'properties.aadProfile.adminGroupObjectIDs: [ \'<group-object-id>\' ]',
-      terraform: 'azure_active_directory_role_based_access_control { admin_group_object_ids = ["<group-object-id>"] }',
+      bicep: "properties.aadProfile.adminGroupObjectIDs: [ '<group-object-id>' ]",
+      terraform:
+        'azure_active_directory_role_based_access_control { admin_group_object_ids = ["<group-object-id>"] }',
     },
-    remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --aad-admin-group-object-ids <group-object-id>`,
+    remediation: (cluster) =>
+      `az aks update ${clusterArgs(cluster)} --aad-admin-group-object-ids <group-object-id>`,
   },
   (cluster) => {
     if (cluster.aadProfile?.managed !== true) {
       return { status: 'not-applicable', detail: 'Managed Entra ID integration is not enabled.' };
     }
-    const groups = (cluster.aadProfile.adminGroupObjectIds ?? []).filter((g) => typeof g === 'string' && g.trim() !== '');
+    const groups = (cluster.aadProfile.adminGroupObjectIds ?? []).filter(
+      (g) => typeof g === 'string' && g.trim() !== '',
+    );
     if (groups.length === 0) {
-      return { status: 'fail', detail: 'No admin group is configured (aadProfile.adminGroupObjectIDs is empty).' };
+      return {
+        status: 'fail',
+        detail: 'No admin group is configured (aadProfile.adminGroupObjectIDs is empty).',
+      };
     }
     return { status: 'pass', detail: `Admin group(s) configured: ${groups.join(', ')}.` };
   },

@@ -10,8 +10,7 @@ export const azureRbacAuthorization = configurationCheck(
       'granted, reviewed, governed (PIM) and audited in one place instead of per-cluster RoleBindings.',
     references: ['https://learn.microsoft.com/azure/aks/manage-azure-rbac'],
     // `--enable-aad` is refused on a cluster that already has managed Entra integration.
-    failsWhen:
-      '`aadProfile.enableAzureRBAC` is not `true`.',
+    failsWhen: '`aadProfile.enableAzureRBAC` is not `true`.',
     infrastructureAsCode: {
       bicep: 'properties.aadProfile.enableAzureRBAC: true',
       terraform: 'azure_active_directory_role_based_access_control { azure_rbac_enabled = true }',
@@ -22,8 +21,14 @@ export const azureRbacAuthorization = configurationCheck(
         : `az aks update ${clusterArgs(cluster)} --enable-aad --enable-azure-rbac`,
   },
   (cluster) => {
-    if (cluster.aadProfile?.enableAzureRbac === true) return { status: 'pass', detail: 'Azure RBAC for Kubernetes authorization is enabled.' };
-    const why = cluster.aadProfile ? 'aadProfile.enableAzureRBAC is not true' : 'there is no aadProfile';
-    return { status: 'fail', detail: `Azure RBAC for Kubernetes authorization is not enabled (${why}).` };
+    if (cluster.aadProfile?.enableAzureRbac === true)
+      return { status: 'pass', detail: 'Azure RBAC for Kubernetes authorization is enabled.' };
+    const why = cluster.aadProfile
+      ? 'aadProfile.enableAzureRBAC is not true'
+      : 'there is no aadProfile';
+    return {
+      status: 'fail',
+      detail: `Azure RBAC for Kubernetes authorization is not enabled (${why}).`,
+    };
   },
 );

@@ -69,7 +69,10 @@ export function configurationCheck(
     evaluate(input: CheckInput): CheckOutcome {
       const { cluster } = input;
       if (cluster.incomplete) {
-        return { status: 'error', detail: `The cluster's configuration could not be read: ${cluster.incomplete}` };
+        return {
+          status: 'error',
+          detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
+        };
       }
       return evaluateConfiguration(cluster);
     },
@@ -80,14 +83,21 @@ export function configurationCheck(
  * An access check. When the role assignments over the cluster could not be read nothing can be
  * said about who has access: `error`.
  */
-export function accessCheck(meta: CheckMetadata, evaluateAccess: (input: CheckInput) => CheckOutcome): CheckDefinition {
+export function accessCheck(
+  meta: CheckMetadata,
+  evaluateAccess: (input: CheckInput) => CheckOutcome,
+): CheckDefinition {
   return Object.freeze({
     ...meta,
     references: Object.freeze([...meta.references]),
     category: 'access' as const,
     evaluate(input: CheckInput): CheckOutcome {
       if (input.access.unavailable) {
-        return { status: 'error', detail: `Role assignments could not be evaluated: ${input.access.unavailable}`, principals: [] };
+        return {
+          status: 'error',
+          detail: `Role assignments could not be evaluated: ${input.access.unavailable}`,
+          principals: [],
+        };
       }
       return evaluateAccess(input);
     },
@@ -111,11 +121,15 @@ export function exportRoleCommand(roleDefinitionGuid: string): string {
  */
 export function describeUnresolved(assignments: readonly RoleAssignment[]): string {
   const listed = assignments.map(
-    (a) => `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${describePrincipal(a)} at ${a.scope || '/'})`,
+    (a) =>
+      `role definition ${a.roleDefinitionId || '(none given)'} (assignment ${a.id || '(no id)'}, ${describePrincipal(a)} at ${a.scope || '/'})`,
   );
   const guids = [...new Set(assignments.map((a) => a.roleDefinitionGuid || a.roleDefinitionId))];
   const commands = guids.map((guid) => `\`${exportRoleCommand(guid)}\``).join(', ');
-  const noun = assignments.length === 1 ? 'assignment has a role definition' : 'assignments have role definitions';
+  const noun =
+    assignments.length === 1
+      ? 'assignment has a role definition'
+      : 'assignments have role definitions';
   return `${assignments.length} role ${noun} that could not be resolved: ${listed.join('; ')}. Export ${guids.length === 1 ? 'it' : 'them'} with ${commands}. ${ROLE_DEFINITIONS_HINT}`;
 }
 
@@ -142,7 +156,8 @@ export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess
     principalType: a.principalType,
     ...namesOf(a),
     ...grantMarks(a),
-    roleName: resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
+    roleName:
+      resolved.role?.roleName || a.roleDefinitionName || a.roleDefinitionGuid || a.roleDefinitionId,
     roleDefinitionId: a.roleDefinitionId,
     scope: a.scope,
     capabilities: [...resolved.capabilities],
@@ -164,7 +179,9 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
 }
 
 /** The cluster's managed identity kind, or undefined when it is not a managed identity. */
-export function managedIdentityKind(cluster: Cluster): 'systemassigned' | 'userassigned' | undefined {
+export function managedIdentityKind(
+  cluster: Cluster,
+): 'systemassigned' | 'userassigned' | undefined {
   const type = cluster.identity?.type;
   if (sameText(type, 'SystemAssigned')) return 'systemassigned';
   if (sameText(type, 'UserAssigned')) return 'userassigned';

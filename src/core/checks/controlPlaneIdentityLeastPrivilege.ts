@@ -13,7 +13,11 @@ import {
 import { controlPlanePrivilegeReason } from './identityPrivilege';
 
 /** Scopes above a resource group: the control plane never needs broad rights there. */
-const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['subscription', 'managementGroup', 'root']);
+const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
+  'subscription',
+  'managementGroup',
+  'root',
+]);
 
 export const controlPlaneIdentityLeastPrivilege = accessCheck(
   {
@@ -33,10 +37,18 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
   },
   ({ cluster, index }) => {
     if (cluster.incomplete) {
-      return { status: 'error', detail: `The cluster's configuration could not be read: ${cluster.incomplete}`, principals: [] };
+      return {
+        status: 'error',
+        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
+        principals: [],
+      };
     }
     if (managedIdentityKind(cluster) === undefined && !cluster.identity?.principalId) {
-      return { status: 'not-applicable', detail: 'The cluster does not use a managed identity.', principals: [] };
+      return {
+        status: 'not-applicable',
+        detail: 'The cluster does not use a managed identity.',
+        principals: [],
+      };
     }
     const principalIds = new Map<string, string>();
     const add = (id: string | undefined) => {
@@ -67,7 +79,10 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
     const who = [...principalIds.values()].join(', ');
 
     if (flagged.length > 0) {
-      const listed = flagged.map(({ r, reason }) => `${reason} for ${r.assignment.principalId} at ${r.assignment.scope || '/'}`);
+      const listed = flagged.map(
+        ({ r, reason }) =>
+          `${reason} for ${r.assignment.principalId} at ${r.assignment.scope || '/'}`,
+      );
       return {
         status: 'fail',
         detail:
@@ -78,7 +93,11 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
       };
     }
     if (unresolved.length > 0) {
-      return unresolvedOutcome(`Whether the control-plane identity (${who}) is over-privileged is unknown.`, unresolved, principals);
+      return unresolvedOutcome(
+        `Whether the control-plane identity (${who}) is over-privileged is unknown.`,
+        unresolved,
+        principals,
+      );
     }
     return {
       status: 'pass',

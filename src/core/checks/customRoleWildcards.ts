@@ -33,7 +33,8 @@ export const customRoleWildcards = accessCheck(
     ],
     failsWhen:
       'A custom role assigned over the cluster has an action or data action `*`, `Microsoft.ContainerService/*` or `Microsoft.ContainerService/managedClusters/*`.',
-    remediation: () => 'az role definition update --role-definition <role-definition-with-explicit-actions.json>',
+    remediation: () =>
+      'az role definition update --role-definition <role-definition-with-explicit-actions.json>',
   },
   (input) => {
     const { access } = input;
@@ -42,24 +43,36 @@ export const customRoleWildcards = accessCheck(
     if (flagged.length > 0) {
       const byRole = new Map<string, string[]>();
       for (let i = 0; i < flagged.length; i++) {
-        const role = flagged[i]!.role!;
+        const role = flagged[i].role!;
         const key = `${role.roleName} (${roleWildcardActions(role).join(', ')})`;
         const list = byRole.get(key) ?? [];
-        list.push(describeGrant(principals[i]!));
+        list.push(describeGrant(principals[i]));
         byRole.set(key, list);
       }
-      const roles = [...byRole].map(([role, holders]) => `${role} assigned to ${holders.join('; ')}`);
+      const roles = [...byRole].map(
+        ([role, holders]) => `${role} assigned to ${holders.join('; ')}`,
+      );
       return {
         status: 'fail',
         detail:
           `${count(byRole.size, 'custom role')} with wildcard actions ${byRole.size === 1 ? 'is' : 'are'} assigned over the cluster: ${roles.join('. ')}.` +
-          (access.unresolved.length > 0 ? ` ${count(access.unresolved.length, 'other assignment')} could not be resolved.` : ''),
+          (access.unresolved.length > 0
+            ? ` ${count(access.unresolved.length, 'other assignment')} could not be resolved.`
+            : ''),
         principals,
       };
     }
     if (access.unresolved.length > 0) {
-      return unresolvedOutcome('Whether a custom role with wildcard actions is assigned over the cluster is unknown.', access.unresolved, principals);
+      return unresolvedOutcome(
+        'Whether a custom role with wildcard actions is assigned over the cluster is unknown.',
+        access.unresolved,
+        principals,
+      );
     }
-    return { status: 'pass', detail: 'No custom role with wildcard actions is assigned over the cluster.', principals };
+    return {
+      status: 'pass',
+      detail: 'No custom role with wildcard actions is assigned over the cluster.',
+      principals,
+    };
   },
 );

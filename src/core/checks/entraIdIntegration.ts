@@ -15,18 +15,26 @@ export const entraIdIntegration = configurationCheck(
     failsWhen:
       '`aadProfile` is absent or null, or `aadProfile.managed` is not `true` (the legacy integration with your own server and client applications).',
     infrastructureAsCode: {
-      bicep: 'properties.aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [ \'<group-object-id>\' ] }',
-      terraform: 'azure_active_directory_role_based_access_control { azure_rbac_enabled = true, admin_group_object_ids = ["<group-object-id>"] }',
+      bicep:
+        "properties.aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [ '<group-object-id>' ] }",
+      terraform:
+        'azure_active_directory_role_based_access_control { azure_rbac_enabled = true, admin_group_object_ids = ["<group-object-id>"] }',
     },
-    remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --enable-aad --aad-admin-group-object-ids <group-object-id>`,
+    remediation: (cluster) =>
+      `az aks update ${clusterArgs(cluster)} --enable-aad --aad-admin-group-object-ids <group-object-id>`,
   },
   (cluster) => {
     const aad = cluster.aadProfile;
-    if (!aad) return { status: 'fail', detail: 'The cluster has no Microsoft Entra ID integration (aadProfile is absent).' };
+    if (!aad)
+      return {
+        status: 'fail',
+        detail: 'The cluster has no Microsoft Entra ID integration (aadProfile is absent).',
+      };
     if (aad.managed !== true) {
       return {
         status: 'fail',
-        detail: 'The cluster uses the legacy Entra ID integration with its own server and client applications (aadProfile.managed is not true).',
+        detail:
+          'The cluster uses the legacy Entra ID integration with its own server and client applications (aadProfile.managed is not true).',
       };
     }
     return { status: 'pass', detail: 'Managed Microsoft Entra ID integration is enabled.' };

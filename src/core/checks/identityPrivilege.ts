@@ -24,7 +24,9 @@ export function isOwnerContributorOrUserAccessAdministrator(r: ResolvedAssignmen
 
 /** Whether some permission block lists the bare `*` action (Owner, Contributor and copies of them). */
 export function hasStarAction(role: RoleDefinition): boolean {
-  return (role.permissions ?? []).some((block) => (block.actions ?? []).some((a) => typeof a === 'string' && a.trim() === '*'));
+  return (role.permissions ?? []).some((block) =>
+    (block.actions ?? []).some((a) => typeof a === 'string' && a.trim() === '*'),
+  );
 }
 
 export function grantsRoleAssignmentWrite(role: RoleDefinition): boolean {
@@ -36,7 +38,8 @@ export function kubeletPrivilegeReason(r: ResolvedAssignment): string | undefine
   if (!r.role) return undefined;
   if (isOwnerContributorOrUserAccessAdministrator(r)) return r.role.roleName;
   if (hasStarAction(r.role)) return `${r.role.roleName} (\`*\` actions)`;
-  if (grantsRoleAssignmentWrite(r.role)) return `${r.role.roleName} (${ACTION_ROLE_ASSIGNMENT_WRITE})`;
+  if (grantsRoleAssignmentWrite(r.role))
+    return `${r.role.roleName} (${ACTION_ROLE_ASSIGNMENT_WRITE})`;
   return undefined;
 }
 
@@ -44,6 +47,7 @@ export function kubeletPrivilegeReason(r: ResolvedAssignment): string | undefine
 export function controlPlanePrivilegeReason(r: ResolvedAssignment): string | undefined {
   if (!r.role) return undefined;
   if (isOwnerContributorOrUserAccessAdministrator(r)) return r.role.roleName;
-  if (grantsRoleAssignmentWrite(r.role)) return `${r.role.roleName} (${ACTION_ROLE_ASSIGNMENT_WRITE})`;
+  if (grantsRoleAssignmentWrite(r.role))
+    return `${r.role.roleName} (${ACTION_ROLE_ASSIGNMENT_WRITE})`;
   return undefined;
 }

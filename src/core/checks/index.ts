@@ -26,7 +26,13 @@ import { userAssignedControlPlaneIdentity } from './userAssignedControlPlaneIden
 import { workloadIdentityEnabled } from './workloadIdentityEnabled';
 import { workloadIdentityFederation } from './workloadIdentityFederation';
 
-export type { CheckCategory, CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
+export type {
+  CheckCategory,
+  CheckDefinition,
+  CheckInput,
+  CheckOutcome,
+  RemediationContext,
+} from './types';
 
 export const CHECKS: readonly CheckDefinition[] = Object.freeze([
   entraIdIntegration,

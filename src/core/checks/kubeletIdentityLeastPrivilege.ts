@@ -27,10 +27,19 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
   },
   ({ cluster, index }) => {
     if (cluster.incomplete) {
-      return { status: 'error', detail: `The cluster's configuration could not be read: ${cluster.incomplete}`, principals: [] };
+      return {
+        status: 'error',
+        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
+        principals: [],
+      };
     }
     const objectId = cluster.kubeletIdentity?.objectId?.trim();
-    if (!objectId) return { status: 'not-applicable', detail: 'The cluster reports no kubelet identity object id.', principals: [] };
+    if (!objectId)
+      return {
+        status: 'not-applicable',
+        detail: 'The cluster reports no kubelet identity object id.',
+        principals: [],
+      };
 
     const assignments = index.assignmentsOfPrincipal(objectId);
     const flagged = assignments
@@ -51,7 +60,11 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
       };
     }
     if (unresolved.length > 0) {
-      return unresolvedOutcome(`Whether the kubelet identity ${objectId} is over-privileged is unknown.`, unresolved, principals);
+      return unresolvedOutcome(
+        `Whether the kubelet identity ${objectId} is over-privileged is unknown.`,
+        unresolved,
+        principals,
+      );
     }
     return {
       status: 'pass',

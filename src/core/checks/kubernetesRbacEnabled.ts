@@ -5,14 +5,14 @@ export const kubernetesRbacEnabled = configurationCheck(
     id: 'kubernetes-rbac-enabled',
     title: 'Kubernetes RBAC is enabled',
     severity: 'critical',
-    rationale: 'Without Kubernetes RBAC there is no authorisation inside the cluster: every authenticated caller can do anything.',
+    rationale:
+      'Without Kubernetes RBAC there is no authorisation inside the cluster: every authenticated caller can do anything.',
     references: [
       'https://learn.microsoft.com/azure/aks/concepts-identity',
       'https://learn.microsoft.com/azure/aks/azure-ad-rbac',
     ],
     // RBAC cannot be switched on for an existing cluster: it has to be recreated (RBAC is the default).
-    failsWhen:
-      '`enableRBAC` is explicitly `false`.',
+    failsWhen: '`enableRBAC` is explicitly `false`.',
     infrastructureAsCode: {
       bicep: 'properties.enableRBAC: true',
       terraform: 'role_based_access_control_enabled = true',
@@ -22,9 +22,18 @@ export const kubernetesRbacEnabled = configurationCheck(
   },
   (cluster) => {
     if (cluster.enableRbac === false) {
-      return { status: 'fail', detail: 'Kubernetes RBAC is disabled (enableRBAC is false); it can only be enabled by recreating the cluster.' };
+      return {
+        status: 'fail',
+        detail:
+          'Kubernetes RBAC is disabled (enableRBAC is false); it can only be enabled by recreating the cluster.',
+      };
     }
-    if (cluster.enableRbac === true) return { status: 'pass', detail: 'Kubernetes RBAC is enabled.' };
-    return { status: 'pass', detail: 'enableRBAC is not reported; AKS enables Kubernetes RBAC unless it is explicitly turned off.' };
+    if (cluster.enableRbac === true)
+      return { status: 'pass', detail: 'Kubernetes RBAC is enabled.' };
+    return {
+      status: 'pass',
+      detail:
+        'enableRBAC is not reported; AKS enables Kubernetes RBAC unless it is explicitly turned off.',
+    };
   },
 );

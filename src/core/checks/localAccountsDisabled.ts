@@ -12,8 +12,7 @@ export const localAccountsDisabled = configurationCheck(
       'https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad',
       'https://learn.microsoft.com/azure/aks/control-kubeconfig-access',
     ],
-    failsWhen:
-      '`disableLocalAccounts` is not `true`.',
+    failsWhen: '`disableLocalAccounts` is not `true`.',
     infrastructureAsCode: {
       bicep: 'properties.disableLocalAccounts: true',
       terraform: 'local_account_disabled = true',
@@ -21,8 +20,15 @@ export const localAccountsDisabled = configurationCheck(
     remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --disable-local-accounts`,
   },
   (cluster) => {
-    if (cluster.disableLocalAccounts === true) return { status: 'pass', detail: 'Local accounts are disabled.' };
-    const why = cluster.disableLocalAccounts === false ? 'disableLocalAccounts is false' : 'disableLocalAccounts is not set, so local accounts are on';
-    return { status: 'fail', detail: `Local accounts are enabled (${why}): the static admin kubeconfig can be fetched.` };
+    if (cluster.disableLocalAccounts === true)
+      return { status: 'pass', detail: 'Local accounts are disabled.' };
+    const why =
+      cluster.disableLocalAccounts === false
+        ? 'disableLocalAccounts is false'
+        : 'disableLocalAccounts is not set, so local accounts are on';
+    return {
+      status: 'fail',
+      detail: `Local accounts are enabled (${why}): the static admin kubeconfig can be fetched.`,
+    };
   },
 );

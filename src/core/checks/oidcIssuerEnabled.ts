@@ -5,10 +5,10 @@ export const oidcIssuerEnabled = configurationCheck(
     id: 'oidc-issuer-enabled',
     title: 'The OIDC issuer is enabled',
     severity: 'medium',
-    rationale: 'The OIDC issuer lets Entra ID trust tokens of Kubernetes service accounts: the prerequisite for workload identity federation.',
+    rationale:
+      'The OIDC issuer lets Entra ID trust tokens of Kubernetes service accounts: the prerequisite for workload identity federation.',
     references: ['https://learn.microsoft.com/azure/aks/use-oidc-issuer'],
-    failsWhen:
-      '`oidcIssuerProfile.enabled` is not `true`.',
+    failsWhen: '`oidcIssuerProfile.enabled` is not `true`.',
     infrastructureAsCode: {
       bicep: 'properties.oidcIssuerProfile.enabled: true',
       terraform: 'oidc_issuer_enabled = true',
@@ -18,5 +18,8 @@ export const oidcIssuerEnabled = configurationCheck(
   (cluster) =>
     cluster.oidcIssuerEnabled === true
       ? { status: 'pass', detail: 'The OIDC issuer is enabled.' }
-      : { status: 'fail', detail: 'The OIDC issuer is not enabled (oidcIssuerProfile.enabled is not true).' },
+      : {
+          status: 'fail',
+          detail: 'The OIDC issuer is not enabled (oidcIssuerProfile.enabled is not true).',
+        },
 );

@@ -5,7 +5,13 @@
  */
 import type { ResolvedAssignment } from '../access';
 import { accessQuery } from '../accessQuery';
-import { accessCheck, count, deleteAssignmentsCommand, describePrincipals, principalAccessOf } from './common';
+import {
+  accessCheck,
+  count,
+  deleteAssignmentsCommand,
+  describePrincipals,
+  principalAccessOf,
+} from './common';
 
 // `deleted` is on the assignments themselves (answered once per shared scope view: core/accessQuery).
 const isOrphaned = (r: ResolvedAssignment): boolean => r.assignment.deleted === true;
@@ -29,13 +35,20 @@ export const orphanedRoleAssignments = accessCheck(
   (input) => {
     const estate = input.estate;
     if (!estate?.directory) {
-      const failures = (estate?.failures ?? []).filter((f) => f.part === 'directory').map((f) => f.message);
+      const failures = (estate?.failures ?? [])
+        .filter((f) => f.part === 'directory')
+        .map((f) => f.message);
       if (failures.length > 0) {
-        return { status: 'error', detail: `Whether any principal over the cluster was deleted is unknown: ${failures.join('; ')}.`, principals: [] };
+        return {
+          status: 'error',
+          detail: `Whether any principal over the cluster was deleted is unknown: ${failures.join('; ')}.`,
+          principals: [],
+        };
       }
       return {
         status: 'not-applicable',
-        detail: 'No directory data: set AUDIT_DIRECTORY=graph (live) or add principals.json to the snapshot to find assignments of deleted principals.',
+        detail:
+          'No directory data: set AUDIT_DIRECTORY=graph (live) or add principals.json to the snapshot to find assignments of deleted principals.',
         principals: [],
       };
     }

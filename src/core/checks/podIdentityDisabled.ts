@@ -13,8 +13,7 @@ export const podIdentityDisabled = configurationCheck(
       'https://learn.microsoft.com/azure/aks/use-azure-ad-pod-identity',
     ],
     // `--disable-pod-identity` is provided by the aks-preview CLI extension.
-    failsWhen:
-      '`podIdentityProfile.enabled` is `true`.',
+    failsWhen: '`podIdentityProfile.enabled` is `true`.',
     infrastructureAsCode: {
       bicep: 'properties.podIdentityProfile.enabled: false',
     },

@@ -2,7 +2,15 @@ import type { ResolvedAssignment } from '../access';
 import { accessQuery } from '../accessQuery';
 import { roleCapabilities } from '../permissions';
 import type { PrincipalAccess, RoleAssignment } from '../model';
-import { accessCheck, count, deleteAssignmentsCommand, describePrincipals, describeUnresolved, sameText, unresolvedOutcome } from './common';
+import {
+  accessCheck,
+  count,
+  deleteAssignmentsCommand,
+  describePrincipals,
+  describeUnresolved,
+  sameText,
+  unresolvedOutcome,
+} from './common';
 
 function isUser(principalType: string | undefined): boolean {
   // The exact spelling first: it is how ARM, the SDK and `az` all write it, and it saves
@@ -16,13 +24,15 @@ function mayBeUser(a: RoleAssignment): boolean {
 }
 
 // A PIM eligibility is the governed form (activation is approved and audited): never a failure.
-const isUserHolder = (p: PrincipalAccess): boolean => isUser(p.principalType) && p.eligible !== true;
+const isUserHolder = (p: PrincipalAccess): boolean =>
+  isUser(p.principalType) && p.eligible !== true;
 const isPrivilegedUserAssignment = (r: ResolvedAssignment): boolean =>
   r.capabilities.length > 0 && isUser(r.assignment.principalType) && r.assignment.eligible !== true;
 const anyHolder = (): boolean => true;
 /** Exports without `principalType` (and ARM's `Unknown`) cannot say whether a user holds the grant. */
 const isUnknownTypeHolder = (p: PrincipalAccess): boolean =>
-  p.eligible !== true && (!p.principalType || p.principalType.trim() === '' || sameText(p.principalType, 'Unknown'));
+  p.eligible !== true &&
+  (!p.principalType || p.principalType.trim() === '' || sameText(p.principalType, 'Unknown'));
 
 export const privilegedAccessViaGroups = accessCheck(
   {
@@ -59,7 +69,11 @@ export const privilegedAccessViaGroups = accessCheck(
       };
     }
     if (unresolvedUsers.length > 0) {
-      return unresolvedOutcome('Whether these user assignments are privileged is unknown.', unresolvedUsers, principals);
+      return unresolvedOutcome(
+        'Whether these user assignments are privileged is unknown.',
+        unresolvedUsers,
+        principals,
+      );
     }
     const unknownTypes = access.holdersWhere(isUnknownTypeHolder);
     if (unknownTypes.length > 0) {
@@ -75,7 +89,11 @@ export const privilegedAccessViaGroups = accessCheck(
     if (cluster.incomplete) {
       // Whether Azure RBAC is on decides if a data-action role makes its holder cluster-admin.
       const maybePrivileged = input.access.assignments.filter(
-        (r) => r.role && isUser(r.assignment.principalType) && r.assignment.eligible !== true && roleCapabilities(r.role, true).length > 0,
+        (r) =>
+          r.role &&
+          isUser(r.assignment.principalType) &&
+          r.assignment.eligible !== true &&
+          roleCapabilities(r.role, true).length > 0,
       );
       if (maybePrivileged.length > 0) {
         return {
@@ -87,9 +105,21 @@ export const privilegedAccessViaGroups = accessCheck(
         };
       }
     }
-    const eligibleUsers = principals.filter((p) => p.eligible === true && isUser(p.principalType)).length;
-    const governed = eligibleUsers > 0 ? `groups, service principals or PIM eligibilities (${count(eligibleUsers, 'eligible user grant')})` : 'groups or service principals';
-    const groups = principals.length > 0 ? ` All ${count(principals.length, 'privileged assignment')} go to ${governed}.` : '';
-    return { status: 'pass', detail: `No user holds privileged access over the cluster directly.${groups}`, principals };
+    const eligibleUsers = principals.filter(
+      (p) => p.eligible === true && isUser(p.principalType),
+    ).length;
+    const governed =
+      eligibleUsers > 0
+        ? `groups, service principals or PIM eligibilities (${count(eligibleUsers, 'eligible user grant')})`
+        : 'groups or service principals';
+    const groups =
+      principals.length > 0
+        ? ` All ${count(principals.length, 'privileged assignment')} go to ${governed}.`
+        : '';
+    return {
+      status: 'pass',
+      detail: `No user holds privileged access over the cluster directly.${groups}`,
+      principals,
+    };
   },
 );

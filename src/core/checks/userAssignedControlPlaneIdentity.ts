@@ -12,7 +12,8 @@ export const userAssignedControlPlaneIdentity = configurationCheck(
     failsWhen:
       '`identity.type` is `SystemAssigned` (not applicable when `managed-identity` fails).',
     infrastructureAsCode: {
-      bicep: 'identity: { type: \'UserAssigned\', userAssignedIdentities: { \'<identity-resource-id>\': {} } }',
+      bicep:
+        "identity: { type: 'UserAssigned', userAssignedIdentities: { '<identity-resource-id>': {} } }",
       terraform: 'identity { type = "UserAssigned", identity_ids = ["<identity-resource-id>"] }',
     },
     remediation: (cluster) =>
@@ -21,12 +22,23 @@ export const userAssignedControlPlaneIdentity = configurationCheck(
   (cluster) => {
     const kind = managedIdentityKind(cluster);
     if (kind === undefined) {
-      return { status: 'not-applicable', detail: 'The cluster does not use a managed identity (see managed-identity).' };
+      return {
+        status: 'not-applicable',
+        detail: 'The cluster does not use a managed identity (see managed-identity).',
+      };
     }
     if (kind === 'systemassigned') {
-      return { status: 'fail', detail: 'The control plane uses a system-assigned managed identity.' };
+      return {
+        status: 'fail',
+        detail: 'The control plane uses a system-assigned managed identity.',
+      };
     }
-    const ids = (cluster.identity?.userAssignedIdentities ?? []).map((u) => u.resourceId).filter(Boolean);
-    return { status: 'pass', detail: `The control plane uses a user-assigned managed identity${ids.length ? `: ${ids.join(', ')}` : ''}.` };
+    const ids = (cluster.identity?.userAssignedIdentities ?? [])
+      .map((u) => u.resourceId)
+      .filter(Boolean);
+    return {
+      status: 'pass',
+      detail: `The control plane uses a user-assigned managed identity${ids.length ? `: ${ids.join(', ')}` : ''}.`,
+    };
   },
 );

@@ -13,16 +13,20 @@ export const workloadIdentityEnabled = configurationCheck(
       'https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster',
     ],
     // Workload identity needs the OIDC issuer; the flag is harmless when it is already on.
-    failsWhen:
-      '`securityProfile.workloadIdentity.enabled` is not `true`.',
+    failsWhen: '`securityProfile.workloadIdentity.enabled` is not `true`.',
     infrastructureAsCode: {
       bicep: 'properties.securityProfile.workloadIdentity.enabled: true',
       terraform: 'workload_identity_enabled = true',
     },
-    remediation: (cluster) => `az aks update ${clusterArgs(cluster)} --enable-oidc-issuer --enable-workload-identity`,
+    remediation: (cluster) =>
+      `az aks update ${clusterArgs(cluster)} --enable-oidc-issuer --enable-workload-identity`,
   },
   (cluster) =>
     cluster.workloadIdentityEnabled === true
       ? { status: 'pass', detail: 'Workload identity is enabled.' }
-      : { status: 'fail', detail: 'Workload identity is not enabled (securityProfile.workloadIdentity.enabled is not true).' },
+      : {
+          status: 'fail',
+          detail:
+            'Workload identity is not enabled (securityProfile.workloadIdentity.enabled is not true).',
+        },
 );

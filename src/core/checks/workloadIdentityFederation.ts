@@ -8,11 +8,28 @@ import type { AccessIndex, ResolvedAssignment } from '../access';
 import { credentialsForIssuer, type FederatedCredential } from '../federation';
 import type { Cluster, Estate, PrincipalAccess } from '../model';
 import { roleCapabilities } from '../permissions';
-import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope, scopeKind, type ScopeKind } from '../scope';
-import { accessCheck, assignmentIdsOf, count, deleteAssignmentsCommand, describeUnresolved, principalAccessOf } from './common';
+import {
+  ancestorScopes,
+  isNormalisedManagementGroupScope,
+  normaliseScope,
+  scopeKind,
+  type ScopeKind,
+} from '../scope';
+import {
+  accessCheck,
+  assignmentIdsOf,
+  count,
+  deleteAssignmentsCommand,
+  describeUnresolved,
+  principalAccessOf,
+} from './common';
 import { controlPlanePrivilegeReason } from './identityPrivilege';
 
-const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['subscription', 'managementGroup', 'root']);
+const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
+  'subscription',
+  'managementGroup',
+  'root',
+]);
 
 /** One grant of a federated identity, with the service accounts that reach it. */
 interface Reach {
@@ -53,13 +70,19 @@ function reasonOf(r: ResolvedAssignment, clusters: readonly Cluster[]): string |
   const scope = r.assignment.scope || '/';
   const broad = BROAD_SCOPES.has(scopeKind(scope)) ? controlPlanePrivilegeReason(r) : undefined;
   if (broad) return `${broad} at ${scope}`;
-  if (clusterAdminPath(r, clusters)) return `${r.role!.roleName} (a cluster-admin path) at ${scope}`;
+  if (clusterAdminPath(r, clusters))
+    return `${r.role!.roleName} (a cluster-admin path) at ${scope}`;
   return undefined;
 }
 
 function identityLabel(identity: FederatedCredential['identity']): string {
   const kind = identity.kind === 'application' ? 'app registration' : 'managed identity';
-  const name = identity.displayName ?? identity.resourceId ?? identity.appId ?? identity.principalId ?? '(unknown)';
+  const name =
+    identity.displayName ??
+    identity.resourceId ??
+    identity.appId ??
+    identity.principalId ??
+    '(unknown)';
   return `${kind} ${name}${identity.principalId && identity.displayName ? ` (${identity.principalId})` : ''}`;
 }
 
@@ -67,15 +90,28 @@ function identityLabel(identity: FederatedCredential['identity']): string {
 function gapsOf(estate: Readonly<Estate>): string[] {
   const gaps: string[] = [];
   for (const f of estate.failures ?? []) {
-    if (f.part === 'identities') gaps.push(`federated credentials could not be read for ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}`);
+    if (f.part === 'identities')
+      gaps.push(
+        `federated credentials could not be read for ${f.subscriptionId === '*' ? 'the estate' : `subscription ${f.subscriptionId}`}: ${f.message}`,
+      );
     // The identities' grants may sit in any subscription (docs/access.md: identity checks look everywhere).
-    if (f.part === 'roleAssignments') gaps.push(`role assignments could not be read for subscription ${f.subscriptionId}: ${f.message}`);
+    if (f.part === 'roleAssignments')
+      gaps.push(
+        `role assignments could not be read for subscription ${f.subscriptionId}: ${f.message}`,
+      );
   }
   return gaps;
 }
 
-function reachOf(credentials: readonly FederatedCredential[], index: AccessIndex, clusters: readonly Cluster[]): { reach: Reach[]; withoutPrincipal: FederatedCredential[] } {
-  const byPrincipal = new Map<string, { identity: FederatedCredential['identity']; serviceAccounts: string[] }>();
+function reachOf(
+  credentials: readonly FederatedCredential[],
+  index: AccessIndex,
+  clusters: readonly Cluster[],
+): { reach: Reach[]; withoutPrincipal: FederatedCredential[] } {
+  const byPrincipal = new Map<
+    string,
+    { identity: FederatedCredential['identity']; serviceAccounts: string[] }
+  >();
   const withoutPrincipal: FederatedCredential[] = [];
   for (const c of credentials) {
     const key = c.identity.principalId?.trim().toLowerCase();
@@ -101,7 +137,10 @@ function principalOf(r: Reach, clusters: readonly Cluster[]): PrincipalAccess {
   const entry = principalAccessOf(r.resolved);
   entry.principalType ||= 'ServicePrincipal';
   // The identity's capabilities count wherever they reach a watched cluster (as if Azure RBAC were on).
-  entry.capabilities = r.resolved.role && clusterAdminPath(r.resolved, clusters) ? roleCapabilities(r.resolved.role, true) : [];
+  entry.capabilities =
+    r.resolved.role && clusterAdminPath(r.resolved, clusters)
+      ? roleCapabilities(r.resolved.role, true)
+      : [];
   entry.serviceAccounts = [...r.serviceAccounts];
   const federatedIdentity = r.identity.resourceId ?? r.identity.appId;
   if (federatedIdentity) entry.federatedIdentity = federatedIdentity;
@@ -131,14 +170,28 @@ export const workloadIdentityFederation = accessCheck(
   },
   ({ cluster, index, estate }) => {
     if (cluster.incomplete) {
-      return { status: 'error', detail: `The cluster's configuration could not be read: ${cluster.incomplete}`, principals: [] };
+      return {
+        status: 'error',
+        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
+        principals: [],
+      };
     }
     if (cluster.oidcIssuerEnabled !== true) {
-      return { status: 'not-applicable', detail: 'The OIDC issuer is off: no service account token of this cluster can be exchanged for an Entra token.', principals: [] };
+      return {
+        status: 'not-applicable',
+        detail:
+          'The OIDC issuer is off: no service account token of this cluster can be exchanged for an Entra token.',
+        principals: [],
+      };
     }
     const issuer = cluster.oidcIssuerUrl?.trim();
     if (!issuer) {
-      return { status: 'error', detail: 'The OIDC issuer is on but the cluster document carries no oidcIssuerProfile.issuerUrl, so the credentials that trust it cannot be found.', principals: [] };
+      return {
+        status: 'error',
+        detail:
+          'The OIDC issuer is on but the cluster document carries no oidcIssuerProfile.issuerUrl, so the credentials that trust it cannot be found.',
+        principals: [],
+      };
     }
     if (!estate?.federatedCredentials) {
       return {
@@ -158,8 +211,13 @@ export const workloadIdentityFederation = accessCheck(
     const gaps = gapsOf(estate);
     const gapNote = gaps.length > 0 ? ` Not everything could be read: ${gaps.join('; ')}.` : '';
     // Left out by choice (AUDIT_DIRECTORY=none), not by failure: said in the detail, not an error.
-    const outOfScope = (estate.federatedCredentialsUnread ?? []).map((u) => ` Note: ${u}.`).join('');
-    const noSp = withoutPrincipal.length > 0 ? ` ${count(withoutPrincipal.length, 'credential')} trust an identity without a service principal (no role assignments): ${withoutPrincipal.map((c) => `${c.subject} → ${identityLabel(c.identity)}`).join('; ')}.` : '';
+    const outOfScope = (estate.federatedCredentialsUnread ?? [])
+      .map((u) => ` Note: ${u}.`)
+      .join('');
+    const noSp =
+      withoutPrincipal.length > 0
+        ? ` ${count(withoutPrincipal.length, 'credential')} trust an identity without a service principal (no role assignments): ${withoutPrincipal.map((c) => `${c.subject} → ${identityLabel(c.identity)}`).join('; ')}.`
+        : '';
 
     if (flagged.length > 0) {
       return {
@@ -174,12 +232,22 @@ export const workloadIdentityFederation = accessCheck(
       };
     }
     if (gaps.length > 0) {
-      return { status: 'error', detail: `Whether a service account of the cluster can act as a privileged identity is unknown.${gapNote}`, principals };
+      return {
+        status: 'error',
+        detail: `Whether a service account of the cluster can act as a privileged identity is unknown.${gapNote}`,
+        principals,
+      };
     }
     if (unresolved.length > 0) {
-      return { status: 'error', detail: `Whether the federated identities are privileged is unknown. ${describeUnresolved(unresolved)}`, principals };
+      return {
+        status: 'error',
+        detail: `Whether the federated identities are privileged is unknown. ${describeUnresolved(unresolved)}`,
+        principals,
+      };
     }
-    const identities = new Set(credentials.map((c) => c.identity.principalId ?? c.identity.appId ?? c.id)).size;
+    const identities = new Set(
+      credentials.map((c) => c.identity.principalId ?? c.identity.appId ?? c.id),
+    ).size;
     const summary =
       credentials.length === 0
         ? 'No federated identity credential trusts the cluster’s OIDC issuer.'
