@@ -29,7 +29,7 @@ param auditedSubscriptionIds array = []
 @description('The same, comma-separated (what azd env substitution can supply: AUDITED_SUBSCRIPTION_IDS).')
 param auditedSubscriptionIdsCsv string = ''
 
-@description('Create the Event Grid event subscriptions. Event Grid checks that the armEvents function exists, so the first deployment (before the code is deployed) leaves this false; azd flips it in its postdeploy hook.')
+@description('The second pass: create the Event Grid event subscriptions and assign the custom roles to the app. Event Grid checks that the armEvents function exists, and a custom role created in the same deployment may not have propagated yet (RoleDefinitionDoesNotExist), so the first deployment (before the code is deployed) leaves this false; azd flips it in its postdeploy hook, which retries.')
 param deployEventSubscriptions bool = false
 
 @description('NCRONTAB schedule of the nightly audit (AUDIT_SCHEDULE).')
@@ -233,6 +233,7 @@ module email 'modules/email.bicep' = {
     emailServiceName: resourceName('ecs', resourceToken, '', nameLimits.communication)
     dataLocation: emailDataLocation
     appPrincipalId: identity.outputs.appIdentityPrincipalId
+    assignSenderRole: deployEventSubscriptions
   }
 }
 
@@ -297,6 +298,7 @@ module audited 'modules/auditedSubscription.bicep' = [
       existingSystemTopicId: existingSystemTopics[?subscriptionId] ?? ''
       functionAppId: functionApp.outputs.id
       deployEventSubscription: deployEventSubscriptions
+      assignReaderRole: deployEventSubscriptions
       eventGridIdentityId: identity.outputs.eventGridIdentityId
       deadLetterStorageAccountId: storage.outputs.id
       deadLetterContainerName: storage.outputs.deadLetterContainerName

@@ -27,6 +27,9 @@ param functionAppId string
 @description('Create the event subscription. Event Grid validates the destination function, so this is false until the code has been deployed once (azd does it in two passes, see azure.yaml).')
 param deployEventSubscription bool
 
+@description('Assign the custom reader role to the app. A custom role created in the same deployment may not have propagated yet (RoleDefinitionDoesNotExist), so azd assigns it in the second pass, which retries (docs/deploy.md "What happens on a first run").')
+param assignReaderRole bool
+
 @description('Resource id of the user-assigned identity the system topic dead-letters with.')
 param eventGridIdentityId string
 
@@ -74,7 +77,7 @@ resource readerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   }
 }
 
-resource readerAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource readerAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (assignReaderRole) {
   name: guid(subscription().id, appPrincipalId, readerRole.id)
   properties: {
     roleDefinitionId: readerRole.id

@@ -17,6 +17,9 @@ param dataLocation string = 'United States'
 @description('Principal id of the Function App identity.')
 param appPrincipalId string
 
+@description('Assign the email sender role to the app. A custom role created in the same deployment may not have propagated yet (RoleDefinitionDoesNotExist), so azd assigns it in the second pass, which retries (docs/deploy.md "What happens on a first run").')
+param assignSenderRole bool
+
 resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
   name: emailServiceName
   location: 'global'
@@ -77,7 +80,7 @@ resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
   }
 }
 
-resource appEmailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource appEmailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (assignSenderRole) {
   name: guid(communicationService.id, appPrincipalId, emailSenderRole.id)
   scope: communicationService
   properties: {

@@ -33,5 +33,9 @@ foreach ($sub in $subscriptions) {
   if ($LASTEXITCODE -eq 0) { $found++ }
 }
 azd env set EXISTING_SYSTEM_TOPICS ($existing -join ',')
+# Otherwise two passes, even if an earlier run left the flag on: a subscription added since then
+# gets its custom reader role created in the first pass and assigned in the second, which retries
+# until the new role definition has propagated (RoleDefinitionDoesNotExist).
 if ($subscriptions.Count -gt 0 -and $found -eq $subscriptions.Count) { azd env set DEPLOY_EVENT_SUBSCRIPTIONS true }
+else { azd env set DEPLOY_EVENT_SUBSCRIPTIONS false }
 exit 0

@@ -50,6 +50,11 @@ for sub in $subscriptions; do
   fi
 done
 azd env set EXISTING_SYSTEM_TOPICS "$existing"
+# Otherwise two passes, even if an earlier run left the flag on: a subscription added since then
+# gets its custom reader role created in the first pass and assigned in the second, which retries
+# until the new role definition has propagated (RoleDefinitionDoesNotExist).
 if [ "$subscriptions_total" -gt 0 ] && [ "$subscriptions_found" -eq "$subscriptions_total" ]; then
   azd env set DEPLOY_EVENT_SUBSCRIPTIONS true
+else
+  azd env set DEPLOY_EVENT_SUBSCRIPTIONS false
 fi

@@ -774,6 +774,46 @@ function checkCustomRoles(p: Project): string[] {
   return problems;
 }
 
+/**
+ * A custom role created in a deployment may not have propagated when the same deployment assigns
+ * it (RoleDefinitionDoesNotExist): every assignment of a custom role declared beside it is
+ * conditional on a parameter every caller sets from `deployEventSubscriptions`, the second pass
+ * that the postdeploy hook retries (docs/deploy.md "What happens on a first run").
+ */
+function checkCustomRolesAssignedInSecondPass(p: Project): string[] {
+  const problems: string[] = [];
+  let assigned = 0;
+  for (const file of p.files) {
+    const customRoles = file.resources
+      .filter((r) => r.type.toLowerCase() === 'microsoft.authorization/roledefinitions')
+      .map((r) => r.symbol);
+    for (const resource of file.resources) {
+      if (resource.type.toLowerCase() !== 'microsoft.authorization/roleassignments') continue;
+      const roleId = get(resource.body, 'properties.roleDefinitionId')?.text ?? '';
+      const role = customRoles.find((symbol) => new RegExp(`\\b${symbol}\\b`).test(roleId));
+      if (!role) continue;
+      assigned += 1;
+      const at = `${line(file, resource.node)} ${resource.symbol}`;
+      const condition = /=\s*if\s*\(\s*(\w+)\s*\)\s*\{/.exec(resource.node.text)?.[1];
+      if (!condition || !file.params.has(condition)) {
+        problems.push(`${at}: assigns the custom role ${role} unconditionally in the first pass`);
+        continue;
+      }
+      const callers = callersOf(p, file.path);
+      if (!callers.length) problems.push(`${at}: ${file.path} is not called by any template`);
+      for (const { file: caller, module } of callers) {
+        const value = get(module.body, `params.${condition}`)?.text;
+        if (value !== 'deployEventSubscriptions')
+          problems.push(
+            `${line(caller, module.node)} ${module.symbol}: ${condition} must be deployEventSubscriptions (is ${value ?? 'missing'})`,
+          );
+      }
+    }
+  }
+  if (!assigned) problems.push('no custom role assignment found');
+  return problems;
+}
+
 /** One subscription-scope module per audited subscription, holding the role and the system topic. */
 function checkAuditedSubscriptions(p: Project): string[] {
   const problems: string[] = [];
@@ -1318,6 +1358,16 @@ const DETECTORS: Detector[] = [
         "  'Microsoft.Authorization/denyAssignments/read'\n",
         '',
       ],
+    ],
+  },
+  {
+    name: 'custom roles are assigned in the second pass, which retries while a new role definition propagates',
+    check: checkCustomRolesAssignedInSecondPass,
+    breaks: [
+      ['infra/modules/auditedSubscription.bicep', ' = if (assignReaderRole) {', ' = {'],
+      ['infra/modules/email.bicep', ' = if (assignSenderRole) {', " = if (appPrincipalId != '') {"],
+      ['infra/main.bicep', 'assignSenderRole: deployEventSubscriptions', 'assignSenderRole: true'],
+      ['infra/main.bicep', '      assignReaderRole: deployEventSubscriptions\n', ''],
     ],
   },
   {

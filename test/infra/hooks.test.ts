@@ -165,12 +165,12 @@ describe('preprovision.sh', () => {
     expect(run.envSet.DEPLOY_EVENT_SUBSCRIPTIONS).toBe('true');
   });
 
-  it('leaves DEPLOY_EVENT_SUBSCRIPTIONS alone when one subscription lacks it', async () => {
-    const run = await runHook('preprovision.sh', base, [
+  it('turns DEPLOY_EVENT_SUBSCRIPTIONS off when one subscription lacks it, even if an earlier run left it on (its new reader role is assigned in the second pass)', async () => {
+    const run = await runHook('preprovision.sh', { ...base, DEPLOY_EVENT_SUBSCRIPTIONS: 'true' }, [
       { match: `system-topic list --subscription ${SUB_A}`, stdout: FOREIGN_TOPIC },
       { match: 'event-subscription show', code: 3 },
     ]);
-    expect(run.envSet.DEPLOY_EVENT_SUBSCRIPTIONS).toBeUndefined();
+    expect(run.envSet.DEPLOY_EVENT_SUBSCRIPTIONS).toBe('false');
   });
 });
 
