@@ -38,11 +38,8 @@ import {
   runSubscriptionAudit,
   type SubscriptionQueue,
 } from './usecases/fanOut';
-import {
-  createEvaluationCoalescer,
-  handleArmEvents,
-  type EventResult,
-} from './usecases/handleEvents';
+import { createEvaluationCoalescer } from './usecases/evaluateRequests';
+import { handleArmEvents, type EventResult } from './usecases/handleEvents';
 
 export interface Runtime {
   settings: Settings;

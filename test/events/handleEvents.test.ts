@@ -14,12 +14,8 @@ import { evaluateEstate } from '../../src/core/evaluate';
 import type { ArmEvent } from '../../src/core/events';
 import type { Estate } from '../../src/core/model';
 import type { EstateFilter, EstateSource } from '../../src/core/ports';
-import {
-  createEvaluationCoalescer,
-  handleArmEvents,
-  type EvaluateFn,
-  type HandleEventsDeps,
-} from '../../src/usecases/handleEvents';
+import { createEvaluationCoalescer, type EvaluateFn } from '../../src/usecases/evaluateRequests';
+import { handleArmEvents, type HandleEventsDeps } from '../../src/usecases/handleEvents';
 import type { WindowTimer } from '../../src/usecases/coalescer';
 import { startAzurite, uniqueTablePrefix, type TestAzurite } from '../helpers/azurite';
 
