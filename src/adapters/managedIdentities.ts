@@ -15,7 +15,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { FederatedCredential } from '../core/federation';
 import type { SourceFailure } from '../core/model';
 import type { Clock } from '../core/ports';
-import { mapLimit, type ArmClientOptions } from './armSource';
+import { mapLimit, type ArmClientOptions } from './armClients';
 import { describeAzureError } from './azureErrors';
 
 export interface ManagedIdentityReaderOptions {
