@@ -12,6 +12,7 @@
  */
 import { SEVERITIES, type Alert, type Caller, type PrincipalAccess, type Severity } from './model';
 import { describeGrant } from './principals';
+import { severityRank } from './report';
 
 export interface RenderedAlerts {
   subject: string;
@@ -99,11 +100,6 @@ const SUBJECT_MAX = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-function severityRank(severity: Severity): number {
-  const rank = SEVERITIES.indexOf(severity);
-  return rank < 0 ? SEVERITIES.length : rank;
-}
 
 /** Worst first, then by cluster name and time, so a digest reads in the order to act. */
 export function sortAlerts(alerts: readonly Alert[]): Alert[] {

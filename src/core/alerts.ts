@@ -20,6 +20,7 @@ import {
 } from './regressions';
 import { describePrincipal, principalLabel, scopeLabel } from './principals';
 import { atLeast } from './report';
+import { shellArg } from './checks/common';
 import { principalExempted } from './exemptions';
 
 const KEY_SEPARATOR = '|';
@@ -100,10 +101,6 @@ export function clusterLink(
   return `${linkBase.trim().replace(/\/+$/, '')}${dashboardClusterPath(posture)}`;
 }
 
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 function describeRoleAtScope(p: PrincipalAccess): string {
   return `${p.roleName || p.roleDefinitionId || 'an unnamed role'} at ${scopeLabel(p.scope)}`;
 }
@@ -160,7 +157,7 @@ function privilegeAlertText(
   // Removing the grant is the direct fix when it was not intended; the check's own remediation
   // (e.g. disabling local accounts) removes the risk for every holder.
   const removeGrant = first
-    ? `az role assignment delete --assignee ${shellQuote(principalId)} --role ${shellQuote(first.roleName || first.roleDefinitionId)} --scope ${shellQuote(first.scope || '/')}`
+    ? `az role assignment delete --assignee ${shellArg(principalId)} --role ${shellArg(first.roleName || first.roleDefinitionId)} --scope ${shellArg(first.scope || '/')}`
     : undefined;
   const remediation = [
     removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined,

@@ -1,4 +1,5 @@
 /** Small pure helpers shared by the report formats. */
+import { severityRank } from '../../core/report';
 import {
   SEVERITIES,
   type ClusterPosture,
@@ -22,12 +23,6 @@ export interface CheckMeta {
   /** The Bicep property and Terraform `azurerm_kubernetes_cluster` argument, where one exists. */
   bicep?: string;
   terraform?: string;
-}
-
-/** 0 = critical … 4 = info; unknown severities sort last. */
-export function severityRank(severity: Severity): number {
-  const rank = SEVERITIES.indexOf(severity);
-  return rank === -1 ? SEVERITIES.length : rank;
 }
 
 /** Findings a person has to look at: failures, then evaluation errors, worst first. */

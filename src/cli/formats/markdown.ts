@@ -18,8 +18,8 @@ import {
   exemptionNote,
   findingsToShow,
   regressionPrincipal,
-  severityRank,
 } from './common';
+import { severityRank } from '../../core/report';
 
 export function formatMarkdown(report: Report): string {
   const out: string[] = [];
