@@ -8,7 +8,6 @@ const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
-const { ROUTED_OPERATIONS } = require(join(root, 'dist', 'src', 'core', 'events.js'));
 
 /** Event Grid's spelling of the resource event types (the router compares lower case). */
 const EVENT_TYPE_NAMES = ['Write', 'Delete', 'Action'].flatMap((verb) =>
@@ -31,6 +30,8 @@ function routedOperationsFilter(routed) {
 module.exports = { routedOperationsFilter };
 
 if (require.main === module) {
+  // Loaded only when run: the test imports routedOperationsFilter without a build.
+  const { ROUTED_OPERATIONS } = require(join(root, 'dist', 'src', 'core', 'events.js'));
   const path = join(root, 'infra', 'modules', 'routedOperations.json');
   writeFileSync(path, `${JSON.stringify(routedOperationsFilter(ROUTED_OPERATIONS), null, 2)}\n`);
   process.stdout.write(`wrote ${path}\n`);
