@@ -75,8 +75,11 @@ export interface ValidationContext {
   allowPastExpiry?: boolean;
 }
 
-/** Field names as people write them, in the order they are checked. */
-const FIELDS = [
+/**
+ * Field names as people write them, in the order they are checked; two entries with the same
+ * values in these are the same exemption (an import of an unchanged file changes nothing).
+ */
+export const EXEMPTION_FIELDS = [
   'id',
   'checkId',
   'scope',
@@ -105,7 +108,7 @@ export function validateExemption(
     throw new InputError(`${label}: ${field} ${problem}`);
   };
   const known = new Set<string>([
-    ...FIELDS,
+    ...EXEMPTION_FIELDS,
     'createdBy',
     'createdAt',
     'revokedAt',
@@ -114,7 +117,8 @@ export function validateExemption(
     'expiredRecordedAt',
   ]);
   for (const key of Object.keys(raw))
-    if (!known.has(key)) fail(key, `is not a field of an exemption (fields: ${FIELDS.join(', ')})`);
+    if (!known.has(key))
+      fail(key, `is not a field of an exemption (fields: ${EXEMPTION_FIELDS.join(', ')})`);
   const text = (field: string, required: boolean): string | undefined => {
     const value = raw[field];
     if (value === undefined || value === null || value === '') {

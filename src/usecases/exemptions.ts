@@ -6,6 +6,7 @@
 import { parse, stringify } from 'yaml';
 import { InputError } from '../core/errors';
 import {
+  EXEMPTION_FIELDS,
   EXEMPTION_WARNING_DAYS,
   exemptionCovers,
   exemptionState,
@@ -24,20 +25,8 @@ export interface ExemptionDeps {
   checkIds: readonly string[];
 }
 
-/** Fields a person writes; two entries with the same values are the same exemption. */
-const CONTENT_FIELDS = [
-  'id',
-  'checkId',
-  'scope',
-  'principalIds',
-  'reason',
-  'owner',
-  'ticket',
-  'expiresOn',
-] as const;
-
 function sameContent(a: Exemption, b: Exemption): boolean {
-  return CONTENT_FIELDS.every(
+  return EXEMPTION_FIELDS.every(
     (field) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null),
   );
 }
@@ -150,7 +139,7 @@ export async function exportExemptions(deps: ExemptionDeps): Promise<string> {
   const exemptions = (await deps.store.list()).map((e) => {
     const entry: Record<string, unknown> = {};
     for (const field of [
-      ...CONTENT_FIELDS,
+      ...EXEMPTION_FIELDS,
       'createdBy',
       'createdAt',
       'revokedAt',
