@@ -10,18 +10,22 @@ import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
+import { DirectoryTable } from './adapters/directoryTable';
 import { ExemptionTable } from './adapters/exemptionTable';
+import type { TableConnectionConfig } from './adapters/tables/common';
 import { TableStore } from './adapters/tableStore';
-import type { Settings } from './config';
+import { DEFAULT_DIRECTORY_CACHE_MINUTES, type Settings } from './config';
 import {
   systemClock,
   type Clock,
+  type DirectoryCache,
   type EstateSource,
   type ExemptionStore,
   type Notifier,
   type PostureStore,
 } from './core/ports';
 import { withDirectory } from './usecases/directory';
+import { cachedDirectory } from './usecases/directoryCache';
 import { withFederatedCredentials } from './usecases/federatedCredentials';
 import { AUDIT_QUEUE_NAME, type SubscriptionQueue } from './usecases/fanOut';
 
@@ -63,7 +67,8 @@ export function selectEstate(
  * credentials. One composition for the Functions app, the local host and the CLI.
  */
 export function liveEstateSource(
-  settings: Pick<Settings, 'subscriptionIds' | 'sourceMode' | 'directory'>,
+  settings: Pick<Settings, 'subscriptionIds' | 'sourceMode' | 'directory'> &
+    Partial<Pick<Settings, 'directoryCacheMinutes'>>,
   options: {
     credential: TokenCredential;
     subscriptionIds?: string[];
@@ -73,6 +78,8 @@ export function liveEstateSource(
     agent?: Agent;
     clock?: Clock;
     log?: (line: string) => void;
+    /** Where Graph's answers are kept across runs (`directoryCacheMinutes`); none = asked every run. */
+    directoryCache?: DirectoryCache;
   },
 ): EstateSource {
   // Loaded on demand: the Azure SDK clients are heavy and only live audits need them.
@@ -110,7 +117,16 @@ export function liveEstateSource(
     applications: graph,
     log: options.log,
   });
-  return graph ? withDirectory(federated, graph, options.log) : federated;
+  if (!graph) return federated;
+  const directory = options.directoryCache
+    ? cachedDirectory(graph, {
+        cache: options.directoryCache,
+        ttlMs: (settings.directoryCacheMinutes ?? DEFAULT_DIRECTORY_CACHE_MINUTES) * 60_000,
+        clock: options.clock ?? systemClock,
+        log: options.log,
+      })
+    : graph;
+  return withDirectory(federated, directory, options.log);
 }
 
 /** DefaultAzureCredential (managed identity in Azure, `az login` locally), created on first use. */
@@ -131,6 +147,8 @@ export interface Storage {
   store: PostureStore;
   /** Exemptions and their history, in the same storage account. */
   exemptions: ExemptionStore;
+  /** Microsoft Graph's answers kept across runs (the `directory` table). */
+  directoryCache: DirectoryCache;
   queue?: SubscriptionQueue;
   /** One line for the start-up log. */
   description: string;
@@ -148,8 +166,7 @@ export async function openStorage(
 ): Promise<Storage> {
   const closers: Array<() => Promise<void>> = [];
   let queueConnection: QueueConnection | undefined;
-  let store: PostureStore;
-  let exemptions: ExemptionStore;
+  let tables: TableConnectionConfig;
   let description: string;
   try {
     if (settings.storage.kind === 'embedded') {
@@ -158,14 +175,7 @@ export async function openStorage(
         inMemory: options.inMemory,
       });
       closers.push(() => azurite.stop());
-      store = await TableStore.create({
-        connectionString: azurite.connectionString,
-        allowInsecureConnection: true,
-      });
-      exemptions = await ExemptionTable.create({
-        connectionString: azurite.connectionString,
-        allowInsecureConnection: true,
-      });
+      tables = { connectionString: azurite.connectionString, allowInsecureConnection: true };
       queueConnection = { connectionString: azurite.connectionString };
       description = options.inMemory
         ? 'embedded Azurite (in memory)'
@@ -177,14 +187,10 @@ export async function openStorage(
       const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(
         settings.storage.connectionString,
       );
-      store = await TableStore.create({
+      tables = {
         connectionString: settings.storage.connectionString,
         allowInsecureConnection: insecure,
-      });
-      exemptions = await ExemptionTable.create({
-        connectionString: settings.storage.connectionString,
-        allowInsecureConnection: insecure,
-      });
+      };
       queueConnection = { connectionString: settings.storage.connectionString };
       description = 'Table Storage (connection string)';
     } else {
@@ -192,24 +198,21 @@ export async function openStorage(
       const credential = clientId
         ? new DefaultAzureCredential({ managedIdentityClientId: clientId })
         : options.credential();
-      store = await TableStore.create({
-        tableServiceUri: settings.storage.tableServiceUri,
-        credential,
-      });
-      exemptions = await ExemptionTable.create({
-        tableServiceUri: settings.storage.tableServiceUri,
-        credential,
-      });
+      tables = { tableServiceUri: settings.storage.tableServiceUri, credential };
       if (settings.storage.queueServiceUri)
         queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
       description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
     }
+    const store = await TableStore.create(tables);
+    const exemptions = await ExemptionTable.create(tables);
+    const directoryCache = await DirectoryTable.create(tables);
     const queue = queueConnection
       ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME)
       : undefined;
     return {
       store,
       exemptions,
+      directoryCache,
       queue,
       description,
       close: async () => {

@@ -25,6 +25,7 @@ export const SETTING_NAMES = [
   'AUDIT_SNAPSHOT_DIR',
   'AUDIT_SOURCE_MODE',
   'AUDIT_DIRECTORY',
+  'AUDIT_DIRECTORY_CACHE_MINUTES',
   'AUDIT_SCHEDULE',
   'AUDIT_STORAGE',
   'AUDIT_STORAGE__tableServiceUri',
@@ -66,6 +67,8 @@ export const DEFAULT_SCHEDULE = '0 0 2 * * *';
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_PORT = 7071;
 export const DEFAULT_HISTORY_DAYS = 400;
+/** How long Microsoft Graph's answers are reused across runs (docs/storage.md `directory`). */
+export const DEFAULT_DIRECTORY_CACHE_MINUTES = 60;
 export const DEFAULT_ALERT_MIN_SEVERITY: Severity = 'high';
 
 export type SourceMode = 'arm' | 'resourceGraph';
@@ -133,6 +136,8 @@ export interface Settings {
   sourceMode: SourceMode;
   /** `graph`: Microsoft Graph for names, members, deleted principals and app registrations (live only). */
   directory: DirectoryMode;
+  /** Minutes Graph's answers are reused across runs (the `directory` table); 0 = never. */
+  directoryCacheMinutes: number;
   /** Six-field NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`). */
   schedule: string;
   storage: StorageSettings;
@@ -251,6 +256,13 @@ export function loadSettings(
       read('AUDIT_DIRECTORY'),
       DIRECTORY_MODES,
       runningInAzure ? 'graph' : 'none',
+    ),
+    directoryCacheMinutes: parseInteger(
+      'AUDIT_DIRECTORY_CACHE_MINUTES',
+      read('AUDIT_DIRECTORY_CACHE_MINUTES'),
+      DEFAULT_DIRECTORY_CACHE_MINUTES,
+      0,
+      7 * 24 * 60,
     ),
     schedule: parseSchedule(read('AUDIT_SCHEDULE') ?? DEFAULT_SCHEDULE),
     storage,

@@ -23,6 +23,7 @@ import type { AlertDelivery, Report } from './core/model';
 import {
   systemClock,
   type Clock,
+  type DirectoryCache,
   type EstateSource,
   type ExemptionStore,
   type Notifier,
@@ -99,21 +100,24 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   const log = options.log;
   const credential = lazyAzureCredential(settings, options.credential);
 
-  const { source, description } = createEstateSource(settings, {
-    packageRoot: options.packageRoot ?? findPackageRoot(__dirname),
-    credential,
-    armEndpoint: options.armEndpoint,
-    graphEndpoint: options.graphEndpoint,
-    agent: options.agent,
-    clock,
-    log,
-  });
-
+  // Storage first: the live source keeps Microsoft Graph's answers in its `directory` table.
   const storage = await openStorage(settings, { credential, inMemory: options.inMemoryStorage });
   const { store, queue } = storage;
   const exemptions = () => activeExemptions({ store: storage.exemptions, clock });
+  let source: EstateSource;
+  let description: string;
   let notifiers: Notifier[];
   try {
+    ({ source, description } = createEstateSource(settings, {
+      packageRoot: options.packageRoot ?? findPackageRoot(__dirname),
+      credential,
+      armEndpoint: options.armEndpoint,
+      graphEndpoint: options.graphEndpoint,
+      agent: options.agent,
+      clock,
+      log,
+      directoryCache: storage.directoryCache,
+    }));
     notifiers = alertChannels(settings, {
       credential,
       console: options.consoleAlerts ?? !settings.runningInAzure,
@@ -244,7 +248,8 @@ export function createEstateSource(
   settings: Pick<
     Settings,
     'snapshotDir' | 'runningInAzure' | 'subscriptionIds' | 'sourceMode' | 'directory'
-  >,
+  > &
+    Partial<Pick<Settings, 'directoryCacheMinutes'>>,
   options: {
     packageRoot: string;
     credential: () => TokenCredential;
@@ -253,6 +258,7 @@ export function createEstateSource(
     agent?: Agent;
     clock?: Clock;
     log?: (line: string) => void;
+    directoryCache?: DirectoryCache;
   },
 ): { source: EstateSource; description: string } {
   const selection = selectEstate(settings, { packageRoot: options.packageRoot });
@@ -264,6 +270,7 @@ export function createEstateSource(
       agent: options.agent,
       clock: options.clock,
       log: options.log,
+      directoryCache: options.directoryCache,
     });
     const which = settings.subscriptionIds.length
       ? `${settings.subscriptionIds.length} subscription(s)`

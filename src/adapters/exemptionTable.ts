@@ -4,18 +4,12 @@
  * Every change writes both rows in one partition transaction, conditional on the ETag read, so
  * two writers racing on one exemption never both win and history never misses a change.
  */
-import {
-  odata,
-  RestError,
-  TableClient,
-  type TableServiceClientOptions,
-  type TransactionAction,
-} from '@azure/data-tables';
+import { odata, RestError, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { randomBytes } from 'crypto';
 import { DependencyError, InputError, NotFoundError } from '../core/errors';
 import type { Exemption } from '../core/exemptions';
 import type { ExemptionChange, ExemptionHistoryEntry, ExemptionStore } from '../core/ports';
-import type { TableStoreConfig } from './tableStore';
+import { openTableClient, type TableConnectionConfig } from './tables/common';
 
 const CURRENT_ROW = 'exemption';
 const HISTORY_PREFIX = 'history-';
@@ -51,20 +45,8 @@ function transactionStatus(error: unknown): number | undefined {
 export class ExemptionTable implements ExemptionStore {
   readonly table: TableClient;
 
-  constructor(
-    config: Pick<TableStoreConfig, 'allowInsecureConnection' | 'tablePrefix' | 'clientOptions'> &
-      (
-        | { connectionString: string }
-        | { tableServiceUri: string; credential: import('@azure/core-auth').TokenCredential }
-      ),
-  ) {
-    const name = `${config.tablePrefix ?? ''}exemptions`;
-    const options: TableServiceClientOptions = { ...config.clientOptions };
-    if (config.allowInsecureConnection) options.allowInsecureConnection = true;
-    this.table =
-      'connectionString' in config
-        ? TableClient.fromConnectionString(config.connectionString, name, options)
-        : new TableClient(config.tableServiceUri, name, config.credential, options);
+  constructor(config: TableConnectionConfig) {
+    this.table = openTableClient(config, 'exemptions');
   }
 
   static async create(

@@ -76,6 +76,34 @@ export interface GroupMemberDirectory {
   transitiveUsers(groupId: string): Promise<TransitiveUsers>;
 }
 
+/** What the directory said about one principal id, and when it was asked. */
+export interface CachedPrincipal {
+  id: string;
+  /** What the directory returned; absent when it did not know the id (deleted). */
+  principal?: DirectoryPrincipal;
+  readAt: Date;
+}
+
+/** The users behind one group as the directory listed them, and when. */
+export interface CachedGroupUsers {
+  groupId: string;
+  listing: TransitiveUsers;
+  readAt: Date;
+}
+
+/**
+ * Directory answers kept across runs (the `directory` table, docs/storage.md), so runs within
+ * the TTL do not ask Microsoft Graph again. Reads return only entries read at or after `since`
+ * that decode whole; anything else is left out (the caller asks the directory). Throws when
+ * the store cannot be read or written.
+ */
+export interface DirectoryCache {
+  principals(ids: readonly string[], since: Date): Promise<CachedPrincipal[]>;
+  savePrincipals(entries: readonly CachedPrincipal[]): Promise<void>;
+  groupUsers(groupId: string, since: Date): Promise<CachedGroupUsers | undefined>;
+  saveGroupUsers(entry: CachedGroupUsers): Promise<void>;
+}
+
 /**
  * The same source, with every estate it reads passed through `map` (progress lines, data from
  * another service added): kind, watched subscriptions and health are the source's own.

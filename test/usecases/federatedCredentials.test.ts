@@ -3,7 +3,9 @@
  * Azure's HTTP pipeline) → evaluation. Federated credentials of managed identities and app
  * registrations, names, deleted principals and the users behind privileged groups.
  */
+import { DirectoryTable } from '../../src/adapters/directoryTable';
 import { liveEstateSource } from '../../src/composition';
+import type { DirectoryCache } from '../../src/core/ports';
 import { BUILTIN_ROLE_GUIDS } from '../../src/core/builtinRoles';
 import { evaluateEstate } from '../../src/core/evaluate';
 import type { DirectoryMode } from '../../src/config';
@@ -12,6 +14,7 @@ import { accessView } from '../../src/usecases/queries';
 import { startArmFake, type ArmFake } from '../fakes/arm';
 import { staticTestCredential, STATIC_TEST_TOKEN } from '../fakes/credential';
 import { startGraphFake, type GraphFake } from '../fakes/graph';
+import { startAzurite, uniqueTablePrefix } from '../helpers/azurite';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
 const SHARED = '22222222-2222-4222-8222-222222222222';
@@ -114,10 +117,11 @@ beforeEach(() => {
   });
 });
 
-function source(directory: DirectoryMode) {
+function source(directory: DirectoryMode, directoryCache?: DirectoryCache) {
   return liveEstateSource(
-    { subscriptionIds: [SUB, SHARED], sourceMode: 'arm', directory },
+    { subscriptionIds: [SUB, SHARED], sourceMode: 'arm', directory, directoryCacheMinutes: 60 },
     {
+      ...(directoryCache ? { directoryCache, clock: { now: () => NOW } } : {}),
       credential: staticTestCredential(),
       armEndpoint: arm.endpoint,
       graphEndpoint: graph.endpoint,
@@ -189,6 +193,29 @@ describe('live estate with AUDIT_DIRECTORY=graph', () => {
     expect(
       estate.federatedCredentials?.find((c) => c.identity.kind === 'application')?.identity,
     ).toEqual(expect.objectContaining({ displayName: 'web-frontend', principalId: WEB_SP }));
+  });
+
+  it('with the directory table, a second read within the TTL asks Graph nothing (names and members from the cache)', async () => {
+    const azurite = await startAzurite();
+    try {
+      const cache = await DirectoryTable.create({
+        connectionString: azurite.connectionString,
+        allowInsecureConnection: true,
+        tablePrefix: uniqueTablePrefix('fed'),
+      });
+      const first = await source('graph', cache).readEstate();
+      expect(graph.count('getByIds')).toBe(1);
+      expect(graph.count('transitiveMembers')).toBe(1);
+      const before = graph.requests.length;
+      const second = await source('graph', cache).readEstate();
+      // Only the app-registration query (not cached) went to Graph again.
+      expect(graph.requests.slice(before).map((r) => r.route)).not.toContain('getByIds');
+      expect(graph.requests.slice(before).map((r) => r.route)).not.toContain('transitiveMembers');
+      expect(second.directory).toEqual(first.directory);
+      expect(finding(second, 'orphaned-role-assignments').status).toBe('fail');
+    } finally {
+      await azurite.stop();
+    }
   });
 
   it('degrades to "not known" with one log line per missing permission', async () => {

@@ -3,12 +3,14 @@
  * a lost race is 409/412), paged queries and batched deletes.
  */
 import { isRestError } from '@azure/core-rest-pipeline';
-import type {
+import {
   TableClient,
-  TableEntity,
-  TableEntityResult,
-  TransactionAction,
+  type TableServiceClientOptions,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
 } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/core-auth';
 import { DependencyError, InputError, NotFoundError } from '../../core/errors';
 
 export type Entity = TableEntity<Record<string, unknown>>;
@@ -105,4 +107,23 @@ export async function deleteRows(table: TableClient, rows: EntityResult[]): Prom
       }
     }
   }
+}
+
+/** Where a table lives: a connection string (Azurite, keys) or the endpoint with an identity. */
+export type TableConnectionConfig = {
+  /** Plain http (Azurite); the SDK refuses it otherwise. */
+  allowInsecureConnection?: boolean;
+  /** Prepended to the table name (test isolation); letters and digits. */
+  tablePrefix?: string;
+  clientOptions?: TableServiceClientOptions;
+} & ({ connectionString: string } | { tableServiceUri: string; credential: TokenCredential });
+
+/** The client of table `prefix + name` for either form of connection. */
+export function openTableClient(config: TableConnectionConfig, name: string): TableClient {
+  const table = `${config.tablePrefix ?? ''}${name}`;
+  const options: TableServiceClientOptions = { ...config.clientOptions };
+  if (config.allowInsecureConnection) options.allowInsecureConnection = true;
+  return 'connectionString' in config
+    ? TableClient.fromConnectionString(config.connectionString, table, options)
+    : new TableClient(config.tableServiceUri, table, config.credential, options);
 }
