@@ -386,6 +386,20 @@ describe('diffPostures: privilege gained', () => {
     expect(diffPostures(blind, back, memory2)).toEqual([]);
   });
 
+  it('an unresolved role over the cluster makes access incomplete: its holders are kept, no false gain on its return', () => {
+    const principals = [grant(ALICE, ['admin-credential', 'cluster-write'], 'Custom', 'Group')];
+    const first = posture({ principals });
+    expect(accessComplete(first)).toBe(true);
+    // The custom role is missing this run: every check still passes, ALICE is not visible.
+    const unresolved = { ...posture({ principals: [] }), unresolvedRoleDefinitions: ['custom'] };
+    expect(accessComplete(unresolved)).toBe(false);
+    const memory = rememberPosture(unresolved, rememberPosture(first));
+    expect(memory.principals[ALICE]).toEqual(['admin-credential', 'cluster-write']);
+    expect(diffPostures(unresolved, posture({ principals }), memory)).toEqual([]);
+    // An empty list is as good as none.
+    expect(accessComplete({ ...first, unresolvedRoleDefinitions: [] })).toBe(true);
+  });
+
   it('access back with a real new principal still pages for that one only', () => {
     const principals = [grant(ALICE, ['cluster-write'], 'W', 'Group')];
     const first = posture({ principals });

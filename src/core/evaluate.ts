@@ -56,7 +56,11 @@ export function evaluateCluster(
   const input: CheckInput = { cluster, access, index };
   if (estate) input.estate = estate;
   const findings = CHECKS.map((check) => runCheck(check, input));
+  const unresolved = [
+    ...new Set(access.unresolved.map((a) => a.roleDefinitionId || a.roleDefinitionGuid)),
+  ].sort();
   return {
+    ...(unresolved.length > 0 ? { unresolvedRoleDefinitions: unresolved } : {}),
     id: cluster.id,
     name: cluster.name,
     subscriptionId: cluster.subscriptionId,

@@ -336,6 +336,12 @@ export interface ClusterPosture {
   evaluatedAt: string;
   /** Present once the posture was compared with a stored one (`--store`). */
   regressions?: Regression[];
+  /**
+   * Role definitions assigned over the cluster that could not be resolved this time (a custom
+   * role missing from the export, or unreadable): what their holders can do is not known, so
+   * the privileged principals are incomplete and the last known ones are kept (docs/storage.md).
+   */
+  unresolvedRoleDefinitions?: string[];
 }
 
 export type RegressionKind =

@@ -80,10 +80,17 @@ export function principalKey(principalId: string): string {
   return principalId.trim().toLowerCase();
 }
 
-/** Whether the posture's privileged principals are complete (no access check that lists them is `error`). */
+/**
+ * Whether the posture's privileged principals are complete: no access check that lists them is
+ * `error`, and no role assigned over the cluster is unresolved (a custom role missing for one
+ * run would otherwise drop its holders, and its return would page them as gaining access).
+ */
 export function accessComplete(posture: ClusterPosture): boolean {
-  return !posture.findings.some(
-    (f) => ACCESS_COMPLETENESS_CHECKS.includes(f.checkId) && f.status === 'error',
+  return (
+    (posture.unresolvedRoleDefinitions ?? []).length === 0 &&
+    !posture.findings.some(
+      (f) => ACCESS_COMPLETENESS_CHECKS.includes(f.checkId) && f.status === 'error',
+    )
   );
 }
 

@@ -49,7 +49,7 @@ export const adminCredentialAccess = accessCheck(
           : '';
       return {
         status: 'pass',
-        detail: `Local accounts are disabled, so the static admin kubeconfig cannot be fetched.${could}`,
+        detail: `Local accounts are disabled, so the static admin kubeconfig cannot be fetched.${could}${unresolvedNote}`,
         principals: holders,
         assignmentIds,
       };
