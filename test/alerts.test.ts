@@ -227,6 +227,36 @@ describe('alertsFromRegressions', () => {
     expect(alert.after).toContain('Local accounts are disabled.');
   });
 
+  it('does not suggest --disable-local-accounts where local accounts are already disabled', () => {
+    // The fixture's admin-credential-access finding still fails: only the cluster's state differs.
+    const [alert] = alertsFromRegressions(posture('pass'), [{ ...gained, severity: 'high' }], {
+      minSeverity: 'high',
+      now: NOW,
+    });
+    expect(alert.remediation).not.toContain('--disable-local-accounts');
+    expect(alert.remediation.split('\n')).toEqual([
+      `az role assignment delete --assignee ${ALICE} --role Owner --scope /subscriptions/${SUB}/resourceGroups/rg-prod   # if this grant is not intended`,
+    ]);
+  });
+
+  it("leaves out the check's fix when the check passes", () => {
+    const passing = posture();
+    passing.findings = passing.findings.map((f) =>
+      f.checkId === 'admin-credential-access' ? { ...f, status: 'pass' as const } : f,
+    );
+    const [alert] = alertsFromRegressions(passing, [gained], { minSeverity: 'high', now: NOW });
+    expect(alert.remediation.split('\n')).toHaveLength(1);
+    expect(alert.remediation).toContain('az role assignment delete');
+  });
+
+  it('keeps --disable-local-accounts while local accounts are unknown (error)', () => {
+    const [alert] = alertsFromRegressions(posture('error'), [gained], {
+      minSeverity: 'high',
+      now: NOW,
+    });
+    expect(alert.remediation).toContain('--disable-local-accounts');
+  });
+
   it('lists what the principal had before', () => {
     const [alert] = alertsFromRegressions(posture(), [{ ...gained, before: 'cluster-write' }], {
       minSeverity: 'high',

@@ -274,7 +274,7 @@ it('digest: one message per channel carrying every due alert', async () => {
     true,
   );
   expect(email.received.map((m) => m.subject)).toEqual([
-    'AKS identity digest: 3 regressions on 3 clusters',
+    'AKS identity digest: 3 alerts on 3 clusters',
   ]);
   expect(teams.received).toHaveLength(1);
 });

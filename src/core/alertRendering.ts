@@ -10,7 +10,8 @@
  * - the subject strips control characters so a name cannot inject mail header lines;
  * - a link is only rendered when it is an http(s) URL (no `javascript:`).
  */
-import { SEVERITIES, type Alert, type Caller, type PrincipalAccess, type Severity } from './model';
+import { countBySeverity, plural, severityCountsText } from './countWords';
+import { type Alert, type Caller, type PrincipalAccess, type Severity } from './model';
 import { describeGrant } from './principals';
 import { severityRank } from './report';
 
@@ -149,10 +150,6 @@ function clusterCount(alerts: readonly Alert[]): number {
   return new Set(alerts.map((a) => (a.clusterId || a.clusterName).toLowerCase())).size;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function describeCapabilities(p: PrincipalAccess): string {
   return p.capabilities?.length ? ` (${p.capabilities.join(', ')})` : '';
 }
@@ -225,13 +222,18 @@ function remediationLines(alert: Alert): string[] {
 // ---------------------------------------------------------------------------------------------
 // Subject
 
+/**
+ * A digest counts alerts, not regressions: it also carries real-time signals (an admin
+ * credential fetched) and reminders, and leaves out regressions below `ALERT_MIN_SEVERITY` or
+ * exempted, so its count is the JSON report's `alerts`, not its `regressions`.
+ */
 export function renderSubject(alerts: readonly Alert[]): string {
-  if (alerts.length === 0) return 'AKS identity digest: no regressions';
+  if (alerts.length === 0) return 'AKS identity digest: no alerts';
   if (alerts.length === 1) {
     const [alert] = alerts;
     return truncate(`[${alert.severity.toUpperCase()}] ${alertHeadline(alert)}`, SUBJECT_MAX);
   }
-  return `AKS identity digest: ${plural(alerts.length, 'regression')} on ${plural(clusterCount(alerts), 'cluster')}`;
+  return `AKS identity digest: ${plural(alerts.length, 'alert')} on ${plural(clusterCount(alerts), 'cluster')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,15 +255,14 @@ export function renderText(alerts: readonly Alert[]): string {
   const sorted = sortAlerts(alerts);
   if (sorted.length === 1) return `${textOfAlert(sorted[0])}\n`;
   const rule = '-'.repeat(72);
-  const parts = [renderSubject(sorted), '', ...severityCounts(sorted).map((c) => `  ${c}`)];
+  const parts = [renderSubject(sorted), '', `Alerts by severity: ${severityCounts(sorted)}`];
   for (const alert of sorted) parts.push('', rule, textOfAlert(alert));
   return `${parts.join('\n')}\n`;
 }
 
-function severityCounts(alerts: readonly Alert[]): string[] {
-  return SEVERITIES.map((s) => [s, alerts.filter((a) => a.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s}: ${n}`);
+/** `critical 2 · high 1 · medium 0 · low 0 · info 0`, worded as the CLI's summary words it. */
+function severityCounts(alerts: readonly Alert[]): string {
+  return severityCountsText(countBySeverity(alerts));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +305,7 @@ export function renderHtml(alerts: readonly Alert[]): string {
   const heading =
     sorted.length === 1
       ? ''
-      : `<h1 style="font-size:18px">${escapeHtml(renderSubject(sorted))}</h1><p>${escapeHtml(severityCounts(sorted).join(', '))}</p>`;
+      : `<h1 style="font-size:18px">${escapeHtml(renderSubject(sorted))}</h1><p>Alerts by severity: ${escapeHtml(severityCounts(sorted))}</p>`;
   return [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><title>',
     escapeHtml(renderSubject(sorted)),
@@ -406,7 +407,7 @@ export function renderAdaptiveCard(alerts: readonly Alert[]): AdaptiveCard {
     });
     body.push({
       type: 'TextBlock',
-      text: severityCounts(sorted).join(' · ') || 'nothing to report',
+      text: sorted.length ? `Alerts by severity: ${severityCounts(sorted)}` : 'nothing to report',
       isSubtle: true,
       wrap: true,
       spacing: 'None',

@@ -137,6 +137,17 @@ function findingOf(posture: ClusterPosture, checkId: string): Finding | undefine
   return posture.findings.find((f) => f.checkId === checkId);
 }
 
+/**
+ * Whether the check's own fix is true for the cluster's state: a check that passes has nothing
+ * to fix (admin-credential-access passes once local accounts are disabled, and telling on-call
+ * to `--disable-local-accounts` there would send them after a fix already made).
+ */
+function checkFixApplies(posture: ClusterPosture, finding: Finding | undefined): boolean {
+  if (!finding?.remediation) return false;
+  if (finding.status === 'pass' || finding.status === 'not-applicable') return false;
+  return !/--disable-local-accounts\b/.test(finding.remediation) || localAccountsEnabled(posture);
+}
+
 function privilegeAlertText(
   posture: ClusterPosture,
   regression: Regression,
@@ -161,7 +172,7 @@ function privilegeAlertText(
     : undefined;
   const remediation = [
     removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined,
-    finding?.remediation,
+    checkFixApplies(posture, finding) ? finding?.remediation : undefined,
   ]
     .filter((line): line is string => Boolean(line))
     .join('\n');

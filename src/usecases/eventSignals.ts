@@ -5,6 +5,7 @@
  */
 import { clusterLink, dedupeKey } from '../core/alerts';
 import { checkById, PLACEHOLDER_CLUSTER } from '../core/checks';
+import { clusterArgs } from '../core/checks/common';
 import { untrustedClusterIdParts, subscriptionOf, type ArmEvent } from '../core/events';
 import type { Alert, Caller, ClusterPosture, RealTimeSignal } from '../core/model';
 import type { PostureStore } from '../core/ports';
@@ -85,7 +86,9 @@ export function adminCredentialAlert(
   const subscriptionId =
     posture?.subscriptionId ?? parts?.subscriptionId ?? subscriptionOf(signal.clusterId) ?? '';
   const check = checkById('admin-credential-access');
-  const remediation = check
+  // Once local accounts are disabled the fix is not to disable them again: certificates fetched
+  // before stay valid until the cluster's certificates are rotated (docs: manage local accounts).
+  const disableFix = check
     ? check.remediation({
         ...PLACEHOLDER_CLUSTER,
         id: signal.clusterId,
@@ -94,6 +97,10 @@ export function adminCredentialAlert(
         subscriptionId,
       })
     : `az aks update --resource-group ${resourceGroup} --name ${name} --disable-local-accounts`;
+  const remediation =
+    signal.localAccountsEnabled === false
+      ? `az aks rotate-certs ${clusterArgs({ resourceGroup, name })}   # revokes the admin kubeconfig fetched before local accounts were disabled (restarts the nodes)`
+      : disableFix;
   const before =
     signal.localAccountsEnabled === true
       ? 'local accounts are enabled: the static cluster-admin kubeconfig bypasses Entra ID, RBAC and audit'

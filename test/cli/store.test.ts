@@ -77,6 +77,10 @@ describe('audit --store and --notify', () => {
       expect(['critical', 'high']).toContain(alert.severity);
       expect(alert.channels.console).toBe('sent');
     }
+    // The digest counts what it pages, as the JSON's `alerts` does; the medium regression below
+    // ALERT_MIN_SEVERITY is in `regressions` but pages nobody.
+    expect(regressions).toHaveLength(4);
+    expect(after.stderr).toContain(`AKS identity digest: ${alerts.length} alerts on 1 cluster`);
     expect(after.stderr).toContain('aks-payments-prod');
     expect(after.stderr).toContain(
       'az aks update -g rg-payments-prod -n aks-payments-prod --disable-local-accounts',

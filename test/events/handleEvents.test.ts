@@ -375,6 +375,14 @@ describe('handleArmEvents', () => {
       w.deps,
     );
     expect(result.signals[0].localAccountsEnabled).toBe(false);
+    const [{ alert }] = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.kind === 'admin-credential-retrieved',
+    );
+    expect(alert.before).toMatch(/local accounts are disabled/);
+    // Disabling them again fixes nothing: the kubeconfig already fetched stays valid until the
+    // cluster's certificates are rotated.
+    expect(alert.remediation).not.toContain('--disable-local-accounts');
+    expect(alert.remediation).toMatch(/^az aks rotate-certs -g rg-prod -n aks-prod {3}# /);
   });
 
   it('an event about an unwatched subscription is rejected and evaluates nothing', async () => {

@@ -152,5 +152,20 @@ export function sampleReport(): Report {
   };
 }
 
+/** The sample report after a stored audit: two regressions on the first cluster, one on the third. */
+export function reportWithRegressions(): Report {
+  const report = sampleReport();
+  const regression = {
+    kind: 'check-failed' as const,
+    checkId: 'local-accounts-disabled',
+    before: 'pass',
+    after: 'fail',
+    severity: 'high' as const,
+  };
+  report.clusters[0].regressions = [regression, { ...regression, checkId: 'defender-enabled' }];
+  report.clusters[2].regressions = [{ ...regression, checkId: 'defender-enabled' }];
+  return report;
+}
+
 export const ANSI = /\u001b\[[0-9;]*m/;
 export const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');

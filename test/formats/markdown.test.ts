@@ -1,5 +1,5 @@
 import { code, escapeText, formatMarkdown } from '../../src/cli/formats/markdown';
-import { sampleReport } from './fixtures';
+import { reportWithRegressions, sampleReport } from './fixtures';
 
 /** Splits a GFM table row into cells the way GitHub does: on `|` not preceded by a backslash. */
 const cells = (row: string) =>
@@ -51,7 +51,29 @@ describe('markdown format', () => {
     const text = formatMarkdown(sampleReport());
     expect(text.match(/^## /gm)).toHaveLength(3);
     expect(text).toContain('| **critical** | `admin-credential-access` |');
-    expect(text).toContain('| error (not evaluated) | `control-plane-identity-least-privilege` |');
+    expect(text).toContain(
+      '| **medium** · not evaluated | `control-plane-identity-least-privilege` | the role assignments of subscription could not be read: 403 AuthorizationFailed |  |',
+    );
+  });
+
+  it('counts clusters and findings in the words of the table', () => {
+    const text = formatMarkdown(sampleReport());
+    expect(text).toContain('3 clusters: 1 passing, 2 failing, 0 not fully evaluated.');
+    expect(text).toContain('2 failing, 1 not evaluated, 1 passing, 0 not applicable.');
+    expect(text).not.toContain('Regressions:');
+  });
+
+  it("puts a cluster's regressions before its findings and counts them all in the summary", () => {
+    const report = reportWithRegressions();
+    const text = formatMarkdown(report);
+    expect(text).toContain('Regressions: 3 regressions on 2 clusters.');
+    const section = text.split('## aks-dev')[0];
+    const heading = section.indexOf('**2 regressions since the previous audit**');
+    expect(heading).toBeGreaterThan(0);
+    expect(heading).toBeLessThan(section.indexOf('| Severity | Check |'));
+    expect(section.indexOf('- high check-failed `defender-enabled`')).toBeLessThan(
+      section.indexOf('| Severity | Check |'),
+    );
   });
 
   it('lists principals of failing access findings', () => {

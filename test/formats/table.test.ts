@@ -1,6 +1,14 @@
-import { boxTable, formatTable, visibleWidth, wrap } from '../../src/cli/formats/table';
+import { boxTable, fixLines, formatTable, visibleWidth, wrap } from '../../src/cli/formats/table';
 import { formatCatalogueTable } from '../../src/cli/formats/catalogue';
-import { ANSI, CATALOGUE, cluster, finding, sampleReport, stripAnsi } from './fixtures';
+import {
+  ANSI,
+  CATALOGUE,
+  cluster,
+  finding,
+  reportWithRegressions,
+  sampleReport,
+  stripAnsi,
+} from './fixtures';
 
 const widest = (text: string) =>
   Math.max(
@@ -8,6 +16,41 @@ const widest = (text: string) =>
       .split('\n')
       .map((line) => [...line].length),
   );
+
+/**
+ * Widest line, leaving out fix-command lines that hold a single shell word longer than the
+ * layout (such a word is never broken: it must paste whole).
+ */
+const widestBesideLongWords = (text: string, width: number) =>
+  Math.max(
+    ...stripAnsi(text)
+      .split('\n')
+      .filter((line) => !(line.length > width && /^ {10,}("[^"]*"|'[^']*'|\S+)( \\)?$/.test(line)))
+      .map((line) => [...line].length),
+  );
+
+/** The fix block of a table printed for one cluster, continuation lines joined back. */
+function fixCommands(text: string): string[] {
+  const lines = stripAnsi(text).split('\n');
+  const start = lines.findIndex((line) => line.includes('Fix (each command whole'));
+  if (start < 0) return [];
+  const commands: string[] = [];
+  let current = '';
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('          ')) {
+      if (/^ {6}\[\d+\]/.test(line)) continue;
+      break;
+    }
+    const body = line.trim();
+    current = current ? `${current} ${body}` : body;
+    if (body.endsWith(' \\')) current = current.slice(0, -2);
+    else {
+      commands.push(current);
+      current = '';
+    }
+  }
+  return commands;
+}
 
 describe('table format', () => {
   it('keeps every line within 100 columns with long names, ids and scopes', () => {
@@ -19,16 +62,19 @@ describe('table format', () => {
     expect(widest(formatTable(sampleReport(), { color: true }))).toBeLessThanOrEqual(100);
   });
 
-  it('fits a narrower terminal when asked', () => {
-    expect(widest(formatTable(sampleReport(), { color: false, width: 72 }))).toBeLessThanOrEqual(
-      72,
+  it('fits a narrower terminal when asked, but for a fix word longer than the line', () => {
+    const text = formatTable(sampleReport(), { color: false, width: 72 });
+    expect(widestBesideLongWords(text, 72)).toBeLessThanOrEqual(72);
+    // The long resource group of the fix is one word, printed whole on its own line.
+    expect(stripAnsi(text).split('\n')).toContain(
+      '            rg-platform-shared-services-production-westeurope-0001-with-a-very-long-name \\',
     );
   });
 
   it('never goes below 60 columns of layout', () => {
-    expect(widest(formatTable(sampleReport(), { color: false, width: 20 }))).toBeLessThanOrEqual(
-      60,
-    );
+    expect(
+      widestBesideLongWords(formatTable(sampleReport(), { color: false, width: 20 }), 60),
+    ).toBeLessThanOrEqual(60);
   });
 
   it('writes no ANSI codes without colour', () => {
@@ -51,9 +97,7 @@ describe('table format', () => {
   it('starts with a summary line and ends with the final summary', () => {
     const lines = formatTable(sampleReport(), { color: false }).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^AKS identity audit — 3 clusters from a snapshot/);
-    expect(
-      lines.some((l) => l.startsWith('Summary: 3 clusters — 1 pass, 2 fail, 0 could not')),
-    ).toBe(true);
+    expect(lines).toContain('Summary: 3 clusters: 1 passing, 2 failing, 0 not fully evaluated.');
     expect(lines[lines.length - 1]).toBe(
       'Failing findings by severity: critical 1 · high 1 · medium 0 · low 1 · info 0',
     );
@@ -109,7 +153,7 @@ describe('table format', () => {
 
   it('says when every check of a cluster passes', () => {
     expect(formatTable(sampleReport(), { color: false })).toContain(
-      'All 4 checks pass or do not apply (3 pass, 1 not applicable).',
+      'All 4 checks pass or do not apply (3 passing, 1 not applicable).',
     );
   });
 
@@ -138,6 +182,120 @@ describe('table format', () => {
     expect(formatTable(report, { color: false })).toContain(
       'Regression check-failed: local-accounts-disabled, pass → fail [high]',
     );
+  });
+
+  it("prints a cluster's regressions before its findings, and counts them in the summary", () => {
+    const report = reportWithRegressions();
+    const text = stripAnsi(formatTable(report, { color: false }));
+    const section = text.split('PASS  aks-dev')[0];
+    expect(section.indexOf('2 regressions since the previous audit:')).toBeGreaterThan(0);
+    expect(section.indexOf('2 regressions since the previous audit:')).toBeLessThan(
+      section.indexOf('┌'),
+    );
+    expect(section.indexOf('Regression check-failed: defender-enabled')).toBeLessThan(
+      section.indexOf('┌'),
+    );
+    // The total is the JSON report's: every clusters[].regressions entry.
+    expect(text).toContain('Regressions: 3 regressions on 2 clusters.');
+  });
+
+  it('leaves the regressions line out when there are none', () => {
+    expect(formatTable(sampleReport(), { color: false })).not.toContain('Regressions:');
+  });
+
+  it("shows an error row's check severity and 'not evaluated'", () => {
+    const text = stripAnsi(formatTable(sampleReport(), { color: false }));
+    const lines = text.split('\n');
+    const row = lines.findIndex((line) => line.includes('control-plane-identity-'));
+    expect(lines[row]).toMatch(/^│ medium {4}│ control-plane-identity-/);
+    expect(lines[row + 1]).toMatch(/^│ not {7}│/);
+    expect(lines[row + 2]).toMatch(/^│ evaluated │/);
+    expect(lines[row]).toContain('Not evaluated: the role assignments');
+  });
+
+  it('prints every fix below the table, whole, numbered from its row', () => {
+    const report = sampleReport();
+    const text = formatTable(report, { color: false });
+    const section = stripAnsi(text).split('PASS  aks-dev')[0];
+    const shown = ['admin-credential-access', 'local-accounts-disabled'];
+    expect(fixCommands(section)).toEqual(
+      shown.map((id) => report.clusters[0].findings.find((f) => f.checkId === id)!.remediation),
+    );
+    // The rows point at their fix; no fix text inside the box.
+    expect(section).toContain('Fix: [1] below');
+    expect(section).toContain('Fix: [2] below');
+    expect(section).toMatch(/ {6}\[1\] admin-credential-access\n/);
+    const box = section.slice(section.indexOf('┌'), section.lastIndexOf('┘'));
+    expect(box).not.toContain('az aks');
+    // An error finding has nothing to fix yet: no number for it.
+    expect(section).not.toContain('Fix: [3]');
+  });
+
+  it('never breaks a fix inside a word, at any width', () => {
+    const remediation =
+      'az role assignment delete --assignee 0a1b2c3d-0000-4000-8000-000000000001 --role "Azure Kubernetes Service Cluster Admin Role" --scope /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-prod';
+    for (const width of [60, 72, 100, 140]) {
+      const report = sampleReport();
+      report.clusters = [
+        cluster('aks', 'rg', 'fail', [
+          finding('admin-credential-access', 'fail', 'critical', { remediation }),
+        ]),
+      ];
+      const text = formatTable(report, { color: false, width });
+      expect(fixCommands(text)).toEqual([remediation]);
+      expect(widestBesideLongWords(text, width)).toBeLessThanOrEqual(width);
+    }
+  });
+});
+
+describe('fixLines', () => {
+  it('keeps a short command on one line', () => {
+    expect(fixLines('az aks update -g rg -n aks --disable-local-accounts', 80)).toEqual([
+      'az aks update -g rg -n aks --disable-local-accounts',
+    ]);
+  });
+
+  it('wraps between words with a continuation and an indent', () => {
+    expect(fixLines('az aks update -g rg-prod -n aks-prod --disable-local-accounts', 30)).toEqual([
+      'az aks update -g rg-prod \\',
+      '  -n aks-prod \\',
+      '  --disable-local-accounts',
+    ]);
+  });
+
+  it('never splits a quoted argument, even at its spaces', () => {
+    const lines = fixLines(
+      "az role assignment delete --role 'Azure Kubernetes Service Cluster Admin Role'",
+      30,
+    );
+    expect(lines).toContain("  'Azure Kubernetes Service Cluster Admin Role'");
+    expect(lines.every((line, i) => i === lines.length - 1 || line.endsWith(' \\'))).toBe(true);
+  });
+
+  it('keeps double-quoted text with escaped quotes whole', () => {
+    expect(fixLines('echo "a \\" b" c', 8)).toEqual(['echo \\', '  "a \\" b" \\', '  c']);
+  });
+
+  it('keeps a word longer than the line whole on its own line', () => {
+    const id = `/subscriptions/${'0'.repeat(36)}/resourceGroups/${'r'.repeat(60)}`;
+    expect(fixLines(`az role assignment delete --scope ${id}`, 40)).toEqual([
+      'az role assignment delete --scope \\',
+      `  ${id}`,
+    ]);
+  });
+
+  it('puts a trailing comment on its own line above its command', () => {
+    expect(
+      fixLines('az role assignment delete --ids x   # if this grant is not intended', 80),
+    ).toEqual(['# if this grant is not intended', 'az role assignment delete --ids x']);
+  });
+
+  it('keeps a # inside a word or quotes', () => {
+    expect(fixLines("kubectl get cm 'a # b' x#y", 80)).toEqual(["kubectl get cm 'a # b' x#y"]);
+  });
+
+  it('keeps each line of a multi-line remediation apart', () => {
+    expect(fixLines('az one\naz two', 80)).toEqual(['az one', 'az two']);
   });
 });
 

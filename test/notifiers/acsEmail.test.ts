@@ -68,7 +68,7 @@ describe('AcsEmailNotifier with a connection string (HMAC-SHA256)', () => {
     fake.received.length = 0;
     await notifier.send(alerts, { digest: true });
     expect(fake.received.map((e) => e.subject)).toEqual([
-      'AKS identity digest: 2 regressions on 2 clusters',
+      'AKS identity digest: 2 alerts on 2 clusters',
     ]);
   });
 

@@ -58,7 +58,7 @@ describe('ConsoleNotifier', () => {
     expect(out.text).toContain('    az aks update -g rg -n aks-b --disable-local-accounts');
     const digest = new Collect();
     await new ConsoleNotifier(digest).send([alert('aks-a'), alert('aks-b')], { digest: true });
-    expect(digest.text).toContain('AKS identity digest: 2 regressions on 2 clusters');
+    expect(digest.text).toContain('AKS identity digest: 2 alerts on 2 clusters');
   });
 
   it('fails when the stream does', async () => {

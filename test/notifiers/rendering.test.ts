@@ -106,7 +106,7 @@ describe('subject', () => {
 
   it('counts regressions and clusters for a digest', () => {
     expect(renderSubject([localAccountsAlert(), privilegeAlert(), adminCredentialAlert()])).toBe(
-      'AKS identity digest: 3 regressions on 2 clusters',
+      'AKS identity digest: 3 alerts on 2 clusters',
     );
   });
 
@@ -159,10 +159,24 @@ describe('plain text', () => {
 
   it('lists a digest worst first, with counts', () => {
     const text = renderText([privilegeAlert(), localAccountsAlert(), adminCredentialAlert()]);
-    expect(text.split('\n')[0]).toBe('AKS identity digest: 3 regressions on 2 clusters');
-    expect(text).toContain('critical: 2');
-    expect(text).toContain('high: 1');
+    expect(text.split('\n')[0]).toBe('AKS identity digest: 3 alerts on 2 clusters');
+    // The severity counts in the words of the CLI's summary (core/countWords).
+    expect(text.split('\n')[2]).toBe(
+      'Alerts by severity: critical 2 · high 1 · medium 0 · low 0 · info 0',
+    );
     expect(text.indexOf('[HIGH]')).toBeGreaterThan(text.lastIndexOf('[CRITICAL]'));
+  });
+
+  it('counts alerts, not regressions: a reminder or a real-time signal is an alert too', () => {
+    const reminder: Alert = {
+      ...localAccountsAlert(),
+      kind: 'exemptions-expiring',
+      dedupeKey: 'r',
+    };
+    expect(renderSubject([adminCredentialAlert(), reminder])).toBe(
+      'AKS identity digest: 2 alerts on 2 clusters',
+    );
+    expect(renderSubject([])).toBe('AKS identity digest: no alerts');
   });
 });
 
@@ -278,7 +292,7 @@ describe('Adaptive Card', () => {
       privilegeAlert(),
       adminCredentialAlert(),
     ]);
-    expect(cardTexts(card)[0]).toBe('AKS identity digest: 3 regressions on 2 clusters');
+    expect(cardTexts(card)[0]).toBe('AKS identity digest: 3 alerts on 2 clusters');
     expect(card.body.filter((e) => e.type === 'Container')).toHaveLength(3);
     expect(card.actions?.map((a) => a.title).sort()).toEqual(['Open aks-dev', 'Open aks-prod']);
   });

@@ -77,7 +77,7 @@ describe('TeamsWebhookNotifier', () => {
     await notifier().send(alerts, { digest: true });
     expect(fake.received).toHaveLength(3);
     expect(JSON.stringify(fake.received[2])).toContain(
-      'AKS identity digest: 2 regressions on 1 cluster',
+      'AKS identity digest: 2 alerts on 1 cluster',
     );
   });
 

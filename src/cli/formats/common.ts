@@ -1,12 +1,6 @@
 /** Small pure helpers shared by the report formats. */
 import { severityRank } from '../../core/report';
-import {
-  SEVERITIES,
-  type ClusterPosture,
-  type Finding,
-  type Report,
-  type Severity,
-} from '../../core/model';
+import { type ClusterPosture, type Finding, type Severity } from '../../core/model';
 import { describePrincipal, principalKey } from '../../core/principals';
 
 /** Metadata of one check, as the formats need it (the catalogue mapped at the CLI boundary). */
@@ -36,23 +30,6 @@ export function findingsToShow(findings: readonly Finding[]): Finding[] {
         severityRank(a.severity) - severityRank(b.severity) ||
         a.checkId.localeCompare(b.checkId),
     );
-}
-
-export function countByStatus(findings: readonly Finding[]): Record<Finding['status'], number> {
-  const counts = { pass: 0, fail: 0, 'not-applicable': 0, error: 0 };
-  for (const f of findings) counts[f.status] += 1;
-  return counts;
-}
-
-export function clusterCounts(report: Report): { pass: number; fail: number; error: number } {
-  const counts = { pass: 0, fail: 0, error: 0 };
-  for (const c of report.clusters) counts[c.status] += 1;
-  return counts;
-}
-
-/** `critical 1 · high 2 · …` over the report summary, every severity listed. */
-export function severityCounts(report: Report, separator = ' · '): string {
-  return SEVERITIES.map((s) => `${s} ${report.summary.findingsBySeverity[s] ?? 0}`).join(separator);
 }
 
 /**

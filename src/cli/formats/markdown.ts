@@ -13,23 +13,25 @@ import {
 } from '../../core/model';
 import { principalLabel } from '../../core/principals';
 import {
-  clusterCounts,
-  countByStatus,
-  exemptionNote,
-  findingsToShow,
-  regressionPrincipal,
-} from './common';
+  clusterCountsText,
+  findingCountsText,
+  plural,
+  regressionCountText,
+} from '../../core/countWords';
+import { exemptionNote, findingsToShow, regressionPrincipal } from './common';
 import { severityRank } from '../../core/report';
 
 export function formatMarkdown(report: Report): string {
   const out: string[] = [];
-  const counts = clusterCounts(report);
   out.push('# AKS identity audit', '');
   out.push(
     `Generated ${escapeText(report.generatedAt)} from ${report.source === 'azure' ? 'Azure' : 'a snapshot'}: ` +
-      `${report.summary.clusters} cluster(s), ${counts.fail} failing, ${counts.error} not fully evaluated.`,
+      `${clusterCountsText(report.clusters)}.`,
     '',
   );
+  if (report.clusters.some((cluster) => (cluster.regressions ?? []).length > 0)) {
+    out.push(`Regressions: ${regressionCountText(report.clusters)}.`, '');
+  }
 
   out.push('| Severity | Failing findings |', '|---|---:|');
   for (const severity of SEVERITIES)
@@ -69,35 +71,12 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
     '',
   );
   out.push(`${code(cluster.id)}`, '');
-  const counts = countByStatus(cluster.findings);
-  out.push(
-    `${counts.fail} failing, ${counts.error} not evaluated, ${counts.pass} passing, ${counts['not-applicable']} not applicable.`,
-    '',
-  );
-
-  const shown = findingsToShow(cluster.findings);
-  if (shown.length > 0) {
-    out.push('| Severity | Check | Finding | Remediation |', '|---|---|---|---|');
-    for (const finding of shown) {
-      const severity =
-        finding.status === 'error' ? 'error (not evaluated)' : `**${finding.severity}**`;
-      const exempted = exemptionNote(finding);
-      const text = exempted
-        ? `${finding.detail || finding.title} ${exempted}`
-        : finding.detail || finding.title;
-      out.push(
-        `| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation ? code(finding.remediation) : ''} |`,
-      );
-    }
-    out.push('');
-    for (const finding of shown.filter(
-      (f) => f.status === 'fail' && (f.principals?.length ?? 0) > 0,
-    )) {
-      out.push(...principalsBlock(finding));
-    }
-  }
+  // Regressions first: what changed since the last audit is what the reader came for.
   if (cluster.regressions && cluster.regressions.length > 0) {
-    out.push('**Regressions since the previous audit**', '');
+    out.push(
+      `**${plural(cluster.regressions.length, 'regression')} since the previous audit**`,
+      '',
+    );
     for (const r of cluster.regressions) {
       const who = r.principalId
         ? ` ${escapeText(regressionPrincipal(cluster, r.principalId))}`
@@ -107,6 +86,33 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
       );
     }
     out.push('');
+  }
+  out.push(`${findingCountsText(cluster.findings)}.`, '');
+
+  const shown = findingsToShow(cluster.findings);
+  if (shown.length > 0) {
+    out.push('| Severity | Check | Finding | Remediation |', '|---|---|---|---|');
+    for (const finding of shown) {
+      // An error row keeps its check's severity (how bad it would be is how urgent reading it
+      // is) and, as in the table, no fix: what failed is the reading, which its detail names.
+      const severity =
+        finding.status === 'error'
+          ? `**${finding.severity}** · not evaluated`
+          : `**${finding.severity}**`;
+      const exempted = exemptionNote(finding);
+      const text = exempted
+        ? `${finding.detail || finding.title} ${exempted}`
+        : finding.detail || finding.title;
+      out.push(
+        `| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation && finding.status !== 'error' ? code(finding.remediation) : ''} |`,
+      );
+    }
+    out.push('');
+    for (const finding of shown.filter(
+      (f) => f.status === 'fail' && (f.principals?.length ?? 0) > 0,
+    )) {
+      out.push(...principalsBlock(finding));
+    }
   }
   const passing = cluster.findings.filter(
     (f) => f.status === 'pass' || f.status === 'not-applicable',

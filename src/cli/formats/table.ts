@@ -1,22 +1,28 @@
 /**
  * The human-readable report for a terminal: a header line, one section per cluster (status,
- * score, and a table of its failing and unevaluated findings with who holds the access and how
- * to fix it), and a closing summary. Every line fits `width` columns (default 100): cell text is
- * wrapped here, breaking resource ids and principal ids that are longer than a column, and drawn
- * by `boxTable`. (cli-table3 truncates such words instead of breaking them, and re-measures a
+ * score, its regressions first, a table of its failing and unevaluated findings with who holds
+ * the access, then the fix commands), and a closing summary. Every line fits `width` columns
+ * (default 100) except a fix command's single token longer than a line: cell text is wrapped
+ * here, breaking resource ids and principal ids that are longer than a column, and drawn by
+ * `boxTable`. (cli-table3 truncates such words instead of breaking them, and re-measures a
  * multi-line cell once per character: seconds for one audit of a few clusters.)
+ *
+ * Fix commands print below the table, never inside a cell: a command is wrapped only between
+ * shell words (outside quotes) with a ` \` continuation, so a pasted block runs as one command;
+ * no box border sits in the way of a copy.
  */
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
 import { describeGrant } from '../../core/principals';
 import {
-  clusterCounts,
-  countByStatus,
-  exemptionNote,
-  findingsToShow,
-  regressionPrincipal,
-  severityCounts,
-} from './common';
+  clusterCountsText,
+  countFindingsByStatus,
+  findingCountsText,
+  plural,
+  regressionCountText,
+  severityCountsText,
+} from '../../core/countWords';
+import { exemptionNote, findingsToShow, regressionPrincipal } from './common';
 
 export interface TableOptions {
   /** ANSI colours; the CLI enables them only for a TTY without NO_COLOR. */
@@ -29,7 +35,8 @@ export interface TableOptions {
 
 export const DEFAULT_TABLE_WIDTH = 100;
 const MIN_WIDTH = 60;
-const SEVERITY_COLUMN = 10;
+/** Fits `critical` and the `evaluated` of an error row's `not evaluated`. */
+const SEVERITY_COLUMN = 11;
 const CHECK_COLUMN = 28;
 const INDENT = '      ';
 
@@ -55,14 +62,18 @@ export function formatTable(report: Report, options: TableOptions): string {
     out.push(...clusterSection(cluster, width, c, options.maxPrincipals ?? 5), '');
   }
 
-  const counts = clusterCounts(report);
+  out.push(
+    ...wrap(`Summary: ${clusterCountsText(report.clusters)}.`, width).map((line) => c.bold(line)),
+  );
   out.push(
     ...wrap(
-      `Summary: ${plural(report.summary.clusters, 'cluster')} — ${counts.pass} pass, ${counts.fail} fail, ${counts.error} could not be fully evaluated.`,
+      `Failing findings by severity: ${severityCountsText(report.summary.findingsBySeverity)}`,
       width,
-    ).map((line) => c.bold(line)),
+    ),
   );
-  out.push(...wrap(`Failing findings by severity: ${severityCounts(report)}`, width));
+  if (report.clusters.some((cluster) => (cluster.regressions ?? []).length > 0)) {
+    out.push(...wrap(`Regressions: ${regressionCountText(report.clusters)}.`, width));
+  }
   if (report.alerts && report.alerts.length > 0) {
     const sent = report.alerts.filter((a) => Object.values(a.channels).includes('sent')).length;
     out.push(
@@ -97,55 +108,76 @@ function clusterSection(
     ).map((line) => `${INDENT}${c.dim(line)}`),
   );
 
-  const counts = countByStatus(cluster.findings);
+  const regressions = cluster.regressions ?? [];
+  if (regressions.length > 0) {
+    lines.push(
+      `${INDENT}${c.yellow(c.bold(`${plural(regressions.length, 'regression')} since the previous audit:`))}`,
+    );
+    for (const regression of regressions) {
+      const who = regression.principalId
+        ? ` (${regressionPrincipal(cluster, regression.principalId)})`
+        : '';
+      lines.push(
+        ...wrap(
+          `Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`,
+          width - 6,
+        ).map((line) => `${INDENT}${c.yellow(line)}`),
+      );
+    }
+  }
+
   const shown = findingsToShow(cluster.findings);
   if (shown.length === 0) {
+    const counts = countFindingsByStatus(cluster.findings);
     lines.push(
       ...wrap(
-        `All ${plural(cluster.findings.length, 'check')} pass or do not apply (${counts.pass} pass, ${counts['not-applicable']} not applicable).`,
+        `All ${plural(cluster.findings.length, 'check')} pass or do not apply (${counts.pass} passing, ${counts['not-applicable']} not applicable).`,
         width - 6,
       ).map((line) => `${INDENT}${c.green(line)}`),
     );
-  } else {
-    lines.push(
-      ...wrap(
-        `${counts.fail} failing, ${counts.error} not evaluated, ${counts.pass} passing, ${counts['not-applicable']} not applicable`,
-        width - 6,
-      ).map((line) => `${INDENT}${line}`),
-    );
-    lines.push(findingsTable(shown, width, c, maxPrincipals));
+    return lines;
   }
-  for (const regression of cluster.regressions ?? []) {
-    const who = regression.principalId
-      ? ` (${regressionPrincipal(cluster, regression.principalId)})`
-      : '';
-    lines.push(
-      ...wrap(
-        `Regression ${regression.kind}: ${regression.checkId}${who}, ${regression.before} → ${regression.after} [${regression.severity}]`,
-        width - 6,
-      ).map((line) => `${INDENT}${c.yellow(line)}`),
-    );
+  lines.push(
+    ...wrap(findingCountsText(cluster.findings), width - 6).map((line) => `${INDENT}${line}`),
+  );
+  const fixes = shown.filter((f) => f.remediation && f.status !== 'error');
+  lines.push(findingsTable(shown, fixes, width, c, maxPrincipals));
+  if (fixes.length > 0) {
+    lines.push(`${INDENT}${c.bold('Fix (each command whole: paste as is)')}`);
+    fixes.forEach((finding, index) => {
+      lines.push(`${INDENT}${c.cyan(`[${index + 1}]`)} ${finding.checkId}`);
+      for (const line of fixLines(finding.remediation, width - INDENT.length - 4)) {
+        lines.push(`${INDENT}    ${c.cyan(line)}`);
+      }
+    });
   }
   return lines;
 }
 
 function findingsTable(
   findings: Finding[],
+  fixes: Finding[],
   width: number,
   c: Colors,
   maxPrincipals: number,
 ): string {
   // Column widths include one space of padding each side; four vertical borders.
   const detailColumn = width - SEVERITY_COLUMN - CHECK_COLUMN - 4;
-  const rows = findings.map((finding) => [
-    [
+  const rows = findings.map((finding) => {
+    const severity = severityColor(finding.severity, c)(finding.severity);
+    const fix = fixes.indexOf(finding);
+    return [
+      // An error row keeps its check's severity: how bad it would be is how urgent reading it is.
       finding.status === 'error'
-        ? c.magenta('error')
-        : severityColor(finding.severity, c)(finding.severity),
-    ],
-    wrap(finding.checkId, CHECK_COLUMN - 2),
-    findingText(finding, detailColumn - 2, c, maxPrincipals),
-  ]);
+        ? [severity, c.magenta('not'), c.magenta('evaluated')]
+        : [severity],
+      wrap(finding.checkId, CHECK_COLUMN - 2),
+      [
+        ...findingText(finding, detailColumn - 2, c, maxPrincipals),
+        ...(fix >= 0 ? [c.cyan(`Fix: [${fix + 1}] below`)] : []),
+      ],
+    ];
+  });
   return boxTable(
     ['Severity', 'Check', 'Finding'].map((h) => c.bold(h)),
     rows,
@@ -170,9 +202,6 @@ function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: 
   }
   if (principals.length > maxPrincipals) {
     lines.push(`• +${principals.length - maxPrincipals} more (see --format json)`);
-  }
-  if (finding.remediation) {
-    lines.push(...wrap(`Fix: ${finding.remediation}`, width).map((line) => c.cyan(line)));
   }
   return lines;
 }
@@ -202,8 +231,76 @@ function severityColor(severity: Severity, c: Colors): (text: string) => string 
   }
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/**
+ * A remediation as lines to paste: each command wrapped only between shell words outside
+ * quotes, every wrapped line ending in ` \` and the next indented, so the block stays one
+ * command; a trailing `# comment` goes on its own line above the command it explains. A single
+ * word longer than `width` stays whole on its line (the terminal soft-wraps it; a copy keeps it
+ * whole).
+ */
+export function fixLines(remediation: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const raw of remediation.split(/\r?\n/)) {
+    const { words, comment } = shellWords(raw);
+    if (comment) lines.push(...wrap(comment, width - 2).map((line) => `# ${line}`));
+    let line = '';
+    for (const word of optionUnits(words, width - 4)) {
+      if (line && line.length + 1 + word.length + 2 > width) {
+        lines.push(`${line} \\`);
+        line = `  ${word}`;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    if (line) lines.push(line);
+  }
+  return lines;
+}
+
+/** Words with each option kept beside its value (`-n aks-prod`) where the pair fits a line. */
+function optionUnits(words: readonly string[], width: number): string[] {
+  const units: string[] = [];
+  for (let i = 0; i < words.length; i += 1) {
+    const next = words[i + 1];
+    const pair = `${words[i]} ${next}`;
+    if (/^-/.test(words[i]) && next !== undefined && !/^-/.test(next) && pair.length <= width) {
+      units.push(pair);
+      i += 1;
+    } else {
+      units.push(words[i]);
+    }
+  }
+  return units;
+}
+
+/** A command line split into shell words (quotes kept, whitespace inside them too) and its `#` comment. */
+function shellWords(line: string): { words: string[]; comment?: string } {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i += 1) {
+    const ch = line[i];
+    if (quote) {
+      word += ch;
+      if (ch === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];
+      else if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      word += ch;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      word += ch + line[++i];
+    } else if (/\s/.test(ch)) {
+      if (word) words.push(word);
+      word = '';
+    } else if (ch === '#' && word === '') {
+      const comment = line.slice(i + 1).trim();
+      return { words, comment: comment || undefined };
+    } else {
+      word += ch;
+    }
+  }
+  if (word) words.push(word);
+  return { words };
 }
 
 /**
