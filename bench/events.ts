@@ -182,7 +182,9 @@ async function main(): Promise<void> {
     const start = performance.now();
     const sentAt = new Map<string, number>();
     await Promise.all(burstIds.map((id) => (sentAt.set(id, performance.now()), post([id]))));
+    const answered = performance.now() - start;
     await waitFor(burstIds, 60_000);
+    const firstCard = Math.min(...burstIds.map((id) => arrived.get(id) ?? Number.NaN)) - start;
     const burst = burstIds.map((id) => (arrived.get(id) ?? Number.NaN) - sentAt.get(id)!);
     const lastCard = Math.max(...burstIds.map((id) => arrived.get(id) ?? Number.NaN)) - start;
     const burstCounts = {
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
     console.log(
       `burst: ${BURST} events at once: every card within ${ms(lastCard)} (target < 5000 ms); p50 ${ms(percentile(burst, 50))}, p95 ${ms(percentile(burst, 95))}`,
     );
+    console.log(`  every POST answered within ${ms(answered)}; first card after ${ms(firstCard)}`);
     console.log(
       `  ${burstCounts.reads} estate reads for the burst (one per coalescing window); per event: ${(burstCounts.store / BURST).toFixed(1)} Table Storage calls, ${(burstCounts.teams / BURST).toFixed(2)} Teams calls`,
     );

@@ -40,7 +40,8 @@ import {
   type SubscriptionQueue,
 } from './usecases/fanOut';
 import { createEvaluationCoalescer } from './usecases/evaluateRequests';
-import { handleArmEvents, type EventResult } from './usecases/handleEvents';
+import { handleArmEvents, readRoutingContext, type EventResult } from './usecases/handleEvents';
+import { shareConcurrentCalls } from './usecases/sharedCall';
 
 export interface Runtime {
   settings: Settings;
@@ -160,6 +161,8 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   // One coalescer for the life of the process: the Functions trigger hands one event per
   // invocation, so only a shared window merges a burst into one evaluation per cluster.
   const coalescer = createEvaluationCoalescer(eventDeps);
+  // Likewise one read of the routing context for the invocations of a burst, not one each.
+  const routingContext = shareConcurrentCalls(() => readRoutingContext(eventDeps));
   // Sending is its own loop: the event doors answer once the outbox rows are stored, and wake
   // the loop (the local host's) so a page does not wait for its interval. In Azure the timer
   // function `deliverAlerts` is the loop.
@@ -168,7 +171,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   let deliveryLoop: DeliveryLoop | undefined;
   const handleEvents = async (events: Parameters<typeof handleArmEvents>[0]) => {
     try {
-      return await handleArmEvents(events, { ...eventDeps, coalescer });
+      return await handleArmEvents(events, { ...eventDeps, coalescer, routingContext });
     } finally {
       // Also after a failure: what was stored before it (an admin-credential page) goes out now.
       deliveryLoop?.wake();

@@ -505,6 +505,32 @@ describe('several instances share one outbox', () => {
     ).toBeUndefined();
     expect(await w.store.claimAlert(a.clusterId, 'no such alert', 60_000, later)).toBeUndefined();
   });
+
+  it('a claim or an update after a listing writes under the version listed, and re-reads a row that changed since', async () => {
+    const w = await world();
+    const [a, b] = [alert('aks-prod'), alert('aks-dev')];
+    await w.store.enqueueAlerts([a, b]);
+    const other = await w.otherInstanceStore();
+    const now = w.clock.now();
+    // This instance listed both while the other one held `a`.
+    expect(await other.claimAlert(a.clusterId, a.dedupeKey, 60_000, now)).toBeDefined();
+    await w.store.listAlerts({ state: 'pending' });
+    // Since then: `a` released by the other instance (attempted once), `b` claimed by it.
+    await other.updateAlert(a.clusterId, a.dedupeKey, { attempts: 1, claimedUntil: undefined });
+    expect(await other.claimAlert(b.clusterId, b.dedupeKey, 60_000, now)).toBeDefined();
+
+    // `a` looked held when listed: read again rather than skipped; `b` looked free: the write
+    // under the listed version fails and the fresh read shows the other instance's claim.
+    expect(await w.store.claimAlert(a.clusterId, a.dedupeKey, 60_000, now)).toMatchObject({
+      attempts: 1,
+    });
+    expect(await w.store.claimAlert(b.clusterId, b.dedupeKey, 60_000, now)).toBeUndefined();
+    // The update after the claim keeps what the other instance recorded.
+    await w.store.updateAlert(a.clusterId, a.dedupeKey, { state: 'sent', attempts: 2 });
+    expect(await w.row(a)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(await w.row(b)).toMatchObject({ state: 'pending', attempts: 0 });
+    expect((await w.row(b))?.claimedUntil).toBe(new Date(now.getTime() + 60_000).toISOString());
+  });
 });
 
 describe('documented defaults and bounds', () => {

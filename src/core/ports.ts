@@ -257,7 +257,8 @@ export interface PostureStore {
   isEventProcessed(eventId: string, at: Date): Promise<boolean>;
   /**
    * Mark an event processed, once everything it produced is stored (never before: a crash in
-   * between must leave it to be redelivered). Returns false when it was already marked.
+   * between must leave it to be redelivered). Returns false when it was already marked that
+   * day (an earlier day's mark is not looked up again: `isEventProcessed` was asked before).
    */
   markEventProcessed(eventId: string, at: Date): Promise<boolean>;
   markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void>;

@@ -56,6 +56,11 @@ export interface EventResult {
 
 export interface HandleEventsDeps extends EvaluationDeps {
   /**
+   * Where the watched subscriptions and the known clusters come from (default: read both per
+   * call). A runtime shares one read among concurrent invocations (`shareConcurrentCalls`).
+   */
+  routingContext?: () => Promise<RoutingContext>;
+  /**
    * A long-lived coalescer (see `createEvaluationCoalescer`) shared by concurrent invocations
    * (the Functions trigger hands one event per invocation). Absent: the batch is its own window.
    */
@@ -63,6 +68,22 @@ export interface HandleEventsDeps extends EvaluationDeps {
 }
 
 const key = (id: string) => normaliseScope(id);
+
+/** What routing an event needs to know: the subscriptions watched and the clusters stored. */
+export interface RoutingContext {
+  watchedSubscriptions: string[];
+  knownClusterIds: string[];
+}
+
+export async function readRoutingContext(
+  deps: Pick<HandleEventsDeps, 'source' | 'store'>,
+): Promise<RoutingContext> {
+  const [watchedSubscriptions, knownClusterIds] = await Promise.all([
+    deps.source.watchedSubscriptions(),
+    deps.store.knownClusterIds(),
+  ]);
+  return { watchedSubscriptions, knownClusterIds };
+}
 
 function emptyResult(event: ArmEvent): EventResult {
   return {
@@ -95,10 +116,9 @@ export async function handleArmEvents(
   if (events.length === 0) return [];
   const now = deps.clock.now();
   const log = deps.log ?? (() => undefined);
-  const watchedSubscriptions = (await deps.source.watchedSubscriptions()).map((s) =>
-    s.toLowerCase(),
-  );
-  const knownClusterIds = await deps.store.knownClusterIds();
+  const context = await (deps.routingContext ?? (() => readRoutingContext(deps)))();
+  const watchedSubscriptions = context.watchedSubscriptions.map((s) => s.toLowerCase());
+  const { knownClusterIds } = context;
 
   const results: EventResult[] = [];
   const routed: Routed[] = [];

@@ -273,14 +273,15 @@ describe('keys from odd ids', () => {
 });
 
 describe('events, deletion, retention, health', () => {
-  it('markEventProcessed: true the first time, false for a duplicate, also across midnight', async () => {
+  it('markEventProcessed: true the first time, false for a duplicate that day; a mark across midnight still counts', async () => {
     const store = await newStore();
     const at = new Date('2026-11-22T23:59:59.000Z');
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(true);
     expect(await store.markEventProcessed('evt/1#?', at)).toBe(false);
-    expect(await store.markEventProcessed('evt/1#?', new Date('2026-11-23T00:00:01.000Z'))).toBe(
-      false,
-    );
+    const afterMidnight = new Date('2026-11-23T00:00:01.000Z');
+    expect(await store.isEventProcessed('evt/1#?', afterMidnight)).toBe(true);
+    await store.markEventProcessed('evt/1#?', afterMidnight);
+    expect(await store.isEventProcessed('evt/1#?', afterMidnight)).toBe(true);
     expect(await store.markEventProcessed('evt/2', at)).toBe(true);
     await expect(store.markEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
@@ -295,6 +296,17 @@ describe('events, deletion, retention, health', () => {
     expect(await store.isEventProcessed('evt/1#?', at)).toBe(true);
     expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-24T23:00:00.000Z'))).toBe(
       true,
+    );
+    // Two days back is still looked at; three days back is past the 48 hours kept.
+    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-24T00:00:01.000Z'))).toBe(
+      true,
+    );
+    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-25T00:00:01.000Z'))).toBe(
+      false,
+    );
+    // A later day's mark does not count for an earlier check.
+    expect(await store.isEventProcessed('evt/1#?', new Date('2026-11-21T12:00:00.000Z'))).toBe(
+      false,
     );
     expect(await store.isEventProcessed('evt/2', at)).toBe(false);
     await expect(store.isEventProcessed('', at)).rejects.toBeInstanceOf(InputError);

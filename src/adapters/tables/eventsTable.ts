@@ -15,25 +15,31 @@ export class EventsTable {
 
   async isProcessed(eventId: string, at: Date): Promise<boolean> {
     requireEventMark(eventId, at);
-    const rowKey = eventRowKey(eventId);
+    const [today, , earliest] = eventPartitionsAround(at);
     try {
-      // Redeliveries come within 48 hours, maybe after midnight: look in the two days before too.
-      for (const day of eventPartitionsAround(at)) {
-        try {
-          await this.table.getEntity(day, rowKey);
-          return true;
-        } catch (error) {
-          if (statusOf(error) !== 404) throw error;
-        }
-      }
+      // Redeliveries come within 48 hours, maybe after midnight: look in the two days before
+      // too, in one query (one round trip per event, which a burst of 200 feels).
+      const found = this.table.listEntities({
+        queryOptions: {
+          filter: odata`PartitionKey ge ${earliest} and PartitionKey le ${today} and RowKey eq ${eventRowKey(eventId)}`,
+          select: ['RowKey'],
+        },
+      });
+      for await (const row of found) if (row) return true;
       return false;
     } catch (error) {
       throw asDependencyError(error);
     }
   }
 
+  /**
+   * One insert under the day of `at` (the caller looked the id up before processing the event:
+   * looking again here would cost a second round trip per event in a burst). A mark already
+   * there that day answers false; one filed under an earlier day is left alone, and both
+   * expire with the 48 hours.
+   */
   async markProcessed(eventId: string, at: Date): Promise<boolean> {
-    if (await this.isProcessed(eventId, at)) return false;
+    requireEventMark(eventId, at);
     try {
       await this.table.createEntity({
         partitionKey: eventPartitionKey(at),

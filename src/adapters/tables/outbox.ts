@@ -146,11 +146,51 @@ function uniqueByKey(alerts: readonly Alert[]): Alert[] {
 
 /** The outbox rows of the `clusters` table. */
 export class Outbox {
+  /**
+   * The version of each outbox row this process last read or wrote (by partition and row key):
+   * a claim or an update tries it first, one round trip instead of a read and a write. A stale
+   * one costs nothing but the 412 it gets, after which the row is read as before.
+   */
+  private readonly seen = new Map<string, StoredAlert>();
+
   constructor(
     private readonly table: TableClient,
     private readonly clock: Clock,
     private readonly maxAttempts: number,
   ) {}
+
+  private remember(partitionKey: string, stored: StoredAlert | undefined): void {
+    const key = `${partitionKey}\u0000${stored?.rowKey ?? ''}`;
+    if (stored) this.seen.set(key, stored);
+  }
+
+  /**
+   * On a first attempt, the row as last seen by this process (then forgotten: it is used once,
+   * and only to attempt a write under its version); else the row as read now.
+   */
+  private async current(
+    partitionKey: string,
+    rowKey: string,
+    attempt: number,
+  ): Promise<{ stored: StoredAlert | undefined; remembered: boolean }> {
+    const key = `${partitionKey}\u0000${rowKey}`;
+    const seen = this.seen.get(key);
+    this.seen.delete(key);
+    if (attempt === 1 && seen) return { stored: seen, remembered: true };
+    return { stored: await this.read(partitionKey, rowKey), remembered: false };
+  }
+
+  /** Replace the row under its version; the new version is remembered for the next write. */
+  private async replace(partitionKey: string, rowKey: string, etag: string, record: AlertRecord) {
+    const written = await this.table.updateEntity(
+      alertEntity(partitionKey, rowKey, record),
+      'Replace',
+      { etag },
+    );
+    // Only a row still pending is written again by this process (its delivery after a claim).
+    if (written.etag && record.state === 'pending')
+      this.remember(partitionKey, { rowKey, etag: written.etag, record });
+  }
 
   /** Every outbox row of one cluster's partition, by row key. */
   async readPartition(partitionKey: string): Promise<Map<string, StoredAlert>> {
@@ -181,7 +221,14 @@ export class Outbox {
     }
     try {
       const rows = await queryAll(this.table, clauses.join(' and '));
-      return rows.map((row) => outboxOf(alertRecordOf(row)));
+      if (filter.state === 'pending') this.seen.clear();
+      return rows.map((row) => {
+        const record = alertRecordOf(row);
+        // Pending rows are about to be claimed by the delivery run that listed them.
+        if (filter.state === 'pending')
+          this.remember(row.partitionKey!, { rowKey: row.rowKey!, etag: row.etag, record });
+        return outboxOf(record);
+      });
     } catch (error) {
       throw asDependencyError(error);
     }
@@ -195,6 +242,17 @@ export class Outbox {
         requireAlert(alert);
         const partitionKey = clusterPartitionKey(alert.clusterId);
         const rowKey = alertRowKey(alert.dedupeKey);
+        // Most alerts are new (a signal's key names its event): try the insert first, one
+        // round trip; a row already there (409) takes the read-then-decide path below.
+        try {
+          await this.table.createEntity(
+            alertEntity(partitionKey, rowKey, newAlertRecord(alert, this.clock.now())),
+          );
+          written.push(alert);
+          continue;
+        } catch (error) {
+          if (statusOf(error) !== 409) throw error;
+        }
         for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
           const current = await this.read(partitionKey, rowKey);
           if (current?.record.open) break;
@@ -220,7 +278,7 @@ export class Outbox {
     const rowKey = alertRowKey(dedupeKey);
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        const current = await this.read(partitionKey, rowKey);
+        const current = (await this.current(partitionKey, rowKey, attempt)).stored;
         if (!current)
           throw new NotFoundError(`no alert ${dedupeKey} is stored for cluster ${clusterId}`);
         const record: AlertRecord = {
@@ -235,9 +293,7 @@ export class Outbox {
             'claimedUntil' in update ? update.claimedUntil : current.record.claimedUntil,
         };
         try {
-          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', {
-            etag: current.etag,
-          });
+          await this.replace(partitionKey, rowKey, current.etag, record);
           return;
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
@@ -265,19 +321,24 @@ export class Outbox {
     const rowKey = alertRowKey(dedupeKey);
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        const current = await this.read(partitionKey, rowKey);
-        if (!current || current.record.state !== 'pending') return undefined;
-        const heldUntil = Date.parse(current.record.claimedUntil ?? '');
-        if (heldUntil > now.getTime()) return undefined;
+        const seen = await this.current(partitionKey, rowKey, attempt);
+        const taken = (row: StoredAlert | undefined) =>
+          !row ||
+          row.record.state !== 'pending' ||
+          Date.parse(row.record.claimedUntil ?? '') > now.getTime();
+        // A remembered row only ever leads to a write attempt; to decide to skip, read it now.
+        const current =
+          seen.remembered && taken(seen.stored)
+            ? await this.read(partitionKey, rowKey)
+            : seen.stored;
+        if (!current || taken(current)) return undefined;
         // updatedAt is left alone: it times retries, and a claim is not a delivery attempt.
         const record: AlertRecord = {
           ...current.record,
           claimedUntil: new Date(now.getTime() + leaseMs).toISOString(),
         };
         try {
-          await this.table.updateEntity(alertEntity(partitionKey, rowKey, record), 'Replace', {
-            etag: current.etag,
-          });
+          await this.replace(partitionKey, rowKey, current.etag, record);
           return outboxOf(record);
         } catch (error) {
           // 412: the row changed since it was read. Re-read to tell another run's claim (skip)
