@@ -358,7 +358,8 @@ describe('events, deletion, retention, health', () => {
       daysAgo(0).toISOString(),
       daysAgo(10).toISOString(),
     ]);
-    expect(await store.markEventProcessed('recent', now)).toBe(false);
+    expect(await store.isEventProcessed('recent', now)).toBe(true);
+    expect(await store.isEventProcessed('old', daysAgo(3))).toBe(false);
     expect(await store.markEventProcessed('old', daysAgo(3))).toBe(true);
     expect(await store.getPosture(posture().id)).toBeDefined();
   });
