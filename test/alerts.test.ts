@@ -358,13 +358,18 @@ describe('alertCleared', () => {
     expect(alertCleared(posture('fail', []), alert, false)).toBe(false);
   });
 
-  it('an admin-credential-retrieved signal never clears', () => {
-    expect(
-      alertCleared(
-        posture('pass', []),
-        { checkId: 'admin-credential-access', kind: 'admin-credential-retrieved' },
-        true,
-      ),
-    ).toBe(false);
+  it.each([
+    ['admin-credential-access', 'admin-credential-retrieved'],
+    ['run-command-disabled', 'run-command-invoked'],
+    ['cluster-admin-paths', 'node-command-invoked'],
+  ] as const)('a %s / %s signal never clears: it happened', (checkId, kind) => {
+    // Even with the check they are filed under passing and nobody holding access.
+    const passing = posture('pass', []);
+    passing.findings = [
+      ...passing.findings.filter((f) => f.checkId !== checkId),
+      finding(checkId, 'pass', 'high', ''),
+    ];
+    expect(alertCleared(passing, { checkId, kind }, true)).toBe(false);
+    expect(alertCleared(passing, { checkId, kind: 'check-failed' }, true)).toBe(true);
   });
 });

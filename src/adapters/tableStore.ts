@@ -25,6 +25,7 @@ import {
 } from '@azure/data-tables';
 import { decideRecording, planTransaction } from '../core/alertPolicy';
 import { CATALOGUE_VERSION } from '../core/checks';
+import type { KnownClusterFacts } from '../core/clusterFacts';
 import { DependencyError, InputError } from '../core/errors';
 import {
   SEVERITIES,
@@ -78,6 +79,8 @@ import {
   nextHistoryTime,
   postureActions,
   readPosture,
+  knownClusterFacts,
+  KNOWN_CLUSTER_COLUMNS,
   summaryOf,
   SUMMARY_COLUMNS,
 } from './tables/postureRows';
@@ -508,6 +511,16 @@ export class TableStore implements PostureStore {
       `could not mark ${clusterId} deleted: it kept changing concurrently`,
       'storage',
     );
+  }
+
+  async knownClusters(): Promise<KnownClusterFacts[]> {
+    try {
+      const filter = odata`RowKey eq ${POSTURE_ROW} and deleted eq ${false}`;
+      const rows = await this.queryAll(this.clusters, filter, KNOWN_CLUSTER_COLUMNS);
+      return rows.flatMap((r) => knownClusterFacts(r) ?? []);
+    } catch (error) {
+      throw asDependencyError(error);
+    }
   }
 
   async knownClusterIds(): Promise<string[]> {

@@ -264,6 +264,12 @@ export function alertsFromRegressions(
   return alerts;
 }
 
+const EVENT_SIGNALS: ReadonlySet<Alert['kind']> = new Set([
+  'admin-credential-retrieved',
+  'run-command-invoked',
+  'node-command-invoked',
+]);
+
 /**
  * Whether an open alert's condition has cleared in `posture`, so a later recurrence pages
  * again. A check alert clears when the check passes (or is not applicable); a privilege alert
@@ -275,8 +281,8 @@ export function alertCleared(
   alert: Pick<Alert, 'checkId' | 'kind'> & { principalId?: string },
   accessIsComplete: boolean,
 ): boolean {
-  // Someone fetching the admin kubeconfig happened; no later posture undoes it.
-  if (alert.kind === 'admin-credential-retrieved') return false;
+  // Someone fetching the admin kubeconfig, or running a command, happened; no posture undoes it.
+  if (EVENT_SIGNALS.has(alert.kind)) return false;
   const finding = findingOf(posture, alert.checkId);
   if (alert.principalId) {
     const capabilities = capabilitiesOfPrivilegeCheck(alert.checkId);

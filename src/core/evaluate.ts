@@ -8,6 +8,7 @@ import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
 import type { Cluster, ClusterPosture, Estate, Finding } from './model';
 import { errorMessage } from './errors';
+import { routingFactsOf } from './clusterFacts';
 import { dedupePrincipals, distinctPaths } from './distinctPaths';
 import { clusterStatus, scoreFindings } from './score';
 
@@ -65,6 +66,7 @@ export function evaluateCluster(
     name: cluster.name,
     subscriptionId: cluster.subscriptionId,
     resourceGroup: cluster.resourceGroup,
+    ...routingFactsOf(cluster),
     status: clusterStatus(findings),
     score: scoreFindings(findings),
     findings,
@@ -158,6 +160,9 @@ export function unreadablePosture(
     name: stored.name,
     subscriptionId: stored.subscriptionId,
     resourceGroup: stored.resourceGroup,
+    // What routes events to the cluster stays as last read.
+    ...(stored.nodeResourceGroup ? { nodeResourceGroup: stored.nodeResourceGroup } : {}),
+    ...(stored.entraIntegration ? { entraIntegration: stored.entraIntegration } : {}),
     status: clusterStatus(findings),
     score: scoreFindings(findings),
     findings,

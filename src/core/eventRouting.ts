@@ -17,8 +17,12 @@ import {
   subscriptionOf,
   type ArmEvent,
 } from './eventValidation';
-import type { RealTimeSignalKind } from './model';
+import { holdsNodesOf, type KnownClusterFacts } from './clusterFacts';
+import type { EntraIntegration, RealTimeSignalKind } from './model';
 import { scopeCovers } from './scope';
+
+/** The signals an event raises by itself (the fourth, privileged-role-granted, needs an evaluation). */
+export type EventSignalKind = Exclude<RealTimeSignalKind, 'privileged-role-granted'>;
 
 export type Route =
   | {
@@ -36,15 +40,42 @@ export type Route =
   /** A federated credential of this managed identity was written or deleted (`core/federation`). */
   | { kind: 'evaluate-federation'; identityId: string; subscriptionIds: string[] }
   | { kind: 'deleted'; clusterId: string; subscriptionId: string }
-  | { kind: 'admin-credential'; clusterId: string; subscriptionId: string }
+  /**
+   * A real-time signal about the cluster (docs/events.md "Real-time signals"); the cluster is
+   * evaluated too, so that the page says how it stands now.
+   */
+  | {
+      kind: 'signal';
+      signal: EventSignalKind;
+      clusterId: string;
+      subscriptionId: string;
+      /** What the caller did, for the page ("fetched the cluster-admin kubeconfig"). */
+      action: string;
+      /** The cluster's Entra integration per the stored posture, when recorded. */
+      entraIntegration?: EntraIntegration;
+      /**
+       * A user-credential fetch whose cluster's Entra integration is not recorded: a signal only
+       * if the current read shows none (or cannot tell: the safe side is to page).
+       */
+      onlyWithoutEntra?: true;
+      /** node-command-invoked: the scale set, and the instance or extension, acted on. */
+      target?: string;
+    }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
+
+export type SignalRoute = Extract<Route, { kind: 'signal' }>;
 
 export interface RouteContext {
   /** Lower-cased subscription ids the auditor watches. */
   watchedSubscriptions: string[];
   /** Cluster ids as stored. */
   knownClusterIds: string[];
+  /**
+   * What the stored postures say about the known clusters (node resource group, Entra
+   * integration). Absent or missing a cluster: nothing recorded, decided as docs/events.md says.
+   */
+  knownClusters?: readonly KnownClusterFacts[];
 }
 const OPERATIONS = {
   roleAssignmentWrite: 'microsoft.authorization/roleassignments/write',
@@ -59,6 +90,18 @@ const OPERATIONS = {
   // `admin-credential`); its `clusterAdmin` profile is the same escape hatch.
   accessProfileCredential:
     'microsoft.containerservice/managedclusters/accessprofiles/listcredential/action',
+  // Without Entra integration the user kubeconfig carries a static credential with the admin
+  // effect (docs/access.md `admin-credential`); with it, it needs an Entra sign-in.
+  userCredential: 'microsoft.containerservice/managedclusters/listclusterusercredential/action',
+  runCommand: 'microsoft.containerservice/managedclusters/runcommand/action',
+  trustedAccessWrite: 'microsoft.containerservice/managedclusters/trustedaccessrolebindings/write',
+  trustedAccessDelete:
+    'microsoft.containerservice/managedclusters/trustedaccessrolebindings/delete',
+  // PIM: a request creates (or activates) an eligible or active assignment at its scope.
+  eligibilityRequestWrite: 'microsoft.authorization/roleeligibilityschedulerequests/write',
+  assignmentRequestWrite: 'microsoft.authorization/roleassignmentschedulerequests/write',
+  nodeRunCommand: 'microsoft.compute/virtualmachinescalesets/virtualmachines/runcommand/action',
+  nodeExtensionWrite: 'microsoft.compute/virtualmachinescalesets/extensions/write',
   federatedCredentialWrite:
     'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write',
   federatedCredentialDelete:
@@ -75,6 +118,14 @@ const EXPECTED_TYPE: Record<string, string> = {
   [OPERATIONS.clusterDelete]: 'microsoft.resources.resourcedeletesuccess',
   [OPERATIONS.adminCredential]: 'microsoft.resources.resourceactionsuccess',
   [OPERATIONS.accessProfileCredential]: 'microsoft.resources.resourceactionsuccess',
+  [OPERATIONS.userCredential]: 'microsoft.resources.resourceactionsuccess',
+  [OPERATIONS.runCommand]: 'microsoft.resources.resourceactionsuccess',
+  [OPERATIONS.trustedAccessWrite]: 'microsoft.resources.resourcewritesuccess',
+  [OPERATIONS.trustedAccessDelete]: 'microsoft.resources.resourcedeletesuccess',
+  [OPERATIONS.eligibilityRequestWrite]: 'microsoft.resources.resourcewritesuccess',
+  [OPERATIONS.assignmentRequestWrite]: 'microsoft.resources.resourcewritesuccess',
+  [OPERATIONS.nodeRunCommand]: 'microsoft.resources.resourceactionsuccess',
+  [OPERATIONS.nodeExtensionWrite]: 'microsoft.resources.resourcewritesuccess',
   [OPERATIONS.federatedCredentialWrite]: 'microsoft.resources.resourcewritesuccess',
   [OPERATIONS.federatedCredentialDelete]: 'microsoft.resources.resourcedeletesuccess',
 };
@@ -93,6 +144,28 @@ function watchedKnownClusters(ctx: RouteContext, watched: ReadonlySet<string>): 
     const s = subscriptionOf(id);
     return s !== undefined && watched.has(s);
   });
+}
+
+/** Every known cluster with what its stored posture says (nothing, when the caller gave no facts). */
+function knownFacts(ctx: RouteContext): readonly KnownClusterFacts[] {
+  return ctx.knownClusters ?? ctx.knownClusterIds.map((id) => ({ id }));
+}
+
+/** The stored facts of one known cluster (by id, case-insensitively). */
+function factsOf(ctx: RouteContext, clusterId: string): KnownClusterFacts | undefined {
+  const wanted = clusterId.toLowerCase();
+  return knownFacts(ctx).find((c) => c.id.toLowerCase() === wanted);
+}
+
+/** Known clusters whose nodes are in that resource group (ids as stored). */
+function nodeResourceGroupOwners(
+  ctx: RouteContext,
+  subscriptionId: string,
+  resourceGroup: string,
+): string[] {
+  return knownFacts(ctx)
+    .filter((c) => holdsNodesOf(c, subscriptionId, resourceGroup))
+    .map((c) => c.id);
 }
 
 function uniqueSubscriptions(clusterIds: readonly string[]): string[] {
@@ -153,13 +226,20 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
   switch (operation) {
     case OPERATIONS.roleAssignmentWrite:
     case OPERATIONS.roleAssignmentDelete:
-      return routeRoleAssignment(
-        event,
-        segments,
-        operation === OPERATIONS.roleAssignmentWrite,
-        ctx,
-        watched,
-      );
+      return routeRoleAssignment(event, segments, 'roleassignments', ctx, watched, {
+        isWrite: operation === OPERATIONS.roleAssignmentWrite,
+      });
+    case OPERATIONS.eligibilityRequestWrite:
+      return routeRoleAssignment(event, segments, 'roleeligibilityschedulerequests', ctx, watched, {
+        isWrite: true,
+      });
+    case OPERATIONS.assignmentRequestWrite:
+      return routeRoleAssignment(event, segments, 'roleassignmentschedulerequests', ctx, watched, {
+        isWrite: true,
+      });
+    case OPERATIONS.nodeRunCommand:
+    case OPERATIONS.nodeExtensionWrite:
+      return routeScaleSet(event, segments, operation, ctx);
     case OPERATIONS.roleDefinitionWrite:
     case OPERATIONS.roleDefinitionDelete:
       return routeRoleDefinition(event, segments, watched);
@@ -171,6 +251,10 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
     case OPERATIONS.clusterDelete:
     case OPERATIONS.adminCredential:
     case OPERATIONS.accessProfileCredential:
+    case OPERATIONS.userCredential:
+    case OPERATIONS.runCommand:
+    case OPERATIONS.trustedAccessWrite:
+    case OPERATIONS.trustedAccessDelete:
       return routeCluster(event, segments, operation, ctx);
     default:
       return {
@@ -179,18 +263,33 @@ export function routeEvent(event: ArmEvent, ctx: RouteContext): Route {
       };
   }
 }
+const ASSIGNMENT_WORDS: Record<AssignmentType, string> = {
+  roleassignments: 'a role assignment',
+  roleeligibilityschedulerequests: 'a role eligibility schedule request',
+  roleassignmentschedulerequests: 'a role assignment schedule request',
+};
+
+type AssignmentType =
+  'roleassignments' | 'roleeligibilityschedulerequests' | 'roleassignmentschedulerequests';
+
+/**
+ * A role assignment, or a PIM request creating an eligible or active one, at the scope its id
+ * starts with: every known cluster under that scope, and the cluster whose node resource group
+ * the scope is in (a grant over the nodes is `node-access` to it, docs/access.md).
+ */
 function routeRoleAssignment(
   event: ArmEvent,
   segments: string[],
-  isWrite: boolean,
+  type: AssignmentType,
   ctx: RouteContext,
   watched: ReadonlySet<string>,
+  { isWrite }: { isWrite: boolean },
 ): Route {
-  const split = splitExtension(segments, 'microsoft.authorization', 'roleassignments');
+  const split = splitExtension(segments, 'microsoft.authorization', type);
   if (!split)
     return {
       kind: 'rejected',
-      reason: `subject ${describeValue(event.subject)} is not a role assignment id`,
+      reason: `subject ${describeValue(event.subject)} is not ${ASSIGNMENT_WORDS[type]} id`,
     };
   const shape = scopeShape(split.scope);
   const scope = '/' + split.scope.join('/');
@@ -205,6 +304,10 @@ function routeRoleAssignment(
         reason: `subscription ${describeValue(shape.subscriptionId)} is not watched`,
       };
     clusterIds = watchedKnownClusters(ctx, watched).filter((id) => scopeCovers(scope, id));
+    if (split.scope.length >= 4 && eq(split.scope[2], 'resourcegroups')) {
+      for (const id of nodeResourceGroupOwners(ctx, shape.subscriptionId, split.scope[3]))
+        if (!clusterIds.includes(id)) clusterIds.push(id);
+    }
   } else {
     return {
       kind: 'rejected',
@@ -212,7 +315,10 @@ function routeRoleAssignment(
     };
   }
   if (clusterIds.length === 0)
-    return { kind: 'ignored', reason: `no known cluster under scope ${describeValue(scope)}` };
+    return {
+      kind: 'ignored',
+      reason: `no known cluster under scope ${describeValue(scope)}, nor one whose nodes it holds`,
+    };
   const route: Route = {
     kind: 'evaluate',
     clusterIds,
@@ -300,6 +406,21 @@ function routeCluster(
   };
   if (!clusterId || !subscriptionId) return notCluster;
   const id = asKnown(clusterId, ctx.knownClusterIds);
+  // Action events name the resource; tolerate the action appended as a last segment.
+  const namesCluster = (action: string) =>
+    rest.length === 0 || (rest.length === 1 && rest[0] === action);
+  const signal = (kind: EventSignalKind, action: string): SignalRoute => {
+    const route: SignalRoute = {
+      kind: 'signal',
+      signal: kind,
+      clusterId: id,
+      subscriptionId,
+      action,
+    };
+    const entraIntegration = factsOf(ctx, id)?.entraIntegration;
+    if (entraIntegration) route.entraIntegration = entraIntegration;
+    return route;
+  };
   switch (operation) {
     case OPERATIONS.clusterWrite:
       if (rest.length !== 0) return notCluster;
@@ -307,27 +428,123 @@ function routeCluster(
     case OPERATIONS.agentPoolWrite:
       if (rest.length !== 2 || rest[0] !== 'agentpools') return notCluster;
       return { kind: 'evaluate', clusterIds: [id], subscriptionIds: [subscriptionId] };
+    case OPERATIONS.trustedAccessWrite:
+    case OPERATIONS.trustedAccessDelete:
+      // A binding lets an Azure service's identity into the cluster (`trusted-access-write`).
+      if (rest.length !== 2 || rest[0] !== 'trustedaccessrolebindings') return notCluster;
+      return { kind: 'evaluate', clusterIds: [id], subscriptionIds: [subscriptionId] };
     case OPERATIONS.clusterDelete:
       if (rest.length !== 0) return notCluster;
       return { kind: 'deleted', clusterId: id, subscriptionId };
     case OPERATIONS.adminCredential:
-      // Action events name the resource; tolerate the action appended as a last segment.
-      if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'listclusteradmincredential'))
-        return notCluster;
-      return { kind: 'admin-credential', clusterId: id, subscriptionId };
-    case OPERATIONS.accessProfileCredential:
+      if (!namesCluster('listclusteradmincredential')) return notCluster;
+      return signal('admin-credential-retrieved', 'fetched the cluster-admin kubeconfig');
+    case OPERATIONS.userCredential:
+      if (!namesCluster('listclusterusercredential')) return notCluster;
+      return userCredential(
+        ctx,
+        id,
+        signal('admin-credential-retrieved', 'fetched the cluster-user kubeconfig'),
+      );
+    case OPERATIONS.accessProfileCredential: {
       if (rest.length < 2 || rest[0] !== 'accessprofiles') return notCluster;
-      if (rest[1] !== 'clusteradmin')
-        return {
-          kind: 'ignored',
-          reason: `access profile ${describeValue(segments[9])} is not the cluster-admin profile`,
-        };
       if (rest.length > 3 || (rest.length === 3 && rest[2] !== 'listcredential')) return notCluster;
-      return { kind: 'admin-credential', clusterId: id, subscriptionId };
+      if (rest[1] === 'clusteradmin')
+        return signal(
+          'admin-credential-retrieved',
+          'fetched the cluster-admin kubeconfig (access profile clusterAdmin)',
+        );
+      if (rest[1] === 'clusteruser')
+        return userCredential(
+          ctx,
+          id,
+          signal(
+            'admin-credential-retrieved',
+            'fetched the cluster-user kubeconfig (access profile clusterUser)',
+          ),
+        );
+      return {
+        kind: 'ignored',
+        reason: `access profile ${describeValue(segments[9])} is neither clusterAdmin nor clusterUser`,
+      };
+    }
+    case OPERATIONS.runCommand:
+      if (!namesCluster('runcommand')) return notCluster;
+      return signal('run-command-invoked', 'ran a command in the cluster (az aks command invoke)');
     default:
       return {
         kind: 'ignored',
         reason: `operation ${describeValue(event.operationName)} is not routed`,
       };
   }
+}
+
+/**
+ * The user kubeconfig is the admin kubeconfig's equal only without Entra integration. A stored
+ * posture that says the cluster has it settles the matter (managed Entra integration cannot be
+ * turned off again); one that does not say leaves it to the current read.
+ */
+function userCredential(ctx: RouteContext, clusterId: string, route: SignalRoute): Route {
+  const entra = factsOf(ctx, clusterId)?.entraIntegration;
+  if (entra === 'managed' || entra === 'legacy')
+    return {
+      kind: 'ignored',
+      reason: `cluster ${describeValue(clusterId)} has ${entra} Entra integration: its user kubeconfig needs an Entra sign-in`,
+    };
+  if (entra === undefined) route.onlyWithoutEntra = true;
+  return route;
+}
+
+/**
+ * A command run on a node, or an extension written to a scale set, in a resource group: a signal
+ * when that group holds a known cluster's nodes (docs/events.md), ignored otherwise.
+ * `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmss}`
+ * then `/virtualMachines/{instance}[/runCommand]` or `/extensions/{name}`.
+ */
+function routeScaleSet(
+  event: ArmEvent,
+  segments: string[],
+  operation: string,
+  ctx: RouteContext,
+): Route {
+  const rest = segments.slice(8).map((s) => s.toLowerCase());
+  const isScaleSet =
+    segments.length >= 8 &&
+    eq(segments[0], 'subscriptions') &&
+    eq(segments[2], 'resourcegroups') &&
+    eq(segments[4], 'providers') &&
+    eq(segments[5], 'microsoft.compute') &&
+    eq(segments[6], 'virtualmachinescalesets');
+  const shapeFits =
+    operation === OPERATIONS.nodeRunCommand
+      ? rest[0] === 'virtualmachines' &&
+        (rest.length === 2 || (rest.length === 3 && rest[2] === 'runcommand'))
+      : rest.length === 2 && rest[0] === 'extensions';
+  if (!isScaleSet || !shapeFits)
+    return {
+      kind: 'rejected',
+      reason: `subject ${describeValue(event.subject)} does not match operation ${describeValue(event.operationName)}`,
+    };
+  const subscriptionId = segments[1].toLowerCase();
+  const owners = nodeResourceGroupOwners(ctx, subscriptionId, segments[3]);
+  if (owners.length === 0)
+    return {
+      kind: 'ignored',
+      reason: `resource group ${describeValue(segments[3])} holds the nodes of no known cluster`,
+    };
+  // The scale set's id (the node resource group and scale set, as sent and checked above).
+  const target = `/${segments.slice(0, 8).join('/')}`;
+  const action =
+    operation === OPERATIONS.nodeRunCommand
+      ? `ran a command on node ${segments[9]} of scale set ${segments[7]}`
+      : `wrote extension ${segments[9]} to scale set ${segments[7]}`;
+  // Two clusters cannot share a node resource group; the first stored one is named.
+  return {
+    kind: 'signal',
+    signal: 'node-command-invoked',
+    clusterId: owners[0],
+    subscriptionId,
+    action,
+    target,
+  };
 }

@@ -328,6 +328,13 @@ export interface ClusterPosture {
   name: string;
   subscriptionId: string;
   resourceGroup: string;
+  /**
+   * The resource group of the cluster's nodes (`nodeResourceGroup`, same subscription): events in
+   * it (role assignments, scale-set commands) are routed to this cluster (docs/events.md).
+   */
+  nodeResourceGroup?: string;
+  /** `aadProfile` as the event router needs it; absent when the cluster document was incomplete. */
+  entraIntegration?: EntraIntegration;
   status: ClusterStatus;
   score: number;
   findings: Finding[];
@@ -357,7 +364,18 @@ export interface Regression {
   severity: Severity;
 }
 
-export type RealTimeSignalKind = 'admin-credential-retrieved' | 'privileged-role-granted';
+export type RealTimeSignalKind =
+  | 'admin-credential-retrieved'
+  | 'run-command-invoked'
+  | 'node-command-invoked'
+  | 'privileged-role-granted';
+
+/**
+ * How the cluster authenticates Kubernetes users (`aadProfile`): `managed` Entra integration,
+ * the `legacy` integration with its own server and client applications, or `none` (no
+ * `aadProfile`: the user kubeconfig carries a static credential, docs/access.md).
+ */
+export type EntraIntegration = 'managed' | 'legacy' | 'none';
 
 export interface Caller {
   name?: string;
@@ -374,6 +392,10 @@ export interface RealTimeSignal {
   eventTime: string;
   /** admin-credential-retrieved: whether local accounts were enabled per the stored/current posture. */
   localAccountsEnabled?: boolean;
+  /** run-command-invoked / credential fetches: the cluster's Entra integration, when known. */
+  entraIntegration?: EntraIntegration;
+  /** node-command-invoked: the scale set (and instance or extension) acted on. */
+  target?: string;
 }
 
 export type ChannelName = 'email' | 'teams' | 'console';

@@ -2,6 +2,7 @@
  * Ports: the small interfaces the use cases own and the adapters implement (docs/architecture.md).
  * Tests use the real adapters against local servers, never hand-written stand-ins of SDKs.
  */
+import type { KnownClusterFacts } from './clusterFacts';
 import type { Exemption } from './exemptions';
 import type {
   Alert,
@@ -264,6 +265,8 @@ export interface PostureStore {
   markClusterDeleted(clusterId: string, at: Date, sourceEventId?: string): Promise<void>;
   /** Clusters whose latest posture is stored (ids as stored), for scope → cluster routing. */
   knownClusterIds(): Promise<string[]>;
+  /** The same clusters with what the event router needs of each (docs/events.md "Routing"). */
+  knownClusters(): Promise<KnownClusterFacts[]>;
   purgeExpired(now: Date, historyDays: number): Promise<void>;
   health(): Promise<Health>;
 }

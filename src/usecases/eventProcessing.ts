@@ -18,7 +18,7 @@ export function subscriptionsNeeded(
     case 'evaluate-role':
     case 'evaluate-federation':
       return watchedSubscriptions;
-    case 'admin-credential':
+    case 'signal':
       return [route.subscriptionId.toLowerCase()];
     case 'deleted':
       // Confirming the delete reads the cluster's subscription.

@@ -9,9 +9,11 @@
  * Because every evaluation reads the current state, the result is the same whatever the order
  * or duplication of the events; within a batch a delete wins over a write of the same cluster.
  */
+import type { KnownClusterFacts } from '../core/clusterFacts';
 import { DependencyError, InputError } from '../core/errors';
 import { routeEvent, type ArmEvent, type Route } from '../core/events';
 import type { Alert, RealTimeSignal, Regression } from '../core/model';
+import { atLeast } from '../core/report';
 import { normaliseScope } from '../core/scope';
 import {
   evaluateRequests,
@@ -28,12 +30,7 @@ import {
   subscriptionsNeeded,
   unreadSubscriptions,
 } from './eventProcessing';
-import {
-  adminCredentialAlert,
-  callerText,
-  localAccountsState,
-  raisePrivilegedRoleGranted,
-} from './eventSignals';
+import { raisePrivilegedRoleGranted, raiseSignal } from './eventSignals';
 
 export type EventOutcome = 'evaluated' | 'ignored' | 'duplicate' | 'rejected';
 
@@ -72,17 +69,18 @@ const key = (id: string) => normaliseScope(id);
 /** What routing an event needs to know: the subscriptions watched and the clusters stored. */
 export interface RoutingContext {
   watchedSubscriptions: string[];
-  knownClusterIds: string[];
+  /** The stored clusters with what routing needs of each (core/clusterFacts). */
+  knownClusters: KnownClusterFacts[];
 }
 
 export async function readRoutingContext(
   deps: Pick<HandleEventsDeps, 'source' | 'store'>,
 ): Promise<RoutingContext> {
-  const [watchedSubscriptions, knownClusterIds] = await Promise.all([
+  const [watchedSubscriptions, knownClusters] = await Promise.all([
     deps.source.watchedSubscriptions(),
-    deps.store.knownClusterIds(),
+    deps.store.knownClusters(),
   ]);
-  return { watchedSubscriptions, knownClusterIds };
+  return { watchedSubscriptions, knownClusters };
 }
 
 function emptyResult(event: ArmEvent): EventResult {
@@ -118,7 +116,8 @@ export async function handleArmEvents(
   const log = deps.log ?? (() => undefined);
   const context = await (deps.routingContext ?? (() => readRoutingContext(deps)))();
   const watchedSubscriptions = context.watchedSubscriptions.map((s) => s.toLowerCase());
-  const { knownClusterIds } = context;
+  const { knownClusters } = context;
+  const knownClusterIds = knownClusters.map((c) => c.id);
 
   const results: EventResult[] = [];
   const routed: Routed[] = [];
@@ -134,7 +133,7 @@ export async function handleArmEvents(
       continue;
     }
     inBatch.add(event.id);
-    const route = routeEvent(event, { watchedSubscriptions, knownClusterIds });
+    const route = routeEvent(event, { watchedSubscriptions, knownClusterIds, knownClusters });
     if (route.kind === 'ignored' || route.kind === 'rejected') {
       result.outcome = route.kind;
       result.reason = route.reason;
@@ -163,8 +162,8 @@ export async function handleArmEvents(
       request.roles.push({ roleDefinitionGuid: route.roleDefinitionGuid, eventId: event.id });
     } else if (route.kind === 'evaluate-federation') {
       (request.federations ??= []).push({ identityId: route.identityId, eventId: event.id });
-    } else if (route.kind === 'admin-credential') {
-      // The page says whether local accounts are enabled NOW: the cluster is evaluated too.
+    } else if (route.kind === 'signal') {
+      // The page says how the cluster stands NOW (local accounts, Entra): it is evaluated too.
       request.clusters.push({ clusterId: route.clusterId, eventId: event.id });
       request.subscriptionIds.push(route.subscriptionId);
     } else if (known.has(key(route.clusterId))) {
@@ -191,7 +190,7 @@ export async function handleArmEvents(
     }
   }
 
-  const adminAlerts: Alert[] = [];
+  const signalAlerts: Alert[] = [];
   const unreadForDeletes = unreadSubscriptions(evaluation?.failures ?? []);
   for (const { event, result, route } of routed) {
     switch (route.kind) {
@@ -203,25 +202,19 @@ export async function handleArmEvents(
           await confirmDelete(event, route, result, evaluation, unreadForDeletes, deps, now);
         }
         break;
-      case 'admin-credential': {
+      case 'signal': {
         const current = evaluation?.clusters.get(key(route.clusterId));
         if (current) describeEvaluated(result, [current]);
-        const localAccountsEnabled = await localAccountsState(
-          deps.store,
-          route.clusterId,
-          current?.posture,
-        );
-        const signal: RealTimeSignal = {
-          signal: 'admin-credential-retrieved',
-          clusterId: current?.posture.id ?? route.clusterId,
-          caller: event.caller,
-          eventId: event.id,
-          eventTime: event.time,
-        };
-        if (localAccountsEnabled !== undefined) signal.localAccountsEnabled = localAccountsEnabled;
-        result.signals.push(signal);
-        adminAlerts.push(adminCredentialAlert(event, signal, current?.posture, deps, now));
-        result.reason = `cluster-admin credential retrieved by ${callerText(event.caller)}; paging at critical`;
+        const raised = await raiseSignal(event, route, current?.posture, deps, now);
+        result.reason = raised.reason;
+        if (raised.kind === 'ignored') {
+          result.outcome = 'ignored';
+          break;
+        }
+        result.signals.push(raised.signal);
+        // Reported always; paged at the configured minimum severity, like regressions.
+        if (atLeast(raised.alert.severity, deps.minAlertSeverity ?? 'high'))
+          signalAlerts.push(raised.alert);
         break;
       }
       case 'evaluate':
@@ -266,7 +259,7 @@ export async function handleArmEvents(
     }
   }
 
-  if (adminAlerts.length) await deps.store.enqueueAlerts(adminAlerts);
+  if (signalAlerts.length) await deps.store.enqueueAlerts(signalAlerts);
 
   const counts = { evaluated: 0, ignored: 0, duplicate: 0, rejected: 0 };
   for (const result of results) counts[result.outcome]++;

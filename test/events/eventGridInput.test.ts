@@ -61,8 +61,9 @@ describe('parseEventBatch', () => {
     const fromString = await parseEventBatch(JSON.stringify([single]));
     expect(fromObject.events).toHaveLength(1);
     expect(fromString.events).toEqual(fromObject.events);
-    expect(routeEvent(fromObject.events[0], ctx)).toEqual({
-      kind: 'admin-credential',
+    expect(routeEvent(fromObject.events[0], ctx)).toMatchObject({
+      kind: 'signal',
+      signal: 'admin-credential-retrieved',
       clusterId: CLUSTER,
       subscriptionId: SUB,
     });
@@ -218,7 +219,8 @@ describe('samples/events against the sample estate', () => {
       clusterIds: [byName('aks-payments-prod')],
     });
     expect(routes['admin-credential.json']).toMatchObject({
-      kind: 'admin-credential',
+      kind: 'signal',
+      signal: 'admin-credential-retrieved',
       clusterId: byName('aks-checkout-prod'),
     });
   });

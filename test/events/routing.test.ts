@@ -228,20 +228,30 @@ describe('routeEvent: managed clusters', () => {
       }),
       ctx,
     );
-    expect(route).toEqual({ kind: 'admin-credential', clusterId: CLUSTER, subscriptionId: SUB });
+    expect(route).toEqual({
+      kind: 'signal',
+      signal: 'admin-credential-retrieved',
+      clusterId: CLUSTER,
+      subscriptionId: SUB,
+      action: 'fetched the cluster-admin kubeconfig',
+    });
   });
 
-  it('the access-profile clusterAdmin credential is the same signal; other profiles are ignored', () => {
+  it('the access-profile clusterAdmin credential is the same signal; clusterUser is one only without Entra; others are ignored', () => {
     const base = {
       type: 'Microsoft.Resources.ResourceActionSuccess',
       operationName:
         'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action',
     };
     expect(
-      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterAdmin` }), ctx).kind,
-    ).toBe('admin-credential');
+      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterAdmin` }), ctx),
+    ).toMatchObject({ kind: 'signal', signal: 'admin-credential-retrieved' });
     expect(
-      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterUser` }), ctx).kind,
+      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterUser` }), ctx),
+    ).toMatchObject({ kind: 'signal', onlyWithoutEntra: true });
+    expect(
+      routeEvent(event({ ...base, subject: `${CLUSTER}/accessProfiles/clusterMonitoring` }), ctx)
+        .kind,
     ).toBe('ignored');
   });
 
@@ -281,7 +291,7 @@ describe('routeEvent: ignored', () => {
       routeEvent(
         event({
           operationName:
-            'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+            'Microsoft.ContainerService/managedClusters/listClusterMonitoringUserCredential/action',
           type: 'Microsoft.Resources.ResourceActionSuccess',
         }),
         ctx,
@@ -544,6 +554,12 @@ describe('routeEvent: property — no sender-chosen subject evaluates outside th
     'Microsoft.ContainerService/managedClusters/agentPools/write',
     'Microsoft.ContainerService/managedClusters/delete',
     'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+    'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+    'Microsoft.ContainerService/managedClusters/runCommand/action',
+    'Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write',
+    'Microsoft.Authorization/roleEligibilityScheduleRequests/write',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
+    'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
   );
   const type = fc.constantFrom(
     'Microsoft.Resources.ResourceWriteSuccess',
@@ -569,7 +585,7 @@ describe('routeEvent: property — no sender-chosen subject evaluates outside th
           if (route.kind === 'evaluate') {
             for (const id of route.clusterIds) expect(watched.has(subOf(id))).toBe(true);
             for (const id of route.subscriptionIds) expect(watched.has(id)).toBe(true);
-          } else if (route.kind === 'deleted' || route.kind === 'admin-credential') {
+          } else if (route.kind === 'deleted' || route.kind === 'signal') {
             expect(watched.has(subOf(route.clusterId))).toBe(true);
             expect(watched.has(route.subscriptionId)).toBe(true);
           } else if (route.kind === 'evaluate-role') {

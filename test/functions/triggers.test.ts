@@ -137,7 +137,7 @@ describe('armEvents (Event Grid trigger)', () => {
     expect(at('warning')).toEqual([]);
     expect(at('information')).toEqual([
       expect.stringMatching(
-        /listClusterAdminCredential\/action: evaluated \(cluster-admin credential retrieved by /,
+        /listClusterAdminCredential\/action: evaluated \(erin@contoso\.example \(object id [0-9a-f-]+, app id [0-9a-f-]+\) fetched the cluster-admin kubeconfig; paging at critical\)/,
       ),
     ]);
   });

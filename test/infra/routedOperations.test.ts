@@ -2,7 +2,7 @@
  * One list of routed operations (ROUTED_OPERATIONS, src/core/events.ts) feeds both the router
  * and the deployment's Event Grid filter (infra/modules/routedOperations.json, loaded by
  * armEventsTopic.bicep): the generated file must be current, and every operation the routing
- * table of docs/events.md names must be routed (or be listed below as not routed yet).
+ * table of docs/events.md names must be routed, on its event type, and nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,23 +42,6 @@ const DOCUMENTED_ROUTES: Array<[string, string]> = [
   ['Microsoft.Compute/virtualMachineScaleSets/extensions/write', 'Write'],
 ];
 
-/**
- * Documented routes the router does not act on yet (issue 13 item 6 adds them to
- * src/core/events.ts). Remove an entry when it is routed: the last test below insists.
- */
-const NOT_YET_ROUTED = new Set(
-  [
-    'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
-    'Microsoft.ContainerService/managedClusters/runCommand/action',
-    'Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write',
-    'Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/delete',
-    'Microsoft.Authorization/roleEligibilityScheduleRequests/write',
-    'Microsoft.Authorization/roleAssignmentScheduleRequests/write',
-    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
-    'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
-  ].map((o) => o.toLowerCase()),
-);
-
 const routed = new Map(
   ROUTED_OPERATIONS.map((r) => [r.operationName.toLowerCase(), r.eventType.toLowerCase()]),
 );
@@ -83,22 +66,15 @@ describe('routed operations: router and Event Grid filter', () => {
     expect(bicep).toContain('values: routed.operationNames');
   });
 
-  it.each(DOCUMENTED_ROUTES.filter(([op]) => !NOT_YET_ROUTED.has(op.toLowerCase())))(
-    '%s is routed, on %s Success events',
-    (operation, verb) => {
-      expect(routed.get(operation.toLowerCase())).toBe(
-        `microsoft.resources.resource${verb.toLowerCase()}success`,
-      );
-    },
-  );
+  it.each(DOCUMENTED_ROUTES)('%s is routed, on %s Success events', (operation, verb) => {
+    expect(routed.get(operation.toLowerCase())).toBe(
+      `microsoft.resources.resource${verb.toLowerCase()}success`,
+    );
+  });
 
   it('routes nothing docs/events.md does not list', () => {
     const documented = new Set(DOCUMENTED_ROUTES.map(([op]) => op.toLowerCase()));
     expect([...routed.keys()].filter((op) => !documented.has(op))).toEqual([]);
-  });
-
-  it('every route not yet routed is still missing from the router (remove it from NOT_YET_ROUTED once routed)', () => {
-    expect([...NOT_YET_ROUTED].filter((op) => routed.has(op))).toEqual([]);
   });
 
   it('all documented routes fit one Event Grid advanced filter (25 values)', () => {

@@ -5,11 +5,13 @@
  * changed something, newest first.
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { KnownClusterFacts } from '../../core/clusterFacts';
 import { DependencyError } from '../../core/errors';
 import {
   SEVERITIES,
   type ClusterPosture,
   type ClusterStatus,
+  type EntraIntegration,
   type Regression,
   type Severity,
 } from '../../core/model';
@@ -199,7 +201,25 @@ function summaryColumns(posture: ClusterPosture): Record<string, unknown> {
     worstSeverityRank: worst ? severityRank(worst) : SEVERITIES.length,
     privilegedPrincipalCount: capabilitiesByPrincipal(posture.privilegedPrincipals ?? []).size,
     evaluatedAt: posture.evaluatedAt,
+    // What the event router needs of every known cluster, read without the payload ('' = unknown).
+    nodeResourceGroup: posture.nodeResourceGroup ?? '',
+    entraIntegration: posture.entraIntegration ?? '',
   };
+}
+
+export const KNOWN_CLUSTER_COLUMNS = ['clusterId', 'nodeResourceGroup', 'entraIntegration'];
+
+const ENTRA_INTEGRATIONS: ReadonlySet<unknown> = new Set(['managed', 'legacy', 'none']);
+
+/** A posture row's routing columns; blank values (rows written before them) stay unknown. */
+export function knownClusterFacts(row: EntityResult): KnownClusterFacts | undefined {
+  if (typeof row.clusterId !== 'string') return undefined;
+  const facts: KnownClusterFacts = { id: row.clusterId };
+  if (typeof row.nodeResourceGroup === 'string' && row.nodeResourceGroup !== '')
+    facts.nodeResourceGroup = row.nodeResourceGroup;
+  if (ENTRA_INTEGRATIONS.has(row.entraIntegration))
+    facts.entraIntegration = row.entraIntegration as EntraIntegration;
+  return facts;
 }
 
 export function summaryOf(row: EntityResult): PostureSummary {
