@@ -3,7 +3,8 @@
  * per distinct custom role per read. Built-ins ship with the product and are not fetched.
  */
 import { describeAzureError } from './azureErrors';
-import { mapLimit, normaliseItem, statusOf, type ArmClients } from './armClients';
+import { normaliseItem, statusOf, type ArmClients } from './armClients';
+import { mapLimit } from '../core/concurrency';
 import { builtinRoleByGuid } from '../core/builtinRoles';
 import type { RoleAssignment, RoleDefinition, SourceFailure } from '../core/model';
 import { normaliseRoleDefinition } from '../core/normalise';

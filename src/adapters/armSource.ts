@@ -14,7 +14,8 @@
  * the others carry on; only a failed subscription discovery throws (there is nothing to read).
  */
 import { describeAzureError } from './azureErrors';
-import { ArmClients, distinct, mapLimit, normaliseItem, type ArmClientOptions } from './armClients';
+import { ArmClients, distinct, normaliseItem, type ArmClientOptions } from './armClients';
+import { mapLimit } from '../core/concurrency';
 import { readWithResourceGraph } from './armResourceGraph';
 import { resolveRoleDefinitions } from './armRoleDefinitions';
 import type { TokenCredential } from '@azure/core-auth';

@@ -89,8 +89,9 @@ export class DirectoryTable implements DirectoryCache {
       row = await this.table.getEntity<Entity>(MEMBERS, keyFor('', principalKey(groupId)));
     } catch (error) {
       // Row absent: not cached. A missing table (TableNotFound) is a cache that cannot be read.
-      if (statusOf(error) === 404 && (error as { code?: string }).code === 'ResourceNotFound')
-        return undefined;
+      const code = (error as { details?: { odataError?: { code?: string } } }).details?.odataError
+        ?.code;
+      if (statusOf(error) === 404 && code !== 'TableNotFound') return undefined;
       throw asDependencyError(error);
     }
     const entry = groupUsersOfRow(row);

@@ -35,7 +35,7 @@ import type {
   TransitiveUsers,
 } from '../core/ports';
 import { principalKey } from '../core/principals';
-import { mapLimit } from './armClients';
+import { mapLimit } from '../core/concurrency';
 
 export const GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 /** `getByIds` takes at most 1,000 ids. */

@@ -15,7 +15,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { FederatedCredential } from '../core/federation';
 import type { SourceFailure } from '../core/model';
 import type { Clock } from '../core/ports';
-import { mapLimit, type ArmClientOptions } from './armClients';
+import type { ArmClientOptions } from './armClients';
+import { mapLimit } from '../core/concurrency';
 import { describeAzureError } from './azureErrors';
 
 export interface ManagedIdentityReaderOptions {

@@ -7,6 +7,7 @@
  * whole read. A source that already brings directory data (a snapshot with `principals.json`)
  * is left as it is.
  */
+import { mapLimit } from '../core/concurrency';
 import { privilegedGroupIds } from '../core/groupMembers';
 import type { DirectoryPrincipal, Estate } from '../core/model';
 import {
@@ -18,6 +19,9 @@ import {
 import { applyDirectory, directoryIndex, principalIdsOf, principalKey } from '../core/principals';
 
 export type LiveDirectory = PrincipalDirectory & Partial<GroupMemberDirectory>;
+
+/** Member listings asked of the directory at once (Graph throttles per app and tenant). */
+const GROUP_LISTINGS_IN_FLIGHT = 4;
 
 export function withDirectory(
   source: EstateSource,
@@ -34,7 +38,7 @@ function messageOf(error: unknown): string {
 /**
  * The estate with the directory's answers applied (see `applyDirectory`): one `lookup` of every
  * principal id the assignments and admin groups name, then one member listing per privileged
- * group. A lookup that fails leaves the estate unnamed with a `directory` failure; a member
+ * group (four at a time). A lookup that fails leaves the estate unnamed with a `directory` failure; a member
  * listing that fails leaves that membership unknown (the group is listed as a group).
  */
 export async function nameEstate(
@@ -95,24 +99,35 @@ async function expandGroups(
         p !== undefined && (p.principalType ?? '').toLowerCase() === 'group',
     );
   if (groups.length === 0) return named;
+  let refused: unknown;
+  // In input order whatever the completion order, so the estate reads the same every run.
+  const listings = await mapLimit(groups, GROUP_LISTINGS_IN_FLIGHT, async (group) => {
+    // After one refusal the rest are not asked: a missing permission refuses every group alike.
+    if (refused !== undefined) return undefined;
+    try {
+      return await directory.transitiveUsers(group.id);
+    } catch (error) {
+      refused ??= error;
+      return undefined;
+    }
+  });
   const expanded = new Map<string, DirectoryPrincipal>();
   const users = new Map<string, DirectoryPrincipal>();
   const failures = [...named.failures];
-  for (const group of groups) {
-    try {
-      const listing = await directory.transitiveUsers(group.id);
-      const entry: DirectoryPrincipal = { ...group, members: listing.users.map((u) => u.id) };
-      if (!listing.complete) entry.memberCount = listing.count;
-      expanded.set(principalKey(group.id), entry);
-      for (const u of listing.users)
-        if (!byId.has(principalKey(u.id))) users.set(principalKey(u.id), u);
-    } catch (error) {
-      // One line for the run: a missing permission refuses every group alike.
-      const message = `${directory.name} could not list group members (groups are shown as groups): ${messageOf(error)}`;
-      log?.(`directory: ${message}`);
-      failures.push({ subscriptionId: '*', part: 'directory', message });
-      break;
-    }
+  groups.forEach((group, i) => {
+    const listing = listings[i];
+    if (!listing) return;
+    const entry: DirectoryPrincipal = { ...group, members: listing.users.map((u) => u.id) };
+    if (!listing.complete) entry.memberCount = listing.count;
+    expanded.set(principalKey(group.id), entry);
+    for (const u of listing.users)
+      if (!byId.has(principalKey(u.id))) users.set(principalKey(u.id), u);
+  });
+  if (refused !== undefined) {
+    // One line for the run.
+    const message = `${directory.name} could not list group members (groups are shown as groups): ${messageOf(refused)}`;
+    log?.(`directory: ${message}`);
+    failures.push({ subscriptionId: '*', part: 'directory', message });
   }
   const withMembers = principals.map((p) => expanded.get(principalKey(p.id)) ?? p);
   withMembers.push(...users.values());

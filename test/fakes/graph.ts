@@ -216,14 +216,22 @@ export async function startGraphFake(): Promise<GraphFake> {
     const users = new Map<string, GraphObject>();
     const seen = new Set<string>();
     const pending = [groupId.toLowerCase()];
+    // Indexed per request (the state may change between requests): the bench holds 10,000 users.
+    // The first object of an id wins, as a search of the list would find it.
+    const groupsById = new Map(
+      [...state.groups].reverse().map((g) => [String(g.id).toLowerCase(), g]),
+    );
+    const usersById = new Map(
+      [...state.users].reverse().map((u) => [String(u.id).toLowerCase(), u]),
+    );
     while (pending.length > 0) {
       const id = pending.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const group = state.groups.find((g) => String(g.id).toLowerCase() === id);
+      const group = groupsById.get(id);
       for (const member of group?.members ?? []) {
         const key = member.toLowerCase();
-        const user = state.users.find((u) => String(u.id).toLowerCase() === key);
+        const user = usersById.get(key);
         if (user) users.set(key, user);
         else pending.push(key);
       }

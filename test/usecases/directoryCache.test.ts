@@ -99,8 +99,10 @@ describe('directory cache (Table Storage, TTL)', () => {
     const cache = await cacheTable();
     const clock = new SteppedClock(new Date('2026-11-26T02:00:00.000Z'));
 
-    const first = await run(cache, clock);
+    const logs: string[] = [];
+    const first = await run(cache, clock, logs);
     expect(first.failures).toEqual([]);
+    expect(logs).toEqual([]);
     const groupsListed = graph.count('transitiveMembers');
     expect(graph.count('getByIds')).toBe(1);
     expect(groupsListed).toBeGreaterThan(0);
