@@ -5,7 +5,7 @@
  */
 import { InputError } from '../core/errors';
 import type { ClusterPosture } from '../core/model';
-import type { HistoryEntry, PostureStore, PostureSummary } from '../core/ports';
+import type { ExemptionStore, HistoryEntry, PostureStore, PostureSummary } from '../core/ports';
 import {
   checkQuery,
   getCluster,
@@ -28,11 +28,19 @@ import {
 } from './estate';
 import { Links, renderPage, type LinkParams } from './render';
 import { layoutScoreChart } from './scoreChart';
+import { EXEMPTION_WARNING_DAYS } from '../core/exemptions';
+import { clustersToName, exemptionLists, namesFromPostures } from './exemptionsView';
 
 const REGRESSION_KINDS = ['check-failed', 'privilege-gained', 'severity-rose', 'exemption-expired'];
 /** The store's largest page: the estate page reads every summary in as few round trips as it can. */
 const SUMMARY_PAGE = 1000;
 const HISTORY_POINTS = 50;
+/**
+ * Postures the exemptions page reads to name the principals of exemptions (those of clusters
+ * the exemptions cover): bounded so a subscription-wide exemption does not read the estate.
+ * A principal none of them names is shown by id, marked "name unknown".
+ */
+const NAMING_POSTURES = 25;
 
 export interface PageRequest {
   query: QueryValues;
@@ -216,6 +224,31 @@ export async function regressionsPage(store: PostureStore, request: PageRequest)
       windows: REGRESSION_WINDOWS,
       since: result.since,
       regressions: result.regressions,
+    },
+  );
+}
+
+export async function exemptionsPage(
+  stores: { postures: PostureStore; exemptions: ExemptionStore },
+  request: PageRequest,
+): Promise<string> {
+  checkQuery(request.query, []);
+  const links = linksOf(request.query);
+  const [exemptions, summaries] = await Promise.all([
+    stores.exemptions.list(),
+    allSummaries(stores.postures),
+  ]);
+  const live = summaries.filter((s) => !s.deleted);
+  const postures = await Promise.all(
+    clustersToName(exemptions, live, NAMING_POSTURES).map((id) => stores.postures.getPosture(id)),
+  );
+  const named = postures.filter((p): p is ClusterPosture => p !== undefined);
+  return renderPage(
+    'exemptions',
+    { title: 'Exemptions', page: 'exemptions', links, now: request.now },
+    {
+      lists: exemptionLists(exemptions, live, namesFromPostures(named), request.now),
+      warningDays: EXEMPTION_WARNING_DAYS,
     },
   );
 }

@@ -133,6 +133,10 @@ export class Links {
     return this.href(`${DASHBOARD_PATH}/regressions`, params);
   }
 
+  exemptions(params: LinkParams = {}): string {
+    return this.href(`${DASHBOARD_PATH}/exemptions`, params);
+  }
+
   /** The cluster's page (the same path as the link in an alert). */
   cluster(segments: { subscriptionId: string; resourceGroup: string; name: string }): string {
     return this.href(dashboardClusterPath(segments));
@@ -147,10 +151,11 @@ export class Links {
   }
 }
 
-/** The dashboard's navigation, in order. The exemptions page joins here when exemptions land. */
+/** The dashboard's navigation, in order. */
 export const NAVIGATION = [
   { page: 'estate', label: 'Estate' },
   { page: 'regressions', label: 'Regressions' },
+  { page: 'exemptions', label: 'Exemptions' },
 ] as const;
 export type PageName = (typeof NAVIGATION)[number]['page'] | 'cluster' | 'error';
 
@@ -186,10 +191,7 @@ export function renderPage(view: string, frame: PageFrame, model: object): strin
   return eta.render(`./${view}`, {
     ...model,
     frame,
-    navigation: NAVIGATION.map((n) => ({
-      ...n,
-      href: n.page === 'estate' ? frame.links.estate() : frame.links.regressions(),
-    })),
+    navigation: NAVIGATION.map((n) => ({ ...n, href: frame.links[n.page]() })),
     time: (iso: string | undefined) => formatTime(iso),
     age: (iso: string | undefined) => formatAge(iso, frame.now),
     assets: {

@@ -9,6 +9,7 @@ import {
   clusterPage,
   errorPage,
   estatePage,
+  exemptionsPage,
   regressionsPage,
   type PageRequest,
 } from '../dashboard/pages';
@@ -92,6 +93,19 @@ export const dashboardRegressionsFunction = defineFunction({
     page(request, context, async (p) => regressionsPage((await getRuntime()).store, p)),
 });
 
+export const dashboardExemptionsFunction = defineFunction({
+  trigger: 'http',
+  name: 'dashboardExemptions',
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'dashboard/exemptions',
+  handler: (request, context) =>
+    page(request, context, async (p) => {
+      const runtime = await getRuntime();
+      return exemptionsPage({ postures: runtime.store, exemptions: runtime.exemptionStore }, p);
+    }),
+});
+
 /** `GET /api/dashboard/assets/{file}`: the stylesheet, script and icon (cached: their URLs carry a content hash). */
 export async function dashboardAssetHandler(request: HttpRequest): Promise<HttpResponseInit> {
   const found = asset(request.params.file ?? '');
@@ -122,5 +136,6 @@ export const DASHBOARD_FUNCTIONS = [
   dashboardFunction,
   dashboardClusterFunction,
   dashboardRegressionsFunction,
+  dashboardExemptionsFunction,
   dashboardAssetFunction,
 ];

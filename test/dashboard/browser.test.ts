@@ -11,7 +11,9 @@ import { execFileSync } from 'child_process';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHECKS } from '../../src/core/checks';
 import { startLocalHost, type LocalHost } from '../../src/host/localHost';
+import { addExemption, revokeExemption } from '../../src/usecases/exemptions';
 import { SteppedClock } from '../helpers/clock';
 import { CLUSTERS, REPO_ROOT, startTestRuntime, type TestRuntime } from '../helpers/runtime';
 
@@ -27,6 +29,8 @@ type HTMLLinkElement = any;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const KEY = 'local-test-key';
+/** dave, made Contributor on rg-payments-prod by samples/make-regression.js. */
+const DAVE = '00000000-0000-4000-b000-000000000004';
 
 let t: TestRuntime;
 /** Requires the key (as Azure does with function keys); `open` does not (for the alert link). */
@@ -50,6 +54,31 @@ beforeAll(async () => {
   );
   await t.runtime.auditNow({ notify: true });
   clock.advance(5 * 60 * 1000);
+  // Accepted risk for the exemptions page (after the audits: the postures above are unchanged).
+  const exemptionDeps = {
+    store: t.runtime.exemptionStore,
+    clock,
+    checkIds: CHECKS.map((c) => c.id),
+  };
+  const breakGlass = {
+    checkId: 'admin-credential-access',
+    scope: `/subscriptions/${CLUSTERS.paymentsProd.subscriptionId}/resourceGroups/rg-payments-prod`,
+    principalIds: [DAVE],
+    reason: 'Break-glass account while the on-call rota moves to PIM',
+    owner: 'platform@contoso.example',
+    ticket: 'SEC-1234',
+  };
+  await addExemption(
+    exemptionDeps,
+    { ...breakGlass, id: 'breakglass-dave', expiresOn: '2026-12-05T00:00:00Z' },
+    'alice@contoso.example',
+  );
+  await addExemption(
+    exemptionDeps,
+    { ...breakGlass, id: 'breakglass-old', expiresOn: '2027-03-31T00:00:00Z' },
+    'alice@contoso.example',
+  );
+  await revokeExemption(exemptionDeps, 'breakglass-old', 'bob@contoso.example', 'replaced');
   keyed = await startLocalHost({
     runtime: t.runtime,
     port: 0,
@@ -272,6 +301,38 @@ describe('the dashboard in a browser', () => {
       page.locator('li.regression dd a').first().click(),
     ]);
     expect(await page.locator('h1 bdi').textContent()).toMatch(/^aks-/);
+    await page.close();
+  });
+
+  it('reaches the exemptions page from the navigation: expiring and revoked apart, names beside ids, clusters linked', async () => {
+    const page = await newPage();
+    await page.goto(estateUrl());
+    await Promise.all([
+      page.waitForURL(/\/api\/dashboard\/exemptions/),
+      page.click('nav >> text=Exemptions'),
+    ]);
+    expect(new URL(page.url()).searchParams.get('code')).toBe(KEY);
+    expect(await page.locator('h1').textContent()).toBe('Exemptions');
+    expect(await page.locator('nav a[aria-current=page]').textContent()).toBe('Exemptions');
+    expect(await page.locator('#expiring li.exemption').getAttribute('data-id')).toBe(
+      'breakglass-dave',
+    );
+    expect(await page.locator('#active li.exemption').count()).toBe(0);
+    expect(await page.locator('#ended li.exemption').getAttribute('data-id')).toBe(
+      'breakglass-old',
+    );
+    const dave = page.locator('#expiring li.principal');
+    expect(await dave.locator('.name').textContent()).toBe('Dave Jones (dave@contoso.example)');
+    expect(await dave.locator('code.id').textContent()).toBe(DAVE);
+    expect(await page.locator('#ended .exemption').textContent()).toContain('bob@contoso.example');
+    await expectAccessible(page);
+    await screenshots(page, 'exemptions');
+    await Promise.all([
+      page.waitForURL(/\/api\/dashboard\/clusters\//),
+      page.locator('#expiring ul.covered a').first().click(),
+    ]);
+    expect(new URL(page.url()).searchParams.get('code')).toBe(KEY);
+    expect(await page.locator('h1 bdi').textContent()).toBe('aks-payments-prod');
     await page.close();
   });
 

@@ -7,35 +7,22 @@ import type { Alert, ClusterPosture } from '../../src/core/model';
 import type { HistoryEntry } from '../../src/core/ports';
 import { renderClusterPage } from '../../src/dashboard/pages';
 import { Links, revealHidden } from '../../src/dashboard/render';
-import { startLocalHost, type LocalHost } from '../../src/host/localHost';
-import {
-  clusterIdOf,
-  CLUSTERS,
-  PROD_SUB,
-  startTestRuntime,
-  type TestRuntime,
-} from '../helpers/runtime';
+import { clusterIdOf, CLUSTERS, PROD_SUB, type TestRuntime } from '../helpers/runtime';
+import { servePages, type ServedPages } from './servedPages';
 
+let served: ServedPages;
 let t: TestRuntime;
-let host: LocalHost;
 
 /** Every character class an Azure name or detail could use against the page: markup, both quotes, an RTL override. */
 const HOSTILE = `<script>alert(1)</script>" onmouseover="alert(2)' x='\u202Eevil<img src=x onerror=alert(3)>`;
 
 beforeAll(async () => {
-  t = await startTestRuntime();
-  await t.runtime.auditNow({ notify: false });
-  host = await startLocalHost({ runtime: t.runtime, port: 0, log: () => undefined });
+  served = await servePages();
+  ({ t } = served);
 });
-afterAll(async () => {
-  await host?.close();
-  await t?.close();
-});
+afterAll(() => served?.close());
 
-async function get(path: string): Promise<{ status: number; headers: Headers; html: string }> {
-  const response = await fetch(`${host.url}${path}`);
-  return { status: response.status, headers: response.headers, html: await response.text() };
-}
+const get = (path: string) => served.get(path);
 
 function hrefs(html: string): string[] {
   return [...html.matchAll(/\b(?:href|action)="([^"]*)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));

@@ -115,6 +115,7 @@ it.each([
   ['dashboard', ['GET'], 'function', 'dashboard'],
   ['dashboardCluster', ['GET'], 'function', `dashboard/${CLUSTER}`],
   ['dashboardRegressions', ['GET'], 'function', 'dashboard/regressions'],
+  ['dashboardExemptions', ['GET'], 'function', 'dashboard/exemptions'],
   ['dashboardAsset', ['GET'], 'anonymous', 'dashboard/assets/{file}'],
 ])(
   'HTTP %s: %j, auth level %s, route %s, answered through the http output',

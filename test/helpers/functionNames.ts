@@ -11,6 +11,7 @@ export const REGISTERED_FUNCTIONS = [
   'dashboard',
   'dashboardAsset',
   'dashboardCluster',
+  'dashboardExemptions',
   'dashboardRegressions',
   'deliverAlerts',
   'evaluateCluster',
