@@ -3,6 +3,7 @@ import { join } from 'path';
 import { parseEventBatch, parseFunctionTriggerEvent } from '../../src/adapters/eventGridInput';
 import { SnapshotSource } from '../../src/adapters/snapshotSource';
 import { InputError } from '../../src/core/errors';
+import { routingFactsOf } from '../../src/core/clusterFacts';
 import { routeEvent } from '../../src/core/events';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
@@ -195,6 +196,7 @@ describe('samples/events against the sample estate', () => {
     const sampleCtx = {
       watchedSubscriptions: await source.watchedSubscriptions(),
       knownClusterIds: estate.clusters.map((c) => c.id),
+      knownClusters: estate.clusters.map((c) => ({ id: c.id, ...routingFactsOf(c) })),
     };
     const byName = (name: string) => estate.clusters.find((c) => c.name === name)!.id;
 
@@ -203,6 +205,13 @@ describe('samples/events against the sample estate', () => {
       'role-assignment-write.json',
       'cluster-write.json',
       'admin-credential.json',
+      'run-command.json',
+      'user-credential.json',
+      'trusted-access-binding.json',
+      'pim-eligibility-request.json',
+      'node-role-assignment.json',
+      'node-run-command.json',
+      'node-extension.json',
     ]) {
       const batch = await parseEventBatch(sample(name));
       expect(batch.rejected).toEqual([]);
@@ -222,6 +231,43 @@ describe('samples/events against the sample estate', () => {
       kind: 'signal',
       signal: 'admin-credential-retrieved',
       clusterId: byName('aks-checkout-prod'),
+    });
+    expect(routes['run-command.json']).toMatchObject({
+      kind: 'signal',
+      signal: 'run-command-invoked',
+      clusterId: byName('aks-checkout-prod'),
+      entraIntegration: 'managed',
+    });
+    // aks-data-dev has no aadProfile: its user kubeconfig is an admin one.
+    expect(routes['user-credential.json']).toMatchObject({
+      kind: 'signal',
+      signal: 'admin-credential-retrieved',
+      clusterId: byName('aks-data-dev'),
+      entraIntegration: 'none',
+    });
+    expect(routes['trusted-access-binding.json']).toEqual({
+      kind: 'evaluate',
+      clusterIds: [byName('aks-payments-prod')],
+      subscriptionIds: ['00000000-0000-4000-a000-000000000001'],
+    });
+    expect(routes['pim-eligibility-request.json']).toMatchObject({
+      kind: 'evaluate',
+      clusterIds: [byName('aks-payments-prod')],
+      signal: 'privileged-role-granted',
+    });
+    expect(routes['node-role-assignment.json']).toMatchObject({
+      kind: 'evaluate',
+      clusterIds: [byName('aks-payments-prod')],
+    });
+    expect(routes['node-run-command.json']).toMatchObject({
+      kind: 'signal',
+      signal: 'node-command-invoked',
+      clusterId: byName('aks-checkout-prod'),
+    });
+    expect(routes['node-extension.json']).toMatchObject({
+      kind: 'signal',
+      signal: 'node-command-invoked',
+      clusterId: byName('aks-data-dev'),
     });
   });
 });
