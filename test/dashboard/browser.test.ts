@@ -8,7 +8,8 @@
  * One browser for the file. The clock is fixed so the screenshots are the same on every run.
  */
 import { execFileSync } from 'child_process';
-import { mkdirSync } from 'fs';
+import { mkdirSync, mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHECKS } from '../../src/core/checks';
@@ -27,7 +28,11 @@ type Document = any;
 type HTMLLinkElement = any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+// The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1): a test run must
+// not change tracked files (PNG bytes differ from run to run). Otherwise they go to a temp dir.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(REPO_ROOT, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'aia-screenshots-'));
 const KEY = 'local-test-key';
 /** dave, made Contributor on rg-payments-prod by samples/make-regression.js. */
 const DAVE = '00000000-0000-4000-b000-000000000004';
