@@ -37,6 +37,7 @@ export const SETTING_NAMES = [
   'AUDIT_DEAD_LETTER_CONTAINER',
   'AUDIT_HISTORY_DAYS',
   'AUDIT_PUBLIC_BASE_URL',
+  'AUDIT_APPROVED_ADMINS',
   'ALERT_MIN_SEVERITY',
   'ALERT_EMAIL_CONNECTION',
   'ALERT_EMAIL_ENDPOINT',
@@ -132,6 +133,11 @@ export interface Settings {
   runningInAzure: boolean;
   /** Lower-cased subscription ids; empty = every subscription the identity can read. */
   subscriptionIds: string[];
+  /**
+   * `AUDIT_APPROVED_ADMINS`: lower-cased object ids of principals and groups approved to hold
+   * cluster-admin paths (`cluster-admin-paths`), besides each cluster's admin groups.
+   */
+  approvedAdmins: string[];
   snapshotDir?: string;
   sourceMode: SourceMode;
   /** `graph`: Microsoft Graph for names, members, deleted principals and app registrations (live only). */
@@ -249,6 +255,11 @@ export function loadSettings(
       read('AUDIT_SUBSCRIPTION_IDS') ?? '',
       'AUDIT_SUBSCRIPTION_IDS',
     ),
+    approvedAdmins: parseGuidList(
+      read('AUDIT_APPROVED_ADMINS') ?? '',
+      'AUDIT_APPROVED_ADMINS',
+      'an object id',
+    ),
     snapshotDir,
     sourceMode: parseChoice('AUDIT_SOURCE_MODE', read('AUDIT_SOURCE_MODE'), SOURCE_MODES, 'arm'),
     directory: parseChoice(
@@ -303,13 +314,21 @@ export function loadSettings(
  * message names: the setting, or a flag such as `--subscription`.
  */
 export function parseSubscriptionIds(value: string, name: string): string[] {
+  return parseGuidList(value, name, 'a subscription id');
+}
+
+/**
+ * Comma-separated GUIDs → lower-cased, without duplicates; `what` names what one is in the
+ * message (`a subscription id`, `an object id`).
+ */
+export function parseGuidList(value: string, name: string, what: string): string[] {
   const ids: string[] = [];
   for (const part of value.split(',')) {
     const id = part.trim();
     if (!id) continue;
     if (!GUID.test(id)) {
       throw new InputError(
-        `${name}: '${id}' is not a subscription id (expected a GUID such as 00000000-0000-0000-0000-000000000000)`,
+        `${name}: '${id}' is not ${what} (expected a GUID such as 00000000-0000-0000-0000-000000000000)`,
       );
     }
     const lower = id.toLowerCase();

@@ -146,6 +146,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     linkBase,
     log,
     exemptions,
+    approvedAdmins: settings.approvedAdmins,
   });
 
   const eventDeps = {
@@ -153,6 +154,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
     store,
     evaluate: evaluateEstate,
     exemptions,
+    approvedAdmins: settings.approvedAdmins,
     clock,
     log,
     minAlertSeverity: settings.alerts.minSeverity,

@@ -17,6 +17,15 @@ const CLUSTER_ID = `${RG}/providers/Microsoft.ContainerService/managedClusters/a
 const MG = '/providers/Microsoft.Management/managementGroups/platform';
 const ROLE_DEFS = '/providers/Microsoft.Authorization/roleDefinitions';
 
+/** Owner's paths over a cluster with Entra, run command on, Azure RBAC off. */
+const OWNER_OVER_CLUSTER = [
+  'admin-credential',
+  'cluster-write',
+  'role-assignment-write',
+  'run-command',
+  'trusted-access-write',
+];
+
 function cluster(overrides: Partial<Cluster> = {}): Cluster {
   return {
     id: CLUSTER_ID,
@@ -275,15 +284,11 @@ describe('forCluster: roles and capabilities', () => {
         roleName: 'Owner',
         roleDefinitionId: a.roleDefinitionId,
         scope: `${SUB}/resourcegroups/RG-PROD`,
-        capabilities: ['admin-credential', 'cluster-write', 'role-assignment-write'],
+        capabilities: OWNER_OVER_CLUSTER,
       },
     ]);
     expect(access.assignments[0].role?.roleName).toBe('Owner');
-    expect(access.assignments[0].capabilities).toEqual([
-      'admin-credential',
-      'cluster-write',
-      'role-assignment-write',
-    ]);
+    expect(access.assignments[0].capabilities).toEqual(OWNER_OVER_CLUSTER);
   });
 
   it('Contributor and AKS Cluster Admin Role hold admin-credential; Reader does not', () => {
@@ -295,9 +300,17 @@ describe('forCluster: roles and capabilities', () => {
     const byPrincipal = Object.fromEntries(
       access.privileged.map((p) => [p.principalId, p.capabilities]),
     );
+    // The subscription covers the node resource group too (AKS creates it there): node-access.
+    // AKS Cluster Admin Role lists runcommand/action too.
     expect(byPrincipal).toEqual({
-      'aks-admin': ['admin-credential'],
-      contributor: ['admin-credential', 'cluster-write'],
+      'aks-admin': ['admin-credential', 'run-command'],
+      contributor: [
+        'admin-credential',
+        'cluster-write',
+        'run-command',
+        'trusted-access-write',
+        'node-access',
+      ],
     });
     expect(access.assignments).toHaveLength(3);
     expect(access.unresolved).toEqual([]);
@@ -310,7 +323,10 @@ describe('forCluster: roles and capabilities', () => {
     expect(off.assignments[0].capabilities).toEqual([]);
     const on = ix.forCluster(cluster({ aadProfile: { managed: true, enableAzureRbac: true } }));
     expect(on.privileged.map((p) => p.capabilities)).toEqual([['kubernetes-cluster-admin']]);
-    expect(ix.forCluster(cluster({ aadProfile: null })).privileged).toEqual([]);
+    // Without Entra there is no Azure RBAC, but the role's listClusterUserCredential is the admin kubeconfig.
+    expect(
+      ix.forCluster(cluster({ aadProfile: null })).privileged.map((p) => p.capabilities),
+    ).toEqual([['admin-credential']]);
   });
 
   it('AKS RBAC Writer is not privileged even with Azure RBAC on', () => {
@@ -378,7 +394,15 @@ describe('forCluster: roles and capabilities', () => {
     const access = index(many).forCluster(cluster());
     const first = access.assignments[0].capabilities;
     expect(access.assignments.every((r) => r.capabilities === first)).toBe(true);
-    expect(first).toBe(roleCapabilities(index([]).roleByGuid(G.contributor)!, false));
+    expect(first).toBe(
+      roleCapabilities(index([]).roleByGuid(G.contributor)!, {
+        azureRbac: false,
+        withoutEntra: false,
+        runCommand: true,
+        coversCluster: true,
+        coversNodes: false,
+      }),
+    );
   });
 });
 
@@ -511,9 +535,10 @@ describe('assignmentsOfPrincipal', () => {
     const found = ix.assignmentsOfPrincipal(KUBELET.toLowerCase());
     expect(found.map((r) => r.assignment)).toEqual([elsewhere, atMg, acr]);
     expect(found.map((r) => r.role?.roleName)).toEqual(['Contributor', 'Owner', 'AcrPull']);
+    // Whatever the cluster: run command on, over the cluster and its nodes, Entra and Azure RBAC aside.
     expect(found.map((r) => r.capabilities)).toEqual([
-      ['admin-credential', 'cluster-write'],
-      ['admin-credential', 'cluster-write', 'role-assignment-write'],
+      ['admin-credential', 'cluster-write', 'run-command', 'trusted-access-write', 'node-access'],
+      [...OWNER_OVER_CLUSTER, 'node-access'],
       [],
     ]);
   });

@@ -373,3 +373,30 @@ describe('alertCleared', () => {
     expect(alertCleared(passing, { checkId, kind: 'check-failed' }, true)).toBe(true);
   });
 });
+
+describe('approved principals gain silently', () => {
+  const approvedPaths = (approved: boolean): ClusterPosture => {
+    const base = posture();
+    const holder: PrincipalAccess = { ...aliceOwner, ...(approved ? { approved: true } : {}) };
+    return {
+      ...base,
+      findings: [
+        ...base.findings,
+        { ...finding('cluster-admin-paths', 'pass', 'high', 'x'), principals: [holder] },
+      ],
+    };
+  };
+  const options = { minSeverity: 'high' as const, now: NOW };
+
+  it('a gain of a principal the posture lists as approved pages nobody', () => {
+    expect(alertsFromRegressions(approvedPaths(true), [gained], options)).toEqual([]);
+  });
+
+  it('the same gain of a principal not approved pages', () => {
+    expect(alertsFromRegressions(approvedPaths(false), [gained], options)).toHaveLength(1);
+  });
+
+  it('a check that fails still pages whoever is approved', () => {
+    expect(alertsFromRegressions(approvedPaths(true), [checkFailed], options)).toHaveLength(1);
+  });
+});

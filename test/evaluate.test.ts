@@ -102,14 +102,17 @@ describe('evaluateEstate', () => {
 
   it('computes status and score from the findings', () => {
     const [prod] = evaluateEstate(estate(), { now: NOW });
-    // local-accounts-disabled (high 20), admin-credential-access (critical 40), privileged-access-via-groups (medium 10).
+    // local-accounts-disabled (high), admin-credential-access (critical), cluster-admin-paths
+    // (high: Alice's Owner grant is cluster-write and role-assignment-write, and she is not
+    // approved), privileged-access-via-groups (medium).
     expect(prod.findings.filter((f) => f.status === 'fail').map((f) => f.checkId)).toEqual([
       'local-accounts-disabled',
       'admin-credential-access',
+      'cluster-admin-paths',
       'privileged-access-via-groups',
     ]);
     expect(prod.status).toBe('fail');
-    expect(prod.score).toBe(30);
+    expect(prod.score).toBe(10);
   });
 
   it('a hardened cluster with no privileged access scores 100 and passes', () => {
@@ -125,7 +128,10 @@ describe('evaluateEstate', () => {
     );
     expect(posture.status).toBe('pass');
     expect(posture.score).toBe(100);
-    expect(posture.findings.every((f) => f.status === 'pass')).toBe(true);
+    // The fixture attaches no identity to its add-ons: the add-on identity check has nothing to judge.
+    expect(
+      posture.findings.filter((f) => f.status !== 'pass').map((f) => [f.checkId, f.status]),
+    ).toEqual([['addon-identity-least-privilege', 'not-applicable']]);
   });
 
   it('restricts evaluation to the given cluster ids, compared case-insensitively', () => {
@@ -249,7 +255,16 @@ describe('evaluateCluster', () => {
     const kubelet = posture.findings.find((f) => f.checkId === 'kubelet-identity-least-privilege')!;
     expect(kubelet.status).toBe('fail');
     expect(kubelet.remediation).toMatch(/^az role assignment delete --ids \/subscriptions\//);
-    expect(posture.score).toBe(80);
+    // A Contributor at the subscription is also a path to cluster-admin (cluster-write, node-access
+    // through the node resource group), held by an identity nobody approved.
+    expect(posture.findings.filter((f) => f.status === 'fail').map((f) => f.checkId)).toEqual([
+      'cluster-admin-paths',
+      'kubelet-identity-least-privilege',
+    ]);
+    expect(
+      posture.findings.filter((f) => f.status === 'error').map((f) => [f.checkId, f.detail]),
+    ).toEqual([]);
+    expect(posture.score).toBe(60);
   });
 });
 

@@ -246,7 +246,7 @@ describe('conditions in the access graph', () => {
     ]).access.privileged;
     expect(owner).toMatchObject({
       condition: 'constrained',
-      capabilities: ['admin-credential', 'cluster-write'],
+      capabilities: ['admin-credential', 'cluster-write', 'run-command', 'trusted-access-write'],
     });
   });
 
@@ -280,7 +280,13 @@ describe('conditions in the access graph', () => {
     const [p] = accessOf([grant(RG, G.owner, 'o', { condition: storage })]).access.privileged;
     expect(p).toMatchObject({
       condition: 'not-evaluated',
-      capabilities: ['admin-credential', 'cluster-write', 'role-assignment-write'],
+      capabilities: [
+        'admin-credential',
+        'cluster-write',
+        'role-assignment-write',
+        'run-command',
+        'trusted-access-write',
+      ],
     });
   });
 });
@@ -290,7 +296,11 @@ describe('deny assignments in the access graph', () => {
     const { access } = accessOf([grant(RG, G.contributor, 'c')], cluster(), {
       denyAssignments: [deny(RG, [LIST_ADMIN, LIST_PROFILE])],
     });
-    expect(access.privileged[0]?.capabilities).toEqual(['cluster-write']);
+    expect(access.privileged[0]?.capabilities).toEqual([
+      'cluster-write',
+      'run-command',
+      'trusted-access-write',
+    ]);
   });
 
   it('denying only listClusterAdminCredential leaves the access-profile route: admin-credential stays', () => {
@@ -310,7 +320,16 @@ describe('deny assignments in the access graph', () => {
       { denyAssignments: [d] },
     );
     expect(access.privileged.map((p) => [p.principalId, p.capabilities])).toEqual([
-      ['breakglass', ['admin-credential', 'cluster-write', 'role-assignment-write']],
+      [
+        'breakglass',
+        [
+          'admin-credential',
+          'cluster-write',
+          'role-assignment-write',
+          'run-command',
+          'trusted-access-write',
+        ],
+      ],
       ['o', ['role-assignment-write']],
     ]);
   });

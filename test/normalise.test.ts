@@ -879,9 +879,16 @@ describe('normaliseCluster: realistic documents', () => {
         azurekeyvaultsecretsprovider: {
           enabled: true,
           config: { enableSecretRotation: 'true', rotationPollInterval: '2m' },
+          identity: {
+            objectId: '00000000-0000-4000-e000-0000000000a3',
+            clientId: '00000000-0000-4000-e100-0000000000a3',
+            resourceId:
+              '/subscriptions/00000000-0000-4000-a000-0000000000a1/resourcegroups/MC_rg-shapes_aks-arm-shape_westeurope/providers/Microsoft.ManagedIdentity/userAssignedIdentities/azurekeyvaultsecretsprovider-aks-arm-shape',
+          },
         },
         azurepolicy: { enabled: true, config: {} },
       },
+      nodeResourceGroup: 'MC_rg-shapes_aks-arm-shape_westeurope',
     });
   });
 
@@ -910,6 +917,7 @@ describe('normaliseCluster: realistic documents', () => {
       oidcIssuerEnabled: false,
       podIdentityEnabled: true,
       apiServerAccess: { enablePrivateCluster: false, authorizedIpRanges: ['0.0.0.0/0'] },
+      nodeResourceGroup: 'MC_rg-sdk_aks-sdk-shape_northeurope',
       addons: {
         azurepolicy: { enabled: false, config: {} },
         omsagent: {

@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { BUILTIN_ROLE_GUIDS, builtinRoleByGuid } from '../src/core/builtinRoles';
-import type { Permission, RoleDefinition } from '../src/core/model';
+import { CAPABILITIES, type Permission, type RoleDefinition } from '../src/core/model';
 import {
   ACTION_ACCESS_PROFILE_LIST_CREDENTIAL,
   ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL,
+  ACTION_LIST_CLUSTER_USER_CREDENTIAL,
   ACTION_MANAGED_CLUSTER_WRITE,
   ACTION_ROLE_ASSIGNMENT_WRITE,
+  ACTION_RUN_COMMAND,
+  ACTION_TRUSTED_ACCESS_WRITE,
+  type CapabilityContext,
+  contextKey,
+  contextOfKey,
+  EVERY_CAPABILITY_COUNTS,
+  NODE_ACCESS_ACTIONS,
+  roleContextSensitivity,
   actionMatches,
   allowsAction,
   allowsDataAction,
@@ -362,69 +371,207 @@ describe('roleWildcardActions', () => {
   });
 });
 
+/** A context: over the cluster only, Entra on, Azure RBAC off, run command disabled, unless said. */
+function over(o: Partial<CapabilityContext> = {}): CapabilityContext {
+  return {
+    azureRbac: false,
+    withoutEntra: false,
+    runCommand: false,
+    coversCluster: true,
+    coversNodes: false,
+    ...o,
+  };
+}
+const RBAC = over({ azureRbac: true });
+const PLAIN = over();
+
 describe('roleCapabilities', () => {
-  it('Owner: admin credential, cluster write and role assignment write', () => {
-    expect(roleCapabilities(builtin('owner'), false)).toEqual([
+  it('Owner: admin credential, cluster write, role assignment write, trusted access', () => {
+    expect(roleCapabilities(builtin('owner'), PLAIN)).toEqual([
       'admin-credential',
       'cluster-write',
       'role-assignment-write',
+      'trusted-access-write',
     ]);
-    expect(roleCapabilities(builtin('owner'), true)).toEqual([
+    expect(roleCapabilities(builtin('owner'), RBAC)).toEqual(
+      roleCapabilities(builtin('owner'), PLAIN),
+    );
+  });
+
+  it('Owner with run command on and over the node resource group: every control-plane path', () => {
+    expect(
+      roleCapabilities(builtin('owner'), over({ runCommand: true, coversNodes: true })),
+    ).toEqual([
       'admin-credential',
       'cluster-write',
       'role-assignment-write',
+      'run-command',
+      'trusted-access-write',
+      'node-access',
     ]);
   });
 
-  it('Contributor: admin credential and cluster write, no role assignment write', () => {
-    expect(roleCapabilities(builtin('contributor'), true)).toEqual([
+  it('Contributor: admin credential, cluster write, trusted access; no role assignment write', () => {
+    expect(roleCapabilities(builtin('contributor'), RBAC)).toEqual([
       'admin-credential',
       'cluster-write',
+      'trusted-access-write',
     ]);
+    expect(roleCapabilities(builtin('contributor'), over({ runCommand: true }))).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'run-command',
+      'trusted-access-write',
+    ]);
+  });
+
+  it('Contributor over the node resource group only: node-access and nothing else', () => {
+    expect(
+      roleCapabilities(
+        builtin('contributor'),
+        over({ coversCluster: false, coversNodes: true, runCommand: true, withoutEntra: true }),
+      ),
+    ).toEqual(['node-access']);
   });
 
   it('AKS Cluster Admin Role: admin credential only', () => {
-    expect(roleCapabilities(builtin('aksClusterAdminRole'), true)).toEqual(['admin-credential']);
+    expect(roleCapabilities(builtin('aksClusterAdminRole'), RBAC)).toEqual(['admin-credential']);
   });
 
-  it('AKS Contributor Role: admin credential and cluster write through managedClusters/*', () => {
-    expect(roleCapabilities(builtin('aksContributorRole'), false)).toEqual([
+  it('AKS Contributor Role: admin credential, cluster write, run command and trusted access through managedClusters/*', () => {
+    expect(roleCapabilities(builtin('aksContributorRole'), PLAIN)).toEqual([
       'admin-credential',
       'cluster-write',
+      'trusted-access-write',
+    ]);
+    expect(roleCapabilities(builtin('aksContributorRole'), over({ runCommand: true }))).toEqual([
+      'admin-credential',
+      'cluster-write',
+      'run-command',
+      'trusted-access-write',
     ]);
   });
 
-  it('Reader, AKS Cluster User Role, Cluster Monitoring User: nothing', () => {
-    expect(roleCapabilities(builtin('reader'), true)).toEqual([]);
-    expect(roleCapabilities(builtin('aksClusterUserRole'), true)).toEqual([]);
-    expect(roleCapabilities(builtin('aksClusterMonitoringUser'), true)).toEqual([]);
+  it('Reader, AKS Cluster User Role, Cluster Monitoring User: nothing on an Entra cluster', () => {
+    for (const context of [RBAC, over({ runCommand: true, coversNodes: true })]) {
+      expect(roleCapabilities(builtin('reader'), context)).toEqual([]);
+      expect(roleCapabilities(builtin('aksClusterUserRole'), context)).toEqual([]);
+      expect(roleCapabilities(builtin('aksClusterMonitoringUser'), context)).toEqual([]);
+    }
   });
 
-  it('User Access Administrator and RBAC Administrator: role assignment write only', () => {
-    expect(roleCapabilities(builtin('userAccessAdministrator'), true)).toEqual([
-      'role-assignment-write',
+  it('AKS Cluster User Role is admin-credential on a cluster without Entra integration', () => {
+    expect(roleCapabilities(builtin('aksClusterUserRole'), over({ withoutEntra: true }))).toEqual([
+      'admin-credential',
     ]);
-    expect(roleCapabilities(builtin('roleBasedAccessControlAdministrator'), true)).toEqual([
-      'role-assignment-write',
-    ]);
+    // …but not from the node resource group, which holds no cluster.
+    expect(
+      roleCapabilities(
+        builtin('aksClusterUserRole'),
+        over({ withoutEntra: true, coversCluster: false, coversNodes: true }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('Cluster Monitoring User (the monitoring kubeconfig) is not the user credential: nothing without Entra', () => {
+    expect(
+      roleCapabilities(builtin('aksClusterMonitoringUser'), over({ withoutEntra: true })),
+    ).toEqual([]);
+  });
+
+  it('User Access Administrator and RBAC Administrator: role assignment write, over the cluster or the nodes', () => {
+    for (const key of ['userAccessAdministrator', 'roleBasedAccessControlAdministrator'] as const) {
+      expect(roleCapabilities(builtin(key), RBAC)).toEqual(['role-assignment-write']);
+      expect(
+        roleCapabilities(builtin(key), over({ coversCluster: false, coversNodes: true })),
+      ).toEqual(['role-assignment-write']);
+    }
+  });
+
+  it('Virtual Machine Contributor: node-access over the node resource group, nothing over the cluster alone', () => {
+    expect(
+      roleCapabilities(builtin('virtualMachineContributor'), over({ runCommand: true })),
+    ).toEqual([]);
+    expect(
+      roleCapabilities(
+        builtin('virtualMachineContributor'),
+        over({ coversCluster: false, coversNodes: true }),
+      ),
+    ).toEqual(['node-access']);
+  });
+
+  it('each of the four scale-set actions alone is node-access', () => {
+    for (const action of NODE_ACCESS_ACTIONS) {
+      const role = custom({ actions: [action.toLowerCase()] });
+      expect(roleCapabilities(role, over({ coversNodes: true }))).toEqual(['node-access']);
+      expect(roleCapabilities(role, PLAIN)).toEqual([]);
+    }
+  });
+
+  it('scale-set read, VM (not scale set) run command and extension reads are not node-access', () => {
+    const role = custom({
+      actions: [
+        'Microsoft.Compute/virtualMachineScaleSets/read',
+        'Microsoft.Compute/virtualMachines/runCommand/action',
+        'Microsoft.Compute/virtualMachineScaleSets/extensions/read',
+      ],
+    });
+    expect(roleCapabilities(role, over({ coversNodes: true }))).toEqual([]);
+  });
+
+  it('Microsoft.Compute/* minus the scale-set writes keeps node-access through run command', () => {
+    const role = custom({
+      actions: ['Microsoft.Compute/*'],
+      notActions: [
+        'Microsoft.Compute/virtualMachineScaleSets/write',
+        'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
+        'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/extensions/write',
+      ],
+    });
+    expect(roleCapabilities(role, over({ coversNodes: true }))).toEqual(['node-access']);
+  });
+
+  it('run command counts only while the cluster allows it', () => {
+    const role = custom({ actions: [ACTION_RUN_COMMAND] });
+    expect(roleCapabilities(role, over({ runCommand: true }))).toEqual(['run-command']);
+    expect(roleCapabilities(role, over({ runCommand: false }))).toEqual([]);
+  });
+
+  it('trusted access role binding write alone is trusted-access-write', () => {
+    const role = custom({ actions: [ACTION_TRUSTED_ACCESS_WRITE] });
+    expect(roleCapabilities(role, PLAIN)).toEqual(['trusted-access-write']);
+    expect(
+      roleCapabilities(
+        custom({
+          actions: ['Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/read'],
+        }),
+        PLAIN,
+      ),
+    ).toEqual([]);
+  });
+
+  it('listClusterUserCredential alone: admin-credential only without Entra', () => {
+    const role = custom({ actions: [ACTION_LIST_CLUSTER_USER_CREDENTIAL] });
+    expect(roleCapabilities(role, PLAIN)).toEqual([]);
+    expect(roleCapabilities(role, over({ withoutEntra: true }))).toEqual(['admin-credential']);
   });
 
   it('AKS RBAC Cluster Admin: Kubernetes cluster-admin only when Azure RBAC is on', () => {
-    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), true)).toEqual([
+    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), RBAC)).toEqual([
       'kubernetes-cluster-admin',
     ]);
-    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), false)).toEqual([]);
+    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), PLAIN)).toEqual([]);
   });
 
   it('AKS RBAC Admin, Writer and Reader: never Kubernetes cluster-admin', () => {
     for (const key of ['aksRbacAdmin', 'aksRbacWriter', 'aksRbacReader'] as const) {
-      expect(roleCapabilities(builtin(key), true)).toEqual([]);
+      expect(roleCapabilities(builtin(key), RBAC)).toEqual([]);
     }
   });
 
   it('the access-profile credential action alone is admin-credential', () => {
     expect(
-      roleCapabilities(custom({ actions: [ACTION_ACCESS_PROFILE_LIST_CREDENTIAL] }), false),
+      roleCapabilities(custom({ actions: [ACTION_ACCESS_PROFILE_LIST_CREDENTIAL] }), PLAIN),
     ).toEqual(['admin-credential']);
   });
 
@@ -432,49 +579,56 @@ describe('roleCapabilities', () => {
     expect(
       roleCapabilities(
         custom({ actions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL.toUpperCase()] }),
-        false,
+        PLAIN,
       ),
     ).toEqual(['admin-credential']);
   });
 
   it('* minus listClusterAdminCredential still has admin-credential through the access-profile path', () => {
     const role = custom({ actions: ['*'], notActions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL] });
-    expect(roleCapabilities(role, false)).toEqual([
+    expect(roleCapabilities(role, PLAIN)).toEqual([
       'admin-credential',
       'cluster-write',
       'role-assignment-write',
+      'trusted-access-write',
     ]);
   });
 
-  it('* minus both credential actions has no admin-credential', () => {
+  it('* minus both credential actions has no admin-credential, unless the user credential counts', () => {
     const role = custom({
       actions: ['*'],
       notActions: [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL],
     });
-    expect(roleCapabilities(role, false)).toEqual(['cluster-write', 'role-assignment-write']);
+    expect(roleCapabilities(role, PLAIN)).toEqual([
+      'cluster-write',
+      'role-assignment-write',
+      'trusted-access-write',
+    ]);
+    expect(roleCapabilities(role, over({ withoutEntra: true }))[0]).toBe('admin-credential');
   });
 
   it('a data-action * gives no control-plane capability but is cluster-admin with Azure RBAC', () => {
     const role = custom({ dataActions: ['*'] });
-    expect(roleCapabilities(role, false)).toEqual([]);
-    expect(roleCapabilities(role, true)).toEqual(['kubernetes-cluster-admin']);
+    expect(roleCapabilities(role, PLAIN)).toEqual([]);
+    expect(roleCapabilities(role, RBAC)).toEqual(['kubernetes-cluster-admin']);
+    expect(
+      roleCapabilities(role, over({ azureRbac: true, coversCluster: false, coversNodes: true })),
+    ).toEqual([]);
   });
 
   it('returns capabilities in CAPABILITIES order whatever the order of the actions', () => {
     const role = custom({
       actions: [
+        ...NODE_ACCESS_ACTIONS,
+        ACTION_TRUSTED_ACCESS_WRITE,
+        ACTION_RUN_COMMAND,
         ACTION_ROLE_ASSIGNMENT_WRITE,
         ACTION_MANAGED_CLUSTER_WRITE,
         ACTION_ACCESS_PROFILE_LIST_CREDENTIAL,
       ],
       dataActions: ['Microsoft.ContainerService/managedClusters/*'],
     });
-    expect(roleCapabilities(role, true)).toEqual([
-      'admin-credential',
-      'cluster-write',
-      'role-assignment-write',
-      'kubernetes-cluster-admin',
-    ]);
+    expect(roleCapabilities(role, EVERY_CAPABILITY_COUNTS)).toEqual([...CAPABILITIES]);
   });
 
   it('is cached per definition object: an edited definition under the same guid is recomputed', () => {
@@ -483,13 +637,70 @@ describe('roleCapabilities', () => {
       ...first,
       permissions: [{ actions: [], notActions: [], dataActions: [], notDataActions: [] }],
     };
-    expect(roleCapabilities(first, false)).toEqual(['cluster-write']);
-    expect(roleCapabilities(edited, false)).toEqual([]);
-    expect(roleCapabilities(first, false)).toBe(roleCapabilities(first, false));
+    expect(roleCapabilities(first, PLAIN)).toEqual(['cluster-write']);
+    expect(roleCapabilities(edited, PLAIN)).toEqual([]);
+    expect(roleCapabilities(first, PLAIN)).toBe(roleCapabilities(first, PLAIN));
   });
 
-  it('the shared result cannot be altered by a caller', () => {
-    const caps = roleCapabilities(builtin('owner'), false);
+  it('equal lists are one shared, frozen array whatever the role', () => {
+    const caps = roleCapabilities(builtin('owner'), PLAIN);
     expect(Object.isFrozen(caps)).toBe(true);
+    expect(roleCapabilities(custom({ actions: ['*'] }), PLAIN)).toBe(caps);
+  });
+});
+
+describe('roleContextSensitivity', () => {
+  const bit = (o: Partial<CapabilityContext>) =>
+    contextKey({
+      azureRbac: false,
+      withoutEntra: false,
+      runCommand: false,
+      coversCluster: false,
+      coversNodes: false,
+      ...o,
+    });
+
+  it('Reader depends on nothing', () => {
+    expect(roleContextSensitivity(builtin('reader'))).toBe(0);
+  });
+
+  it('AKS RBAC Cluster Admin depends on Azure RBAC, Entra (it lists the user credential) and covering the cluster', () => {
+    expect(roleContextSensitivity(builtin('aksRbacClusterAdmin'))).toBe(
+      bit({ azureRbac: true, withoutEntra: true, coversCluster: true }),
+    );
+    expect(roleCapabilities(builtin('aksRbacClusterAdmin'), over({ withoutEntra: true }))).toEqual([
+      'admin-credential',
+    ]);
+  });
+
+  it('AKS Cluster User Role depends on Entra integration and on covering the cluster', () => {
+    expect(roleContextSensitivity(builtin('aksClusterUserRole'))).toBe(
+      bit({ withoutEntra: true, coversCluster: true }),
+    );
+  });
+
+  it('Contributor depends on run command and on what the scope covers, not on Entra or Azure RBAC', () => {
+    expect(roleContextSensitivity(builtin('contributor'))).toBe(
+      bit({ runCommand: true, coversCluster: true, coversNodes: true }),
+    );
+  });
+
+  it('agrees with roleCapabilities: flipping a bit outside the sensitivity never changes the answer', () => {
+    const roles = [
+      builtin('owner'),
+      builtin('contributor'),
+      builtin('aksClusterUserRole'),
+      builtin('aksRbacClusterAdmin'),
+      builtin('virtualMachineContributor'),
+    ];
+    for (const role of roles) {
+      const sensitivity = roleContextSensitivity(role);
+      for (let key = 0; key < 32; key++)
+        for (let flip = 1; flip < 32; flip <<= 1)
+          if ((sensitivity & flip) === 0)
+            expect(roleCapabilities(role, contextOfKey(key ^ flip))).toBe(
+              roleCapabilities(role, contextOfKey(key)),
+            );
+    }
   });
 });

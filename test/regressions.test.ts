@@ -448,6 +448,14 @@ describe('helpers', () => {
     expect(privilegeCheckId(['kubernetes-cluster-admin'])).toBe('privileged-access-via-groups');
   });
 
+  it('privilegeCheckId files the paths counted since catalogue 2 under cluster-admin-paths, unless an older one comes with them', () => {
+    expect(privilegeCheckId(['run-command'])).toBe('cluster-admin-paths');
+    expect(privilegeCheckId(['trusted-access-write'])).toBe('cluster-admin-paths');
+    expect(privilegeCheckId(['node-access'])).toBe('cluster-admin-paths');
+    expect(privilegeCheckId(['node-access', 'cluster-write'])).toBe('privileged-access-via-groups');
+    expect(privilegeCheckId(['run-command', 'admin-credential'])).toBe('admin-credential-access');
+  });
+
   it('formats and parses capability lists in catalogue order', () => {
     expect(formatCapabilities(['cluster-write', 'admin-credential'])).toBe(
       'admin-credential, cluster-write',

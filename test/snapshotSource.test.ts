@@ -606,6 +606,8 @@ describe('samples/estate', () => {
     BUILTIN_ROLE_GUIDS.roleBasedAccessControlAdministrator, // Grace Lee, constrained delegation
     '7f951dda-4ed3-4680-a7ca-43fe172d538d', // AcrPull, the one role Grace's condition lets her assign
     '00000000-0000-0000-0000-000000000000', // Everyone, in the deny assignment
+    BUILTIN_ROLE_GUIDS.aksRbacWriter, // the payments deploy pipeline, through Kubernetes RBAC
+    BUILTIN_ROLE_GUIDS.virtualMachineContributor, // node patching at a node resource group
   ]);
   let estate: Estate;
 
@@ -680,10 +682,17 @@ describe('samples/estate', () => {
 
   it('(a) has a fully hardened cluster', () => {
     const c = cluster('aks-payments-prod');
+    // Every path to cluster-admin over it is held by one of its admin groups or their members:
+    // grp-aks-admins, grp-payments-sre (Fiona, the eligible Owner, is a member) and the platform
+    // team, whose management-group Owner grant reaches every cluster.
     expect(c.aadProfile).toEqual({
       managed: true,
       enableAzureRbac: true,
-      adminGroupObjectIds: [expect.any(String)],
+      adminGroupObjectIds: [
+        '00000000-0000-4000-c000-000000000008',
+        '00000000-0000-4000-c000-000000000004',
+        '00000000-0000-4000-c000-000000000001',
+      ],
     });
     expect(c).toMatchObject({
       disableLocalAccounts: true,

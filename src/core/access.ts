@@ -27,7 +27,7 @@ import {
   principalKey,
   rememberViews,
   sealed,
-  withAzureRbac,
+  inContext,
   withoutRepeats,
   type Group,
   type GroupView,
@@ -35,7 +35,8 @@ import {
   principalAccess,
 } from './accessViews';
 import { buildDenyIndex } from './denyAssignments';
-import { roleCatalogue, withDenies } from './grants';
+import { roleCatalogue, withDenies, type EntryInContext, type PrincipalDenies } from './grants';
+import { contextKey, type CapabilityContext } from './permissions';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
 
 export { roleCapabilities } from './permissions';
@@ -155,6 +156,73 @@ function clusterIdentityKeys(clusters: readonly Cluster[] | undefined): Set<stri
   return keys;
 }
 
+/**
+ * The capabilities of a role whatever the cluster (`assignmentsOfPrincipal`, for the identity
+ * checks, which judge roles, not paths over one cluster).
+ */
+const ANY_CLUSTER: CapabilityContext = Object.freeze({
+  azureRbac: false,
+  withoutEntra: false,
+  runCommand: true,
+  coversCluster: true,
+  coversNodes: true,
+});
+
+/**
+ * Only `node-access` and `role-assignment-write` come from the node resource group and its scale
+ * sets: whatever the cluster's settings, their views are the same (and shared between clusters).
+ */
+const OVER_NODES_ONLY: CapabilityContext = Object.freeze({
+  azureRbac: false,
+  withoutEntra: false,
+  runCommand: false,
+  coversCluster: false,
+  coversNodes: true,
+});
+
+/** The cluster's settings that decide which capabilities count (docs/checks.md "Capabilities"). */
+function clusterSettings(
+  cluster: Cluster,
+): Pick<CapabilityContext, 'azureRbac' | 'withoutEntra' | 'runCommand'> {
+  // A document without configuration says nothing: only what holds on any cluster counts (the
+  // checks report what the settings might add as `error`, never as a guessed pass or fail).
+  if (cluster.incomplete) return { azureRbac: false, withoutEntra: false, runCommand: false };
+  return {
+    azureRbac: cluster.aadProfile?.enableAzureRbac === true,
+    withoutEntra: !cluster.aadProfile,
+    runCommand: cluster.apiServerAccess?.disableRunCommand !== true,
+  };
+}
+
+/** `/subscriptions/{id}` exactly (a normalised key). */
+function isSubscriptionKey(key: string): boolean {
+  return key.startsWith('/subscriptions/') && key.indexOf('/', 15) === -1;
+}
+
+/** The normalised scope of the cluster's node resource group, when the cluster names it. */
+function nodeResourceGroupKey(cluster: Cluster, subscriptionId: string): string | undefined {
+  const name = cluster.nodeResourceGroup?.trim().toLowerCase();
+  if (!name || name.includes('/') || subscriptionId === '') return undefined;
+  return `/subscriptions/${subscriptionId}/resourcegroups/${name}`;
+}
+
+const SCALE_SET_SCOPE = /\/providers\/microsoft\.compute\/virtualmachinescalesets\/[^/]/i;
+
+/** The resource group key of a normalised scale-set scope (or of anything beneath one). */
+function scaleSetResourceGroup(key: string): string | undefined {
+  const parts = key.split('/');
+  // ['', 'subscriptions', s, 'resourcegroups', rg, 'providers', 'microsoft.compute', 'virtualmachinescalesets', name, ...]
+  if (parts.length < 9 || parts[1] !== 'subscriptions' || parts[3] !== 'resourcegroups')
+    return undefined;
+  if (
+    parts[5] !== 'providers' ||
+    parts[6] !== 'microsoft.compute' ||
+    parts[7] !== 'virtualmachinescalesets'
+  )
+    return undefined;
+  return parts.slice(0, 5).join('/');
+}
+
 function subscriptionFromId(id: string): string {
   const match = /^\/?subscriptions\/([^/]+)/i.exec(id.trim());
   return match ? match[1].toLowerCase() : '';
@@ -215,19 +283,45 @@ export function buildAccessIndex(
     return byUnrelatedScope.get(key);
   }
 
-  // Views are keyed by the group object (an array, or a lone assignment), built on first use.
+  // Views are keyed by the group object (an array, or a lone assignment) and the capability
+  // context as far as the group's roles tell contexts apart (see `GroupViews`), built on first
+  // use: the first from the members, any other from that one with its roles already resolved.
   // `mayHoldRepeats` is false for a group whose scope key rules out repeated listings (see
   // `mayHoldRepeatedListings`): its members are then taken as they are, without `distinct`.
   const viewsOfGroup = new WeakMap<object, GroupViews>();
-  function viewOf(group: Group, azureRbac: boolean, mayHoldRepeats = true): GroupView {
+  function viewOf(group: Group, context: CapabilityContext, mayHoldRepeats = true): GroupView {
     let views = viewsOfGroup.get(group);
     if (!views) {
       const members = !Array.isArray(group) ? [group] : mayHoldRepeats ? distinct(group) : group;
-      views = { withoutAzureRbac: sealed(buildView(members, roleLookup)) };
+      const view = sealed(buildView(members, roleLookup, context));
+      views = { sensitivity: view.sensitivity, byKey: new Map() };
+      views.byKey.set(contextKey(context) & views.sensitivity, view);
       viewsOfGroup.set(group, views);
+      return view;
     }
-    if (!azureRbac) return views.withoutAzureRbac;
-    return (views.withAzureRbac ??= sealed(withAzureRbac(views.withoutAzureRbac, roleLookup)));
+    const key = contextKey(context) & views.sensitivity;
+    let view = views.byKey.get(key);
+    if (view === undefined) {
+      const base = views.byKey.values().next().value!;
+      view = sealed(inContext(base, context, roleLookup));
+      views.byKey.set(key, view);
+    }
+    return view;
+  }
+
+  // Assignments at a scale set (or beneath one), by the resource group the scale set is in: a
+  // node resource group's scale sets. Built on the first cluster that names its node resource group.
+  let scaleSetsByResourceGroup: Map<string, Group> | undefined;
+  function scaleSetGroupIn(resourceGroupKey: string): Group | undefined {
+    if (!scaleSetsByResourceGroup) {
+      scaleSetsByResourceGroup = new Map();
+      for (const a of unrelatedResourceAssignments) {
+        if (!SCALE_SET_SCOPE.test(a.scope)) continue;
+        const rg = scaleSetResourceGroup(normaliseScope(a.scope));
+        if (rg !== undefined) addToGroup(scaleSetsByResourceGroup, rg, a);
+      }
+    }
+    return scaleSetsByResourceGroup.get(resourceGroupKey);
   }
 
   const unavailableBySubscription = new Map<string, string[]>();
@@ -273,12 +367,12 @@ export function buildAccessIndex(
   function mergedManagementGroupView(
     subscriptionId: string,
     groups: Group[],
-    azureRbac: boolean,
+    context: CapabilityContext,
   ): GroupView {
-    const key = `${subscriptionId}|${azureRbac}`;
+    const key = `${subscriptionId}|${contextKey(context)}`;
     let view = mergedManagementGroupViews.get(key);
     if (!view) {
-      view = sealed(withoutRepeats(groups.map((g) => viewOf(g, azureRbac))));
+      view = sealed(withoutRepeats(groups.map((g) => viewOf(g, context))));
       mergedManagementGroupViews.set(key, view);
     }
     return view;
@@ -303,27 +397,48 @@ export function buildAccessIndex(
   }
 
   function forCluster(cluster: Cluster): ClusterAccess {
-    const azureRbac = cluster.aadProfile?.enableAzureRbac === true;
     const subscriptionId = (
       (cluster.subscriptionId ?? '').trim() || subscriptionFromId(cluster.id ?? '')
     ).toLowerCase();
+    const settings = clusterSettings(cluster);
+    const overCluster = { ...settings, coversCluster: true, coversNodes: false };
+    const overBoth = { ...settings, coversCluster: true, coversNodes: true };
+    const nodeGroupKey = nodeResourceGroupKey(cluster, subscriptionId);
 
-    // Most specific first: the cluster, its parents, RG, subscription; then management groups; root last.
+    // Most specific first: the cluster, its parents, RG, subscription; the node resource group
+    // and its scale sets; then management groups; root last. The subscription (and above) also
+    // covers the node resource group, which AKS always creates in the cluster's subscription.
     const views: GroupView[] = [];
+    const contexts: CapabilityContext[] = [];
+    const add = (view: GroupView, context: CapabilityContext) => {
+      views.push(view);
+      contexts.push(context);
+    };
     const scopes = scopesFor(cluster, subscriptionId);
+    let nodeGroupSeen = false;
     for (let i = 0; i < scopes.length - 1; i++) {
-      const group = groupAt(scopes[i]);
-      if (group !== undefined)
-        views.push(viewOf(group, azureRbac, mayHoldRepeatedListings(scopes[i])));
+      const scope = scopes[i];
+      const coversNodes = isSubscriptionKey(scope) || scope === nodeGroupKey;
+      nodeGroupSeen ||= scope === nodeGroupKey;
+      const group = groupAt(scope);
+      const context = coversNodes ? overBoth : overCluster;
+      if (group !== undefined) add(viewOf(group, context, mayHoldRepeatedListings(scope)), context);
+    }
+    if (nodeGroupKey !== undefined) {
+      const atGroup = nodeGroupSeen ? undefined : byScope.get(nodeGroupKey);
+      if (atGroup !== undefined) add(viewOf(atGroup, OVER_NODES_ONLY, false), OVER_NODES_ONLY);
+      const atScaleSets = scaleSetGroupIn(nodeGroupKey);
+      if (atScaleSets !== undefined)
+        add(viewOf(atScaleSets, OVER_NODES_ONLY, false), OVER_NODES_ONLY);
     }
     const managementGroups = managementGroupsFor(subscriptionId);
     if (managementGroups.length === 1) {
-      views.push(viewOf(managementGroups[0], azureRbac));
+      add(viewOf(managementGroups[0], overBoth), overBoth);
     } else if (managementGroups.length > 1) {
-      views.push(mergedManagementGroupView(subscriptionId, managementGroups, azureRbac));
+      add(mergedManagementGroupView(subscriptionId, managementGroups, overBoth), overBoth);
     }
     const rootGroup = byScope.get('/');
-    if (rootGroup !== undefined) views.push(viewOf(rootGroup, azureRbac));
+    if (rootGroup !== undefined) add(viewOf(rootGroup, overBoth), overBoth);
 
     const result: ClusterAccess = {
       clusterId: cluster.id,
@@ -333,17 +448,29 @@ export function buildAccessIndex(
     };
     const unavailable = unavailableFor(subscriptionId);
     if (unavailable !== undefined) result.unavailable = unavailable;
-    const deniedFor = denies.forCluster(cluster.id ?? '', subscriptionId);
+    const deniedOverCluster = denies.forCluster(cluster.id ?? '', subscriptionId);
+    const deniedOverNodes =
+      nodeGroupKey === undefined
+        ? undefined
+        : denies.forCluster(nodeGroupKey, subscriptionId, true);
     // Denies are per principal and cluster: such a cluster's lists are its own, not shared views.
-    if (deniedFor === undefined) rememberViews(result, views);
+    if (deniedOverCluster === undefined && deniedOverNodes === undefined)
+      rememberViews(result, views);
     else {
-      const principalOf = new Map(
-        views.flatMap((v) => v.assignments.map((r, i) => [r, v.principals[i]] as const)),
+      const entries: EntryInContext[] = [];
+      views.forEach((view, v) =>
+        view.assignments.forEach((resolved, i) =>
+          entries.push({ resolved, principal: view.principals[i], context: contexts[v] }),
+        ),
       );
-      Object.assign(
-        result,
-        withDenies(result.assignments, (r) => principalOf.get(r), deniedFor, principalAccess),
-      );
+      const deniesFor = (principalId: string): PrincipalDenies | undefined => {
+        const overCluster = deniedOverCluster?.(principalId);
+        const overNodes = deniedOverNodes?.(principalId);
+        return overCluster === undefined && overNodes === undefined
+          ? undefined
+          : { overCluster, overNodes };
+      };
+      Object.assign(result, withDenies(entries, deniesFor, principalAccess));
     }
     return result;
   }
@@ -397,7 +524,7 @@ export function buildAccessIndex(
     if (group === undefined) return [];
     let resolved = principalViews.get(group);
     if (!resolved) {
-      resolved = buildView(distinct(group), roleLookup).assignments;
+      resolved = buildView(distinct(group), roleLookup, ANY_CLUSTER).assignments;
       principalViews.set(group, resolved);
     }
     return [...resolved];

@@ -8,6 +8,13 @@
 import type { ClusterAccess, ResolvedAssignment } from './access';
 import type { Capability, PrincipalAccess, RoleAssignment, RoleDefinition } from './model';
 import { grantCapabilities, grantMarks, type Roles } from './grants';
+import {
+  allowsAction,
+  ACTION_ROLE_ASSIGNMENT_WRITE,
+  CONTEXT_COUNT,
+  roleContextSensitivity,
+  type CapabilityContext,
+} from './permissions';
 import { namesOf } from './principals';
 
 const NO_CAPABILITIES: Capability[] = Object.freeze([]) as unknown as Capability[];
@@ -94,11 +101,34 @@ export interface GroupView {
   unresolved: RoleAssignment[];
   /** Per entry of `assignments`: its PrincipalAccess when it grants a capability. */
   principals: (PrincipalAccess | undefined)[];
+  /**
+   * The capability-context bits (permissions `contextKey`) any entry depends on: the same group
+   * in a context that agrees on these bits has exactly this view (see `GroupViews`).
+   */
+  sensitivity: number;
 }
 
+/**
+ * A group's views, one per context as far as its entries can tell contexts apart: a group of
+ * Readers and AKS RBAC Readers looks the same in every context and has one view, a group with a
+ * Contributor one per run-command setting and so on.
+ */
 export interface GroupViews {
-  withoutAzureRbac: GroupView;
-  withAzureRbac?: GroupView;
+  sensitivity: number;
+  /** By `contextKey(context) & sensitivity`. */
+  byKey: Map<number, GroupView>;
+}
+
+const EVERY_CONTEXT_BIT = CONTEXT_COUNT - 1;
+
+/**
+ * The context bits one assignment's capabilities depend on: its role's, and every bit when a
+ * condition may restrict the roles it can assign (what those roles give depends on the context).
+ */
+function assignmentSensitivity(a: RoleAssignment, role: RoleDefinition): number {
+  if (a.condition !== undefined && allowsAction(role, ACTION_ROLE_ASSIGNMENT_WRITE))
+    return EVERY_CONTEXT_BIT;
+  return roleContextSensitivity(role);
 }
 
 export function lastSegment(id: string | undefined): string {
@@ -177,12 +207,23 @@ export function mayHoldRepeatedListings(scopeKey: string): boolean {
   return scopeKey === '/' || scopeKey.startsWith('/providers/microsoft.management');
 }
 
-export function buildView(members: readonly RoleAssignment[], roles: Roles): GroupView {
-  const view: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
+export function buildView(
+  members: readonly RoleAssignment[],
+  roles: Roles,
+  context: CapabilityContext,
+): GroupView {
+  const view: GroupView = {
+    assignments: [],
+    privileged: [],
+    unresolved: [],
+    principals: [],
+    sensitivity: 0,
+  };
   for (const a of members) {
     const guid = assignmentRoleGuid(a);
     const role = guid === '' ? undefined : roles.lookup(guid);
-    const capabilities = role ? grantCapabilities(a, role, false, roles) : NO_CAPABILITIES;
+    if (role) view.sensitivity |= assignmentSensitivity(a, role);
+    const capabilities = role ? grantCapabilities(a, role, context, roles) : NO_CAPABILITIES;
     view.assignments.push(Object.freeze({ assignment: a, role, capabilities }));
     let principal: PrincipalAccess | undefined;
     if (!role) {
@@ -197,25 +238,32 @@ export function buildView(members: readonly RoleAssignment[], roles: Roles): Gro
 }
 
 /**
- * The same group with Azure RBAC for Kubernetes on. Only roles with the unrestricted
- * managedClusters data wildcard differ; every other entry is reused as is.
+ * The same group in another capability context. Entries whose capabilities do not change are
+ * reused as they are (capability lists of equal content are mostly one shared array).
  */
-export function withAzureRbac(base: GroupView, roles: Roles): GroupView {
+export function inContext(base: GroupView, context: CapabilityContext, roles: Roles): GroupView {
   const view: GroupView = {
     assignments: [],
     privileged: [],
     unresolved: base.unresolved,
     principals: [],
+    sensitivity: base.sensitivity,
   };
   for (let i = 0; i < base.assignments.length; i++) {
     let resolved = base.assignments[i];
     let principal = base.principals[i];
     const role = resolved.role;
     if (role) {
-      const capabilities = grantCapabilities(resolved.assignment, role, true, roles);
-      if (capabilities.join() !== resolved.capabilities.join()) {
+      const capabilities = grantCapabilities(resolved.assignment, role, context, roles);
+      if (
+        capabilities !== resolved.capabilities &&
+        capabilities.join() !== resolved.capabilities.join()
+      ) {
         resolved = Object.freeze({ assignment: resolved.assignment, role, capabilities });
-        principal = principalAccess(resolved.assignment, role, capabilities);
+        principal =
+          capabilities.length > 0
+            ? principalAccess(resolved.assignment, role, capabilities)
+            : undefined;
       }
     }
     view.assignments.push(resolved);
@@ -266,7 +314,13 @@ export function concatenate<K extends 'assignments' | 'privileged' | 'unresolved
  * listing of unknown origin: merge the views, keeping each assignment once (see `isRepeat`).
  */
 export function withoutRepeats(views: readonly GroupView[]): GroupView {
-  const merged: GroupView = { assignments: [], privileged: [], unresolved: [], principals: [] };
+  const merged: GroupView = {
+    assignments: [],
+    privileged: [],
+    unresolved: [],
+    principals: [],
+    sensitivity: 0,
+  };
   const firstById = new Map<string, RoleAssignment>();
   for (const view of views) {
     for (let i = 0; i < view.assignments.length; i++) {
@@ -278,6 +332,7 @@ export function withoutRepeats(views: readonly GroupView[]): GroupView {
         else if (isRepeat(first, a)) continue;
       }
       const principal = view.principals[i];
+      merged.sensitivity |= view.sensitivity;
       merged.assignments.push(resolved);
       merged.principals.push(principal);
       if (!resolved.role) merged.unresolved.push(a);

@@ -69,6 +69,12 @@ export const CAPABILITY_WORDS: Readonly<Record<Capability, string>> = Object.fre
   'role-assignment-write': 'can grant roles, including to itself (role-assignment-write)',
   'kubernetes-cluster-admin':
     'is Kubernetes cluster-admin through Azure RBAC (kubernetes-cluster-admin)',
+  'run-command':
+    'can run kubectl in the cluster through ARM, past network restrictions (run-command)',
+  'trusted-access-write':
+    "can bind another Azure resource's identity to in-cluster roles (trusted-access-write)",
+  'node-access':
+    "can run code on the cluster's nodes through the node resource group (node-access)",
 });
 
 const STATUS_WORDS: Record<string, string> = {
@@ -230,10 +236,12 @@ export function alertsFromRegressions(
   for (const regression of regressions) {
     if (!atLeast(regression.severity, options.minSeverity)) continue;
     const finding = findingOf(posture, regression.checkId);
-    // Accepted risk pages nobody (the regression is still recorded in history).
+    // Accepted risk pages nobody, nor does an approved principal's gain (both are still
+    // recorded in history).
     if (
       regression.kind === 'privilege-gained'
-        ? principalExempted(posture, regression.checkId, regression.principalId ?? '')
+        ? principalExempted(posture, regression.checkId, regression.principalId ?? '') ||
+          principalApproved(posture, regression.principalId ?? '')
         : finding?.exempted
     )
       continue;
@@ -269,6 +277,17 @@ const EVENT_SIGNALS: ReadonlySet<Alert['kind']> = new Set([
   'run-command-invoked',
   'node-command-invoked',
 ]);
+
+/**
+ * Whether a finding lists the principal as approved to hold cluster-admin paths (the cluster's
+ * admin groups, `AUDIT_APPROVED_ADMINS`): its gains page nobody (docs/checks.md "Regressions").
+ */
+function principalApproved(posture: ClusterPosture, principalId: string): boolean {
+  const id = principalKey(principalId);
+  return posture.findings.some((f) =>
+    f.principals?.some((p) => p.approved === true && principalKey(p.principalId) === id),
+  );
+}
 
 /**
  * Whether an open alert's condition has cleared in `posture`, so a later recurrence pages

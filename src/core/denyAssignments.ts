@@ -33,6 +33,11 @@ export interface DenyIndex {
   forCluster(
     clusterId: string,
     subscriptionId: string,
+    /**
+     * The actions are taken on resources beneath `clusterId` rather than on it (a node resource
+     * group's scale sets): a deny with `doNotApplyToChildScopes` then never applies.
+     */
+    beneath?: boolean,
   ): ((principalId: string) => ((action: string) => boolean) | undefined) | undefined;
 }
 
@@ -121,12 +126,13 @@ export function buildDenyIndex(
   }
 
   return {
-    forCluster(clusterId, subscriptionId) {
+    forCluster(clusterId, subscriptionId, beneath = false) {
       const clusterKey = normaliseScope(clusterId);
       const covering: DenyAssignment[] = [];
       for (const scope of ancestorScopes(clusterId)) {
         for (const deny of byScope.get(scope) ?? []) {
-          if (!deny.doNotApplyToChildScopes || scope === clusterKey) covering.push(deny);
+          if (!deny.doNotApplyToChildScopes || (scope === clusterKey && !beneath))
+            covering.push(deny);
         }
       }
       for (const deny of byListing.get(key(subscriptionId)) ?? [])

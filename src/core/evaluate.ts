@@ -2,7 +2,7 @@
  * Evaluation of clusters into postures (docs/architecture.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
-import { applyExemptions, type Exemption } from './exemptions';
+import { applyExemptions, exemptionCovers, exemptionState, type Exemption } from './exemptions';
 import { buildAccessIndex, type AccessIndex, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
@@ -47,15 +47,49 @@ function runCheck(check: CheckDefinition, input: CheckInput): Finding {
   return finding;
 }
 
+/** What an evaluation knows beyond the estate: who is approved, what is exempted. */
+export interface EvaluationPolicy {
+  /** `AUDIT_APPROVED_ADMINS`: object ids approved to hold cluster-admin paths. */
+  approvedAdmins?: readonly string[];
+  /** Accepted risk (core/exemptions); expired and revoked ones are ignored. */
+  exemptions?: readonly Exemption[];
+}
+
+/**
+ * Per check id, the principals an active exemption covering the cluster names (lower-cased):
+ * `cluster-admin-paths` treats them as approved (docs/contracts.md "Exemptions").
+ */
+function exemptedPrincipalsOf(
+  clusterId: string,
+  exemptions: readonly Exemption[],
+  now: Date,
+): Map<string, Set<string>> | undefined {
+  let byCheck: Map<string, Set<string>> | undefined;
+  for (const e of exemptions) {
+    if (!e.principalIds || e.principalIds.length === 0) continue;
+    if (exemptionState(e, now) !== 'active' || !exemptionCovers(e, clusterId)) continue;
+    byCheck ??= new Map();
+    let ids = byCheck.get(e.checkId);
+    if (!ids) byCheck.set(e.checkId, (ids = new Set()));
+    for (const id of e.principalIds) ids.add(id.trim().toLowerCase());
+  }
+  return byCheck;
+}
+
 export function evaluateCluster(
   cluster: Cluster,
   access: ClusterAccess,
   index: AccessIndex,
   now: Date,
   estate?: Readonly<Estate>,
+  policy: EvaluationPolicy = {},
 ): ClusterPosture {
   const input: CheckInput = { cluster, access, index };
   if (estate) input.estate = estate;
+  if (policy.approvedAdmins && policy.approvedAdmins.length > 0)
+    input.approvedAdmins = new Set(policy.approvedAdmins.map((id) => id.trim().toLowerCase()));
+  const exempted = exemptedPrincipalsOf(cluster.id, policy.exemptions ?? [], now);
+  if (exempted) input.exemptedPrincipals = exempted;
   const findings = CHECKS.map((check) => runCheck(check, input));
   const unresolved = [
     ...new Set(access.unresolved.map((a) => a.roleDefinitionId || a.roleDefinitionGuid)),
@@ -85,6 +119,8 @@ export interface EvaluateEstateOptions {
   clusterIds?: string[];
   /** Accepted risk to apply (core/exemptions); expired and revoked ones are ignored. */
   exemptions?: readonly Exemption[];
+  /** `AUDIT_APPROVED_ADMINS`: object ids approved to hold cluster-admin paths. */
+  approvedAdmins?: readonly string[];
 }
 
 /**
@@ -116,7 +152,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
     }
     postures.push(
       applyExemptions(
-        evaluateCluster(cluster, access, index, options.now, estate),
+        evaluateCluster(cluster, access, index, options.now, estate, options),
         options.exemptions ?? [],
         options.now,
       ),

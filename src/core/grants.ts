@@ -9,10 +9,17 @@ import type { Capability, PrincipalAccess, RoleAssignment, RoleDefinition } from
 import {
   ACTION_ACCESS_PROFILE_LIST_CREDENTIAL,
   ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL,
+  ACTION_LIST_CLUSTER_USER_CREDENTIAL,
   ACTION_MANAGED_CLUSTER_WRITE,
   ACTION_ROLE_ASSIGNMENT_WRITE,
+  ACTION_RUN_COMMAND,
+  ACTION_TRUSTED_ACCESS_WRITE,
   allowsAction,
+  CONTEXT_COUNT,
+  contextKey,
+  NODE_ACCESS_ACTIONS,
   roleCapabilities,
+  type CapabilityContext,
 } from './permissions';
 import type { ResolvedAssignment } from './access';
 
@@ -24,12 +31,13 @@ export interface RoleCatalogue {
 
 const ROLE_ASSIGNMENT_WRITE: Capability = 'role-assignment-write';
 
-/** The estate's roles, and the answers of its constrained-delegation conditions per Azure-RBAC setting. */
+/**
+ * The estate's roles, and the answers of its constrained-delegation conditions per capability
+ * context (indexed by `contextKey`): whether a role the condition lets its holder assign carries
+ * a capability in that context.
+ */
 export interface Roles extends RoleCatalogue {
-  conditionAnswers: {
-    withoutAzureRbac: WeakMap<ConditionReading, boolean>;
-    withAzureRbac: WeakMap<ConditionReading, boolean>;
-  };
+  conditionAnswers: WeakMap<ConditionReading, boolean>[];
 }
 
 /**
@@ -46,26 +54,28 @@ export function roleCatalogue(
       yield* byGuid.values();
       if (builtins) for (const role of builtins.all()) if (!byGuid.has(role.guid)) yield role;
     },
-    conditionAnswers: { withoutAzureRbac: new WeakMap(), withAzureRbac: new WeakMap() },
+    conditionAnswers: Array.from({ length: CONTEXT_COUNT }, () => new WeakMap()),
   };
 }
 
-/** A grant's capabilities over a cluster: its role's, less what its condition rules out. */
+/**
+ * A grant's capabilities over a cluster in this context: its role's, less what its condition
+ * rules out. The roles a condition lets the holder assign are judged in the same context (the
+ * same cluster, the same scope): assigning Virtual Machine Contributor at the node resource
+ * group is a path, at the cluster's own resource group it is not.
+ */
 export function grantCapabilities(
   a: RoleAssignment,
   role: RoleDefinition,
-  azureRbac: boolean,
+  context: CapabilityContext,
   roles: Roles,
 ): Capability[] {
-  const answers = azureRbac
-    ? roles.conditionAnswers.withAzureRbac
-    : roles.conditionAnswers.withoutAzureRbac;
   return conditionedCapabilities(
     a,
-    roleCapabilities(role, azureRbac),
+    roleCapabilities(role, context),
     roles,
-    (r) => roleCapabilities(r, azureRbac),
-    answers,
+    (r) => roleCapabilities(r, context),
+    roles.conditionAnswers[contextKey(context)],
   );
 }
 
@@ -118,40 +128,97 @@ export function grantMarks(
 }
 
 /**
- * The control-plane actions that give each capability (any one of them is enough). A capability
- * not listed here (a data-plane one, or one this table does not know) is never taken away by a
- * deny assignment: over-reporting is the safe side.
+ * The control-plane actions that give each capability in a context (any one of them is enough).
+ * `kubernetes-cluster-admin` (a data-plane capability) is not listed: a deny assignment never
+ * takes it away here, since over-reporting is the safe side.
  */
-const GIVEN_BY: Partial<Record<Capability, readonly string[]>> = {
-  'admin-credential': [ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL],
-  'cluster-write': [ACTION_MANAGED_CLUSTER_WRITE],
-  'role-assignment-write': [ACTION_ROLE_ASSIGNMENT_WRITE],
-};
+function actionsGiving(
+  capability: Capability,
+  context: CapabilityContext,
+): readonly string[] | undefined {
+  switch (capability) {
+    case 'admin-credential':
+      return context.withoutEntra ? USER_OR_ADMIN_CREDENTIAL : ADMIN_CREDENTIAL;
+    case 'cluster-write':
+      return CLUSTER_WRITE;
+    case 'role-assignment-write':
+      return ROLE_ASSIGNMENT_WRITE_ACTIONS;
+    case 'run-command':
+      return RUN_COMMAND;
+    case 'trusted-access-write':
+      return TRUSTED_ACCESS_WRITE;
+    case 'node-access':
+      return NODE_ACCESS_ACTIONS;
+    default:
+      return undefined;
+  }
+}
+const ADMIN_CREDENTIAL = [
+  ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL,
+  ACTION_ACCESS_PROFILE_LIST_CREDENTIAL,
+];
+const USER_OR_ADMIN_CREDENTIAL = [...ADMIN_CREDENTIAL, ACTION_LIST_CLUSTER_USER_CREDENTIAL];
+const CLUSTER_WRITE = [ACTION_MANAGED_CLUSTER_WRITE];
+const ROLE_ASSIGNMENT_WRITE_ACTIONS = [ACTION_ROLE_ASSIGNMENT_WRITE];
+const RUN_COMMAND = [ACTION_RUN_COMMAND];
+const TRUSTED_ACCESS_WRITE = [ACTION_TRUSTED_ACCESS_WRITE];
 
-/** The capabilities left when `denied` actions are removed: one survives if an action giving it is allowed and not denied. */
+/** A predicate over control-plane actions: whether a deny assignment takes the action away. */
+export type DeniedActions = (action: string) => boolean;
+
+/**
+ * The deny assignments that apply to one principal, on each side a capability is exercised: the
+ * cluster (denies covering the cluster) and the nodes (denies covering the scale sets of the node
+ * resource group). Undefined on a side where none applies.
+ */
+export interface PrincipalDenies {
+  overCluster?: DeniedActions;
+  overNodes?: DeniedActions;
+}
+
+/**
+ * The capabilities left when deny assignments are applied: one survives if an action giving it
+ * is allowed by the role and not denied on a side it is exercised on. `node-access` is exercised
+ * on the nodes; `role-assignment-write` on the cluster and/or the nodes, as the scope covers
+ * them; every other capability on the cluster.
+ */
 export function capabilitiesUnderDeny(
   role: RoleDefinition,
   capabilities: readonly Capability[],
-  denied: (action: string) => boolean,
+  context: CapabilityContext,
+  denies: PrincipalDenies,
 ): Capability[] {
   return capabilities.filter((capability) => {
-    const actions = GIVEN_BY[capability];
-    return (
-      actions === undefined ||
-      actions.some((action) => allowsAction(role, action) && !denied(action))
+    const actions = actionsGiving(capability, context);
+    if (actions === undefined) return true;
+    const sides: (DeniedActions | undefined)[] = [];
+    if (capability === 'node-access') sides.push(denies.overNodes);
+    else if (capability === 'role-assignment-write') {
+      if (context.coversCluster) sides.push(denies.overCluster);
+      if (context.coversNodes) sides.push(denies.overNodes);
+    } else sides.push(denies.overCluster);
+    return sides.some((denied) =>
+      actions.some((action) => allowsAction(role, action) && !denied?.(action)),
     );
   });
+}
+
+/** One entry of a cluster's access, with the context its capabilities were worked out in. */
+export interface EntryInContext {
+  resolved: ResolvedAssignment;
+  /** Its privileged entry, when it grants a capability. */
+  principal: PrincipalAccess | undefined;
+  context: CapabilityContext;
 }
 
 /**
  * A cluster's assignments and privileged entries with what deny assignments take away
  * (core/denyAssignments): an entry left with no capability is no longer privileged. Entries no
- * deny touches are kept as they were (`principalOf` gives each one's privileged entry).
+ * deny touches are kept as they were.
  */
 export function withDenies(
-  assignments: readonly ResolvedAssignment[],
-  principalOf: (resolved: ResolvedAssignment) => PrincipalAccess | undefined,
-  deniedFor: (principalId: string) => ((action: string) => boolean) | undefined,
+  entries: readonly EntryInContext[],
+  deniesFor: (principalId: string) => PrincipalDenies | undefined,
   makePrincipal: (
     a: RoleAssignment,
     role: RoleDefinition,
@@ -160,16 +227,16 @@ export function withDenies(
 ): { assignments: ResolvedAssignment[]; privileged: PrincipalAccess[] } {
   const out: ResolvedAssignment[] = [];
   const privileged: PrincipalAccess[] = [];
-  for (const resolved of assignments) {
+  for (const { resolved, principal: given, context } of entries) {
     let kept = resolved;
-    let principal = principalOf(resolved);
+    let principal = given;
     const role = resolved.role;
-    const denied =
+    const denies =
       principal !== undefined && role !== undefined
-        ? deniedFor(resolved.assignment.principalId)
+        ? deniesFor(resolved.assignment.principalId)
         : undefined;
-    if (denied !== undefined && role !== undefined) {
-      const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, denied);
+    if (denies !== undefined && role !== undefined) {
+      const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, context, denies);
       if (capabilities.length !== resolved.capabilities.length) {
         kept = Object.freeze({ assignment: resolved.assignment, role, capabilities });
         principal =

@@ -13,11 +13,18 @@ export type Severity = (typeof SEVERITIES)[number];
 export type FindingStatus = 'pass' | 'fail' | 'not-applicable' | 'error';
 export type ClusterStatus = 'pass' | 'fail' | 'error';
 
+/**
+ * The paths to Kubernetes cluster-admin (docs/checks.md "Capabilities"). New ones are appended:
+ * the order is the order findings list them in, and the older ones keep their place.
+ */
 export const CAPABILITIES = [
   'admin-credential',
   'cluster-write',
   'role-assignment-write',
   'kubernetes-cluster-admin',
+  'run-command',
+  'trusted-access-write',
+  'node-access',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -30,11 +37,20 @@ export interface UserAssignedIdentity {
   clientId?: string;
 }
 
+/** A managed identity the cluster attaches to its nodes for an add-on (`addonProfiles.*.identity`). */
+export interface AttachedIdentity {
+  objectId?: string;
+  clientId?: string;
+  resourceId?: string;
+}
+
 /** One AKS add-on; keys of `Cluster.addons` are lower-cased add-on names. */
 export interface Addon {
   enabled: boolean;
   /** Add-on config values as strings (`"true"` stays a string, as ARM returns it). */
   config: Record<string, string>;
+  /** The identity the add-on runs as on the nodes, when the cluster reports one. */
+  identity?: AttachedIdentity;
 }
 
 /**
@@ -78,7 +94,13 @@ export interface Cluster {
   apiServerAccess: {
     enablePrivateCluster?: boolean;
     authorizedIpRanges?: string[];
+    /** `disableRunCommand`: command invoke (`managedClusters/runCommand`) is turned off. */
+    disableRunCommand?: boolean;
   } | null;
+  /** `nodeResourceGroup`: the resource group (in the cluster's subscription) holding its nodes. */
+  nodeResourceGroup?: string;
+  /** `ingressProfile.webAppRouting.identity`: the application routing add-on's identity. */
+  webAppRoutingIdentity?: AttachedIdentity;
   defenderSecurityMonitoringEnabled?: boolean;
   /** Keyed by lower-cased add-on name (`azurepolicy`, `azurekeyvaultsecretsprovider`, …). */
   addons: Record<string, Addon>;

@@ -15,7 +15,21 @@ export const ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL =
 /** The older access-profile API, which also hands out the `clusterAdmin` kubeconfig. */
 export const ACTION_ACCESS_PROFILE_LIST_CREDENTIAL =
   'Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action';
+/** The user kubeconfig: on a cluster without Entra integration it has the admin effect. */
+export const ACTION_LIST_CLUSTER_USER_CREDENTIAL =
+  'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action';
 export const ACTION_MANAGED_CLUSTER_WRITE = 'Microsoft.ContainerService/managedClusters/write';
+/** Command invoke: kubectl run in the cluster through ARM. */
+export const ACTION_RUN_COMMAND = 'Microsoft.ContainerService/managedClusters/runCommand/action';
+export const ACTION_TRUSTED_ACCESS_WRITE =
+  'Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write';
+/** The compute actions that put code on a cluster's nodes (docs/checks.md `node-access`). */
+export const NODE_ACCESS_ACTIONS = [
+  'Microsoft.Compute/virtualMachineScaleSets/write',
+  'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/extensions/write',
+] as const;
 export const ACTION_ROLE_ASSIGNMENT_WRITE = 'Microsoft.Authorization/roleAssignments/write';
 /** Everything under this prefix is a Kubernetes API operation when Azure RBAC is on. */
 export const MANAGED_CLUSTERS_DATA_PREFIX = 'Microsoft.ContainerService/managedClusters/';
@@ -155,11 +169,20 @@ export function grantsUnrestrictedManagedClustersDataWildcard(role: RoleDefiniti
  * `Microsoft.ContainerService/managedClusters/*`, compared case-insensitively.
  */
 export function roleWildcardActions(role: RoleDefinition): string[] {
+  return flaggedWildcards(role, 'actions');
+}
+
+/** The same for `dataActions` (with Azure RBAC on, `managedClusters/*` data is every Kubernetes API call). */
+export function roleWildcardDataActions(role: RoleDefinition): string[] {
+  return flaggedWildcards(role, 'dataActions');
+}
+
+function flaggedWildcards(role: RoleDefinition, list: 'actions' | 'dataActions'): string[] {
   const flagged = new Set(FLAGGED_WILDCARD_ACTIONS.map((a) => a.toLowerCase()));
   const seen = new Set<string>();
   const found: string[] = [];
   for (const block of blocks(role)) {
-    for (const action of block.actions ?? []) {
+    for (const action of block[list] ?? []) {
       if (typeof action !== 'string') continue;
       const lower = action.trim().toLowerCase();
       if (flagged.has(lower) && !seen.has(lower)) {
@@ -171,9 +194,111 @@ export function roleWildcardActions(role: RoleDefinition): string[] {
   return found;
 }
 
+/**
+ * What, beyond the role, decides which capabilities a role assignment gives over a cluster: the
+ * cluster's configuration, and what the assignment's scope covers (docs/checks.md "Capabilities").
+ */
+export interface CapabilityContext {
+  /** Azure RBAC for Kubernetes is on: the unrestricted managedClusters data wildcard is cluster-admin. */
+  azureRbac: boolean;
+  /** No Entra integration (`aadProfile` absent): the user kubeconfig has the admin effect. */
+  withoutEntra: boolean;
+  /** `apiServerAccessProfile.disableRunCommand` is not true: runCommand reaches the API server. */
+  runCommand: boolean;
+  /** The scope covers the cluster (the cluster, its resource group, subscription, management group, root). */
+  coversCluster: boolean;
+  /** The scope covers the node resource group (it, a scale set in it, its subscription, management group, root). */
+  coversNodes: boolean;
+}
+
+const CONTEXT_FIELDS = [
+  'azureRbac',
+  'withoutEntra',
+  'runCommand',
+  'coversCluster',
+  'coversNodes',
+] as const;
+/** How many distinct contexts there are (one bit per field). */
+export const CONTEXT_COUNT = 1 << CONTEXT_FIELDS.length;
+
+/** The context as a small number (one bit per field): the key of the per-role cache and of shared views. */
+export function contextKey(c: CapabilityContext): number {
+  let key = 0;
+  for (let bit = 0; bit < CONTEXT_FIELDS.length; bit++) if (c[CONTEXT_FIELDS[bit]]) key |= 1 << bit;
+  return key;
+}
+
+export function contextOfKey(key: number): CapabilityContext {
+  return {
+    azureRbac: (key & 1) !== 0,
+    withoutEntra: (key & 2) !== 0,
+    runCommand: (key & 4) !== 0,
+    coversCluster: (key & 8) !== 0,
+    coversNodes: (key & 16) !== 0,
+  };
+}
+
+/** What a role allows that matters for the capabilities, worked out once per definition. */
+interface RoleGrants {
+  adminCredential: boolean;
+  userCredential: boolean;
+  clusterWrite: boolean;
+  roleAssignmentWrite: boolean;
+  runCommand: boolean;
+  trustedAccessWrite: boolean;
+  kubernetesClusterAdmin: boolean;
+  nodeAccess: boolean;
+}
+
+function grantsOf(role: RoleDefinition): RoleGrants {
+  return {
+    adminCredential:
+      allowsAction(role, ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL) ||
+      allowsAction(role, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL),
+    userCredential: allowsAction(role, ACTION_LIST_CLUSTER_USER_CREDENTIAL),
+    clusterWrite: allowsAction(role, ACTION_MANAGED_CLUSTER_WRITE),
+    roleAssignmentWrite: allowsAction(role, ACTION_ROLE_ASSIGNMENT_WRITE),
+    runCommand: allowsAction(role, ACTION_RUN_COMMAND),
+    trustedAccessWrite: allowsAction(role, ACTION_TRUSTED_ACCESS_WRITE),
+    kubernetesClusterAdmin: grantsUnrestrictedManagedClustersDataWildcard(role),
+    nodeAccess: NODE_ACCESS_ACTIONS.some((action) => allowsAction(role, action)),
+  };
+}
+
+/** The capabilities of docs/checks.md "Capabilities" in one context, in `CAPABILITIES` order. */
+function capabilitiesIn(g: RoleGrants, c: CapabilityContext): Capability[] {
+  const held = new Set<Capability>();
+  if (c.coversCluster) {
+    if (g.adminCredential || (c.withoutEntra && g.userCredential)) held.add('admin-credential');
+    if (g.clusterWrite) held.add('cluster-write');
+    if (g.roleAssignmentWrite) held.add('role-assignment-write');
+    if (c.azureRbac && g.kubernetesClusterAdmin) held.add('kubernetes-cluster-admin');
+    if (c.runCommand && g.runCommand) held.add('run-command');
+    if (g.trustedAccessWrite) held.add('trusted-access-write');
+  }
+  if (c.coversNodes) {
+    if (g.nodeAccess) held.add('node-access');
+    // Role assignments written at the node resource group can grant the node actions: a path too.
+    if (g.roleAssignmentWrite) held.add('role-assignment-write');
+  }
+  return internedCapabilities(CAPABILITIES.filter((cap) => held.has(cap)));
+}
+
+// Equal lists are one frozen array, whatever role or context they came from: a shared view can
+// tell an unchanged entry by reference. At most 2^7 lists.
+const capabilityLists = new Map<string, Capability[]>();
+function internedCapabilities(list: Capability[]): Capability[] {
+  const key = list.join(',');
+  let interned = capabilityLists.get(key);
+  if (interned === undefined)
+    capabilityLists.set(key, (interned = Object.freeze(list) as Capability[]));
+  return interned;
+}
+
 interface CachedCapabilities {
-  withoutAzureRbac: Capability[];
-  withAzureRbac: Capability[];
+  byContext: Capability[][];
+  /** The context bits whose value changes this role's capabilities in some context. */
+  sensitivity: number;
 }
 
 // Keyed by the definition object, not its guid: two estates (or a custom role edited between two
@@ -181,35 +306,46 @@ interface CachedCapabilities {
 // guid, so this is computed once per role guid per index, never per assignment.
 const capabilityCache = new WeakMap<RoleDefinition, CachedCapabilities>();
 
-function computeCapabilities(role: RoleDefinition): CachedCapabilities {
-  const held = new Set<Capability>();
-  if (
-    allowsAction(role, ACTION_LIST_CLUSTER_ADMIN_CREDENTIAL) ||
-    allowsAction(role, ACTION_ACCESS_PROFILE_LIST_CREDENTIAL)
-  ) {
-    held.add('admin-credential');
+function cachedCapabilities(role: RoleDefinition): CachedCapabilities {
+  let cached = capabilityCache.get(role);
+  if (cached === undefined) {
+    const grants = grantsOf(role);
+    const byContext: Capability[][] = [];
+    for (let key = 0; key < CONTEXT_COUNT; key++)
+      byContext.push(capabilitiesIn(grants, contextOfKey(key)));
+    let sensitivity = 0;
+    for (let key = 0; key < CONTEXT_COUNT; key++)
+      for (let bit = 1; bit < CONTEXT_COUNT; bit <<= 1)
+        if (byContext[key] !== byContext[key ^ bit]) sensitivity |= bit;
+    cached = { byContext, sensitivity };
+    capabilityCache.set(role, cached);
   }
-  if (allowsAction(role, ACTION_MANAGED_CLUSTER_WRITE)) held.add('cluster-write');
-  if (allowsAction(role, ACTION_ROLE_ASSIGNMENT_WRITE)) held.add('role-assignment-write');
-  const withoutAzureRbac = Object.freeze(CAPABILITIES.filter((c) => held.has(c))) as Capability[];
-  if (!grantsUnrestrictedManagedClustersDataWildcard(role)) {
-    return { withoutAzureRbac, withAzureRbac: withoutAzureRbac };
-  }
-  held.add('kubernetes-cluster-admin');
-  const withAzureRbac = Object.freeze(CAPABILITIES.filter((c) => held.has(c))) as Capability[];
-  return { withoutAzureRbac, withAzureRbac };
+  return cached;
 }
 
 /**
- * The privileged capabilities (docs/access.md) a role grants over a cluster, in `CAPABILITIES` order.
- * `kubernetes-cluster-admin` counts only when the cluster has Azure RBAC for Kubernetes on.
- * The returned array is shared and frozen: copy it before changing it.
+ * The privileged capabilities (docs/checks.md "Capabilities") a role grants over a cluster in
+ * this context, in `CAPABILITIES` order. Equal lists are the very same array, shared and
+ * frozen: copy it before changing it.
  */
-export function roleCapabilities(role: RoleDefinition, azureRbacEnabled: boolean): Capability[] {
-  let cached = capabilityCache.get(role);
-  if (cached === undefined) {
-    cached = computeCapabilities(role);
-    capabilityCache.set(role, cached);
-  }
-  return azureRbacEnabled ? cached.withAzureRbac : cached.withoutAzureRbac;
+export function roleCapabilities(role: RoleDefinition, context: CapabilityContext): Capability[] {
+  return cachedCapabilities(role).byContext[contextKey(context)];
 }
+
+/**
+ * The context bits (see `contextKey`) this role's capabilities depend on: two contexts that agree
+ * on these bits give the role the same capabilities. A view of assignments needs telling apart
+ * only by the union of its roles' bits, so views are shared as widely as the roles allow.
+ */
+export function roleContextSensitivity(role: RoleDefinition): number {
+  return cachedCapabilities(role).sensitivity;
+}
+
+/** Every capability counts: the widest reading, for when the cluster or the scope is not in question. */
+export const EVERY_CAPABILITY_COUNTS: Readonly<CapabilityContext> = Object.freeze({
+  azureRbac: true,
+  withoutEntra: true,
+  runCommand: true,
+  coversCluster: true,
+  coversNodes: true,
+});

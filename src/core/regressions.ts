@@ -44,13 +44,19 @@ export interface PostureMemory {
  * check id, and with the principal it forms the alert's dedupe key):
  * - `admin-credential` → `admin-credential-access` (the check about fetching the admin kubeconfig);
  * - `cluster-write`, `role-assignment-write`, `kubernetes-cluster-admin` → `privileged-access-via-groups`
- *   (the check that lists every principal holding any privileged capability).
+ *   (the check that lists every principal holding any privileged capability; kept so that open
+ *   alerts keep their dedupe keys);
+ * - the paths counted since catalogue 2 (`run-command`, `trusted-access-write`, `node-access`) →
+ *   `cluster-admin-paths`, the check that judges them.
  */
 export const PRIVILEGE_CHECK_BY_CAPABILITY: Readonly<Record<Capability, string>> = Object.freeze({
   'admin-credential': 'admin-credential-access',
   'cluster-write': 'privileged-access-via-groups',
   'role-assignment-write': 'privileged-access-via-groups',
   'kubernetes-cluster-admin': 'privileged-access-via-groups',
+  'run-command': 'cluster-admin-paths',
+  'trusted-access-write': 'cluster-admin-paths',
+  'node-access': 'cluster-admin-paths',
 });
 
 /**
@@ -58,9 +64,9 @@ export const PRIVILEGE_CHECK_BY_CAPABILITY: Readonly<Record<Capability, string>>
  * and cluster-write) is one regression, filed under the most serious check it touches.
  */
 export function privilegeCheckId(gained: readonly Capability[]): string {
-  return gained.includes('admin-credential')
-    ? PRIVILEGE_CHECK_BY_CAPABILITY['admin-credential']
-    : PRIVILEGE_CHECK_BY_CAPABILITY['cluster-write'];
+  // CAPABILITIES lists the older paths first: a gain that includes one keeps its older check.
+  const first = CAPABILITIES.find((c) => gained.includes(c)) ?? 'cluster-write';
+  return PRIVILEGE_CHECK_BY_CAPABILITY[first];
 }
 
 /** The capabilities whose gain files under `checkId` (empty for a check that is not about privilege). */
@@ -72,7 +78,11 @@ export function capabilitiesOfPrivilegeCheck(checkId: string): Capability[] {
  * The access checks whose principal lists make up `privilegedPrincipals`. When one of them is
  * `error`, the principals shown may be incomplete (role assignments unreadable or unresolved).
  */
-const ACCESS_COMPLETENESS_CHECKS = ['admin-credential-access', 'privileged-access-via-groups'];
+const ACCESS_COMPLETENESS_CHECKS = [
+  'admin-credential-access',
+  'cluster-admin-paths',
+  'privileged-access-via-groups',
+];
 
 const LOCAL_ACCOUNTS_CHECK = 'local-accounts-disabled';
 

@@ -24,6 +24,8 @@ export interface AuditDeps {
   log?: (line: string) => void;
   /** Active exemptions (the store's, or a file's for `audit --exemptions`). */
   exemptions?: () => Promise<Exemption[]>;
+  /** `AUDIT_APPROVED_ADMINS`: object ids approved to hold cluster-admin paths. */
+  approvedAdmins?: readonly string[];
 }
 
 export interface AuditOptions {
@@ -51,7 +53,12 @@ export async function runAudit(deps: AuditDeps, options: AuditOptions = {}): Pro
     );
   }
   const exemptions = deps.exemptions ? await deps.exemptions() : [];
-  const postures = evaluateEstate(estate, { now, clusterIds: options.clusterIds, exemptions });
+  const postures = evaluateEstate(estate, {
+    now,
+    clusterIds: options.clusterIds,
+    exemptions,
+    approvedAdmins: deps.approvedAdmins,
+  });
   if (deps.store) {
     for (const posture of postures) {
       const recorded = await deps.store.recordEvaluation(posture, {

@@ -15,7 +15,12 @@ import { clustersOfFederations } from './federatedCredentials';
 
 export type EvaluateFn = (
   estate: Estate,
-  options: { now: Date; clusterIds?: string[]; exemptions?: readonly Exemption[] },
+  options: {
+    now: Date;
+    clusterIds?: string[];
+    exemptions?: readonly Exemption[];
+    approvedAdmins?: readonly string[];
+  },
 ) => ClusterPosture[];
 
 /** What an evaluation needs (a subset of `HandleEventsDeps`). */
@@ -26,6 +31,8 @@ export interface EvaluationDeps {
   evaluate: EvaluateFn;
   /** Active exemptions, applied to every evaluation (absent: none). */
   exemptions?: () => Promise<Exemption[]>;
+  /** `AUDIT_APPROVED_ADMINS`: object ids approved to hold cluster-admin paths. */
+  approvedAdmins?: readonly string[];
   clock: Clock;
   log?: (line: string) => void;
   minAlertSeverity?: Severity;
@@ -166,6 +173,7 @@ export async function evaluateRequests(
     now,
     clusterIds: [...wanted.values()].map((w) => w.clusterId),
     exemptions,
+    approvedAdmins: deps.approvedAdmins,
   });
   for (const posture of postures) {
     const k = key(posture.id);

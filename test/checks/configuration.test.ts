@@ -148,8 +148,33 @@ const CASES: Record<string, Case[]> = {
     ['ranges include 0.0.0.0/0', { authorizedIpRanges: ['203.0.113.0/24', '0.0.0.0/0'] }, 'fail'],
     ['private flag null, ranges set', { enablePrivateCluster: null }, 'pass'],
   ],
+  'run-command-disabled': [
+    ['disabled', {}, 'pass'],
+    ['the string "true"', { disableRunCommand: 'true' }, 'pass'],
+    ['explicitly false', { disableRunCommand: false }, 'fail'],
+    ['null', { disableRunCommand: null }, 'fail'],
+    ['absent', { disableRunCommand: undefined }, 'fail'],
+    ['profile null', { apiServerAccessProfile: null }, 'fail'],
+    ['profile absent', { apiServerAccessProfile: undefined }, 'fail'],
+  ],
   'defender-enabled': [
     ['enabled', {}, 'pass'],
+    [
+      'legacy azureDefender.enabled only',
+      { defender: undefined, azureDefender: { enabled: true } },
+      'pass',
+    ],
+    [
+      'legacy azureDefender.enabled "true" only',
+      { defender: undefined, azureDefender: { enabled: 'true' } },
+      'pass',
+    ],
+    [
+      'legacy azureDefender.enabled false',
+      { defender: undefined, azureDefender: { enabled: false } },
+      'fail',
+    ],
+    ['legacy azureDefender null', { defender: undefined, azureDefender: null }, 'fail'],
     ['false', { defenderEnabled: false }, 'fail'],
     ['securityMonitoring null', { defenderMonitoring: null }, 'fail'],
     ['defender absent', { defender: undefined }, 'fail'],

@@ -93,3 +93,39 @@ describe('custom-role-wildcards', () => {
     expect(outcome.status).toBe('error');
   });
 });
+
+describe('custom-role-wildcards: data actions', () => {
+  const withDataActions = (dataActions: string[]) =>
+    evaluateCheck('custom-role-wildcards', rawCluster('az'), {
+      assignments: [
+        azAssignment({ principalId: GROUP, role: ROLE_GUID, scope: RG_SCOPE, roleName: 'K8s all' }),
+      ],
+      definitions: [
+        azCustomRole({
+          guid: ROLE_GUID,
+          roleName: 'K8s all',
+          actions: ['Microsoft.ContainerService/managedClusters/read'],
+          dataActions,
+        }),
+      ],
+    }).outcome;
+
+  it.each([
+    ['*'],
+    ['Microsoft.ContainerService/*'],
+    ['Microsoft.ContainerService/managedClusters/*'],
+  ])('fails for a custom role with data action %s, naming it as a data action', (wildcard) => {
+    const outcome = withDataActions([wildcard]);
+    expect(outcome.status).toBe('fail');
+    expect(outcome.detail).toContain(`dataActions ${wildcard}`);
+  });
+
+  it('passes for narrower data actions', () => {
+    expect(
+      withDataActions([
+        'Microsoft.ContainerService/managedClusters/pods/*',
+        'Microsoft.ContainerService/managedClusters/namespaces/read',
+      ]).status,
+    ).toBe('pass');
+  });
+});

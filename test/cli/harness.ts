@@ -82,7 +82,7 @@ export function cluster(name: string, overrides: Partial<Cluster> = {}): Cluster
     oidcIssuerUrl: `https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/${name}/`,
     workloadIdentityEnabled: true,
     podIdentityEnabled: false,
-    apiServerAccess: { enablePrivateCluster: true },
+    apiServerAccess: { enablePrivateCluster: true, disableRunCommand: true },
     defenderSecurityMonitoringEnabled: true,
     addons: { azurepolicy: { enabled: true, config: {} } },
     ...overrides,

@@ -186,6 +186,7 @@ export async function auditCommand(
       notifiers: options.notify ? persistence?.notifiers : undefined,
       minAlertSeverity: settings.alerts.minSeverity,
       linkBase: settings.publicBaseUrl,
+      approvedAdmins: settings.approvedAdmins,
       log: (line) => ctx.warn(`warning: ${line}`),
       exemptions: async () => {
         if (options.exemptions !== undefined)

@@ -2,6 +2,7 @@ import { accessQuery } from '../accessQuery';
 import type { ResolvedAssignment } from '../access';
 import {
   accessCheck,
+  approvalOf,
   clusterArgs,
   count,
   describePrincipals,
@@ -37,12 +38,17 @@ export const adminCredentialAccess = accessCheck(
   (input) => {
     const { cluster } = input;
     const access = accessQuery(input.access);
-    const holders = access.holdersOf('admin-credential');
+    // Approved holders are marked (their gains page nobody) but still count: with local accounts
+    // on, the static kubeconfig bypasses Entra whoever fetches it.
+    const holders = approvalOf(input, 'admin-credential-access').mark(
+      access.holdersOf('admin-credential'),
+    );
     const assignmentIds = access.assignmentIdsWhere(grantsAdminCredential);
     const unresolved = access.access.unresolved;
     const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
 
-    if (!cluster.incomplete && cluster.disableLocalAccounts === true) {
+    // Without Entra integration the user kubeconfig is as good as the admin one, whatever the flag.
+    if (!cluster.incomplete && cluster.disableLocalAccounts === true && cluster.aadProfile) {
       const could =
         holders.length > 0
           ? ` ${count(holders.length, 'assignment')} would allow fetching it if local accounts were re-enabled: ${describePrincipals(holders)}.`

@@ -3,9 +3,17 @@
  * wording of `error` outcomes. Pure.
  */
 import type { ResolvedAssignment } from '../access';
-import type { Addon, Cluster, PrincipalAccess, RoleAssignment } from '../model';
+import type {
+  Addon,
+  Cluster,
+  Directory,
+  DirectoryPrincipal,
+  PrincipalAccess,
+  RoleAssignment,
+} from '../model';
 import { grantMarks } from '../grants';
-import { describeGrant, describePrincipal, namesOf } from '../principals';
+import { membersOfPrincipal } from '../groupMembers';
+import { describeGrant, describePrincipal, directoryIndex, namesOf } from '../principals';
 import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
 
 /** Placeholders (`<cluster-name>`) are shown as they are; they are for a person to replace. */
@@ -205,4 +213,52 @@ export function addonConfigValue(addon: Addon, key: string): string | undefined 
     if (k.toLowerCase() === wanted) return v;
   }
   return undefined;
+}
+
+/** Who may hold cluster-admin paths over one cluster (docs/checks.md "Capabilities"). */
+export interface Approval {
+  /** Whether the principal is approved (an admin group, `AUDIT_APPROVED_ADMINS`) or exempted. */
+  covers(principalId: string): boolean;
+  /** Whether an active exemption names the holder for the check. */
+  exempted(holder: PrincipalAccess): boolean;
+  /** The holders, those approved marked `approved` (copies: the index's entries are shared). */
+  mark(holders: PrincipalAccess[]): PrincipalAccess[];
+}
+
+const idKey = (id: string | undefined) => (id ?? '').trim().toLowerCase();
+
+const directoryIndexes = new WeakMap<Directory, Map<string, DirectoryPrincipal>>();
+
+/**
+ * The principals approved over this cluster: its `aadProfile.adminGroupObjectIDs` and the
+ * `AUDIT_APPROVED_ADMINS` setting, with the users the directory knows to be (transitive)
+ * members of an approved group (a member of the cluster's admin group is a cluster-admin
+ * already: another path of hers adds nobody); and those an active exemption names for
+ * `checkId`. A group whose membership is unknown approves only its own grants.
+ */
+export function approvalOf(input: CheckInput, checkId: string): Approval {
+  const approved = new Set<string>(input.approvedAdmins ?? []);
+  for (const id of input.cluster.aadProfile?.adminGroupObjectIds ?? [])
+    if (typeof id === 'string' && id.trim() !== '') approved.add(idKey(id));
+  const directory = input.estate?.directory;
+  if (directory && approved.size > 0) {
+    let byId = directoryIndexes.get(directory);
+    if (!byId) directoryIndexes.set(directory, (byId = directoryIndex(directory)));
+    for (const id of [...approved]) {
+      const entry = byId.get(id);
+      const members = entry ? membersOfPrincipal(directory, byId, entry) : undefined;
+      for (const user of members?.users ?? []) approved.add(idKey(user.id));
+    }
+  }
+  const exempted = input.exemptedPrincipals?.get(checkId) ?? new Set<string>();
+  return {
+    covers: (principalId) => approved.has(idKey(principalId)) || exempted.has(idKey(principalId)),
+    exempted: (holder) => exempted.has(idKey(holder.principalId)),
+    mark: (holders) =>
+      approved.size === 0
+        ? holders
+        : holders.map((p) =>
+            approved.has(idKey(p.principalId)) ? Object.freeze({ ...p, approved: true }) : p,
+          ),
+  };
 }

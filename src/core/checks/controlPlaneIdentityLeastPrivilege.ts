@@ -1,5 +1,5 @@
 import type { ResolvedAssignment } from '../access';
-import { scopeKind, type ScopeKind } from '../scope';
+import { scopeKind } from '../scope';
 import {
   accessCheck,
   assignmentIdsOf,
@@ -10,14 +10,7 @@ import {
   principalAccessOf,
   unresolvedOutcome,
 } from './common';
-import { controlPlanePrivilegeReason } from './identityPrivilege';
-
-/** Scopes above a resource group: the control plane never needs broad rights there. */
-const BROAD_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
-  'subscription',
-  'managementGroup',
-  'root',
-]);
+import { BROAD_SCOPES, controlPlanePrivilegeReason } from './identityPrivilege';
 
 export const controlPlaneIdentityLeastPrivilege = accessCheck(
   {

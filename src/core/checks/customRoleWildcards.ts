@@ -1,19 +1,29 @@
 import type { ResolvedAssignment } from '../access';
 import { accessQuery } from '../accessQuery';
 import type { RoleDefinition } from '../model';
-import { roleWildcardActions } from '../permissions';
+import { roleWildcardActions, roleWildcardDataActions } from '../permissions';
 import { describeGrant } from '../principals';
 import { accessCheck, count, principalAccessOf, sameText, unresolvedOutcome } from './common';
 
 // Per role definition (an estate has tens of roles and up to millions of assignments of them).
 const isWildcardCustomRole = new WeakMap<RoleDefinition, boolean>();
 
+/** `actions *; dataActions Microsoft.ContainerService/*`, or '' when the role has none. */
+function wildcardsOf(role: RoleDefinition): string {
+  const actions = roleWildcardActions(role);
+  const dataActions = roleWildcardDataActions(role);
+  return [
+    ...(actions.length > 0 ? [`actions ${actions.join(', ')}`] : []),
+    ...(dataActions.length > 0 ? [`dataActions ${dataActions.join(', ')}`] : []),
+  ].join('; ');
+}
+
 function isCustomRoleWithWildcards(r: ResolvedAssignment): boolean {
   const role = r.role;
   if (role === undefined) return false;
   let flagged = isWildcardCustomRole.get(role);
   if (flagged === undefined) {
-    flagged = sameText(role.roleType, 'CustomRole') && roleWildcardActions(role).length > 0;
+    flagged = sameText(role.roleType, 'CustomRole') && wildcardsOf(role) !== '';
     isWildcardCustomRole.set(role, flagged);
   }
   return flagged;
@@ -25,8 +35,8 @@ export const customRoleWildcards = accessCheck(
     title: 'Custom roles assigned over the cluster list their actions explicitly',
     severity: 'medium',
     rationale:
-      'A custom role with `*`, `Microsoft.ContainerService/*` or `Microsoft.ContainerService/managedClusters/*` silently grows with every new ' +
-      'provider operation, including ones that hand out credentials.',
+      'A custom role with `*`, `Microsoft.ContainerService/*` or `Microsoft.ContainerService/managedClusters/*` among its actions or data actions ' +
+      'silently grows with every new provider operation, including ones that hand out credentials or, with Azure RBAC, every Kubernetes API call.',
     references: [
       'https://learn.microsoft.com/azure/role-based-access-control/custom-roles',
       'https://learn.microsoft.com/azure/aks/concepts-identity',
@@ -44,7 +54,7 @@ export const customRoleWildcards = accessCheck(
       const byRole = new Map<string, string[]>();
       for (let i = 0; i < flagged.length; i++) {
         const role = flagged[i].role!;
-        const key = `${role.roleName} (${roleWildcardActions(role).join(', ')})`;
+        const key = `${role.roleName} (${wildcardsOf(role)})`;
         const list = byRole.get(key) ?? [];
         list.push(describeGrant(principals[i]));
         byRole.set(key, list);

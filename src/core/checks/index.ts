@@ -3,11 +3,13 @@
  * Every evaluation runs each of these exactly once per cluster, in this order.
  */
 import type { Cluster } from '../model';
+import { addonIdentityLeastPrivilege } from './addonIdentityLeastPrivilege';
 import { adminCredentialAccess } from './adminCredentialAccess';
 import { adminGroupConfigured } from './adminGroupConfigured';
 import { apiServerAccessRestricted } from './apiServerAccessRestricted';
 import { azurePolicyAddon } from './azurePolicyAddon';
 import { azureRbacAuthorization } from './azureRbacAuthorization';
+import { clusterAdminPaths } from './clusterAdminPaths';
 import { controlPlaneIdentityLeastPrivilege } from './controlPlaneIdentityLeastPrivilege';
 import { customRoleWildcards } from './customRoleWildcards';
 import { defenderEnabled } from './defenderEnabled';
@@ -21,6 +23,7 @@ import { oidcIssuerEnabled } from './oidcIssuerEnabled';
 import { orphanedRoleAssignments } from './orphanedRoleAssignments';
 import { podIdentityDisabled } from './podIdentityDisabled';
 import { privilegedAccessViaGroups } from './privilegedAccessViaGroups';
+import { runCommandDisabled } from './runCommandDisabled';
 import type { CheckDefinition } from './types';
 import { userAssignedControlPlaneIdentity } from './userAssignedControlPlaneIdentity';
 import { workloadIdentityEnabled } from './workloadIdentityEnabled';
@@ -46,13 +49,16 @@ export const CHECKS: readonly CheckDefinition[] = Object.freeze([
   workloadIdentityEnabled,
   podIdentityDisabled,
   apiServerAccessRestricted,
+  runCommandDisabled,
   defenderEnabled,
   azurePolicyAddon,
   keyvaultSecretRotation,
   adminCredentialAccess,
+  clusterAdminPaths,
   privilegedAccessViaGroups,
   customRoleWildcards,
   kubeletIdentityLeastPrivilege,
+  addonIdentityLeastPrivilege,
   controlPlaneIdentityLeastPrivilege,
   orphanedRoleAssignments,
   workloadIdentityFederation,
@@ -63,8 +69,11 @@ export const CHECKS: readonly CheckDefinition[] = Object.freeze([
  * judge differently (a new check, a newly counted capability, a changed rule). Postures record
  * the version they were evaluated with, and the first evaluation under a new one re-baselines
  * silently instead of paging for what only the new catalogue sees (docs/checks.md "Regressions").
+ * 1: the first catalogue. 2: every path to cluster-admin (run-command, trusted-access-write,
+ * node-access, the user kubeconfig without Entra), cluster-admin-paths, run-command-disabled,
+ * addon-identity-least-privilege, the wider kubelet role list, wildcard data actions.
  */
-export const CATALOGUE_VERSION = 1;
+export const CATALOGUE_VERSION = 2;
 
 const byId = new Map(CHECKS.map((check) => [check.id, check]));
 

@@ -68,7 +68,7 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
     }
     return {
       status: 'pass',
-      detail: `The kubelet identity ${objectId} holds no Owner, Contributor, User Access Administrator, \`*\` or role-assignment-write role (${count(assignments.length, 'assignment')} checked).`,
+      detail: `The kubelet identity ${objectId} holds no Owner, Contributor, User Access Administrator, RBAC Administrator, Virtual Machine Contributor, Managed Identity Operator, \`*\`, role-assignment-write or identity-assign role (${count(assignments.length, 'assignment')} checked).`,
       principals,
     };
   },

@@ -1,6 +1,6 @@
 import type { ResolvedAssignment } from '../access';
 import { accessQuery } from '../accessQuery';
-import { roleCapabilities } from '../permissions';
+import { EVERY_CAPABILITY_COUNTS, roleCapabilities } from '../permissions';
 import type { PrincipalAccess, RoleAssignment } from '../model';
 import {
   accessCheck,
@@ -93,7 +93,7 @@ export const privilegedAccessViaGroups = accessCheck(
           r.role &&
           isUser(r.assignment.principalType) &&
           r.assignment.eligible !== true &&
-          roleCapabilities(r.role, true).length > 0,
+          roleCapabilities(r.role, EVERY_CAPABILITY_COUNTS).length > 0,
       );
       if (maybePrivileged.length > 0) {
         return {

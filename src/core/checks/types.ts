@@ -19,6 +19,13 @@ export interface CheckInput {
    * evaluated on its own: such checks then say what they could not see.
    */
   estate?: Readonly<Estate>;
+  /** Principals approved to hold cluster-admin paths (`AUDIT_APPROVED_ADMINS`), lower-cased object ids. */
+  approvedAdmins?: ReadonlySet<string>;
+  /**
+   * Per check id, the principals (lower-cased object ids) that an active exemption covering this
+   * cluster names for that check: `cluster-admin-paths` counts them as approved.
+   */
+  exemptedPrincipals?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface CheckOutcome {

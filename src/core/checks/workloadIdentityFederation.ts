@@ -7,7 +7,7 @@
 import type { AccessIndex, ResolvedAssignment } from '../access';
 import { credentialsForIssuer, type FederatedCredential } from '../federation';
 import type { Cluster, Estate, PrincipalAccess } from '../model';
-import { roleCapabilities } from '../permissions';
+import { EVERY_CAPABILITY_COUNTS, roleCapabilities } from '../permissions';
 import {
   ancestorScopes,
   isNormalisedManagementGroupScope,
@@ -61,7 +61,7 @@ function scopesCoveringSomeCluster(clusters: readonly Cluster[]): Set<string> {
  * subscriptions it holds; live, over-reporting is the safe side).
  */
 function clusterAdminPath(r: ResolvedAssignment, clusters: readonly Cluster[]): boolean {
-  if (!r.role || roleCapabilities(r.role, true).length === 0) return false;
+  if (!r.role || roleCapabilities(r.role, EVERY_CAPABILITY_COUNTS).length === 0) return false;
   const scope = normaliseScope(r.assignment.scope ?? '');
   return isNormalisedManagementGroupScope(scope) || scopesCoveringSomeCluster(clusters).has(scope);
 }
@@ -139,7 +139,7 @@ function principalOf(r: Reach, clusters: readonly Cluster[]): PrincipalAccess {
   // The identity's capabilities count wherever they reach a watched cluster (as if Azure RBAC were on).
   entry.capabilities =
     r.resolved.role && clusterAdminPath(r.resolved, clusters)
-      ? roleCapabilities(r.resolved.role, true)
+      ? roleCapabilities(r.resolved.role, EVERY_CAPABILITY_COUNTS)
       : [];
   entry.serviceAccounts = [...r.serviceAccounts];
   const federatedIdentity = r.identity.resourceId ?? r.identity.appId;
