@@ -47,10 +47,20 @@ function estateWith(extra: Record<string, unknown>): string {
 }
 
 async function audit(estate: string, ...flags: string[]) {
+  return auditWith({}, estate, ...flags);
+}
+
+/**
+ * The audit with these settings. The added grantee of a test that is about something else is
+ * put on `AUDIT_APPROVED_ADMINS`, so that `cluster-admin-paths` (which fails for any unapproved
+ * holder of a path) leaves the finding under test alone.
+ */
+async function auditWith(env: Record<string, string>, estate: string, ...flags: string[]) {
   const json = await run(['audit', '--snapshot', estate, '--format', 'json', ...flags], {
     cwd: ROOT,
+    env,
   });
-  const table = await run(['audit', '--snapshot', estate], { cwd: ROOT });
+  const table = await run(['audit', '--snapshot', estate], { cwd: ROOT, env });
   const report = JSON.parse(json.stdout.text) as Report;
   return { code: json.code, stderr: json.stderr.lines, report, table: table.stdout.text };
 }
@@ -89,7 +99,14 @@ describe('real-estate shapes through the CLI', () => {
       roleDefinitionName: 'Owner',
       scope: RG,
     });
-    const medium = await audit(estate, '--fail-on', 'medium');
+    const approved = { AUDIT_APPROVED_ADMINS: '00000000-0000-4000-d000-0000000000a2' };
+    // Not approved, the Owner is also an unapproved path to cluster-admin.
+    const unapproved = await audit(estate, '--fail-on', 'medium');
+    expect(unsettled(unapproved.report).map((f) => [f.checkId, f.status])).toEqual([
+      ['cluster-admin-paths', 'fail'],
+      ['privileged-access-via-groups', 'error'],
+    ]);
+    const medium = await auditWith(approved, estate, '--fail-on', 'medium');
     expect(unsettled(medium.report)).toEqual([
       expect.objectContaining({
         checkId: 'privileged-access-via-groups',
@@ -111,10 +128,10 @@ describe('real-estate shapes through the CLI', () => {
       /│ medium {4}│ privileged-access-via- {5}│ Not evaluated: The principal type/,
     );
     expect(medium.table).toMatch(/│ not {7}│ groups/);
-    expect(medium.table).toContain('0 failing, 1 not evaluated, 19 passing, 1 not applicable');
+    expect(medium.table).toContain('0 failing, 1 not evaluated, 22 passing, 1 not applicable');
 
     // Above the check's severity the gate passes; the error stays in the report.
-    const high = await audit(estate, '--fail-on', 'high');
+    const high = await auditWith(approved, estate, '--fail-on', 'high');
     expect(high.code).toBe(0);
     expect(high.stderr).toEqual([]);
   });
@@ -129,7 +146,12 @@ describe('real-estate shapes through the CLI', () => {
       roleDefinitionName: 'Contributor',
       scope: `${RG} /`,
     });
-    const { code, stderr, report, table } = await audit(estate, '--fail-on', 'medium');
+    const { code, stderr, report, table } = await auditWith(
+      { AUDIT_APPROVED_ADMINS: '00000000-0000-4000-b000-0000000000a3' },
+      estate,
+      '--fail-on',
+      'medium',
+    );
     expect(unsettled(report)).toEqual([
       expect.objectContaining({ checkId: 'privileged-access-via-groups', status: 'fail' }),
     ]);
