@@ -180,6 +180,38 @@ describe('stored routing facts', () => {
   });
 });
 
+describe('postures stored before the routing facts were kept', () => {
+  it('list no facts, and a user-credential fetch is decided by reading the cluster now', async () => {
+    const w = await world();
+    // What a store written by the previous version holds: postures without the two fields.
+    for (const id of [ENTRA, PLAIN]) {
+      const [posture] = evaluateEstate(await w.deps.source.readEstate(), {
+        now: w.clock.now(),
+        clusterIds: [id],
+      });
+      delete posture.entraIntegration;
+      delete posture.nodeResourceGroup;
+      await w.store.recordEvaluation(posture);
+    }
+    expect(await w.store.knownClusters()).toEqual(
+      expect.arrayContaining([{ id: ENTRA }, { id: PLAIN }]),
+    );
+    const [entra, plain] = await handleArmEvents(
+      await events(
+        armEvent('old-entra', ENTRA, USER_CREDENTIAL),
+        armEvent('old-plain', PLAIN, USER_CREDENTIAL),
+      ),
+      w.deps,
+    );
+    expect(entra).toMatchObject({ outcome: 'ignored', signals: [] });
+    expect(plain.signals.map((s) => s.signal)).toEqual(['admin-credential-retrieved']);
+    // The evaluation recorded the facts: the next fetch is decided without reading the cluster.
+    expect(await w.store.knownClusters()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: ENTRA, entraIntegration: 'managed' })]),
+    );
+  });
+});
+
 describe('run-command-invoked', () => {
   it('pages at high on a managed-Entra cluster, naming who (name and object id), from where and when; once per invocation', async () => {
     const w = await world();
