@@ -254,6 +254,8 @@ describe('request counts', () => {
       expect(fake.requests.count('roleAssignments.listForSubscription', sub)).toBe(1);
     }
     expect(fake.requests.count('managedClusters.get')).toBe(0);
-    expect(fake.requests.total()).toBe(2 * (3 + 2 + 3 + 1));
+    // Plus one Resource Graph query for the subscriptions' management-group ancestry.
+    expect(fake.requests.count('resourceGraph.subscriptions')).toBe(1);
+    expect(fake.requests.total()).toBe(2 * (3 + 2 + 3 + 1) + 1);
   });
 });

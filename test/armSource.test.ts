@@ -355,8 +355,10 @@ describe("'arm' mode", () => {
     expect(small.clusters).toHaveLength(6);
 
     // Per subscription: one page each of clusters, assignments, eligibilities and deny
-    // assignments, whatever the cluster count.
-    expect(bigReads).toBe(8);
+    // assignments, whatever the cluster count; and one Resource Graph query for the estate's
+    // management-group ancestry.
+    expect(bigReads).toBe(9);
+    expect(fake.requests.count('resourceGraph.subscriptions')).toBe(1);
     expect(fake.requests.total()).toBe(bigReads);
     expect(fake.requests.count('managedClusters.get')).toBe(0);
     expect(fake.requests.count('managedClusters.list')).toBe(2);
@@ -525,6 +527,7 @@ describe("'resourceGraph' mode", () => {
 
     expect(estate.clusters).toEqual([]);
     expect(estate.failures.map((f) => `${f.subscriptionId} ${f.part}`).sort()).toEqual([
+      '* managementGroupAncestry',
       `${SUB_A} clusters`,
       `${SUB_A} roleAssignments`,
       `${SUB_B} clusters`,

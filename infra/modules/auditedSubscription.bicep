@@ -42,8 +42,11 @@ param deadLetterContainerName string
 // What src/adapters/armSource.ts reads: clusters, role assignments and definitions (including
 // those inherited from management groups), PIM eligibility schedule instances and deny
 // assignments (who else can, or cannot, reach a cluster), user-assigned identities and their
-// federated credentials (the cluster's reach into Azure), subscriptions, and the optional
-// Resource Graph mode. Never listClusterAdminCredential / listClusterUserCredential, never a write.
+// federated credentials (the cluster's reach into Azure), subscriptions, and Resource Graph:
+// the optional Resource Graph mode and, in both modes, each subscription's management-group
+// ancestry (`resourcecontainers` rows of subscriptions carry `managementGroupAncestorsChain`;
+// reading them takes subscriptions/read + ResourceGraph/resources/read, no management-group
+// permission). Never listClusterAdminCredential / listClusterUserCredential, never a write.
 var readerActions = [
   'Microsoft.ContainerService/managedClusters/read'
   'Microsoft.Authorization/roleAssignments/read'

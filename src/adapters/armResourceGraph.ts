@@ -37,22 +37,23 @@ const SUBSCRIPTION_ANCESTRY_QUERY = [
  * and it has its own throttling quota apart from the ARM read quota. In exchange its data lags
  * ARM by seconds to minutes (fine for the nightly audit, less so right after an event), a
  * failure cannot be pinned on one subscription (every queried subscription is reported), and
- * management-group assignments come without the subscription they apply to: a third query
- * (`resourcecontainers`) supplies each subscription's management-group ancestry; if it fails,
- * such assignments apply to every cluster read (over-reporting access is the safe side).
+ * management-group assignments come without the subscription they apply to: the subscription
+ * ancestry (`readSubscriptionAncestry`, read in both modes) says which; if it failed, such
+ * assignments apply to every cluster read (over-reporting access is the safe side).
  */
 export async function readWithResourceGraph(
   clients: ArmClients,
   targets: string[],
   estate: Estate,
+  ancestry: Promise<AncestryRead>,
 ): Promise<void> {
   const client = clients.resourceGraph();
-  const [clusterRows, assignmentRows, ancestryRows] = await Promise.all([
+  const [clusterRows, assignmentRows, ancestryRead] = await Promise.all([
     queryAll(client, CLUSTERS_QUERY, targets),
     queryAll(client, ROLE_ASSIGNMENTS_QUERY, targets, {
       authorizationScopeFilter: 'AtScopeAboveAndBelow',
     }),
-    queryAll(client, SUBSCRIPTION_ANCESTRY_QUERY, targets),
+    ancestry,
   ]);
 
   if ('error' in clusterRows) {
@@ -87,11 +88,11 @@ export async function readWithResourceGraph(
     }
     return;
   }
-  const ancestry = 'error' in ancestryRows ? undefined : managementGroupAncestry(ancestryRows.rows);
+  const known = 'error' in ancestryRead ? undefined : ancestryRead.ancestry;
   const targetSet = new Set(targets);
   assignmentRows.rows.forEach((raw, index) => {
     const where = `Resource Graph role assignments, row ${index}`;
-    for (const listedIn of listingsOf(raw, targetSet, ancestry)) {
+    for (const listedIn of listingsOf(raw, targetSet, known)) {
       const assignment = normaliseItem(
         () => normaliseRoleAssignment(raw, where, listedIn),
         listedIn ?? '*',
@@ -101,6 +102,23 @@ export async function readWithResourceGraph(
       if (assignment) estate.roleAssignments.push(assignment);
     }
   });
+}
+
+export type AncestryRead = { ancestry: Record<string, string[]> } | { error: string };
+
+/**
+ * The management groups above each subscription (Resource Graph `resourcecontainers`,
+ * `properties.managementGroupAncestorsChain`, nearest first): one paged query per 1,000
+ * subscriptions, once per estate read, in both modes. A subscription the query does not return,
+ * or returns with an empty chain (every subscription sits at least under the tenant root group),
+ * is left out: unknown.
+ */
+export async function readSubscriptionAncestry(
+  clients: ArmClients,
+  targets: string[],
+): Promise<AncestryRead> {
+  const rows = await queryAll(clients.resourceGraph(), SUBSCRIPTION_ANCESTRY_QUERY, targets);
+  return 'error' in rows ? rows : { ancestry: managementGroupAncestry(rows.rows) };
 }
 
 /** Every row of a query over the subscriptions, following `$skipToken` page by page. */
@@ -150,7 +168,7 @@ async function queryAll(
 function listingsOf(
   raw: Record<string, unknown>,
   targets: Set<string>,
-  ancestry: Map<string, Set<string>> | undefined,
+  ancestry: Record<string, string[]> | undefined,
 ): Array<string | undefined> {
   const sub = subscriptionOf(raw);
   if (sub) return [sub];
@@ -159,28 +177,25 @@ function listingsOf(
   ).toLowerCase();
   const mg = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\/?$/.exec(scope)?.[1];
   if (!mg || !ancestry) return [undefined];
-  const under = [...targets].filter((s) => ancestry.get(s)?.has(mg));
+  // A subscription of unknown ancestry counts as under the group (over-report, never under).
+  const under = [...targets].filter((s) => !ancestry[s] || ancestry[s].includes(mg));
   if (under.length === targets.size) return [undefined];
   return under;
 }
 
-/** Subscription id → names of the management groups above it (lower-cased). */
-function managementGroupAncestry(rows: Record<string, unknown>[]): Map<string, Set<string>> {
-  const result = new Map<string, Set<string>>();
+/** Subscription id → names of the management groups above it (lower-cased, nearest first). */
+function managementGroupAncestry(rows: Record<string, unknown>[]): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
   for (const row of rows) {
     const sub = subscriptionOf(row);
     if (!sub) continue;
     const chain = (
       row.properties as { managementGroupAncestorsChain?: Array<{ name?: string }> } | undefined
     )?.managementGroupAncestorsChain;
-    result.set(
-      sub,
-      new Set(
-        (Array.isArray(chain) ? chain : [])
-          .map((g) => String(g?.name ?? '').toLowerCase())
-          .filter(Boolean),
-      ),
-    );
+    const names = (Array.isArray(chain) ? chain : [])
+      .map((g) => String(g?.name ?? '').toLowerCase())
+      .filter(Boolean);
+    if (names.length > 0) result[sub] = names;
   }
   return result;
 }

@@ -16,7 +16,7 @@
 import { describeAzureError } from './azureErrors';
 import { ArmClients, distinct, normaliseItem, type ArmClientOptions } from './armClients';
 import { mapLimit } from '../core/concurrency';
-import { readWithResourceGraph } from './armResourceGraph';
+import { readSubscriptionAncestry, readWithResourceGraph } from './armResourceGraph';
 import { resolveRoleDefinitions } from './armRoleDefinitions';
 import type { TokenCredential } from '@azure/core-auth';
 import { DependencyError } from '../core/errors';
@@ -103,8 +103,21 @@ export class ArmEstateSource implements EstateSource {
       failures: [],
     };
     if (targets.length === 0) return estate;
-    if (this.mode === 'resourceGraph') await readWithResourceGraph(this.clients, targets, estate);
+    // Once per read, in both modes: which management groups each subscription sits under
+    // (management-group exemptions match through it; 'resourceGraph' mode places
+    // management-group assignments with it).
+    const ancestry = readSubscriptionAncestry(this.clients, targets);
+    if (this.mode === 'resourceGraph')
+      await readWithResourceGraph(this.clients, targets, estate, ancestry);
     else await this.readPerSubscription(targets, estate);
+    const ancestryRead = await ancestry;
+    if ('error' in ancestryRead)
+      estate.failures.push({
+        subscriptionId: '*',
+        part: 'managementGroupAncestry',
+        message: `the management groups above the subscriptions could not be read (Resource Graph: ${ancestryRead.error}); management-group exemptions apply to every cluster and are marked as not verified`,
+      });
+    else estate.managementGroupAncestry = ancestryRead.ancestry;
     await this.readGrants(targets, estate);
     estate.roleDefinitions = await resolveRoleDefinitions(
       this.clients,

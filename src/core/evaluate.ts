@@ -2,7 +2,14 @@
  * Evaluation of clusters into postures (docs/architecture.md step 4): every check of the catalogue
  * exactly once per cluster, in catalogue order, then the score and status. Pure.
  */
-import { applyExemptions, exemptionCovers, exemptionState, type Exemption } from './exemptions';
+import {
+  applyExemptions,
+  estateAncestry,
+  exemptionCovers,
+  exemptionState,
+  type Exemption,
+  type SubscriptionAncestry,
+} from './exemptions';
 import { buildAccessIndex, type AccessIndex, type ClusterAccess } from './access';
 import { CHECKS, PLACEHOLDER_CLUSTER } from './checks';
 import type { CheckDefinition, CheckInput, CheckOutcome } from './checks/types';
@@ -63,11 +70,12 @@ function exemptedPrincipalsOf(
   clusterId: string,
   exemptions: readonly Exemption[],
   now: Date,
+  ancestry: SubscriptionAncestry | undefined,
 ): Map<string, Set<string>> | undefined {
   let byCheck: Map<string, Set<string>> | undefined;
   for (const e of exemptions) {
     if (!e.principalIds || e.principalIds.length === 0) continue;
-    if (exemptionState(e, now) !== 'active' || !exemptionCovers(e, clusterId)) continue;
+    if (exemptionState(e, now) !== 'active' || !exemptionCovers(e, clusterId, ancestry)) continue;
     byCheck ??= new Map();
     let ids = byCheck.get(e.checkId);
     if (!ids) byCheck.set(e.checkId, (ids = new Set()));
@@ -88,7 +96,12 @@ export function evaluateCluster(
   if (estate) input.estate = estate;
   if (policy.approvedAdmins && policy.approvedAdmins.length > 0)
     input.approvedAdmins = new Set(policy.approvedAdmins.map((id) => id.trim().toLowerCase()));
-  const exempted = exemptedPrincipalsOf(cluster.id, policy.exemptions ?? [], now);
+  const exempted = exemptedPrincipalsOf(
+    cluster.id,
+    policy.exemptions ?? [],
+    now,
+    estateAncestry(estate?.managementGroupAncestry),
+  );
   if (exempted) input.exemptedPrincipals = exempted;
   const findings = CHECKS.map((check) => runCheck(check, input));
   const unresolved = [
@@ -130,6 +143,7 @@ export interface EvaluateEstateOptions {
  */
 export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): ClusterPosture[] {
   const index = buildAccessIndex(estate);
+  const ancestry = estateAncestry(estate.managementGroupAncestry);
   const only = options.clusterIds ? new Set(options.clusterIds.map(idKey)) : undefined;
   const seen = new Set<string>();
   const postures: ClusterPosture[] = [];
@@ -155,6 +169,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateEstateOptions): 
         evaluateCluster(cluster, access, index, options.now, estate, options),
         options.exemptions ?? [],
         options.now,
+        ancestry,
       ),
     );
   }

@@ -222,11 +222,51 @@ export function expiringSoon(
 }
 
 /**
- * Management groups above each subscription (lower-cased ids), when known (live: Resource
- * Graph `resourcecontainers`). Without it a management-group exemption covers every cluster,
- * as a snapshot cannot say which subscriptions sit under a management group.
+ * Management groups above a subscription (names or ids), when known (live: Resource Graph
+ * `resourcecontainers`); undefined when unknown.
  */
 export type SubscriptionAncestry = (subscriptionId: string) => readonly string[] | undefined;
+
+/** The ancestry an estate carries, or undefined when it has none (a snapshot). */
+export function estateAncestry(
+  ancestry: Readonly<Record<string, readonly string[]>> | undefined,
+): SubscriptionAncestry | undefined {
+  if (!ancestry) return undefined;
+  return (subscriptionId) => {
+    const groups = ancestry[subscriptionId.toLowerCase()];
+    // Every subscription sits at least under the tenant root group: an empty chain says nothing.
+    return groups && groups.length > 0 ? groups : undefined;
+  };
+}
+
+/** What a listing says beside an exemption applied on assumed management-group coverage. */
+export const MG_UNVERIFIED_NOTE =
+  "the subscription's management groups are unknown, so it is applied to every cluster";
+
+/**
+ * Whether the exemption's scope covers the cluster: `covers`, `no`, or `assumed` for a
+ * management-group scope when the cluster's subscription ancestry is unknown. Then the
+ * exemption applies (a snapshot cannot say which subscriptions sit under a management group,
+ * docs/contracts.md "Exemptions") and every listing marks it, since it may hide a finding.
+ */
+export function exemptionCoverage(
+  exemption: Pick<Exemption, 'scope'>,
+  clusterId: string,
+  ancestry?: SubscriptionAncestry,
+): 'covers' | 'assumed' | 'no' {
+  const scope = normaliseScopeId(exemption.scope);
+  const cluster = normaliseScopeId(clusterId);
+  if (scopeKind(scope) === 'managementGroup') {
+    const subscriptionId = /^\/subscriptions\/([^/]+)/.exec(cluster)?.[1] ?? '';
+    const groups = ancestry?.(subscriptionId);
+    if (!groups) return 'assumed';
+    const name = scope.split('/').pop()!;
+    return groups.some((group) => normaliseScopeId(group).split('/').pop() === name)
+      ? 'covers'
+      : 'no';
+  }
+  return cluster === scope || cluster.startsWith(`${scope}/`) ? 'covers' : 'no';
+}
 
 /** Whether the exemption's scope covers the cluster (whole path segments, case-insensitively). */
 export function exemptionCovers(
@@ -234,16 +274,7 @@ export function exemptionCovers(
   clusterId: string,
   ancestry?: SubscriptionAncestry,
 ): boolean {
-  const scope = normaliseScopeId(exemption.scope);
-  const cluster = normaliseScopeId(clusterId);
-  if (scopeKind(scope) === 'managementGroup') {
-    const subscriptionId = cluster.split('/')[2] ?? '';
-    const groups = ancestry?.(subscriptionId);
-    if (!groups) return true;
-    const name = scope.split('/').pop()!;
-    return groups.some((group) => normaliseScopeId(group).split('/').pop() === name);
-  }
-  return cluster === scope || cluster.startsWith(`${scope}/`);
+  return exemptionCoverage(exemption, clusterId, ancestry) !== 'no';
 }
 
 /** The failing elements of a finding: the principals it lists that are not approved. */
@@ -262,9 +293,13 @@ export function applyExemptions(
   now: Date,
   ancestry?: SubscriptionAncestry,
 ): ClusterPosture {
-  const active = exemptions.filter(
-    (e) => exemptionState(e, now) === 'active' && exemptionCovers(e, posture.id, ancestry),
-  );
+  const unverified = new Set<Exemption>();
+  const active = exemptions.filter((e) => {
+    if (exemptionState(e, now) !== 'active') return false;
+    const coverage = exemptionCoverage(e, posture.id, ancestry);
+    if (coverage === 'assumed') unverified.add(e);
+    return coverage !== 'no';
+  });
   if (!posture.findings.some((f) => active.some((e) => e.checkId === f.checkId))) return posture;
   const findings = posture.findings.map((finding) => {
     const matching = active.filter((e) => e.checkId === finding.checkId);
@@ -274,7 +309,10 @@ export function applyExemptions(
     const principals = finding.principals?.map((p) =>
       whole || ids.has(p.principalId.toLowerCase()) ? { ...p, exempted: true } : p,
     );
-    const updated: Finding = { ...finding, exemptions: matching.map(exemptionRef) };
+    const updated: Finding = {
+      ...finding,
+      exemptions: matching.map((e) => exemptionRef(e, unverified.has(e))),
+    };
     if (principals) updated.principals = principals;
     const failing = failingPrincipals(updated);
     updated.exempted =
@@ -286,7 +324,7 @@ export function applyExemptions(
   return { ...posture, findings, status: clusterStatus(counted), score: scoreFindings(counted) };
 }
 
-function exemptionRef(exemption: Exemption): ExemptionRef {
+function exemptionRef(exemption: Exemption, managementGroupUnverified: boolean): ExemptionRef {
   const ref: ExemptionRef = {
     id: exemption.id,
     reason: exemption.reason,
@@ -295,6 +333,7 @@ function exemptionRef(exemption: Exemption): ExemptionRef {
   };
   if (exemption.ticket) ref.ticket = exemption.ticket;
   if (exemption.principalIds) ref.principalIds = [...exemption.principalIds];
+  if (managementGroupUnverified) ref.managementGroupUnverified = true;
   return ref;
 }
 

@@ -177,7 +177,8 @@ export interface SourceFailure {
     | 'denyAssignments'
     | 'identities'
     | 'directory'
-    | 'subscriptions';
+    | 'subscriptions'
+    | 'managementGroupAncestry';
   message: string;
 }
 
@@ -259,6 +260,13 @@ export interface Estate {
    * `failures` (`identities`) and make the check `error`.
    */
   federatedCredentialsUnread?: string[];
+  /**
+   * The management groups above each subscription (lower-cased subscription id → management
+   * group names, nearest first), read live from Resource Graph `resourcecontainers`. Absent =
+   * unknown (a snapshot, or the query failed); a subscription missing from it is unknown too.
+   * Management-group exemptions match through it (`core/exemptions`).
+   */
+  managementGroupAncestry?: Record<string, string[]>;
 }
 
 /** A principal a deny assignment names (Everyone is the all-zero id with type `SystemDefined`). */
@@ -328,6 +336,12 @@ export interface ExemptionRef {
   ticket?: string;
   expiresOn: string;
   principalIds?: string[];
+  /**
+   * The exemption is scoped to a management group and whether the cluster's subscription lies
+   * under it is unknown (no ancestry: a snapshot, or Resource Graph could not say): it is applied
+   * as if it did, which may hide a finding it was not meant for.
+   */
+  managementGroupUnverified?: true;
 }
 
 export interface Finding {

@@ -8,6 +8,7 @@ import { InputError } from '../core/errors';
 import {
   EXEMPTION_FIELDS,
   EXEMPTION_WARNING_DAYS,
+  exemptionCoverage,
   exemptionCovers,
   exemptionState,
   expiringSoon,
@@ -79,7 +80,14 @@ export interface ExemptionListFilter {
   all?: boolean;
 }
 
-export type ListedExemption = Exemption & { state: ExemptionState };
+export type ListedExemption = Exemption & {
+  state: ExemptionState;
+  /**
+   * Listed for a cluster (`clusterId`) through a management-group scope that the listing cannot
+   * check (the store holds no subscription ancestry): shown, and marked, rather than left out.
+   */
+  managementGroupUnverified?: true;
+};
 
 export async function listExemptions(
   deps: ExemptionDeps,
@@ -95,6 +103,11 @@ export async function listExemptions(
     .filter((e) => filter.all || e.state === 'active')
     .filter((e) => !filter.checkId || e.checkId === filter.checkId)
     .filter((e) => !filter.clusterId || exemptionCovers(e, filter.clusterId))
+    .map((e): ListedExemption =>
+      filter.clusterId && exemptionCoverage(e, filter.clusterId) === 'assumed'
+        ? { ...e, managementGroupUnverified: true }
+        : e,
+    )
     .filter(
       (e) =>
         until === undefined || (e.state === 'active' && new Date(e.expiresOn).getTime() <= until),

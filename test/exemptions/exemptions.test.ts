@@ -2,6 +2,8 @@
 import { InputError } from '../../src/core/errors';
 import {
   applyExemptions,
+  estateAncestry,
+  exemptionCoverage,
   exemptionCovers,
   exemptionState,
   expiredExemptionFindings,
@@ -176,6 +178,84 @@ describe('scopes', () => {
       ),
     ).toBe(false);
     expect(exemptionCovers({ scope: MG }, CLUSTER, () => undefined)).toBe(true);
+  });
+});
+
+describe('management-group coverage through the subscription ancestry', () => {
+  const OTHER_SUB = '00000000-0000-4000-a000-000000000002';
+  const ROOT = '00000000-0000-4000-8000-00000000aaaa';
+  const ancestry = estateAncestry({
+    [SUB]: ['mg-platform-prod', 'mg-platform', ROOT],
+    [OTHER_SUB]: [ROOT],
+    // An empty chain says nothing: every subscription sits under the tenant root group.
+    '00000000-0000-4000-a000-000000000003': [],
+  });
+  const clusterIn = (sub: string) => CLUSTER.replace(SUB, sub);
+
+  it.each([
+    [MG, SUB, 'covers'],
+    ['/providers/Microsoft.Management/managementGroups/MG-PLATFORM-PROD/', SUB, 'covers'],
+    [`/providers/Microsoft.Management/managementGroups/${ROOT}`, OTHER_SUB, 'covers'],
+    [MG, OTHER_SUB, 'no'],
+    ['/providers/Microsoft.Management/managementGroups/mg-platform-pro', SUB, 'no'],
+    [MG, '00000000-0000-4000-a000-000000000003', 'assumed'],
+    [MG, '00000000-0000-4000-a000-000000000004', 'assumed'],
+    [`/subscriptions/${SUB}`, SUB, 'covers'],
+    [`/subscriptions/${SUB}`, OTHER_SUB, 'no'],
+  ] as const)('%s over a cluster of %s: %s', (scope, sub, coverage) => {
+    expect(exemptionCoverage({ scope }, clusterIn(sub), ancestry)).toBe(coverage);
+    expect(exemptionCovers({ scope }, clusterIn(sub), ancestry)).toBe(coverage !== 'no');
+  });
+
+  it('without ancestry (a snapshot) a management group is assumed to cover every cluster; other scopes never are', () => {
+    expect(estateAncestry(undefined)).toBeUndefined();
+    expect(exemptionCoverage({ scope: MG }, CLUSTER)).toBe('assumed');
+    expect(exemptionCoverage({ scope: RG }, CLUSTER)).toBe('covers');
+    expect(exemptionCoverage({ scope: `${RG}2` }, CLUSTER)).toBe('no');
+  });
+
+  it('the ancestry is looked up by subscription id whatever its case', () => {
+    expect(ancestry!(SUB.toUpperCase())).toEqual(['mg-platform-prod', 'mg-platform', ROOT]);
+  });
+
+  it('applyExemptions marks an exemption applied on assumed coverage, and only that one', () => {
+    const assumed = exemption({
+      id: 'mg-wide',
+      checkId: 'local-accounts-disabled',
+      scope: MG,
+      principalIds: undefined,
+    });
+    const verified = exemption({
+      id: 'rg-wide',
+      checkId: 'local-accounts-disabled',
+      scope: RG,
+      principalIds: undefined,
+    });
+    const unknown = applyExemptions(
+      posture([finding('local-accounts-disabled', 'fail')]),
+      [assumed, verified],
+      NOW,
+    ).findings[0];
+    expect(unknown.exemptions!.map((e) => [e.id, e.managementGroupUnverified])).toEqual([
+      ['mg-wide', true],
+      ['rg-wide', undefined],
+    ]);
+    const known = applyExemptions(
+      posture([finding('local-accounts-disabled', 'fail')]),
+      [assumed],
+      NOW,
+      ancestry,
+    ).findings[0];
+    expect(known.exempted).toBe(true);
+    expect(known.exemptions![0].managementGroupUnverified).toBeUndefined();
+    const outside = applyExemptions(
+      posture([finding('local-accounts-disabled', 'fail')]),
+      [assumed],
+      NOW,
+      estateAncestry({ [SUB]: [ROOT] }),
+    );
+    expect(outside.findings[0].exempted).toBeFalsy();
+    expect(outside.status).toBe('fail');
   });
 });
 

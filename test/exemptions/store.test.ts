@@ -57,6 +57,26 @@ const breakglass = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('exemptions in Table Storage', () => {
+  it('a listing for a cluster marks a management-group exemption it cannot verify (no ancestry in the store)', async () => {
+    const { deps } = await setup();
+    await addExemption(deps, breakglass(), 'alice@contoso.example');
+    await addExemption(
+      deps,
+      breakglass({
+        id: 'platform-wide',
+        scope: '/providers/Microsoft.Management/managementGroups/platform',
+      }),
+      'alice@contoso.example',
+    );
+    const listed = await listExemptions(deps, { clusterId: CLUSTER });
+    expect(listed.map((e) => [e.id, e.managementGroupUnverified])).toEqual([
+      ['breakglass-owner', undefined],
+      ['platform-wide', true],
+    ]);
+    // Without a cluster there is nothing to verify.
+    expect((await listExemptions(deps)).some((e) => e.managementGroupUnverified)).toBe(false);
+  });
+
   it('creates with who and when, lists the active ones, refuses a duplicate id and keeps the first', async () => {
     const { deps, table } = await setup();
     const created = await addExemption(deps, breakglass(), 'alice@contoso.example');

@@ -671,9 +671,14 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           subscriptionId: s.subscriptionId,
           tenantId: s.tenantId ?? fakeOptions.tenantId,
           properties: {
-            managementGroupAncestorsChain: [...managementGroupsOf(s.subscriptionId)].map(
-              (name) => ({ name, displayName: name }),
-            ),
+            // Nearest first; every subscription sits under the tenant root group (named after the tenant).
+            managementGroupAncestorsChain: [
+              ...[...managementGroupsOf(s.subscriptionId)].map((name) => ({
+                name,
+                displayName: name,
+              })),
+              { name: s.tenantId ?? fakeOptions.tenantId, displayName: 'Tenant Root Group' },
+            ],
           },
         }));
     }

@@ -10,6 +10,7 @@ import { lazyAzureCredential, openStorage } from '../../composition';
 import { loadSettings } from '../../config';
 import { CHECKS } from '../../core/checks';
 import { InputError } from '../../core/errors';
+import { MG_UNVERIFIED_NOTE } from '../../core/exemptions';
 import {
   addExemption,
   exportExemptions,
@@ -63,7 +64,7 @@ function listTable(rows: ListedExemption[]): string {
     e.expiresOn.slice(0, 10),
     e.owner,
     e.principalIds?.join(',') ?? 'all',
-    e.scope,
+    e.managementGroupUnverified ? `${e.scope} (not verified: ${MG_UNVERIFIED_NOTE})` : e.scope,
   ]);
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (values: string[]) =>

@@ -2,6 +2,7 @@
 import { severityRank } from '../../core/report';
 import { type ClusterPosture, type Finding, type Severity } from '../../core/model';
 import { describePrincipal, principalKey } from '../../core/principals';
+import { MG_UNVERIFIED_NOTE } from '../../core/exemptions';
 
 /** Metadata of one check, as the formats need it (the catalogue mapped at the CLI boundary). */
 export interface CheckMeta {
@@ -58,7 +59,7 @@ export function exemptionNote(finding: Finding): string | undefined {
   const which = finding.exemptions
     .map(
       (e) =>
-        `${e.id} (${e.owner}, until ${e.expiresOn.slice(0, 10)}${e.principalIds ? `, for ${e.principalIds.length} principal(s)` : ''}): ${e.reason}`,
+        `${e.id} (${e.owner}, until ${e.expiresOn.slice(0, 10)}${e.principalIds ? `, for ${e.principalIds.length} principal(s)` : ''}${e.managementGroupUnverified ? `; management group not verified: ${MG_UNVERIFIED_NOTE}` : ''}): ${e.reason}`,
     )
     .join('; ');
   return `${finding.exempted ? 'Exempted' : 'Partly exempted'} by ${which}`;

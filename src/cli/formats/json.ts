@@ -75,6 +75,7 @@ function orderedFinding(finding: Finding): Record<string, unknown> {
         ticket: e.ticket,
         expiresOn: e.expiresOn,
         principalIds: e.principalIds,
+        managementGroupUnverified: e.managementGroupUnverified,
       }),
     ),
     exempted: finding.exempted,

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { ClusterPosture, Finding, Report, Severity } from '../../core/model';
 import type { CheckMeta } from './common';
 import { describeGrant } from '../../core/principals';
+import { MG_UNVERIFIED_NOTE } from '../../core/exemptions';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const EVALUATION_ERROR_RULE_ID = 'evaluation-error';
@@ -247,7 +248,7 @@ function result(
           suppressions: (finding.exemptions ?? []).map((e) => ({
             kind: 'external',
             status: 'accepted',
-            justification: `${e.reason} (exemption ${e.id}, owner ${e.owner}${e.ticket ? `, ticket ${e.ticket}` : ''}, until ${e.expiresOn})`,
+            justification: `${e.reason} (exemption ${e.id}, owner ${e.owner}${e.ticket ? `, ticket ${e.ticket}` : ''}, until ${e.expiresOn}${e.managementGroupUnverified ? `; management group not verified: ${MG_UNVERIFIED_NOTE}` : ''})`,
           })),
         }
       : {}),
