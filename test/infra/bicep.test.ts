@@ -5,6 +5,7 @@
  * problems it finds; every check is also run on a deliberately broken in-memory copy of the
  * templates to prove that it notices.
  */
+import { namingSuite } from './namingSuite';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { SECRET_SETTING_NAMES, SETTING_NAMES } from '../../src/config';
@@ -1619,3 +1620,5 @@ describe('infra: every resource against its official type definitions', () => {
     );
   });
 });
+
+namingSuite();

@@ -5,6 +5,9 @@
  * (test/infra/bicepEval.ts), so a change to naming.bicep or to a call is what is tested. The
  * rules are those of "Naming rules and restrictions for Azure resources" (Microsoft Learn,
  * azure-resource-manager/management/resource-name-rules).
+ *
+ * Run from bicep.test.ts, not as its own test file: tree-sitter's native binding breaks when a
+ * second test file in the same Jest worker loads it again (rootNode comes back undefined).
  */
 import fc from 'fast-check';
 import { evaluate, type Scope, userFunctions, type Value } from './bicepEval';
@@ -164,7 +167,7 @@ function nameChecker(sources: Record<string, string>) {
       const rule = RULES[prefix];
       if (!rule) {
         problems.push(
-          `${call.text}: no naming rule for prefix ${prefix} in test/infra/naming.test.ts`,
+          `${call.text}: no naming rule for prefix ${prefix} in test/infra/namingSuite.ts`,
         );
         continue;
       }
@@ -182,84 +185,86 @@ function invalidNames(sources: Record<string, string>, env: string, token: strin
 const SUB = '11111111-1111-1111-1111-111111111111';
 const TOKEN = 'abcdefghij123';
 
-describe('infra: resource names (naming.bicep) for every environment name azd accepts', () => {
-  it('every name call in main.bicep has a rule, and the names of a plain environment are unchanged', () => {
-    const main = fileAt(project(), 'infra/main.bicep') as BicepFile;
-    const calls = nameCalls(main);
-    expect(calls.length).toBeGreaterThanOrEqual(15);
-    expect(invalidNames(SOURCES, 'prod', TOKEN, SUB)).toEqual([]);
-    const scope = scopeFor(fileAt(project(), 'infra/modules/naming.bicep') as BicepFile, main, {
-      environmentName: 'prod',
-      resourceToken: TOKEN,
-      subscriptionId: SUB,
+export function namingSuite(): void {
+  describe('infra: resource names (naming.bicep) for every environment name azd accepts', () => {
+    it('every name call in main.bicep has a rule, and the names of a plain environment are unchanged', () => {
+      const main = fileAt(project(), 'infra/main.bicep') as BicepFile;
+      const calls = nameCalls(main);
+      expect(calls.length).toBeGreaterThanOrEqual(15);
+      expect(invalidNames(SOURCES, 'prod', TOKEN, SUB)).toEqual([]);
+      const scope = scopeFor(fileAt(project(), 'infra/modules/naming.bicep') as BicepFile, main, {
+        environmentName: 'prod',
+        resourceToken: TOKEN,
+        subscriptionId: SUB,
+      });
+      const names = calls.map(({ call }) => evaluate(call, scope));
+      expect(names).toEqual(
+        expect.arrayContaining(['rg-prod', 'evgt-prod-arm', 'rg-prod-arm-events', `kv-${TOKEN}`]),
+      );
     });
-    const names = calls.map(({ call }) => evaluate(call, scope));
-    expect(names).toEqual(
-      expect.arrayContaining(['rg-prod', 'evgt-prod-arm', 'rg-prod-arm-events', `kv-${TOKEN}`]),
-    );
-  });
 
-  it.each([
-    ['my_env.1', 'evgt-my-env-1-arm'],
-    ['Team(A)', 'evgt-team-a--arm'],
-    ['x', 'evgt-x-arm'],
-  ])('environment %s gives the system topic %s', (env, topic) => {
-    const p = project();
-    const main = fileAt(p, 'infra/main.bicep') as BicepFile;
-    const scope = scopeFor(fileAt(p, 'infra/modules/naming.bicep') as BicepFile, main, {
-      environmentName: env,
-      resourceToken: TOKEN,
-      subscriptionId: SUB,
+    it.each([
+      ['my_env.1', 'evgt-my-env-1-arm'],
+      ['Team(A)', 'evgt-team-a--arm'],
+      ['x', 'evgt-x-arm'],
+    ])('environment %s gives the system topic %s', (env, topic) => {
+      const p = project();
+      const main = fileAt(p, 'infra/main.bicep') as BicepFile;
+      const scope = scopeFor(fileAt(p, 'infra/modules/naming.bicep') as BicepFile, main, {
+        environmentName: env,
+        resourceToken: TOKEN,
+        subscriptionId: SUB,
+      });
+      const call = nameCalls(main).find((c) => c.prefix === 'evgt') as NameCall;
+      expect(evaluate(call.call, scope)).toBe(topic);
     });
-    const call = nameCalls(main).find((c) => c.prefix === 'evgt') as NameCall;
-    expect(evaluate(call.call, scope)).toBe(topic);
-  });
 
-  it('the deployment name keeps the whole subscription id and stays within 64 characters', () => {
-    const env = 'e'.repeat(64);
-    const p = project();
-    const main = fileAt(p, 'infra/main.bicep') as BicepFile;
-    const scope = scopeFor(fileAt(p, 'infra/modules/naming.bicep') as BicepFile, main, {
-      environmentName: env,
-      resourceToken: TOKEN,
-      subscriptionId: SUB,
+    it('the deployment name keeps the whole subscription id and stays within 64 characters', () => {
+      const env = 'e'.repeat(64);
+      const p = project();
+      const main = fileAt(p, 'infra/main.bicep') as BicepFile;
+      const scope = scopeFor(fileAt(p, 'infra/modules/naming.bicep') as BicepFile, main, {
+        environmentName: env,
+        resourceToken: TOKEN,
+        subscriptionId: SUB,
+      });
+      const name = String(
+        evaluate((nameCalls(main).find((c) => c.prefix === 'audit') as NameCall).call, scope),
+      );
+      expect(name).toHaveLength(64);
+      expect(name.endsWith(`-${SUB}`)).toBe(true);
     });
-    const name = String(
-      evaluate((nameCalls(main).find((c) => c.prefix === 'audit') as NameCall).call, scope),
-    );
-    expect(name).toHaveLength(64);
-    expect(name.endsWith(`-${SUB}`)).toBe(true);
-  });
 
-  it('holds for any environment name, token and subscription', () => {
-    const invalid = nameChecker(SOURCES);
-    fc.assert(
-      fc.property(environmentName, resourceToken, fc.uuid(), (env, token, sub) => {
-        expect(invalid(env, token, sub)).toEqual([]);
-      }),
-      { numRuns: 300 },
-    );
-  });
+    it('holds for any environment name, token and subscription', () => {
+      const invalid = nameChecker(SOURCES);
+      fc.assert(
+        fc.property(environmentName, resourceToken, fc.uuid(), (env, token, sub) => {
+          expect(invalid(env, token, sub)).toEqual([]);
+        }),
+        { numRuns: 300 },
+      );
+    });
 
-  it.each([
-    [
-      'nameSafe no longer turns _ into a hyphen',
-      "replace(trim(value), '_', '-')",
-      'trim(value)',
-      'my_env',
-      /systemTopics "evgt-my_env-arm": characters/,
-    ],
-    [
-      'the Key Vault named after the environment',
-      "resourceName('kv', resourceToken, '', nameLimits.keyVault)",
-      "resourceName('kv', environmentName, '', nameLimits.keyVault)",
-      'team_-a',
-      /vaults "kv-team--a": no consecutive hyphens/,
-    ],
-  ])('fails when %s', (_what, from, to, env, expected) => {
-    const path = from.startsWith('replace') ? 'infra/modules/naming.bicep' : 'infra/main.bicep';
-    const sources = { ...SOURCES, [path]: SOURCES[path].replace(from, to) };
-    expect(sources[path]).not.toBe(SOURCES[path]);
-    expect(invalidNames(sources, env, TOKEN, SUB).join('\n')).toMatch(expected);
+    it.each([
+      [
+        'nameSafe no longer turns _ into a hyphen',
+        "replace(trim(value), '_', '-')",
+        'trim(value)',
+        'my_env',
+        /systemTopics "evgt-my_env-arm": characters/,
+      ],
+      [
+        'the Key Vault named after the environment',
+        "resourceName('kv', resourceToken, '', nameLimits.keyVault)",
+        "resourceName('kv', environmentName, '', nameLimits.keyVault)",
+        'team_-a',
+        /vaults "kv-team--a": no consecutive hyphens/,
+      ],
+    ])('fails when %s', (_what, from, to, env, expected) => {
+      const path = from.startsWith('replace') ? 'infra/modules/naming.bicep' : 'infra/main.bicep';
+      const sources = { ...SOURCES, [path]: SOURCES[path].replace(from, to) };
+      expect(sources[path]).not.toBe(SOURCES[path]);
+      expect(invalidNames(sources, env, TOKEN, SUB).join('\n')).toMatch(expected);
+    });
   });
-});
+}
