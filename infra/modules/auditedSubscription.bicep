@@ -44,9 +44,11 @@ param deadLetterContainerName string
 // assignments (who else can, or cannot, reach a cluster), user-assigned identities and their
 // federated credentials (the cluster's reach into Azure), subscriptions, and Resource Graph:
 // the optional Resource Graph mode and, in both modes, each subscription's management-group
-// ancestry (`resourcecontainers` rows of subscriptions carry `managementGroupAncestorsChain`;
-// reading them takes subscriptions/read + ResourceGraph/resources/read, no management-group
-// permission). Never listClusterAdminCredential / listClusterUserCredential, never a write.
+// ancestry (`resourcecontainers` rows of subscriptions carry `managementGroupAncestorsChain`,
+// read with subscriptions/read + ResourceGraph/resources/read; docs/deploy.md "Management-group
+// exemptions" for the optional Management Group Reader at a management group, which a
+// subscription-scoped role cannot grant). Never listClusterAdminCredential /
+// listClusterUserCredential, never a write.
 var readerActions = [
   'Microsoft.ContainerService/managedClusters/read'
   'Microsoft.Authorization/roleAssignments/read'
