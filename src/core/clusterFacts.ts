@@ -24,7 +24,7 @@ export function entraIntegrationOf(cluster: Cluster): EntraIntegration | undefin
 
 /** The routing facts a posture records about its cluster (only those known). */
 export function routingFactsOf(
-  cluster: Cluster & { nodeResourceGroup?: string },
+  cluster: Cluster,
 ): Pick<ClusterPosture, 'nodeResourceGroup' | 'entraIntegration'> {
   const facts: Pick<ClusterPosture, 'nodeResourceGroup' | 'entraIntegration'> = {};
   const nodeResourceGroup = cluster.nodeResourceGroup?.trim();

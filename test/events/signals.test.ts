@@ -164,19 +164,17 @@ async function pages(w: World, kind: string) {
 }
 
 describe('stored routing facts', () => {
-  it('the store lists each known cluster with its Entra integration (and node group once recorded)', async () => {
+  it('the store lists each known cluster with its Entra integration and node resource group', async () => {
     const w = await world();
     await baseline(w);
     const facts = await w.store.knownClusters();
-    expect(facts.map((f) => [f.id, f.entraIntegration]).sort()).toEqual([
-      [PLAIN, 'none'],
-      [ENTRA, 'managed'],
-    ]);
-    for (const f of facts) {
-      // Recorded when the normaliser reads nodeResourceGroup; never anything else.
-      if (f.nodeResourceGroup !== undefined)
-        expect([NODES_ENTRA, NODES_PLAIN]).toContain(f.nodeResourceGroup);
-    }
+    expect(facts).toHaveLength(2);
+    expect(facts).toEqual(
+      expect.arrayContaining([
+        { id: ENTRA, entraIntegration: 'managed', nodeResourceGroup: NODES_ENTRA },
+        { id: PLAIN, entraIntegration: 'none', nodeResourceGroup: NODES_PLAIN },
+      ]),
+    );
   });
 });
 
@@ -328,7 +326,7 @@ describe('listClusterUserCredential', () => {
 });
 
 describe('the node resource group', () => {
-  it('a role assignment there re-evaluates the cluster of those nodes', async () => {
+  it('a role assignment there re-evaluates the cluster of those nodes, and its gain pages', async () => {
     const w = await world();
     await baseline(w);
     const scope = `/subscriptions/${SUB}/resourceGroups/${NODES_ENTRA}`;
@@ -360,6 +358,18 @@ describe('the node resource group', () => {
     );
     expect(result).toMatchObject({ outcome: 'evaluated', clusters: [ENTRA] });
     expect(w.evaluated).toEqual([[ENTRA]]);
+    // Contributor over the node resource group is node-access to the cluster: a gain, paged once
+    // with who granted it.
+    expect(result.regressions).toContainEqual(
+      expect.objectContaining({ kind: 'privilege-gained', principalId: BOB, after: 'node-access' }),
+    );
+    expect(result.signals).toEqual([
+      expect.objectContaining({ signal: 'privileged-role-granted', clusterId: ENTRA }),
+    ]);
+    const gained = (await w.store.listAlerts({})).filter(
+      (a) => a.alert.kind === 'privilege-gained',
+    );
+    expect(gained.map((a) => a.alert.caller?.name)).toEqual(['alice@contoso.example']);
   });
 
   it('a command on a node pages node-command-invoked at high, naming the scale set and instance', async () => {
