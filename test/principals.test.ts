@@ -6,9 +6,11 @@ import {
   describeGrant,
   describePrincipal,
   namesFromExport,
+  namesOf,
   normaliseDirectoryPrincipal,
   principalIdsOf,
   principalLabel,
+  principalMarks,
   principalName,
   scopeLabel,
 } from '../src/core/principals';
@@ -259,6 +261,66 @@ describe('applyDirectory', () => {
       principalType: 'Group',
       displayName: 'grp-export',
     });
+  });
+
+  it('flags a directly assigned guest or disabled user, and nothing for members or other types', () => {
+    const applied = applyDirectory(
+      estate(
+        [
+          assignment(DAVE),
+          assignment(GROUP, { principalType: 'Group' }),
+          assignment(SP, { principalType: 'ServicePrincipal' }),
+        ],
+        {
+          source: 'principals.json',
+          complete: true,
+          principals: [
+            { id: DAVE, principalType: 'User', userType: 'Guest', accountEnabled: false },
+            // Not a user: userType / accountEnabled say nothing about a person.
+            { id: GROUP, principalType: 'Group', userType: 'Guest' },
+            { id: SP, principalType: 'ServicePrincipal', accountEnabled: false },
+          ],
+        },
+      ),
+    );
+    const [dave, group, sp] = applied.roleAssignments;
+    expect([dave.guest, dave.enabled]).toEqual([true, false]);
+    expect([group.guest, group.enabled, sp.guest, sp.enabled]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(namesOf(dave)).toMatchObject({ guest: true, enabled: false });
+    const member = applyDirectory(
+      estate([assignment(DAVE)], {
+        source: 'principals.json',
+        complete: true,
+        principals: [{ id: DAVE, principalType: 'User', userType: 'Member', accountEnabled: true }],
+      }),
+    ).roleAssignments[0];
+    expect('guest' in member || 'enabled' in member).toBe(false);
+  });
+
+  it.each([
+    [{}, ''],
+    [{ deleted: true }, ' (deleted)'],
+    [{ guest: true }, ' [guest]'],
+    [{ enabled: false }, ' [disabled]'],
+    [{ guest: true, enabled: false }, ' [guest, disabled]'],
+    [{ guest: false, enabled: true }, ''],
+    [{ deleted: true, guest: true }, ' (deleted) [guest]'],
+  ])('principalMarks(%j) = %j', (flags, marks) => {
+    expect(principalMarks(flags)).toBe(marks);
+  });
+
+  it('puts the marks after the name and keeps the id beside it', () => {
+    const p = { principalId: DAVE, principalType: 'User', displayName: 'Eve', guest: true };
+    expect(describePrincipal(p)).toBe(`Eve [guest] · User ${DAVE}`);
+    expect(principalLabel(p)).toBe('Eve [guest]');
+    expect(describePrincipal({ ...p, displayName: undefined, enabled: false })).toBe(
+      `User ${DAVE} [guest, disabled]`,
+    );
   });
 
   it('marks a principal a complete directory does not list as deleted, and not when it is incomplete', () => {

@@ -12,6 +12,7 @@
  */
 import { countBySeverity, plural, severityCountsText } from './countWords';
 import { type Alert, type Caller, type PrincipalAccess, type Severity } from './model';
+import { describeMembers } from './groupMembers';
 import { describeGrant } from './principals';
 import { severityRank } from './report';
 
@@ -98,6 +99,8 @@ const CARD_BUDGET_CHARS = 22_000;
 /** Teams shows a handful of buttons at most; a digest links the first clusters only. */
 const MAX_CARD_ACTIONS = 5;
 const SUBJECT_MAX = 200;
+/** Members of a group named in an alert before `and N more` (the API and JSON list them all). */
+const ALERT_MEMBERS = 10;
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -204,6 +207,12 @@ function alertFields(alert: Alert): Field[] {
   if (alert.after) fields.push({ label: 'Now', value: alert.after });
   if (alert.principal)
     fields.push({ label: 'Who has the access', value: describeHolder(alert.principal) });
+  // A group's access is its members' access: name the people behind it (guests, disabled flagged).
+  if (alert.principal?.members)
+    fields.push({
+      label: 'Members',
+      value: describeMembers(alert.principal.members, ALERT_MEMBERS),
+    });
   if (alert.caller) fields.push({ label: 'Caller', value: describeCaller(alert.caller) });
   fields.push({ label: 'Detected', value: alert.createdAt });
   fields.push({ label: 'Cluster id', value: alert.clusterId });

@@ -8,7 +8,7 @@
  */
 import { buildAccessIndex } from './access';
 import type { Directory, DirectoryPrincipal, Estate, GroupMembers, GroupMemberUser } from './model';
-import { principalKey } from './principals';
+import { describePrincipal, principalKey, type NamedPrincipal } from './principals';
 
 function isType(p: DirectoryPrincipal | undefined, type: string): boolean {
   return typeof p?.principalType === 'string' && p.principalType.trim().toLowerCase() === type;
@@ -100,20 +100,55 @@ export function membersOfPrincipal(
   return cache.get(key);
 }
 
-/** `Dave Jones (dave@contoso.example) [guest, disabled]`, or the id when the directory has no name. */
+/**
+ * One user behind a group, named beside its id as every principal is:
+ * `Dave Jones (dave@contoso.example) [guest, disabled] · User 0000…` (`User 0000…` unnamed).
+ */
 export function memberLabel(user: GroupMemberUser): string {
-  const name = user.displayName ?? user.userPrincipalName ?? user.id;
-  const upn = user.displayName && user.userPrincipalName ? ` (${user.userPrincipalName})` : '';
-  const flags = [user.guest ? 'guest' : undefined, user.enabled ? undefined : 'disabled'].filter(
-    Boolean,
-  );
-  return `${name}${upn}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`;
+  return describePrincipal({
+    principalId: user.id,
+    principalType: 'User',
+    displayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+    guest: user.guest,
+    enabled: user.enabled,
+  });
 }
 
-/** `12 members: Dave Jones (dave@…), Eve (guest), … and 9 more`, for details and alerts. */
+/**
+ * `12 members: Dave Jones (dave@…) · User 0000…; … and 9 more`, for the text outputs and
+ * alerts. `count` is the group's size, which for a group over the listing bound (1,000 users)
+ * is more than the users listed: the rest are counted, not named.
+ */
 export function describeMembers(members: GroupMembers, limit = 5): string {
   const shown = members.users.slice(0, limit).map(memberLabel);
   const more = members.count - shown.length;
   const noun = members.count === 1 ? 'member' : 'members';
-  return `${members.count} ${noun}${shown.length > 0 ? `: ${shown.join(', ')}` : ''}${more > 0 ? ` and ${more} more` : ''}`;
+  return `${members.count} ${noun}${shown.length > 0 ? `: ${shown.join('; ')}` : ''}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/**
+ * The groups among `principals` whose members are known, each once (a group holding a path
+ * through several grants is listed once), in the order first met.
+ */
+export function groupsWithMembers<T extends { principalId: string; members?: GroupMembers }>(
+  principals: readonly T[],
+): (T & { members: GroupMembers })[] {
+  const seen = new Set<string>();
+  const groups: (T & { members: GroupMembers })[] = [];
+  for (const p of principals) {
+    const key = principalKey(p.principalId);
+    if (!p.members || seen.has(key)) continue;
+    seen.add(key);
+    groups.push(p as T & { members: GroupMembers });
+  }
+  return groups;
+}
+
+/** `Members of grp-sre · Group 0000…: 3 members: …`: who is behind a group holding a path. */
+export function describeGroupMembers(
+  group: NamedPrincipal & { members: GroupMembers },
+  limit = 5,
+): string {
+  return `Members of ${describePrincipal(group)}: ${describeMembers(group.members, limit)}`;
 }

@@ -135,6 +135,10 @@ export interface RoleAssignment {
   userPrincipalName?: string;
   /** The directory, asked about this principal, no longer knows it (an orphaned assignment). */
   deleted?: boolean;
+  /** A user the directory says is a guest (`userType` Guest); absent otherwise. */
+  guest?: true;
+  /** `false`: a user the directory says is disabled (`accountEnabled` false); absent otherwise. */
+  enabled?: false;
   /** A group whose membership the directory knows: the users behind it (`core/groupMembers`). */
   members?: GroupMembers;
   /**
@@ -299,6 +303,10 @@ export interface PrincipalAccess {
   userPrincipalName?: string;
   /** The directory no longer knows the principal (an orphaned assignment). */
   deleted?: boolean;
+  /** A directly assigned user the directory says is a guest; absent otherwise. */
+  guest?: boolean;
+  /** `false`: a directly assigned user the directory says is disabled; absent otherwise. */
+  enabled?: boolean;
   /** A group whose membership is known: its member count and the users behind it. */
   members?: GroupMembers;
   roleName: string;

@@ -209,19 +209,28 @@ function withDirectoryAnswer(
   const principalType = isKnownType(a.principalType)
     ? a.principalType
     : (entry.principalType ?? a.principalType);
+  const user = (entry.principalType ?? '').trim().toLowerCase() === 'user';
+  const guest = user && (entry.userType ?? '').trim().toLowerCase() === 'guest' ? true : undefined;
+  const enabled = user && entry.accountEnabled === false ? false : undefined;
   if (
     displayName === a.displayName &&
     userPrincipalName === a.userPrincipalName &&
     principalType === a.principalType &&
     a.deleted === undefined &&
-    members === a.members
+    members === a.members &&
+    guest === a.guest &&
+    enabled === a.enabled
   )
     return a;
   const named: RoleAssignment = { ...a, principalType };
   delete named.deleted;
+  delete named.guest;
+  delete named.enabled;
   if (displayName !== undefined) named.displayName = displayName;
   if (userPrincipalName !== undefined) named.userPrincipalName = userPrincipalName;
   if (members !== undefined) named.members = members;
+  if (guest !== undefined) named.guest = guest;
+  if (enabled !== undefined) named.enabled = enabled;
   return named;
 }
 
@@ -240,6 +249,25 @@ export interface NamedPrincipal extends PrincipalNames {
   principalId: string;
   principalType?: string;
   deleted?: boolean;
+  /** A user the directory says is a guest (`userType` Guest). */
+  guest?: boolean;
+  /** `false`: a user the directory says is disabled (`accountEnabled` false). */
+  enabled?: boolean;
+}
+
+/**
+ * What a responder must notice about the principal itself, after its name: ` (deleted)`,
+ * ` [guest]`, ` [disabled]`, ` [guest, disabled]` (group members are flagged the same way).
+ */
+export function principalMarks(p: Pick<NamedPrincipal, 'deleted' | 'guest' | 'enabled'>): string {
+  const deleted = p.deleted === true ? ' (deleted)' : '';
+  const flags = [
+    p.guest === true ? 'guest' : undefined,
+    p.enabled === false ? 'disabled' : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${deleted}${flags ? ` [${flags}]` : ''}`;
 }
 
 /** `Dave Jones (dave@contoso.example)`, `Dave Jones`, `dave@contoso.example`, or undefined when unnamed. */
@@ -262,14 +290,13 @@ export function principalIdentity(p: NamedPrincipal): string {
  * directory no longer knows it. Use `describePrincipal` where the id must be shown beside it.
  */
 export function principalLabel(p: NamedPrincipal): string {
-  const deleted = p.deleted === true ? ' (deleted)' : '';
-  return `${principalName(p) ?? principalIdentity(p)}${deleted}`;
+  return `${principalName(p) ?? principalIdentity(p)}${principalMarks(p)}`;
 }
 
 /** The principal with its id beside its name: `Dave Jones (dave@contoso.example) · User 0000…`. */
 export function describePrincipal(p: NamedPrincipal): string {
   const name = principalName(p);
-  const deleted = p.deleted === true ? ' (deleted)' : '';
+  const deleted = principalMarks(p);
   return name === undefined
     ? `${principalIdentity(p)}${deleted}`
     : `${name}${deleted} · ${principalIdentity(p)}`;
@@ -304,7 +331,7 @@ export interface Grant extends NamedPrincipal {
  */
 export function describeGrant(p: Grant): string {
   const name = principalName(p);
-  const deleted = p.deleted === true ? ' (deleted)' : '';
+  const deleted = principalMarks(p);
   const grant = `${p.roleName} at ${scopeLabel(p.scope)}`;
   return name === undefined
     ? `${principalIdentity(p)}${deleted} · ${grant}`
@@ -316,13 +343,25 @@ export function describeGrant(p: Grant): string {
  * `deleted`, and a group's members (absent fields left out).
  */
 export function namesOf(
-  p: PrincipalNames & { deleted?: boolean; members?: GroupMembers },
-): Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> {
-  const names: Pick<PrincipalAccess, 'displayName' | 'userPrincipalName' | 'deleted' | 'members'> =
-    {};
+  p: PrincipalNames & {
+    deleted?: boolean;
+    guest?: boolean;
+    enabled?: boolean;
+    members?: GroupMembers;
+  },
+): Pick<
+  PrincipalAccess,
+  'displayName' | 'userPrincipalName' | 'deleted' | 'guest' | 'enabled' | 'members'
+> {
+  const names: Pick<
+    PrincipalAccess,
+    'displayName' | 'userPrincipalName' | 'deleted' | 'guest' | 'enabled' | 'members'
+  > = {};
   if (p.displayName !== undefined) names.displayName = p.displayName;
   if (p.userPrincipalName !== undefined) names.userPrincipalName = p.userPrincipalName;
   if (p.deleted === true) names.deleted = true;
+  if (p.guest === true) names.guest = true;
+  if (p.enabled === false) names.enabled = false;
   if (p.members !== undefined) names.members = p.members;
   return names;
 }

@@ -35,6 +35,9 @@ export interface PrincipalDetails {
   approved?: boolean;
   exempted?: boolean;
   deleted?: boolean;
+  /** A directly assigned user the directory flags. */
+  guest?: boolean;
+  enabled?: boolean;
   members?: { count: number; users: MemberView[] };
 }
 
@@ -94,7 +97,9 @@ export type Mark =
   | 'condition-not-evaluated'
   | 'approved'
   | 'exempted'
-  | 'deleted';
+  | 'deleted'
+  | 'guest'
+  | 'disabled';
 
 export const MARK_WORDS: Readonly<Record<Mark, string>> = Object.freeze({
   eligible: 'eligible (PIM)',
@@ -103,6 +108,8 @@ export const MARK_WORDS: Readonly<Record<Mark, string>> = Object.freeze({
   approved: 'approved',
   exempted: 'exempted',
   deleted: 'deleted',
+  guest: 'guest',
+  disabled: 'disabled',
 });
 
 export interface CapabilityHolders {
@@ -179,6 +186,8 @@ export function marksOf(p: PrincipalDetails): Mark[] {
   if (p.approved === true) marks.push('approved');
   if (p.exempted === true) marks.push('exempted');
   if (p.deleted === true) marks.push('deleted');
+  if (p.guest === true) marks.push('guest');
+  if (p.enabled === false) marks.push('disabled');
   return marks;
 }
 

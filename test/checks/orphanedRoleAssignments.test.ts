@@ -167,10 +167,14 @@ describe('group members', () => {
       byId,
     )!;
     expect(big.count).toBe(1500);
-    expect(describeMembers(big)).toBe('1500 members: Alice (alice@contoso.example) and 1499 more');
-    expect(describeMembers(groupMembersOf(group, byId)!, 3)).toBe(
-      '4 members: Alice (alice@contoso.example), Dan (dan@contoso.example) [disabled], Gita (gita@fabrikam.example) [guest] and 1 more',
+    expect(describeMembers(big)).toBe(
+      '1500 members: Alice (alice@contoso.example) · User u1 and 1499 more',
     );
+    expect(describeMembers(groupMembersOf(group, byId)!, 3)).toBe(
+      '4 members: Alice (alice@contoso.example) · User u1; Dan (dan@contoso.example) [disabled] · User u3; Gita (gita@fabrikam.example) [guest] · User u2 and 1 more',
+    );
+    // A member the directory does not describe is named by its id alone.
+    expect(describeMembers(groupMembersOf(group, byId)!, 4)).toMatch(/; User unknown-id$/);
   });
 
   it('asks for the groups with a cluster-admin path and the clusters’ admin groups, not for groups with no such path', () => {

@@ -148,6 +148,9 @@ describe('the access view', () => {
       }),
     ).toEqual(['eligible', 'condition-constrained', 'approved', 'exempted', 'deleted']);
     expect(marksOf({ condition: 'not-evaluated' })).toEqual(['condition-not-evaluated']);
+    // A directly assigned user the directory flags.
+    expect(marksOf({ guest: true, enabled: false })).toEqual(['guest', 'disabled']);
+    expect(marksOf({ guest: false, enabled: true })).toEqual([]);
   });
 });
 

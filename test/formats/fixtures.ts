@@ -167,5 +167,59 @@ export function reportWithRegressions(): Report {
   return report;
 }
 
+/**
+ * The sample report with an access finding held by a group of 1,500 users (the first page of
+ * two listed: a guest and a disabled account), named in the detail, and by a guest user
+ * assigned directly.
+ */
+export function reportWithGroupMembers(): Report {
+  const report = sampleReport();
+  const grant = {
+    roleName: 'Owner',
+    roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657',
+    scope: `/subscriptions/${SUB}/resourceGroups/rg-dev`,
+    capabilities: ['admin-credential' as const],
+  };
+  report.clusters[1] = cluster('aks-dev', 'rg-dev', 'fail', [
+    finding('admin-credential-access', 'fail', 'critical', {
+      detail: `Owner through grp-sre · Group ${GROUP_ID} and more.`,
+      principals: [
+        {
+          ...grant,
+          principalId: GROUP_ID,
+          principalType: 'Group',
+          displayName: 'grp-sre',
+          members: {
+            count: 1500,
+            users: [
+              {
+                id: 'u-1',
+                displayName: 'Frank Okafor',
+                userPrincipalName: 'frank@fabrikam.example',
+                guest: true,
+                enabled: true,
+              },
+              { id: 'u-2', displayName: 'Grace Lee', guest: false, enabled: false },
+            ],
+          },
+        },
+        // The same group through a second grant: its members are listed once.
+        { ...grant, scope: `/subscriptions/${SUB}`, principalId: GROUP_ID, principalType: 'Group' },
+        {
+          ...grant,
+          principalId: 'u-3',
+          principalType: 'User',
+          displayName: 'Hana Ito',
+          guest: true,
+          enabled: false,
+        },
+      ],
+    }),
+  ]);
+  return report;
+}
+
+export const GROUP_ID = '00000000-0000-4000-c000-0000000000aa';
+
 export const ANSI = /\u001b\[[0-9;]*m/;
 export const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');

@@ -1,6 +1,6 @@
 import { formatJson } from '../../src/cli/formats/json';
 import { formatCatalogueJson } from '../../src/cli/formats/catalogue';
-import { CATALOGUE, sampleReport } from './fixtures';
+import { CATALOGUE, reportWithGroupMembers, sampleReport } from './fixtures';
 
 describe('json format', () => {
   it('is the report with 2-space indentation and a final newline', () => {
@@ -95,6 +95,18 @@ describe('json format', () => {
         c.findings.map((f) => f.checkId),
       );
     }
+  });
+
+  it('writes the guest and disabled flags of a directly assigned user, and each group member', () => {
+    const report = JSON.parse(formatJson(reportWithGroupMembers()));
+    const [group, , user] = report.clusters[1].findings[0].principals;
+    expect(user).toMatchObject({ principalId: 'u-3', guest: true, enabled: false });
+    expect(group).not.toHaveProperty('guest');
+    // Every member with both flags, as given.
+    expect(group.members).toEqual(
+      reportWithGroupMembers().clusters[1].findings[0].principals![0].members,
+    );
+    expect(group.members.users[1]).toMatchObject({ guest: false, enabled: false });
   });
 
   it('omits undefined members instead of writing null', () => {

@@ -1,5 +1,5 @@
 import { code, escapeText, formatMarkdown } from '../../src/cli/formats/markdown';
-import { reportWithRegressions, sampleReport } from './fixtures';
+import { GROUP_ID, reportWithGroupMembers, reportWithRegressions, sampleReport } from './fixtures';
 
 /** Splits a GFM table row into cells the way GitHub does: on `|` not preceded by a backslash. */
 const cells = (row: string) =>
@@ -99,6 +99,20 @@ describe('markdown format', () => {
     const report = sampleReport();
     report.clusters = [];
     expect(formatMarkdown(report)).toContain('No clusters found.');
+  });
+});
+
+describe('markdown: the people behind the groups', () => {
+  it('lists the members of each group holding the access once, flagged, beside their ids', () => {
+    const text = formatMarkdown(reportWithGroupMembers());
+    const line = `- Members of grp-sre · Group ${GROUP_ID}: 1500 members: Frank Okafor (frank@fabrikam.example) \\[guest\\] · User u-1; Grace Lee \\[disabled\\] · User u-2 and 1498 more`;
+    expect(text.split('\n').filter((l) => l.startsWith('- Members of'))).toEqual([line]);
+  });
+
+  it('flags a directly assigned guest or disabled user in the principals table', () => {
+    expect(formatMarkdown(reportWithGroupMembers())).toContain(
+      '| Hana Ito \\[guest, disabled\\] | `u-3` | User | Owner |',
+    );
   });
 });
 

@@ -5,6 +5,8 @@ import {
   CATALOGUE,
   cluster,
   finding,
+  GROUP_ID,
+  reportWithGroupMembers,
   reportWithRegressions,
   sampleReport,
   stripAnsi,
@@ -245,6 +247,25 @@ describe('table format', () => {
       expect(fixCommands(text)).toEqual([remediation]);
       expect(widestBesideLongWords(text, width)).toBeLessThanOrEqual(width);
     }
+  });
+});
+
+describe('table: the people behind the groups', () => {
+  const flat = () =>
+    stripAnsi(formatTable(reportWithGroupMembers(), { color: false })).replace(/[│\s]+/g, ' ');
+
+  it('names the members of a group holding the access, beside their ids, with guest and disabled flags', () => {
+    expect(flat()).toContain(
+      `• Members of grp-sre · Group ${GROUP_ID}: 1500 members: Frank Okafor (frank@fabrikam.example) [guest] · User u-1; Grace Lee [disabled] · User u-2 and 1498 more`,
+    );
+  });
+
+  it('lists a group once however many grants it holds, even when the detail names it', () => {
+    expect(flat().split('Members of grp-sre').length).toBe(2);
+  });
+
+  it('flags a directly assigned guest or disabled user', () => {
+    expect(flat()).toContain('• Hana Ito [guest, disabled] · Owner at rg-dev · User u-3');
   });
 });
 

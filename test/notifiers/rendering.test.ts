@@ -129,6 +129,45 @@ describe('plain text', () => {
     expect(text).not.toMatch(/^Severity: info/m);
   });
 
+  it('names the people behind a group that gained the access, in text, HTML and the card', () => {
+    const group = privilegeAlert({
+      principal: {
+        ...privilegeAlert().principal!,
+        principalId: '22222222-0000-4000-c000-000000000001',
+        principalType: 'Group',
+        displayName: 'grp-sre',
+        userPrincipalName: undefined,
+        members: {
+          count: 1200,
+          users: [
+            { id: 'u-1', displayName: 'Frank', guest: true, enabled: true },
+            { id: 'u-2', userPrincipalName: 'grace@contoso.example', guest: false, enabled: false },
+          ],
+        },
+      },
+    });
+    const members =
+      '1200 members: Frank [guest] · User u-1; grace@contoso.example [disabled] · User u-2 and 1198 more';
+    expect(renderText([group])).toMatch(
+      new RegExp(`\\nMembers: +${members.replace(/[[\]]/g, '\\$&')}\\n`),
+    );
+    expect(renderHtml([group])).toContain(
+      '<th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap">Members</th>',
+    );
+    expect(cardTexts(renderAdaptiveCard([group]))).toContain(members);
+    // A user holding the access directly has no members line.
+    expect(renderText([privilegeAlert()])).not.toContain('Members:');
+  });
+
+  it('flags a guest or disabled user holding the access directly', () => {
+    const guest = privilegeAlert({
+      principal: { ...privilegeAlert().principal!, guest: true, enabled: false },
+    });
+    expect(renderText([guest])).toContain(
+      'Who has the access: Dave Jones (dave@contoso.example) [guest, disabled] · Contributor at rg-prod',
+    );
+  });
+
   it('carries what changed, who, the fix and the link', () => {
     const text = renderText([privilegeAlert()]);
     expect(text).toContain(

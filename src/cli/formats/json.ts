@@ -98,6 +98,9 @@ function orderedPrincipal(principal: PrincipalAccess): Record<string, unknown> {
     approved: principal.approved,
     exempted: principal.exempted,
     deleted: principal.deleted,
+    // A directly assigned user the directory flags (present only when true / false).
+    guest: principal.guest,
+    enabled: principal.enabled,
     members: principal.members && {
       count: principal.members.count,
       users: principal.members.users.map((u) =>

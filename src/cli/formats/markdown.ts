@@ -11,7 +11,11 @@ import {
   type PrincipalAccess,
   type Report,
 } from '../../core/model';
+import { describeGroupMembers, groupsWithMembers } from '../../core/groupMembers';
 import { principalLabel } from '../../core/principals';
+
+/** Members listed per group before `and N more` (the JSON report lists them all). */
+const MARKDOWN_MEMBERS = 20;
 import {
   clusterCountsText,
   findingCountsText,
@@ -141,6 +145,11 @@ function principalsBlock(finding: Finding): string[] {
     );
   }
   out.push('');
+  // The people behind each group holding the access (guests and disabled accounts flagged).
+  const groups = groupsWithMembers(finding.principals ?? []);
+  for (const group of groups)
+    out.push(`- ${escapeText(describeGroupMembers(group, MARKDOWN_MEMBERS))}`);
+  if (groups.length > 0) out.push('');
   return out;
 }
 

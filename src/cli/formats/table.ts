@@ -13,6 +13,7 @@
  */
 import { createColors } from 'picocolors';
 import type { ClusterPosture, Finding, PrincipalAccess, Report, Severity } from '../../core/model';
+import { describeGroupMembers, groupsWithMembers } from '../../core/groupMembers';
 import { describeGrant } from '../../core/principals';
 import {
   clusterCountsText,
@@ -202,6 +203,10 @@ function findingText(finding: Finding, width: number, c: Colors, maxPrincipals: 
   }
   if (principals.length > maxPrincipals) {
     lines.push(`• +${principals.length - maxPrincipals} more (see --format json)`);
+  }
+  // The people behind every group holding the access, named in the detail or not.
+  for (const group of groupsWithMembers(finding.principals ?? [])) {
+    lines.push(...wrap(`• ${describeGroupMembers(group, maxPrincipals)}`, width));
   }
   return lines;
 }
