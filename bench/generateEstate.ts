@@ -15,6 +15,11 @@
  * storage condition) and 200 deny assignments sit at resource groups, clusters and
  * subscriptions (Everyone with exclusions, or named groups).
  *
+ * Node resource groups (docs/checks.md "Capabilities", `node-access`): every cluster names its
+ * `MC_…` group; 3% of the assignments sit there and 2% on a scale set in one (Virtual Machine
+ * Contributor among the roles), and one deny assignment in ten protects a node resource group's
+ * scale sets. Hardened clusters disable run command.
+ *
  * The objects are round-tripped through JSON, as a real export is parsed from a file, so the
  * benchmark measures normalisation of the strings JSON.parse produces.
  */
@@ -41,7 +46,14 @@ const BUILTIN = {
   aksClusterAdmin: '0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8',
   aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3f1bd2253f',
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
+  virtualMachineContributor: '9980e02c-c2be-4d73-94e8-173b1dc7cf3c',
 };
+const NODE_ACCESS_ACTIONS = [
+  'Microsoft.Compute/virtualMachineScaleSets/write',
+  'Microsoft.Compute/virtualMachineScaleSets/extensions/write',
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/extensions/write',
+];
 
 const CUSTOM_ROLES = 20;
 const PRIVILEGED_ROLES = new Set([
@@ -97,6 +109,7 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
       name,
       resourceGroup: rg,
       location: 'westeurope',
+      nodeResourceGroup: `MC_${rg}_${name}_westeurope`,
       aadProfile: hardened
         ? { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [guid(i, 7)] }
         : null,
@@ -122,7 +135,9 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
         defender: hardened ? { securityMonitoring: { enabled: true } } : null,
       },
       podIdentityProfile: null,
-      apiServerAccessProfile: hardened ? { enablePrivateCluster: true } : null,
+      apiServerAccessProfile: hardened
+        ? { enablePrivateCluster: true, disableRunCommand: true }
+        : null,
       addonProfiles: {
         azurepolicy: { enabled: hardened, config: null },
         azureKeyvaultSecretsProvider: {
@@ -184,12 +199,19 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
     else if (pick < 0.55) {
       const c = Math.floor(rnd() * size.clusters);
       scope = (clusters[c] as { id: string }).id;
+    } else if (pick < 0.6) {
+      const c = clusters[Math.floor(rnd() * size.clusters)] as { id: string };
+      scope = nodeResourceGroupOf(c.id);
+      if (pick >= 0.58)
+        scope += `/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-${a % 7}-vmss`;
     } else
       scope = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/st${a}`;
     const custom = rnd() < 0.02;
     const role = custom
       ? guid(Math.floor(rnd() * CUSTOM_ROLES), 9)
-      : roleChoices[Math.floor(rnd() * roleChoices.length)];
+      : pick >= 0.55 && pick < 0.6 && a % 2 === 0
+        ? BUILTIN.virtualMachineContributor
+        : roleChoices[Math.floor(rnd() * roleChoices.length)];
     const principalId = guid(Math.floor(rnd() * 50000), 13);
     const principalType = principalTypes[a % principalTypes.length];
     const roleDefinitionId = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
@@ -226,8 +248,10 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
   for (let d = 0; d < Math.min(DENY_ASSIGNMENTS, size.clusters); d++) {
     const c = clusters[Math.floor(rnd() * size.clusters)] as { id: string };
     const pick = rnd();
-    const scope =
-      pick < 0.5
+    const nodes = d % 10 === 5;
+    const scope = nodes
+      ? nodeResourceGroupOf(c.id)
+      : pick < 0.5
         ? c.id.replace(/\/providers\/Microsoft\.ContainerService\/.*$/, '')
         : pick < 0.9
           ? c.id
@@ -241,8 +265,9 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
         denyAssignmentName: `deny-${d}`,
         permissions: [
           {
-            actions:
-              d % 3 === 0
+            actions: nodes
+              ? NODE_ACCESS_ACTIONS
+              : d % 3 === 0
                 ? ['Microsoft.ContainerService/managedClusters/*']
                 : ['Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action'],
             notActions: d % 3 === 0 ? ['*/read'] : [],
@@ -267,6 +292,15 @@ export function generateEstate(size: EstateSize, seed = 42): RawEstate {
     roleEligibility: viaJson(roleEligibility),
     denyAssignments: viaJson(denyAssignments),
   };
+}
+
+/** `/subscriptions/…/resourcegroups/MC_<rg>_<name>_westeurope` of a generated cluster id. */
+function nodeResourceGroupOf(clusterId: string): string {
+  const [, sub, rg, name] =
+    /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/.*\/managedClusters\/([^/]+)$/i.exec(
+      clusterId,
+    )!;
+  return `/subscriptions/${sub}/resourcegroups/MC_${rg}_${name}_westeurope`;
 }
 
 /** JSON.stringify + JSON.parse in chunks (one string of a million assignments would be huge). */

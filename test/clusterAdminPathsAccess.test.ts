@@ -343,4 +343,38 @@ describe('shared views', () => {
       'run-command',
     );
   });
+
+  it('a deny changes only the views it touches: the others stay shared with other clusters', () => {
+    const index = buildAccessIndex({
+      roleAssignments: [grant(SUB, G.contributor, 'sub-c'), grant(RG, G.contributor, 'rg-c')],
+      roleDefinitions: [],
+      failures: [],
+      denyAssignments: [deny(CLUSTER_ID, ['Microsoft.ContainerService/managedClusters/write'])],
+    });
+    const deniedViews = accessViewsOf(index.forCluster(cluster()))!;
+    const plainViews = accessViewsOf(index.forCluster(other({})))!;
+    expect(deniedViews).toHaveLength(2);
+    // The deny (to Everyone) changes both the resource group's view and the subscription's: the
+    // denied cluster's are its own, without cluster-write; the other cluster's keep it.
+    expect(deniedViews[0]).not.toBe(plainViews[0]);
+    expect(deniedViews[0].privileged[0].capabilities).not.toContain('cluster-write');
+    expect(plainViews[0].privileged[0].capabilities).toContain('cluster-write');
+  });
+
+  it('a deny that applies to nobody in a view leaves that view shared', () => {
+    const index = buildAccessIndex({
+      roleAssignments: [grant(SUB, G.contributor, 'sub-c'), grant(RG, G.contributor, 'rg-c')],
+      roleDefinitions: [],
+      failures: [],
+      denyAssignments: [
+        deny(CLUSTER_ID, ['Microsoft.ContainerService/managedClusters/write'], {
+          principals: [{ id: 'rg-c', type: 'User' }],
+        }),
+      ],
+    });
+    const deniedViews = accessViewsOf(index.forCluster(cluster()))!;
+    const plainViews = accessViewsOf(index.forCluster(other({})))!;
+    expect(deniedViews[0]).not.toBe(plainViews[0]); // rg-c, at the resource group, is denied
+    expect(deniedViews[1]).toBe(plainViews[1]); // sub-c, at the subscription, is not
+  });
 });

@@ -35,7 +35,7 @@ import {
   principalAccess,
 } from './accessViews';
 import { buildDenyIndex } from './denyAssignments';
-import { roleCatalogue, withDenies, type EntryInContext, type PrincipalDenies } from './grants';
+import { roleCatalogue, viewUnderDenies, type PrincipalDenies } from './grants';
 import { contextKey, type CapabilityContext } from './permissions';
 import { ancestorScopes, isNormalisedManagementGroupScope, normaliseScope } from './scope';
 
@@ -453,25 +453,36 @@ export function buildAccessIndex(
       nodeGroupKey === undefined
         ? undefined
         : denies.forCluster(nodeGroupKey, subscriptionId, true);
-    // Denies are per principal and cluster: such a cluster's lists are its own, not shared views.
-    if (deniedOverCluster === undefined && deniedOverNodes === undefined)
+    if (deniedOverCluster === undefined && deniedOverNodes === undefined) {
       rememberViews(result, views);
-    else {
-      const entries: EntryInContext[] = [];
-      views.forEach((view, v) =>
-        view.assignments.forEach((resolved, i) =>
-          entries.push({ resolved, principal: view.principals[i], context: contexts[v] }),
-        ),
-      );
-      const deniesFor = (principalId: string): PrincipalDenies | undefined => {
-        const overCluster = deniedOverCluster?.(principalId);
-        const overNodes = deniedOverNodes?.(principalId);
-        return overCluster === undefined && overNodes === undefined
+      return result;
+    }
+    // Denies are per principal and cluster: a view a deny changes becomes this cluster's own;
+    // the others stay shared (with what the checks worked out from them).
+    const known = new Map<string, PrincipalDenies | undefined>();
+    const deniesFor = (principalId: string): PrincipalDenies | undefined => {
+      if (known.has(principalId)) return known.get(principalId);
+      const overCluster = deniedOverCluster?.(principalId);
+      const overNodes = deniedOverNodes?.(principalId);
+      const denies =
+        overCluster === undefined && overNodes === undefined
           ? undefined
           : { overCluster, overNodes };
-      };
-      Object.assign(result, withDenies(entries, deniesFor, principalAccess));
+      known.set(principalId, denies);
+      return denies;
+    };
+    let changed = false;
+    const denied = views.map((view, v) => {
+      const under = viewUnderDenies(view, contexts[v], deniesFor, principalAccess);
+      if (under === undefined) return view;
+      changed = true;
+      return sealed({ ...under, unresolved: view.unresolved, sensitivity: view.sensitivity });
+    });
+    if (changed) {
+      result.assignments = concatenate(denied, 'assignments');
+      result.privileged = concatenate(denied, 'privileged');
     }
+    rememberViews(result, denied);
     return result;
   }
 

@@ -142,7 +142,16 @@ export function buildDenyIndex(
         const principal = key(principalId);
         const matching = covering.filter((deny) => applies(deny, principal));
         if (matching.length === 0) return undefined;
-        return (action) => matching.some((deny) => deniesAction(deny, action));
+        // The same few actions are asked about for each of the principal's assignments.
+        const answers = new Map<string, boolean>();
+        return (action) => {
+          let denied = answers.get(action);
+          if (denied === undefined) {
+            denied = matching.some((deny) => deniesAction(deny, action));
+            answers.set(action, denied);
+          }
+          return denied;
+        };
       };
     },
   };

@@ -189,7 +189,7 @@ export function capabilitiesUnderDeny(
   denies: PrincipalDenies,
 ): Capability[] {
   return capabilities.filter((capability) => {
-    const actions = actionsGiving(capability, context);
+    const actions = actionsAllowedGiving(role, capability, context);
     if (actions === undefined) return true;
     const sides: (DeniedActions | undefined)[] = [];
     if (capability === 'node-access') sides.push(denies.overNodes);
@@ -197,56 +197,78 @@ export function capabilitiesUnderDeny(
       if (context.coversCluster) sides.push(denies.overCluster);
       if (context.coversNodes) sides.push(denies.overNodes);
     } else sides.push(denies.overCluster);
-    return sides.some((denied) =>
-      actions.some((action) => allowsAction(role, action) && !denied?.(action)),
-    );
+    return sides.some((denied) => actions.some((action) => !denied?.(action)));
   });
 }
 
-/** One entry of a cluster's access, with the context its capabilities were worked out in. */
-export interface EntryInContext {
-  resolved: ResolvedAssignment;
-  /** Its privileged entry, when it grants a capability. */
-  principal: PrincipalAccess | undefined;
-  context: CapabilityContext;
+// Per role: the actions giving each capability that the role allows (by capability, and by
+// whether the user credential counts). Roles are few; assignments under a deny are many.
+const allowedGiving = new WeakMap<RoleDefinition, Map<string, readonly string[] | undefined>>();
+
+function actionsAllowedGiving(
+  role: RoleDefinition,
+  capability: Capability,
+  context: CapabilityContext,
+): readonly string[] | undefined {
+  let byCapability = allowedGiving.get(role);
+  if (!byCapability) allowedGiving.set(role, (byCapability = new Map()));
+  const key = `${capability}|${context.withoutEntra}`;
+  if (!byCapability.has(key))
+    byCapability.set(
+      key,
+      actionsGiving(capability, context)?.filter((action) => allowsAction(role, action)),
+    );
+  return byCapability.get(key);
+}
+
+/** What `withDenies` reads of one view: its assignments and, per assignment, its privileged entry. */
+export interface ViewEntries {
+  readonly assignments: readonly ResolvedAssignment[];
+  readonly principals: readonly (PrincipalAccess | undefined)[];
+}
+
+/** One view with what deny assignments take away: its entries and, per assignment, its privileged entry. */
+export interface DeniedView {
+  assignments: ResolvedAssignment[];
+  principals: (PrincipalAccess | undefined)[];
+  privileged: PrincipalAccess[];
 }
 
 /**
- * A cluster's assignments and privileged entries with what deny assignments take away
- * (core/denyAssignments): an entry left with no capability is no longer privileged. Entries no
- * deny touches are kept as they were.
+ * One view of a cluster's access with what deny assignments take away (core/denyAssignments):
+ * an entry left with no capability is no longer privileged. Undefined when no deny changes any
+ * entry of the view: the caller keeps the shared view (and what was worked out from it).
  */
-export function withDenies(
-  entries: readonly EntryInContext[],
+export function viewUnderDenies(
+  view: ViewEntries,
+  context: CapabilityContext,
   deniesFor: (principalId: string) => PrincipalDenies | undefined,
   makePrincipal: (
     a: RoleAssignment,
     role: RoleDefinition,
     capabilities: Capability[],
   ) => PrincipalAccess,
-): { assignments: ResolvedAssignment[]; privileged: PrincipalAccess[] } {
-  const out: ResolvedAssignment[] = [];
-  const privileged: PrincipalAccess[] = [];
-  for (const { resolved, principal: given, context } of entries) {
-    let kept = resolved;
-    let principal = given;
+): DeniedView | undefined {
+  let out: DeniedView | undefined;
+  const { assignments, principals } = view;
+  for (let i = 0; i < assignments.length; i++) {
+    const resolved = assignments[i];
+    const principal = principals[i];
     const role = resolved.role;
-    const denies =
-      principal !== undefined && role !== undefined
-        ? deniesFor(resolved.assignment.principalId)
-        : undefined;
-    if (denies !== undefined && role !== undefined) {
-      const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, context, denies);
-      if (capabilities.length !== resolved.capabilities.length) {
-        kept = Object.freeze({ assignment: resolved.assignment, role, capabilities });
-        principal =
-          capabilities.length > 0
-            ? makePrincipal(resolved.assignment, role, capabilities)
-            : undefined;
-      }
-    }
-    out.push(kept);
-    if (principal) privileged.push(principal);
+    if (principal === undefined || role === undefined) continue;
+    const denies = deniesFor(resolved.assignment.principalId);
+    if (denies === undefined) continue;
+    const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, context, denies);
+    if (capabilities.length === resolved.capabilities.length) continue;
+    out ??= {
+      assignments: [...assignments],
+      principals: [...principals],
+      privileged: [],
+    };
+    out.assignments[i] = Object.freeze({ assignment: resolved.assignment, role, capabilities });
+    out.principals[i] =
+      capabilities.length > 0 ? makePrincipal(resolved.assignment, role, capabilities) : undefined;
   }
-  return { assignments: out, privileged };
+  if (out) for (const p of out.principals) if (p) out.privileged.push(p);
+  return out;
 }

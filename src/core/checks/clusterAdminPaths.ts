@@ -2,6 +2,7 @@ import type { ResolvedAssignment } from '../access';
 import { accessQuery } from '../accessQuery';
 import { CAPABILITIES, type Capability, type PrincipalAccess } from '../model';
 import { describeGrant } from '../principals';
+import { scopeKind } from '../scope';
 import {
   accessCheck,
   approvalOf,
@@ -25,6 +26,19 @@ export const JUDGED_PATHS: readonly Capability[] = Object.freeze(
 
 const holdsJudgedPath = (r: ResolvedAssignment): boolean =>
   r.capabilities.some((c) => JUDGED_PATHS.includes(c));
+
+/**
+ * The grants the fix removes: those of the cluster's own subscription and below. A grant at a
+ * management group or the root reaches every cluster beneath it and belongs to whoever governs
+ * the hierarchy: the detail names it, but a cluster's fix does not delete it.
+ */
+const isRemovableJudgedPath = (r: ResolvedAssignment): boolean =>
+  holdsJudgedPath(r) && !isHierarchyScope(r.assignment.scope);
+
+function isHierarchyScope(scope: string | undefined): boolean {
+  const kind = scopeKind(scope ?? '');
+  return kind === 'managementGroup' || kind === 'root';
+}
 
 /** `Dave Jones · Owner at rg-prod · … (cluster-write, run-command)`: the grant and the judged paths it gives. */
 function describePath(p: PrincipalAccess): string {
@@ -77,12 +91,17 @@ export const clusterAdminPaths = accessCheck(
     const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
 
     if (unapproved.length > 0) {
-      const assignmentIds = assignmentIdsOf(
-        access
-          .assignmentsWhere(holdsJudgedPath)
-          .filter((r) => !approval.covers(r.assignment.principalId))
-          .map((r) => r.assignment),
-      );
+      // The ids to remove are those of unapproved holders: when nobody is approved, the
+      // per-view answer of the query is it (most clusters); otherwise filter it.
+      const assignmentIds =
+        unapproved.length === principals.length
+          ? access.assignmentIdsWhere(isRemovableJudgedPath)
+          : assignmentIdsOf(
+              access
+                .assignmentsWhere(isRemovableJudgedPath)
+                .filter((r) => !approval.covers(r.assignment.principalId))
+                .map((r) => r.assignment),
+            );
       if (cluster.incomplete) {
         return {
           status: 'error',
@@ -97,7 +116,8 @@ export const clusterAdminPaths = accessCheck(
         status: 'fail',
         detail:
           `${count(unapproved.length, 'path')} to cluster-admin ${unapproved.length === 1 ? 'is' : 'are'} held by principals that are not approved: ` +
-          `${describePaths(unapproved)}.${unresolvedNote} Approve a principal by adding it to the cluster's admin groups or to AUDIT_APPROVED_ADMINS, or remove the grant.`,
+          `${describePaths(unapproved)}.${unresolvedNote} Approve a principal by adding it to the cluster's admin groups or to AUDIT_APPROVED_ADMINS, or remove the grant ` +
+          '(the fix lists the grants of the subscription and below; management-group and root grants are removed where the hierarchy is governed).',
         principals,
         assignmentIds,
       };

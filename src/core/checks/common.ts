@@ -12,6 +12,7 @@ import type {
   RoleAssignment,
 } from '../model';
 import { grantMarks } from '../grants';
+import { principalKey } from '../accessViews';
 import { membersOfPrincipal } from '../groupMembers';
 import { describeGrant, describePrincipal, directoryIndex, namesOf } from '../principals';
 import type { CheckDefinition, CheckInput, CheckOutcome, RemediationContext } from './types';
@@ -25,9 +26,21 @@ const SHELL_SAFE = /^[A-Za-z0-9_./:=@,+-]+$/;
  * would interpret, so anything outside a conservative safe set is single-quoted.
  */
 export function shellArg(value: string): string {
-  if (PLACEHOLDER.test(value) || SHELL_SAFE.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  let word = shellWords.get(value);
+  if (word === undefined) {
+    word =
+      PLACEHOLDER.test(value) || SHELL_SAFE.test(value)
+        ? value
+        : `'${value.replace(/'/g, `'\\''`)}'`;
+    if (shellWords.size >= SHELL_WORDS_LIMIT) shellWords.clear();
+    shellWords.set(value, word);
+  }
+  return word;
 }
+
+// Assignment ids recur in the fixes of every cluster under their scope: each is quoted once.
+const SHELL_WORDS_LIMIT = 100_000;
+const shellWords = new Map<string, string>();
 
 /** `-g <resource group> -n <cluster name>`, with placeholders when the input lacks them. */
 export function clusterArgs(cluster: Pick<Cluster, 'resourceGroup' | 'name'>): string {
@@ -225,7 +238,8 @@ export interface Approval {
   mark(holders: PrincipalAccess[]): PrincipalAccess[];
 }
 
-const idKey = (id: string | undefined) => (id ?? '').trim().toLowerCase();
+// Object ids as the access index keys them (no copy for an id that is already lower case).
+const idKey = (id: string | undefined) => principalKey(id);
 
 const directoryIndexes = new WeakMap<Directory, Map<string, DirectoryPrincipal>>();
 
@@ -254,11 +268,11 @@ export function approvalOf(input: CheckInput, checkId: string): Approval {
   return {
     covers: (principalId) => approved.has(idKey(principalId)) || exempted.has(idKey(principalId)),
     exempted: (holder) => exempted.has(idKey(holder.principalId)),
-    mark: (holders) =>
-      approved.size === 0
-        ? holders
-        : holders.map((p) =>
-            approved.has(idKey(p.principalId)) ? Object.freeze({ ...p, approved: true }) : p,
-          ),
+    mark: (holders) => {
+      // Most clusters' holders include no approved principal: hand the list back as it is.
+      const isApproved = (p: PrincipalAccess) => approved.has(idKey(p.principalId));
+      if (approved.size === 0 || !holders.some(isApproved)) return holders;
+      return holders.map((p) => (isApproved(p) ? Object.freeze({ ...p, approved: true }) : p));
+    },
   };
 }
