@@ -47,6 +47,9 @@ param auditSourceMode string = 'arm'
 @maxValue(36500)
 param historyDays int = 400
 
+@description('Comma-separated object ids of principals and groups approved to hold paths to cluster-admin on every cluster, e.g. the platform team and break-glass accounts (AUDIT_APPROVED_ADMINS); empty = only each cluster\'s admin groups.')
+param approvedAdminsCsv string = ''
+
 @description('Lowest severity that pages (ALERT_MIN_SEVERITY).')
 @allowed([
   'critical'
@@ -245,6 +248,7 @@ var productSettings = union(
     AUDIT_SCHEDULE: auditSchedule
     AUDIT_SOURCE_MODE: auditSourceMode
     AUDIT_HISTORY_DAYS: string(historyDays)
+    AUDIT_APPROVED_ADMINS: approvedAdminsCsv
     ALERT_MIN_SEVERITY: alertMinSeverity
     // Where Event Grid dead-letters what it could not deliver (docs/events.md "Not going blind").
     AUDIT_DEAD_LETTER_CONTAINER: storage.outputs.deadLetterContainerName

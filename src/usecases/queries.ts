@@ -121,8 +121,17 @@ export interface PrincipalCapabilities {
   /** The principal in words, id beside the name (`core/principals` `describePrincipal`). */
   description: string;
   capabilities: Capability[];
-  /** Each role assignment the capabilities come through. */
-  grants: Array<Pick<PrincipalAccess, 'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities'>>;
+  /** Approved to hold cluster-admin paths: an admin group (or a member), `AUDIT_APPROVED_ADMINS`. */
+  approved?: boolean;
+  /** An active exemption names the principal (for the checks that list it). */
+  exempted?: boolean;
+  /** Each role assignment the capabilities come through, and how it is held. */
+  grants: Array<
+    Pick<
+      PrincipalAccess,
+      'roleName' | 'roleDefinitionId' | 'scope' | 'capabilities' | 'eligible' | 'condition'
+    >
+  >;
 }
 
 /**
@@ -161,6 +170,15 @@ export async function getClusterAccess(
 }
 
 export function accessView(posture: ClusterPosture): ClusterAccessView {
+  // How each principal is held, as the access checks marked it (approved, exempted).
+  const approved = new Set<string>();
+  const exempted = new Set<string>();
+  for (const finding of posture.findings) {
+    for (const p of finding.principals ?? []) {
+      if (p.approved === true) approved.add(p.principalId.toLowerCase());
+      if (p.exempted === true) exempted.add(p.principalId.toLowerCase());
+    }
+  }
   const byPrincipal = new Map<string, PrincipalCapabilities>();
   for (const grant of posture.privilegedPrincipals) {
     const key = grant.principalId.toLowerCase();
@@ -174,6 +192,8 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
         capabilities: [],
         grants: [],
       };
+      if (approved.has(key)) entry.approved = true;
+      if (exempted.has(key)) entry.exempted = true;
       byPrincipal.set(key, entry);
     }
     // A name given by any grant of the principal is its name (the export may name only some).
@@ -186,6 +206,8 @@ export function accessView(posture: ClusterPosture): ClusterAccessView {
       roleDefinitionId: grant.roleDefinitionId,
       scope: grant.scope,
       capabilities: grant.capabilities,
+      ...(grant.eligible === true ? { eligible: true as const } : {}),
+      ...(grant.condition !== undefined ? { condition: grant.condition } : {}),
     });
     for (const capability of grant.capabilities) {
       if (!entry.capabilities.includes(capability)) entry.capabilities.push(capability);

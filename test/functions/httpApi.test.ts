@@ -373,6 +373,33 @@ describe('GET …/access (getClusterAccess)', () => {
     }
   });
 
+  it('says how each path is held: approved holders, PIM eligibility, the new paths', async () => {
+    const payments = bodyOf<ClusterAccessView>(await access(CLUSTERS.paymentsProd));
+    const byName = (name: string) => payments.principals.find((p) => p.displayName === name)!;
+    // Fiona Park's Owner at rg-payments-prod is a PIM eligibility; she is a member of the
+    // cluster's admin group grp-payments-sre, so approved (samples/README.md).
+    expect(byName('Fiona Park')).toMatchObject({
+      approved: true,
+      grants: [expect.objectContaining({ roleName: 'Owner', eligible: true })],
+    });
+    expect(byName('grp-payments-sre')).toMatchObject({
+      approved: true,
+      capabilities: ['kubernetes-cluster-admin'],
+    });
+    // The platform team's management-group Owner reaches the node resource group too.
+    expect(byName('grp-cloud-platform').capabilities).toContain('node-access');
+    const devShared = bodyOf<ClusterAccessView>(await access(CLUSTERS.devShared));
+    const patching = devShared.principals.find((p) => p.displayName === 'sp-node-patching')!;
+    expect(patching.approved).toBeUndefined();
+    expect(patching.grants).toEqual([
+      expect.objectContaining({
+        roleName: 'Virtual Machine Contributor',
+        capabilities: ['node-access'],
+        scope: expect.stringMatching(/\/resourceGroups\/MC_rg-dev_aks-dev-shared_westeurope$/),
+      }),
+    ]);
+  });
+
   it('answers 404 for an unknown cluster and 400 for a bad segment', async () => {
     expect((await access({ ...CLUSTERS.paymentsProd, resourceGroup: 'rg-nowhere' })).status).toBe(
       404,
