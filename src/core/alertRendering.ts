@@ -192,17 +192,19 @@ function truncate(value: string, max: number): string {
 interface Field {
   label: string;
   value: string;
+  /** A value of several lines (the accepted-risk digest's list): `value` is its first. */
+  more?: string[];
 }
 
 function alertFields(alert: Alert): Field[] {
-  const fields: Field[] = [
-    { label: 'Severity', value: alert.severity.toUpperCase() },
-    {
+  const fields: Field[] = [{ label: 'Severity', value: alert.severity.toUpperCase() }];
+  // The accepted-risk digest is about the estate, not one cluster.
+  if (alert.clusterId)
+    fields.push({
       label: 'Cluster',
       value: `${alert.clusterName} (resource group ${alert.resourceGroup || '?'}, subscription ${alert.subscriptionId || '?'})`,
-    },
-    { label: 'Check', value: `${alert.checkId} (${alert.kind})` },
-  ];
+    });
+  fields.push({ label: 'Check', value: `${alert.checkId} (${alert.kind})` });
   if (alert.before) fields.push({ label: 'Before', value: alert.before });
   if (alert.after) fields.push({ label: 'Now', value: alert.after });
   if (alert.principal)
@@ -215,10 +217,17 @@ function alertFields(alert: Alert): Field[] {
     });
   if (alert.caller) fields.push({ label: 'Caller', value: describeCaller(alert.caller) });
   fields.push({ label: 'Detected', value: alert.createdAt });
-  fields.push({ label: 'Cluster id', value: alert.clusterId });
+  if (alert.clusterId) fields.push({ label: 'Cluster id', value: alert.clusterId });
   // One line each, no control characters: a hostile name cannot forge lines or send terminal
-  // escape sequences to the console channel.
-  return fields.map((f) => ({ label: f.label, value: oneLine(f.value) }));
+  // escape sequences to the console channel. The accepted-risk digest's list, which the auditor
+  // writes one entry per line, keeps its lines, each cleaned the same way and rendered indented
+  // under its label.
+  return fields.map((f) => {
+    if (alert.kind !== 'accepted-risk' || f.label !== 'Now')
+      return { label: f.label, value: oneLine(f.value) };
+    const [first = '', ...more] = f.value.split('\n').map(oneLine).filter(Boolean);
+    return { label: f.label, value: first, more };
+  });
 }
 
 function remediationLines(alert: Alert): string[] {
@@ -251,8 +260,10 @@ export function renderSubject(alerts: readonly Alert[]): string {
 function textOfAlert(alert: Alert): string {
   const lines = [`[${alert.severity.toUpperCase()}] ${alertHeadline(alert)}`, ''];
   const width = Math.max(...alertFields(alert).map((f) => f.label.length)) + 2;
-  for (const field of alertFields(alert))
+  for (const field of alertFields(alert)) {
     lines.push(`${`${field.label}:`.padEnd(width)}${field.value}`);
+    for (const line of field.more ?? []) lines.push(`${' '.repeat(width)}${line}`);
+  }
   lines.push('', 'Fix:');
   for (const line of remediationLines(alert)) lines.push(`    ${line}`);
   const link = safeLink(alert.link);
@@ -291,7 +302,7 @@ function htmlOfAlert(alert: Alert): string {
     .map(
       (f) =>
         `<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap">${escapeHtml(f.label)}</th>` +
-        `<td style="padding:2px 0">${escapeHtml(f.value)}</td></tr>`,
+        `<td style="padding:2px 0">${[f.value, ...(f.more ?? [])].map(escapeHtml).join('<br>')}</td></tr>`,
     )
     .join('');
   const fix = remediationLines(alert).map(escapeHtml).join('\n');
@@ -361,6 +372,8 @@ function cardOfAlert(alert: Alert, options: { separator: boolean }): ContainerEl
       spacing: 'Small',
       inlines: [run(`${field.label}: `, { weight: 'Bolder' }), run(field.value)],
     });
+    for (const line of field.more ?? [])
+      items.push({ type: 'RichTextBlock', spacing: 'None', inlines: [run(line)] });
   }
   items.push({ type: 'TextBlock', text: 'Fix', weight: 'Bolder', wrap: true, spacing: 'Medium' });
   for (const line of remediationLines(alert)) {

@@ -454,8 +454,8 @@ export interface Alert {
   subscriptionId: string;
   resourceGroup: string;
   severity: Severity;
-  /** `exemptions-expiring`: the nightly reminder of accepted risk about to count again. */
-  kind: RegressionKind | RealTimeSignalKind | 'exemptions-expiring';
+  /** `accepted-risk`: the nightly digest of exempted findings and exemptions about to expire. */
+  kind: RegressionKind | RealTimeSignalKind | 'accepted-risk';
   checkId: string;
   title: string;
   /** What changed, before → after, in words a person acts on at 3 a.m. */

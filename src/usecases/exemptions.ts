@@ -7,17 +7,16 @@ import { parse, stringify } from 'yaml';
 import { InputError } from '../core/errors';
 import {
   EXEMPTION_FIELDS,
-  EXEMPTION_WARNING_DAYS,
   exemptionCoverage,
   exemptionCovers,
   exemptionState,
-  expiringSoon,
   validateExemption,
   type Exemption,
   type ExemptionState,
 } from '../core/exemptions';
-import type { Alert } from '../core/model';
-import type { Clock, ExemptionStore, Notifier } from '../core/ports';
+import { acceptedRiskDigest, exemptedFindings } from '../core/acceptedRisk';
+import type { Alert, ClusterPosture } from '../core/model';
+import type { Clock, ExemptionStore, Notifier, PostureStore } from '../core/ports';
 
 export interface ExemptionDeps {
   store: ExemptionStore;
@@ -272,50 +271,54 @@ export async function recordExpiries(
 }
 
 /**
- * The nightly run's part: record the expiries, and send every channel one reminder listing the
- * exemptions that expire within 14 days (their findings will count, and page, again).
+ * The nightly run's part after the audit: record the expiries, and send every channel the
+ * accepted-risk digest — the findings active exemptions cover (as the clusters' latest
+ * evaluations list them) and the exemptions expiring within 14 days, whose findings will count,
+ * and page, again. Nothing is sent while no exemption is active.
  */
 export async function nightlyExemptionDuties(
   deps: Pick<ExemptionDeps, 'store' | 'clock'> & {
+    postures: PostureStore;
     notifiers?: Notifier[];
     log?: (line: string) => void;
   },
-): Promise<Exemption[]> {
+): Promise<Alert | undefined> {
   await recordExpiries(deps);
   const now = deps.clock.now();
-  const soon = expiringSoon(await deps.store.list(), now);
-  if (soon.length === 0 || !deps.notifiers?.length) return soon;
-  const reminder = expiringReminder(soon, now);
+  const active = (await deps.store.list()).filter((e) => exemptionState(e, now) === 'active');
+  if (active.length === 0) return undefined;
+  const digest = acceptedRiskDigest(
+    active,
+    exemptedFindings(await coveredPostures(deps.postures, active)),
+    now,
+  );
+  if (!digest || !deps.notifiers?.length) return digest;
   for (const notifier of deps.notifiers) {
     await notifier
-      .send([reminder], { digest: true })
+      .send([digest], { digest: true })
       .catch((error: unknown) =>
         deps.log?.(
-          `exemptions: the ${notifier.channel} reminder failed: ${error instanceof Error ? error.message : String(error)}`,
+          `exemptions: the ${notifier.channel} accepted-risk digest failed: ${error instanceof Error ? error.message : String(error)}`,
         ),
       );
   }
-  return soon;
+  return digest;
 }
 
-export function expiringReminder(soon: readonly Exemption[], now: Date): Alert {
-  const lines = soon.map(
-    (e) =>
-      `${e.id}: ${e.checkId} at ${e.scope}${e.principalIds ? ` for ${e.principalIds.join(', ')}` : ''}, owner ${e.owner}, expires ${e.expiresOn} (${e.reason})`,
-  );
-  return {
-    dedupeKey: `exemptions-expiring|${now.toISOString().slice(0, 10)}`,
-    clusterId: '',
-    clusterName: 'accepted risk',
-    subscriptionId: '',
-    resourceGroup: '',
-    severity: 'info',
-    kind: 'exemptions-expiring',
-    checkId: 'exemptions',
-    title: `${soon.length} exemption(s) expire within ${EXEMPTION_WARNING_DAYS} days`,
-    before: 'These findings are accepted risk until the dates below.',
-    after: lines.join('\n'),
-    remediation: `aks-identity-auditor exemptions list --expiring-within ${EXEMPTION_WARNING_DAYS}   # renew with its owner, or fix the finding before the date`,
-    createdAt: now.toISOString(),
-  };
+/** The latest postures of the live clusters the exemptions cover (one read each). */
+async function coveredPostures(
+  store: PostureStore,
+  exemptions: readonly Exemption[],
+): Promise<ClusterPosture[]> {
+  const ids: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.listPostures({}, { pageSize: 1000, continuationToken });
+    for (const summary of page.items)
+      if (!summary.deleted && exemptions.some((e) => exemptionCovers(e, summary.id)))
+        ids.push(summary.id);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  const postures = await Promise.all(ids.map((id) => store.getPosture(id)));
+  return postures.filter((p): p is ClusterPosture => p !== undefined);
 }

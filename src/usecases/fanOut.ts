@@ -53,7 +53,10 @@ export interface NightlyDeps extends AuditDeps {
   queue?: SubscriptionQueue;
   historyDays: number;
   fanOutThreshold?: number;
-  /** Exemptions: expiries recorded and those expiring within 14 days listed to every channel. */
+  /**
+   * Exemptions: expiries recorded, and the accepted-risk digest (exempted findings, exemptions
+   * expiring within 14 days) sent to every channel after the audit.
+   */
   exemptionStore?: ExemptionStore;
 }
 
@@ -61,19 +64,26 @@ export interface NightlyDeps extends AuditDeps {
 export async function runNightlyAudit(deps: NightlyDeps): Promise<string> {
   const now = deps.clock.now();
   await deps.store.purgeExpired(now, deps.historyDays);
-  if (deps.exemptionStore)
-    await nightlyExemptionDuties({
-      store: deps.exemptionStore,
-      clock: deps.clock,
-      notifiers: deps.notifiers,
-      log: deps.log,
-    });
+  // After the audit (or the fan-out), so the digest lists the findings as just evaluated; with a
+  // fan-out, as each cluster's latest evaluation left them (its subscription audit runs later).
+  const acceptedRisk = async () => {
+    if (deps.exemptionStore)
+      await nightlyExemptionDuties({
+        store: deps.exemptionStore,
+        postures: deps.store,
+        clock: deps.clock,
+        notifiers: deps.notifiers,
+        log: deps.log,
+      });
+  };
   const watched = await deps.source.watchedSubscriptions();
   if (deps.queue && watched.length > (deps.fanOutThreshold ?? FAN_OUT_THRESHOLD)) {
     await deps.queue.enqueue(watched);
+    await acceptedRisk();
     return `nightly audit: fanned out ${watched.length} subscription audits to the ${AUDIT_QUEUE_NAME} queue`;
   }
   const { report, failures } = await runAudit(deps, { digest: true });
+  await acceptedRisk();
   return `nightly audit: ${summaryLine(report.summary.clusters, report.summary.failing, failures.length)}`;
 }
 

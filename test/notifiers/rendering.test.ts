@@ -209,7 +209,7 @@ describe('plain text', () => {
   it('counts alerts, not regressions: a reminder or a real-time signal is an alert too', () => {
     const reminder: Alert = {
       ...localAccountsAlert(),
-      kind: 'exemptions-expiring',
+      kind: 'accepted-risk',
       dedupeKey: 'r',
     };
     expect(renderSubject([adminCredentialAlert(), reminder])).toBe(
