@@ -170,14 +170,14 @@ it('the nightly run records expiries and lists exemptions expiring within 14 day
     });
 
   await nightly();
-  expect(printed).toContain('2 exemption(s) expire within 14 days');
+  expect(printed).toContain('2 exemptions expiring within 14 days');
   expect(printed.indexOf('ends-tomorrow')).toBeLessThan(printed.indexOf('ends-in-13-days'));
   expect(printed).not.toContain('ends-in-60-days');
 
   clock.advance(2 * DAY);
   printed = '';
   await nightly();
-  expect(printed).toContain('1 exemption(s) expire within 14 days');
+  expect(printed).toContain('1 exemption expiring within 14 days');
   expect((await exemptionStore.history('ends-tomorrow')).map((h) => h.action)).toEqual([
     'created',
     'expired',
