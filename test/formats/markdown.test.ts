@@ -56,6 +56,12 @@ describe('markdown format', () => {
     );
   });
 
+  it('puts each line of a multi-line fix in its own code span', () => {
+    const report = sampleReport();
+    report.clusters[2].findings[3].remediation = 'az one --x\naz two | tee';
+    expect(formatMarkdown(report)).toContain('| `az one --x`<br>`az two \\| tee` |');
+  });
+
   it('counts clusters and findings in the words of the table', () => {
     const text = formatMarkdown(sampleReport());
     expect(text).toContain('3 clusters: 1 passing, 2 failing, 0 not fully evaluated.');

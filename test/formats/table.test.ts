@@ -73,6 +73,18 @@ describe('table format', () => {
     );
   });
 
+  it('gives the finding more room on a narrow terminal, the check column less', () => {
+    const header = (width: number) =>
+      stripAnsi(formatTable(sampleReport(), { color: false, width }))
+        .split('\n')
+        .find((line) => line.startsWith('│ Severity'))!
+        .split('│')
+        .map((cell) => cell.length);
+    expect(header(100)).toEqual([0, 11, 28, 57, 0]);
+    expect(header(72)).toEqual([0, 11, 20, 37, 0]);
+    expect(header(60)).toEqual([0, 11, 16, 29, 0]);
+  });
+
   it('never goes below 60 columns of layout', () => {
     expect(
       widestBesideLongWords(formatTable(sampleReport(), { color: false, width: 20 }), 60),

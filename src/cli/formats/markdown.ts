@@ -108,7 +108,7 @@ function clusterSection(cluster: ClusterPosture, index: number): string[] {
         ? `${finding.detail || finding.title} ${exempted}`
         : finding.detail || finding.title;
       out.push(
-        `| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.remediation && finding.status !== 'error' ? code(finding.remediation) : ''} |`,
+        `| ${severity} | ${code(finding.checkId)} | ${escapeText(text)} | ${finding.status !== 'error' ? fixCell(finding.remediation) : ''} |`,
       );
     }
     out.push('');
@@ -151,6 +151,18 @@ function principalsBlock(finding: Finding): string[] {
     out.push(`- ${escapeText(describeGroupMembers(group, MARKDOWN_MEMBERS))}`);
   if (groups.length > 0) out.push('');
   return out;
+}
+
+/**
+ * A fix in a table cell: one code span per command line, so a copied line is one whole command
+ * (flattening two commands into one line would paste as a single, broken command).
+ */
+function fixCell(remediation: string | undefined): string {
+  return (remediation ?? '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map(code)
+    .join('<br>');
 }
 
 function statusText(status: ClusterPosture['status']): string {

@@ -38,7 +38,9 @@ export const DEFAULT_TABLE_WIDTH = 100;
 const MIN_WIDTH = 60;
 /** Fits `critical` and the `evaluated` of an error row's `not evaluated`. */
 const SEVERITY_COLUMN = 11;
+/** The check column's width on a 100-column terminal; narrower ones give it less, the finding more. */
 const CHECK_COLUMN = 28;
+const MIN_CHECK_COLUMN = 16;
 const INDENT = '      ';
 
 type Colors = ReturnType<typeof createColors>;
@@ -163,7 +165,8 @@ function findingsTable(
   maxPrincipals: number,
 ): string {
   // Column widths include one space of padding each side; four vertical borders.
-  const detailColumn = width - SEVERITY_COLUMN - CHECK_COLUMN - 4;
+  const checkColumn = Math.min(CHECK_COLUMN, Math.max(MIN_CHECK_COLUMN, Math.floor(width * 0.28)));
+  const detailColumn = width - SEVERITY_COLUMN - checkColumn - 4;
   const rows = findings.map((finding) => {
     const severity = severityColor(finding.severity, c)(finding.severity);
     const fix = fixes.indexOf(finding);
@@ -172,7 +175,7 @@ function findingsTable(
       finding.status === 'error'
         ? [severity, c.magenta('not'), c.magenta('evaluated')]
         : [severity],
-      wrap(finding.checkId, CHECK_COLUMN - 2),
+      wrap(finding.checkId, checkColumn - 2),
       [
         ...findingText(finding, detailColumn - 2, c, maxPrincipals),
         ...(fix >= 0 ? [c.cyan(`Fix: [${fix + 1}] below`)] : []),
@@ -182,7 +185,7 @@ function findingsTable(
   return boxTable(
     ['Severity', 'Check', 'Finding'].map((h) => c.bold(h)),
     rows,
-    [SEVERITY_COLUMN, CHECK_COLUMN, detailColumn],
+    [SEVERITY_COLUMN, checkColumn, detailColumn],
   );
 }
 
