@@ -139,6 +139,14 @@ function answers(query: AccessQuery) {
       query.assignmentIdsWhere(custom),
     ],
     unresolved: [query.unresolvedWhere(isUnknownType)],
+    pages: [0, 1, 3, 1000].map((limit) => query.assignmentIdsPage(privileged, limit)),
+    holdsAnyPath: [
+      query.holdsAnyPath(new Set()),
+      query.holdsAnyPath(
+        new Set(query.holdersWhere(anyHolder).map((p) => p.principalId.trim().toLowerCase())),
+      ),
+      query.holdsAnyPath(new Set(['not-a-holder'])),
+    ],
   };
 }
 

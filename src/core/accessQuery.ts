@@ -18,7 +18,7 @@
  * defined once (at module level), since it is the key its per-view answers are kept under.
  */
 import type { ClusterAccess, ResolvedAssignment } from './access';
-import { accessViewsOf, type AccessView } from './accessViews';
+import { accessViewsOf, principalKey, type AccessView } from './accessViews';
 import { CAPABILITIES, type Capability, type PrincipalAccess, type RoleAssignment } from './model';
 
 export type HolderFilter = (holder: PrincipalAccess) => boolean;
@@ -36,8 +36,12 @@ export interface AccessQuery {
   assignmentsWhere(keep: AssignmentFilter): ResolvedAssignment[];
   /** The ids of `assignmentsWhere(keep)`, each once (compared case-insensitively), in first-seen order. */
   assignmentIdsWhere(keep: AssignmentFilter): string[];
+  /** The first `limit` of `assignmentIdsWhere(keep)`, and how many there are in all. */
+  assignmentIdsPage(keep: AssignmentFilter, limit: number): { ids: string[]; total: number };
   /** The unresolved assignments (role definition unknown) for which `keep` holds. */
   unresolvedWhere(keep: UnresolvedFilter): RoleAssignment[];
+  /** Whether one of these principals (keys as `principalKey` gives them) holds a privileged path. */
+  holdsAnyPath(principalKeys: ReadonlySet<string>): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -55,6 +59,11 @@ export function accessQueryPlain(access: ClusterAccess): AccessQuery {
     assignmentIdsWhere: (keep) =>
       distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment)).ids.slice(),
     unresolvedWhere: (keep) => access.unresolved.filter(keep),
+    holdsAnyPath: (keys) => access.privileged.some((p) => keys.has(principalKey(p.principalId))),
+    assignmentIdsPage: (keep, limit) => {
+      const all = distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment));
+      return { ids: all.ids.slice(0, limit), total: all.ids.length };
+    },
   };
 }
 
@@ -150,6 +159,11 @@ function viewQuery(access: ClusterAccess): AccessQuery {
     return out;
   }
 
+  const idsPerView = (keep: AssignmentFilter): DistinctAssignmentIds[] =>
+    perView(idsKey(keep), (view) =>
+      distinctAssignmentIds(view.assignments.filter(keep).map((r) => r.assignment)),
+    );
+
   const holdersWhere = (keep: HolderFilter): PrincipalAccess[] =>
     concatenated(perView(keep, (view) => view.privileged.filter(keep).map(sharedPrincipalAccess)));
 
@@ -160,13 +174,43 @@ function viewQuery(access: ClusterAccess): AccessQuery {
     assignmentsWhere: (keep) =>
       concatenated(perView(keep, (view) => view.assignments.filter(keep))),
     unresolvedWhere: (keep) => concatenated(perView(keep, (view) => view.unresolved.filter(keep))),
-    assignmentIdsWhere: (keep) =>
-      mergeAssignmentIds(
-        perView(idsKey(keep), (view) =>
-          distinctAssignmentIds(view.assignments.filter(keep).map((r) => r.assignment)),
-        ),
-      ),
+    holdsAnyPath: (keys) => {
+      if (keys.size === 0) return false;
+      for (const view of parts()) {
+        const holders = view === access ? privilegedKeysOf(view) : holderKeys(view);
+        for (const key of keys) if (holders.has(key)) return true;
+      }
+      return false;
+    },
+    assignmentIdsWhere: (keep) => mergeAssignmentIds(idsPerView(keep)),
+    assignmentIdsPage: (keep, limit) => {
+      const lists = idsPerView(keep).filter((l) => l.ids.length > 0);
+      // Lists no two of which share an id (the usual case): counted without merging them.
+      if (pairwiseDisjoint(lists)) {
+        const ids: string[] = [];
+        let total = 0;
+        for (const list of lists) {
+          total += list.ids.length;
+          for (let i = 0; i < list.ids.length && ids.length < limit; i++) ids.push(list.ids[i]);
+        }
+        return { ids, total };
+      }
+      const merged = mergeAssignmentIds(lists);
+      return { ids: merged.slice(0, limit), total: merged.length };
+    },
   };
+}
+
+// The principals holding a path in a view, per view: a few set lookups per cluster instead of a
+// pass over its hundreds of holders.
+const holderKeysOfView = new WeakMap<AccessView, ReadonlySet<string>>();
+function holderKeys(view: AccessView): ReadonlySet<string> {
+  let keys = holderKeysOfView.get(view);
+  if (keys === undefined) holderKeysOfView.set(view, (keys = privilegedKeysOf(view)));
+  return keys;
+}
+function privilegedKeysOf(view: AccessView): ReadonlySet<string> {
+  return new Set(view.privileged.map((p) => principalKey(p.principalId)));
 }
 
 // The ids of a filter's answers are kept apart from its assignments: one key object per filter.
@@ -214,14 +258,16 @@ function distinctAssignmentIds(assignments: readonly RoleAssignment[]): Distinct
  * concatenation. An id already given by an earlier list is skipped (lists are distinct
  * within themselves, so only earlier lists need asking).
  */
+function pairwiseDisjoint(lists: readonly DistinctAssignmentIds[]): boolean {
+  for (let i = 1; i < lists.length; i++)
+    for (let k = 0; k < i; k++) if (!areDisjoint(lists[k], lists[i])) return false;
+  return true;
+}
+
 function mergeAssignmentIds(lists: readonly DistinctAssignmentIds[]): string[] {
   const nonEmpty = lists.filter((l) => l.ids.length > 0);
   if (nonEmpty.length === 0) return [];
-  let allDisjoint = true;
-  for (let i = 1; i < nonEmpty.length && allDisjoint; i++) {
-    for (let k = 0; k < i && allDisjoint; k++) allDisjoint = areDisjoint(nonEmpty[k], nonEmpty[i]);
-  }
-  if (allDisjoint) return concatenated(nonEmpty.map((l) => l.ids));
+  if (pairwiseDisjoint(nonEmpty)) return concatenated(nonEmpty.map((l) => l.ids));
   const ids = [...nonEmpty[0].ids];
   for (let i = 1; i < nonEmpty.length; i++) {
     const { ids: more, keys } = nonEmpty[i];

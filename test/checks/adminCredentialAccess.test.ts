@@ -224,3 +224,49 @@ describe('admin-credential-access', () => {
     expect(check(rawClusterWithoutProperties()).outcome.status).toBe('pass');
   });
 });
+
+describe('admin-credential-access on catalogue 2', () => {
+  const userRole = (raw: unknown) =>
+    check(raw, {
+      assignments: [
+        azAssignment({ principalId: ALICE, role: ROLES.aksClusterUserRole, scope: RG_SCOPE }),
+      ],
+    }).outcome;
+
+  it('without Entra integration, AKS Cluster User Role holds the admin kubeconfig: fails', () => {
+    const outcome = userRole(rawCluster('arm', { aadProfile: null, disableLocalAccounts: false }));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.detail).toContain('Azure Kubernetes Service Cluster User Role');
+    expect(outcome.principals).toEqual([
+      expect.objectContaining({ principalId: ALICE, capabilities: ['admin-credential'] }),
+    ]);
+  });
+
+  it('with Entra integration, the same role lists nobody and passes', () => {
+    const outcome = userRole(rawCluster('arm', { disableLocalAccounts: false }));
+    expect(outcome.status).toBe('pass');
+    expect(outcome.principals).toEqual([]);
+  });
+
+  it('a cluster without Entra integration fails whatever disableLocalAccounts says', () => {
+    const outcome = userRole(rawCluster('az', { aadProfile: null, disableLocalAccounts: true }));
+    expect(outcome.status).toBe('fail');
+  });
+
+  it('marks approved holders but still fails: the static kubeconfig bypasses Entra whoever holds it', () => {
+    const { outcome } = evaluateCheck(
+      'admin-credential-access',
+      LOCAL_ON,
+      {
+        assignments: [
+          azAssignment({ principalId: PLATFORM_GROUP, role: ROLES.owner, scope: SUB_SCOPE }),
+        ],
+      },
+      { approvedAdmins: new Set([PLATFORM_GROUP]) },
+    );
+    expect(outcome.status).toBe('fail');
+    expect(outcome.principals).toEqual([
+      expect.objectContaining({ principalId: PLATFORM_GROUP, approved: true }),
+    ]);
+  });
+});

@@ -1,5 +1,4 @@
 import { accessQuery } from '../accessQuery';
-import type { ResolvedAssignment } from '../access';
 import {
   accessCheck,
   approvalOf,
@@ -9,9 +8,6 @@ import {
   describeUnresolved,
   unresolvedOutcome,
 } from './common';
-
-const grantsAdminCredential = (r: ResolvedAssignment): boolean =>
-  r.capabilities.includes('admin-credential');
 
 export const adminCredentialAccess = accessCheck(
   {
@@ -43,7 +39,7 @@ export const adminCredentialAccess = accessCheck(
     const holders = approvalOf(input, 'admin-credential-access').mark(
       access.holdersOf('admin-credential'),
     );
-    const assignmentIds = access.assignmentIdsWhere(grantsAdminCredential);
+    // No assignment ids: the fix (disabling local accounts) removes the credential for everyone.
     const unresolved = access.access.unresolved;
     const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
 
@@ -57,7 +53,6 @@ export const adminCredentialAccess = accessCheck(
         status: 'pass',
         detail: `Local accounts are disabled, so the static admin kubeconfig cannot be fetched.${could}${unresolvedNote}`,
         principals: holders,
-        assignmentIds,
       };
     }
 
@@ -69,7 +64,6 @@ export const adminCredentialAccess = accessCheck(
             `${count(holders.length, 'assignment')} ${holders.length === 1 ? 'allows' : 'allow'} fetching the admin credential (${describePrincipals(holders)}), ` +
             `but whether local accounts are enabled is unknown: ${cluster.incomplete}`,
           principals: holders,
-          assignmentIds,
         };
       }
       return {
@@ -78,7 +72,6 @@ export const adminCredentialAccess = accessCheck(
           `Local accounts are enabled and ${count(holders.length, 'assignment')} ${holders.length === 1 ? 'allows' : 'allow'} fetching the static cluster-admin kubeconfig: ` +
           `${describePrincipals(holders)}.${unresolvedNote}`,
         principals: holders,
-        assignmentIds,
       };
     }
 

@@ -16,6 +16,13 @@ import {
 export const CLUSTER_ADMIN_PATHS = 'cluster-admin-paths';
 
 /**
+ * The fix deletes at most this many grants (the first, most specific scope first): a cluster
+ * under a busy subscription can have hundreds of paths, and a command of hundreds of ids is
+ * neither reviewed nor pasted. The detail says how many more there are.
+ */
+export const FIX_ASSIGNMENTS_LIMIT = 20;
+
+/**
  * The paths this check judges: every cluster-admin path but `admin-credential`, which
  * `admin-credential-access` judges. They count whatever local accounts say: a holder of
  * `cluster-write` can re-enable them, or point the admin groups at its own.
@@ -36,6 +43,8 @@ const isRemovableJudgedPath = (r: ResolvedAssignment): boolean =>
   holdsJudgedPath(r) && !isHierarchyScope(r.assignment.scope);
 
 function isHierarchyScope(scope: string | undefined): boolean {
+  // Nearly every scope starts `/subscriptions/`: settled without normalising it.
+  if (scope !== undefined && /^\/subscriptions\/[^/]/i.test(scope)) return false;
   const kind = scopeKind(scope ?? '');
   return kind === 'managementGroup' || kind === 'root';
 }
@@ -84,8 +93,13 @@ export const clusterAdminPaths = accessCheck(
     const { cluster } = input;
     const access = accessQuery(input.access);
     const approval = approvalOf(input, CLUSTER_ADMIN_PATHS);
-    const principals = approval.mark(access.holdersOf(...JUDGED_PATHS));
-    const unapproved = principals.filter((p) => p.approved !== true && !approval.exempted(p));
+    const holders = access.holdersOf(...JUDGED_PATHS);
+    const principals = approval.mark(holders);
+    // Nobody approved or exempted (most clusters): every holder is unapproved, no pass needed.
+    const unapproved =
+      principals === holders && !approval.anyExempted
+        ? principals
+        : principals.filter((p) => p.approved !== true && !approval.exempted(p));
     // An unknown role held by an approved principal cannot give anyone unapproved a path.
     const unresolved = access.access.unresolved.filter((a) => !approval.covers(a.principalId));
     const unresolvedNote = unresolved.length > 0 ? ` ${describeUnresolved(unresolved)}` : '';
@@ -93,15 +107,22 @@ export const clusterAdminPaths = accessCheck(
     if (unapproved.length > 0) {
       // The ids to remove are those of unapproved holders: when nobody is approved, the
       // per-view answer of the query is it (most clusters); otherwise filter it.
-      const assignmentIds =
+      const { ids: assignmentIds, total: removable } =
         unapproved.length === principals.length
-          ? access.assignmentIdsWhere(isRemovableJudgedPath)
-          : assignmentIdsOf(
-              access
-                .assignmentsWhere(isRemovableJudgedPath)
-                .filter((r) => !approval.covers(r.assignment.principalId))
-                .map((r) => r.assignment),
-            );
+          ? access.assignmentIdsPage(isRemovableJudgedPath, FIX_ASSIGNMENTS_LIMIT)
+          : (() => {
+              const ids = assignmentIdsOf(
+                access
+                  .assignmentsWhere(isRemovableJudgedPath)
+                  .filter((r) => !approval.covers(r.assignment.principalId))
+                  .map((r) => r.assignment),
+              );
+              return { ids: ids.slice(0, FIX_ASSIGNMENTS_LIMIT), total: ids.length };
+            })();
+      const fixNote =
+        removable > FIX_ASSIGNMENTS_LIMIT
+          ? ` The fix deletes the first ${FIX_ASSIGNMENTS_LIMIT} of ${removable} grants of the subscription and below.`
+          : '';
       if (cluster.incomplete) {
         return {
           status: 'error',
@@ -117,7 +138,8 @@ export const clusterAdminPaths = accessCheck(
         detail:
           `${count(unapproved.length, 'path')} to cluster-admin ${unapproved.length === 1 ? 'is' : 'are'} held by principals that are not approved: ` +
           `${describePaths(unapproved)}.${unresolvedNote} Approve a principal by adding it to the cluster's admin groups or to AUDIT_APPROVED_ADMINS, or remove the grant ` +
-          '(the fix lists the grants of the subscription and below; management-group and root grants are removed where the hierarchy is governed).',
+          '(the fix lists the grants of the subscription and below; management-group and root grants are removed where the hierarchy is governed).' +
+          fixNote,
         principals,
         assignmentIds,
       };

@@ -12,6 +12,7 @@ import type {
   RoleAssignment,
 } from '../model';
 import { grantMarks } from '../grants';
+import { accessQuery } from '../accessQuery';
 import { principalKey } from '../accessViews';
 import { membersOfPrincipal } from '../groupMembers';
 import { describeGrant, describePrincipal, directoryIndex, namesOf } from '../principals';
@@ -26,21 +27,9 @@ const SHELL_SAFE = /^[A-Za-z0-9_./:=@,+-]+$/;
  * would interpret, so anything outside a conservative safe set is single-quoted.
  */
 export function shellArg(value: string): string {
-  let word = shellWords.get(value);
-  if (word === undefined) {
-    word =
-      PLACEHOLDER.test(value) || SHELL_SAFE.test(value)
-        ? value
-        : `'${value.replace(/'/g, `'\\''`)}'`;
-    if (shellWords.size >= SHELL_WORDS_LIMIT) shellWords.clear();
-    shellWords.set(value, word);
-  }
-  return word;
+  if (PLACEHOLDER.test(value) || SHELL_SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
-
-// Assignment ids recur in the fixes of every cluster under their scope: each is quoted once.
-const SHELL_WORDS_LIMIT = 100_000;
-const shellWords = new Map<string, string>();
 
 /** `-g <resource group> -n <cluster name>`, with placeholders when the input lacks them. */
 export function clusterArgs(cluster: Pick<Cluster, 'resourceGroup' | 'name'>): string {
@@ -234,6 +223,8 @@ export interface Approval {
   covers(principalId: string): boolean;
   /** Whether an active exemption names the holder for the check. */
   exempted(holder: PrincipalAccess): boolean;
+  /** Whether any active exemption names a principal for the check. */
+  readonly anyExempted: boolean;
   /** The holders, those approved marked `approved` (copies: the index's entries are shared). */
   mark(holders: PrincipalAccess[]): PrincipalAccess[];
 }
@@ -267,12 +258,14 @@ export function approvalOf(input: CheckInput, checkId: string): Approval {
   const exempted = input.exemptedPrincipals?.get(checkId) ?? new Set<string>();
   return {
     covers: (principalId) => approved.has(idKey(principalId)) || exempted.has(idKey(principalId)),
-    exempted: (holder) => exempted.has(idKey(holder.principalId)),
+    exempted: (holder) => exempted.size > 0 && exempted.has(idKey(holder.principalId)),
+    anyExempted: exempted.size > 0,
     mark: (holders) => {
-      // Most clusters' holders include no approved principal: hand the list back as it is.
-      const isApproved = (p: PrincipalAccess) => approved.has(idKey(p.principalId));
-      if (approved.size === 0 || !holders.some(isApproved)) return holders;
-      return holders.map((p) => (isApproved(p) ? Object.freeze({ ...p, approved: true }) : p));
+      // Most clusters' approved principals hold no path: the list goes back as it is.
+      if (approved.size === 0 || !accessQuery(input.access).holdsAnyPath(approved)) return holders;
+      return holders.map((p) =>
+        approved.has(idKey(p.principalId)) ? Object.freeze({ ...p, approved: true }) : p,
+      );
     },
   };
 }
