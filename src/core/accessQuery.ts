@@ -177,26 +177,38 @@ function viewQuery(access: ClusterAccess): AccessQuery {
     holdsAnyPath: (keys) => {
       if (keys.size === 0) return false;
       for (const view of parts()) {
-        const holders = view === access ? privilegedKeysOf(view) : holderKeys(view);
+        // A small view (the cluster's own, its node resource group's) is scanned; the large
+        // shared ones (subscription, management groups, root) keep a set of their holders.
+        if (view === access || view.privileged.length < SMALL_VIEW) {
+          for (const p of view.privileged) if (keys.has(principalKey(p.principalId))) return true;
+          continue;
+        }
+        const holders = holderKeys(view);
         for (const key of keys) if (holders.has(key)) return true;
       }
       return false;
     },
     assignmentIdsWhere: (keep) => mergeAssignmentIds(idsPerView(keep)),
     assignmentIdsPage: (keep, limit) => {
-      const lists = idsPerView(keep).filter((l) => l.ids.length > 0);
-      // Lists no two of which share an id (the usual case): counted without merging them.
-      if (pairwiseDisjoint(lists)) {
-        const ids: string[] = [];
-        let total = 0;
-        for (const list of lists) {
-          total += list.ids.length;
-          for (let i = 0; i < list.ids.length && ids.length < limit; i++) ids.push(list.ids[i]);
+      // Counted from per-view sets of ids (no id lists): their sizes add up unless two views
+      // share an id; the first `limit` ids by a scan that stops there.
+      const sets = perView(countKey(keep), (view) => idKeysWhere(view, keep));
+      let total = 0;
+      if (pairwiseDisjointSets(sets)) for (const s of sets) total += s.size;
+      else total = new Set(sets.flatMap((s) => [...s])).size;
+      const ids: string[] = [];
+      const seen = new Set<string>();
+      for (const view of parts()) {
+        for (const r of view.assignments) {
+          if (ids.length >= limit) break;
+          const id = r.assignment.id?.trim();
+          if (!id || !keep(r) || seen.has(id.toLowerCase())) continue;
+          seen.add(id.toLowerCase());
+          ids.push(id);
         }
-        return { ids, total };
+        if (ids.length >= limit) break;
       }
-      const merged = mergeAssignmentIds(lists);
-      return { ids: merged.slice(0, limit), total: merged.length };
+      return { ids, total };
     },
   };
 }
@@ -204,6 +216,7 @@ function viewQuery(access: ClusterAccess): AccessQuery {
 // The principals holding a path in a view, per view: a few set lookups per cluster instead of a
 // pass over its hundreds of holders.
 const holderKeysOfView = new WeakMap<AccessView, ReadonlySet<string>>();
+const SMALL_VIEW = 64;
 function holderKeys(view: AccessView): ReadonlySet<string> {
   let keys = holderKeysOfView.get(view);
   if (keys === undefined) holderKeysOfView.set(view, (keys = privilegedKeysOf(view)));
@@ -211,6 +224,35 @@ function holderKeys(view: AccessView): ReadonlySet<string> {
 }
 function privilegedKeysOf(view: AccessView): ReadonlySet<string> {
   return new Set(view.privileged.map((p) => principalKey(p.principalId)));
+}
+
+/** The lower-cased ids of the assignments of a view `keep` holds for. */
+function idKeysWhere(view: AccessView, keep: AssignmentFilter): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const r of view.assignments) {
+    const id = r.assignment.id?.trim();
+    if (id && keep(r)) keys.add(id.toLowerCase());
+  }
+  return keys;
+}
+
+function pairwiseDisjointSets(sets: readonly ReadonlySet<string>[]): boolean {
+  for (let i = 1; i < sets.length; i++) {
+    if (sets[i].size === 0) continue;
+    for (let k = 0; k < i; k++) {
+      const [fewer, more] = sets[k].size <= sets[i].size ? [sets[k], sets[i]] : [sets[i], sets[k]];
+      for (const key of fewer) if (more.has(key)) return false;
+    }
+  }
+  return true;
+}
+
+// A filter's counts are kept apart from its other answers: one key object per filter.
+const countKeys = new WeakMap<AssignmentFilter, AssignmentFilter>();
+function countKey(keep: AssignmentFilter): AssignmentFilter {
+  let key = countKeys.get(keep);
+  if (key === undefined) countKeys.set(keep, (key = (r) => keep(r)));
+  return key;
 }
 
 // The ids of a filter's answers are kept apart from its assignments: one key object per filter.
