@@ -7,6 +7,7 @@
  * every cluster under the same scope shares (core/accessViews). Checks do not read those views:
  * they ask core/accessQuery (`accessQuery(access).holdersOf('admin-credential')`).
  */
+import { entraIntegrationOf } from './clusterFacts';
 import { builtinRoleByGuid, builtinRoles } from './builtinRoles';
 import type {
   Capability,
@@ -189,7 +190,7 @@ function clusterSettings(
   if (cluster.incomplete) return { azureRbac: false, withoutEntra: false, runCommand: false };
   return {
     azureRbac: cluster.aadProfile?.enableAzureRbac === true,
-    withoutEntra: !cluster.aadProfile,
+    withoutEntra: entraIntegrationOf(cluster) === 'none',
     runCommand: cluster.apiServerAccess?.disableRunCommand !== true,
   };
 }
