@@ -75,6 +75,41 @@ describe('GraphDirectory.lookup', () => {
     }
   });
 
+  it('asks for userType and accountEnabled, so a directly assigned guest or disabled user is flagged', async () => {
+    graph.state.users.push(
+      {
+        id: guid('b000', 1),
+        displayName: 'Gita (guest)',
+        userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+        userType: 'Guest',
+        accountEnabled: true,
+        jobTitle: 'Contractor',
+      },
+      { id: guid('b000', 2), displayName: 'Old Admin', userType: 'Member', accountEnabled: false },
+    );
+    const found = await directory().lookup([guid('b000', 1), guid('b000', 2)]);
+    expect(found).toEqual([
+      {
+        id: guid('b000', 1),
+        principalType: 'User',
+        displayName: 'Gita (guest)',
+        userPrincipalName: 'gita_fabrikam.example#EXT#@contoso.example',
+        userType: 'Guest',
+        accountEnabled: true,
+      },
+      {
+        id: guid('b000', 2),
+        principalType: 'User',
+        displayName: 'Old Admin',
+        userType: 'Member',
+        accountEnabled: false,
+      },
+    ]);
+    expect(graph.requests[0].query.$select).toBe(
+      'id,displayName,userPrincipalName,userType,accountEnabled',
+    );
+  });
+
   it('waits out a 429 (Retry-After) and answers', async () => {
     graph.state.users.push({ id: guid('b000', 1), displayName: 'Alice' });
     const throttled = graph.fault({ match: /getByIds/, status: 429, times: 2 });

@@ -43,7 +43,10 @@ export const GET_BY_IDS_BATCH = 1000;
 /** Users listed per group before the listing stops at its first page (docs/access.md "Groups"). */
 export const MEMBER_LIMIT = 1000;
 const MEMBER_PAGE = 999;
-const MEMBER_SELECT = 'id,displayName,userPrincipalName,userType,accountEnabled';
+// What findings show of a user. getByIds needs it too: without `$select`, Graph v1.0 returns
+// users with a default property set that lacks userType and accountEnabled (a documented known
+// issue of getByIds); properties a group or service principal lacks are simply absent.
+const USER_SELECT = 'id,displayName,userPrincipalName,userType,accountEnabled';
 
 export interface GraphDirectoryOptions {
   credential: TokenCredential;
@@ -137,11 +140,15 @@ export class GraphDirectory
     );
     const found: DirectoryPrincipal[] = [];
     for (let start = 0; start < distinct.length; start += GET_BY_IDS_BATCH) {
-      const body = await this.send('POST', '/v1.0/directoryObjects/getByIds', {
-        body: { ids: distinct.slice(start, start + GET_BY_IDS_BATCH) },
-        permission: 'User.Read.All, GroupMember.Read.All and Application.Read.All',
-        what: 'resolve principal ids',
-      });
+      const body = await this.send(
+        'POST',
+        `/v1.0/directoryObjects/getByIds?$select=${USER_SELECT}`,
+        {
+          body: { ids: distinct.slice(start, start + GET_BY_IDS_BATCH) },
+          permission: 'User.Read.All, GroupMember.Read.All and Application.Read.All',
+          what: 'resolve principal ids',
+        },
+      );
       for (const o of asArray(body.value)) {
         const principal = principalOfGraph(o);
         if (principal) found.push(principal);
@@ -152,7 +159,7 @@ export class GraphDirectory
 
   /** The users behind a group (nested groups included), bounded to its first page past 1,000. */
   async transitiveUsers(groupId: string): Promise<TransitiveUsers> {
-    const path = `/v1.0/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${MEMBER_SELECT}&$top=${MEMBER_PAGE}&$count=true`;
+    const path = `/v1.0/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${USER_SELECT}&$top=${MEMBER_PAGE}&$count=true`;
     const users: DirectoryPrincipal[] = [];
     let count: number | undefined;
     let next: string | undefined = path;

@@ -155,7 +155,7 @@ export async function startGraphFake(): Promise<GraphFake> {
     }
     switch (route) {
       case 'getByIds':
-        getByIds(res, body);
+        getByIds(res, body, query.$select);
         break;
       case 'transitiveMembers':
         transitiveMembers(req, res, path, query);
@@ -191,20 +191,23 @@ export async function startGraphFake(): Promise<GraphFake> {
     ];
   }
 
-  function getByIds(res: ServerResponse, body: unknown): void {
+  function getByIds(res: ServerResponse, body: unknown, $select: string | undefined): void {
     const ids = (body as { ids?: unknown } | undefined)?.ids;
     if (!Array.isArray(ids) || ids.length === 0)
       return graphError(res, 400, 'Request_BadRequest', 'ids is required');
     if (ids.length > 1000)
       return graphError(res, 400, 'Request_BadRequest', 'ids must have at most 1000 entries');
     const wanted = new Set(ids.map((id) => String(id).toLowerCase()));
-    // Like Graph v1.0: users come back with the default property set only (no userType, accountEnabled).
+    // Like Graph v1.0: without $select, users come back with the default property set only (no
+    // userType, accountEnabled); with it, every object with the selected properties it has.
     const value = everyObject()
       .filter((o) => wanted.has(String(o.id).toLowerCase()))
       .map((o) =>
-        o['@odata.type'] === '#microsoft.graph.user'
-          ? pick(o, ['@odata.type', 'id', 'displayName', 'userPrincipalName', 'mail'])
-          : o,
+        $select
+          ? select(o, $select)
+          : o['@odata.type'] === '#microsoft.graph.user'
+            ? pick(o, ['@odata.type', 'id', 'displayName', 'userPrincipalName', 'mail'])
+            : o,
       );
     send(res, 200, {
       '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
