@@ -460,15 +460,21 @@ export function buildAccessIndex(
     }
     // Denies are per principal and cluster: a view a deny changes becomes this cluster's own;
     // the others stay shared (with what the checks worked out from them).
+    // One answer per principal, and one `PrincipalDenies` per pair of deny predicates (which
+    // principals share), so that what a deny leaves of a role is worked out once per pair.
     const known = new Map<string, PrincipalDenies | undefined>();
+    const pairs = new Map<unknown, Map<unknown, PrincipalDenies>>();
     const deniesFor = (principalId: string): PrincipalDenies | undefined => {
       if (known.has(principalId)) return known.get(principalId);
       const overCluster = deniedOverCluster?.(principalId);
       const overNodes = deniedOverNodes?.(principalId);
-      const denies =
-        overCluster === undefined && overNodes === undefined
-          ? undefined
-          : { overCluster, overNodes };
+      let denies: PrincipalDenies | undefined;
+      if (overCluster !== undefined || overNodes !== undefined) {
+        let second = pairs.get(overCluster);
+        if (!second) pairs.set(overCluster, (second = new Map()));
+        denies = second.get(overNodes);
+        if (!denies) second.set(overNodes, (denies = { overCluster, overNodes }));
+      }
       known.set(principalId, denies);
       return denies;
     };

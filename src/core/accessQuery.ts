@@ -36,7 +36,10 @@ export interface AccessQuery {
   assignmentsWhere(keep: AssignmentFilter): ResolvedAssignment[];
   /** The ids of `assignmentsWhere(keep)`, each once (compared case-insensitively), in first-seen order. */
   assignmentIdsWhere(keep: AssignmentFilter): string[];
-  /** The first `limit` of `assignmentIdsWhere(keep)`, and how many there are in all. */
+  /**
+   * The first `limit` of `assignmentIdsWhere(keep)`, and how many matching assignments there
+   * are (an assignment listed twice, as repeated listings do, counts twice).
+   */
   assignmentIdsPage(keep: AssignmentFilter, limit: number): { ids: string[]; total: number };
   /** The unresolved assignments (role definition unknown) for which `keep` holds. */
   unresolvedWhere(keep: UnresolvedFilter): RoleAssignment[];
@@ -61,8 +64,9 @@ export function accessQueryPlain(access: ClusterAccess): AccessQuery {
     unresolvedWhere: (keep) => access.unresolved.filter(keep),
     holdsAnyPath: (keys) => access.privileged.some((p) => keys.has(principalKey(p.principalId))),
     assignmentIdsPage: (keep, limit) => {
-      const all = distinctAssignmentIds(access.assignments.filter(keep).map((r) => r.assignment));
-      return { ids: all.ids.slice(0, limit), total: all.ids.length };
+      const matching = access.assignments.filter((r) => keep(r) && r.assignment.id?.trim());
+      const all = distinctAssignmentIds(matching.map((r) => r.assignment));
+      return { ids: all.ids.slice(0, limit), total: matching.length };
     },
   };
 }
@@ -190,12 +194,10 @@ function viewQuery(access: ClusterAccess): AccessQuery {
     },
     assignmentIdsWhere: (keep) => mergeAssignmentIds(idsPerView(keep)),
     assignmentIdsPage: (keep, limit) => {
-      // Counted from per-view sets of ids (no id lists): their sizes add up unless two views
-      // share an id; the first `limit` ids by a scan that stops there.
-      const sets = perView(countKey(keep), (view) => idKeysWhere(view, keep));
+      // Counted per view (a number per view, kept); the first `limit` ids by a scan that stops
+      // there. An assignment listed twice (repeated listings) counts twice.
       let total = 0;
-      if (pairwiseDisjointSets(sets)) for (const s of sets) total += s.size;
-      else total = new Set(sets.flatMap((s) => [...s])).size;
+      for (const n of perView(countKey(keep), (view) => countWhere(view, keep))) total += n;
       const ids: string[] = [];
       const seen = new Set<string>();
       for (const view of parts()) {
@@ -216,7 +218,7 @@ function viewQuery(access: ClusterAccess): AccessQuery {
 // The principals holding a path in a view, per view: a few set lookups per cluster instead of a
 // pass over its hundreds of holders.
 const holderKeysOfView = new WeakMap<AccessView, ReadonlySet<string>>();
-const SMALL_VIEW = 64;
+const SMALL_VIEW = 16;
 function holderKeys(view: AccessView): ReadonlySet<string> {
   let keys = holderKeysOfView.get(view);
   if (keys === undefined) holderKeysOfView.set(view, (keys = privilegedKeysOf(view)));
@@ -226,25 +228,11 @@ function privilegedKeysOf(view: AccessView): ReadonlySet<string> {
   return new Set(view.privileged.map((p) => principalKey(p.principalId)));
 }
 
-/** The lower-cased ids of the assignments of a view `keep` holds for. */
-function idKeysWhere(view: AccessView, keep: AssignmentFilter): ReadonlySet<string> {
-  const keys = new Set<string>();
-  for (const r of view.assignments) {
-    const id = r.assignment.id?.trim();
-    if (id && keep(r)) keys.add(id.toLowerCase());
-  }
-  return keys;
-}
-
-function pairwiseDisjointSets(sets: readonly ReadonlySet<string>[]): boolean {
-  for (let i = 1; i < sets.length; i++) {
-    if (sets[i].size === 0) continue;
-    for (let k = 0; k < i; k++) {
-      const [fewer, more] = sets[k].size <= sets[i].size ? [sets[k], sets[i]] : [sets[i], sets[k]];
-      for (const key of fewer) if (more.has(key)) return false;
-    }
-  }
-  return true;
+/** How many assignments (with an id) of a view `keep` holds for. */
+function countWhere(view: AccessView, keep: AssignmentFilter): number {
+  let n = 0;
+  for (const r of view.assignments) if (keep(r) && r.assignment.id?.trim()) n += 1;
+  return n;
 }
 
 // A filter's counts are kept apart from its other answers: one key object per filter.

@@ -138,20 +138,28 @@ export function buildDenyIndex(
       for (const deny of byListing.get(key(subscriptionId)) ?? [])
         if (!deny.doNotApplyToChildScopes) covering.push(deny);
       if (covering.length === 0) return undefined;
+      // Principals the same denies apply to (everyone but the excluded, usually) share one
+      // predicate, with its answers: one per distinct set of matching denies.
+      const byMatching = new Map<string, (action: string) => boolean>();
       return (principalId) => {
         const principal = key(principalId);
         const matching = covering.filter((deny) => applies(deny, principal));
         if (matching.length === 0) return undefined;
-        // The same few actions are asked about for each of the principal's assignments.
-        const answers = new Map<string, boolean>();
-        return (action) => {
-          let denied = answers.get(action);
-          if (denied === undefined) {
-            denied = matching.some((deny) => deniesAction(deny, action));
-            answers.set(action, denied);
-          }
-          return denied;
-        };
+        const which = matching.map((deny) => covering.indexOf(deny)).join(',');
+        let predicate = byMatching.get(which);
+        if (predicate === undefined) {
+          const answers = new Map<string, boolean>();
+          predicate = (action) => {
+            let denied = answers.get(action);
+            if (denied === undefined) {
+              denied = matching.some((deny) => deniesAction(deny, action));
+              answers.set(action, denied);
+            }
+            return denied;
+          };
+          byMatching.set(which, predicate);
+        }
+        return predicate;
       };
     },
   };

@@ -221,6 +221,36 @@ function actionsAllowedGiving(
   return byCapability.get(key);
 }
 
+// What a deny leaves of a role's capabilities, per deny pair, role, capability list and
+// context: assignments of one role are many, the answers few.
+const underDeny = new WeakMap<
+  PrincipalDenies,
+  WeakMap<RoleDefinition, Map<readonly Capability[], Map<number, Capability[]>>>
+>();
+
+function cachedUnderDeny(
+  role: RoleDefinition,
+  capabilities: readonly Capability[],
+  context: CapabilityContext,
+  denies: PrincipalDenies,
+): Capability[] {
+  let byRole = underDeny.get(denies);
+  if (!byRole) underDeny.set(denies, (byRole = new WeakMap()));
+  let byList = byRole.get(role);
+  if (!byList) byRole.set(role, (byList = new Map()));
+  let byContext = byList.get(capabilities);
+  if (!byContext) byList.set(capabilities, (byContext = new Map()));
+  const key = contextKey(context);
+  let left = byContext.get(key);
+  if (left === undefined) {
+    left = Object.freeze(
+      capabilitiesUnderDeny(role, capabilities, context, denies),
+    ) as Capability[];
+    byContext.set(key, left);
+  }
+  return left;
+}
+
 /** What `withDenies` reads of one view: its assignments and, per assignment, its privileged entry. */
 export interface ViewEntries {
   readonly assignments: readonly ResolvedAssignment[];
@@ -258,7 +288,7 @@ export function viewUnderDenies(
     if (principal === undefined || role === undefined) continue;
     const denies = deniesFor(resolved.assignment.principalId);
     if (denies === undefined) continue;
-    const capabilities = capabilitiesUnderDeny(role, resolved.capabilities, context, denies);
+    const capabilities = cachedUnderDeny(role, resolved.capabilities, context, denies);
     if (capabilities.length === resolved.capabilities.length) continue;
     out ??= {
       assignments: [...assignments],
