@@ -664,3 +664,14 @@ describe('scale', () => {
     expect(elapsed).toBeLessThan(8000);
   });
 });
+
+describe('isAssignedAnywhere', () => {
+  it('knows every principal that holds an assignment at any scope, case and blanks aside', () => {
+    const ix = index([
+      assignment(`${RG}/providers/Microsoft.Storage/storageAccounts/st`, G.reader, 'ABC-1'),
+    ]);
+    expect(ix.isAssignedAnywhere('abc-1')).toBe(true);
+    expect(ix.isAssignedAnywhere(' ABC-1 ')).toBe(true);
+    expect(ix.isAssignedAnywhere('nobody')).toBe(false);
+  });
+});

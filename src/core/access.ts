@@ -72,6 +72,8 @@ export interface AccessIndex {
   assignmentsOfPrincipal(principalId: string): ResolvedAssignment[];
   /** Role definition by guid (built-ins merged with the estate's custom roles). */
   roleByGuid(guid: string): RoleDefinition | undefined;
+  /** Whether the principal holds any role assignment at all, at any scope (a quick rejection). */
+  isAssignedAnywhere(principalId: string): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,5 +554,15 @@ export function buildAccessIndex(
     return roleLookup.lookup((guid ?? '').trim().toLowerCase());
   }
 
-  return { forCluster, assignmentsOfPrincipal, roleByGuid };
+  // Built on the first question: one set of principal keys for the whole estate.
+  let assignedPrincipals: Set<string> | undefined;
+  function isAssignedAnywhere(principalId: string): boolean {
+    if (!assignedPrincipals) {
+      assignedPrincipals = new Set();
+      for (const a of allAssignments) assignedPrincipals.add(principalKey(a.principalId));
+    }
+    return assignedPrincipals.has(principalKey(principalId));
+  }
+
+  return { forCluster, assignmentsOfPrincipal, roleByGuid, isAssignedAnywhere };
 }

@@ -262,7 +262,11 @@ export function approvalOf(input: CheckInput, checkId: string): Approval {
     anyExempted: exempted.size > 0,
     mark: (holders) => {
       // Most clusters' approved principals hold no path: the list goes back as it is.
-      if (approved.size === 0 || !accessQuery(input.access).holdsAnyPath(approved)) return holders;
+      // An approved id that holds no assignment anywhere (most admin groups) cannot be among them.
+      let assigned: Set<string> | undefined;
+      for (const id of approved)
+        if (input.index.isAssignedAnywhere(id)) (assigned ??= new Set()).add(id);
+      if (!assigned || !accessQuery(input.access).holdsAnyPath(assigned)) return holders;
       return holders.map((p) =>
         approved.has(idKey(p.principalId)) ? Object.freeze({ ...p, approved: true }) : p,
       );
