@@ -378,3 +378,41 @@ describe('shared views', () => {
     expect(deniedViews[1]).toBe(plainViews[1]); // sub-c, at the subscription, is not
   });
 });
+
+describe('cluster-admin-paths with exemptions, end to end (evaluateEstate)', () => {
+  it('an active exemption naming a principal approves it: the check passes, the principal is marked exempted', async () => {
+    const { evaluateEstate } = await import('../src/core/evaluate');
+    const estate = {
+      source: 'snapshot' as const,
+      clusters: [cluster()],
+      roleAssignments: [grant(RG, G.owner, 'BreakGlass')],
+      roleDefinitions: [],
+      failures: [],
+    };
+    const now = new Date('2026-11-26T00:00:00Z');
+    const exemption = {
+      id: 'breakglass-owner',
+      checkId: 'cluster-admin-paths',
+      scope: RG,
+      // Stored lower-cased (validation does so); the grant's spelling differs.
+      principalIds: ['breakglass'],
+      reason: 'Break-glass account, reviewed quarterly',
+      owner: 'platform@contoso.example',
+      expiresOn: '2027-03-31T00:00:00Z',
+    };
+    const finding = (exemptions: (typeof exemption)[]) =>
+      evaluateEstate(estate as never, { now, exemptions })[0].findings.find(
+        (f) => f.checkId === 'cluster-admin-paths',
+      )!;
+    const without = finding([]);
+    expect(without.status).toBe('fail');
+    const withIt = finding([exemption]);
+    expect(withIt.status).toBe('pass');
+    expect(withIt.principals).toEqual([
+      expect.objectContaining({ principalId: 'BreakGlass', exempted: true }),
+    ]);
+    expect(withIt.exemptions).toEqual([expect.objectContaining({ id: 'breakglass-owner' })]);
+    // Expired, it approves nobody any more.
+    expect(finding([{ ...exemption, expiresOn: '2026-11-25T00:00:00Z' }]).status).toBe('fail');
+  });
+});
