@@ -10,6 +10,7 @@ import type { Writable } from 'stream';
 import { startEmbeddedAzurite } from './adapters/embeddedAzurite';
 import { createNotifiers, DisabledNotifier } from './adapters/notifiers';
 import { StorageSubscriptionQueue, type QueueConnection } from './adapters/subscriptionQueue';
+import { BlobDeadLetterBox, type BlobConnection } from './adapters/deadLetterContainer';
 import { DirectoryTable } from './adapters/directoryTable';
 import { ExemptionTable } from './adapters/exemptionTable';
 import type { TableConnectionConfig } from './adapters/tables/common';
@@ -18,6 +19,7 @@ import { DEFAULT_DIRECTORY_CACHE_MINUTES, type Settings } from './config';
 import {
   systemClock,
   type Clock,
+  type DeadLetterBox,
   type DirectoryCache,
   type EstateSource,
   type ExemptionStore,
@@ -150,6 +152,8 @@ export interface Storage {
   /** Microsoft Graph's answers kept across runs (the `directory` table). */
   directoryCache: DirectoryCache;
   queue?: SubscriptionQueue;
+  /** Where Event Grid dead-letters undeliverable events, when `AUDIT_DEAD_LETTER_CONTAINER` is set. */
+  deadLetters?: DeadLetterBox;
   /** One line for the start-up log. */
   description: string;
   close(): Promise<void>;
@@ -161,11 +165,13 @@ export interface Storage {
  * the identity-based endpoints.
  */
 export async function openStorage(
-  settings: Pick<Settings, 'storage' | 'dataDir'>,
+  settings: Pick<Settings, 'storage' | 'dataDir'> & Partial<Pick<Settings, 'deadLetterContainer'>>,
   options: { credential: () => TokenCredential; inMemory?: boolean },
 ): Promise<Storage> {
   const closers: Array<() => Promise<void>> = [];
   let queueConnection: QueueConnection | undefined;
+  // The embedded Azurite serves no blobs, and Event Grid cannot reach a laptop anyway.
+  let blobConnection: BlobConnection | undefined;
   let tables: TableConnectionConfig;
   let description: string;
   try {
@@ -192,6 +198,7 @@ export async function openStorage(
         allowInsecureConnection: insecure,
       };
       queueConnection = { connectionString: settings.storage.connectionString };
+      blobConnection = { connectionString: settings.storage.connectionString };
       description = 'Table Storage (connection string)';
     } else {
       const clientId = settings.storage.clientId;
@@ -201,6 +208,8 @@ export async function openStorage(
       tables = { tableServiceUri: settings.storage.tableServiceUri, credential };
       if (settings.storage.queueServiceUri)
         queueConnection = { queueServiceUri: settings.storage.queueServiceUri, credential };
+      if (settings.storage.blobServiceUri)
+        blobConnection = { blobServiceUri: settings.storage.blobServiceUri, credential };
       description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
     }
     const store = await TableStore.create(tables);
@@ -209,11 +218,16 @@ export async function openStorage(
     const queue = queueConnection
       ? await StorageSubscriptionQueue.create(queueConnection, AUDIT_QUEUE_NAME)
       : undefined;
+    const deadLetters =
+      blobConnection && settings.deadLetterContainer
+        ? BlobDeadLetterBox.create(blobConnection, settings.deadLetterContainer)
+        : undefined;
     return {
       store,
       exemptions,
       directoryCache,
       queue,
+      deadLetters,
       description,
       close: async () => {
         for (const close of closers.reverse()) await close();

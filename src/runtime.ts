@@ -23,6 +23,7 @@ import type { AlertDelivery, Report } from './core/model';
 import {
   systemClock,
   type Clock,
+  type DeadLetterBox,
   type DirectoryCache,
   type EstateSource,
   type ExemptionStore,
@@ -42,6 +43,15 @@ import {
 import { createEvaluationCoalescer } from './usecases/evaluateRequests';
 import { handleArmEvents, readRoutingContext, type EventResult } from './usecases/handleEvents';
 import { shareConcurrentCalls } from './usecases/sharedCall';
+import {
+  enqueueSilentSubscriptions,
+  processDeadLetters,
+  type DeadLetterRun,
+} from './usecases/blindSpots';
+import { checkHealth, type HealthReport } from './usecases/queries';
+
+/** How often the delivery run reads the dead-letter container (docs/events.md "Not going blind"). */
+const DEAD_LETTER_INTERVAL_MS = 60_000;
 
 export interface Runtime {
   settings: Settings;
@@ -71,6 +81,12 @@ export interface Runtime {
     body: unknown,
   ): Promise<{ validationResponse: string } | { events: EventResult[] }>;
   nightlyAudit(): Promise<string>;
+  /** Where Event Grid dead-letters what it could not deliver (when configured). */
+  deadLetters?: DeadLetterBox;
+  /** Read back and process the dead letters not processed yet (the delivery run does, at most once a minute). */
+  processDeadLetters(): Promise<DeadLetterRun | undefined>;
+  /** `GET /api/health`. */
+  health(): Promise<HealthReport>;
   auditSubscription(subscriptionId: string): Promise<string>;
   recordSubscriptionFailure(subscriptionId: string, message: string): Promise<number>;
   close(): Promise<void>;
@@ -168,8 +184,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   // Sending is its own loop: the event doors answer once the outbox rows are stored, and wake
   // the loop (the local host's) so a page does not wait for its interval. In Azure the timer
   // function `deliverAlerts` is the loop.
-  const deliverAlerts = () =>
-    deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
+  const sendDue = () => deliverPendingAlerts({ store, notifiers, clock, log }, { digest: false });
   let deliveryLoop: DeliveryLoop | undefined;
   const handleEvents = async (events: Parameters<typeof handleArmEvents>[0]) => {
     try {
@@ -178,6 +193,53 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       // Also after a failure: what was stored before it (an admin-credential page) goes out now.
       deliveryLoop?.wake();
     }
+  };
+
+  const handleEventBatch: Runtime['handleEventBatch'] = async (body) => {
+    const batch = await parseEventBatch(body);
+    if (batch.validation) return { validationResponse: batch.validation.validationCode };
+    const rejected: EventResult[] = batch.rejected.map((r) => ({
+      id: r.id ?? '',
+      type: '',
+      operationName: '',
+      subject: '',
+      outcome: 'rejected',
+      reason: r.reason,
+      clusters: [],
+      signals: [],
+      regressions: [],
+    }));
+    for (const r of batch.rejected) log(`event ${r.id ?? '(no id)'} rejected: ${r.reason}`);
+    return {
+      events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected],
+    };
+  };
+  const { deadLetters } = storage;
+  const processDeadLettersNow = async (): Promise<DeadLetterRun | undefined> =>
+    deadLetters
+      ? processDeadLetters({
+          box: deadLetters,
+          handleBatch: async (elements) => {
+            const handled = await handleEventBatch(elements);
+            return 'events' in handled ? handled.events : [];
+          },
+          clock,
+          log,
+        })
+      : undefined;
+  // Dead letters are rare: the delivery run looks at most once a minute, whatever wakes it.
+  let deadLettersReadAt = Number.NEGATIVE_INFINITY;
+  const deliverAlerts = async () => {
+    const now = clock.now().getTime();
+    if (deadLetters && now - deadLettersReadAt >= DEAD_LETTER_INTERVAL_MS) {
+      deadLettersReadAt = now;
+      await processDeadLettersNow().catch((error: unknown) =>
+        log(
+          `dead letters: could not be read: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
+    return sendDue();
   };
 
   return {
@@ -200,25 +262,7 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
       return report;
     },
     handleTriggerEvent: async (event) => handleEvents([await parseFunctionTriggerEvent(event)]),
-    handleEventBatch: async (body) => {
-      const batch = await parseEventBatch(body);
-      if (batch.validation) return { validationResponse: batch.validation.validationCode };
-      const rejected: EventResult[] = batch.rejected.map((r) => ({
-        id: r.id ?? '',
-        type: '',
-        operationName: '',
-        subject: '',
-        outcome: 'rejected',
-        reason: r.reason,
-        clusters: [],
-        signals: [],
-        regressions: [],
-      }));
-      for (const r of batch.rejected) log(`event ${r.id ?? '(no id)'} rejected: ${r.reason}`);
-      return {
-        events: [...(batch.events.length ? await handleEvents(batch.events) : []), ...rejected],
-      };
-    },
+    handleEventBatch,
     deliverAlerts,
     startDeliveryLoop: (options = {}) => {
       const loop = startDeliveryLoop(deliverAlerts, { intervalMs: options.intervalMs, log });
@@ -231,12 +275,35 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
         },
       };
     },
-    nightlyAudit: () =>
-      runNightlyAudit({
+    nightlyAudit: async () => {
+      // Written before the digest goes out, so that the digest names them.
+      await enqueueSilentSubscriptions(
+        { store, source, clock, log },
+        settings.runningInAzure,
+      ).catch((error: unknown) =>
+        log(
+          `events: could not check for silent subscriptions: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+      await processDeadLettersNow().catch((error: unknown) =>
+        log(
+          `dead letters: could not be read: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+      return runNightlyAudit({
         ...auditDeps(),
         queue,
         historyDays: settings.historyDays,
         exemptionStore: storage.exemptions,
+      });
+    },
+    deadLetters,
+    processDeadLetters: processDeadLettersNow,
+    health: () =>
+      checkHealth(store, source, settings.disabled, {
+        deadLetters,
+        now: clock.now(),
+        expectEvents: settings.runningInAzure,
       }),
     auditSubscription: (subscriptionId) => runSubscriptionAudit(auditDeps(), subscriptionId),
     recordSubscriptionFailure: (subscriptionId, message) =>

@@ -42,6 +42,7 @@ import {
   type OutboxAlert,
   type Page,
   type PostureStore,
+  type EventsReceived,
   type PostureSummary,
   type RecordOptions,
   type RecordResult,
@@ -521,6 +522,14 @@ export class TableStore implements PostureStore {
     } catch (error) {
       throw asDependencyError(error);
     }
+  }
+
+  recordEventsReceived(subscriptionIds: readonly string[], at: Date): Promise<void> {
+    return this.processed.recordReceived(subscriptionIds, at);
+  }
+
+  eventsReceived(): Promise<EventsReceived[]> {
+    return this.processed.lastReceived();
   }
 
   async knownClusterIds(): Promise<string[]> {

@@ -454,8 +454,12 @@ export interface Alert {
   subscriptionId: string;
   resourceGroup: string;
   severity: Severity;
-  /** `accepted-risk`: the nightly digest of exempted findings and exemptions about to expire. */
-  kind: RegressionKind | RealTimeSignalKind | 'accepted-risk';
+  /**
+   * `accepted-risk`: the nightly digest of exempted findings and exemptions about to expire;
+   * `event-subscription-silent`: a watched subscription sent no event for 24 hours (filed under
+   * `/subscriptions/<id>`, not a cluster).
+   */
+  kind: RegressionKind | RealTimeSignalKind | 'accepted-risk' | 'event-subscription-silent';
   checkId: string;
   title: string;
   /** What changed, before → after, in words a person acts on at 3 a.m. */

@@ -199,6 +199,33 @@ export interface OutboxAlert {
   claimedUntil?: string;
 }
 
+/** The last event received from one subscription's Event Grid subscription. */
+export interface EventsReceived {
+  /** Lower-cased. */
+  subscriptionId: string;
+  /** ISO 8601. */
+  lastEventAt: string;
+}
+
+/** One blob of the container Event Grid dead-letters undeliverable events to. */
+export interface DeadLetterBlob {
+  name: string;
+  /** When the auditor processed it (absent: not yet). */
+  processedAt?: string;
+  /** Why it could not be processed (it is not retried; absent: processed fine or not yet). */
+  error?: string;
+}
+
+/** The dead-letter container (docs/events.md "Not going blind"). */
+export interface DeadLetterBox {
+  /** Where it is, for messages: `eventgrid-deadletter at https://…`. */
+  readonly description: string;
+  list(): Promise<DeadLetterBlob[]>;
+  read(name: string): Promise<string>;
+  /** Record on the blob that it was processed (with `error` when it could not be). */
+  markProcessed(name: string, at: Date, error?: string): Promise<void>;
+}
+
 export interface RecordResult {
   /** True when no posture was stored before: this evaluation is the baseline and pages nobody. */
   baseline: boolean;
@@ -267,6 +294,14 @@ export interface PostureStore {
   knownClusterIds(): Promise<string[]>;
   /** The same clusters with what the event router needs of each (docs/events.md "Routing"). */
   knownClusters(): Promise<KnownClusterFacts[]>;
+  /**
+   * Note that events of these (lower-cased) subscriptions were received at `at`: what
+   * `/api/health` and the nightly digest tell a silent event subscription by. Written at most
+   * once a minute per subscription by one process.
+   */
+  recordEventsReceived(subscriptionIds: readonly string[], at: Date): Promise<void>;
+  /** When the last event of each subscription that ever sent one was received. */
+  eventsReceived(): Promise<EventsReceived[]>;
   purgeExpired(now: Date, historyDays: number): Promise<void>;
   health(): Promise<Health>;
 }

@@ -1,17 +1,19 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getRuntime } from '../runtime';
-import { checkHealth } from '../usecases/queries';
 import { errorResponse, json } from './http';
 import { defineFunction } from './registry';
 
-/** `GET /api/health` (anonymous): store and source reachability, disabled channels; 503 when any is wrong. */
+/**
+ * `GET /api/health` (anonymous): store and source reachability, disabled channels, the last
+ * event per watched subscription and the dead letters; 503 when any is wrong.
+ */
 export async function health(
   _request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
     const runtime = await getRuntime();
-    const report = await checkHealth(runtime.store, runtime.source, runtime.settings.disabled);
+    const report = await runtime.health();
     return json(report.status === 'ok' ? 200 : 503, report);
   } catch (error) {
     return errorResponse(context, error);

@@ -11,7 +11,7 @@
  */
 import type { KnownClusterFacts } from '../core/clusterFacts';
 import { DependencyError, InputError } from '../core/errors';
-import { routeEvent, type ArmEvent, type Route } from '../core/events';
+import { routeEvent, subscriptionOf, type ArmEvent, type Route } from '../core/events';
 import type { Alert, RealTimeSignal, Regression } from '../core/model';
 import { atLeast } from '../core/report';
 import { normaliseScope } from '../core/scope';
@@ -118,6 +118,8 @@ export async function handleArmEvents(
   const watchedSubscriptions = context.watchedSubscriptions.map((s) => s.toLowerCase());
   const { knownClusters } = context;
   const knownClusterIds = knownClusters.map((c) => c.id);
+
+  await noteEventsReceived(events, watchedSubscriptions, deps, now, log);
 
   const results: EventResult[] = [];
   const routed: Routed[] = [];
@@ -349,5 +351,31 @@ function describeEvaluated(result: EventResult, evaluated: EvaluatedCluster[]): 
     if (!result.clusters.includes(posture.id)) result.clusters.push(posture.id);
     for (const regression of recorded.regressions)
       result.regressions.push({ clusterId: posture.id, ...regression });
+  }
+}
+
+/**
+ * Every event received (duplicates and ignored ones too) shows its watched subscription's
+ * Event Grid subscription is delivering (docs/events.md "Not going blind"). Observability, not
+ * the event's work: a failure is logged, never thrown.
+ */
+async function noteEventsReceived(
+  events: ArmEvent[],
+  watchedSubscriptions: string[],
+  deps: HandleEventsDeps,
+  now: Date,
+  log: (line: string) => void,
+): Promise<void> {
+  const watched = new Set(watchedSubscriptions);
+  const subscriptions = new Set<string>();
+  for (const event of events) {
+    const s = (event.subscriptionId ?? subscriptionOf(event.subject))?.toLowerCase();
+    if (s && watched.has(s)) subscriptions.add(s);
+  }
+  if (subscriptions.size === 0) return;
+  try {
+    await deps.store.recordEventsReceived([...subscriptions], now);
+  } catch (error) {
+    log(`events: could not note the last event received: ${messageOf(error)}`);
   }
 }

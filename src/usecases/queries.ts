@@ -13,6 +13,7 @@ import {
 import { InputError, NotFoundError } from '../core/errors';
 import type { Caller, Capability, ClusterPosture, PrincipalAccess } from '../core/model';
 import type {
+  DeadLetterBox,
   Health,
   HistoryEntry,
   OutboxAlert,
@@ -20,6 +21,12 @@ import type {
   PostureSummary,
 } from '../core/ports';
 import { runAudit, type AuditDeps } from './audit';
+import {
+  deadLetterHealth,
+  eventsHealth,
+  type DeadLetterHealth,
+  type EventsHealth,
+} from './blindSpots';
 import { describePrincipal, namesOf } from '../core/principals';
 
 /** Query parameters as the HTTP layer hands them over (first value of each name). */
@@ -363,22 +370,41 @@ export interface HealthReport {
   source: Health & { kind: string };
   /** Channel settings that could not be used; any entry makes the status `degraded`. */
   disabled: DisabledByConfiguration[];
+  /** When the last event was received, per watched subscription (docs/events.md "Not going blind"). */
+  events: EventsHealth;
+  /** The dead letters read back from Event Grid's container; one not usable makes it `degraded`. */
+  deadLetters: DeadLetterHealth;
+}
+
+export interface HealthOptions {
+  deadLetters?: DeadLetterBox;
+  now?: Date;
+  /** Event delivery is set up (in Azure): a subscription that never sent an event is silent. */
+  expectEvents?: boolean;
 }
 
 export async function checkHealth(
   store: PostureStore,
   source: AuditDeps['source'],
   disabled: readonly DisabledByConfiguration[] = [],
+  options: HealthOptions = {},
 ): Promise<HealthReport> {
-  const [storeHealth, sourceHealth] = await Promise.all([
+  const [storeHealth, sourceHealth, events, deadLetters] = await Promise.all([
     store.health().catch((e: Error) => ({ ok: false, detail: e.message })),
     source.health().catch((e: Error) => ({ ok: false, detail: e.message })),
+    eventsHealth({ store, source }, options.now ?? new Date(), options.expectEvents ?? false),
+    deadLetterHealth(options.deadLetters),
   ]);
   return {
     // A channel that cannot page is the auditor failing its promise: not ok, though it runs.
-    status: storeHealth.ok && sourceHealth.ok && disabled.length === 0 ? 'ok' : 'degraded',
+    status:
+      storeHealth.ok && sourceHealth.ok && disabled.length === 0 && deadLetters.ok
+        ? 'ok'
+        : 'degraded',
     store: storeHealth,
     source: { ...sourceHealth, kind: source.kind },
     disabled: disabled.map(({ disables, setting, message }) => ({ disables, setting, message })),
+    events,
+    deadLetters,
   };
 }

@@ -93,6 +93,8 @@ export interface TestRuntimeOptions {
   runtimeOptions?: Partial<RuntimeOptions>;
   /** Install it with setRuntime (default true). */
   install?: boolean;
+  /** A Blob service for AUDIT_STORAGE too (`startAzuriteBlob`): the embedded store has none. */
+  blobEndpoint?: string;
 }
 
 export async function startTestRuntime(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
@@ -105,7 +107,9 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     const settings = loadSettings(
       {},
       {
-        AUDIT_STORAGE: azurite.connectionString,
+        AUDIT_STORAGE: options.blobEndpoint
+          ? `${azurite.connectionString}BlobEndpoint=${options.blobEndpoint};`
+          : azurite.connectionString,
         AUDIT_SNAPSHOT_DIR: snapshotDir,
         ...options.settings,
       },

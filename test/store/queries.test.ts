@@ -286,6 +286,30 @@ describe('events, deletion, retention, health', () => {
     await expect(store.markEventProcessed('', at)).rejects.toBeInstanceOf(InputError);
   });
 
+  it('recordEventsReceived: the last time per subscription, written at most once a minute by one store', async () => {
+    const store = await newStore();
+    const A = 'aaaaaaaa-0000-4000-8000-000000000001';
+    const B = 'bbbbbbbb-0000-4000-8000-000000000002';
+    expect(await store.eventsReceived()).toEqual([]);
+    const at = new Date('2026-11-22T10:00:00.000Z');
+    await store.recordEventsReceived([B.toUpperCase(), A, 'not-a-subscription'], at);
+    expect(await store.eventsReceived()).toEqual([
+      { subscriptionId: A, lastEventAt: at.toISOString() },
+      { subscriptionId: B, lastEventAt: at.toISOString() },
+    ]);
+    await store.recordEventsReceived([A], new Date(at.getTime() + 59_000));
+    expect((await store.eventsReceived())[0].lastEventAt).toBe(at.toISOString());
+    const later = new Date(at.getTime() + 60_000);
+    await store.recordEventsReceived([A], later);
+    expect(await store.eventsReceived()).toEqual([
+      { subscriptionId: A, lastEventAt: later.toISOString() },
+      { subscriptionId: B, lastEventAt: at.toISOString() },
+    ]);
+    // The 48-hour purge of processed ids leaves them alone.
+    await store.purgeExpired(new Date(at.getTime() + 10 * 24 * 3600_000), 400);
+    expect(await store.eventsReceived()).toHaveLength(2);
+  });
+
   it('isEventProcessed: only once marked, within 48 hours, also across midnight', async () => {
     const store = await newStore();
     const at = new Date('2026-11-22T23:59:59.000Z');

@@ -10,8 +10,61 @@ import { asDependencyError, deleteRows, queryAll, statusOf } from './common';
 /** Event ids are kept this long (docs/events.md). */
 export const EVENT_RETENTION_MS = 48 * 3600 * 1000;
 
+/**
+ * The partition of the last event received per subscription (row key: the lower-cased
+ * subscription id). Not a date, so the 48-hour purge (`PartitionKey le <day>`) leaves it alone.
+ */
+const RECEIVED_PARTITION = 'received';
+/** One process writes a subscription's last-received time at most this often. */
+const RECEIVED_WRITE_INTERVAL_MS = 60_000;
+
 export class EventsTable {
+  /** Lower-cased subscription → the receive time this process last wrote for it (ms). */
+  private readonly receivedWritten = new Map<string, number>();
+
   constructor(readonly table: TableClient) {}
+
+  async recordReceived(subscriptionIds: readonly string[], at: Date): Promise<void> {
+    const due = [...new Set(subscriptionIds.map((s) => s.toLowerCase()))].filter(
+      (s) =>
+        /^[0-9a-f-]{36}$/.test(s) &&
+        !(at.getTime() - (this.receivedWritten.get(s) ?? -Infinity) < RECEIVED_WRITE_INTERVAL_MS),
+    );
+    if (due.length === 0) return;
+    for (const s of due) this.receivedWritten.set(s, at.getTime());
+    try {
+      await Promise.all(
+        due.map((subscriptionId) =>
+          this.table.upsertEntity(
+            {
+              partitionKey: RECEIVED_PARTITION,
+              rowKey: subscriptionId,
+              lastEventAt: at.toISOString(),
+            },
+            'Merge',
+          ),
+        ),
+      );
+    } catch (error) {
+      for (const s of due) this.receivedWritten.delete(s);
+      throw asDependencyError(error);
+    }
+  }
+
+  async lastReceived(): Promise<Array<{ subscriptionId: string; lastEventAt: string }>> {
+    try {
+      const rows = await queryAll(this.table, odata`PartitionKey eq ${RECEIVED_PARTITION}`, [
+        'RowKey',
+        'lastEventAt',
+      ]);
+      return rows
+        .filter((r) => typeof r.lastEventAt === 'string')
+        .map((r) => ({ subscriptionId: r.rowKey!, lastEventAt: r.lastEventAt as string }))
+        .sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
+    } catch (error) {
+      throw asDependencyError(error);
+    }
+  }
 
   async isProcessed(eventId: string, at: Date): Promise<boolean> {
     requireEventMark(eventId, at);
