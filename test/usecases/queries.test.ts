@@ -61,6 +61,26 @@ describe('checkHealth', () => {
       store: { ok: true, detail: expect.any(String) },
       source: { ok: true, detail: expect.any(String), kind: 'snapshot' },
       disabled: [],
+      events: {
+        silentAfterHours: 24,
+        subscriptions: [
+          {
+            subscriptionId: '00000000-0000-4000-a000-000000000001',
+            lastEventAt: null,
+            silent: false,
+          },
+          {
+            subscriptionId: '00000000-0000-4000-a000-000000000002',
+            lastEventAt: null,
+            silent: false,
+          },
+        ],
+      },
+      deadLetters: {
+        ok: true,
+        configured: false,
+        detail: expect.stringContaining('AUDIT_DEAD_LETTER_CONTAINER'),
+      },
     });
   });
 
