@@ -327,6 +327,24 @@ export function buildAccessIndex(
     return scaleSetsByResourceGroup.get(resourceGroupKey);
   }
 
+  // The node resource group and its scale sets as one group (one view per cluster, not two):
+  // the group's own assignments first, then the scale sets'.
+  const nodesGroups = new Map<string, Group | undefined>();
+  function nodesGroup(nodeGroupKey: string): Group | undefined {
+    if (nodesGroups.has(nodeGroupKey)) return nodesGroups.get(nodeGroupKey);
+    const atGroup = byScope.get(nodeGroupKey);
+    const atScaleSets = scaleSetGroupIn(nodeGroupKey);
+    const members = (g: Group | undefined) => (g === undefined ? [] : Array.isArray(g) ? g : [g]);
+    const group =
+      atGroup === undefined
+        ? atScaleSets
+        : atScaleSets === undefined
+          ? atGroup
+          : [...members(atGroup), ...members(atScaleSets)];
+    nodesGroups.set(nodeGroupKey, group);
+    return group;
+  }
+
   const unavailableBySubscription = new Map<string, string[]>();
   for (const failure of estate.failures ?? []) {
     const what = ACCESS_PARTS.get(failure.part);
@@ -428,11 +446,8 @@ export function buildAccessIndex(
       if (group !== undefined) add(viewOf(group, context, mayHoldRepeatedListings(scope)), context);
     }
     if (nodeGroupKey !== undefined) {
-      const atGroup = nodeGroupSeen ? undefined : byScope.get(nodeGroupKey);
-      if (atGroup !== undefined) add(viewOf(atGroup, OVER_NODES_ONLY, false), OVER_NODES_ONLY);
-      const atScaleSets = scaleSetGroupIn(nodeGroupKey);
-      if (atScaleSets !== undefined)
-        add(viewOf(atScaleSets, OVER_NODES_ONLY, false), OVER_NODES_ONLY);
+      const nodes = nodeGroupSeen ? scaleSetGroupIn(nodeGroupKey) : nodesGroup(nodeGroupKey);
+      if (nodes !== undefined) add(viewOf(nodes, OVER_NODES_ONLY, false), OVER_NODES_ONLY);
     }
     const managementGroups = managementGroupsFor(subscriptionId);
     if (managementGroups.length === 1) {
