@@ -166,7 +166,7 @@ export interface Storage {
  */
 export async function openStorage(
   settings: Pick<Settings, 'storage' | 'dataDir'> & Partial<Pick<Settings, 'deadLetterContainer'>>,
-  options: { credential: () => TokenCredential; inMemory?: boolean },
+  options: { credential: () => TokenCredential; inMemory?: boolean; retries?: number },
 ): Promise<Storage> {
   const closers: Array<() => Promise<void>> = [];
   let queueConnection: QueueConnection | undefined;
@@ -212,6 +212,8 @@ export async function openStorage(
         blobConnection = { blobServiceUri: settings.storage.blobServiceUri, credential };
       description = `Table Storage at ${new URL(settings.storage.tableServiceUri).host} (managed identity)`;
     }
+    if (options.retries !== undefined)
+      tables = { ...tables, clientOptions: { retryOptions: { maxRetries: options.retries } } };
     const store = await TableStore.create(tables);
     const exemptions = await ExemptionTable.create(tables);
     const directoryCache = await DirectoryTable.create(tables);

@@ -110,6 +110,11 @@ export interface RuntimeOptions {
   consoleStream?: { write(chunk: string): unknown };
   /** Tests: run the embedded Azurite in memory. */
   inMemoryStorage?: boolean;
+  /**
+   * Retries of each Table Storage call (default: the SDK's, 3 with back-off). Tests of a store
+   * that is down set 0, so that they do not wait out the back-off.
+   */
+  storageRetries?: number;
 }
 
 export async function createRuntime(settings: Settings, options: RuntimeOptions): Promise<Runtime> {
@@ -118,7 +123,11 @@ export async function createRuntime(settings: Settings, options: RuntimeOptions)
   const credential = lazyAzureCredential(settings, options.credential);
 
   // Storage first: the live source keeps Microsoft Graph's answers in its `directory` table.
-  const storage = await openStorage(settings, { credential, inMemory: options.inMemoryStorage });
+  const storage = await openStorage(settings, {
+    credential,
+    inMemory: options.inMemoryStorage,
+    retries: options.storageRetries,
+  });
   const { store, queue } = storage;
   const exemptions = () => activeExemptions({ store: storage.exemptions, clock });
   let source: EstateSource;
