@@ -4,7 +4,7 @@ import { evaluateClusterNow } from '../usecases/queries';
 import { queryOf, respond, segmentsOf } from './http';
 import { defineFunction } from './registry';
 
-/** `POST …/evaluate`: re-read live state now, record it, deliver its alerts, return the new posture. */
+/** `POST …/evaluate`: re-read live state now, record it (alerts go to the outbox for the delivery loop), return the new posture. */
 export async function evaluateCluster(
   request: HttpRequest,
   context: InvocationContext,

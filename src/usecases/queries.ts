@@ -346,11 +346,13 @@ export async function evaluateClusterNow(
   if (!watched.includes(subscriptionId)) {
     throw new NotFoundError(`subscription ${subscriptionId} is not watched by this auditor`);
   }
-  const { report } = await runAudit(deps, {
-    subscriptionIds: [subscriptionId],
-    clusterIds: [id],
-    digest: false,
-  });
+  // Recorded, not delivered: the answer comes once the outbox rows are stored, and the delivery
+  // loop (the deliverAlerts timer in Azure, the local host's loop) sends them within a minute, so
+  // a slow or hanging channel never holds the caller (docs/architecture.md, delivery).
+  const { report } = await runAudit(
+    { ...deps, notifiers: undefined },
+    { subscriptionIds: [subscriptionId], clusterIds: [id], digest: false },
+  );
   const posture = report.clusters.find((c) => c.id.toLowerCase() === id.toLowerCase());
   if (!posture)
     throw new NotFoundError(`cluster ${id} was not found in subscription ${subscriptionId}`);

@@ -10,8 +10,8 @@ import { join } from 'path';
 import { SnapshotSource } from '../../src/adapters/snapshotSource';
 import { TableStore } from '../../src/adapters/tableStore';
 import { InputError, NotFoundError } from '../../src/core/errors';
-import type { ClusterPosture, Finding, PrincipalAccess } from '../../src/core/model';
-import type { PostureStore } from '../../src/core/ports';
+import type { Alert, ClusterPosture, Finding, PrincipalAccess } from '../../src/core/model';
+import type { Notifier, PostureStore } from '../../src/core/ports';
 import {
   accessView,
   checkHealth,
@@ -242,6 +242,59 @@ describe('refusals before the store is touched', () => {
         { ...segments, subscriptionId: '99999999-9999-4999-8999-999999999999' },
       ),
     ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('evaluateClusterNow records the alerts of a regression and leaves sending them to the delivery loop', async () => {
+    const azurite = await startAzurite();
+    const dir = mkdtempSync(join(tmpdir(), 'aia-evaluate-'));
+    try {
+      cpSync(SAMPLE_ESTATE, dir, { recursive: true });
+      const store = await TableStore.create({
+        connectionString: azurite.connectionString,
+        allowInsecureConnection: true,
+        tablePrefix: uniqueTablePrefix('ev'),
+      });
+      const sent: Alert[][] = [];
+      // A channel that would hang the caller if it were called inline.
+      const teams: Notifier = {
+        channel: 'teams',
+        send: (alerts) => {
+          sent.push(alerts);
+          return new Promise(() => undefined);
+        },
+      };
+      const deps = {
+        store,
+        source: new SnapshotSource(dir),
+        clock: { now: () => new Date() },
+        notifiers: [teams],
+        minAlertSeverity: 'info' as const,
+      };
+      const target = {
+        subscriptionId: PROD_SUB,
+        resourceGroup: 'rg-payments-prod',
+        clusterName: 'aks-payments-prod',
+      };
+      await evaluateClusterNow(deps, target);
+      const clusters = JSON.parse(readFileSync(join(dir, 'clusters.json'), 'utf8')) as {
+        name: string;
+        disableLocalAccounts?: boolean;
+      }[];
+      const payments = clusters.find((c) => c.name === 'aks-payments-prod');
+      expect(payments?.disableLocalAccounts).toBe(true);
+      if (payments) payments.disableLocalAccounts = false;
+      writeFileSync(join(dir, 'clusters.json'), JSON.stringify(clusters));
+
+      const posture = await evaluateClusterNow(deps, target);
+      expect(posture.regressions?.map((r) => r.checkId)).toContain('local-accounts-disabled');
+      expect(sent).toEqual([]);
+      const alerts = await store.listAlerts({});
+      const recorded = alerts.find((a) => a.alert.checkId === 'local-accounts-disabled');
+      expect(recorded).toMatchObject({ state: 'pending', attempts: 0 });
+    } finally {
+      await azurite.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('clusterIdOf builds the resource id the segments address', () => {
