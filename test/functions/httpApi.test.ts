@@ -543,6 +543,12 @@ describe('a regression, seen through evaluate, history and regressions', () => {
   });
 
   it('GET /api/regressions lists the alert with its delivery state', async () => {
+    // evaluate only records: the alert waits in the outbox for the delivery loop.
+    const waiting = bodyOf<{ regressions: RegressionView[] }>(await regressions());
+    expect(
+      waiting.regressions.find((r) => r.checkId === 'local-accounts-disabled')?.delivery.state,
+    ).toBe('pending');
+    await t.runtime.deliverAlerts();
     const body = bodyOf<{ regressions: RegressionView[] }>(await regressions());
     const local = body.regressions.find((r) => r.checkId === 'local-accounts-disabled');
     expect(local).toMatchObject({
