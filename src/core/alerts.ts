@@ -20,7 +20,7 @@ import {
 } from './regressions';
 import { describePrincipal, principalLabel, scopeLabel } from './principals';
 import { atLeast } from './report';
-import { shellArg } from './checks/common';
+import { deleteAssignmentsCommand } from './checks/common';
 import { principalExempted } from './exemptions';
 
 const KEY_SEPARATOR = '|';
@@ -174,7 +174,11 @@ function privilegeAlertText(
   // Removing the grant is the direct fix when it was not intended; the check's own remediation
   // (e.g. disabling local accounts) removes the risk for every holder.
   const removeGrant = first
-    ? `az role assignment delete --assignee ${shellArg(principalId)} --role ${shellArg(first.roleName || first.roleDefinitionId)} --scope ${shellArg(first.scope || '/')}`
+    ? deleteAssignmentsCommand(undefined, {
+        principalId,
+        role: first.roleName || first.roleDefinitionId,
+        scope: first.scope,
+      })
     : undefined;
   const remediation = [
     removeGrant ? `${removeGrant}   # if this grant is not intended` : undefined,

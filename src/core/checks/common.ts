@@ -176,9 +176,25 @@ export function principalAccessOf(resolved: ResolvedAssignment): PrincipalAccess
 
 export { assignmentIdsOf, sharedPrincipalAccess } from '../accessQuery';
 
-/** `az role assignment delete --ids …` for the given assignments (a placeholder when none). */
-export function deleteAssignmentsCommand(context?: RemediationContext): string {
+/** A grant as a stored posture keeps it (no assignment id): who, which role, where. */
+export interface GrantToRemove {
+  principalId: string;
+  role: string;
+  scope: string;
+}
+
+/**
+ * The one way to say "remove this grant": `az role assignment delete --ids …` for the given
+ * assignments; without their ids (an alert, rendered from a stored posture) by assignee, role
+ * and scope; a placeholder when neither is known.
+ */
+export function deleteAssignmentsCommand(
+  context?: RemediationContext,
+  grant?: GrantToRemove,
+): string {
   const ids = context?.assignmentIds?.filter((id) => id.trim() !== '') ?? [];
+  if (ids.length === 0 && grant)
+    return `az role assignment delete --assignee ${shellArg(grant.principalId)} --role ${shellArg(grant.role)} --scope ${shellArg(grant.scope || '/')}`;
   const args = ids.length > 0 ? ids.map(shellArg).join(' ') : '<role-assignment-id>';
   return `az role assignment delete --ids ${args}`;
 }
