@@ -48,13 +48,6 @@ export const addonIdentityLeastPrivilege = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index }) => {
-    if (cluster.incomplete) {
-      return {
-        status: 'error',
-        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
-        principals: [],
-      };
-    }
     const identities = addonIdentities(cluster);
     if (identities.size === 0)
       return {
@@ -103,4 +96,5 @@ export const addonIdentityLeastPrivilege = accessCheck(
       principals,
     };
   },
+  { needsConfiguration: true },
 );

@@ -63,6 +63,10 @@ export interface CheckMetadata {
   infrastructureAsCode?: CheckDefinition['infrastructureAsCode'];
 }
 
+function configurationUnread(cluster: Cluster): string {
+  return `The cluster's configuration could not be read: ${cluster.incomplete}`;
+}
+
 /**
  * A configuration check. A cluster document without configuration (`incomplete`) makes it
  * `error`: judging absent configuration as "not enabled" would invent a failure, and as
@@ -78,12 +82,7 @@ export function configurationCheck(
     category: 'configuration' as const,
     evaluate(input: CheckInput): CheckOutcome {
       const { cluster } = input;
-      if (cluster.incomplete) {
-        return {
-          status: 'error',
-          detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
-        };
-      }
+      if (cluster.incomplete) return { status: 'error', detail: configurationUnread(cluster) };
       return evaluateConfiguration(cluster);
     },
   });
@@ -91,11 +90,13 @@ export function configurationCheck(
 
 /**
  * An access check. When the role assignments over the cluster could not be read nothing can be
- * said about who has access: `error`.
+ * said about who has access: `error`. One that `needsConfiguration` (which identity the cluster
+ * uses, whether its OIDC issuer is on) is `error` as well when the cluster document has none.
  */
 export function accessCheck(
   meta: CheckMetadata,
   evaluateAccess: (input: CheckInput) => CheckOutcome,
+  options: { needsConfiguration?: boolean } = {},
 ): CheckDefinition {
   return Object.freeze({
     ...meta,
@@ -109,6 +110,8 @@ export function accessCheck(
           principals: [],
         };
       }
+      if (options.needsConfiguration && input.cluster.incomplete)
+        return { status: 'error', detail: configurationUnread(input.cluster), principals: [] };
       return evaluateAccess(input);
     },
   });

@@ -29,13 +29,6 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index }) => {
-    if (cluster.incomplete) {
-      return {
-        status: 'error',
-        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
-        principals: [],
-      };
-    }
     if (managedIdentityKind(cluster) === undefined && !cluster.identity?.principalId) {
       return {
         status: 'not-applicable',
@@ -98,4 +91,5 @@ export const controlPlaneIdentityLeastPrivilege = accessCheck(
       principals,
     };
   },
+  { needsConfiguration: true },
 );

@@ -26,13 +26,6 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index }) => {
-    if (cluster.incomplete) {
-      return {
-        status: 'error',
-        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
-        principals: [],
-      };
-    }
     const objectId = cluster.kubeletIdentity?.objectId?.trim();
     if (!objectId)
       return {
@@ -72,4 +65,5 @@ export const kubeletIdentityLeastPrivilege = accessCheck(
       principals,
     };
   },
+  { needsConfiguration: true },
 );

@@ -169,13 +169,6 @@ export const workloadIdentityFederation = accessCheck(
     remediation: (_cluster, context) => deleteAssignmentsCommand(context),
   },
   ({ cluster, index, estate }) => {
-    if (cluster.incomplete) {
-      return {
-        status: 'error',
-        detail: `The cluster's configuration could not be read: ${cluster.incomplete}`,
-        principals: [],
-      };
-    }
     if (cluster.oidcIssuerEnabled !== true) {
       return {
         status: 'not-applicable',
@@ -254,4 +247,5 @@ export const workloadIdentityFederation = accessCheck(
         : `${count(credentials.length, 'federated credential')} let the cluster's service accounts act as ${count(identities, 'identity', 'identities')}; none holds Owner, Contributor, User Access Administrator or role-assignment rights at subscription level or above, or a cluster-admin path.`;
     return { status: 'pass', detail: `${summary}${noSp}${outOfScope}`, principals };
   },
+  { needsConfiguration: true },
 );
